@@ -1,0 +1,24 @@
+# Lianxin: every set-up step is a target here, so a fresh machine needs only `make run` or `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROTOS := $(shell find protos -name '*.proto')
+
+.PHONY: venv protos migrate demo run test bench kafka-fetch clean
+
+venv: $(VENV)/.installed
+
+# The .pth file puts the repository root and the generated protos on the venv's path,
+# so `python -m services.roster` works from anywhere without an install step.
+$(VENV)/.installed: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -c 'import sysconfig,pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "lianxin.pth").write_text("$(CURDIR)\n$(CURDIR)/gen\n")'
+	touch $@
+
+protos: gen/.built
+
+gen/.built: $(PROTOS) $(VENV)/.installed
+	rm -rf gen && mkdir -p gen
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
+	touch $@
