@@ -1,0 +1,245 @@
+"""Roster rules: who a deputy is, how their status may change, double-contact limits,
+which venue a deputy is grouped into. Plain Python: no gRPC, SQL or Kafka here."""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from shared.errors import FailedPrecondition, InvalidArgument
+
+
+class Level(enum.IntEnum):
+    """The five levels of people's congress (五级人大); numbers match the proto enum."""
+    NATIONAL = 1
+    PROVINCIAL = 2
+    PREFECTURE = 3
+    COUNTY = 4
+    TOWNSHIP = 5
+
+
+class Gender(enum.IntEnum):
+    UNSPECIFIED = 0
+    MALE = 1
+    FEMALE = 2
+
+
+class DeputyStatus(enum.IntEnum):
+    SERVING = 1
+    RESIGNED = 2
+    TERMINATED = 3
+    BY_ELECTED = 4
+
+
+class VenueKind(enum.IntEnum):
+    DEPUTY_HOME = 1
+    LIAISON_STATION = 2
+    PROFESSIONAL_WORKSTATION = 3
+    ACTIVITY_ROOM = 4
+
+
+# Labels offices write in their spreadsheets; also used in exports.
+LEVEL_LABELS = {Level.NATIONAL: "全国", Level.PROVINCIAL: "省", Level.PREFECTURE: "州",
+                Level.COUNTY: "县", Level.TOWNSHIP: "乡"}
+GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女", Gender.UNSPECIFIED: ""}
+STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职",
+                 DeputyStatus.TERMINATED: "终止", DeputyStatus.BY_ELECTED: "补选"}
+
+DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER = 5
+DEFAULT_HOUSEHOLDS_PER_DEPUTY = 10
+
+REGION_CODE = re.compile(r"^(\d{6}|\d{9})$")
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,20}$")
+
+
+@dataclass(frozen=True)
+class Seat:
+    level: Level
+    term: str = ""                 # 届, e.g. 第十五届
+    electoral_district: str = ""   # 选区
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    """What the deputy shows on the public card. Phone is hidden until the deputy opts in."""
+    show_work_unit: bool = True
+    show_position: bool = True
+    show_phone: bool = False
+    show_specialties: bool = True
+    pledge: str = ""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: DeputyStatus
+    reason: str
+    changed_at: datetime
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class DeputyProfile:
+    """The fields a committee office keeps for a deputy and edits or imports."""
+    region_code: str
+    name: str
+    gender: Gender = Gender.UNSPECIFIED
+    ethnicity: str = ""
+    seats: tuple[Seat, ...] = ()
+    work_unit: str = ""
+    position: str = ""
+    contact: Contact = field(default_factory=Contact)
+    specialties: tuple[str, ...] = ()
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        return tuple(sorted(s.level for s in self.seats))
+
+
+PROFILE_FIELDS = ("name", "gender", "ethnicity", "seats", "work_unit", "position", "contact", "specialties")
+
+
+def check_region_code(code: str, field_name: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise InvalidArgument(field_name, "is required")
+    if not REGION_CODE.match(code):
+        raise InvalidArgument(field_name, "must be a 6-digit (to county) or 9-digit (township) region code")
+    return code
+
+
+def _text(value: str, field_name: str, *, max_len: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidArgument(field_name, "is required")
+    if len(value) > max_len:
+        raise InvalidArgument(field_name, f"is longer than {max_len} characters")
+    if any(ord(c) < 32 for c in value):
+        raise InvalidArgument(field_name, "contains control characters")
+    return value
+
+
+def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:
+    """Returns the profile trimmed and normalised, or raises InvalidArgument naming the field
+    by its proto path (e.g. ``deputy.seats[1].level``) so API callers and import reports agree."""
+    region = check_region_code(p.region_code, f"{prefix}.region_code")
+    name = _text(p.name, f"{prefix}.name", max_len=50, required=True)
+    try:
+        gender = Gender(p.gender)
+    except ValueError:
+        raise InvalidArgument(f"{prefix}.gender", f"unknown gender {p.gender!r}") from None
+    ethnicity = _text(p.ethnicity, f"{prefix}.ethnicity", max_len=20)
+    if not p.seats:
+        raise InvalidArgument(f"{prefix}.seats", "a deputy sits at one level at least")
+    if len(p.seats) > len(Level):
+        raise InvalidArgument(f"{prefix}.seats", f"at most {len(Level)} seats, one per level")
+    seats, seen = [], set()
+    for i, s in enumerate(p.seats):
+        try:
+            level = Level(s.level)
+        except ValueError:
+            raise InvalidArgument(f"{prefix}.seats[{i}].level", "must be one of the five levels") from None
+        if level in seen:
+            raise InvalidArgument(f"{prefix}.seats[{i}].level", f"level {level.name} appears twice")
+        seen.add(level)
+        seats.append(Seat(level, _text(s.term, f"{prefix}.seats[{i}].term", max_len=20),
+                          _text(s.electoral_district, f"{prefix}.seats[{i}].electoral_district", max_len=50)))
+    phone = _text(p.contact.phone, f"{prefix}.contact.phone", max_len=20)
+    if phone and not PHONE.match(phone):
+        raise InvalidArgument(f"{prefix}.contact.phone", "must be digits, optionally with +, - or spaces")
+    email = _text(p.contact.email, f"{prefix}.contact.email", max_len=254)
+    if email and not EMAIL.match(email):
+        raise InvalidArgument(f"{prefix}.contact.email", "is not an e-mail address")
+    address = _text(p.contact.address, f"{prefix}.contact.address", max_len=200)
+    specialties = normalise_specialties(p.specialties, f"{prefix}.specialties")
+    return DeputyProfile(
+        region_code=region, name=name, gender=gender, ethnicity=ethnicity,
+        seats=tuple(sorted(seats, key=lambda s: s.level)),
+        work_unit=_text(p.work_unit, f"{prefix}.work_unit", max_len=100),
+        position=_text(p.position, f"{prefix}.position", max_len=100),
+        contact=Contact(phone, email, address), specialties=specialties)
+
+
+def normalise_specialties(values: Iterable[str], field_name: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, v in enumerate(values):
+        v = _text(v, f"{field_name}[{i}]", max_len=20)
+        if v and v not in out:
+            out.append(v)
+    if len(out) > 10:
+        raise InvalidArgument(field_name, "at most 10 specialties")
+    return tuple(out)
+
+
+def validate_card(card: CardSettings, field_name: str = "card") -> CardSettings:
+    return replace(card, pledge=_text(card.pledge, f"{field_name}.pledge", max_len=500))
+
+
+# 代表退出和增补机制: a serving or by-elected deputy leaves by resignation or termination;
+# one who left may return only through a by-election.
+_ALLOWED = {
+    DeputyStatus.SERVING: {DeputyStatus.RESIGNED, DeputyStatus.TERMINATED},
+    DeputyStatus.BY_ELECTED: {DeputyStatus.RESIGNED, DeputyStatus.TERMINATED},
+    DeputyStatus.RESIGNED: {DeputyStatus.BY_ELECTED},
+    DeputyStatus.TERMINATED: {DeputyStatus.BY_ELECTED},
+}
+INITIAL_STATUSES = (DeputyStatus.SERVING, DeputyStatus.BY_ELECTED)
+
+
+def check_status_change(current: DeputyStatus, new: DeputyStatus, reason: str) -> str:
+    if new not in _ALLOWED[current]:
+        raise FailedPrecondition(f"a deputy who is {current.name.lower()} cannot become {new.name.lower()}")
+    reason = _text(reason, "reason", max_len=200)
+    if new in (DeputyStatus.RESIGNED, DeputyStatus.TERMINATED) and not reason:
+        raise InvalidArgument("reason", "is required when a deputy leaves office")
+    return reason
+
+
+def is_active(status: DeputyStatus) -> bool:
+    return status in INITIAL_STATUSES
+
+
+def check_contact_limit(current: int, limit: int, what: str) -> None:
+    """双联系 limits: over the limit is a state problem, not a malformed request."""
+    if current >= limit:
+        raise FailedPrecondition(f"{what}: limit of {limit} reached")
+
+
+def check_limit_value(value: int, field_name: str) -> int:
+    if value < 1 or value > 1000:
+        raise InvalidArgument(field_name, "must be between 1 and 1000")
+    return value
+
+
+@dataclass(frozen=True)
+class VenueChoice:
+    id: str
+    region_path: str               # materialised path of the venue's region, e.g. 652300/652301/652301001
+    specialties: tuple[str, ...]
+    deputy_count: int
+
+
+def choose_venue(deputy_region_path: str, specialties: Sequence[str],
+                 venues: Sequence[VenueChoice]) -> VenueChoice | None:
+    """就近编组进家: the nearest venue wins, nearest meaning the deepest region that contains
+    the deputy's own; among equally near venues, the one sharing most specialties, then the
+    one with fewest deputies (keeps groups even), then the id for a stable answer."""
+    wanted = set(specialties)
+    best, best_key = None, None
+    for v in venues:
+        if not (deputy_region_path == v.region_path or deputy_region_path.startswith(v.region_path + "/")):
+            continue
+        depth = v.region_path.count("/")
+        key = (-depth, -len(wanted & set(v.specialties)), v.deputy_count, v.id)
+        if best_key is None or key < best_key:
+            best, best_key = v, key
+    return best

@@ -1,0 +1,78 @@
+"""Engines, sessions and migrations: one database per service.
+
+PostgreSQL in production and tests; a SQLite file per service is the embedded default.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL lets readers work while one writer commits; foreign keys are off by default.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on any exception."""
+    with sessions.begin() as session:
+        yield session
+
+
+def alembic_config(service: str, url: str):
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def migrate(service: str, url: str, revision: str = "head") -> None:
+    """Applies the service's Alembic migrations up to ``revision``."""
+    from alembic import command
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(service, url), revision)
+
+
+def run_migrations_online(context) -> None:
+    """The body of every service's migrations/env.py."""
+    from sqlalchemy import pool
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ["LIANXIN_DATABASE_URL"]
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=None,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

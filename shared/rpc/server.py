@@ -1,0 +1,173 @@
+"""Server builder and the interceptors at every service's edge.
+
+Interceptor order, outermost first: request log (one structlog line per call) -> error
+mapping (domain errors to status codes, anything else to INTERNAL without leaking detail)
+-> authentication (bearer JWT, or the narrow public principal on public methods).
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from shared import errors
+from shared.auth import Principal, public_principal, verify_token
+from shared.rpc.context import reset_principal, set_principal
+from shared.rpc.errors import status_of
+from shared.rpc.ratelimit import RateLimiter
+
+# Operators' probes and grpcurl need these without a token.
+OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
+                 "/grpc.reflection.v1.ServerReflection/")
+
+
+def _wrap_unary(handler: grpc.RpcMethodHandler | None,
+                around: Callable[[Callable, object, grpc.ServicerContext], object]):
+    """Wraps a unary-unary handler's behaviour; streaming handlers (health Watch,
+    reflection) pass through untouched."""
+    if handler is None or handler.unary_unary is None:
+        return handler
+    inner = handler.unary_unary
+
+    def behaviour(request, context):
+        return around(inner, request, context)
+
+    return grpc.unary_unary_rpc_method_handler(
+        behaviour, request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer)
+
+
+def client_address(context: grpc.ServicerContext) -> str:
+    """'ipv4:127.0.0.1:5555' -> '127.0.0.1': limits apply per client host, not per connection."""
+    peer = context.peer() or "unknown"
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]").replace("%5B", "").replace("%5D", "")
+    return rest.rsplit(":", 1)[0] if kind == "ipv4" else peer
+
+
+class RequestLogInterceptor(grpc.ServerInterceptor):
+    def __init__(self, service: str):
+        self.log = structlog.get_logger(service)
+
+    def intercept_service(self, continuation, details):
+        method = details.method
+
+        def around(inner, request, context):
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16], method=method)
+            started = time.perf_counter()
+            status = "OK"
+            try:
+                return inner(request, context)
+            except BaseException:
+                code = context.code() if hasattr(context, "code") else None
+                status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+                raise
+            finally:
+                self.log.info("rpc", status=status,
+                              duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                structlog.contextvars.clear_contextvars()
+
+        return _wrap_unary(continuation(details), around)
+
+
+class ErrorMappingInterceptor(grpc.ServerInterceptor):
+    def __init__(self, service: str):
+        self.log = structlog.get_logger(service)
+
+    def intercept_service(self, continuation, details):
+        def around(inner, request, context):
+            try:
+                return inner(request, context)
+            except errors.DomainError as e:
+                context.abort(status_of(e), str(e))
+            except Exception:
+                # Only the log sees the cause; the caller sees a plain INTERNAL.
+                self.log.exception("unhandled error")
+                context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+        return _wrap_unary(continuation(details), around)
+
+
+class AuthenticationInterceptor(grpc.ServerInterceptor):
+    def __init__(self, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
+        self.secret = secret
+        self.public_methods = public_methods
+        self.limiter = limiter
+
+    def _principal(self, method: str, context: grpc.ServicerContext) -> Principal:
+        auth = dict(context.invocation_metadata() or ()).get("authorization", "")
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise errors.Unauthenticated("authorization must be 'Bearer <token>'")
+            return verify_token(self.secret, token.strip())
+        if method in self.public_methods:
+            client = client_address(context)
+            if not self.limiter.allow(client):
+                raise errors.ResourceExhausted("too many requests from this client; try again in a minute")
+            return public_principal(client)
+        raise errors.Unauthenticated("a bearer token is required")
+
+    def intercept_service(self, continuation, details):
+        method = details.method
+        if method.startswith(OPEN_PREFIXES):
+            return continuation(details)
+
+        def around(inner, request, context):
+            principal = self._principal(method, context)
+            structlog.contextvars.bind_contextvars(
+                principal=principal.subject, role=principal.role.value, region=principal.region)
+            token = set_principal(principal)
+            try:
+                return inner(request, context)
+            finally:
+                reset_principal(token)
+
+        return _wrap_unary(continuation(details), around)
+
+
+@dataclass
+class GrpcEdge:
+    """What a service hands the builder: its servicers and which methods are public."""
+    service: str
+    register: list[Callable[[grpc.Server], None]]
+    service_names: list[str]              # full names, e.g. lianxin.roster.v1.RosterService
+    public_methods: frozenset[str] = field(default_factory=frozenset)
+
+
+def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, public_rate_per_minute: int = 60,
+                 max_workers: int = 32) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """Returns the server (not started), the bound port and its health servicer."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
+        interceptors=[RequestLogInterceptor(edge.service), ErrorMappingInterceptor(edge.service),
+                      AuthenticationInterceptor(jwt_secret, edge.public_methods,
+                                                RateLimiter(public_rate_per_minute))],
+        options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
+                 ("grpc.so_reuseport", 0)])
+    for register in edge.register:
+        register(server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [*edge.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME], server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot bind {address}")
+    return server, port, health_servicer
+
+
+def set_serving(health_servicer: health.HealthServicer, names: Iterable[str], serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", *names):
+        health_servicer.set(name, status)

@@ -1,0 +1,166 @@
+"""The one skeleton all five services share.
+
+A service module describes itself as a ``ServiceDefinition``: how work arrives (its RPC
+servicers, the events it consumes, its timers) and what it touches (its tables). This
+module is the composition root that turns settings into running parts, in one place, at
+start: nothing is built at import time.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import structlog
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import config, db, logs
+from shared.bus import BusTables, Consumer, Outbox, Relay, Transport, make_transport
+from shared.rpc.server import GrpcEdge, build_server, set_serving
+from shared.tenancy import RegionTree
+
+
+@dataclass
+class Runtime:
+    """Everything one running service holds; built by ``start``, handed to its parts."""
+    settings: config.Settings
+    regions: RegionTree
+    engine: Engine
+    sessions: sessionmaker[Session]
+    bus_tables: BusTables
+    outbox: Outbox
+    transport: Transport
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with db.transaction(self.sessions) as session:
+            yield session
+
+
+@dataclass(frozen=True)
+class ConsumedTopic:
+    group: str
+    topics: list[str]
+    handler: Callable  # (Session, Envelope) -> None
+
+
+@dataclass(frozen=True)
+class Timer:
+    name: str
+    every_seconds: float
+    run: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    metadata: MetaData
+    bus_tables: BusTables
+    edge: Callable[[Runtime], GrpcEdge]
+    consumes: Callable[[Runtime], list[ConsumedTopic]] = lambda runtime: []
+    timers: Callable[[Runtime], list[Timer]] = lambda runtime: []
+
+
+@dataclass
+class RunningService:
+    runtime: Runtime
+    server: object
+    port: int
+    threads: list[threading.Thread]
+    health: object
+    service_names: list[str]
+
+    def shutdown(self, grace: float = 10.0) -> None:
+        """Stop taking calls, let calls in flight finish, then stop the relay and consumers
+        (the relay's last pass publishes what those calls wrote)."""
+        set_serving(self.health, self.service_names, False)
+        self.server.stop(grace).wait()
+        self.runtime.stop.set()
+        for t in self.threads:
+            t.join(timeout=grace)
+        self.runtime.transport.close()
+        self.runtime.engine.dispose()
+
+
+def build_runtime(settings: config.Settings, bus_tables: BusTables, *, regions: RegionTree | None = None,
+                  transport: Transport | None = None) -> Runtime:
+    engine = db.make_engine(settings.database_url, pool_size=max(5, settings.grpc_workers // 2))
+    return Runtime(
+        settings=settings,
+        regions=regions or RegionTree.load(settings.regions_file),
+        engine=engine,
+        sessions=db.make_session_factory(engine),
+        bus_tables=bus_tables,
+        outbox=Outbox(bus_tables.outbox, service=settings.service, home_region=settings.home_region),
+        transport=transport or make_transport(settings.bus, kafka_bootstrap=settings.kafka_bootstrap,
+                                              embedded_path=settings.embedded_bus_path,
+                                              client_id=f"lianxin-{settings.service}-{settings.home_region}"),
+    )
+
+
+def _loop(name: str, stop: threading.Event, every: float, fn: Callable[[], None]) -> threading.Thread:
+    log = structlog.get_logger(name)
+
+    def body():
+        while not stop.is_set():
+            try:
+                fn()
+            except Exception:
+                log.exception("timer failed; will retry")
+            stop.wait(every)
+
+    return threading.Thread(target=body, name=name, daemon=True)
+
+
+def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: bool = True,
+          regions: RegionTree | None = None, transport: Transport | None = None) -> RunningService:
+    """Builds and starts every part of a service; returns once it is serving."""
+    if migrate:
+        db.migrate(definition.name, settings.database_url)
+    runtime = build_runtime(settings, definition.bus_tables, regions=regions, transport=transport)
+    if settings.home_region not in runtime.regions:
+        raise ValueError(f"home_region {settings.home_region} is not in {settings.regions_file}")
+    edge = definition.edge(runtime)
+    server, port, health_servicer = build_server(
+        edge, address=f"{settings.host}:{settings.port}", jwt_secret=settings.jwt_secret,
+        public_rate_per_minute=settings.public_rate_per_minute, max_workers=settings.grpc_workers)
+    relay = Relay(runtime.engine, runtime.bus_tables, runtime.transport)
+    threads = [threading.Thread(target=relay.run, args=(runtime.stop,),
+                                kwargs={"interval": settings.relay_interval},
+                                name=f"{definition.name}-relay", daemon=True)]
+    for c in definition.consumes(runtime):
+        consumer = Consumer(runtime.sessions, runtime.bus_tables, runtime.transport,
+                            group=c.group, topics=c.topics, handler=c.handler)
+        threads.append(threading.Thread(target=consumer.run, args=(runtime.stop,),
+                                        name=f"{definition.name}-{c.group}", daemon=True))
+    for t in definition.timers(runtime):
+        threads.append(_loop(f"{definition.name}-{t.name}", runtime.stop, t.every_seconds, t.run))
+    server.start()
+    for t in threads:
+        t.start()
+    set_serving(health_servicer, edge.service_names, True)
+    structlog.get_logger(definition.name).info(
+        "serving", port=port, home_region=settings.home_region, bus=settings.bus,
+        database=settings.database_url.split("@")[-1])
+    return RunningService(runtime, server, port, threads, health_servicer, edge.service_names)
+
+
+def main(definition: ServiceDefinition) -> None:
+    """``python -m services.<name>``: run until SIGTERM or SIGINT, then shut down gracefully."""
+    settings = config.load(definition.name)
+    logs.configure(settings.log_format)
+    if settings.jwt_secret == config.DEV_JWT_SECRET:
+        structlog.get_logger(definition.name).warning(
+            "using the development token secret; set LIANXIN_JWT_SECRET in any real deployment")
+    running = start(definition, settings)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    structlog.get_logger(definition.name).info("shutting down")
+    running.shutdown()
