@@ -50,7 +50,7 @@ STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职"
 DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER = 5
 DEFAULT_HOUSEHOLDS_PER_DEPUTY = 10
 
-REGION_CODE = re.compile(r"^(\d{6}|\d{9})$")
+REGION_CODE = re.compile(r"^(\d{6}|\d{9})$", re.ASCII)  # ASCII: no full-width or other Unicode digits
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,20}$")
 
