@@ -243,3 +243,62 @@ def choose_venue(deputy_region_path: str, specialties: Sequence[str],
         if best_key is None or key < best_key:
             best, best_key = v, key
     return best
+
+
+HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class VenueDraft:
+    region_code: str
+    kind: VenueKind
+    name: str
+    address: str = ""
+    officer_name: str = ""
+    officer_phone: str = ""
+    days_of_month: tuple[int, ...] = ()   # reception days, e.g. (5, 25)
+    hours: str = ""
+    note: str = ""
+    specialties: tuple[str, ...] = ()
+
+
+VENUE_FIELDS = ("kind", "name", "address", "liaison_officer", "schedule", "specialties")
+
+
+def validate_venue(v: VenueDraft, prefix: str = "venue") -> VenueDraft:
+    phone = _text(v.officer_phone, f"{prefix}.liaison_officer.phone", max_len=20)
+    if phone and not PHONE.match(phone):
+        raise InvalidArgument(f"{prefix}.liaison_officer.phone", "must be digits, optionally with +, - or spaces")
+    days = []
+    for i, day in enumerate(v.days_of_month):
+        if not 1 <= day <= 31:
+            raise InvalidArgument(f"{prefix}.schedule.days_of_month[{i}]", "must be a day of the month, 1 to 31")
+        if day not in days:
+            days.append(day)
+    hours = _text(v.hours, f"{prefix}.schedule.hours", max_len=50)
+    if hours and not HOURS.match(hours):
+        raise InvalidArgument(f"{prefix}.schedule.hours", "must look like 09:00-12:00")
+    return VenueDraft(
+        region_code=check_region_code(v.region_code, f"{prefix}.region_code"),
+        kind=v.kind,
+        name=_text(v.name, f"{prefix}.name", max_len=100, required=True),
+        address=_text(v.address, f"{prefix}.address", max_len=200),
+        officer_name=_text(v.officer_name, f"{prefix}.liaison_officer.name", max_len=50),
+        officer_phone=phone, days_of_month=tuple(sorted(days)), hours=hours,
+        note=_text(v.note, f"{prefix}.schedule.note", max_len=200),
+        specialties=normalise_specialties(v.specialties, f"{prefix}.specialties"))
+
+
+@dataclass(frozen=True)
+class Household:
+    household_head: str
+    address: str = ""
+    phone: str = ""
+
+
+def validate_household(h: Household, prefix: str = "household") -> Household:
+    phone = _text(h.phone, f"{prefix}.phone", max_len=20)
+    if phone and not PHONE.match(phone):
+        raise InvalidArgument(f"{prefix}.phone", "must be digits, optionally with +, - or spaces")
+    return Household(_text(h.household_head, f"{prefix}.household_head", max_len=50, required=True),
+                     _text(h.address, f"{prefix}.address", max_len=200), phone)

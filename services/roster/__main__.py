@@ -1,0 +1,4 @@
+from shared.service import main
+from services.roster.service import definition
+
+main(definition())

@@ -1,0 +1,152 @@
+"""Roster queries. Every listing takes the caller's scope as a region path and filters on
+it in SQL, so a missing scope check at the edge still cannot leak another tenant's rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from services.roster.tables import (CommitteeLinkRow, ContactLimitsRow, DeputyRow, SeatRow, SpecialtyRow,
+                                    VenueMemberRow, VenueRow, VoterHouseholdRow)
+from shared.errors import NotFound
+
+
+def in_subtree(column, path: str):
+    # Escape LIKE wildcards: paths are digits and '/', but the scope must never widen.
+    return or_(column == path, column.like(path.replace("%", r"\%").replace("_", r"\_") + "/%", escape="\\"))
+
+
+@dataclass(frozen=True)
+class DeputyFilter:
+    scope_path: str
+    level: int | None = None
+    specialty: str = ""
+    venue_id: str = ""
+    status: int | None = None
+    name: str = ""
+
+
+class RosterStore:
+    def __init__(self, session: Session):
+        self.s = session
+
+    # deputies
+    def deputy(self, deputy_id: str, *, for_update: bool = False) -> DeputyRow:
+        q = select(DeputyRow).where(DeputyRow.id == deputy_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.s.scalars(q).first()
+        if row is None:
+            raise NotFound("deputy", deputy_id)
+        return row
+
+    def deputy_by_card(self, card_code: str) -> DeputyRow | None:
+        return self.s.scalars(select(DeputyRow).where(DeputyRow.card_code == card_code)).first()
+
+    def deputy_by_key(self, region_code: str, name: str, phone: str) -> DeputyRow | None:
+        """The import key: the same person in the same region, told apart by phone."""
+        return self.s.scalars(select(DeputyRow).where(
+            DeputyRow.region_code == region_code, DeputyRow.name == name, DeputyRow.phone == phone)).first()
+
+    def _deputy_query(self, f: DeputyFilter):
+        q = select(DeputyRow).where(in_subtree(DeputyRow.region_path, f.scope_path))
+        if f.level is not None:
+            q = q.where(exists().where(SeatRow.deputy_id == DeputyRow.id, SeatRow.level == f.level))
+        if f.specialty:
+            q = q.where(exists().where(SpecialtyRow.deputy_id == DeputyRow.id, SpecialtyRow.specialty == f.specialty))
+        if f.venue_id:
+            q = q.where(exists().where(VenueMemberRow.deputy_id == DeputyRow.id, VenueMemberRow.venue_id == f.venue_id))
+        if f.status is not None:
+            q = q.where(DeputyRow.status == f.status)
+        if f.name:
+            q = q.where(DeputyRow.name.contains(f.name, autoescape=True))
+        return q
+
+    def list_deputies(self, f: DeputyFilter, *, limit: int, offset: int) -> tuple[list[DeputyRow], int]:
+        q = self._deputy_query(f)
+        total = self.s.scalar(select(func.count()).select_from(q.subquery()))
+        rows = self.s.scalars(q.order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)
+                              .limit(limit).offset(offset)).all()
+        return list(rows), total
+
+    def all_deputies(self, f: DeputyFilter) -> list[DeputyRow]:
+        return list(self.s.scalars(self._deputy_query(f).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)))
+
+    # venues
+    def venue(self, venue_id: str) -> VenueRow:
+        row = self.s.get(VenueRow, venue_id)
+        if row is None:
+            raise NotFound("venue", venue_id)
+        return row
+
+    def venue_by_name(self, region_code: str, name: str) -> VenueRow | None:
+        return self.s.scalars(select(VenueRow).where(VenueRow.region_code == region_code, VenueRow.name == name)).first()
+
+    def venue_counts(self, venue_ids: list[str]) -> dict[str, int]:
+        if not venue_ids:
+            return {}
+        rows = self.s.execute(select(VenueMemberRow.venue_id, func.count()).where(
+            VenueMemberRow.venue_id.in_(venue_ids)).group_by(VenueMemberRow.venue_id))
+        return {v: n for v, n in rows}
+
+    def list_venues(self, scope_path: str, kind: int | None, *, limit: int, offset: int) -> tuple[list[VenueRow], int]:
+        q = select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))
+        if kind is not None:
+            q = q.where(VenueRow.kind == kind)
+        total = self.s.scalar(select(func.count()).select_from(q.subquery()))
+        rows = self.s.scalars(q.order_by(VenueRow.region_path, VenueRow.name).limit(limit).offset(offset)).all()
+        return list(rows), total
+
+    def venues_of(self, deputy_id: str) -> list[VenueRow]:
+        return list(self.s.scalars(select(VenueRow).join(VenueMemberRow, VenueMemberRow.venue_id == VenueRow.id)
+                                   .where(VenueMemberRow.deputy_id == deputy_id).order_by(VenueRow.name)))
+
+    def membership(self, venue_id: str, deputy_id: str) -> VenueMemberRow | None:
+        return self.s.get(VenueMemberRow, (venue_id, deputy_id))
+
+    def unplaced_active_deputies(self, scope_path: str, active: tuple[int, ...]) -> list[DeputyRow]:
+        return list(self.s.scalars(select(DeputyRow).where(
+            in_subtree(DeputyRow.region_path, scope_path), DeputyRow.status.in_(active),
+            ~exists().where(VenueMemberRow.deputy_id == DeputyRow.id)).order_by(DeputyRow.id)))
+
+    def venues_in(self, scope_path: str) -> list[VenueRow]:
+        return list(self.s.scalars(select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))))
+
+    # double contact
+    def committee_link(self, member_id: str, deputy_id: str) -> CommitteeLinkRow | None:
+        return self.s.get(CommitteeLinkRow, (member_id, deputy_id))
+
+    def committee_links(self, *, member_id: str = "", deputy_id: str = "") -> list[CommitteeLinkRow]:
+        q = select(CommitteeLinkRow)
+        if member_id:
+            q = q.where(CommitteeLinkRow.committee_member_id == member_id)
+        if deputy_id:
+            q = q.where(CommitteeLinkRow.deputy_id == deputy_id)
+        return list(self.s.scalars(q.order_by(CommitteeLinkRow.committee_member_id, CommitteeLinkRow.deputy_id)))
+
+    def count_links(self, member_id: str) -> int:
+        return self.s.scalar(select(func.count()).where(CommitteeLinkRow.committee_member_id == member_id))
+
+    def household(self, household_id: str) -> VoterHouseholdRow:
+        row = self.s.get(VoterHouseholdRow, household_id)
+        if row is None:
+            raise NotFound("voter household", household_id)
+        return row
+
+    def households(self, deputy_id: str) -> list[VoterHouseholdRow]:
+        return list(self.s.scalars(select(VoterHouseholdRow).where(VoterHouseholdRow.deputy_id == deputy_id)
+                                   .order_by(VoterHouseholdRow.household_head, VoterHouseholdRow.id)))
+
+    def count_households(self, deputy_id: str) -> int:
+        return self.s.scalar(select(func.count()).where(VoterHouseholdRow.deputy_id == deputy_id))
+
+    def limits(self, region_code: str) -> ContactLimitsRow | None:
+        return self.s.get(ContactLimitsRow, region_code)
+
+    def delete(self, row) -> None:
+        self.s.delete(row)
+
+    def add(self, row) -> None:
+        self.s.add(row)
+        self.s.flush()
