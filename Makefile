@@ -22,3 +22,23 @@ gen/.built: $(PROTOS) $(VENV)/.installed
 	rm -rf gen && mkdir -p gen
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
 	touch $@
+
+# --- Local infrastructure: real PostgreSQL and Kafka, no containers (deploy/local, deploy/kafka) ---
+.PHONY: services-up services-down
+
+# Resolves the Kafka broker's jars from Maven Central once (deploy/kafka/lib, gitignored).
+kafka-fetch:
+	bash deploy/kafka/kafka.sh fetch
+
+# Runs the suite against a real PostgreSQL cluster and Kafka broker; servers already up are reused.
+test: venv protos kafka-fetch
+	bash deploy/local/test-env.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+# Dev servers for local runs: started and left running (data in /tmp/lianxin-pg-PORT, var/kafka-PORT).
+services-up: kafka-fetch
+	bash deploy/local/postgres.sh start
+	bash deploy/kafka/kafka.sh start
+
+services-down:
+	-bash deploy/kafka/kafka.sh stop
+	-bash deploy/local/postgres.sh stop
