@@ -1,0 +1,215 @@
+"""The bus on Apache Kafka, through kafka-python.
+
+Producer: acks=all with retries and idempotence (kafka-python's default), so a
+record is acknowledged only once every in-sync replica has it, and retries neither
+duplicate nor reorder within a partition. After any delivery failure the producer
+is thrown away and rebuilt: its buffered records would otherwise be delivered
+later behind the relay's back (the relay re-sends them from the outbox anyway),
+and an idempotent producer can be left in a fatal sequence state by an outage.
+
+Consumer: offsets are committed only explicitly, after the consumer's database
+transaction; a new group starts from the earliest record.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.errors import CommitFailedError, IllegalStateError, KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from shared.bus.transport import BusUnavailable, CommitFailed, Record, last_offsets
+
+
+class KafkaTransport:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str,
+        max_block: float = 10.0,
+        reconnect_backoff_max: float = 2.0,
+    ):
+        self.bootstrap = bootstrap
+        self.client_id = client_id
+        # How long send() may wait for topic metadata when the broker is away; the
+        # library default (60 s) would stall the relay far past its flush timeout.
+        self.max_block = max_block
+        # The library backs off reconnects up to 30 s; a short cap means delivery
+        # resumes within a couple of seconds of the broker coming back.
+        self.reconnect_backoff_max = reconnect_backoff_max
+        self._lock = threading.Lock()
+        self._producer: KafkaProducer | None = None  # built on first send, not here
+        self._futures: list = []
+        self._subs: list[KafkaSubscription] = []
+
+    def _new_producer(self) -> KafkaProducer:
+        return KafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            acks="all",
+            retries=2**31 - 1,  # bounded in time by delivery_timeout_ms instead
+            enable_idempotence=True,
+            max_block_ms=int(self.max_block * 1000),
+            request_timeout_ms=10_000,
+            delivery_timeout_ms=30_000,
+            reconnect_backoff_max_ms=int(self.reconnect_backoff_max * 1000),
+        )
+
+    def _drop_producer(self) -> None:
+        futures, self._futures = self._futures, []
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=0)  # abandons whatever it still buffers
+            except Exception:  # noqa: BLE001 - closing a broken producer may fail too
+                structlog.get_logger().debug("bus.kafka.producer_close_failed", exc_info=True)
+        del futures
+
+    def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        with self._lock:
+            try:
+                if self._producer is None:
+                    self._producer = self._new_producer()
+                self._futures.append(
+                    self._producer.send(topic, key=key, value=value, headers=list(headers))
+                )
+            except KafkaError as e:
+                self._drop_producer()
+                raise BusUnavailable(f"kafka {self.bootstrap}: {e!r}") from e
+
+    def flush(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            if self._producer is None:
+                return
+            try:
+                self._producer.flush(timeout=timeout)
+                failed = [f.exception for f in self._futures if f.failed()]
+            except KafkaError as e:
+                self._drop_producer()
+                raise BusUnavailable(f"kafka {self.bootstrap}: flush: {e!r}") from e
+            if failed:
+                self._drop_producer()
+                raise BusUnavailable(f"kafka {self.bootstrap}: {len(failed)} records failed: {failed[0]!r}")
+            self._futures.clear()
+
+    def subscribe(self, group: str, topics: list[str]) -> KafkaSubscription:
+        sub = KafkaSubscription(self, group, list(topics))
+        self._subs.append(sub)
+        return sub
+
+    def ensure_topics(self, names: list[str], partitions: int = 3) -> None:
+        """Create topics that do not exist yet (the broker's default replication).
+
+        The broker auto-creates topics too, but a consumer that subscribes before
+        anything was published would only notice the topic at its next metadata
+        refresh (minutes), so services call this at start-up.
+        """
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        except KafkaError as e:
+            raise BusUnavailable(f"kafka {self.bootstrap}: {e!r}") from e
+        try:
+            for name in names:
+                try:
+                    admin.create_topics(
+                        {name: {"num_partitions": partitions, "replication_factor": -1}},
+                        wait_for_metadata=True,
+                    )
+                except TopicAlreadyExistsError:
+                    pass
+        except KafkaError as e:
+            raise BusUnavailable(f"kafka {self.bootstrap}: {e!r}") from e
+        finally:
+            admin.close()
+
+    def close(self) -> None:
+        for sub in self._subs:
+            sub.close()
+        self._subs.clear()
+        with self._lock:
+            if self._producer is not None:
+                try:
+                    self._producer.flush(timeout=5)
+                except KafkaError:
+                    pass
+                self._producer.close(timeout=5)
+                self._producer = None
+                self._futures.clear()
+
+
+class KafkaSubscription:
+    def __init__(self, transport: KafkaTransport, group: str, topics: list[str]):
+        self._t = transport
+        self.group = group
+        self.topics = topics
+        self._consumer: KafkaConsumer | None = None
+
+    def _get(self) -> KafkaConsumer:
+        if self._consumer is None:
+            try:
+                c = KafkaConsumer(
+                    bootstrap_servers=self._t.bootstrap,
+                    client_id=self._t.client_id,
+                    group_id=self.group,
+                    enable_auto_commit=False,  # committed after our DB commit, never before
+                    auto_offset_reset="earliest",
+                    reconnect_backoff_max_ms=int(self._t.reconnect_backoff_max * 1000),
+                    request_timeout_ms=30_000,
+                )
+                c.subscribe(self.topics)
+            except KafkaError as e:
+                raise BusUnavailable(f"kafka {self._t.bootstrap}: {e!r}") from e
+            self._consumer = c
+        return self._consumer
+
+    def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[Record]:
+        try:
+            batches = self._get().poll(timeout_ms=int(timeout * 1000), max_records=max_records)
+        except KafkaError as e:
+            raise BusUnavailable(f"kafka {self._t.bootstrap}: {e!r}") from e
+        out: list[Record] = []
+        for tp, msgs in batches.items():
+            for m in msgs:
+                out.append(
+                    Record(
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=m.offset,
+                        key=m.key,
+                        value=m.value,
+                        headers=[(n, v) for n, v in (m.headers or [])],
+                    )
+                )
+        return out
+
+    def commit(self, records: list[Record]) -> None:
+        offsets = {
+            TopicPartition(t, p): OffsetAndMetadata(off, "", -1)
+            for (t, p), off in last_offsets(records).items()
+        }
+        if not offsets:
+            return
+        try:
+            self._get().commit(offsets)
+        except CommitFailedError as e:
+            raise CommitFailed(str(e)) from e
+        except KafkaError as e:
+            raise BusUnavailable(f"kafka {self._t.bootstrap}: commit: {e!r}") from e
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        try:
+            self._get().seek(TopicPartition(topic, partition), offset)
+        except (ValueError, IllegalStateError):
+            # No longer assigned here: its new owner starts from the committed offset.
+            pass
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            finally:
+                self._consumer = None

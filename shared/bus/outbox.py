@@ -1,0 +1,39 @@
+"""Writing events in the same transaction as the change they announce."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from shared.bus.envelope import Envelope, topic_for
+
+
+class Outbox:
+    def __init__(self, table: Table, *, service: str, home_region: str):
+        self.table = table
+        self.service = service
+        self.home_region = home_region
+        self.topic = topic_for(service)
+
+    def add(self, session: Session, message, *, region: str) -> Envelope:
+        """Queue ``message`` about ``region`` in the caller's open transaction.
+
+        Nothing is committed here: the event becomes visible to the relay exactly
+        when (and only if) the caller's domain change commits.
+        """
+        env = Envelope.for_message(
+            message, service=self.service, home_region=self.home_region, region=region
+        )
+        session.execute(
+            insert(self.table).values(
+                event_id=env.id,
+                topic=env.topic,
+                key=env.key,
+                type=env.type,
+                source=env.source,
+                subject=env.subject,
+                time=env.time,
+                data=env.data,
+            )
+        )
+        return env
