@@ -1,0 +1,405 @@
+"""Bulk import and export of a roster in the layout committee offices keep (代表名册):
+one row per deputy, Chinese column headings in the first row, XLSX or CSV.
+
+Import never trusts the file: sizes and row counts are capped, formulas are never
+evaluated (cell values only), and each row goes through ``domain.validate_profile`` so
+that a bad cell becomes a row error naming the column and row the office has to fix.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Iterable, Iterator, Sequence
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from services.roster.domain import (
+    GENDER_LABELS, LEVEL_LABELS, STATUS_LABELS, Contact, DeputyProfile, DeputyStatus, Gender,
+    Level, Seat, validate_profile,
+)
+from shared.errors import InvalidArgument
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024   # a small ZIP may unpack to gigabytes
+MAX_ROWS = 20_000                             # deputies in one file
+MAX_SCANNED_ROWS = 100_000                    # blank rows included, so a file of empty rows ends
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 1000
+
+REGION, NAME, GENDER, ETHNICITY = "区划代码", "姓名", "性别", "民族"
+LEVELS, TERMS, DISTRICTS = "代表层级", "届次", "选区"
+WORK_UNIT, POSITION, PHONE, EMAIL, ADDRESS = "工作单位", "职务", "联系电话", "电子邮箱", "通讯地址"
+SPECIALTIES, STATUS = "专业领域", "状态"
+
+COLUMNS = (REGION, NAME, GENDER, ETHNICITY, LEVELS, TERMS, DISTRICTS, WORK_UNIT, POSITION,
+           PHONE, EMAIL, ADDRESS, SPECIALTIES, STATUS)
+# Without these every row would fail, so their absence is a file-level error.
+REQUIRED_COLUMNS = (NAME, LEVELS)
+COLUMN_WIDTHS = {REGION: 12, NAME: 10, GENDER: 6, ETHNICITY: 8, LEVELS: 12, TERMS: 14,
+                 DISTRICTS: 18, WORK_UNIT: 28, POSITION: 18, PHONE: 18, EMAIL: 26,
+                 ADDRESS: 36, SPECIALTIES: 18, STATUS: 8}
+
+# Where a validation error's field path lands in the sheet.
+_FIELD_COLUMNS = {
+    "region_code": REGION, "name": NAME, "gender": GENDER, "ethnicity": ETHNICITY,
+    "seats": LEVELS, "work_unit": WORK_UNIT, "position": POSITION, "contact.phone": PHONE,
+    "contact.email": EMAIL, "contact.address": ADDRESS, "specialties": SPECIALTIES,
+}
+_SEAT_COLUMNS = {"level": LEVELS, "term": TERMS, "electoral_district": DISTRICTS}
+_SEAT_FIELD = re.compile(r"^seats\[(\d+)\]\.(\w+)$")
+
+SEPARATORS = re.compile(r"[、;；,，]")
+EXPORT_SEPARATOR = "、"
+
+LEVEL_ALIASES = {
+    **{alias: Level.NATIONAL for alias in ("全国", "全国人大")},
+    **{alias: Level.PROVINCIAL for alias in ("省", "省级", "自治区")},
+    **{alias: Level.PREFECTURE for alias in ("州", "州级", "地级", "市级")},
+    **{alias: Level.COUNTY for alias in ("县", "县级", "区级", "县市区")},
+    **{alias: Level.TOWNSHIP for alias in ("乡", "乡级", "镇", "镇级", "街道", "乡镇")},
+}
+GENDER_ALIASES = {"": Gender.UNSPECIFIED, "男": Gender.MALE, "男性": Gender.MALE,
+                  "女": Gender.FEMALE, "女性": Gender.FEMALE}
+STATUS_ALIASES = {"": DeputyStatus.SERVING, **{label: s for s, label in STATUS_LABELS.items()}}
+
+# Formula (CSV) injection: Excel and LibreOffice run a cell that starts with = + - @ (or a
+# tab or carriage return) as a formula. On export such a cell gets a leading single quote,
+# which both show as plain text, and import removes that quote again, so values round-trip.
+# Text made only of digits, spaces and hyphens after one leading + or - (phone numbers such
+# as "+86 138 0000 0000") cannot call anything and is left alone. Cells that already start
+# with quotes before such text get one quote more, so "'=x" also survives the round trip.
+_FORMULA_START = re.compile(r"[=@\t\r+\-]")
+_PLAIN_NUMBER = re.compile(r"[+\-]?[0-9][0-9\- ]*", re.ASCII)
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str     # the heading as written in the file; "" for the whole row or file
+    reason: str
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    row: int        # 1-based sheet row; the headings are row 1
+    profile: DeputyProfile | None
+    status: DeputyStatus | None
+    errors: tuple[RowError, ...]
+
+
+class SheetError(Exception):
+    """The file as a whole cannot be read: wrong format, no headings, too big."""
+
+
+def read_roster(content: bytes, fmt: str, default_region: str) -> list[SheetRow]:
+    """Parses every non-blank row below the headings. Rows that fail come back with their
+    errors and no profile; the others come back validated. Raises SheetError for the file."""
+    fmt = _format(fmt, SheetError)
+    if len(content) > MAX_FILE_BYTES:
+        raise SheetError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    rows = _xlsx_rows(content) if fmt == "xlsx" else _csv_rows(content)
+    try:
+        return _read_rows(rows, default_region)
+    finally:
+        rows.close()   # closes the workbook even when a limit stops the reading early
+
+
+def _read_rows(rows: Iterator[Sequence[object]], default_region: str) -> list[SheetRow]:
+    try:
+        headings = next(rows)
+    except StopIteration:
+        raise SheetError("the file is empty: the first row must hold the column headings") from None
+    columns = _columns(headings)
+    written = {col: heading for col, (_, heading) in columns.items()}
+    out: list[SheetRow] = []
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_SCANNED_ROWS:
+            raise SheetError(f"the file has more than {MAX_SCANNED_ROWS} rows")
+        cells = {col: _cell_text(values[i]) if i < len(values) else "" for col, (i, _) in columns.items()}
+        if not any(c.strip() for c in cells.values()):
+            continue
+        if len(out) == MAX_ROWS:
+            raise SheetError(f"the file has more than {MAX_ROWS} deputies; split it into smaller files")
+        out.append(_read_row(number, cells, written, default_region))
+    return out
+
+
+def write_roster(rows: Iterable[tuple[DeputyProfile, DeputyStatus]], fmt: str) -> bytes:
+    """The roster in the import layout, so an exported file imports to the same profiles."""
+    fmt = _format(fmt, ValueError)
+    records = ([_neutralise(v) for v in _export_cells(p, s)] for p, s in rows)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(records)
+        # The BOM makes Excel read the file as UTF-8 rather than the system code page.
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("代表名册")
+    for i, heading in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = COLUMN_WIDTHS[heading]
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    ws.append([_text_cell(ws, h, bold) for h in COLUMNS])
+    for record in records:
+        ws.append([_text_cell(ws, v) for v in record])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- reading -------------------------------------------------------------------------
+
+def _format(fmt: str, error: type[Exception]) -> str:
+    fmt = (fmt or "").lower().lstrip(".")
+    if fmt not in CONTENT_TYPES:
+        raise error(f"unsupported file format {fmt!r}: use xlsx or csv")
+    return fmt
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Sequence[object]]:
+    if content[:4] == b"\xd0\xcf\x11\xe0":
+        raise SheetError("this is an old .xls workbook or a password-protected file: save it as .xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise SheetError("not an XLSX file (it is not a ZIP archive)") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise SheetError(f"the XLSX file unpacks to more than {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB")
+    # openpyxl raises many kinds of errors on malformed files; all of them mean "cannot read it".
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001
+        raise SheetError(f"not a readable XLSX file: {e}") from None
+    try:
+        if not wb.worksheets:
+            raise SheetError("the XLSX file has no worksheet")
+        # data_only: a formula cell yields its cached value (or nothing), never the formula.
+        yield from wb.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except SheetError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise SheetError(f"the XLSX worksheet is damaged: {e}") from None
+    finally:
+        wb.close()
+
+
+def _csv_rows(content: bytes) -> Iterator[Sequence[object]]:
+    if content[:4] == b"PK\x03\x04":
+        raise SheetError("this looks like an XLSX workbook, not a CSV file: upload it as xlsx")
+    if b"\x00" in content:
+        raise SheetError("not a CSV text file (it contains binary data)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SheetError("the CSV file is neither UTF-8 nor GB18030 text")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            yield record[:MAX_COLUMNS]
+    except csv.Error as e:
+        raise SheetError(f"the CSV file is malformed near line {reader.line_num}: {e}") from None
+
+
+def _columns(headings: Sequence[object]) -> dict[str, tuple[int, str]]:
+    """Known column -> (index, heading as written). Unknown headings are ignored."""
+    found: dict[str, tuple[int, str]] = {}
+    for i, raw in enumerate(headings):
+        written = _cell_text(raw)
+        name = written.strip()
+        if name not in COLUMNS:
+            continue
+        if name in found:
+            raise SheetError(f"the column {name} appears twice in the heading row")
+        found[name] = (i, written)
+    if not found and not any(_cell_text(h).strip() for h in headings):
+        raise SheetError("the first row is blank: it must hold the column headings")
+    missing = [c for c in REQUIRED_COLUMNS if c not in found]
+    if missing:
+        raise SheetError(f"missing column {'、'.join(missing)} in the heading row (row 1)")
+    return found
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the office sees it: numbers as their digits (no ".0"), dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _unneutralise(text: str) -> str:
+    return text[1:] if text.startswith("'") and _is_formula_like(text.lstrip("'")) else text
+
+
+def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
+              default_region: str) -> SheetRow:
+    errors: list[RowError] = []
+
+    def fail(column: str, reason: str) -> None:
+        if not any(e.column == headings.get(column, column) for e in errors):
+            errors.append(RowError(number, headings.get(column, column), f"{headings.get(column, column).strip()}: {reason}"))
+
+    cells: dict[str, str] = {}
+    for column, text in raw.items():
+        if len(text) > MAX_CELL_CHARS:
+            fail(column, f"the cell is longer than {MAX_CELL_CHARS} characters")
+            text = ""
+        # Line breaks inside a cell (Alt+Enter in Excel) are kept as spaces.
+        cells[column] = _LINE_BREAKS.sub(" ", _unneutralise(text.strip())).strip()
+    get = lambda column: cells.get(column, "")  # noqa: E731
+
+    levels: list[Level] = []
+    for part in _split(get(LEVELS)):
+        level = _level(part)
+        if level is None:
+            fail(LEVELS, f"unknown level '{part}' (use 全国, 省, 州, 县 or 乡)")
+        else:
+            levels.append(level)
+    terms = _per_seat(get(TERMS), len(levels), TERMS, fail)
+    districts = _per_seat(get(DISTRICTS), len(levels), DISTRICTS, fail)
+    gender = GENDER_ALIASES.get(_fold(get(GENDER)))
+    if gender is None:
+        fail(GENDER, f"unknown gender '{get(GENDER)}' (use 男 or 女, or leave it empty)")
+    status = STATUS_ALIASES.get(_fold(get(STATUS)))
+    if status is None:
+        fail(STATUS, f"unknown status '{get(STATUS)}' (use 在任, 辞职, 终止 or 补选)")
+
+    draft = DeputyProfile(
+        region_code=unicodedata.normalize("NFKC", get(REGION)) or default_region,
+        name=get(NAME), gender=gender or Gender.UNSPECIFIED, ethnicity=get(ETHNICITY),
+        seats=tuple(Seat(lv, t, d) for lv, t, d in zip(levels, terms, districts)),
+        work_unit=get(WORK_UNIT), position=get(POSITION),
+        contact=Contact(unicodedata.normalize("NFKC", get(PHONE)), get(EMAIL), get(ADDRESS)),
+        specialties=tuple(_split(get(SPECIALTIES))))
+    try:
+        profile = validate_profile(draft)
+    except InvalidArgument as e:
+        column, reason = _locate(e, draft)
+        if column:
+            fail(column, reason)
+        else:
+            errors.append(RowError(number, "", f"{e.field}: {e.reason}"))
+        profile = None
+    if errors:
+        return SheetRow(number, None, None, tuple(errors))
+    return SheetRow(number, profile, status, ())
+
+
+def _level(text: str) -> Level | None:
+    """全国, 省级, 县人大代表 ...: the alias, with or without 人大/代表 after it."""
+    text = _fold(text)
+    for suffix in ("", "人大代表", "代表", "人大"):
+        if text.endswith(suffix) and text[:len(text) - len(suffix)] in LEVEL_ALIASES:
+            return LEVEL_ALIASES[text[:len(text) - len(suffix)]]
+    return None
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in SEPARATORS.split(text) if part.strip()]
+
+
+def _per_seat(text: str, seats: int, column: str, fail) -> list[str]:
+    """A cell of 届次 or 选区: empty, one value for every seat, or one value per seat."""
+    if not text or seats == 0:
+        return [""] * seats
+    if seats == 1:
+        return [text]  # the only seat takes the whole cell, separators and all
+    parts = [part.strip() for part in SEPARATORS.split(text)]
+    if len(parts) == 1:
+        return parts * seats
+    if len(parts) != seats:
+        fail(column, f"{len(parts)} values for {seats} levels: give one value, or one per level in the same order")
+        return [""] * seats
+    return parts
+
+
+def _locate(e: InvalidArgument, draft: DeputyProfile) -> tuple[str, str]:
+    """The sheet column behind a validation error, and its reason in the sheet's terms."""
+    path = e.field.removeprefix("deputy.")
+    seat = _SEAT_FIELD.match(path)
+    if seat:
+        index, part = int(seat[1]), seat[2]
+        level = draft.seats[index].level if index < len(draft.seats) else None
+        which = f" (for level {LEVEL_LABELS[level]})" if level in LEVEL_LABELS else ""
+        return _SEAT_COLUMNS.get(part, LEVELS), f"{e.reason}{which}"
+    for prefix, column in _FIELD_COLUMNS.items():
+        if path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "["):
+            return column, e.reason
+    return "", e.reason
+
+
+# --- writing -------------------------------------------------------------------------
+
+def _export_cells(p: DeputyProfile, status: DeputyStatus) -> list[str]:
+    return [
+        p.region_code, p.name, GENDER_LABELS.get(p.gender, ""), p.ethnicity,
+        EXPORT_SEPARATOR.join(LEVEL_LABELS[s.level] for s in p.seats),
+        _join_per_seat([s.term for s in p.seats]),
+        _join_per_seat([s.electoral_district for s in p.seats]),
+        p.work_unit, p.position, p.contact.phone, p.contact.email, p.contact.address,
+        EXPORT_SEPARATOR.join(p.specialties), STATUS_LABELS[status],
+    ]
+
+
+def _join_per_seat(values: list[str]) -> str:
+    # One value shared by every seat is written once, unless it holds a separator itself.
+    # A value holding a separator among several seats cannot round-trip; offices write none.
+    if not any(values):
+        return ""
+    if len(set(values)) == 1 and not SEPARATORS.search(values[0]):
+        return values[0]
+    return EXPORT_SEPARATOR.join(values)
+
+
+def _is_formula_like(text: str) -> bool:
+    return bool(_FORMULA_START.match(text)) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def _neutralise(text: str) -> str:
+    return "'" + text if _is_formula_like(text.lstrip("'")) else text
+
+
+def _text_cell(ws, value: str, font: Font | None = None) -> WriteOnlyCell | None:
+    if not value and font is None:
+        return None
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"   # always text: never a formula, and phones keep leading zeros
+    if font is not None:
+        cell.font = font
+    return cell
