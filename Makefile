@@ -23,6 +23,15 @@ gen/.built: $(PROTOS) $(VENV)/.installed
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
 	touch $@
 
+# The platform on embedded defaults (SQLite files and the embedded bus under var/), demo data
+# loaded, five services on ports 50051-50055. Ctrl-C stops them.
+run: venv protos
+	$(BIN)/python -m shared.launcher
+
+# Applies every service's migrations to the databases its settings name.
+migrate: venv protos
+	$(BIN)/python -c 'from shared import config, db; [db.migrate(n, config.load(n).database_url) for n in config.SERVICES]'
+
 # --- Local infrastructure: real PostgreSQL and Kafka, no containers (deploy/local, deploy/kafka) ---
 .PHONY: services-up services-down
 
