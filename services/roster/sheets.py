@@ -268,8 +268,10 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
     errors: list[RowError] = []
 
     def fail(column: str, reason: str) -> None:
-        if not any(e.column == headings.get(column, column) for e in errors):
-            errors.append(RowError(number, headings.get(column, column), f"{headings.get(column, column).strip()}: {reason}"))
+        """One error per column: the first is the one to fix, the rest often follow from it."""
+        heading = headings.get(column, column)   # a column absent from the file keeps its name
+        if not any(e.column == heading for e in errors):
+            errors.append(RowError(number, heading, f"{heading.strip()}: {reason}"))
 
     cells: dict[str, str] = {}
     for column, text in raw.items():
@@ -278,7 +280,9 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
             text = ""
         # Line breaks inside a cell (Alt+Enter in Excel) are kept as spaces.
         cells[column] = _LINE_BREAKS.sub(" ", _unneutralise(text.strip())).strip()
-    get = lambda column: cells.get(column, "")  # noqa: E731
+
+    def get(column: str) -> str:
+        return cells.get(column, "")
 
     levels: list[Level] = []
     for part in _split(get(LEVELS)):
