@@ -51,3 +51,11 @@ services-up: kafka-fetch
 services-down:
 	-bash deploy/kafka/kafka.sh stop
 	-bash deploy/local/postgres.sh stop
+
+# Roster write throughput vs a bare grpcio+psycopg baseline, printed as a ratio (bench/README.md).
+# Uses LIANXIN_BENCH_DATABASE_URL when set, else the local cluster of deploy/local/postgres.sh.
+# Extra options: make bench BENCH_ARGS="--callers 16 --seconds 10 --profile"
+bench: venv protos
+	@if [ -n "$$LIANXIN_BENCH_DATABASE_URL" ]; then url="$$LIANXIN_BENCH_DATABASE_URL"; \
+	else bash deploy/local/postgres.sh start && url="$$(bash deploy/local/postgres.sh url)"; fi; \
+	LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.roster_writes $(BENCH_ARGS)
