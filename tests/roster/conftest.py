@@ -1,0 +1,46 @@
+"""An in-process roster server over real gRPC and a real PostgreSQL database.
+
+`roster` is one server per test module (a fresh database each); `fresh_roster` gives a
+test its own server and database when it counts rows across the whole roster.
+Tokens are made with `server.md(role, region)`; `server.call("Method", request, ...)`
+calls an RPC with that token (``token=None`` calls with no token at all).
+"""
+from __future__ import annotations
+
+import pytest
+
+from roster_support import PREFECTURE, REGIONS_FILE, RosterServer
+from services.roster.service import definition
+from shared import config
+from shared.service import start
+
+
+@pytest.fixture(scope="session")
+def start_roster(fresh_database, tmp_path_factory):
+    """Factory: a roster server on a brand-new database; shut down when the caller's scope ends."""
+    def make() -> RosterServer:
+        url = fresh_database()
+        bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+        settings = config.load("roster", {
+            "LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": "0", "LIANXIN_HOST": "127.0.0.1",
+            "LIANXIN_BUS": "embedded", "LIANXIN_EMBEDDED_BUS_PATH": str(bus),
+            "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
+            "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_PUBLIC_BASE_URL": "https://lianxin.example.cn",
+            # The public card is rate-limited per client; every test call comes from 127.0.0.1.
+            "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000"})
+        return RosterServer(start(definition(), settings), settings, url)
+    return make
+
+
+@pytest.fixture(scope="module")
+def roster(start_roster):
+    server = start_roster()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fresh_roster(start_roster):
+    server = start_roster()
+    yield server
+    server.close()
