@@ -59,8 +59,15 @@ class Consumer:
             # ON CONFLICT DO NOTHING also settles a race with a concurrent member
             # (during a rebalance): PG waits for the other insert and then skips.
             ins = pg_insert if dialect == "postgresql" else sqlite_insert
-            stmt = ins(self.inbox).values(**values).on_conflict_do_nothing()
-            return session.execute(stmt).rowcount == 1
+            # RETURNING rather than rowcount: psycopg 3 under SQLAlchemy 2.1 reports
+            # rowcount -1 for this statement.
+            stmt = (
+                ins(self.inbox)
+                .values(**values)
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            return session.execute(stmt).first() is not None
         seen = session.execute(
             select(self.inbox.c.event_id).where(
                 self.inbox.c.consumer == self.group, self.inbox.c.event_id == env.id
