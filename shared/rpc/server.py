@@ -72,7 +72,9 @@ class RequestLogInterceptor(grpc.ServerInterceptor):
                 status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
                 raise
             finally:
-                self.log.info("rpc", status=status,
+                # The context is passed explicitly, not only merged by the processor chain,
+                # so the line is complete under any structlog configuration (tests capture it).
+                self.log.info("rpc", **structlog.contextvars.get_contextvars(), status=status,
                               duration_ms=round((time.perf_counter() - started) * 1000, 2))
                 structlog.contextvars.clear_contextvars()
 

@@ -1,0 +1,19 @@
+# One image for all five services; docker-compose.yml picks the service by command.
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY protos ./protos
+RUN mkdir gen && python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen \
+      $(find protos -name '*.proto') \
+ && python -c 'import sysconfig,pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "lianxin.pth").write_text("/app\n/app/gen\n")'
+COPY shared ./shared
+COPY services ./services
+COPY deploy/regions ./deploy/regions
+COPY deploy/tiers ./deploy/tiers
+COPY deploy/demo ./deploy/demo
+RUN useradd --system --uid 10001 lianxin && mkdir -p /app/var && chown lianxin /app/var
+USER lianxin
+# Each service applies its own migrations at start, then serves.
+CMD ["python", "-m", "services.roster"]
