@@ -14,6 +14,9 @@ class Outbox:
         self.service = service
         self.home_region = home_region
         self.topic = topic_for(service)
+        # Built once and executed with bound parameters: SQLAlchemy then reuses the
+        # compiled statement instead of building and cache-keying a new one per event.
+        self._insert = insert(table)
 
     def add(self, session: Session, message, *, region: str) -> Envelope:
         """Queue ``message`` about ``region`` in the caller's open transaction.
@@ -25,15 +28,16 @@ class Outbox:
             message, service=self.service, home_region=self.home_region, region=region
         )
         session.execute(
-            insert(self.table).values(
-                event_id=env.id,
-                topic=env.topic,
-                key=env.key,
-                type=env.type,
-                source=env.source,
-                subject=env.subject,
-                time=env.time,
-                data=env.data,
-            )
+            self._insert,
+            {
+                "event_id": env.id,
+                "topic": env.topic,
+                "key": env.key,
+                "type": env.type,
+                "source": env.source,
+                "subject": env.subject,
+                "time": env.time,
+                "data": env.data,
+            },
         )
         return env
