@@ -21,6 +21,7 @@ from shared.service import Runtime
 WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM)
 READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY, Role.DEPARTMENT)
 CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: codes get read aloud and typed
+assert len(CARD_ALPHABET) == 32   # new_card_code relies on it
 
 
 def now() -> datetime:
@@ -28,7 +29,8 @@ def now() -> datetime:
 
 
 def new_card_code() -> str:
-    return "".join(secrets.choice(CARD_ALPHABET) for _ in range(10))
+    # 32 symbols divide 256, so `byte & 31` is uniform: one urandom call instead of ~20.
+    return "".join(CARD_ALPHABET[b & 31] for b in secrets.token_bytes(10))
 
 
 class _DryRun(Exception):
