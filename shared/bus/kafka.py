@@ -23,6 +23,9 @@ from kafka.structs import OffsetAndMetadata
 
 from shared.bus.transport import BusUnavailable, CommitFailed, Record, last_offsets
 
+# A record not acknowledged within this time fails (and the relay re-sends it later).
+_DELIVERY_TIMEOUT_MS = 30_000
+
 
 class KafkaTransport:
     def __init__(
@@ -55,19 +58,27 @@ class KafkaTransport:
             enable_idempotence=True,
             max_block_ms=int(self.max_block * 1000),
             request_timeout_ms=10_000,
-            delivery_timeout_ms=30_000,
+            delivery_timeout_ms=_DELIVERY_TIMEOUT_MS,
             reconnect_backoff_max_ms=int(self.reconnect_backoff_max * 1000),
         )
 
     def _drop_producer(self) -> None:
-        futures, self._futures = self._futures, []
+        self._futures = []
         producer, self._producer = self._producer, None
-        if producer is not None:
+        if producer is None:
+            return
+
+        def close() -> None:
+            # close() first flushes and raises while records are pending; they fail
+            # once delivery_timeout_ms passes, after which it closes cleanly. Done in
+            # the background so the relay is not held up meanwhile. Should the broker
+            # return first, they are delivered: duplicates, which inboxes absorb.
             try:
-                producer.close(timeout=0)  # abandons whatever it still buffers
-            except Exception:  # noqa: BLE001 - closing a broken producer may fail too
+                producer.close(timeout=_DELIVERY_TIMEOUT_MS / 1000 + 5)
+            except Exception:  # noqa: BLE001 - nothing more to do with a dead producer
                 structlog.get_logger().debug("bus.kafka.producer_close_failed", exc_info=True)
-        del futures
+
+        threading.Thread(target=close, name="kafka-producer-close", daemon=True).start()
 
     def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         with self._lock:
