@@ -13,11 +13,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from lianxin.common.v1 import common_pb2
 from shared.bus import BusUnavailable, Envelope
-from tests.bus.conftest import HOME
+
+HOME = "652300"  # the home region the harness's Outbox publishes from
 
 
 def group() -> str:
@@ -113,8 +114,6 @@ def test_redelivered_event_changes_nothing(harness):
     # Another group is independent: it gets its own effects... once.
     harness.drain(harness.consumer(group()))
     with harness.engine.connect() as conn:
-        from sqlalchemy import func, select
-
         inbox = harness.tables.inbox
         per_group = dict(conn.execute(select(inbox.c.consumer, func.count()).group_by(inbox.c.consumer)).all())
     assert per_group[g] == 3 and len(per_group) == 2
@@ -248,6 +247,4 @@ def test_rolled_back_change_publishes_nothing(harness):
     harness.consume_until(c, 1)
     harness.drain(c)
     with harness.engine.connect() as conn:
-        from sqlalchemy import select
-
         assert conn.execute(select(harness.effects.c.name)).scalars().all() == ["real"]
