@@ -65,6 +65,7 @@ def run_client(port: int, token: str, callers: int, warmup: float, seconds: floa
     start = threading.Barrier(callers + 1)
     t0 = t1 = 0.0
     results: list[list[float]] = [[] for _ in range(callers)]
+    done = [0] * callers
     errors: collections.Counter = collections.Counter()
 
     def caller(n: int) -> None:
@@ -86,6 +87,7 @@ def run_client(port: int, token: str, callers: int, warmup: float, seconds: floa
             except grpc.RpcError as e:
                 errors[f"{e.code().name}: {e.details()}"] += 1
                 continue
+            done[n] += 1
             e_ = time.perf_counter()
             if t0 <= e_ <= t1:
                 mine.append(e_ - s)
@@ -96,11 +98,13 @@ def run_client(port: int, token: str, callers: int, warmup: float, seconds: floa
         t.start()
     t0 = time.perf_counter() + warmup + 0.05
     t1 = t0 + seconds
+    cpu0 = time.process_time()   # after imports and connecting: the calls' own cost
     start.wait()
     for t in threads:
         t.join()
     lat = sorted(x for r in results for x in r)
-    return {"calls": len(lat), "seconds": seconds, "errors": dict(errors.most_common(3)),
+    return {"calls": len(lat), "seconds": seconds, "all_calls": sum(done),
+            "client_cpu_s": time.process_time() - cpu0, "errors": dict(errors.most_common(3)),
             "error_count": sum(errors.values()),
             "p50_ms": 1000 * lat[len(lat) // 2] if lat else 0.0,
             "p99_ms": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0.0}
@@ -115,6 +119,7 @@ def load(port: int, token: str, args, tag: str) -> dict:
                          timeout=args.warmup + args.seconds + 120)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["rate"] = r["calls"] / r["seconds"]
+    r["client_cpu_ms"] = 1000 * r["client_cpu_s"] / max(1, r["all_calls"])
     return r
 
 
@@ -277,7 +282,8 @@ def quiet_logs() -> None:
 
 def fmt(r: dict) -> str:
     err = f", {r['error_count']} errors {r['errors']}" if r["error_count"] else ""
-    return f"{r['rate']:8.1f} calls/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms{err}"
+    return (f"{r['rate']:8.1f} calls/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+            f"cpu/call: server {r['server_cpu_ms']:.2f} ms, client {r['client_cpu_ms']:.2f} ms{err}")
 
 
 def bench(args) -> int:
@@ -299,7 +305,8 @@ def bench(args) -> int:
         settings = config.load("roster", {
             "LIANXIN_DATABASE_URL": real_url, "LIANXIN_PORT": "0", "LIANXIN_BUS": "embedded",
             "LIANXIN_EMBEDDED_BUS_PATH": str(Path(tmp) / "bus.sqlite"),
-            "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_JWT_SECRET": secret})
+            "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_JWT_SECRET": secret,
+            **({"LIANXIN_GRPC_WORKERS": str(args.workers)} if args.workers else {})})
         token = issue_token(secret, subject="bench-clerk", role=Role.STAFF, region=STAFF_REGION)
         print("roster writes: RegisterDeputy through gRPC into PostgreSQL, outbox row included")
         for line in machine_facts(admin):
@@ -323,7 +330,9 @@ def bench(args) -> int:
                 for side, port in (("baseline", base_port), ("real", running.port)):
                     if sampler and side == "real" and rnd == 0:
                         sampler.start()
+                    cpu = time.process_time()
                     r = load(port, token, args, tag=f"{side[0]}{rnd:02d}")
+                    r["server_cpu_ms"] = 1000 * (time.process_time() - cpu) / max(1, r["all_calls"])
                     if sampler and side == "real" and rnd == 0:
                         sampler.stop()
                     print(f"  round {rnd + 1} {side:8s} {fmt(r)}", flush=True)
@@ -363,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=2, help="rounds per side, alternating (default 2)")
     p.add_argument("--database-url", default="",
                    help="server to create the bench databases on (default $LIANXIN_BENCH_DATABASE_URL)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="gRPC worker threads of both servers (default: the service's grpc_workers setting)")
     p.add_argument("--profile", action="store_true",
                    help="sample the real server's RPC threads during its first round and print where they spend time")
     p.add_argument("--client", type=int, default=0, help=argparse.SUPPRESS)   # internal: be the load process
