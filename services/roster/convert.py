@@ -19,6 +19,7 @@ from shared.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1   # total_size is an int32, so no token this server issues goes past it
 
 
 def require_id(value: str, field: str) -> str:
@@ -53,7 +54,7 @@ def page(request_page, field: str = "page") -> tuple[int, int]:
             raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
             kind, _, n = raw.partition(":")
             offset = int(n)
-            if kind != "o" or offset < 0:
+            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
                 raise ValueError
         except (ValueError, UnicodeError, binascii.Error):
             raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None

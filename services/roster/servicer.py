@@ -26,6 +26,8 @@ def _file_format(value: int, field: str = "format") -> str:
 def _text_arg(value: str, field: str, max_len: int = 100) -> str:
     if len(value) > max_len:
         raise InvalidArgument(field, f"is longer than {max_len} characters")
+    if any(ord(c) < 32 for c in value):   # as domain text fields; PostgreSQL also refuses NUL outright
+        raise InvalidArgument(field, "contains control characters")
     return value.strip()
 
 
