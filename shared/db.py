@@ -33,7 +33,17 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # Optimistic disconnect handling, not pool_pre_ping: a pre-ping is one more round trip (and,
+    # under load, one more wait to get the GIL back) on every transaction, for an event that
+    # happens on a database restart or failover. Without it, the first statement on a dead
+    # connection raises; SQLAlchemy recognises the driver's error as a disconnect
+    # (dialect.is_disconnect), invalidates that connection and every pooled connection older
+    # than it, so they are replaced on their next checkout. The cost: each call already holding
+    # a dead connection at that moment fails once (INTERNAL through the error mapping; the
+    # transaction rolled back, the outbox row with it) and the next call gets a fresh one.
+    # pool_recycle replaces connections older than 30 minutes at checkout, so idle-connection
+    # timeouts in proxies and firewalls between us and PostgreSQL do not cause those failures.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
