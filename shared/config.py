@@ -38,6 +38,15 @@ class Settings:
     relay_interval: float = 0.2
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
+    # liaison: days a tier has before an unresolved case escalates, the upper deployment's
+    # home region (empty = the home region's parent), how often the overdue sweep runs,
+    # and how many public submissions one deputy's card takes per hour.
+    deadline_days_township: int = 15
+    deadline_days_county: int = 30
+    deadline_days_prefecture: int = 60
+    escalate_to: str = ""
+    sweep_interval: float = 60.0
+    public_submissions_per_card_per_hour: int = 30
 
     @property
     def topic(self) -> str:
