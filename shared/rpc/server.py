@@ -1,13 +1,14 @@
-"""Server builder and the interceptors at every service's edge.
+"""Server builder and the interceptor at every service's edge.
 
-Interceptor order, outermost first: request log (one structlog line per call) -> error
-mapping (domain errors to status codes, anything else to INTERNAL without leaking detail)
--> authentication (bearer JWT, or the narrow public principal on public methods).
+Its steps, outermost first: request log (one structlog line per call) -> error mapping
+(domain errors to status codes, anything else to INTERNAL without leaking detail) ->
+authentication (bearer JWT, or the narrow public principal on public methods).
 """
 from __future__ import annotations
 
+import itertools
+import os
 import time
-import uuid
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -16,6 +17,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from shared import errors
 from shared.auth import Principal, public_principal, verify_token
@@ -28,22 +30,6 @@ OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerRefl
                  "/grpc.reflection.v1.ServerReflection/")
 
 
-def _wrap_unary(handler: grpc.RpcMethodHandler | None,
-                around: Callable[[Callable, object, grpc.ServicerContext], object]):
-    """Wraps a unary-unary handler's behaviour; streaming handlers (health Watch,
-    reflection) pass through untouched."""
-    if handler is None or handler.unary_unary is None:
-        return handler
-    inner = handler.unary_unary
-
-    def behaviour(request, context):
-        return around(inner, request, context)
-
-    return grpc.unary_unary_rpc_method_handler(
-        behaviour, request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer)
-
-
 def client_address(context: grpc.ServicerContext) -> str:
     """'ipv4:127.0.0.1:5555' -> '127.0.0.1': limits apply per client host, not per connection."""
     peer = context.peer() or "unknown"
@@ -53,60 +39,52 @@ def client_address(context: grpc.ServicerContext) -> str:
     return rest.rsplit(":", 1)[0] if kind == "ipv4" else peer
 
 
-class RequestLogInterceptor(grpc.ServerInterceptor):
-    def __init__(self, service: str):
+def _bearer(context: grpc.ServicerContext) -> str:
+    """The authorization header's value ('' if absent; the last one if sent twice)."""
+    auth = ""
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization":
+            auth = value
+    return auth
+
+
+class EdgeInterceptor(grpc.ServerInterceptor):
+    """The edge as one interceptor with three steps, outermost first:
+
+      1. request log: one structlog line per call (method, principal, status, duration);
+      2. error mapping: domain errors to status codes, anything else to INTERNAL;
+      3. authentication: bearer JWT, or the narrow public principal on public methods.
+
+    gRPC calls intercept_service on every RPC. Three interceptors each building a new method
+    handler there cost ~0.1 ms of Python per call; here the wrapped handler is built once per
+    method (handlers are stateless, the per-call state lives in the closure's locals) and
+    cached. Streaming handlers (health Watch, reflection) pass through untouched; health
+    Check and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
+    """
+
+    def __init__(self, service: str, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
         self.log = structlog.get_logger(service)
-
-    def intercept_service(self, continuation, details):
-        method = details.method
-
-        def around(inner, request, context):
-            structlog.contextvars.clear_contextvars()
-            structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:16], method=method)
-            started = time.perf_counter()
-            status = "OK"
-            try:
-                return inner(request, context)
-            except BaseException:
-                code = context.code() if hasattr(context, "code") else None
-                status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
-                raise
-            finally:
-                # The context is passed explicitly, not only merged by the processor chain,
-                # so the line is complete under any structlog configuration (tests capture it).
-                self.log.info("rpc", **structlog.contextvars.get_contextvars(), status=status,
-                              duration_ms=round((time.perf_counter() - started) * 1000, 2))
-                structlog.contextvars.clear_contextvars()
-
-        return _wrap_unary(continuation(details), around)
-
-
-class ErrorMappingInterceptor(grpc.ServerInterceptor):
-    def __init__(self, service: str):
-        self.log = structlog.get_logger(service)
-
-    def intercept_service(self, continuation, details):
-        def around(inner, request, context):
-            try:
-                return inner(request, context)
-            except errors.DomainError as e:
-                context.abort(status_of(e), str(e))
-            except Exception:
-                # Only the log sees the cause; the caller sees a plain INTERNAL.
-                self.log.exception("unhandled error")
-                context.abort(grpc.StatusCode.INTERNAL, "internal error")
-
-        return _wrap_unary(continuation(details), around)
-
-
-class AuthenticationInterceptor(grpc.ServerInterceptor):
-    def __init__(self, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
         self.secret = secret
         self.public_methods = public_methods
         self.limiter = limiter
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
+        # Request ids: a per-process random prefix and a counter, unique without a
+        # random-number syscall per call (itertools.count is atomic under the GIL).
+        self._prefix = os.urandom(4).hex()
+        self._counter = itertools.count()
+
+    def intercept_service(self, continuation, details):
+        handler = self._handlers.get(details.method)
+        if handler is None:
+            handler = continuation(details)
+            if handler is None or handler.unary_unary is None:
+                return handler   # unknown method (not cached: names come from callers) or streaming
+            # Two threads may build it at once for a new method; both results are equivalent.
+            handler = self._handlers[details.method] = self._wrap(details.method, handler)
+        return handler
 
     def _principal(self, method: str, context: grpc.ServicerContext) -> Principal:
-        auth = dict(context.invocation_metadata() or ()).get("authorization", "")
+        auth = _bearer(context)
         if auth:
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not token:
@@ -119,22 +97,51 @@ class AuthenticationInterceptor(grpc.ServerInterceptor):
             return public_principal(client)
         raise errors.Unauthenticated("a bearer token is required")
 
-    def intercept_service(self, continuation, details):
-        method = details.method
-        if method.startswith(OPEN_PREFIXES):
-            return continuation(details)
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        inner = handler.unary_unary
+        authenticate = not method.startswith(OPEN_PREFIXES)
+        log, principal_of, prefix, counter = self.log, self._principal, self._prefix, self._counter
 
-        def around(inner, request, context):
-            principal = self._principal(method, context)
-            structlog.contextvars.bind_contextvars(
-                principal=principal.subject, role=principal.role.value, region=principal.region)
-            token = set_principal(principal)
+        def behaviour(request, context):
+            # 1. request log
+            clear_contextvars()
+            bind_contextvars(request_id=f"{prefix}{next(counter) & 0xFFFFFFFF:08x}", method=method)
+            started = time.perf_counter()
+            status = "OK"
             try:
-                return inner(request, context)
+                # 2. error mapping
+                try:
+                    if not authenticate:
+                        return inner(request, context)
+                    # 3. authentication
+                    principal = principal_of(method, context)
+                    bind_contextvars(principal=principal.subject, role=principal.role.value,
+                                     region=principal.region)
+                    token = set_principal(principal)
+                    try:
+                        return inner(request, context)
+                    finally:
+                        reset_principal(token)
+                except errors.DomainError as e:
+                    context.abort(status_of(e), str(e))
+                except Exception:
+                    # Only the log sees the cause; the caller sees a plain INTERNAL.
+                    log.exception("unhandled error")
+                    context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            except BaseException:
+                code = context.code() if hasattr(context, "code") else None
+                status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+                raise
             finally:
-                reset_principal(token)
+                # The context is passed explicitly, not only merged by the processor chain,
+                # so the line is complete under any structlog configuration (tests capture it).
+                log.info("rpc", **get_contextvars(), status=status,
+                         duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                clear_contextvars()
 
-        return _wrap_unary(continuation(details), around)
+        return grpc.unary_unary_rpc_method_handler(
+            behaviour, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
 
 
 @dataclass
@@ -151,9 +158,8 @@ def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, public_rate_p
     """Returns the server (not started), the bound port and its health servicer."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
-        interceptors=[RequestLogInterceptor(edge.service), ErrorMappingInterceptor(edge.service),
-                      AuthenticationInterceptor(jwt_secret, edge.public_methods,
-                                                RateLimiter(public_rate_per_minute))],
+        interceptors=[EdgeInterceptor(edge.service, jwt_secret, edge.public_methods,
+                                      RateLimiter(public_rate_per_minute))],
         options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
                  ("grpc.so_reuseport", 0)])
     for register in edge.register:
