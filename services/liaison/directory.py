@@ -1,0 +1,149 @@
+"""The liaison service's read model of the roster: deputies (with their card codes),
+venues and who belongs to which venue.
+
+Fed ONLY by roster events on lianxin.roster.v1: deployments never read each other's
+databases. Upserts, so a redelivered or reordered-within-a-key event leaves the same rows.
+Regions outside this deployment's home subtree are ignored.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from lianxin.roster.v1 import events_pb2 as rev
+from sqlalchemy import DateTime, Index, Integer, String, Text, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from services.liaison.tables import Base
+from shared.bus import Envelope
+from shared.service import ConsumedTopic, Runtime
+from shared.tenancy import RegionTree
+
+ROSTER_TOPIC = "lianxin.roster.v1"
+# roster DeputyStatus numbers
+SERVING, BY_ELECTED = 1, 4
+ACTIVE_STATUSES = (SERVING, BY_ELECTED)
+
+
+class DirectoryDeputyRow(Base):
+    __tablename__ = "directory_deputies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(50), default="")
+    card_code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_directory_deputies_region_path", "region_path"),)
+
+
+class DirectoryVenueRow(Base):
+    __tablename__ = "directory_venues"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[int] = mapped_column(Integer, default=0)
+    days_of_month: Mapped[str] = mapped_column(Text, default="")   # "5,25"
+    hours: Mapped[str] = mapped_column(String(50), default="")
+    __table_args__ = (Index("ix_directory_venues_region_path", "region_path"),)
+
+
+class DirectoryVenueMemberRow(Base):
+    __tablename__ = "directory_venue_members"
+    venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    __table_args__ = (Index("ix_directory_venue_members_deputy", "deputy_id"),)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class DirectoryHandler:
+    """Applies one roster event to the read model; callable as a consumer handler."""
+
+    def __init__(self, regions: RegionTree, home_region: str):
+        self.regions = regions
+        self.home_region = home_region
+
+    def _path(self, region_code: str) -> str | None:
+        if not self.regions.contains(self.home_region, region_code):
+            return None
+        return self.regions.get(region_code).path
+
+    def _deputy(self, session: Session, deputy) -> None:
+        path = self._path(deputy.region_code)
+        if path is None or not deputy.id:
+            return
+        row = session.get(DirectoryDeputyRow, deputy.id)
+        if row is None:
+            row = DirectoryDeputyRow(id=deputy.id)
+            session.add(row)
+        row.region_code, row.region_path = deputy.region_code, path
+        row.name = deputy.name
+        if deputy.card_code:
+            row.card_code = deputy.card_code
+        elif row.card_code is None:
+            row.card_code = f"-{deputy.id}"[:16]
+        row.status = int(deputy.status)
+        row.updated_at = _now()
+
+    def _venue(self, session: Session, venue) -> None:
+        path = self._path(venue.region_code)
+        if path is None or not venue.id:
+            return
+        row = session.get(DirectoryVenueRow, venue.id)
+        if row is None:
+            row = DirectoryVenueRow(id=venue.id)
+            session.add(row)
+        row.region_code, row.region_path = venue.region_code, path
+        row.name = venue.name
+        row.kind = int(venue.kind)
+        row.days_of_month = ",".join(str(d) for d in venue.schedule.days_of_month)
+        row.hours = venue.schedule.hours
+
+    def __call__(self, session: Session, env: Envelope) -> None:
+        t = env.type
+        if t == rev.DeputyRegistered.DESCRIPTOR.full_name:
+            self._deputy(session, env.unpack(rev.DeputyRegistered).deputy)
+        elif t == rev.DeputyUpdated.DESCRIPTOR.full_name:
+            self._deputy(session, env.unpack(rev.DeputyUpdated).deputy)
+        elif t == rev.DeputyStatusChanged.DESCRIPTOR.full_name:
+            e = env.unpack(rev.DeputyStatusChanged)
+            if self._path(e.region_code) is None:
+                return
+            row = session.get(DirectoryDeputyRow, e.deputy_id)
+            if row is not None:
+                row.status = int(e.to_status)
+                row.updated_at = _now()
+        elif t == rev.VenueCreated.DESCRIPTOR.full_name:
+            self._venue(session, env.unpack(rev.VenueCreated).venue)
+        elif t == rev.VenueUpdated.DESCRIPTOR.full_name:
+            self._venue(session, env.unpack(rev.VenueUpdated).venue)
+        elif t == rev.DeputyAssignedToVenue.DESCRIPTOR.full_name:
+            e = env.unpack(rev.DeputyAssignedToVenue)
+            if self._path(e.region_code) is None or not (e.venue_id and e.deputy_id):
+                return
+            if session.get(DirectoryVenueMemberRow, (e.venue_id, e.deputy_id)) is None:
+                session.add(DirectoryVenueMemberRow(venue_id=e.venue_id, deputy_id=e.deputy_id))
+        elif t == rev.DeputyRemovedFromVenue.DESCRIPTOR.full_name:
+            e = env.unpack(rev.DeputyRemovedFromVenue)
+            if self._path(e.region_code) is None:
+                return
+            session.execute(delete(DirectoryVenueMemberRow).where(
+                DirectoryVenueMemberRow.venue_id == e.venue_id,
+                DirectoryVenueMemberRow.deputy_id == e.deputy_id))
+        # other roster events are not part of this read model
+
+
+def roster_directory(runtime: Runtime) -> ConsumedTopic:
+    home = runtime.settings.home_region
+    return ConsumedTopic(group=f"liaison-directory-{home}", topics=[ROSTER_TOPIC],
+                         handler=DirectoryHandler(runtime.regions, home))
+
+
+def active_deputy_by_card(session: Session, card_code: str) -> DirectoryDeputyRow | None:
+    from sqlalchemy import select
+    return session.execute(select(DirectoryDeputyRow).where(
+        DirectoryDeputyRow.card_code == card_code,
+        DirectoryDeputyRow.status.in_(ACTIVE_STATUSES))).scalar_one_or_none()

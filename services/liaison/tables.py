@@ -1,0 +1,85 @@
+"""Liaison storage: opinions (意见建议), their case history, and (in directory.py) the
+read model of the roster this service keeps from roster events.
+
+Every opinion carries region_code and region_path (the materialised path of the region it
+concerns) so subtree queries are a prefix match on an index.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.bus import bus_tables
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+BUS = bus_tables(Base.metadata)
+
+TZ = DateTime(timezone=True)
+
+
+class OpinionRow(Base):
+    __tablename__ = "opinions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    handling_region: Mapped[str] = mapped_column(String(9))
+    channel: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text)
+    deputy_id: Mapped[str] = mapped_column(String(36), default="")
+    venue_id: Mapped[str] = mapped_column(String(36), default="")
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    transfer_department: Mapped[str] = mapped_column(String(100), default="")
+    transfer_department_name: Mapped[str] = mapped_column(String(100), default="")
+    transfer_deadline: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    transfer_reply: Mapped[str] = mapped_column(Text, default="")
+    transfer_replied_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    resolved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int] = mapped_column(Integer, default=0)
+    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    raised_at: Mapped[datetime] = mapped_column(TZ)
+    updated_at: Mapped[datetime] = mapped_column(TZ)
+    due_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    origin_opinion_id: Mapped[str] = mapped_column(String(36), default="")
+    origin_region: Mapped[str] = mapped_column(String(9), default="")
+    escalated_to_region: Mapped[str] = mapped_column(String(9), default="")
+    activity_id: Mapped[str] = mapped_column(String(36), default="")
+
+    steps: Mapped[list["OpinionStepRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="OpinionStepRow.id", lazy="selectin")
+
+    __table_args__ = (
+        Index("ix_opinions_status_due_at", "status", "due_at"),
+        Index("ix_opinions_region_path_raised_at", "region_path", "raised_at"),
+        Index("ix_opinions_transfer_department", "transfer_department"),
+        Index("ix_opinions_deputy_id", "deputy_id"),
+        Index("ix_opinions_origin", "origin_region", "origin_opinion_id"),
+    )
+
+
+class OpinionStepRow(Base):
+    __tablename__ = "opinion_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    opinion_id: Mapped[str] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    actor_role: Mapped[str] = mapped_column(String(20), default="")
+    region_code: Mapped[str] = mapped_column(String(9))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(TZ)
+
+
+# The roster read model lives on the same metadata; importing it here registers its tables.
+from services.liaison import directory as _directory  # noqa: E402,F401
