@@ -123,6 +123,26 @@ def deputy_to_proto(row: DeputyRow) -> pb.Deputy:
         created_at=ts(row.created_at), updated_at=ts(row.updated_at))
 
 
+def new_deputy_to_proto(deputy: dict, seats: list[dict], specialties: list[dict], history: dict) -> pb.Deputy:
+    """The proto of a deputy just written from its column values (see Roster._new_deputy_values),
+    equal to deputy_to_proto of the stored rows, without building or reading them back."""
+    created = ts(deputy["created_at"])
+    return pb.Deputy(
+        id=deputy["id"], region_code=deputy["region_code"], name=deputy["name"], gender=deputy["gender"],
+        ethnicity=deputy["ethnicity"],
+        seats=[pb.Seat(level=s["level"], term=s["term"], electoral_district=s["electoral_district"]) for s in seats],
+        work_unit=deputy["work_unit"], position=deputy["position"],
+        contact=pb.Contact(phone=deputy["phone"], email=deputy["email"], address=deputy["address"]),
+        specialties=[s["specialty"] for s in specialties], status=deputy["status"],
+        status_history=[pb.StatusChange(status=history["status"], reason=history["reason"],
+                                        changed_at=ts(history["changed_at"]), changed_by=history["changed_by"])],
+        card=pb.CardSettings(show_work_unit=deputy["show_work_unit"], show_position=deputy["show_position"],
+                             show_phone=deputy["show_phone"], show_specialties=deputy["show_specialties"],
+                             pledge=deputy["pledge"]),
+        card_code=deputy["card_code"], created_at=created,
+        updated_at=created if deputy["updated_at"] == deputy["created_at"] else ts(deputy["updated_at"]))
+
+
 # ---- venues ---------------------------------------------------------------
 
 def split_list(text: str) -> list[str]:

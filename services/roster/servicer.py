@@ -52,8 +52,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         m = request.deputy
         status = convert.enum_value(d.DeputyStatus, m.status, "deputy.status", required=False)
         card = convert.card_from_proto(m.card) if m.HasField("card") else None
-        row = self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
-        return convert.deputy_to_proto(row)
+        return self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
 
     def GetDeputy(self, request, context):
         return convert.deputy_to_proto(self.roster.get_deputy(current_principal(), convert.require_id(request.id, "id")))

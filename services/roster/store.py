@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.roster.tables import (CommitteeLinkRow, ContactLimitsRow, DeputyRow, SeatRow, SpecialtyRow,
-                                    VenueMemberRow, VenueRow, VoterHouseholdRow)
+                                    StatusChangeRow, VenueMemberRow, VenueRow, VoterHouseholdRow)
 from shared.errors import NotFound
 
 
@@ -25,6 +25,20 @@ class DeputyFilter:
     venue_id: str = ""
     status: int | None = None
     name: str = ""
+
+
+# The new-deputy path, on the tables and built once: executed with bound parameters,
+# SQLAlchemy reuses their compiled form instead of building and cache-keying a statement
+# per call, and no ORM state is involved.
+_DEPUTIES = DeputyRow.__table__
+_KEY_TAKEN = (select(_DEPUTIES.c.id)
+              .where(_DEPUTIES.c.region_code == bindparam("region_code"), _DEPUTIES.c.name == bindparam("name"),
+                     _DEPUTIES.c.phone == bindparam("phone"))
+              .limit(1))
+_INSERT_DEPUTY = insert(_DEPUTIES)
+_INSERT_SEATS = insert(SeatRow.__table__)
+_INSERT_SPECIALTIES = insert(SpecialtyRow.__table__)
+_INSERT_STATUS_CHANGE = insert(StatusChangeRow.__table__)
 
 
 class RosterStore:
@@ -48,6 +62,21 @@ class RosterStore:
         """The import key: the same person in the same region, told apart by phone."""
         return self.s.scalars(select(DeputyRow).where(
             DeputyRow.region_code == region_code, DeputyRow.name == name, DeputyRow.phone == phone)).first()
+
+    def deputy_key_taken(self, region_code: str, name: str, phone: str) -> bool:
+        """Whether a deputy with this import key exists, without loading it."""
+        return self.s.connection().execute(
+            _KEY_TAKEN, {"region_code": region_code, "name": name, "phone": phone}).first() is not None
+
+    def insert_deputy(self, deputy: dict, seats: list[dict], specialties: list[dict], history: dict) -> None:
+        """A new deputy's rows (column values), one INSERT per table; seats and specialties
+        as one executemany each."""
+        c = self.s.connection()
+        c.execute(_INSERT_DEPUTY, deputy)
+        c.execute(_INSERT_SEATS, seats)   # validation guarantees one seat at least
+        if specialties:
+            c.execute(_INSERT_SPECIALTIES, specialties)
+        c.execute(_INSERT_STATUS_CHANGE, history)
 
     def _deputy_query(self, f: DeputyFilter):
         q = select(DeputyRow).where(in_subtree(DeputyRow.region_path, f.scope_path))

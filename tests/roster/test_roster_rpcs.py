@@ -32,7 +32,8 @@ def ids(deputies) -> set[str]:
 
 def test_register_deputy_with_seats_at_several_levels(roster):
     with roster.expect_events("DeputyRegistered"):
-        d = roster.register(TOWNSHIP_A, levels=(pb.LEVEL_TOWNSHIP, pb.LEVEL_PREFECTURE, pb.LEVEL_COUNTY))
+        d = roster.register(TOWNSHIP_A, levels=(pb.LEVEL_TOWNSHIP, pb.LEVEL_PREFECTURE, pb.LEVEL_COUNTY),
+                            specialties=("法律", "教育", "医疗"))
     uuid.UUID(d.id)
     assert d.region_code == TOWNSHIP_A
     assert [s.level for s in d.seats] == [pb.LEVEL_PREFECTURE, pb.LEVEL_COUNTY, pb.LEVEL_TOWNSHIP]
@@ -45,8 +46,9 @@ def test_register_deputy_with_seats_at_several_levels(roster):
     assert d.card == pb.CardSettings(show_work_unit=True, show_position=True, show_phone=False,
                                      show_specialties=True)
     event, key = roster.last_event(ev.DeputyRegistered)
-    assert event.deputy.id == d.id and key == TOWNSHIP_A
+    assert event.deputy == d and key == TOWNSHIP_A
 
+    # The answer is built from the values written, not read back: what is stored must match it.
     got = roster.call("GetDeputy", pb.GetDeputyRequest(id=d.id))
     assert got == d
 
