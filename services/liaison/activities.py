@@ -1,0 +1,448 @@
+"""Activities (走访, 接待, 会议, 主题活动, 重大事项) and the six registers of a venue.
+
+Use cases, each in one transaction: check the caller's role and region, apply the rules,
+store the activity and write its ActivityRecorded event to the outbox, together. A call
+refused for any reason writes nothing. Deputies and venues are read from the roster read
+model (directory_*), which this service keeps from roster events.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from lianxin.liaison.v1 import events_pb2 as ev
+from lianxin.liaison.v1 import liaison_pb2 as pb
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from services.liaison import domain as d
+from services.liaison import registers
+from services.liaison.activity_tables import ActivityDeputyRow, ActivityOpinionRow, ActivityRow
+from services.liaison.directory import DirectoryDeputyRow, DirectoryVenueMemberRow, DirectoryVenueRow
+from services.liaison.registers import Register
+from services.liaison.tables import OpinionRow, OpinionStepRow
+from shared.auth import Principal, Role
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from shared.service import Runtime
+
+# China Standard Time: no daylight saving, so a fixed offset is exact.
+CHINA = timezone(timedelta(hours=8), "CST")
+
+WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.DEPUTY)   # a deputy: only their own visit
+READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY)
+REGISTER_READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR)
+
+MAX_TITLE = 200
+MAX_NOTES = 2000
+MAX_PEOPLE_REACHED = 100_000
+MAX_DEPUTIES = 200
+MAX_OPINIONS = 500
+MAX_REGISTER_ROWS = 100_000
+REGION_CODE = re.compile(r"^[0-9]{6}([0-9]{3})?$", re.ASCII)
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+TRANSFERRED = int(d.Status.TRANSFERRED)
+
+
+class Kind:
+    """Numbers match lianxin.liaison.v1.ActivityKind."""
+    VISIT = 1
+    RECEPTION = 2
+    MEETING = 3
+    CAMPAIGN = 4
+    MAJOR_MATTER = 5
+    ALL = (1, 2, 3, 4, 5)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def china_day(t: datetime) -> date:
+    """The calendar day in China of an instant (naive values are taken as UTC)."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(CHINA).date()
+
+
+def parse_date(value: str, field_name: str, *, required: bool) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidArgument(field_name, "is required")
+        return None
+    if not ISO_DATE.match(value):
+        raise InvalidArgument(field_name, "must be a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(field_name, f"{value} is not a calendar date") from None
+
+
+def check_period(date_from: date | None, date_to: date | None, prefix: str = "") -> None:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidArgument(f"{prefix}date_to", "is before date_from")
+
+
+def check_region_code(code: str, field_name: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise InvalidArgument(field_name, "is required")
+    if not REGION_CODE.match(code):
+        raise InvalidArgument(field_name, "must be a 6-digit (to county) or 9-digit (township) region code")
+    return code
+
+
+def check_id(value: str, field_name: str) -> str:
+    if not value:
+        raise InvalidArgument(field_name, "is required")
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidArgument(field_name, "is not a valid id") from None
+
+
+def reception_days(days_of_month: str) -> frozenset[int]:
+    """'5,25' -> {5, 25}; anything unreadable in the read model is ignored."""
+    return frozenset(int(x) for x in (days_of_month or "").split(",") if x.strip().isdigit())
+
+
+def ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    t = Timestamp()
+    t.FromDatetime(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    return t
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    region_code: str = ""
+    venue_id: str = ""
+    kind: int = 0
+    date: str = ""
+    title: str = ""
+    deputy_ids: tuple[str, ...] = ()
+    people_reached: int = 0
+    opinion_ids: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An activity draft after the checks that need no database."""
+    region_code: str
+    venue_id: str
+    kind: int
+    day: date
+    title: str
+    deputy_ids: tuple[str, ...]
+    people_reached: int
+    opinion_ids: tuple[str, ...]
+    notes: str
+
+
+def validate(draft: ActivityDraft, prefix: str = "activity") -> Checked:
+    if draft.kind not in Kind.ALL:
+        raise InvalidArgument(f"{prefix}.kind", "is required" if not draft.kind else f"unknown value {draft.kind}")
+    region = (draft.region_code or "").strip()
+    if region:
+        check_region_code(region, f"{prefix}.region_code")
+    venue_id = check_id(draft.venue_id, f"{prefix}.venue_id") if draft.venue_id else ""
+    if draft.kind == Kind.RECEPTION and not venue_id:
+        raise InvalidArgument(f"{prefix}.venue_id", "is required for a reception")
+    if not region and not venue_id:
+        raise InvalidArgument(f"{prefix}.region_code", "is required")
+    day = parse_date(draft.date, f"{prefix}.date", required=True)
+    if day > china_today():
+        raise InvalidArgument(f"{prefix}.date", "is in the future")
+    title = d.text(draft.title, f"{prefix}.title", max_len=MAX_TITLE, required=True)
+    notes = d.text(draft.notes, f"{prefix}.notes", max_len=MAX_NOTES)
+    if not 0 <= draft.people_reached <= MAX_PEOPLE_REACHED:
+        raise InvalidArgument(f"{prefix}.people_reached", f"must be 0 to {MAX_PEOPLE_REACHED}")
+    deputies = _ids(draft.deputy_ids, f"{prefix}.deputy_ids", MAX_DEPUTIES)
+    opinions = _ids(draft.opinion_ids, f"{prefix}.opinion_ids", MAX_OPINIONS)
+    return Checked(region, venue_id, draft.kind, day, title, deputies, draft.people_reached, opinions, notes)
+
+
+def _ids(values, field_name: str, limit: int) -> tuple[str, ...]:
+    if len(values) > limit:
+        raise InvalidArgument(field_name, f"has more than {limit} entries")
+    out: list[str] = []
+    for i, v in enumerate(values):
+        one = check_id(v, f"{field_name}[{i}]")
+        if one in out:
+            raise InvalidArgument(f"{field_name}[{i}]", "appears twice")
+        out.append(one)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    scope_path: str
+    venue_id: str = ""
+    kind: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Export:
+    content_type: str
+    filename: str
+    content: bytes
+    rows: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def subtree(column, path: str):
+    """``column`` is ``path`` or lies below it. Paths hold digits and '/', and '0' follows '/'
+    in byte order, so the descendants are exactly the range [path + '/', path + '0'): an index
+    range scan under the C collation (PostgreSQL, see the migrations) and SQLite's BINARY."""
+    return or_(column == path, and_(column >= path + "/", column < path + "0"))
+
+
+class Activities:
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+        self.regions = runtime.regions
+
+    # ---- scope ----------------------------------------------------------------
+    def _scope(self, who: Principal, region_code: str, roles=READERS) -> None:
+        who.require(*roles)
+        self.regions.ensure_within(who.region, region_code)
+
+    def scope_path(self, who: Principal, region_code: str, field_name: str = "region_code",
+                   roles=READERS) -> str:
+        """The subtree a listing covers: the caller's own region unless narrowed."""
+        who.require(*roles)
+        code = region_code or who.region
+        check_region_code(code, field_name)
+        self.regions.require(code, field_name)
+        self.regions.ensure_within(who.region, code)
+        return self.regions.get(code).path
+
+    # ---- record -------------------------------------------------------------------
+    def record(self, who: Principal, draft: ActivityDraft) -> tuple[ActivityRow, list[str]]:
+        who.require(*WRITERS)
+        a = validate(draft)
+        deputy_ids = a.deputy_ids
+        if who.role is Role.DEPUTY:
+            # A deputy records only their own visits; staff record everything else.
+            if a.kind != Kind.VISIT:
+                raise PermissionDenied("a deputy records only their own visits (ACTIVITY_KIND_VISIT)")
+            if not deputy_ids:
+                deputy_ids = (who.subject,)
+            elif who.subject not in deputy_ids:
+                raise PermissionDenied("a deputy records only visits they took part in")
+        with self.rt.transaction() as s:
+            venue = None
+            if a.venue_id:
+                venue = s.get(DirectoryVenueRow, a.venue_id)
+                if venue is None:
+                    raise InvalidArgument("activity.venue_id", f"unknown venue {a.venue_id}")
+                self._scope(who, venue.region_code, WRITERS)
+            region = a.region_code or venue.region_code
+            self.regions.require(region, "activity.region_code")
+            self._scope(who, region, WRITERS)
+            self._check_deputies(s, deputy_ids)
+            self._check_opinions(s, who, a.opinion_ids)
+            on_schedule = (a.kind == Kind.RECEPTION and venue is not None
+                           and a.day.day in reception_days(venue.days_of_month))
+            row = ActivityRow(
+                id=str(uuid.uuid4()), region_code=region, region_path=self.regions.get(region).path,
+                venue_id=a.venue_id, kind=a.kind, date=a.day, title=a.title,
+                people_reached=a.people_reached, notes=a.notes, recorded_by=who.subject,
+                on_schedule=on_schedule, created_at=now(),
+                deputies=[ActivityDeputyRow(deputy_id=x, position=i) for i, x in enumerate(deputy_ids)],
+                opinions=[ActivityOpinionRow(opinion_id=x, position=i) for i, x in enumerate(a.opinion_ids)])
+            s.add(row)
+            s.flush()
+            opinion_ids = list(a.opinion_ids)
+            self.rt.outbox.add(s, ev.ActivityRecorded(activity=activity_to_proto(row, opinion_ids)),
+                               region=region)
+            return row, opinion_ids
+
+    @staticmethod
+    def _check_deputies(s: Session, ids: tuple[str, ...]) -> None:
+        if not ids:
+            return
+        known = set(s.execute(select(DirectoryDeputyRow.id).where(DirectoryDeputyRow.id.in_(ids))).scalars())
+        for i, x in enumerate(ids):
+            if x not in known:
+                raise InvalidArgument(f"activity.deputy_ids[{i}]", f"unknown deputy {x}")
+
+    def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...]) -> None:
+        if not ids:
+            return
+        # An opinion outside the caller's region is reported as unknown: its existence is not theirs to learn.
+        rows = dict(s.execute(select(OpinionRow.id, OpinionRow.region_code).where(OpinionRow.id.in_(ids))).all())
+        for i, x in enumerate(ids):
+            if x not in rows or not self.regions.contains(who.region, rows[x]):
+                raise InvalidArgument(f"activity.opinion_ids[{i}]", f"unknown opinion {x}")
+
+    # ---- read ---------------------------------------------------------------------
+    def get(self, who: Principal, activity_id: str) -> tuple[ActivityRow, list[str]]:
+        who.require(*READERS)
+        with self.rt.transaction() as s:
+            row = s.get(ActivityRow, activity_id)
+            if row is None or not self.regions.contains(who.region, row.region_code):
+                # Out of scope looks like absent: ids of other regions' activities are not confirmed.
+                raise NotFound("activity", activity_id)
+            return row, opinion_ids_of(s, [row])[row.id]
+
+    def list(self, who: Principal, f: ActivityFilter, limit: int, offset: int):
+        with self.rt.transaction() as s:
+            cond = [subtree(ActivityRow.region_path, f.scope_path)]
+            if f.venue_id:
+                cond.append(ActivityRow.venue_id == f.venue_id)
+            if f.kind:
+                cond.append(ActivityRow.kind == f.kind)
+            if f.date_from:
+                cond.append(ActivityRow.date >= f.date_from)
+            if f.date_to:
+                cond.append(ActivityRow.date <= f.date_to)
+            total = s.execute(select(func.count()).select_from(ActivityRow).where(*cond)).scalar_one()
+            rows = list(s.execute(select(ActivityRow).where(*cond).order_by(
+                ActivityRow.date.desc(), ActivityRow.created_at.desc(), ActivityRow.id)
+                .limit(limit).offset(offset)).scalars())
+            return rows, opinion_ids_of(s, rows), total
+
+    # ---- registers ------------------------------------------------------------------
+    def export_register(self, who: Principal, venue_id: str, register: Register, date_from: date | None,
+                        date_to: date | None, fmt: str) -> Export:
+        who.require(*REGISTER_READERS)
+        check_period(date_from, date_to)
+        with self.rt.transaction() as s:
+            venue = s.get(DirectoryVenueRow, venue_id)
+            if venue is None or not self.regions.contains(who.region, venue.region_code):
+                raise NotFound("venue", venue_id)
+            if register is Register.ROSTER:
+                rows = self._roster_rows(s, venue_id)
+            elif register is Register.TRANSFERS:
+                rows = self._transfer_rows(s, venue_id, date_from, date_to)
+            else:
+                kinds = {Register.MAJOR_MATTERS: (Kind.MAJOR_MATTER,), Register.MEETINGS: (Kind.MEETING,),
+                         Register.RECEPTIONS: (Kind.RECEPTION,), Register.ACTIVITIES: Kind.ALL}[register]
+                rows = self._activity_rows(s, venue_id, register, kinds, date_from, date_to)
+        content = registers.write(register, rows, fmt)
+        name = registers.filename(register, venue_id, date_from.isoformat() if date_from else "",
+                                  date_to.isoformat() if date_to else "", fmt)
+        return Export(registers.CONTENT_TYPES[fmt], name, content, len(rows))
+
+    @staticmethod
+    def _capped(rows: list) -> list:
+        if len(rows) > MAX_REGISTER_ROWS:
+            raise FailedPrecondition(f"the register has more than {MAX_REGISTER_ROWS} rows: export a shorter period")
+        return rows
+
+    def _region_name(self, code: str) -> str:
+        return self.regions.get(code).name if code in self.regions else ""
+
+    def _roster_rows(self, s: Session, venue_id: str) -> list[list]:
+        deputies = s.execute(
+            select(DirectoryDeputyRow).join(DirectoryVenueMemberRow,
+                                            DirectoryVenueMemberRow.deputy_id == DirectoryDeputyRow.id)
+            .where(DirectoryVenueMemberRow.venue_id == venue_id)
+            .order_by(DirectoryDeputyRow.region_path, DirectoryDeputyRow.name, DirectoryDeputyRow.id)
+            .limit(MAX_REGISTER_ROWS + 1)).scalars().all()
+        return self._capped([[x.name, self._region_name(x.region_code), x.region_code,
+                              registers.DEPUTY_STATUS_LABELS.get(x.status, ""),
+                              "" if x.card_code.startswith("-") else x.card_code] for x in deputies])
+
+    def _activity_rows(self, s: Session, venue_id: str, register: Register, kinds, date_from, date_to):
+        cond = [ActivityRow.venue_id == venue_id, ActivityRow.kind.in_(kinds)]
+        if date_from:
+            cond.append(ActivityRow.date >= date_from)
+        if date_to:
+            cond.append(ActivityRow.date <= date_to)
+        acts = self._capped(list(s.execute(select(ActivityRow).where(*cond).order_by(
+            ActivityRow.date, ActivityRow.created_at, ActivityRow.id).limit(MAX_REGISTER_ROWS + 1)).scalars()))
+        names = self._deputy_names(s, {x.deputy_id for a in acts for x in a.deputies})
+
+        def present(a: ActivityRow) -> str:
+            return "、".join(names.get(x.deputy_id, x.deputy_id) for x in a.deputies)
+
+        if register is Register.RECEPTIONS:
+            opinion_ids = opinion_ids_of(s, acts)
+            texts = self._opinion_texts(s, {o for ids in opinion_ids.values() for o in ids})
+            return [[a.date.isoformat(), "是" if a.on_schedule else "否", present(a), a.people_reached,
+                     len(opinion_ids[a.id]),
+                     "；".join(texts[o] for o in opinion_ids[a.id] if o in texts), a.notes] for a in acts]
+        if register is Register.ACTIVITIES:
+            return [[a.date.isoformat(), registers.ACTIVITY_KIND_LABELS.get(a.kind, ""), a.title, present(a),
+                     a.people_reached, a.recorded_by, a.notes] for a in acts]
+        return [[a.date.isoformat(), a.title, present(a), a.people_reached, a.recorded_by, a.notes] for a in acts]
+
+    @staticmethod
+    def _deputy_names(s: Session, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        return dict(s.execute(select(DirectoryDeputyRow.id, DirectoryDeputyRow.name)
+                              .where(DirectoryDeputyRow.id.in_(ids))).all())
+
+    @staticmethod
+    def _opinion_texts(s: Session, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        out = {}
+        for oid, category, text in s.execute(select(OpinionRow.id, OpinionRow.category, OpinionRow.text)
+                                             .where(OpinionRow.id.in_(ids))):
+            out[oid] = f"【{category}】{text}" if category else text
+        return out
+
+    def _transfer_rows(self, s: Session, venue_id: str, date_from, date_to) -> list[list]:
+        """Opinions of the venue, or raised to one of its deputies, that went to a department;
+        dated (and filtered) by the day of their first transfer, China time."""
+        first = (select(OpinionStepRow.opinion_id, func.min(OpinionStepRow.at).label("at"))
+                 .where(OpinionStepRow.status == TRANSFERRED).group_by(OpinionStepRow.opinion_id).subquery())
+        members = select(DirectoryVenueMemberRow.deputy_id).where(DirectoryVenueMemberRow.venue_id == venue_id)
+        cond = [or_(OpinionRow.venue_id == venue_id, OpinionRow.deputy_id.in_(members))]
+        if date_from:
+            cond.append(first.c.at >= datetime.combine(date_from, time(), CHINA))
+        if date_to:
+            cond.append(first.c.at < datetime.combine(date_to + timedelta(days=1), time(), CHINA))
+        rows = self._capped(s.execute(
+            select(OpinionRow, first.c.at).join(first, first.c.opinion_id == OpinionRow.id).where(*cond)
+            .order_by(first.c.at, OpinionRow.id).limit(MAX_REGISTER_ROWS + 1)).all())
+        return [[china_day(at).isoformat(), china_day(o.raised_at).isoformat(), o.category, o.text,
+                 o.transfer_department_name or o.transfer_department,
+                 china_day(o.transfer_deadline).isoformat() if o.transfer_deadline else "",
+                 o.transfer_reply, _china_minute(o.transfer_replied_at),
+                 registers.OPINION_STATUS_LABELS.get(o.status, "")] for o, at in rows]
+
+
+def _china_minute(t: datetime | None) -> str:
+    if t is None:
+        return ""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def opinion_ids_of(s: Session, acts: list[ActivityRow]) -> dict[str, list[str]]:
+    """Opinions raised at each activity: those named when it was recorded, then those recorded
+    later that point back to it (opinions.activity_id), each once."""
+    out: dict[str, list[str]] = {a.id: [x.opinion_id for x in a.opinions] for a in acts}
+    if acts:
+        later = s.execute(select(OpinionRow.activity_id, OpinionRow.id)
+                          .where(OpinionRow.activity_id.in_(list(out)))
+                          .order_by(OpinionRow.raised_at, OpinionRow.id)).all()
+        for activity_id, opinion_id in later:
+            if opinion_id not in out[activity_id]:
+                out[activity_id].append(opinion_id)
+    return out
+
+
+def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
+    return pb.Activity(
+        id=row.id, region_code=row.region_code, venue_id=row.venue_id, kind=row.kind,
+        date=row.date.isoformat(), title=row.title, deputy_ids=[x.deputy_id for x in row.deputies],
+        people_reached=row.people_reached, opinion_ids=opinion_ids, notes=row.notes,
+        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=ts(row.created_at))

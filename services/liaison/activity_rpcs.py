@@ -1,0 +1,137 @@
+"""The activity, register and statistics RPCs of LiaisonService, as a mixin for its servicer.
+
+Each method checks the request's wire shape (ids, enums out of range, page sizes and tokens,
+dates, control characters) before anything touches the database, names the offending field
+in INVALID_ARGUMENT, and leaves the rules to the use cases (services.liaison.activities and
+services.liaison.rollup). The class expects ``self.runtime``.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import cached_property
+
+from lianxin.common.v1 import common_pb2
+from lianxin.liaison.v1 import liaison_pb2 as pb
+
+from services.liaison import rollup
+from services.liaison.activities import (Activities, ActivityDraft, ActivityFilter, Kind, activity_to_proto,
+                                         check_id, check_period, parse_date)
+from services.liaison.registers import Register
+from shared.errors import InvalidArgument
+from shared.rpc import current_principal
+
+FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv"}
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1   # total_size is an int32
+
+
+def page(request_page, field: str = "page") -> tuple[int, int]:
+    """(limit, offset). Tokens are opaque to callers; today they carry an offset."""
+    size = request_page.page_size
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
+    offset = 0
+    if request_page.page_token:
+        try:
+            raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
+            kind, _, n = raw.partition(":")
+            offset = int(n)
+            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
+                raise ValueError
+        except (ValueError, UnicodeError, binascii.Error):
+            raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None
+    return size or DEFAULT_PAGE_SIZE, offset
+
+
+def next_token(offset: int, limit: int, total: int) -> str:
+    nxt = offset + limit
+    return base64.urlsafe_b64encode(f"o:{nxt}".encode()).decode() if nxt < total else ""
+
+
+def text_arg(value: str, field: str, max_len: int = 20) -> str:
+    """A short filter argument (region codes and the like): no control characters, bounded."""
+    if len(value) > max_len:
+        raise InvalidArgument(field, f"is longer than {max_len} characters")
+    if any(ord(c) < 32 for c in value):   # PostgreSQL refuses NUL outright
+        raise InvalidArgument(field, "contains control characters")
+    return value.strip()
+
+
+def enum_arg(value: int, allowed, field: str, *, required: bool):
+    """Proto3 enums are open: a caller can send any int. Unknown values are refused here."""
+    if value == 0:
+        if required:
+            raise InvalidArgument(field, "is required")
+        return None
+    if value not in allowed:
+        raise InvalidArgument(field, f"unknown value {value}")
+    return value
+
+
+def file_format(value: int, field: str = "format") -> str:
+    if value not in FORMATS:
+        raise InvalidArgument(field, "must be FILE_FORMAT_XLSX or FILE_FORMAT_CSV")
+    return FORMATS[value]
+
+
+class ActivityRpcs:
+    runtime = None   # set by the servicer
+
+    @cached_property
+    def activities(self) -> Activities:
+        return Activities(self.runtime)
+
+    def RecordActivity(self, request, context):
+        if not request.HasField("activity"):
+            raise InvalidArgument("activity", "is required")
+        a = request.activity
+        enum_arg(a.kind, Kind.ALL, "activity.kind", required=True)
+        draft = ActivityDraft(
+            region_code=text_arg(a.region_code, "activity.region_code"),
+            venue_id=text_arg(a.venue_id, "activity.venue_id", 36),
+            kind=a.kind, date=text_arg(a.date, "activity.date"), title=a.title,
+            deputy_ids=tuple(a.deputy_ids), people_reached=a.people_reached,
+            opinion_ids=tuple(a.opinion_ids), notes=a.notes)
+        row, opinion_ids = self.activities.record(current_principal(), draft)
+        return activity_to_proto(row, opinion_ids)
+
+    def GetActivity(self, request, context):
+        row, opinion_ids = self.activities.get(current_principal(), check_id(request.id, "id"))
+        return activity_to_proto(row, opinion_ids)
+
+    def ListActivities(self, request, context):
+        who = current_principal()
+        limit, offset = page(request.page)
+        kind = enum_arg(request.kind, Kind.ALL, "kind", required=False)
+        venue_id = check_id(request.venue_id, "venue_id") if request.venue_id else ""
+        date_from = parse_date(text_arg(request.date_from, "date_from"), "date_from", required=False)
+        date_to = parse_date(text_arg(request.date_to, "date_to"), "date_to", required=False)
+        check_period(date_from, date_to)
+        path = self.activities.scope_path(who, text_arg(request.region_code, "region_code"))
+        f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
+        rows, opinion_ids, total = self.activities.list(who, f, limit, offset)
+        return pb.ListActivitiesResponse(
+            activities=[activity_to_proto(r, opinion_ids[r.id]) for r in rows],
+            next_page_token=next_token(offset, limit, total), total_size=total)
+
+    def ExportRegister(self, request, context):
+        venue_id = check_id(request.venue_id, "venue_id")
+        register = Register(enum_arg(request.register, set(Register), "register", required=True))
+        date_from = parse_date(text_arg(request.date_from, "date_from"), "date_from", required=False)
+        date_to = parse_date(text_arg(request.date_to, "date_to"), "date_to", required=False)
+        check_period(date_from, date_to)
+        fmt = file_format(request.format)
+        out = self.activities.export_register(current_principal(), venue_id, register, date_from, date_to, fmt)
+        return pb.ExportRegisterResponse(content_type=out.content_type, filename=out.filename, content=out.content)
+
+    def GetStatistics(self, request, context):
+        s = rollup.statistics(self.runtime, current_principal(), text_arg(request.region_code, "region_code"),
+                              text_arg(request.date_from, "date_from"), text_arg(request.date_to, "date_to"))
+        return pb.Statistics(
+            region_code=s.region_code, date_from=s.date_from, date_to=s.date_to, visits=s.visits,
+            receptions=s.receptions, people_reached=s.people_reached, opinions_raised=s.opinions_raised,
+            answered=s.answered, transferred=s.transferred, resolved=s.resolved, escalated=s.escalated,
+            median_days_to_resolve=s.median_days_to_resolve, ratings=s.ratings,
+            average_rating=s.average_rating, rating_counts=list(s.rating_counts))
