@@ -1,0 +1,242 @@
+"""Figures for a region subtree and a period, rolled up from every tier's events.
+
+Every deployment publishes its liaison events on the one topic lianxin.liaison.v1. Each
+deployment also consumes that topic (its own events included) and counts the events about
+regions inside its home subtree into rollup_daily, per (region, day); a prefecture so sees
+its counties' and townships' figures without ever reading their databases, a county its
+townships'. Events about regions outside the home subtree are ignored.
+
+What is counted:
+  OpinionStepRecorded, only when linked is false (a linked case, opened at an upper tier by
+  escalation, is the same opinion: it is counted once, by the original case):
+    RAISED -> opinions_raised (on the day it was raised), ANSWERED -> answered,
+    TRANSFERRED -> transferred, RESOLVED -> resolved and one more case in the
+    days-to-resolve histogram, ESCALATED -> escalated;
+    a step carrying a rating 1..5 -> ratings, rating_sum, rating_<n>.
+  ActivityRecorded: VISIT -> visits, RECEPTION -> receptions; people_reached of every kind.
+
+Days are calendar days in China Standard Time (UTC+8): a step at 2026-03-01T17:30Z is
+counted on 2026-03-02. An activity is counted on its own date (already a local date).
+
+Exactly once: the consumer records each event id in its inbox in the same transaction as
+the counter update, so a redelivered event changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import structlog
+from lianxin.liaison.v1 import events_pb2 as ev
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.liaison import domain as d
+from services.liaison.activities import CHINA, check_region_code, parse_date, subtree
+from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow
+from shared.auth import Principal, Role
+from shared.bus import Envelope
+from shared.errors import InvalidArgument
+from shared.service import ConsumedTopic, Runtime
+from shared.tenancy import RegionTree
+
+TOPIC = "lianxin.liaison.v1"
+STATISTICS_READERS = (Role.STAFF, Role.COMMITTEE, Role.AUDITOR, Role.SYSTEM)
+VISIT, RECEPTION = 1, 2   # lianxin.liaison.v1.ActivityKind
+MAX_PERIOD_DAYS = 366 * 20
+
+_STEP_COUNTERS = {
+    d.Status.ANSWERED: "answered",
+    d.Status.TRANSFERRED: "transferred",
+    d.Status.RESOLVED: "resolved",
+    d.Status.ESCALATED: "escalated",
+}
+
+_DAILY = RollupDailyRow.__table__
+_RESOLVE = RollupResolveDaysRow.__table__
+
+
+def china_day(t: datetime) -> date:
+    return t.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True)
+class Bump:
+    """Counter increments for one (day); resolve_days is a histogram entry to add, if any."""
+    day: date
+    counters: dict[str, int]
+    resolve_days: int | None = None
+
+
+def _when(stamp, fallback: datetime) -> datetime | None:
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return fallback
+    return stamp.ToDatetime(tzinfo=timezone.utc)
+
+
+def count_step(step: ev.OpinionStepRecorded, event_time: datetime) -> list[Bump]:
+    """What one case step adds to the figures (pure; see the module doc)."""
+    if step.linked:
+        return []
+    at = _when(step.at, event_time)
+    raised_at = _when(step.raised_at, None) if step.HasField("raised_at") else None
+    out: list[Bump] = []
+    status = step.status
+    if status == d.Status.RAISED:
+        out.append(Bump(china_day(raised_at or at), {"opinions_raised": 1}))
+    elif status in _STEP_COUNTERS:
+        name = _STEP_COUNTERS[d.Status(status)]
+        days = d.days_to_resolve(raised_at, at) if status == d.Status.RESOLVED and raised_at else None
+        out.append(Bump(china_day(at), {name: 1}, days))
+    if 1 <= step.rating <= 5:
+        out.append(Bump(china_day(at), {"ratings": 1, "rating_sum": step.rating, f"rating_{step.rating}": 1}))
+    return out
+
+
+def count_activity(a) -> list[Bump]:
+    """What one recorded activity adds (pure). Malformed dates count nothing."""
+    try:
+        day = date.fromisoformat(a.date)
+    except ValueError:
+        return []
+    counters: dict[str, int] = {}
+    if a.kind == VISIT:
+        counters["visits"] = 1
+    elif a.kind == RECEPTION:
+        counters["receptions"] = 1
+    if a.people_reached > 0:
+        counters["people_reached"] = a.people_reached
+    return [Bump(day, counters)] if counters else []
+
+
+class RollupHandler:
+    """Consumer handler: adds one event's counts, in the consumer's transaction."""
+
+    def __init__(self, regions: RegionTree, home_region: str):
+        self.regions = regions
+        self.home_region = home_region
+        self.log = structlog.get_logger("liaison.rollup")
+
+    def __call__(self, session: Session, env: Envelope) -> None:
+        if env.type == ev.OpinionStepRecorded.DESCRIPTOR.full_name:
+            step = env.unpack(ev.OpinionStepRecorded)
+            region, bumps = step.region_code, count_step(step, env.time)
+        elif env.type == ev.ActivityRecorded.DESCRIPTOR.full_name:
+            activity = env.unpack(ev.ActivityRecorded).activity
+            region, bumps = activity.region_code, count_activity(activity)
+        else:
+            return   # escalations and outcomes carry no figures of their own
+        if not bumps:
+            return
+        if region not in self.regions or not self.regions.contains(self.home_region, region):
+            self.log.debug("rollup.outside_home", event_id=env.id, region=region, home=self.home_region)
+            return
+        path = self.regions.get(region).path
+        for b in bumps:
+            add(session, region, path, b)
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def add(session: Session, region: str, path: str, b: Bump) -> None:
+    """Upsert: adds to the (region, day) row, creating it at zero first."""
+    ins = _insert(session)
+    if b.counters:
+        stmt = ins(_DAILY).values(region_code=region, day=b.day, region_path=path, **b.counters)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_DAILY.c.region_code, _DAILY.c.day],
+            set_={c: _DAILY.c[c] + stmt.excluded[c] for c in b.counters})
+        session.execute(stmt)
+    if b.resolve_days is not None:
+        stmt = ins(_RESOLVE).values(region_code=region, day=b.day, days=b.resolve_days, region_path=path, count=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_RESOLVE.c.region_code, _RESOLVE.c.day, _RESOLVE.c.days],
+            set_={"count": _RESOLVE.c.count + 1})
+        session.execute(stmt)
+
+
+def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
+    home = runtime.settings.home_region
+    return ConsumedTopic(group=f"liaison-rollup-{home}", topics=[TOPIC],
+                         handler=RollupHandler(runtime.regions, home))
+
+
+# ---- the query ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Statistics:
+    region_code: str
+    date_from: str
+    date_to: str
+    visits: int = 0
+    receptions: int = 0
+    people_reached: int = 0
+    opinions_raised: int = 0
+    answered: int = 0
+    transferred: int = 0
+    resolved: int = 0
+    escalated: int = 0
+    median_days_to_resolve: float = 0.0
+    ratings: int = 0
+    average_rating: float = 0.0
+    rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
+
+
+def median_of_histogram(histogram: list[tuple[int, int]]) -> float:
+    """Median of a multiset given as (value, count) sorted by value; 0 when empty. An even
+    count gives the mean of the two middle values."""
+    n = sum(c for _, c in histogram)
+    if n == 0:
+        return 0.0
+    lo_rank, hi_rank = (n - 1) // 2, n // 2   # 0-based ranks of the middle value(s)
+    lo = hi = None
+    seen = 0
+    for value, count in histogram:
+        if lo is None and lo_rank < seen + count:
+            lo = value
+        if hi_rank < seen + count:
+            hi = value
+            break
+        seen += count
+    return (lo + hi) / 2
+
+
+def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: str | date,
+               date_to: str | date) -> Statistics:
+    """Figures for ``region_code``'s subtree (default: the caller's region), both dates
+    inclusive (China time), read from the roll-up only."""
+    who.require(*STATISTICS_READERS)
+    code = (region_code or who.region).strip()
+    check_region_code(code, "region_code")
+    runtime.regions.require(code, "region_code")
+    runtime.regions.ensure_within(who.region, code)
+    start = date_from if isinstance(date_from, date) else parse_date(date_from, "date_from", required=True)
+    end = date_to if isinstance(date_to, date) else parse_date(date_to, "date_to", required=True)
+    if start > end:
+        raise InvalidArgument("date_to", "is before date_from")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise InvalidArgument("date_to", "the period is longer than 20 years")
+    path = runtime.regions.get(code).path
+    daily = _DAILY.c
+    where = (subtree(daily.region_path, path), daily.day >= start, daily.day <= end)
+    sums = select(*[func.coalesce(func.sum(daily[c]), 0) for c in COUNTERS]).where(*where)
+    r = _RESOLVE.c
+    hist = (select(r.days, func.sum(r["count"])).where(subtree(r.region_path, path), r.day >= start, r.day <= end)
+            .group_by(r.days).order_by(r.days))
+    with runtime.engine.connect() as conn:
+        totals = dict(zip(COUNTERS, (int(v) for v in conn.execute(sums).one())))
+        histogram = [(int(days), int(n)) for days, n in conn.execute(hist)]
+    ratings = totals["ratings"]
+    return Statistics(
+        region_code=code, date_from=start.isoformat(), date_to=end.isoformat(),
+        visits=totals["visits"], receptions=totals["receptions"], people_reached=totals["people_reached"],
+        opinions_raised=totals["opinions_raised"], answered=totals["answered"],
+        transferred=totals["transferred"], resolved=totals["resolved"], escalated=totals["escalated"],
+        median_days_to_resolve=median_of_histogram(histogram), ratings=ratings,
+        average_rating=round(totals["rating_sum"] / ratings, 4) if ratings else 0.0,
+        rating_counts=tuple(totals[f"rating_{n}"] for n in range(1, 6)))
+
