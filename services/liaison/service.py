@@ -1,39 +1,43 @@
 """The liaison service, as a table of contents: how work arrives and what it touches.
 
-Its domain arrives in a later release; today it serves GetServiceInfo, health and
-reflection, and owns its database (outbox and inbox) and topic lianxin.liaison.v1.
+Arrives: LiaisonService RPCs (SubmitPublicOpinion, TrackOpinion and RateOpinion open to the
+public, rate-limited per client at the edge and per deputy card in the use case).
+Consumes: lianxin.roster.v1 into the roster read model (directory.py).
+Timers: none yet (the relay publishes the outbox).
+Touches: its own database (tables.py, directory.py) and topic lianxin.liaison.v1.
 """
 from __future__ import annotations
 
-from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
-from sqlalchemy import MetaData
+from lianxin.liaison.v1 import liaison_pb2_grpc
 
-from shared.bus import bus_tables
-from shared.info import service_info
+from services.liaison.directory import roster_directory
+from services.liaison.opinion_rpcs import PUBLIC_METHODS, SERVICE_NAME
+from services.liaison.servicer import LiaisonServicer
+from services.liaison.tables import BUS, Base
 from shared.rpc.server import GrpcEdge
-from shared.service import Runtime, ServiceDefinition
+from shared.service import ConsumedTopic, Runtime, ServiceDefinition, Timer
 
-SERVICE_NAME = liaison_pb2.DESCRIPTOR.services_by_name["LiaisonService"].full_name
+__all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
 
-class LiaisonServicer(liaison_pb2_grpc.LiaisonServiceServicer):
-    def __init__(self, runtime: Runtime):
-        self.runtime = runtime
+def consumes(runtime: Runtime) -> list[ConsumedTopic]:
+    # More consumers (e.g. the statistics roll-up, escalations from below) join this list.
+    return [roster_directory(runtime)]
 
-    def GetServiceInfo(self, request, context):
-        return service_info(self.runtime)
+
+def timers(runtime: Runtime) -> list[Timer]:
+    # The overdue sweep joins here.
+    return []
 
 
 def definition() -> ServiceDefinition:
-    metadata = MetaData()
-    tables = bus_tables(metadata)
-
     def edge(runtime: Runtime) -> GrpcEdge:
         servicer = LiaisonServicer(runtime)
         return GrpcEdge(
             service="liaison",
             register=[lambda server: liaison_pb2_grpc.add_LiaisonServiceServicer_to_server(servicer, server)],
             service_names=[SERVICE_NAME],
-            public_methods=frozenset())
+            public_methods=PUBLIC_METHODS)
 
-    return ServiceDefinition(name="liaison", metadata=metadata, bus_tables=tables, edge=edge)
+    return ServiceDefinition(name="liaison", metadata=Base.metadata, bus_tables=BUS, edge=edge,
+                             consumes=consumes, timers=timers)

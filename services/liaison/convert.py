@@ -1,0 +1,127 @@
+"""Translation between liaison protobuf messages and stored rows, and the wire-level
+request checks (ids, enums out of range, timestamps, page tokens), so every RPC rejects a
+malformed call before it touches the database."""
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime, timezone
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from lianxin.liaison.v1 import liaison_pb2 as pb
+
+from services.liaison.tables import OpinionRow, OpinionStepRow
+from shared.errors import InvalidArgument
+from shared.tenancy import RegionTree
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1   # total_size is an int32
+# Timestamps a request may carry: 0001-01-01 .. 9999-12-31 is what datetime can hold.
+_MIN_SECONDS, _MAX_SECONDS = -62135596800, 253402300799
+
+
+def require_id(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument(field, "is required")
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError):
+        raise InvalidArgument(field, "is not a valid id") from None
+
+
+def optional_id(value: str, field: str) -> str:
+    return require_id(value, field) if value else ""
+
+
+def enum_value(kind, value: int, field: str, *, required: bool):
+    """Proto3 enums are open: a caller can send any int. Unknown values are refused here."""
+    if value == 0:
+        if required:
+            raise InvalidArgument(field, "is required")
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidArgument(field, f"unknown value {value}") from None
+
+
+def timestamp(message, name: str, field: str, *, required: bool) -> datetime | None:
+    if not message.HasField(name):
+        if required:
+            raise InvalidArgument(field, "is required")
+        return None
+    t = getattr(message, name)
+    if not (_MIN_SECONDS <= t.seconds <= _MAX_SECONDS) or not 0 <= t.nanos < 1_000_000_000:
+        raise InvalidArgument(field, "is out of range")
+    return t.ToDatetime(tzinfo=timezone.utc)
+
+
+def page(request_page, field: str = "page") -> tuple[int, int]:
+    """Returns (limit, offset). Tokens are opaque to callers; today they carry an offset."""
+    size = request_page.page_size
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
+    offset = 0
+    if request_page.page_token:
+        try:
+            raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
+            kind, _, n = raw.partition(":")
+            offset = int(n)
+            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
+                raise ValueError
+        except (ValueError, UnicodeError, binascii.Error):
+            raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None
+    return size or DEFAULT_PAGE_SIZE, offset
+
+
+def next_token(offset: int, limit: int, total: int) -> str:
+    nxt = offset + limit
+    return base64.urlsafe_b64encode(f"o:{nxt}".encode()).decode() if nxt < total else ""
+
+
+def ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    t = Timestamp()
+    t.FromDatetime(value)
+    return t
+
+
+def step_to_proto(s: OpinionStepRow) -> pb.CaseStep:
+    return pb.CaseStep(status=s.status, actor=s.actor, actor_role=s.actor_role, region_code=s.region_code,
+                       note=s.note, at=ts(s.at))
+
+
+def opinion_to_proto(row: OpinionRow, *, with_contact: bool) -> pb.Opinion:
+    """The whole case; the citizen's contact only when the viewer may see it."""
+    m = pb.Opinion(
+        id=row.id, tracking_code=row.tracking_code, region_code=row.region_code,
+        handling_region=row.handling_region, channel=row.channel, category=row.category, text=row.text,
+        deputy_id=row.deputy_id, venue_id=row.venue_id, status=row.status, answer=row.answer,
+        resolved=bool(row.resolved), feedback=row.feedback, rating=row.rating, rating_comment=row.rating_comment,
+        history=[step_to_proto(s) for s in row.steps], raised_at=ts(row.raised_at), updated_at=ts(row.updated_at),
+        due_at=ts(row.due_at), origin_opinion_id=row.origin_opinion_id, origin_region=row.origin_region,
+        escalated_to_region=row.escalated_to_region)
+    if with_contact:
+        m.contact.CopyFrom(pb.Contact(name=row.contact_name, phone=row.contact_phone))
+    if row.transfer_department:
+        m.transfer.CopyFrom(pb.Transfer(
+            department=row.transfer_department, department_name=row.transfer_department_name,
+            deadline=ts(row.transfer_deadline), reply=row.transfer_reply,
+            replied_at=ts(row.transfer_replied_at)))
+    return m
+
+
+def tracked_to_proto(row: OpinionRow, regions: RegionTree) -> pb.TrackedOpinion:
+    """What a tracking code shows: status, replies and where each step happened; never who
+    did it, the contact, the text's handlers' notes, or anything of another case."""
+    def tier_name(code: str) -> str:
+        return regions.get(code).name if code in regions else ""
+
+    return pb.TrackedOpinion(
+        tracking_code=row.tracking_code, status=row.status, category=row.category, answer=row.answer,
+        department_reply=row.transfer_reply, feedback=row.feedback, resolved=bool(row.resolved),
+        rating=row.rating, raised_at=ts(row.raised_at),
+        steps=[pb.TrackedStep(status=s.status, at=ts(s.at), tier_name=tier_name(s.region_code)) for s in row.steps])

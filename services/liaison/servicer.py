@@ -1,0 +1,19 @@
+"""LiaisonService over gRPC: one servicer composed of its halves (mixins), each of which
+translates requests, calls its use cases and returns their answers."""
+from __future__ import annotations
+
+from lianxin.liaison.v1 import liaison_pb2_grpc
+
+from services.liaison.opinion_rpcs import OpinionRpcs
+from shared.info import service_info
+from shared.service import Runtime
+
+
+# Activities, registers and statistics (ActivityRpcs) join as another mixin, listed before
+# the generated base class so its methods override the UNIMPLEMENTED stubs.
+class LiaisonServicer(OpinionRpcs, liaison_pb2_grpc.LiaisonServiceServicer):
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def GetServiceInfo(self, request, context):
+        return service_info(self.runtime)

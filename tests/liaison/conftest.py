@@ -1,0 +1,54 @@
+"""An in-process liaison server over real gRPC and a real PostgreSQL database, on an
+embedded bus in a temporary file.
+
+`liaison` is one server per test module (a fresh database each). Its roster read model is
+filled by `liaison.add_deputy(...)`, which feeds constructed roster events through the
+directory's own consumer handler; test_opinions.py also proves the real path, a roster
+server on the same bus. Tokens: `server.call("Method", request, role=..., region=...)`.
+"""
+from __future__ import annotations
+
+import pytest
+
+from liaison_support import PREFECTURE, REGIONS_FILE, LiaisonServer
+from services.liaison.service import definition
+from shared import config
+from shared.service import start
+
+CARD_LIMIT = 5   # public submissions per card per hour in tests
+
+
+def _settings(service: str, url: str, bus, **extra) -> config.Settings:
+    env = {
+        "LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": "0", "LIANXIN_HOST": "127.0.0.1",
+        "LIANXIN_BUS": "embedded", "LIANXIN_EMBEDDED_BUS_PATH": str(bus),
+        "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
+        "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_RELAY_INTERVAL": "0.05",
+        # Public calls are rate-limited per client; every test call comes from 127.0.0.1.
+        "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000",
+        "LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": str(CARD_LIMIT)}
+    env.update(extra)
+    return config.load(service, env)
+
+
+@pytest.fixture(scope="session")
+def start_liaison(fresh_database, tmp_path_factory):
+    """Factory: a liaison server on a brand-new database (and, unless given, a new bus file)."""
+    def make(bus=None) -> LiaisonServer:
+        url = fresh_database()
+        bus = bus or tmp_path_factory.mktemp("bus") / "bus.sqlite"
+        settings = _settings("liaison", url, bus)
+        return LiaisonServer(start(definition(), settings), settings, url)
+    return make
+
+
+@pytest.fixture(scope="module")
+def liaison(start_liaison):
+    server = start_liaison()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings_for():
+    return _settings
