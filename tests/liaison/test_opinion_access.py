@@ -1,0 +1,143 @@
+"""Who sees and does what: departments see only cases transferred to them, deputies only
+cases raised to them, staff only their region; the citizen's contact only for staff of the
+owning region and the handling department; the public only its own case, rate-limited."""
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from lianxin.liaison.v1 import liaison_pb2 as pb
+
+from conftest import CARD_LIMIT
+from liaison_support import COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, PREFECTURE, TOWNSHIP_A, drive, future
+
+NF, PD = grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED
+
+
+@pytest.fixture(scope="module")
+def case(liaison):
+    """A county-A case raised to a deputy and transferred to DEPT."""
+    dep = liaison.add_deputy(COUNTY_A)
+    o = liaison.record(dep, region=TOWNSHIP_A)
+    o = drive(liaison, o.id, pb.OPINION_STATUS_TRANSFERRED)
+    return {"deputy": dep, "opinion": o}
+
+
+def test_other_department_sees_nothing_and_cannot_reply(liaison, case):
+    oid = case["opinion"].id
+    with liaison.expect_no_writes():
+        for method, req in (("GetOpinion", pb.GetOpinionRequest(id=oid)),
+                            ("ReplyToTransfer", pb.ReplyToTransferRequest(id=oid, reply="越权答复"))):
+            e = liaison.error(method, req, role="department", region=COUNTY_A, subject="dept-other")
+            assert e.code() == NF and "越权" not in e.details() and "李四" not in e.details()
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), role="department", region=COUNTY_A,
+                     subject="dept-other")
+    assert r.total_size == 0 and not r.opinions
+    e = liaison.error("ListOpinions", pb.ListOpinionsRequest(department=DEPT), role="department",
+                      subject="dept-other")
+    assert e.code() == PD
+
+
+def test_the_handling_department_sees_its_cases_with_contact(liaison, case):
+    oid = case["opinion"].id
+    o = liaison.call("GetOpinion", pb.GetOpinionRequest(id=oid), role="department", region=COUNTY_A, subject=DEPT)
+    assert o.contact.phone == "13800002222"
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), role="department", region=COUNTY_B, subject=DEPT)
+    assert oid in {x.id for x in r.opinions}
+    assert all(x.transfer.department == DEPT for x in r.opinions)
+    # a department never accepts, transfers or closes
+    e = liaison.error("AcceptOpinion", pb.AcceptOpinionRequest(id=oid), role="department", subject=DEPT)
+    assert e.code() == PD
+
+
+def test_another_countys_staff_is_denied_and_writes_nothing(liaison, case):
+    oid = case["opinion"].id
+    with liaison.expect_no_writes():
+        for method, req in (("GetOpinion", pb.GetOpinionRequest(id=oid)),
+                            ("TransferOpinion", pb.TransferOpinionRequest(
+                                id=oid, department="d", department_name="n", deadline=future())),
+                            ("EscalateOpinion", pb.EscalateOpinionRequest(id=oid, reason="r")),
+                            ("ListOpinions", pb.ListOpinionsRequest(region_code=COUNTY_A))):
+            for role in ("staff", "auditor", "committee", "system"):
+                e = liaison.error(method, req, role=role, region=COUNTY_B)
+                assert e.code() == PD, (method, role)
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), region=COUNTY_B)
+    assert oid not in {x.id for x in r.opinions}
+
+
+def test_contact_only_for_staff_of_the_owning_region_and_the_department(liaison, case):
+    oid, dep = case["opinion"].id, case["deputy"]
+    get = pb.GetOpinionRequest(id=oid)
+    for kw in ({"role": "staff", "region": PREFECTURE}, {"role": "staff", "region": TOWNSHIP_A},
+               {"role": "system", "region": COUNTY_A}, {"role": "department", "subject": DEPT}):
+        assert liaison.call("GetOpinion", get, **kw).contact.phone == "13800002222", kw
+    for kw in ({"role": "deputy", "region": COUNTY_A, "subject": dep.id}, {"role": "auditor", "region": PREFECTURE},
+               {"role": "committee", "region": COUNTY_A}):
+        o = liaison.call("GetOpinion", get, **kw)
+        assert o.contact.name == "" and o.contact.phone == "", kw
+        assert o.text   # the rest of the case is there
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(region_code=COUNTY_A), role="auditor")
+    assert r.opinions and all(x.contact.phone == "" for x in r.opinions)
+
+
+def test_deputies_see_and_answer_only_their_own_cases(liaison, case):
+    other = liaison.add_deputy(COUNTY_A)
+    mine = liaison.record(other, region=COUNTY_A)
+    liaison.step("AcceptOpinion", mine.id)
+    kw = {"role": "deputy", "region": COUNTY_A, "subject": other.id}
+    assert liaison.error("GetOpinion", pb.GetOpinionRequest(id=case["opinion"].id), **kw).code() == NF
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), **kw)
+    assert [x.id for x in r.opinions] == [mine.id]
+    with liaison.expect_no_writes():
+        e = liaison.error("AnswerOpinion", pb.AnswerOpinionRequest(id=case["opinion"].id, answer="a"), **kw)
+        assert e.code() == NF
+        assert liaison.error("AcceptOpinion", pb.AcceptOpinionRequest(id=mine.id), **kw).code() == PD
+        e = liaison.error("RecordOpinion", pb.RecordOpinionRequest(
+            channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="c", text="t", deputy_id=case["deputy"].id), **kw)
+        assert e.code() == PD
+    o = liaison.call("AnswerOpinion", pb.AnswerOpinionRequest(id=mine.id, answer="我来答"), **kw)
+    assert o.status == pb.OPINION_STATUS_ANSWERED
+
+
+def test_roles_that_may_not_act(liaison, case):
+    oid = case["opinion"].id
+    with liaison.expect_no_writes():
+        assert liaison.error("ReplyToTransfer", pb.ReplyToTransferRequest(id=oid, reply="r")).code() == PD  # staff
+        assert liaison.error("CloseOpinion", pb.CloseOpinionRequest(id=oid), role="auditor").code() == PD
+        e = liaison.error("RecordOpinion", pb.RecordOpinionRequest(
+            channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="c", text="t"), role="committee")
+        assert e.code() == PD
+        for method, req in (("GetOpinion", pb.GetOpinionRequest(id=oid)),
+                            ("AcceptOpinion", pb.AcceptOpinionRequest(id=oid)),
+                            ("ListOpinions", pb.ListOpinionsRequest())):
+            assert liaison.error(method, req, token=None).code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_tracking_shows_only_its_own_case_and_never_who(liaison):
+    dep = liaison.add_deputy(COUNTY_B)
+    a, b = liaison.submit(dep), liaison.submit(dep, text="另一个问题")
+    ids = {o.tracking_code: o.id for o in liaison.call("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions}
+    drive(liaison, ids[a.tracking_code], pb.OPINION_STATUS_ANSWERED)
+    ta = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=a.tracking_code.lower()))
+    tb = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=b.tracking_code))
+    assert ta.answer and ta.status == pb.OPINION_STATUS_ANSWERED and ta.tracking_code == a.tracking_code
+    assert tb.answer == "" and tb.status == pb.OPINION_STATUS_RAISED and len(tb.steps) == 1
+    assert [s.tier_name for s in ta.steps] == ["阜康市"] * 3
+    wire = ta.SerializeToString()
+    assert b"clerk-test" not in wire and dep.id.encode() not in wire and "张三".encode() not in wire
+    for code in ("AAAAAAAAAAAA", a.tracking_code[:-1], "X"):
+        e = liaison.error("TrackOpinion", pb.TrackOpinionRequest(tracking_code=code), token=None)
+        assert e.code() == NF
+        e = liaison.error("RateOpinion", pb.RateOpinionRequest(tracking_code=code, rating=4), token=None)
+        assert e.code() == NF
+
+
+def test_per_card_limit_is_resource_exhausted_and_writes_nothing(liaison):
+    dep, other = liaison.add_deputy(COUNTY_A), liaison.add_deputy(COUNTY_A)
+    for _ in range(CARD_LIMIT):
+        liaison.submit(dep)
+    with liaison.expect_no_writes():
+        with pytest.raises(grpc.RpcError) as e:
+            liaison.submit(dep)
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert liaison.submit(other).tracking_code   # another card is not affected
