@@ -20,7 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from shared import errors
-from shared.auth import Principal, public_principal, verify_token
+from shared.auth import Principal, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
 from shared.rpc.errors import status_of
 from shared.rpc.ratelimit import RateLimiter
@@ -64,7 +64,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
 
     def __init__(self, service: str, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
         self.log = structlog.get_logger(service)
-        self.secret = secret
+        self.verify = TokenVerifier(secret)
         self.public_methods = public_methods
         self.limiter = limiter
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
@@ -89,7 +89,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise errors.Unauthenticated("authorization must be 'Bearer <token>'")
-            return verify_token(self.secret, token.strip())
+            return self.verify(token.strip())
         if method in self.public_methods:
             client = client_address(context)
             if not self.limiter.allow(client):

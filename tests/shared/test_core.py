@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared import config
-from shared.auth import Role, issue_token, verify_token
+from shared import auth, config
+from shared.auth import Role, TokenVerifier, issue_token, verify_token
 from shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from shared.rpc.ratelimit import RateLimiter
 from shared.tenancy import RegionTree, Tier
@@ -76,6 +76,34 @@ def test_tokens_round_trip_and_reject_tampering():
         verify_token("s" * 32, old)
     with pytest.raises(ValueError):
         issue_token("s" * 32, subject="c", role="public", region="652301")
+
+
+def test_token_verifier_remembers_a_token_until_it_expires(monkeypatch):
+    checked, real_verify = [], auth._verify
+    monkeypatch.setattr(auth, "_verify", lambda secret, token: checked.append(token) or real_verify(secret, token))
+    now = datetime.now(timezone.utc)
+    clock = [now.timestamp()]
+    verify = TokenVerifier("s" * 32, max_tokens=2, clock=lambda: clock[0])
+    tok = issue_token("s" * 32, subject="clerk", role="staff", region="652301", now=now, ttl=timedelta(hours=1))
+    assert verify(tok) == verify(tok) == verify_token("s" * 32, tok)
+    assert len(checked) == 2   # the first call and verify_token; the second call remembered it
+    clock[0] += 3600           # at exp itself it is checked again (and jwt.decode refuses it then)
+    verify(tok)
+    assert len(checked) == 3
+    expired = issue_token("s" * 32, subject="c", role="staff", region="652301",
+                          now=now - timedelta(days=2), ttl=timedelta(hours=1))
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify(expired)
+    with pytest.raises(Unauthenticated):
+        TokenVerifier("t" * 32)(tok)
+    for bad in ("not-a-jwt", tok[:-2] + "xx"):
+        for _ in range(2):   # never remembered
+            with pytest.raises(Unauthenticated):
+                verify(bad)
+        assert bad not in verify._known
+    for i in range(5):       # bounded
+        verify(issue_token("s" * 32, subject=f"c{i}", role="staff", region="652301"))
+    assert len(verify._known) <= 2
 
 
 def test_rate_limiter_refills_over_time():
