@@ -345,3 +345,24 @@ def test_roster_events_reach_the_directory_over_the_bus(start_liaison, fresh_dat
     finally:
         roster.shutdown(grace=1.0)
         liaison.close()
+
+
+def test_service_info(liaison):
+    from lianxin.common.v1 import common_pb2
+    info = liaison.call("GetServiceInfo", common_pb2.GetServiceInfoRequest())
+    assert info.service == "liaison" and info.home_region == PREFECTURE and info.topic == "lianxin.liaison.v1"
+
+
+def test_escalate_inside_a_callers_transaction_as_a_sweep_would(liaison):
+    o = liaison.record(region=TOWNSHIP_A)
+    with liaison.runtime.transaction() as s:
+        row = escalate(s, o.id, "逾期未办结", runtime=liaison.runtime)
+        assert row.handling_region == COUNTY_A and row.status == S.OPINION_STATUS_ACCEPTED
+    o = liaison.call("GetOpinion", pb.GetOpinionRequest(id=o.id))
+    assert [h.status for h in o.history] == [S.OPINION_STATUS_RAISED, S.OPINION_STATUS_ESCALATED,
+                                             S.OPINION_STATUS_ACCEPTED]
+    assert o.history[1].actor == "liaison" and o.history[1].note == "逾期未办结"
+    closed = drive(liaison, liaison.record(region=COUNTY_A).id, S.OPINION_STATUS_CLOSED)
+    with pytest.raises(Exception) as e, liaison.runtime.transaction() as s:
+        escalate(s, closed.id, "逾期", runtime=liaison.runtime)
+    assert type(e.value).__name__ == "FailedPrecondition"
