@@ -141,9 +141,3 @@ def roster_directory(runtime: Runtime) -> ConsumedTopic:
     return ConsumedTopic(group=f"liaison-directory-{home}", topics=[ROSTER_TOPIC],
                          handler=DirectoryHandler(runtime.regions, home))
 
-
-def active_deputy_by_card(session: Session, card_code: str) -> DirectoryDeputyRow | None:
-    from sqlalchemy import select
-    return session.execute(select(DirectoryDeputyRow).where(
-        DirectoryDeputyRow.card_code == card_code,
-        DirectoryDeputyRow.status.in_(ACTIVE_STATUSES))).scalar_one_or_none()
