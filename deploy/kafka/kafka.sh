@@ -27,9 +27,8 @@ log() { echo "kafka.sh[$PORT]: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 fetch() {
-  # Kafka 4.1's published POM pins slf4j-api 1.7.36, which cannot see the slf4j2 binding the POM
-  # brings in: without the slf4j 1.x binding (log4j-slf4j-impl) the broker logs nothing at all.
-  # The two bindings share class names, so classpath() below leaves the slf4j2 one out.
+  # pom.xml names the slf4j 1.x binding (log4j-slf4j-impl): Kafka 4.1 pins slf4j-api 1.7.36,
+  # and without that binding the broker logs nothing at all.
   if compgen -G "$LIB/kafka_2.13-*.jar" >/dev/null && compgen -G "$LIB/log4j-slf4j-impl-*.jar" >/dev/null; then
     return 0
   fi
@@ -37,8 +36,6 @@ fetch() {
   log "resolving Kafka jars into $LIB"
   # outputDirectory must be absolute: Maven resolves relative paths against the POM's folder.
   mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$LIB" -DincludeScope=runtime
-  mvn -q -B -f "$HERE/pom.xml" dependency:copy \
-    -Dartifact=org.apache.logging.log4j:log4j-slf4j-impl:2.24.3 -DoutputDirectory="$LIB"
 }
 
 pid_alive() {
@@ -50,10 +47,9 @@ pid_alive() {
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "kafka.Kafka $DIR/server.properties"
 }
 
-# Every jar in lib/ except log4j-slf4j2-impl (see fetch), in a stable order.
+# Every jar in lib/, in a stable order.
 classpath() {
-  local jars=() j
-  for j in "$LIB"/*.jar; do [[ "$j" == */log4j-slf4j2-impl-* ]] || jars+=("$j"); done
+  local jars=("$LIB"/*.jar)
   (IFS=:; echo "${jars[*]}")
 }
 
