@@ -6,34 +6,9 @@ reflection, and owns its database (outbox and inbox) and topic lianxin.balloting
 from __future__ import annotations
 
 from lianxin.balloting.v1 import balloting_pb2, balloting_pb2_grpc
-from sqlalchemy import MetaData
 
-from shared.bus import bus_tables
-from shared.info import service_info
-from shared.rpc.server import GrpcEdge
-from shared.service import Runtime, ServiceDefinition
-
-SERVICE_NAME = balloting_pb2.DESCRIPTOR.services_by_name["BallotingService"].full_name
+from shared.placeholder import placeholder_definition
 
 
-class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
-    def __init__(self, runtime: Runtime):
-        self.runtime = runtime
-
-    def GetServiceInfo(self, request, context):
-        return service_info(self.runtime)
-
-
-def definition() -> ServiceDefinition:
-    metadata = MetaData()
-    tables = bus_tables(metadata)
-
-    def edge(runtime: Runtime) -> GrpcEdge:
-        servicer = BallotingServicer(runtime)
-        return GrpcEdge(
-            service="balloting",
-            register=[lambda server: balloting_pb2_grpc.add_BallotingServiceServicer_to_server(servicer, server)],
-            service_names=[SERVICE_NAME],
-            public_methods=frozenset())
-
-    return ServiceDefinition(name="balloting", metadata=metadata, bus_tables=tables, edge=edge)
+def definition():
+    return placeholder_definition("balloting", balloting_pb2, balloting_pb2_grpc, "BallotingService")
