@@ -2,7 +2,8 @@
 
 Arrives: LiaisonService RPCs (SubmitPublicOpinion, TrackOpinion and RateOpinion open to the
 public, rate-limited per client at the edge and per deputy card in the use case).
-Consumes: lianxin.roster.v1 into the roster read model (directory.py).
+Consumes: lianxin.roster.v1 into the roster read model (directory.py); lianxin.liaison.v1
+from every deployment into the statistics roll-up (rollup.py).
 Timers: none yet (the relay publishes the outbox).
 Touches: its own database (tables.py, directory.py) and topic lianxin.liaison.v1.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from lianxin.liaison.v1 import liaison_pb2_grpc
 
 from services.liaison.directory import roster_directory
+from services.liaison.rollup import rollup_consumer
 from services.liaison.opinion_rpcs import PUBLIC_METHODS, SERVICE_NAME
 from services.liaison.servicer import LiaisonServicer
 from services.liaison.tables import BUS, Base
@@ -21,8 +23,7 @@ __all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
 
 def consumes(runtime: Runtime) -> list[ConsumedTopic]:
-    # More consumers (e.g. the statistics roll-up, escalations from below) join this list.
-    return [roster_directory(runtime)]
+    return [roster_directory(runtime), rollup_consumer(runtime)]
 
 
 def timers(runtime: Runtime) -> list[Timer]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from lianxin.liaison.v1 import liaison_pb2_grpc
 
+from services.liaison.activity_rpcs import ActivityRpcs
 from services.liaison.opinion_rpcs import OpinionRpcs
 from shared.info import service_info
 from shared.service import Runtime
 
 
-# Activities, registers and statistics (ActivityRpcs) join as another mixin, listed before
-# the generated base class so its methods override the UNIMPLEMENTED stubs.
-class LiaisonServicer(OpinionRpcs, liaison_pb2_grpc.LiaisonServiceServicer):
+# The mixins come before the generated base class so their methods override its
+# UNIMPLEMENTED stubs.
+class LiaisonServicer(OpinionRpcs, ActivityRpcs, liaison_pb2_grpc.LiaisonServiceServicer):
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
 
