@@ -15,11 +15,18 @@ from services.roster.store import DeputyFilter, RosterStore
 from services.roster.tables import (CommitteeLinkRow, ContactLimitsRow, DeputyRow, SeatRow, SpecialtyRow,
                                     StatusChangeRow, VenueMemberRow, VenueRow, VoterHouseholdRow)
 from shared.auth import Principal, Role
-from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 
 WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM)
 READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY, Role.DEPARTMENT)
+# Who reads deputies' contact details and their voter households (citizens' own details);
+# a deputy and a department see the roster, and a deputy their own record in full.
+CONTACT_READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR)
+
+
+def sees_contact(who: Principal, deputy_id: str) -> bool:
+    return who.role in CONTACT_READERS or (who.role is Role.DEPUTY and who.subject == deputy_id)
 CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: codes get read aloud and typed
 assert len(CARD_ALPHABET) == 32   # new_card_code relies on it
 
@@ -492,6 +499,8 @@ class Roster:
             store = RosterStore(s)
             deputy = store.deputy(deputy_id)
             self._scope(who, deputy.region_code)
+            if not sees_contact(who, deputy_id):
+                raise PermissionDenied("voter households are kept for staff and the deputy themself")
             return store.households(deputy_id)
 
     # ---- import and export --------------------------------------------------------
@@ -574,6 +583,7 @@ class Roster:
         return ImportReport(len(rows), created, updated, unchanged, errors)
 
     def export_roster(self, who: Principal, region_code: str, fmt: str, level: int | None, status: int | None) -> bytes:
+        who.require(*CONTACT_READERS)   # the sheet carries phones and addresses
         f = self.deputy_filter(who, region_code, level=level, status=status)
         with self.rt.transaction() as s:
             rows = RosterStore(s).all_deputies(f)

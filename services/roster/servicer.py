@@ -6,7 +6,7 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
 
 from services.roster import convert, domain as d, sheets
-from services.roster.handlers import Roster
+from services.roster.handlers import Roster, sees_contact
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
@@ -37,6 +37,14 @@ def _venue_draft(v: pb.Venue) -> d.VenueDraft:
                         tuple(v.schedule.days_of_month), v.schedule.hours, v.schedule.note, tuple(v.specialties))
 
 
+def _shown(row, who) -> pb.Deputy:
+    """A deputy as this caller may see it: contact details only for staff and the deputy."""
+    m = convert.deputy_to_proto(row) if not isinstance(row, pb.Deputy) else row
+    if not sees_contact(who, m.id):
+        m.ClearField("contact")
+    return m
+
+
 class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
@@ -55,7 +63,8 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
 
     def GetDeputy(self, request, context):
-        return convert.deputy_to_proto(self.roster.get_deputy(current_principal(), convert.require_id(request.id, "id")))
+        who = current_principal()
+        return _shown(self.roster.get_deputy(who, convert.require_id(request.id, "id")), who)
 
     def UpdateDeputy(self, request, context):
         if not request.HasField("deputy"):
@@ -81,7 +90,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             status=convert.enum_value(d.DeputyStatus, request.status, "status", required=False),
             name=_text_arg(request.name, "name", 50))
         rows, total = self.roster.list_deputies(who, f, limit, offset)
-        return pb.ListDeputiesResponse(deputies=[convert.deputy_to_proto(r) for r in rows],
+        return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows],
                                        next_page_token=convert.next_token(offset, limit, total), total_size=total)
 
     # ---- venues ----

@@ -248,3 +248,24 @@ def test_deputy_updates_only_their_own_card(roster, world):
     assert qr.url.endswith(me.card_code)
     err = roster.error("GetCardQrCode", pb.GetCardQrCodeRequest(deputy_id=other.id, format=pb.QR_FORMAT_SVG), **kw)
     assert err.code() == PD
+
+
+@pytest.mark.parametrize("role", ["deputy", "department"])
+def test_contact_details_and_households_stay_with_staff_and_the_deputy(roster, world, role):
+    me, other = world.county_a.two, world.county_a.one
+    kw = dict(role=role, region=COUNTY_A, subject=me.id if role == "deputy" else "dept-traffic")
+    assert other.contact.phone   # the record has a phone; the caller must not see it
+    seen = roster.call("GetDeputy", pb.GetDeputyRequest(id=other.id), **kw)
+    assert seen.name == other.name and not seen.HasField("contact")
+    listed = {d.id: d for d in roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY_A), **kw).deputies}
+    assert not listed[other.id].HasField("contact")
+    err = roster.error("ListVoterHouseholds", pb.ListVoterHouseholdsRequest(deputy_id=other.id), **kw)
+    assert err.code() == PD
+    err = roster.error("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY_A,
+                                                              format=common_pb2.FILE_FORMAT_CSV), **kw)
+    assert err.code() == PD
+    if role == "deputy":   # a deputy's own record and households are theirs to read
+        assert roster.call("GetDeputy", pb.GetDeputyRequest(id=me.id), **kw).contact.phone == me.contact.phone
+        roster.call("ListVoterHouseholds", pb.ListVoterHouseholdsRequest(deputy_id=me.id), **kw)
+    # Staff still see everything.
+    assert roster.call("GetDeputy", pb.GetDeputyRequest(id=other.id), region=COUNTY_A).contact.phone == other.contact.phone
