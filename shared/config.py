@@ -30,6 +30,9 @@ class Settings:
     database_url: str = ""
     bus: str = "embedded"                      # embedded | kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # Prefix of every topic and consumer group on the broker, for installations (or test runs)
+    # that share one Kafka cluster; empty in a normal deployment.
+    kafka_namespace: str = ""
     embedded_bus_path: str = "var/bus.sqlite"
     regions_file: str = "deploy/regions/demo.csv"
     jwt_secret: str = DEV_JWT_SECRET

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timezone
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
 from services.liaison.tables import OpinionRow, OpinionStepRow
@@ -112,6 +113,21 @@ def opinion_to_proto(row: OpinionRow, *, with_contact: bool) -> pb.Opinion:
             deadline=ts(row.transfer_deadline), reply=row.transfer_reply,
             replied_at=ts(row.transfer_replied_at)))
     return m
+
+
+def escalation_outcome(row: OpinionRow, upper_region: str, answer: str) -> ev.EscalationOutcome:
+    """A linked case's conclusion, for the case below it came from: what this tier did (its own
+    history rows, not the ones it inherited) and whether that resolved the matter."""
+    return ev.EscalationOutcome(
+        origin_opinion_id=row.origin_opinion_id, origin_region=row.origin_region, upper_opinion_id=row.id,
+        upper_region=upper_region, resolved=bool(row.resolved), answer=answer,
+        steps=[step_to_proto(s) for s in row.steps[row.inherited_steps or 0:]])
+
+
+def outcome_answer(answer: str, department_reply: str, note: str) -> str:
+    """One text for the tier below: the answer, the department's reply, the concluding note."""
+    parts = [answer, f"部门答复: {department_reply}" if department_reply else "", note]
+    return "\n".join(p for p in parts if p)
 
 
 def tracked_to_proto(row: OpinionRow, regions: RegionTree) -> pb.TrackedOpinion:

@@ -332,7 +332,15 @@ class Opinions:
             row.resolved = bool(resolved)
             row.resolved_at = at if resolved else None
             self._step(s, row, S.RESOLVED if resolved else S.UNRESOLVED, who, note, at=at)
+            if row.origin_opinion_id:
+                self.report_outcome(s, row, convert.outcome_answer(row.answer, row.transfer_reply, note))
         return self._change(who, opinion_id, d.Step.CONCLUDE, apply)
+
+    def report_outcome(self, session: Session, row: OpinionRow, answer: str) -> None:
+        """A linked case concluded: its outcome goes down to the case it was opened for, and
+        its deadline no longer runs (the tier below decides what happens next)."""
+        row.due_at = None
+        self.rt.outbox.add(session, convert.escalation_outcome(row, self.home, answer), region=row.origin_region)
 
     def escalate(self, who: Principal, opinion_id: str, reason: str) -> pb.Opinion:
         reason = d.text(reason, "reason", max_len=d.MAX_NOTE, required=True)
@@ -361,6 +369,9 @@ class Opinions:
         to_region = self.rt.settings.escalate_to or parent
         if not to_region:
             raise FailedPrecondition(f"there is no tier above {here.code} to escalate to")
+        if row.escalated_to_region == to_region:
+            # Its outcome came back already; that tier would not open the case a second time.
+            raise FailedPrecondition(f"{to_region} has already given its outcome on this case")
         row.escalated_to_region = to_region
         self._step(session, row, S.ESCALATED, who, reason, at=at, region=here.code)
         session.flush()

@@ -3,8 +3,11 @@
 Arrives: LiaisonService RPCs (SubmitPublicOpinion, TrackOpinion and RateOpinion open to the
 public, rate-limited per client at the edge and per deputy card in the use case).
 Consumes: lianxin.roster.v1 into the roster read model (directory.py); lianxin.liaison.v1
-from every deployment into the statistics roll-up (rollup.py).
-Timers: none yet (the relay publishes the outbox).
+from every deployment into the statistics roll-up (rollup.py), and for escalation
+(escalation.py): cases escalated to this home region open linked cases, outcomes from above
+conclude the cases this deployment escalated.
+Timers: the overdue sweep, every sweep_interval seconds (escalation.py); the relay publishes
+the outbox.
 Touches: its own database (tables.py, directory.py) and topic lianxin.liaison.v1.
 """
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from lianxin.liaison.v1 import liaison_pb2_grpc
 
 from services.liaison.directory import roster_directory
+from services.liaison.escalation import escalations_from_below, overdue_sweep
 from services.liaison.rollup import rollup_consumer
 from services.liaison.opinion_rpcs import PUBLIC_METHODS, SERVICE_NAME
 from services.liaison.servicer import LiaisonServicer
@@ -23,12 +27,11 @@ __all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
 
 def consumes(runtime: Runtime) -> list[ConsumedTopic]:
-    return [roster_directory(runtime), rollup_consumer(runtime)]
+    return [roster_directory(runtime), rollup_consumer(runtime), escalations_from_below(runtime)]
 
 
 def timers(runtime: Runtime) -> list[Timer]:
-    # The overdue sweep joins here.
-    return []
+    return [overdue_sweep(runtime)]
 
 
 def definition() -> ServiceDefinition:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
@@ -56,6 +57,8 @@ class OpinionRow(Base):
     origin_region: Mapped[str] = mapped_column(String(9), default="")
     escalated_to_region: Mapped[str] = mapped_column(String(9), default="")
     activity_id: Mapped[str] = mapped_column(String(36), default="")
+    # On a linked case: how many of its first history rows were copied from the tier below.
+    inherited_steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     steps: Mapped[list["OpinionStepRow"]] = relationship(
         cascade="all, delete-orphan", order_by="OpinionStepRow.id", lazy="selectin")
@@ -65,7 +68,8 @@ class OpinionRow(Base):
         Index("ix_opinions_region_path_raised_at", "region_path", "raised_at"),
         Index("ix_opinions_transfer_department", "transfer_department"),
         Index("ix_opinions_deputy_id", "deputy_id"),
-        Index("ix_opinions_origin", "origin_region", "origin_opinion_id"),
+        Index("ux_opinions_origin", "origin_region", "origin_opinion_id", unique=True,
+              postgresql_where=sql_text("origin_opinion_id <> ''"), sqlite_where=sql_text("origin_opinion_id <> ''")),
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from shared.bus.transport import Transport
 
 
-def make_transport(kind: str, *, kafka_bootstrap: str, embedded_path: str, client_id: str) -> Transport:
+def make_transport(kind: str, *, kafka_bootstrap: str, embedded_path: str, client_id: str,
+                   kafka_namespace: str = "") -> Transport:
     # Imports are local so that an embedded install never loads kafka-python.
     if kind == "kafka":
         from shared.bus.kafka import KafkaTransport
 
-        return KafkaTransport(kafka_bootstrap, client_id=client_id)
+        return KafkaTransport(kafka_bootstrap, client_id=client_id, namespace=kafka_namespace)
     if kind == "embedded":
         from shared.bus.embedded import EmbeddedTransport
 

@@ -9,6 +9,10 @@ and an idempotent producer can be left in a fatal sequence state by an outage.
 
 Consumer: offsets are committed only explicitly, after the consumer's database
 transaction; a new group starts from the earliest record.
+
+Namespace: an optional prefix put on every topic and consumer group on the broker (and taken
+off again for the rest of the code), so separate installations or test runs can share one
+cluster without reading each other's events or joining each other's groups.
 """
 
 from __future__ import annotations
@@ -35,9 +39,11 @@ class KafkaTransport:
         client_id: str,
         max_block: float = 10.0,
         reconnect_backoff_max: float = 2.0,
+        namespace: str = "",
     ):
         self.bootstrap = bootstrap
         self.client_id = client_id
+        self.namespace = namespace
         # How long send() may wait for topic metadata when the broker is away; the
         # library default (60 s) would stall the relay far past its flush timeout.
         self.max_block = max_block
@@ -48,6 +54,13 @@ class KafkaTransport:
         self._producer: KafkaProducer | None = None  # built on first send, not here
         self._futures: list = []
         self._subs: list[KafkaSubscription] = []
+
+    def broker_name(self, name: str) -> str:
+        """A topic or group name as the broker knows it."""
+        return self.namespace + name
+
+    def local_name(self, topic: str) -> str:
+        return topic[len(self.namespace):] if self.namespace and topic.startswith(self.namespace) else topic
 
     def _new_producer(self) -> KafkaProducer:
         return KafkaProducer(
@@ -86,7 +99,7 @@ class KafkaTransport:
                 if self._producer is None:
                     self._producer = self._new_producer()
                 self._futures.append(
-                    self._producer.send(topic, key=key, value=value, headers=list(headers))
+                    self._producer.send(self.broker_name(topic), key=key, value=value, headers=list(headers))
                 )
             except KafkaError as e:
                 self._drop_producer()
@@ -127,7 +140,7 @@ class KafkaTransport:
             for name in names:
                 try:
                     admin.create_topics(
-                        {name: {"num_partitions": partitions, "replication_factor": -1}},
+                        {self.broker_name(name): {"num_partitions": partitions, "replication_factor": -1}},
                         wait_for_metadata=True,
                     )
                 except TopicAlreadyExistsError:
@@ -165,13 +178,13 @@ class KafkaSubscription:
                 c = KafkaConsumer(
                     bootstrap_servers=self._t.bootstrap,
                     client_id=self._t.client_id,
-                    group_id=self.group,
+                    group_id=self._t.broker_name(self.group),
                     enable_auto_commit=False,  # committed after our DB commit, never before
                     auto_offset_reset="earliest",
                     reconnect_backoff_max_ms=int(self._t.reconnect_backoff_max * 1000),
                     request_timeout_ms=30_000,
                 )
-                c.subscribe(self.topics)
+                c.subscribe([self._t.broker_name(t) for t in self.topics])
             except KafkaError as e:
                 raise BusUnavailable(f"kafka {self._t.bootstrap}: {e!r}") from e
             self._consumer = c
@@ -187,7 +200,7 @@ class KafkaSubscription:
             for m in msgs:
                 out.append(
                     Record(
-                        topic=tp.topic,
+                        topic=self._t.local_name(tp.topic),
                         partition=tp.partition,
                         offset=m.offset,
                         key=m.key,
@@ -199,7 +212,7 @@ class KafkaSubscription:
 
     def commit(self, records: list[Record]) -> None:
         offsets = {
-            TopicPartition(t, p): OffsetAndMetadata(off, "", -1)
+            TopicPartition(self._t.broker_name(t), p): OffsetAndMetadata(off, "", -1)
             for (t, p), off in last_offsets(records).items()
         }
         if not offsets:
@@ -213,7 +226,7 @@ class KafkaSubscription:
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         try:
-            self._get().seek(TopicPartition(topic, partition), offset)
+            self._get().seek(TopicPartition(self._t.broker_name(topic), partition), offset)
         except (ValueError, IllegalStateError):
             # No longer assigned here: its new owner starts from the committed offset.
             pass

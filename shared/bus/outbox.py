@@ -7,6 +7,9 @@ from sqlalchemy.orm import Session
 
 from shared.bus.envelope import Envelope, topic_for
 
+# Set in session.info by add(): the session's commit put events in the outbox (see wrote_events).
+WROTE_EVENTS = "lianxin.bus.outbox.wrote"
+
 
 class Outbox:
     def __init__(self, table: Table, *, service: str, home_region: str):
@@ -40,4 +43,10 @@ class Outbox:
                 "data": env.data,
             },
         )
+        session.info[WROTE_EVENTS] = True
         return env
+
+
+def wrote_events(session: Session) -> bool:
+    """True once per transaction that added events (for an after-commit hook: wake the relay)."""
+    return bool(session.info.pop(WROTE_EVENTS, False))

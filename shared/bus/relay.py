@@ -93,11 +93,17 @@ class Relay:
         structlog.get_logger().debug("bus.relay.published", count=len(rows), last_seq=rows[-1].seq)
         return len(rows)
 
-    def run(self, stop: threading.Event, *, interval: float = 0.2) -> None:
-        """Publish until ``stop`` is set; faults are logged and retried with backoff."""
+    def run(self, stop: threading.Event, *, interval: float = 0.2, wake: threading.Event | None = None) -> None:
+        """Publish until ``stop`` is set; faults are logged and retried with backoff.
+
+        ``wake``, when given, is set after a transaction that wrote outbox rows commits: the
+        relay then publishes at once instead of at its next poll (``interval`` stays the
+        longest pause, for writers that do not set it)."""
         log = structlog.get_logger()
         backoff = interval
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()   # before reading: a commit after this point sets it again
             try:
                 sent = self.run_once()
             except BusUnavailable as e:
@@ -108,7 +114,10 @@ class Relay:
                 backoff = interval
                 if sent >= self.batch:
                     continue  # more are waiting: no pause
-                stop.wait(interval)
+                if wake is not None:
+                    wake.wait(interval)
+                else:
+                    stop.wait(interval)
                 continue
             stop.wait(backoff)
             backoff = min(backoff * 2, self.max_backoff)
