@@ -9,6 +9,9 @@ rollup_daily         counters per (region, China-time day), summed from OpinionS
                      ActivityRecorded events of every deployment in this one's home subtree
 rollup_resolve_days  per (region, day): how many cases resolved on that day took N days, the
                      histogram a median is read from without touching a single opinion
+rollup_resolve_months  the same histogram per (region, calendar month): a period's whole months
+                     are read from here, only its partial months' days from the daily one, so a
+                     year is ~12 rows per (region, N) instead of ~365
 """
 from __future__ import annotations
 
@@ -101,3 +104,13 @@ class RollupResolveDaysRow(Base):
     region_path: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (Index("ix_rollup_resolve_days_path_day", "region_path", "day"),)
+
+
+class RollupResolveMonthsRow(Base):
+    __tablename__ = "rollup_resolve_months"
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)   # first day of the month, China time
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_path: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (Index("ix_rollup_resolve_months_path_month", "region_path", "month"),)

@@ -24,18 +24,18 @@ the counter update, so a redelivered event changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import structlog
 from lianxin.liaison.v1 import events_pb2 as ev
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
 from services.liaison.activities import CHINA, check_region_code, parse_date, subtree
-from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow
+from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow, RollupResolveMonthsRow
 from shared.auth import Principal, Role
 from shared.bus import Envelope
 from shared.errors import InvalidArgument
@@ -56,6 +56,7 @@ _STEP_COUNTERS = {
 
 _DAILY = RollupDailyRow.__table__
 _RESOLVE = RollupResolveDaysRow.__table__
+_RESOLVE_MONTHS = RollupResolveMonthsRow.__table__
 
 
 def china_day(t: datetime) -> date:
@@ -157,6 +158,12 @@ def add(session: Session, region: str, path: str, b: Bump) -> None:
             index_elements=[_RESOLVE.c.region_code, _RESOLVE.c.day, _RESOLVE.c.days],
             set_={"count": _RESOLVE.c.count + 1})
         session.execute(stmt)
+        stmt = ins(_RESOLVE_MONTHS).values(region_code=region, month=b.day.replace(day=1), days=b.resolve_days,
+                                           region_path=path, count=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_RESOLVE_MONTHS.c.region_code, _RESOLVE_MONTHS.c.month, _RESOLVE_MONTHS.c.days],
+            set_={"count": _RESOLVE_MONTHS.c.count + 1})
+        session.execute(stmt)
 
 
 def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
@@ -205,6 +212,36 @@ def median_of_histogram(histogram: list[tuple[int, int]]) -> float:
     return (lo + hi) / 2
 
 
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """[first, after): the calendar months lying wholly inside [start, end], or None."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    return (first, after) if first < after else None
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _histogram(path: str, start: date, end: date):
+    """(days, cases) over the subtree and period: whole months from the monthly histogram,
+    the days before and after them from the daily one."""
+    r, m = _RESOLVE.c, _RESOLVE_MONTHS.c
+    months = whole_months(start, end)
+    if months is None:
+        parts = [select(r.days, r["count"].label("n")).where(subtree(r.region_path, path), r.day >= start,
+                                                                r.day <= end)]
+    else:
+        first, after = months
+        parts = [select(m.days, m["count"].label("n")).where(subtree(m.region_path, path), m.month >= first,
+                                                                m.month < after),
+                 select(r.days, r["count"].label("n")).where(
+                     subtree(r.region_path, path), r.day >= start, r.day <= end,
+                     or_(r.day < first, r.day >= after))]
+    u = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return select(u.c.days, func.sum(u.c.n)).group_by(u.c.days).order_by(u.c.days)
+
+
 def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: str | date,
                date_to: str | date) -> Statistics:
     """Figures for ``region_code``'s subtree (default: the caller's region), both dates
@@ -224,9 +261,7 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
     daily = _DAILY.c
     where = (subtree(daily.region_path, path), daily.day >= start, daily.day <= end)
     sums = select(*[func.coalesce(func.sum(daily[c]), 0) for c in COUNTERS]).where(*where)
-    r = _RESOLVE.c
-    hist = (select(r.days, func.sum(r["count"])).where(subtree(r.region_path, path), r.day >= start, r.day <= end)
-            .group_by(r.days).order_by(r.days))
+    hist = _histogram(path, start, end)
     with runtime.engine.connect() as conn:
         totals = dict(zip(COUNTERS, (int(v) for v in conn.execute(sums).one())))
         histogram = [(int(days), int(n)) for days, n in conn.execute(hist)]

@@ -187,6 +187,14 @@ def test_the_period_is_in_china_days(fed):
     assert prefecture.statistics(TOWNSHIP_A, "2025-12-31", "2025-12-31").opinions_raised == 1
     march_3 = prefecture.statistics(TOWNSHIP_A, "2026-03-03", "2026-03-03")
     assert (march_3.resolved, march_3.transferred, march_3.median_days_to_resolve) == (1, 1, 2.0)
+    # whole months come from the monthly histogram, the edges from the daily one
+    for date_from, date_to, resolved, median in [("2026-02-15", "2026-04-10", 2, 6.0),
+                                                 ("2026-03-03", "2026-04-30", 2, 6.0),
+                                                 ("2026-03-04", "2026-04-30", 1, 10.0),
+                                                 ("2026-02-01", "2026-03-10", 1, 2.0),
+                                                 ("2026-03-01", "2026-03-31", 2, 6.0)]:
+        s = prefecture.statistics(TOWNSHIP_A, date_from, date_to)
+        assert (s.resolved, s.median_days_to_resolve) == (resolved, median), (date_from, date_to)
 
 
 def test_a_duplicate_delivery_counts_once(fed):

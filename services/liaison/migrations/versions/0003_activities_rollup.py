@@ -70,9 +70,18 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
     )
     op.create_index("ix_rollup_resolve_days_path_day", "rollup_resolve_days", ["region_path", "day"])
+    op.create_table(
+        "rollup_resolve_months",
+        sa.Column("region_code", sa.String(9), primary_key=True),
+        sa.Column("month", sa.Date, primary_key=True),
+        sa.Column("days", sa.Integer, primary_key=True),
+        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
+    )
+    op.create_index("ix_rollup_resolve_months_path_month", "rollup_resolve_months", ["region_path", "month"])
 
 
 def downgrade() -> None:
-    for table in ("rollup_resolve_days", "rollup_daily", "activity_opinions", "activity_deputies",
+    for table in ("rollup_resolve_months", "rollup_resolve_days", "rollup_daily", "activity_opinions", "activity_deputies",
                   "activities"):
         op.drop_table(table)
