@@ -59,3 +59,4 @@ bench: venv protos
 	@if [ -n "$$LIANXIN_BENCH_DATABASE_URL" ]; then url="$$LIANXIN_BENCH_DATABASE_URL"; \
 	else bash deploy/local/postgres.sh start && url="$$(bash deploy/local/postgres.sh url)"; fi; \
 	LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.roster_writes $(BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.liaison_statistics $(STATS_BENCH_ARGS)
