@@ -1,0 +1,45 @@
+"""Fixtures for escalation across tiers: `tiers`, three liaison deployments and a township
+roster as separate processes on one Kafka broker (see tiers_support.py)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from shared.bus.kafka import KafkaTransport
+from tiers_support import COUNTY, PREFECTURE, TOWNSHIP, Liaison, Roster, base_env
+
+
+class Tiers:
+    def __init__(self, township: Liaison, county: Liaison, prefecture: Liaison, roster: Roster, namespace: str,
+                 kafka: str):
+        self.township, self.county, self.prefecture, self.roster = township, county, prefecture, roster
+        self.namespace, self.kafka = namespace, kafka
+        self.all = (township, county, prefecture, roster)
+
+
+@pytest.fixture(scope="module")
+def tiers(fresh_database, kafka_bootstrap, tmp_path_factory):
+    namespace = f"t{uuid.uuid4().hex[:10]}."
+    # Topics exist before anyone subscribes, so no consumer waits for a metadata refresh.
+    admin = KafkaTransport(kafka_bootstrap, client_id="escalation-tests", namespace=namespace)
+    admin.ensure_topics(["lianxin.liaison.v1", "lianxin.roster.v1"])
+    admin.close()
+    env = base_env(kafka_bootstrap, namespace, uuid.uuid4().hex * 2)
+    logs = tmp_path_factory.mktemp("tier-logs")
+    t = Tiers(Liaison(TOWNSHIP, fresh_database(), env, logs), Liaison(COUNTY, fresh_database(), env, logs),
+              Liaison(PREFECTURE, fresh_database(), env, logs), Roster(TOWNSHIP, fresh_database(), env, logs),
+              namespace, kafka_bootstrap)
+    try:
+        for p in t.all:
+            p.launch()
+        for p in t.all:
+            p.wait_serving()
+        yield t
+    except BaseException:
+        for p in t.all:
+            print(f"---- {p.name} ----\n{p.tail()}")
+        raise
+    finally:
+        for p in t.all:
+            p.close()

@@ -1,0 +1,192 @@
+"""Escalation township -> county -> prefecture and the outcome back down, across three
+deployments running as separate processes with separate databases, sharing only Kafka."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from kafka import KafkaConsumer
+
+from lianxin.liaison.v1 import events_pb2 as ev
+from lianxin.liaison.v1 import liaison_pb2 as pb
+from shared.bus.kafka import KafkaTransport
+from tiers_support import COUNTY, NAMES, PREFECTURE, S, TOWNSHIP, eventually
+
+pytestmark = pytest.mark.kafka
+
+ANSWER = "州交通运输局已将该路段纳入今年大修计划"
+REPLY = "已于本月完成路面修复"
+DEPT = "dept-jt-652300"
+
+
+def in_days(days: float) -> Timestamp:
+    t = Timestamp()
+    t.FromSeconds(int(time.time() + days * 86400))
+    return t
+
+
+def raise_case(tiers, deputy_name: str) -> tuple[str, str]:
+    """A citizen scans the deputy's card at the township: (tracking code, township case id)."""
+    deputy = tiers.roster.register(deputy_name)
+    req = pb.SubmitPublicOpinionRequest(card_code=deputy.card_code, category="道路交通", text="三工镇到市区的路坑洼不平",
+                                        contact=pb.Contact(name="马秀兰", phone="13899991234"))
+    # The township learns the card from the roster's events, through Kafka.
+    code = eventually(lambda: tiers.township.call("SubmitPublicOpinion", req, token=False).tracking_code,
+                      what="the township to learn the deputy's card")
+    case = [o for o in tiers.township.cases() if o.deputy_id == deputy.id]
+    assert len(case) == 1
+    return code, case[0].id
+
+
+def climb(tiers, township_id: str) -> tuple[pb.Opinion, pb.Opinion]:
+    """Waits for the sweeps to carry the case up: (county's linked case, prefecture's)."""
+    county = eventually(lambda: tiers.county.linked_to(township_id), what="the county's linked case")
+    assert len(county) == 1
+    county = county[0]
+    assert county.origin_region == TOWNSHIP and county.handling_region == COUNTY
+    prefecture = eventually(lambda: tiers.prefecture.linked_to(county.id), what="the prefecture's linked case")
+    assert len(prefecture) == 1
+    return tiers.county.get(county.id), prefecture[0]
+
+
+def resolve_at_prefecture(tiers, case: pb.Opinion) -> None:
+    p = tiers.prefecture
+    assert case.status == S.OPINION_STATUS_ACCEPTED and case.origin_region == COUNTY
+    assert case.contact.phone == "13899991234"          # the contact climbed with the case
+    p.call("AnswerOpinion", pb.AnswerOpinionRequest(id=case.id, answer=ANSWER))
+    p.call("TransferOpinion", pb.TransferOpinionRequest(id=case.id, department=DEPT, department_name="州交通运输局",
+                                                        deadline=in_days(10)))
+    p.call("ReplyToTransfer", pb.ReplyToTransferRequest(id=case.id, reply=REPLY), role="department", subject=DEPT)
+    done = p.call("ConcludeOpinion", pb.ConcludeOpinionRequest(id=case.id, resolved=True, note="已办结"))
+    assert done.status == S.OPINION_STATUS_RESOLVED
+
+
+def outcome_reaches_citizen(tiers, code: str) -> pb.TrackedOpinion:
+    track = pb.TrackOpinionRequest(tracking_code=code)
+    tracked = eventually(lambda: (t := tiers.township.call("TrackOpinion", track, token=False)).status
+                         == S.OPINION_STATUS_RESOLVED and t, what="the outcome to reach the township")
+    assert tracked.resolved
+    assert ANSWER in tracked.answer and REPLY in tracked.answer
+    tiers_seen = [s.tier_name for s in tracked.steps]
+    assert {NAMES[TOWNSHIP], NAMES[COUNTY], NAMES[PREFECTURE]} <= set(tiers_seen)
+    # in order: raised and escalated at the township, taken up by the county, then the prefecture,
+    # concluded at the prefecture, and the outcome recorded at the county and the township
+    assert tiers_seen[0] == NAMES[TOWNSHIP] and tiers_seen[-1] == NAMES[TOWNSHIP]
+    assert tiers_seen.index(NAMES[COUNTY]) < tiers_seen.index(NAMES[PREFECTURE])
+    statuses = [s.status for s in tracked.steps]
+    assert statuses[0] == S.OPINION_STATUS_RAISED and statuses[-1] == S.OPINION_STATUS_RESOLVED
+    assert statuses.count(S.OPINION_STATUS_ESCALATED) == 2
+    return tracked
+
+
+def finish_with_citizen(tiers, code: str, township_id: str) -> None:
+    t = tiers.township
+    t.call("GiveFeedback", pb.GiveFeedbackRequest(id=township_id, feedback="州里已修好道路，请您查看"))
+    rated = t.call("RateOpinion", pb.RateOpinionRequest(tracking_code=code, rating=5, comment="很满意"), token=False)
+    assert rated.rating == 5
+    closed = t.call("CloseOpinion", pb.CloseOpinionRequest(id=township_id))
+    assert closed.status == S.OPINION_STATUS_CLOSED
+
+
+def test_a_case_climbs_two_tiers_and_its_outcome_comes_back_to_the_citizen(tiers):
+    code, township_id = raise_case(tiers, "阿依古丽")
+    county, prefecture = climb(tiers, township_id)
+    # the county's case carries the township's history and noted the escalation, then climbed on
+    assert county.status == S.OPINION_STATUS_ESCALATED and county.escalated_to_region == PREFECTURE
+    assert [h.region_code for h in county.history[:2]] == [TOWNSHIP, TOWNSHIP]
+    assert any(h.status == S.OPINION_STATUS_ACCEPTED and h.region_code == COUNTY for h in county.history)
+    township_case = tiers.township.get(township_id)
+    assert township_case.status == S.OPINION_STATUS_ESCALATED and township_case.escalated_to_region == COUNTY
+
+    resolve_at_prefecture(tiers, prefecture)
+    outcome_reaches_citizen(tiers, code)
+    county = tiers.county.get(county.id)
+    assert county.status == S.OPINION_STATUS_RESOLVED and county.resolved
+    finish_with_citizen(tiers, code, township_id)
+    # one case per tier; the township's case counted as raised and resolved once (the roll-up
+    # of the prefecture counts every tier's unlinked steps)
+    assert tiers.county.scalar("SELECT count(*) FROM opinions WHERE origin_opinion_id = :o", o=township_id) == 1
+
+
+def test_a_deployment_down_while_events_wait_loses_nothing(tiers):
+    tiers.county.stop()
+    try:
+        code, township_id = raise_case(tiers, "热依汗")
+        eventually(lambda: tiers.township.get(township_id).status == S.OPINION_STATUS_ESCALATED,
+                   what="the township to escalate")
+        time.sleep(1.0)   # the event waits on Kafka for the county
+    finally:
+        tiers.county.start()
+    county, prefecture = climb(tiers, township_id)
+    resolve_at_prefecture(tiers, prefecture)
+    # now the township is down while the outcome travels to it
+    tiers.township.stop()
+    try:
+        eventually(lambda: tiers.county.get(county.id).status == S.OPINION_STATUS_RESOLVED,
+                   what="the county to apply the prefecture's outcome")
+        time.sleep(0.5)
+    finally:
+        tiers.township.start()
+    outcome_reaches_citizen(tiers, code)
+    finish_with_citizen(tiers, code, township_id)
+    assert len(tiers.county.linked_to(township_id)) == 1
+    assert len(tiers.prefecture.linked_to(county.id)) == 1
+
+
+def _records_of(tiers, event_type: str, match) -> list:
+    """The records of one event type on the run's liaison topic that ``match`` their payload."""
+    c = KafkaConsumer(f"{tiers.namespace}lianxin.liaison.v1", bootstrap_servers=tiers.kafka,
+                      group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
+                      consumer_timeout_ms=2000)
+    try:
+        out = []
+        for m in c:
+            headers = dict(m.headers or [])
+            if headers.get("ce_type", b"").decode() == event_type and match(m.value):
+                out.append(m)
+        return out
+    finally:
+        c.close()
+
+
+def _send_again(tiers, record, *, new_id: str | None = None) -> None:
+    headers = [(k, new_id.encode() if new_id and k == "ce_id" else v) for k, v in record.headers]
+    t = KafkaTransport(tiers.kafka, client_id="escalation-tests", namespace=tiers.namespace)
+    try:
+        t.send("lianxin.liaison.v1", record.key, record.value, headers)
+        t.flush(10)
+    finally:
+        t.close()
+
+
+def test_events_delivered_twice_open_one_case_and_apply_one_outcome(tiers):
+    code, township_id = raise_case(tiers, "古丽娜")
+    county, prefecture = climb(tiers, township_id)
+
+    escalated = _records_of(tiers, "lianxin.liaison.v1.OpinionEscalated",
+                            lambda v: ev.OpinionEscalated.FromString(v).opinion.id == township_id)
+    assert len(escalated) == 1
+    again = str(uuid.uuid4())
+    _send_again(tiers, escalated[0])                 # the same record, same ce_id
+    _send_again(tiers, escalated[0], new_id=again)   # re-published: a new ce_id
+    eventually(lambda: tiers.county.scalar(
+        "SELECT count(*) FROM inbox WHERE event_id = :e AND consumer = :g", e=again,
+        g=f"liaison-escalation-{COUNTY}"), what="the county to consume the copy")
+    assert len(tiers.county.linked_to(township_id)) == 1
+
+    resolve_at_prefecture(tiers, prefecture)
+    outcome_reaches_citizen(tiers, code)
+    steps = len(tiers.township.get(township_id).history)
+    outcomes = _records_of(tiers, "lianxin.liaison.v1.EscalationOutcome",
+                           lambda v: ev.EscalationOutcome.FromString(v).origin_opinion_id == township_id)
+    assert len(outcomes) == 1
+    again = str(uuid.uuid4())
+    _send_again(tiers, outcomes[0])
+    _send_again(tiers, outcomes[0], new_id=again)
+    eventually(lambda: tiers.township.scalar(
+        "SELECT count(*) FROM inbox WHERE event_id = :e AND consumer = :g", e=again,
+        g=f"liaison-escalation-{TOWNSHIP}"), what="the township to consume the copy")
+    o = tiers.township.get(township_id)
+    assert o.status == S.OPINION_STATUS_RESOLVED and len(o.history) == steps
