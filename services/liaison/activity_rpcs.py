@@ -7,11 +7,8 @@ services.liaison.rollup). The class expects ``self.runtime``.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 from functools import cached_property
 
-from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
 from services.liaison import rollup
@@ -20,43 +17,7 @@ from services.liaison.activities import (Activities, ActivityDraft, ActivityFilt
 from services.liaison.registers import Register
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
-
-FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv"}
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-MAX_OFFSET = 2**31 - 1   # total_size is an int32
-
-
-def page(request_page, field: str = "page") -> tuple[int, int]:
-    """(limit, offset). Tokens are opaque to callers; today they carry an offset."""
-    size = request_page.page_size
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
-    offset = 0
-    if request_page.page_token:
-        try:
-            raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
-            kind, _, n = raw.partition(":")
-            offset = int(n)
-            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
-                raise ValueError
-        except (ValueError, UnicodeError, binascii.Error):
-            raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None
-    return size or DEFAULT_PAGE_SIZE, offset
-
-
-def next_token(offset: int, limit: int, total: int) -> str:
-    nxt = offset + limit
-    return base64.urlsafe_b64encode(f"o:{nxt}".encode()).decode() if nxt < total else ""
-
-
-def text_arg(value: str, field: str, max_len: int = 20) -> str:
-    """A short filter argument (region codes and the like): no control characters, bounded."""
-    if len(value) > max_len:
-        raise InvalidArgument(field, f"is longer than {max_len} characters")
-    if any(ord(c) < 32 for c in value):   # PostgreSQL refuses NUL outright
-        raise InvalidArgument(field, "contains control characters")
-    return value.strip()
+from shared.wire import file_format, next_token, page, text_arg
 
 
 def enum_arg(value: int, allowed, field: str, *, required: bool):
@@ -68,12 +29,6 @@ def enum_arg(value: int, allowed, field: str, *, required: bool):
     if value not in allowed:
         raise InvalidArgument(field, f"unknown value {value}")
     return value
-
-
-def file_format(value: int, field: str = "format") -> str:
-    if value not in FORMATS:
-        raise InvalidArgument(field, "must be FILE_FORMAT_XLSX or FILE_FORMAT_CSV")
-    return FORMATS[value]
 
 
 class ActivityRpcs:

@@ -7,10 +7,11 @@ from functools import cached_property
 
 from lianxin.liaison.v1 import liaison_pb2
 
-from services.liaison import convert, domain as d
+from services.liaison import domain as d
 from services.liaison.opinions import ListQuery, NewOpinion, Opinions
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
+from shared import wire
 
 SERVICE_NAME = liaison_pb2.DESCRIPTOR.services_by_name["LiaisonService"].full_name
 # Callable without a token (the edge rate-limits them per client address).
@@ -38,61 +39,61 @@ class OpinionRpcs:
                                            request.region_code, _contact(request))
 
     def RecordOpinion(self, request, context):
-        channel = convert.enum_value(d.Channel, request.channel, "channel", required=True)
+        channel = wire.enum_value(d.Channel, request.channel, "channel", required=True)
         o = NewOpinion(channel=channel, region_code=request.region_code, category=request.category,
-                       text=request.text, deputy_id=convert.optional_id(request.deputy_id, "deputy_id"),
-                       venue_id=convert.optional_id(request.venue_id, "venue_id"), contact=_contact(request),
-                       activity_id=convert.optional_id(request.activity_id, "activity_id"))
+                       text=request.text, deputy_id=wire.optional_id(request.deputy_id, "deputy_id"),
+                       venue_id=wire.optional_id(request.venue_id, "venue_id"), contact=_contact(request),
+                       activity_id=wire.optional_id(request.activity_id, "activity_id"))
         return self.opinions.record(current_principal(), o)
 
     # ---- reading ----
     def GetOpinion(self, request, context):
-        return self.opinions.get(current_principal(), convert.require_id(request.id, "id"))
+        return self.opinions.get(current_principal(), wire.require_id(request.id, "id"))
 
     def ListOpinions(self, request, context):
-        limit, offset = convert.page(request.page)
-        status = convert.enum_value(d.Status, request.status, "status", required=False)
+        limit, offset = wire.page(request.page)
+        status = wire.enum_value(d.Status, request.status, "status", required=False)
         department = d.text(request.department, "department", max_len=100)
-        raised_from = convert.timestamp(request, "raised_from", "raised_from", required=False)
-        raised_to = convert.timestamp(request, "raised_to", "raised_to", required=False)
+        raised_from = wire.timestamp(request, "raised_from", "raised_from", required=False)
+        raised_to = wire.timestamp(request, "raised_to", "raised_to", required=False)
         if raised_from and raised_to and raised_to < raised_from:
             raise InvalidArgument("raised_to", "is before raised_from")
         q = ListQuery(region_code=request.region_code, status=status,
-                      deputy_id=convert.optional_id(request.deputy_id, "deputy_id"), department=department,
+                      deputy_id=wire.optional_id(request.deputy_id, "deputy_id"), department=department,
                       raised_from=raised_from, raised_to=raised_to)
         return self.opinions.list(current_principal(), q, limit, offset)
 
     # ---- the life of a case ----
     def AcceptOpinion(self, request, context):
-        return self.opinions.accept(current_principal(), convert.require_id(request.id, "id"), request.note)
+        return self.opinions.accept(current_principal(), wire.require_id(request.id, "id"), request.note)
 
     def RejectOpinion(self, request, context):
-        return self.opinions.reject(current_principal(), convert.require_id(request.id, "id"), request.reason)
+        return self.opinions.reject(current_principal(), wire.require_id(request.id, "id"), request.reason)
 
     def AnswerOpinion(self, request, context):
-        return self.opinions.answer(current_principal(), convert.require_id(request.id, "id"), request.answer)
+        return self.opinions.answer(current_principal(), wire.require_id(request.id, "id"), request.answer)
 
     def TransferOpinion(self, request, context):
-        opinion_id = convert.require_id(request.id, "id")
-        deadline = convert.timestamp(request, "deadline", "deadline", required=True)
+        opinion_id = wire.require_id(request.id, "id")
+        deadline = wire.timestamp(request, "deadline", "deadline", required=True)
         return self.opinions.transfer(current_principal(), opinion_id, request.department,
                                       request.department_name, deadline, request.note)
 
     def ReplyToTransfer(self, request, context):
-        return self.opinions.reply(current_principal(), convert.require_id(request.id, "id"), request.reply)
+        return self.opinions.reply(current_principal(), wire.require_id(request.id, "id"), request.reply)
 
     def ConcludeOpinion(self, request, context):
-        return self.opinions.conclude(current_principal(), convert.require_id(request.id, "id"),
+        return self.opinions.conclude(current_principal(), wire.require_id(request.id, "id"),
                                       request.resolved, request.note)
 
     def EscalateOpinion(self, request, context):
-        return self.opinions.escalate(current_principal(), convert.require_id(request.id, "id"), request.reason)
+        return self.opinions.escalate(current_principal(), wire.require_id(request.id, "id"), request.reason)
 
     def GiveFeedback(self, request, context):
-        return self.opinions.feedback(current_principal(), convert.require_id(request.id, "id"), request.feedback)
+        return self.opinions.feedback(current_principal(), wire.require_id(request.id, "id"), request.feedback)
 
     def CloseOpinion(self, request, context):
-        return self.opinions.close(current_principal(), convert.require_id(request.id, "id"), request.note)
+        return self.opinions.close(current_principal(), wire.require_id(request.id, "id"), request.note)
 
     # ---- the citizen's side ----
     def TrackOpinion(self, request, context):

@@ -30,6 +30,7 @@ from shared.auth import Principal, Role
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
+from shared import wire
 
 S = d.Status
 MANAGERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM)
@@ -266,7 +267,7 @@ class Opinions:
         with self.rt.transaction() as s:
             rows, total = OpinionStore(s).list(f, limit=limit, offset=offset)
             return pb.ListOpinionsResponse(opinions=[self.to_proto(who, r) for r in rows],
-                                           next_page_token=convert.next_token(offset, limit, total),
+                                           next_page_token=wire.next_token(offset, limit, total),
                                            total_size=total)
 
     # ---- the life of a case -----------------------------------------------------------

@@ -5,73 +5,11 @@ live here too, so every RPC rejects a malformed call before it touches the datab
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.roster.v1 import roster_pb2 as pb
 
 from services.roster import domain as d
 from services.roster.tables import DeputyRow, VenueRow
-from shared.errors import InvalidArgument
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-MAX_OFFSET = 2**31 - 1   # total_size is an int32, so no token this server issues goes past it
-
-
-def require_id(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument(field, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError):
-        raise InvalidArgument(field, "is not a valid id") from None
-
-
-def enum_value(kind, value: int, field: str, *, required: bool):
-    """Proto3 enums are open: a caller can send any int. Unknown values are refused here."""
-    if value == 0:
-        if required:
-            raise InvalidArgument(field, "is required")
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidArgument(field, f"unknown value {value}") from None
-
-
-def page(request_page, field: str = "page") -> tuple[int, int]:
-    """Returns (limit, offset). Tokens are opaque to callers; today they carry an offset."""
-    size = request_page.page_size
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
-    offset = 0
-    if request_page.page_token:
-        try:
-            raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
-            kind, _, n = raw.partition(":")
-            offset = int(n)
-            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
-                raise ValueError
-        except (ValueError, UnicodeError, binascii.Error):
-            raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None
-    return size or DEFAULT_PAGE_SIZE, offset
-
-
-def next_token(offset: int, limit: int, total: int) -> str:
-    nxt = offset + limit
-    return base64.urlsafe_b64encode(f"o:{nxt}".encode()).decode() if nxt < total else ""
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    t = Timestamp()
-    t.FromDatetime(value)
-    return t
+from shared.wire import enum_value, ts
 
 
 # ---- deputies -------------------------------------------------------------

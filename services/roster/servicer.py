@@ -1,7 +1,6 @@
 """RosterService over gRPC: translate the request, call the use case, translate the answer."""
 from __future__ import annotations
 
-from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
 
@@ -10,29 +9,16 @@ from services.roster.handlers import Roster, sees_contact
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
+from shared.wire import file_format, text_arg
 from shared.service import Runtime
+from shared import wire
 
-FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv"}
 QR_FORMATS = {pb.QR_FORMAT_PNG: "png", pb.QR_FORMAT_SVG: "svg"}
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-def _file_format(value: int, field: str = "format") -> str:
-    if value not in FORMATS:
-        raise InvalidArgument(field, "must be FILE_FORMAT_XLSX or FILE_FORMAT_CSV")
-    return FORMATS[value]
-
-
-def _text_arg(value: str, field: str, max_len: int = 100) -> str:
-    if len(value) > max_len:
-        raise InvalidArgument(field, f"is longer than {max_len} characters")
-    if any(ord(c) < 32 for c in value):   # as domain text fields; PostgreSQL also refuses NUL outright
-        raise InvalidArgument(field, "contains control characters")
-    return value.strip()
-
-
 def _venue_draft(v: pb.Venue) -> d.VenueDraft:
-    kind = convert.enum_value(d.VenueKind, v.kind, "venue.kind", required=False)
+    kind = wire.enum_value(d.VenueKind, v.kind, "venue.kind", required=False)
     return d.VenueDraft(v.region_code, kind, v.name, v.address, v.liaison_officer.name, v.liaison_officer.phone,
                         tuple(v.schedule.days_of_month), v.schedule.hours, v.schedule.note, tuple(v.specialties))
 
@@ -58,40 +44,40 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         if not request.HasField("deputy"):
             raise InvalidArgument("deputy", "is required")
         m = request.deputy
-        status = convert.enum_value(d.DeputyStatus, m.status, "deputy.status", required=False)
+        status = wire.enum_value(d.DeputyStatus, m.status, "deputy.status", required=False)
         card = convert.card_from_proto(m.card) if m.HasField("card") else None
         return self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
 
     def GetDeputy(self, request, context):
         who = current_principal()
-        return _shown(self.roster.get_deputy(who, convert.require_id(request.id, "id")), who)
+        return _shown(self.roster.get_deputy(who, wire.require_id(request.id, "id")), who)
 
     def UpdateDeputy(self, request, context):
         if not request.HasField("deputy"):
             raise InvalidArgument("deputy", "is required")
-        deputy_id = convert.require_id(request.deputy.id, "deputy.id")
+        deputy_id = wire.require_id(request.deputy.id, "deputy.id")
         paths = list(request.update_mask.paths)
         patch = convert.profile_from_proto(request.deputy)
         return convert.deputy_to_proto(self.roster.update_deputy(current_principal(), deputy_id, patch, paths))
 
     def ChangeDeputyStatus(self, request, context):
-        deputy_id = convert.require_id(request.id, "id")
-        status = convert.enum_value(d.DeputyStatus, request.status, "status", required=True)
+        deputy_id = wire.require_id(request.id, "id")
+        status = wire.enum_value(d.DeputyStatus, request.status, "status", required=True)
         return convert.deputy_to_proto(self.roster.change_status(current_principal(), deputy_id, status, request.reason))
 
     def ListDeputies(self, request, context):
         who = current_principal()
-        limit, offset = convert.page(request.page)
+        limit, offset = wire.page(request.page)
         f = self.roster.deputy_filter(
             who, request.region_code,
-            level=convert.enum_value(d.Level, request.level, "level", required=False),
-            specialty=_text_arg(request.specialty, "specialty", 20),
-            venue_id=convert.require_id(request.venue_id, "venue_id") if request.venue_id else "",
-            status=convert.enum_value(d.DeputyStatus, request.status, "status", required=False),
-            name=_text_arg(request.name, "name", 50))
+            level=wire.enum_value(d.Level, request.level, "level", required=False),
+            specialty=text_arg(request.specialty, "specialty", 20),
+            venue_id=wire.require_id(request.venue_id, "venue_id") if request.venue_id else "",
+            status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
+            name=text_arg(request.name, "name", 50))
         rows, total = self.roster.list_deputies(who, f, limit, offset)
         return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows],
-                                       next_page_token=convert.next_token(offset, limit, total), total_size=total)
+                                       next_page_token=wire.next_token(offset, limit, total), total_size=total)
 
     # ---- venues ----
     def CreateVenue(self, request, context):
@@ -103,13 +89,13 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return convert.venue_to_proto(self.roster.create_venue(current_principal(), draft))
 
     def GetVenue(self, request, context):
-        row, count = self.roster.get_venue(current_principal(), convert.require_id(request.id, "id"))
+        row, count = self.roster.get_venue(current_principal(), wire.require_id(request.id, "id"))
         return convert.venue_to_proto(row, count)
 
     def UpdateVenue(self, request, context):
         if not request.HasField("venue"):
             raise InvalidArgument("venue", "is required")
-        venue_id = convert.require_id(request.venue.id, "venue.id")
+        venue_id = wire.require_id(request.venue.id, "venue.id")
         draft = _venue_draft(request.venue)
         paths = list(request.update_mask.paths)
         if "kind" in paths and draft.kind is None:
@@ -118,26 +104,26 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return convert.venue_to_proto(row, count)
 
     def ListVenues(self, request, context):
-        limit, offset = convert.page(request.page)
-        kind = convert.enum_value(d.VenueKind, request.kind, "kind", required=False)
+        limit, offset = wire.page(request.page)
+        kind = wire.enum_value(d.VenueKind, request.kind, "kind", required=False)
         rows, counts, total = self.roster.list_venues(current_principal(), request.region_code, kind, limit, offset)
         return pb.ListVenuesResponse(venues=[convert.venue_to_proto(r, counts.get(r.id, 0)) for r in rows],
-                                     next_page_token=convert.next_token(offset, limit, total), total_size=total)
+                                     next_page_token=wire.next_token(offset, limit, total), total_size=total)
 
     def AssignDeputyToVenue(self, request, context):
-        venue_id = convert.require_id(request.venue_id, "venue_id")
-        deputy_id = convert.require_id(request.deputy_id, "deputy_id")
+        venue_id = wire.require_id(request.venue_id, "venue_id")
+        deputy_id = wire.require_id(request.deputy_id, "deputy_id")
         self.roster.assign(current_principal(), venue_id, deputy_id)
         return pb.VenueMembership(venue_id=venue_id, deputy_id=deputy_id)
 
     def RemoveDeputyFromVenue(self, request, context):
-        venue_id = convert.require_id(request.venue_id, "venue_id")
-        deputy_id = convert.require_id(request.deputy_id, "deputy_id")
+        venue_id = wire.require_id(request.venue_id, "venue_id")
+        deputy_id = wire.require_id(request.deputy_id, "deputy_id")
         self.roster.unassign(current_principal(), venue_id, deputy_id)
         return pb.VenueMembership(venue_id=venue_id, deputy_id=deputy_id)
 
     def ListDeputyVenues(self, request, context):
-        venues, counts = self.roster.deputy_venues(current_principal(), convert.require_id(request.deputy_id, "deputy_id"))
+        venues, counts = self.roster.deputy_venues(current_principal(), wire.require_id(request.deputy_id, "deputy_id"))
         return pb.ListVenuesResponse(venues=[convert.venue_to_proto(v, counts.get(v.id, 0)) for v in venues],
                                      total_size=len(venues))
 
@@ -149,21 +135,21 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     # ---- double contact ----
     def LinkCommitteeMember(self, request, context):
-        link = self.roster.link(current_principal(), convert.require_id(request.committee_member_id, "committee_member_id"),
-                                convert.require_id(request.deputy_id, "deputy_id"))
+        link = self.roster.link(current_principal(), wire.require_id(request.committee_member_id, "committee_member_id"),
+                                wire.require_id(request.deputy_id, "deputy_id"))
         return self.roster._link_pb(link)
 
     def UnlinkCommitteeMember(self, request, context):
         link = self.roster.unlink(current_principal(),
-                                  convert.require_id(request.committee_member_id, "committee_member_id"),
-                                  convert.require_id(request.deputy_id, "deputy_id"))
+                                  wire.require_id(request.committee_member_id, "committee_member_id"),
+                                  wire.require_id(request.deputy_id, "deputy_id"))
         return self.roster._link_pb(link)
 
     def ListCommitteeLinks(self, request, context):
         if not request.committee_member_id and not request.deputy_id:
             raise InvalidArgument("committee_member_id", "give committee_member_id or deputy_id")
-        member = convert.require_id(request.committee_member_id, "committee_member_id") if request.committee_member_id else ""
-        deputy = convert.require_id(request.deputy_id, "deputy_id") if request.deputy_id else ""
+        member = wire.require_id(request.committee_member_id, "committee_member_id") if request.committee_member_id else ""
+        deputy = wire.require_id(request.deputy_id, "deputy_id") if request.deputy_id else ""
         links = self.roster.list_links(current_principal(), member, deputy)
         return pb.ListCommitteeLinksResponse(links=[self.roster._link_pb(x) for x in links])
 
@@ -171,15 +157,15 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         if not request.HasField("household"):
             raise InvalidArgument("household", "is required")
         h = request.household
-        row = self.roster.add_household(current_principal(), convert.require_id(h.deputy_id, "household.deputy_id"),
+        row = self.roster.add_household(current_principal(), wire.require_id(h.deputy_id, "household.deputy_id"),
                                         d.Household(h.household_head, h.address, h.phone))
         return self.roster.household_pb(row)
 
     def RemoveVoterHousehold(self, request, context):
-        return self.roster.household_pb(self.roster.remove_household(current_principal(), convert.require_id(request.id, "id")))
+        return self.roster.household_pb(self.roster.remove_household(current_principal(), wire.require_id(request.id, "id")))
 
     def ListVoterHouseholds(self, request, context):
-        rows = self.roster.households(current_principal(), convert.require_id(request.deputy_id, "deputy_id"))
+        rows = self.roster.households(current_principal(), wire.require_id(request.deputy_id, "deputy_id"))
         return pb.ListVoterHouseholdsResponse(households=[self.roster.household_pb(r) for r in rows])
 
     def GetContactLimits(self, request, context):
@@ -196,7 +182,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def UpdateCard(self, request, context):
         if not request.HasField("card"):
             raise InvalidArgument("card", "is required")
-        row = self.roster.update_card(current_principal(), convert.require_id(request.deputy_id, "deputy_id"),
+        row = self.roster.update_card(current_principal(), wire.require_id(request.deputy_id, "deputy_id"),
                                       convert.card_from_proto(request.card))
         return convert.deputy_to_proto(row)
 
@@ -209,7 +195,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return self.roster.public_card(code)
 
     def GetCardQrCode(self, request, context):
-        deputy_id = convert.require_id(request.deputy_id, "deputy_id")
+        deputy_id = wire.require_id(request.deputy_id, "deputy_id")
         if request.format not in QR_FORMATS:
             raise InvalidArgument("format", "must be QR_FORMAT_PNG or QR_FORMAT_SVG")
         content_type, image, url = self.roster.qr_code(current_principal(), deputy_id, QR_FORMATS[request.format])
@@ -217,7 +203,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     # ---- import / export ----
     def ImportRoster(self, request, context):
-        fmt = _file_format(request.format)
+        fmt = file_format(request.format)
         if not request.content:
             raise InvalidArgument("content", "is empty")
         if len(request.content) > MAX_IMPORT_BYTES:
@@ -229,9 +215,9 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             errors=[pb.RowError(row=e.row, column=e.column, reason=e.reason) for e in r.errors])
 
     def ExportRoster(self, request, context):
-        fmt = _file_format(request.format)
-        level = convert.enum_value(d.Level, request.level, "level", required=False)
-        status = convert.enum_value(d.DeputyStatus, request.status, "status", required=False)
+        fmt = file_format(request.format)
+        level = wire.enum_value(d.Level, request.level, "level", required=False)
+        status = wire.enum_value(d.DeputyStatus, request.status, "status", required=False)
         content = self.roster.export_roster(current_principal(), request.region_code, fmt, level, status)
         return pb.ExportRosterResponse(content_type=sheets.CONTENT_TYPES[fmt],
                                        filename=f"roster-{request.region_code or current_principal().region}.{fmt}",

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from liaison_support import PREFECTURE, REGIONS_FILE, LiaisonServer
+from liaison_support import CARD_LIMIT, PREFECTURE, REGIONS_FILE, LiaisonServer
 from services.liaison.service import definition
 from shared import config
 from shared.service import start
 
-CARD_LIMIT = 5   # public submissions per card per hour in tests
 
 
 def _settings(service: str, url: str, bus, **extra) -> config.Settings:

@@ -23,6 +23,7 @@ from shared.bus import Envelope
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"
+CARD_LIMIT = 5   # public submissions per card per hour in tests
 PREFECTURE, COUNTY_A, COUNTY_B = "652300", "652301", "652302"
 TOWNSHIP_A, TOWNSHIP_A2, TOWNSHIP_B = "652301100", "652301101", "652302100"
 OTHER_COUNTY = "410825"

@@ -8,8 +8,7 @@ import pytest
 
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
-from conftest import CARD_LIMIT
-from liaison_support import COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, PREFECTURE, TOWNSHIP_A, drive, future
+from liaison_support import CARD_LIMIT, COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, PREFECTURE, TOWNSHIP_A, drive, future
 
 NF, PD = grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED
 
