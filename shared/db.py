@@ -86,3 +86,11 @@ def run_migrations_online(context) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def region_path_type(op):
+    """The column type for a materialised region path in a migration. Paths are matched by
+    prefix (subtree queries); PostgreSQL can serve ``LIKE 'prefix%'`` from a plain b-tree
+    index only under the C collation."""
+    import sqlalchemy as sa
+    return sa.String(64, collation="C") if op.get_bind().dialect.name == "postgresql" else sa.String(64)

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared import validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 
@@ -85,14 +86,8 @@ TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def text(value: str, field: str, *, max_len: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidArgument(field, "is required")
-    if len(value) > max_len:
-        raise InvalidArgument(field, f"is longer than {max_len} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise InvalidArgument(field, "contains control characters")
-    return value
+    """What people write to and about their deputies may run over several lines."""
+    return validation.text(value, field, max_len=max_len, required=required, multiline=True)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from shared import validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 
@@ -118,14 +119,7 @@ def check_region_code(code: str, field_name: str) -> str:
 
 
 def _text(value: str, field_name: str, *, max_len: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidArgument(field_name, "is required")
-    if len(value) > max_len:
-        raise InvalidArgument(field_name, f"is longer than {max_len} characters")
-    if any(ord(c) < 32 for c in value):
-        raise InvalidArgument(field_name, "contains control characters")
-    return value
+    return validation.text(value, field_name, max_len=max_len, required=required)
 
 
 def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:

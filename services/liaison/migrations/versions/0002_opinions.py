@@ -6,16 +6,12 @@ Revises: liaison_0001
 import sqlalchemy as sa
 from alembic import op
 
+from shared.db import region_path_type
+
 revision = "liaison_0002"
 down_revision = "liaison_0001"
 
 TZ = sa.DateTime(timezone=True)
-
-
-def path_type() -> sa.String:
-    """Region paths are compared by prefix (subtree queries). PostgreSQL can use a plain
-    b-tree index for ``LIKE 'prefix%'`` only under the C collation."""
-    return sa.String(64, collation="C") if op.get_bind().dialect.name == "postgresql" else sa.String(64)
 
 
 def upgrade() -> None:
@@ -24,7 +20,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("tracking_code", sa.String(16), nullable=False, unique=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("handling_region", sa.String(9), nullable=False),
         sa.Column("channel", sa.Integer, nullable=False),
         sa.Column("category", sa.String(20), nullable=False),
@@ -74,7 +70,7 @@ def upgrade() -> None:
         "directory_deputies",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("name", sa.String(50), nullable=False),
         sa.Column("card_code", sa.String(16), nullable=False, unique=True),
         sa.Column("status", sa.Integer, nullable=False),
@@ -85,7 +81,7 @@ def upgrade() -> None:
         "directory_venues",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("kind", sa.Integer, nullable=False),
         sa.Column("days_of_month", sa.Text, nullable=False),

@@ -6,6 +6,8 @@ Revises: liaison_0002
 import sqlalchemy as sa
 from alembic import op
 
+from shared.db import region_path_type
+
 revision = "liaison_0003"
 down_revision = "liaison_0002"
 
@@ -15,18 +17,12 @@ COUNTERS = ("visits", "receptions", "people_reached", "opinions_raised", "answer
             "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
 
 
-def path_type() -> sa.String:
-    """Region paths are compared by prefix (subtree queries). PostgreSQL can use a plain
-    b-tree index for ``LIKE 'prefix%'`` only under the C collation."""
-    return sa.String(64, collation="C") if op.get_bind().dialect.name == "postgresql" else sa.String(64)
-
-
 def upgrade() -> None:
     op.create_table(
         "activities",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("venue_id", sa.String(36), nullable=False),
         sa.Column("kind", sa.Integer, nullable=False),
         sa.Column("date", sa.Date, nullable=False),
@@ -57,7 +53,7 @@ def upgrade() -> None:
         "rollup_daily",
         sa.Column("region_code", sa.String(9), primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         *[sa.Column(c, sa.BigInteger, nullable=False, server_default="0") for c in COUNTERS],
     )
     op.create_index("ix_rollup_daily_path_day", "rollup_daily", ["region_path", "day"])
@@ -66,7 +62,7 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(9), primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("days", sa.Integer, primary_key=True),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
     )
     op.create_index("ix_rollup_resolve_days_path_day", "rollup_resolve_days", ["region_path", "day"])
@@ -75,7 +71,7 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(9), primary_key=True),
         sa.Column("month", sa.Date, primary_key=True),
         sa.Column("days", sa.Integer, primary_key=True),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("count", sa.BigInteger, nullable=False, server_default="0"),
     )
     op.create_index("ix_rollup_resolve_months_path_month", "rollup_resolve_months", ["region_path", "month"])

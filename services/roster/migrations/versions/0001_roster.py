@@ -6,6 +6,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from shared.db import region_path_type
 from shared.bus.schema import create_bus_tables, drop_bus_tables
 
 revision = "roster_0001"
@@ -14,19 +15,13 @@ down_revision = None
 TZ = sa.DateTime(timezone=True)
 
 
-def path_type() -> sa.String:
-    """Region paths are compared by prefix (subtree queries). PostgreSQL can use a plain
-    b-tree index for ``LIKE 'prefix%'`` only under the C collation."""
-    return sa.String(64, collation="C") if op.get_bind().dialect.name == "postgresql" else sa.String(64)
-
-
 def upgrade() -> None:
     create_bus_tables(op)
     op.create_table(
         "deputies",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("name", sa.String(50), nullable=False),
         sa.Column("gender", sa.Integer, nullable=False),
         sa.Column("ethnicity", sa.String(20), nullable=False),
@@ -76,7 +71,7 @@ def upgrade() -> None:
         "venues",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("region_code", sa.String(9), nullable=False),
-        sa.Column("region_path", path_type(), nullable=False),
+        sa.Column("region_path", region_path_type(op), nullable=False),
         sa.Column("kind", sa.Integer, nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
