@@ -60,3 +60,8 @@ bench: venv protos
 	else bash deploy/local/postgres.sh start && url="$$(bash deploy/local/postgres.sh url)"; fi; \
 	LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.roster_writes $(BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.liaison_statistics $(STATS_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.liaison_intake $(INTAKE_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; \
+	if [ -z "$$LIANXIN_BENCH_KAFKA" ]; then bash deploy/kafka/kafka.sh fetch && bash deploy/kafka/kafka.sh start >/dev/null; fi; \
+	kafka="$${LIANXIN_BENCH_KAFKA:-127.0.0.1:$${LIANXIN_KAFKA_PORT:-59092}}"; \
+	LIANXIN_BENCH_DATABASE_URL="$$url" LIANXIN_BENCH_KAFKA="$$kafka" $(BIN)/python -m bench.escalation_latency $(ESCALATION_BENCH_ARGS)
