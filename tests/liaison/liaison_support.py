@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
@@ -18,8 +18,8 @@ from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
 from services.liaison.directory import DirectoryHandler
-from shared.auth import issue_token
 from shared.bus import Envelope
+from service_client import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"
@@ -30,8 +30,6 @@ OTHER_COUNTY = "410825"
 STEP_EVENT = "lianxin.liaison.v1.OpinionStepRecorded"
 ESCALATED_EVENT = "lianxin.liaison.v1.OpinionEscalated"
 WRITE_TABLES = ("opinions", "opinion_steps", "outbox")
-
-_DEFAULT = object()
 
 
 def future(days: float = 10) -> Timestamp:
@@ -44,7 +42,7 @@ def roster_event(message, region: str) -> Envelope:
     return Envelope.for_message(message, service="roster", home_region=PREFECTURE, region=region)
 
 
-class LiaisonServer:
+class LiaisonServer(ServiceClient):
     def __init__(self, running, settings, db_url: str):
         self.running = running
         self.runtime = running.runtime
@@ -58,35 +56,7 @@ class LiaisonServer:
         self._seq = 0
 
     # ---- tokens and calls ------------------------------------------------------
-    def token(self, role: str = "staff", region: str = PREFECTURE, *, subject: str = "clerk-test") -> str:
-        return issue_token(self.settings.jwt_secret, subject=subject, role=role, region=region)
-
-    def call(self, method: str, request, *, role: str = "staff", region: str = PREFECTURE,
-             token=_DEFAULT, subject: str = "clerk-test"):
-        """Calls an RPC with a token for role+region+subject; token=None sends none."""
-        if token is None:
-            metadata = ()
-        elif token is not _DEFAULT:
-            metadata = (("authorization", f"Bearer {token}"),)
-        else:
-            metadata = (("authorization", f"Bearer {self.token(role, region, subject=subject)}"),)
-        return getattr(self.stub, method)(request, metadata=metadata, timeout=30)
-
-    def public(self, method: str, request):
-        return self.call(method, request, token=None)
-
-    def error(self, method: str, request, **kw) -> grpc.RpcError:
-        try:
-            self.call(method, request, **kw)
-        except grpc.RpcError as e:
-            return e
-        raise AssertionError(f"{method} succeeded but was expected to fail: {request}")
-
     # ---- database ------------------------------------------------------------
-    def count(self, table: str) -> int:
-        with self.engine.connect() as c:
-            return c.execute(select(func.count()).select_from(text(table))).scalar_one()
-
     def outbox(self) -> list[tuple[str, bytes, str]]:
         with self.engine.connect() as c:
             return [tuple(r) for r in c.execute(text("SELECT type, data, key FROM outbox ORDER BY seq"))]

@@ -6,17 +6,17 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
-from shared.auth import issue_token
 from shared.bus import Envelope
 from shared.bus.embedded import EmbeddedTransport
+from service_client import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"
@@ -24,10 +24,8 @@ PREFECTURE, COUNTY_A, COUNTY_B = "652300", "652301", "652302"
 TOWNSHIP_A, TOWNSHIP_A2, TOWNSHIP_B = "652301100", "652301101", "652302100"
 OTHER_PREFECTURE, OTHER_COUNTY = "410800", "410825"
 
-_DEFAULT = object()
 
-
-class LiaisonServer:
+class LiaisonServer(ServiceClient):
     def __init__(self, running, settings, db_url: str, bus_path: str):
         self.running = running
         self.settings = settings
@@ -40,30 +38,7 @@ class LiaisonServer:
         self._seq = 0
 
     # ---- calls -------------------------------------------------------------------
-    def token(self, role: str = "staff", region: str = PREFECTURE, *, subject: str = "clerk-test") -> str:
-        return issue_token(self.settings.jwt_secret, subject=subject, role=role, region=region,
-                           ttl=timedelta(hours=1))
-
-    def call(self, method: str, request, *, role: str = "staff", region: str = PREFECTURE,
-             subject: str = "clerk-test", token=_DEFAULT):
-        if token is None:
-            metadata = ()
-        else:
-            metadata = (("authorization", f"Bearer {self.token(role, region, subject=subject)}"),)
-        return getattr(self.stub, method)(request, metadata=metadata, timeout=30)
-
-    def error(self, method: str, request, **kw) -> grpc.RpcError:
-        try:
-            self.call(method, request, **kw)
-        except grpc.RpcError as e:
-            return e
-        raise AssertionError(f"{method} succeeded but was expected to fail: {request}")
-
     # ---- database -----------------------------------------------------------------
-    def count(self, table: str) -> int:
-        with self.engine.connect() as c:
-            return c.execute(select(func.count()).select_from(text(table))).scalar_one()
-
     @contextmanager
     def expect_no_writes(self):
         tables = ("outbox", "activities", "activity_deputies", "activity_opinions")

@@ -3,15 +3,14 @@ role and region, and direct reads of its database (row counts, outbox events).""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import grpc
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
-from shared.auth import issue_token
+from service_client import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"
@@ -19,10 +18,8 @@ PREFECTURE, COUNTY_A, COUNTY_B, COUNTY_C = "652300", "652301", "652302", "652323
 TOWNSHIP_A, TOWNSHIP_A2, TOWNSHIP_B = "652301100", "652301101", "652302100"
 OTHER_PREFECTURE, OTHER_COUNTY = "410800", "410825"
 
-_DEFAULT = object()
 
-
-class RosterServer:
+class RosterServer(ServiceClient):
     def __init__(self, running, settings, db_url: str):
         self.running = running
         self.settings = settings
@@ -34,37 +31,7 @@ class RosterServer:
         self._seq = 0
 
     # ---- tokens ----------------------------------------------------------
-    def token(self, role: str = "staff", region: str = PREFECTURE, *, subject: str = "clerk-test",
-              secret: str | None = None, ttl: timedelta = timedelta(hours=1)) -> str:
-        return issue_token(secret or self.settings.jwt_secret, subject=subject, role=role, region=region, ttl=ttl)
-
-    def md(self, role: str = "staff", region: str = PREFECTURE, **kw) -> tuple[tuple[str, str], ...]:
-        return (("authorization", f"Bearer {self.token(role, region, **kw)}"),)
-
-    def call(self, method: str, request, *, role: str = "staff", region: str = PREFECTURE,
-             metadata=_DEFAULT, token=_DEFAULT, **kw):
-        """Calls an RPC; metadata defaults to a token for role+region. token=None sends none."""
-        if token is None:
-            metadata = ()
-        elif token is not _DEFAULT:
-            metadata = (("authorization", f"Bearer {token}"),)
-        elif metadata is _DEFAULT:
-            metadata = self.md(role, region, **kw)
-        return getattr(self.stub, method)(request, metadata=metadata, timeout=30)
-
-    def error(self, method: str, request, **kw) -> grpc.RpcError:
-        """Calls an RPC that must fail; returns the error (code() and details())."""
-        try:
-            self.call(method, request, **kw)
-        except grpc.RpcError as e:
-            return e
-        raise AssertionError(f"{method} succeeded but was expected to fail: {request}")
-
     # ---- database ----------------------------------------------------------
-    def count(self, table: str) -> int:
-        with self.engine.connect() as c:
-            return c.execute(select(func.count()).select_from(text(table))).scalar_one()
-
     def outbox_types(self) -> list[str]:
         with self.engine.connect() as c:
             return list(c.execute(text("SELECT type FROM outbox ORDER BY seq")).scalars())
