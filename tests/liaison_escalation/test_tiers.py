@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -90,7 +91,17 @@ def finish_with_citizen(tiers, code: str, township_id: str) -> None:
     assert closed.status == S.OPINION_STATUS_CLOSED
 
 
+def figures(deployment, region: str) -> tuple[int, int, int, int]:
+    """(raised, escalated, resolved, ratings) for the region's subtree, yesterday to tomorrow."""
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    s = deployment.call("GetStatistics", pb.GetStatisticsRequest(
+        region_code=region, date_from=str(today - timedelta(days=1)), date_to=str(today + timedelta(days=1))))
+    return s.opinions_raised, s.escalated, s.resolved, s.ratings
+
+
 def test_a_case_climbs_two_tiers_and_its_outcome_comes_back_to_the_citizen(tiers):
+    before = {name: figures(getattr(tiers, name), region)
+              for name, region in (("township", TOWNSHIP), ("county", COUNTY), ("prefecture", PREFECTURE))}
     code, township_id = raise_case(tiers, "阿依古丽")
     county, prefecture = climb(tiers, township_id)
     # the county's case carries the township's history and noted the escalation, then climbed on
@@ -108,6 +119,13 @@ def test_a_case_climbs_two_tiers_and_its_outcome_comes_back_to_the_citizen(tiers
     # one case per tier; the township's case counted as raised and resolved once (the roll-up
     # of the prefecture counts every tier's unlinked steps)
     assert tiers.county.scalar("SELECT count(*) FROM opinions WHERE origin_opinion_id = :o", o=township_id) == 1
+    # Every tier's figures roll up from the events, never from another deployment's database:
+    # the one opinion counts once as raised, escalated (its linked cases do not count again),
+    # resolved and rated, at the township, its county and the prefecture alike.
+    for name, region in (("township", TOWNSHIP), ("county", COUNTY), ("prefecture", PREFECTURE)):
+        deployment = getattr(tiers, name)
+        expected = tuple(b + 1 for b in before[name])
+        eventually(lambda: figures(deployment, region) == expected, what=f"the {name}'s figures to roll up")
 
 
 def test_a_deployment_down_while_events_wait_loses_nothing(tiers):
