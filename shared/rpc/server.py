@@ -22,7 +22,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars, get_conte
 from shared import errors
 from shared.auth import Principal, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
-from shared.rpc.errors import status_of
+from shared.rpc.errors import status_of, status_of_storage_error
 from shared.rpc.ratelimit import RateLimiter
 
 # Operators' probes and grpcurl need these without a token.
@@ -52,7 +52,8 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     """The edge as one interceptor with three steps, outermost first:
 
       1. request log: one structlog line per call (method, principal, status, duration);
-      2. error mapping: domain errors to status codes, anything else to INTERNAL;
+      2. error mapping: domain errors to status codes, a database that is down to UNAVAILABLE,
+     a unique key lost to a concurrent call to ALREADY_EXISTS, anything else to INTERNAL;
       3. authentication: bearer JWT, or the narrow public principal on public methods.
 
     gRPC calls intercept_service on every RPC. Three interceptors each building a new method
@@ -124,7 +125,11 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                         reset_principal(token)
                 except errors.DomainError as e:
                     context.abort(status_of(e), str(e))
-                except Exception:
+                except Exception as e:
+                    mapped = status_of_storage_error(e)
+                    if mapped is not None:
+                        log.warning("storage error", error=type(e).__name__)
+                        context.abort(*mapped)
                     # Only the log sees the cause; the caller sees a plain INTERNAL.
                     log.exception("unhandled error")
                     context.abort(grpc.StatusCode.INTERNAL, "internal error")
