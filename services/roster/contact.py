@@ -1,0 +1,142 @@
+"""双联系: committee members linked to deputies, deputies to voter households, and the limits."""
+from __future__ import annotations
+
+import uuid
+
+from lianxin.roster.v1 import events_pb2 as ev
+from lianxin.roster.v1 import roster_pb2 as pb
+
+from services.roster import domain as d
+from services.roster.store import RosterStore
+from services.roster.tables import CommitteeLinkRow, ContactLimitsRow, VoterHouseholdRow
+from services.roster.usecase import WRITERS, UseCase, sees_contact
+from shared.auth import Principal, Role
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+
+
+class DoubleContact(UseCase):
+    def limits(self, region_code: str, store: RosterStore) -> pb.ContactLimits:
+        """A region's own limits, else its nearest ancestor's, else the defaults (5 and 10)."""
+        code = region_code
+        while code:
+            row = store.limits(code)
+            if row is not None:
+                return pb.ContactLimits(region_code=region_code,
+                                        deputies_per_committee_member=row.deputies_per_committee_member,
+                                        households_per_deputy=row.households_per_deputy,
+                                        inherited=code != region_code)
+            code = self.regions.get(code).parent if code in self.regions else None
+        return pb.ContactLimits(region_code=region_code,
+                                deputies_per_committee_member=d.DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER,
+                                households_per_deputy=d.DEFAULT_HOUSEHOLDS_PER_DEPUTY, inherited=True)
+
+    def get_limits(self, who: Principal, region_code: str) -> pb.ContactLimits:
+        self._region(region_code, "region_code")
+        self._scope(who, region_code)
+        with self.rt.transaction() as s:
+            return self.limits(region_code, RosterStore(s))
+
+    def set_limits(self, who: Principal, region_code: str, per_member: int, per_deputy: int) -> pb.ContactLimits:
+        self._region(region_code, "limits.region_code")
+        d.check_limit_value(per_member, "limits.deputies_per_committee_member")
+        d.check_limit_value(per_deputy, "limits.households_per_deputy")
+        self._scope(who, region_code, (Role.STAFF, Role.SYSTEM))
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            row = store.limits(region_code)
+            if row is None:
+                store.add(ContactLimitsRow(region_code=region_code, deputies_per_committee_member=per_member,
+                                           households_per_deputy=per_deputy))
+            else:
+                row.deputies_per_committee_member, row.households_per_deputy = per_member, per_deputy
+            s.flush()
+            result = self.limits(region_code, store)
+            self._emit(s, ev.ContactLimitsChanged(limits=result), region_code)
+            return result
+
+    def link(self, who: Principal, member_id: str, deputy_id: str) -> CommitteeLinkRow:
+        if member_id == deputy_id:
+            raise InvalidArgument("deputy_id", "a committee member does not link to themself")
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            member = store.deputy(member_id, for_update=True)   # serialises concurrent links to one member
+            deputy = store.deputy(deputy_id)
+            self._scope(who, member.region_code, WRITERS)
+            self._scope(who, deputy.region_code, WRITERS)
+            for row, what in ((member, "committee member"), (deputy, "deputy")):
+                if not d.is_active(d.DeputyStatus(row.status)):
+                    raise FailedPrecondition(f"the {what} is not serving")
+            if store.committee_link(member_id, deputy_id):
+                raise AlreadyExists("committee link", f"{member_id}/{deputy_id}")
+            limit = self.limits(member.region_code, store).deputies_per_committee_member
+            d.check_contact_limit(store.count_links(member_id), limit, "deputies per committee member")
+            link = CommitteeLinkRow(committee_member_id=member_id, deputy_id=deputy_id, region_code=member.region_code)
+            store.add(link)
+            self._emit(s, ev.CommitteeMemberLinked(link=self._link_pb(link)), member.region_code)
+            return link
+
+    @staticmethod
+    def _link_pb(link: CommitteeLinkRow) -> pb.CommitteeLink:
+        return pb.CommitteeLink(committee_member_id=link.committee_member_id, deputy_id=link.deputy_id,
+                                region_code=link.region_code)
+
+    def unlink(self, who: Principal, member_id: str, deputy_id: str) -> CommitteeLinkRow:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            link = store.committee_link(member_id, deputy_id)
+            if link is None:
+                raise NotFound("committee link", f"{member_id}/{deputy_id}")
+            self._scope(who, link.region_code, WRITERS)
+            store.delete(link)
+            self._emit(s, ev.CommitteeMemberUnlinked(link=self._link_pb(link)), link.region_code)
+            return link
+
+    def list_links(self, who: Principal, member_id: str, deputy_id: str) -> list[CommitteeLinkRow]:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            anchor = store.deputy(member_id or deputy_id)
+            self._scope(who, anchor.region_code)
+            links = store.committee_links(member_id=member_id, deputy_id=deputy_id)
+            return [x for x in links if self.regions.contains(who.region, x.region_code)]
+
+    def add_household(self, who: Principal, deputy_id: str, h: d.Household) -> VoterHouseholdRow:
+        h = d.validate_household(h)
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            deputy = store.deputy(deputy_id, for_update=True)
+            self._self_or_writer(who, deputy)
+            if not d.is_active(d.DeputyStatus(deputy.status)):
+                raise FailedPrecondition("the deputy is not serving")
+            limit = self.limits(deputy.region_code, store).households_per_deputy
+            d.check_contact_limit(store.count_households(deputy_id), limit, "voter households per deputy")
+            row = VoterHouseholdRow(id=str(uuid.uuid4()), deputy_id=deputy_id, household_head=h.household_head,
+                                    address=h.address, phone=h.phone)
+            store.add(row)
+            self._emit(s, ev.VoterHouseholdAdded(household=self.household_pb(row), region_code=deputy.region_code),
+                       deputy.region_code)
+            return row
+
+    @staticmethod
+    def household_pb(row: VoterHouseholdRow) -> pb.VoterHousehold:
+        return pb.VoterHousehold(id=row.id, deputy_id=row.deputy_id, household_head=row.household_head,
+                                 address=row.address, phone=row.phone)
+
+    def remove_household(self, who: Principal, household_id: str) -> VoterHouseholdRow:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            row = store.household(household_id)
+            deputy = store.deputy(row.deputy_id)
+            self._self_or_writer(who, deputy)
+            store.delete(row)
+            self._emit(s, ev.VoterHouseholdRemoved(household=self.household_pb(row), region_code=deputy.region_code),
+                       deputy.region_code)
+            return row
+
+    def households(self, who: Principal, deputy_id: str) -> list[VoterHouseholdRow]:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            deputy = store.deputy(deputy_id)
+            self._scope(who, deputy.region_code)
+            if not sees_contact(who, deputy_id):
+                raise PermissionDenied("voter households are kept for staff and the deputy themself")
+            return store.households(deputy_id)

@@ -1,0 +1,114 @@
+"""Bulk import and export of the offices' spreadsheet roster."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lianxin.roster.v1 import events_pb2 as ev
+
+from services.roster import convert, domain as d, sheets
+from services.roster.store import RosterStore
+from services.roster.tables import StatusChangeRow
+from services.roster.usecase import CONTACT_READERS, WRITERS, UseCase, now
+from shared.auth import Principal
+from shared.errors import FailedPrecondition, InvalidArgument
+
+
+class _DryRun(Exception):
+    def __init__(self, report):
+        self.report = report
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[sheets.RowError]
+
+
+class RosterFiles(UseCase):
+    def import_roster(self, who: Principal, region_code: str, fmt: str, content: bytes, dry_run: bool) -> ImportReport:
+        """Good rows land, bad rows are reported by row and column; a row equal to the stored
+        deputy changes nothing, so re-importing a file is harmless."""
+        self._region(region_code, "region_code")
+        self._scope(who, region_code, WRITERS)
+        try:
+            rows = sheets.read_roster(content, fmt, region_code)
+        except sheets.SheetError as e:
+            raise InvalidArgument("content", str(e)) from None
+        try:
+            with self.rt.transaction() as s:
+                report = self._import_rows(s, who, region_code, rows)
+                if dry_run:
+                    raise _DryRun(report)   # leaves through the rollback path: nothing is written
+        except _DryRun as done:
+            return done.report
+        return report
+
+    def _import_rows(self, s, who: Principal, region_code: str, rows: list) -> ImportReport:
+        errors: list[sheets.RowError] = []
+        created = updated = unchanged = 0
+        store = RosterStore(s)
+        seen: dict[tuple, int] = {}
+        for r in rows:
+            if r.errors:
+                errors.extend(r.errors)
+                continue
+            p = r.profile
+            if p.region_code not in self.regions or not self.regions.contains(region_code, p.region_code):
+                errors.append(sheets.RowError(r.row, "区划代码", f"region {p.region_code} is not within {region_code}"))
+                continue
+            key = (p.region_code, p.name, p.contact.phone)
+            if key in seen:
+                errors.append(sheets.RowError(r.row, "姓名", f"same deputy as row {seen[key]} (name and phone)"))
+                continue
+            seen[key] = r.row
+            status = r.status or d.DeputyStatus.SERVING
+            existing = store.deputy_by_key(*key)
+            if existing is None:
+                if status not in d.INITIAL_STATUSES:
+                    errors.append(sheets.RowError(r.row, "状态", "a new deputy is serving or by-elected"))
+                    continue
+                row = self._new_deputy(p, self.regions.get(p.region_code).path, status, d.CardSettings(), who)
+                store.add(row)
+                created += 1
+                self._emit(s, ev.DeputyRegistered(deputy=convert.deputy_to_proto(row)), row.region_code)
+                continue
+            current = convert.profile_of(existing)
+            changed = [f for f in d.PROFILE_FIELDS if getattr(p, f) != getattr(current, f)]
+            if status != existing.status:
+                try:
+                    d.check_status_change(d.DeputyStatus(existing.status), status, "roster import")
+                except (FailedPrecondition, InvalidArgument) as e:
+                    errors.append(sheets.RowError(r.row, "状态", str(e)))
+                    continue
+            if not changed and status == existing.status:
+                unchanged += 1
+                continue
+            t = now()
+            if changed:
+                self._apply_profile(existing, p)
+            if status != existing.status:
+                old = existing.status
+                existing.status = int(status)
+                existing.history.append(StatusChangeRow(status=int(status), reason="roster import",
+                                                        changed_at=t, changed_by=who.subject))
+                s.flush()
+                self._emit(s, ev.DeputyStatusChanged(deputy_id=existing.id, region_code=existing.region_code,
+                                                     from_status=old, to_status=int(status),
+                                                     reason="roster import"), existing.region_code)
+            existing.updated_at = t
+            s.flush()
+            if changed:
+                self._emit(s, ev.DeputyUpdated(deputy=convert.deputy_to_proto(existing), changed_fields=changed),
+                           existing.region_code)
+            updated += 1
+        return ImportReport(len(rows), created, updated, unchanged, errors)
+
+    def export_roster(self, who: Principal, region_code: str, fmt: str, level: int | None, status: int | None) -> bytes:
+        who.require(*CONTACT_READERS)   # the sheet carries phones and addresses
+        f = self.deputy_filter(who, region_code, level=level, status=status)
+        with self.rt.transaction() as s:
+            rows = RosterStore(s).all_deputies(f)
+            return sheets.write_roster(((convert.profile_of(r), d.DeputyStatus(r.status)) for r in rows), fmt)

@@ -1,0 +1,145 @@
+"""Venues (deputy homes, liaison stations, workstations, activity rooms) and 就近编组进家."""
+from __future__ import annotations
+
+import uuid
+
+from lianxin.roster.v1 import events_pb2 as ev
+
+from services.roster import convert, domain as d
+from services.roster.store import RosterStore
+from services.roster.tables import VenueMemberRow, VenueRow
+from services.roster.usecase import WRITERS, UseCase, now
+from shared.auth import Principal
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+
+
+class VenueCases(UseCase):
+    def create_venue(self, who: Principal, draft: d.VenueDraft) -> VenueRow:
+        draft = d.validate_venue(draft)
+        path = self._region(draft.region_code, "venue.region_code")
+        self._scope(who, draft.region_code, WRITERS)
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            if store.venue_by_name(draft.region_code, draft.name):
+                raise AlreadyExists("venue", draft.name)
+            row = VenueRow(id=str(uuid.uuid4()), region_path=path, created_at=now())
+            self._apply_venue(row, draft)
+            store.add(row)
+            self._emit(s, ev.VenueCreated(venue=convert.venue_to_proto(row)), row.region_code)
+            return row
+
+    @staticmethod
+    def _apply_venue(row: VenueRow, v: d.VenueDraft) -> None:
+        row.region_code, row.kind, row.name, row.address = v.region_code, int(v.kind), v.name, v.address
+        row.officer_name, row.officer_phone = v.officer_name, v.officer_phone
+        row.schedule_days = ",".join(str(x) for x in v.days_of_month)
+        row.schedule_hours, row.schedule_note = v.hours, v.note
+        row.specialties = ",".join(v.specialties)
+
+    @staticmethod
+    def _venue_draft(row: VenueRow) -> d.VenueDraft:
+        return d.VenueDraft(row.region_code, d.VenueKind(row.kind), row.name, row.address, row.officer_name,
+                            row.officer_phone, tuple(int(x) for x in convert.split_list(row.schedule_days)),
+                            row.schedule_hours, row.schedule_note, tuple(convert.split_list(row.specialties)))
+
+    def get_venue(self, who: Principal, venue_id: str) -> tuple[VenueRow, int]:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            row = store.venue(venue_id)
+            self._scope(who, row.region_code)
+            return row, store.venue_counts([row.id]).get(row.id, 0)
+
+    def update_venue(self, who: Principal, venue_id: str, patch: d.VenueDraft, paths: list[str]) -> tuple[VenueRow, int]:
+        if not paths:
+            raise InvalidArgument("update_mask", "name at least one field to change")
+        for p in paths:
+            if p not in d.VENUE_FIELDS:
+                raise InvalidArgument("update_mask", f"cannot update {p!r}; one of {', '.join(d.VENUE_FIELDS)}")
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            row = store.venue(venue_id)
+            self._scope(who, row.region_code, WRITERS)
+            current = self._venue_draft(row)
+            fields = {"kind": ("kind",), "name": ("name",), "address": ("address",),
+                      "liaison_officer": ("officer_name", "officer_phone"),
+                      "schedule": ("days_of_month", "hours", "note"), "specialties": ("specialties",)}
+            take = {f for p in paths for f in fields[p]}
+            merged = d.validate_venue(d.VenueDraft(**{
+                f: getattr(patch if f in take else current, f) for f in d.VenueDraft.__dataclass_fields__}
+                | {"region_code": row.region_code}))
+            other = store.venue_by_name(row.region_code, merged.name)
+            if other is not None and other.id != row.id:
+                raise AlreadyExists("venue", merged.name)
+            changed = [p for p in paths if any(getattr(merged, f) != getattr(current, f) for f in fields[p])]
+            if changed:
+                self._apply_venue(row, merged)
+                s.flush()
+                self._emit(s, ev.VenueUpdated(venue=convert.venue_to_proto(row), changed_fields=changed), row.region_code)
+            return row, store.venue_counts([row.id]).get(row.id, 0)
+
+    def list_venues(self, who: Principal, region_code: str, kind: int | None, limit: int, offset: int):
+        path = self._scope_path(who, region_code)
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            rows, total = store.list_venues(path, kind, limit=limit, offset=offset)
+            return rows, store.venue_counts([r.id for r in rows]), total
+
+    def deputy_venues(self, who: Principal, deputy_id: str):
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            row = store.deputy(deputy_id)
+            self._scope(who, row.region_code)
+            venues = store.venues_of(row.id)
+            return venues, store.venue_counts([v.id for v in venues])
+
+    def assign(self, who: Principal, venue_id: str, deputy_id: str) -> None:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            venue, deputy = store.venue(venue_id), store.deputy(deputy_id)
+            self._scope(who, venue.region_code, WRITERS)
+            self._scope(who, deputy.region_code, WRITERS)
+            if not d.is_active(d.DeputyStatus(deputy.status)):
+                raise FailedPrecondition("only a serving deputy can be grouped into a venue")
+            if store.membership(venue.id, deputy.id):
+                raise AlreadyExists("venue membership", f"{venue.id}/{deputy.id}")
+            store.add(VenueMemberRow(venue_id=venue.id, deputy_id=deputy.id))
+            self._emit(s, ev.DeputyAssignedToVenue(venue_id=venue.id, deputy_id=deputy.id,
+                                                   region_code=venue.region_code), venue.region_code)
+
+    def unassign(self, who: Principal, venue_id: str, deputy_id: str) -> None:
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            venue = store.venue(venue_id)
+            self._scope(who, venue.region_code, WRITERS)
+            m = store.membership(venue_id, deputy_id)
+            if m is None:
+                raise NotFound("venue membership", f"{venue_id}/{deputy_id}")
+            store.delete(m)
+            self._emit(s, ev.DeputyRemovedFromVenue(venue_id=venue_id, deputy_id=deputy_id,
+                                                    region_code=venue.region_code), venue.region_code)
+
+    def group_into_venues(self, who: Principal, region_code: str, dry_run: bool):
+        """就近编组进家 for every serving deputy of the subtree who has no venue yet."""
+        path = self._scope_path(who, region_code)
+        who.require(*WRITERS)
+        with self.rt.transaction() as s:
+            store = RosterStore(s)
+            venues = store.venues_in(path)
+            counts = store.venue_counts([v.id for v in venues])
+            choices = {v.id: d.VenueChoice(v.id, v.region_path, tuple(convert.split_list(v.specialties)),
+                                           counts.get(v.id, 0)) for v in venues}
+            placed, unplaced = [], []
+            for dep in store.unplaced_active_deputies(path, tuple(int(x) for x in d.INITIAL_STATUSES)):
+                choice = d.choose_venue(dep.region_path, [x.specialty for x in dep.specialties], list(choices.values()))
+                if choice is None:
+                    unplaced.append(dep.id)
+                    continue
+                choices[choice.id] = d.VenueChoice(choice.id, choice.region_path, choice.specialties,
+                                                   choice.deputy_count + 1)
+                placed.append((choice.id, dep.id))
+                if not dry_run:
+                    region = next(v.region_code for v in venues if v.id == choice.id)
+                    store.add(VenueMemberRow(venue_id=choice.id, deputy_id=dep.id))
+                    self._emit(s, ev.DeputyAssignedToVenue(venue_id=choice.id, deputy_id=dep.id,
+                                                           region_code=region), region)
+            return placed, unplaced
