@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy import and_, func, or_, select
@@ -27,6 +26,7 @@ from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.auth import Principal, Role
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
+from shared import validation, wire
 
 # China Standard Time: no daylight saving, so a fixed offset is exact.
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -41,7 +41,6 @@ MAX_PEOPLE_REACHED = 100_000
 MAX_DEPUTIES = 200
 MAX_OPINIONS = 500
 MAX_REGISTER_ROWS = 100_000
-REGION_CODE = re.compile(r"^[0-9]{6}([0-9]{3})?$", re.ASCII)
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 TRANSFERRED = int(d.Status.TRANSFERRED)
 
@@ -90,35 +89,13 @@ def check_period(date_from: date | None, date_to: date | None, prefix: str = "")
         raise InvalidArgument(f"{prefix}date_to", "is before date_from")
 
 
-def check_region_code(code: str, field_name: str) -> str:
-    code = (code or "").strip()
-    if not code:
-        raise InvalidArgument(field_name, "is required")
-    if not REGION_CODE.match(code):
-        raise InvalidArgument(field_name, "must be a 6-digit (to county) or 9-digit (township) region code")
-    return code
-
-
-def check_id(value: str, field_name: str) -> str:
-    if not value:
-        raise InvalidArgument(field_name, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidArgument(field_name, "is not a valid id") from None
+check_region_code = validation.region_code
+check_id = wire.require_id
 
 
 def reception_days(days_of_month: str) -> frozenset[int]:
     """'5,25' -> {5, 25}; anything unreadable in the read model is ignored."""
     return frozenset(int(x) for x in (days_of_month or "").split(",") if x.strip().isdigit())
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    t = Timestamp()
-    t.FromDatetime(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    return t
 
 
 @dataclass(frozen=True)
@@ -445,4 +422,4 @@ def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
         id=row.id, region_code=row.region_code, venue_id=row.venue_id, kind=row.kind,
         date=row.date.isoformat(), title=row.title, deputy_ids=[x.deputy_id for x in row.deputies],
         people_reached=row.people_reached, opinion_ids=opinion_ids, notes=row.notes,
-        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=ts(row.created_at))
+        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=wire.ts(row.created_at))

@@ -51,7 +51,6 @@ STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职"
 DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER = 5
 DEFAULT_HOUSEHOLDS_PER_DEPUTY = 10
 
-REGION_CODE = re.compile(r"^(\d{6}|\d{9})$", re.ASCII)  # ASCII: no full-width or other Unicode digits
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,20}$")
 
@@ -109,13 +108,7 @@ class DeputyProfile:
 PROFILE_FIELDS = ("name", "gender", "ethnicity", "seats", "work_unit", "position", "contact", "specialties")
 
 
-def check_region_code(code: str, field_name: str) -> str:
-    code = (code or "").strip()
-    if not code:
-        raise InvalidArgument(field_name, "is required")
-    if not REGION_CODE.match(code):
-        raise InvalidArgument(field_name, "must be a 6-digit (to county) or 9-digit (township) region code")
-    return code
+check_region_code = validation.region_code
 
 
 def _text(value: str, field_name: str, *, max_len: int, required: bool = False) -> str:
