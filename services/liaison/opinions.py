@@ -173,6 +173,40 @@ class Opinions:
         self._step(session, row, S.RAISED, who, at=at)
         return row
 
+    def _open_public(self, session: Session, store: OpinionStore, who: Principal, region_code: str,
+                     handling_region: str, deputy_id: str, category: str, text: str, contact: d.Contact) -> str:
+        """The same case, first step and event as _open for a citizen's QR-code submission,
+        written with Core INSERTs from column values (no ORM unit of work); returns its
+        tracking code. The tracking code's UNIQUE index is the uniqueness check: a taken
+        code (60 random bits: practically never) inserts nothing and another is drawn."""
+        at = now()
+        opinion_id = str(uuid.uuid4())
+        raised = int(S.RAISED)
+        opinion = {
+            "id": opinion_id, "tracking_code": "", "region_code": region_code,
+            "region_path": self.regions.get(region_code).path, "handling_region": handling_region,
+            "channel": int(d.Channel.QR_CODE), "category": category, "text": text, "deputy_id": deputy_id,
+            "venue_id": "", "contact_name": contact.name, "contact_phone": contact.phone, "status": raised,
+            "answer": "", "transfer_department": "", "transfer_department_name": "", "transfer_deadline": None,
+            "transfer_reply": "", "transfer_replied_at": None, "resolved": None, "feedback": "", "rating": 0,
+            "rating_comment": "", "raised_at": at, "updated_at": at, "due_at": self.due(at, handling_region),
+            "resolved_at": None, "origin_opinion_id": "", "origin_region": "", "escalated_to_region": "",
+            "activity_id": "", "inherited_steps": 0}
+        for _ in range(5):
+            opinion["tracking_code"] = d.new_tracking_code()
+            if store.insert_new_opinion(opinion):
+                break
+        else:
+            raise RuntimeError("could not draw an unused tracking code")
+        store.insert_step({"opinion_id": opinion_id, "status": raised,
+                           "actor": CITIZEN if who.role is Role.PUBLIC else who.subject[:100],
+                           "actor_role": who.role.value, "region_code": handling_region, "note": "", "at": at})
+        at_ts = convert.ts(at)
+        self.rt.outbox.add(session, ev.OpinionStepRecorded(
+            opinion_id=opinion_id, region_code=region_code, handling_region=handling_region, status=raised,
+            channel=opinion["channel"], raised_at=at_ts, at=at_ts, rating=0, linked=False), region=region_code)
+        return opinion["tracking_code"]
+
     # ---- raising ------------------------------------------------------------------
     def submit_public(self, who: Principal, card_code: str, category: str, text: str, region_code: str,
                       contact: d.Contact) -> pb.SubmitPublicOpinionResponse:
@@ -185,15 +219,15 @@ class Opinions:
             region_code = self._home_region(region_code, "region_code")
         with self.rt.transaction() as s:
             store = OpinionStore(s)
-            deputy = store.active_deputy_by_card(card_code)
-            if deputy is None or not self.regions.contains(self.home, deputy.region_code):
+            deputy = store.active_deputy_by_card_code(card_code)
+            if deputy is None or not self.regions.contains(self.home, deputy[1]):
                 raise NotFound("card", card_code)
             if not self.card_limiter.allow(card_code):
                 raise ResourceExhausted("too many opinions through this card; try again later")
-            o = NewOpinion(d.Channel.QR_CODE, region_code or deputy.region_code, category, text,
-                           deputy_id=deputy.id, contact=contact)
-            row = self._open(s, who, o, deputy.region_code)
-            return pb.SubmitPublicOpinionResponse(tracking_code=row.tracking_code, status=row.status)
+            deputy_id, handling = deputy
+            code = self._open_public(s, store, who, region_code or handling, handling, deputy_id, category, text,
+                                     contact)
+            return pb.SubmitPublicOpinionResponse(tracking_code=code, status=int(S.RAISED))
 
     def record(self, who: Principal, o: NewOpinion) -> pb.Opinion:
         """A visit, a reception, a hotline call or an integrating system's case."""

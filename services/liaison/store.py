@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.liaison.directory import (ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueRow)
-from services.liaison.tables import OpinionRow
+from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.errors import NotFound
 
 
@@ -27,6 +28,26 @@ class OpinionFilter:
     status: int | None = None
     raised_from: datetime | None = None
     raised_to: datetime | None = None
+
+
+# The public intake (SubmitPublicOpinion), the hottest write: statements built once and
+# executed with bound parameters on the session's connection, so SQLAlchemy reuses their
+# compiled form and no ORM state is involved.
+_DEPUTIES = DirectoryDeputyRow.__table__
+_OPINIONS = OpinionRow.__table__
+# card_code is UNIQUE: at most one row; the status is checked in Python (no IN-list to expand).
+_CARD = select(_DEPUTIES.c.id, _DEPUTIES.c.region_code, _DEPUTIES.c.status).where(
+    _DEPUTIES.c.card_code == bindparam("card_code"))
+# A tracking code that is taken already inserts nothing (rowcount 0) instead of raising, so
+# the caller draws another one without a check query first or a savepoint around the INSERT.
+# (preserve_rowcount: SQLAlchemy closes the cursor of an INSERT, and psycopg's closed cursor
+# no longer knows its rowcount.)
+_INSERT_OPINION = {
+    name: dialect.insert(_OPINIONS).on_conflict_do_nothing(index_elements=[_OPINIONS.c.tracking_code])
+    .execution_options(preserve_rowcount=True)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+# inline(): the generated step id is not fetched back (no RETURNING).
+_INSERT_STEP = insert(OpinionStepRow.__table__).inline()
 
 
 class OpinionStore:
@@ -50,6 +71,15 @@ class OpinionStore:
         if row is None:
             raise NotFound("tracking code", code)
         return row
+
+    def insert_new_opinion(self, opinion: dict) -> bool:
+        """Inserts a new opinion from its column values; False (and nothing written) when its
+        tracking code is taken."""
+        c = self.s.connection()
+        return c.execute(_INSERT_OPINION[c.dialect.name], opinion).rowcount == 1
+
+    def insert_step(self, step: dict) -> None:
+        self.s.connection().execute(_INSERT_STEP, step)
 
     def tracking_code_taken(self, code: str) -> bool:
         return self.s.scalar(select(OpinionRow.id).where(OpinionRow.tracking_code == code)) is not None
@@ -76,10 +106,13 @@ class OpinionStore:
         return list(rows), total
 
     # the roster read model
-    def active_deputy_by_card(self, card_code: str) -> DirectoryDeputyRow | None:
-        return self.s.scalars(select(DirectoryDeputyRow).where(
-            DirectoryDeputyRow.card_code == card_code,
-            DirectoryDeputyRow.status.in_(ACTIVE_STATUSES))).first()
+    def active_deputy_by_card_code(self, card_code: str) -> tuple[str, str] | None:
+        """(id, region_code) of the serving deputy holding this card; None for an unknown
+        card or a deputy no longer serving. Reads two columns, not the row."""
+        r = self.s.connection().execute(_CARD, {"card_code": card_code}).first()
+        if r is None or r.status not in ACTIVE_STATUSES:
+            return None
+        return r.id, r.region_code
 
     def deputy(self, deputy_id: str) -> DirectoryDeputyRow:
         row = self.s.get(DirectoryDeputyRow, deputy_id)

@@ -50,6 +50,21 @@ def test_public_submission_gets_a_tracking_code_and_a_county_deadline(liaison):
     assert e.status == S.OPINION_STATUS_RAISED and e.channel == pb.CHANNEL_QR_CODE and not e.linked
 
 
+def test_public_submission_draws_another_tracking_code_when_one_is_taken(liaison, monkeypatch):
+    """The UNIQUE index is the check: a taken code writes nothing and another is drawn."""
+    dep = liaison.add_deputy(COUNTY_A)
+    taken = liaison.submit(dep).tracking_code
+    codes = iter([taken, taken, "FRESHCODE234"])
+    monkeypatch.setattr(d, "new_tracking_code", lambda: next(codes))
+    before = liaison.count("opinions")
+    r = liaison.submit(dep)
+    assert r.tracking_code == "FRESHCODE234" and r.status == S.OPINION_STATUS_RAISED
+    assert liaison.count("opinions") == before + 1
+    t = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=r.tracking_code))
+    assert [s.status for s in t.steps] == [S.OPINION_STATUS_RAISED]
+    assert len(liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=taken)).steps) == 1
+
+
 def test_public_submission_about_a_township_and_township_deadline(liaison):
     dep = liaison.add_deputy(TOWNSHIP_A)
     r = liaison.submit(dep, region_code=TOWNSHIP_A, contact=pb.Contact())
