@@ -39,6 +39,9 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8080"
     log_format: str = "auto"                   # auto | json | console
     relay_interval: float = 0.2
+    # Under a steady stream of commits the relay starts a pass at most every relay_min_gap
+    # seconds (one pass publishes everything that collected), instead of one pass per commit.
+    relay_min_gap: float = 0.02
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
     # liaison: days a tier has before an unresolved case escalates, the upper deployment's

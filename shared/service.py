@@ -147,7 +147,8 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
         public_rate_per_minute=settings.public_rate_per_minute, max_workers=settings.grpc_workers)
     relay = Relay(runtime.engine, runtime.bus_tables, runtime.transport)
     threads = [threading.Thread(target=relay.run, args=(runtime.stop,),
-                                kwargs={"interval": settings.relay_interval, "wake": runtime.events_written},
+                                kwargs={"interval": settings.relay_interval, "wake": runtime.events_written,
+                                        "min_gap": settings.relay_min_gap},
                                 name=f"{definition.name}-relay", daemon=True)]
     for c in definition.consumes(runtime):
         consumer = Consumer(runtime.sessions, runtime.bus_tables, runtime.transport,

@@ -8,6 +8,7 @@ is published again later (at least once; consumers' inboxes drop the repeat).
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from datetime import datetime, timezone
 
@@ -93,17 +94,26 @@ class Relay:
         structlog.get_logger().debug("bus.relay.published", count=len(rows), last_seq=rows[-1].seq)
         return len(rows)
 
-    def run(self, stop: threading.Event, *, interval: float = 0.2, wake: threading.Event | None = None) -> None:
+    def run(self, stop: threading.Event, *, interval: float = 0.2, wake: threading.Event | None = None,
+            min_gap: float = 0.0) -> None:
         """Publish until ``stop`` is set; faults are logged and retried with backoff.
 
         ``wake``, when given, is set after a transaction that wrote outbox rows commits: the
         relay then publishes at once instead of at its next poll (``interval`` stays the
-        longest pause, for writers that do not set it)."""
+        longest pause, for writers that do not set it). ``min_gap`` coalesces wake-ups: a
+        pass starts at least ``min_gap`` seconds after the previous one started, so a steady
+        stream of commits costs one pass per ``min_gap`` (publishing what collected in
+        between), not one per commit; the first commit after a quiet spell goes at once."""
         log = structlog.get_logger()
         backoff = interval
+        started = float("-inf")
         while not stop.is_set():
             if wake is not None:
+                wait = started + min_gap - time.monotonic()
+                if wait > 0:
+                    stop.wait(wait)   # stopped meanwhile: this pass still publishes what is waiting
                 wake.clear()   # before reading: a commit after this point sets it again
+            started = time.monotonic()
             try:
                 sent = self.run_once()
             except BusUnavailable as e:
