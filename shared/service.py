@@ -51,6 +51,9 @@ class ConsumedTopic:
     group: str
     topics: list[str]
     handler: Callable  # (Session, Envelope) -> None
+    # The event types the handler acts on; others are passed over without a transaction.
+    # None: every record goes to the handler.
+    types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
                                 name=f"{definition.name}-relay", daemon=True)]
     for c in definition.consumes(runtime):
         consumer = Consumer(runtime.sessions, runtime.bus_tables, runtime.transport,
-                            group=c.group, topics=c.topics, handler=c.handler)
+                            group=c.group, topics=c.topics, handler=c.handler, types=c.types)
         threads.append(threading.Thread(target=consumer.run, args=(runtime.stop,),
                                         name=f"{definition.name}-{c.group}", daemon=True))
     for t in definition.timers(runtime):

@@ -146,7 +146,7 @@ class EscalationHandler:
 
 def escalations_from_below(runtime: Runtime) -> ConsumedTopic:
     return ConsumedTopic(group=f"liaison-escalation-{runtime.settings.home_region}", topics=[TOPIC],
-                         handler=EscalationHandler(runtime))
+                         handler=EscalationHandler(runtime), types=frozenset((ESCALATED, OUTCOME)))
 
 
 # ---- the overdue sweep ------------------------------------------------------------------------

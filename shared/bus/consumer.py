@@ -35,6 +35,7 @@ class Consumer:
         group: str,
         topics: list[str],
         handler: Handler,
+        types: frozenset[str] | None = None,
         max_backoff: float = 10.0,
     ):
         self.session_factory = session_factory
@@ -43,6 +44,11 @@ class Consumer:
         self.group = group
         self.topics = list(topics)
         self.handler = handler
+        # The event types the handler acts on (None: all). Any other record is passed over
+        # without a transaction or an inbox row: its effect is nothing, so there is nothing
+        # to make exactly-once, and its offset is committed like a handled one.
+        self.types = types
+        self._claims: dict[str, object] = {}
         self.max_backoff = max_backoff
         self._sub = None  # subscribed on first poll, not at construction
 
@@ -54,20 +60,21 @@ class Consumer:
     def _claim(self, session: Session, env: Envelope) -> bool:
         """Insert the inbox row; False if this group already handled the event."""
         values = {"consumer": self.group, "event_id": env.id, "received_at": datetime.now(timezone.utc)}
-        dialect = session.get_bind().dialect.name
+        conn = session.connection()
+        dialect = conn.dialect.name
         if dialect in ("postgresql", "sqlite"):
-            # ON CONFLICT DO NOTHING also settles a race with a concurrent member
-            # (during a rebalance): PG waits for the other insert and then skips.
-            ins = pg_insert if dialect == "postgresql" else sqlite_insert
-            # RETURNING rather than rowcount: psycopg 3 under SQLAlchemy 2.1 reports
-            # rowcount -1 for this statement.
-            stmt = (
-                ins(self.inbox)
-                .values(**values)
-                .on_conflict_do_nothing()
-                .returning(self.inbox.c.event_id)
-            )
-            return session.execute(stmt).first() is not None
+            stmt = self._claims.get(dialect)
+            if stmt is None:
+                # ON CONFLICT DO NOTHING also settles a race with a concurrent member
+                # (during a rebalance): PG waits for the other insert and then skips.
+                ins = pg_insert if dialect == "postgresql" else sqlite_insert
+                # RETURNING rather than rowcount: psycopg 3 under SQLAlchemy 2.1 reports
+                # rowcount -1 for this statement. Built once, executed with bound
+                # parameters: SQLAlchemy reuses its compiled form.
+                stmt = self._claims[dialect] = (
+                    ins(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_id)
+                )
+            return conn.execute(stmt, values).first() is not None
         seen = session.execute(
             select(self.inbox.c.event_id).where(
                 self.inbox.c.consumer == self.group, self.inbox.c.event_id == env.id
@@ -93,6 +100,8 @@ class Consumer:
                 offset=record.offset,
                 error=str(e),
             )
+            return
+        if self.types is not None and env.type not in self.types:
             return
         try:
             with self.session_factory.begin() as session:
