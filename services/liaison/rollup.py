@@ -139,37 +139,54 @@ class RollupHandler:
             add(session, region, path, b)
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+# Upserts built once per (dialect, table, counters) and executed with bound parameters:
+# SQLAlchemy then reuses their compiled form instead of building one per event.
+_UPSERTS: dict[tuple, object] = {}
+
+
+def _daily_upsert(dialect: str, names: tuple[str, ...]):
+    key = (dialect, "daily", names)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(_DAILY)
+        stmt = _UPSERTS[key] = stmt.on_conflict_do_update(
+            index_elements=[_DAILY.c.region_code, _DAILY.c.day],
+            set_={c: _DAILY.c[c] + stmt.excluded[c] for c in names})
+    return stmt
+
+
+def _histogram_upsert(dialect: str, table, period: str):
+    key = (dialect, table.name)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        stmt = _UPSERTS[key] = stmt.on_conflict_do_update(
+            index_elements=[table.c.region_code, table.c[period], table.c.days],
+            set_={"count": table.c.count + 1})
+    return stmt
 
 
 def add(session: Session, region: str, path: str, b: Bump) -> None:
     """Upsert: adds to the (region, day) row, creating it at zero first."""
-    ins = _insert(session)
+    conn = session.connection()
+    dialect = conn.dialect.name
     if b.counters:
-        stmt = ins(_DAILY).values(region_code=region, day=b.day, region_path=path, **b.counters)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_DAILY.c.region_code, _DAILY.c.day],
-            set_={c: _DAILY.c[c] + stmt.excluded[c] for c in b.counters})
-        session.execute(stmt)
+        conn.execute(_daily_upsert(dialect, tuple(sorted(b.counters))),
+                     {"region_code": region, "day": b.day, "region_path": path, **b.counters})
     if b.resolve_days is not None:
-        stmt = ins(_RESOLVE).values(region_code=region, day=b.day, days=b.resolve_days, region_path=path, count=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_RESOLVE.c.region_code, _RESOLVE.c.day, _RESOLVE.c.days],
-            set_={"count": _RESOLVE.c.count + 1})
-        session.execute(stmt)
-        stmt = ins(_RESOLVE_MONTHS).values(region_code=region, month=b.day.replace(day=1), days=b.resolve_days,
-                                           region_path=path, count=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_RESOLVE_MONTHS.c.region_code, _RESOLVE_MONTHS.c.month, _RESOLVE_MONTHS.c.days],
-            set_={"count": _RESOLVE_MONTHS.c.count + 1})
-        session.execute(stmt)
+        conn.execute(_histogram_upsert(dialect, _RESOLVE, "day"),
+                     {"region_code": region, "day": b.day, "days": b.resolve_days, "region_path": path, "count": 1})
+        conn.execute(_histogram_upsert(dialect, _RESOLVE_MONTHS, "month"),
+                     {"region_code": region, "month": b.day.replace(day=1), "days": b.resolve_days,
+                      "region_path": path, "count": 1})
 
 
 def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
     home = runtime.settings.home_region
     return ConsumedTopic(group=f"liaison-rollup-{home}", topics=[TOPIC],
-                         handler=RollupHandler(runtime.regions, home))
+                         handler=RollupHandler(runtime.regions, home),
+                         types=frozenset((ev.OpinionStepRecorded.DESCRIPTOR.full_name,
+                                          ev.ActivityRecorded.DESCRIPTOR.full_name)))
 
 
 # ---- the query ----------------------------------------------------------------------
