@@ -138,7 +138,8 @@ def bench(args) -> int:
         print(f"  real: shared.service.start, no token (public), {CARDS} deputies' cards; public limits RAISED for the "
               f"bench via settings: public_rate_per_minute={settings.public_rate_per_minute}, "
               f"public_submissions_per_card_per_hour={settings.public_submissions_per_card_per_hour}")
-        print("        per call: card lookup, limits, tracking code check, opinion + history row + outbox, COMMIT; "
+        print("        per call: card lookup, limits, opinion (tracking code by its UNIQUE index) + history row + outbox, "
+              "COMMIT; "
               "relay publishing to the embedded bus")
         print("  baseline: bench/roster_writes.py's bare grpcio servicer (RegisterDeputy: 1 INSERT + 1 INSERT outbox "
               "+ COMMIT) and its client")
