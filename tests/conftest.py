@@ -13,12 +13,13 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-import tempfile
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from kafka_lock import kafka_lock
 
 HOW = "run the suite with `make test`, or wrap pytest in `deploy/local/test-env.sh`"
 
@@ -66,29 +67,15 @@ def kafka_bootstrap() -> str:
     return _required_env("LIANXIN_TEST_KAFKA")
 
 
-# Under `pytest -n N` a test restarting the broker would pull it from under Kafka tests running
-# on other workers (or in another checkout's run against the same broker). A file lock per broker
-# keeps them apart: tests marked `kafka` hold it shared, kafka_broker holds it exclusively.
-_kafka_lock_fd: int | None = None
-
-
-def _kafka_lock(bootstrap: str, mode: int) -> None:
-    global _kafka_lock_fd
-    if _kafka_lock_fd is None:
-        path = os.path.join(tempfile.gettempdir(), f"lianxin-kafka-{bootstrap.replace(':', '-')}.lock")
-        _kafka_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    fcntl.flock(_kafka_lock_fd, mode)  # LOCK_SH -> LOCK_EX converts (drops the shared lock first)
-
-
 @pytest.fixture(autouse=True)
 def _kafka_shared_lock(request):
     if request.node.get_closest_marker("kafka") is None:
         yield
         return
     bootstrap = request.getfixturevalue("kafka_bootstrap")
-    _kafka_lock(bootstrap, fcntl.LOCK_SH)
+    kafka_lock(bootstrap, fcntl.LOCK_SH)
     yield
-    _kafka_lock(bootstrap, fcntl.LOCK_UN)
+    kafka_lock(bootstrap, fcntl.LOCK_UN)
 
 
 class KafkaBroker:
@@ -116,9 +103,9 @@ class KafkaBroker:
 def kafka_broker(kafka_bootstrap):
     """Exclusive use of the broker for one test: no other Kafka test runs meanwhile."""
     broker = KafkaBroker(_required_env("LIANXIN_KAFKA_CTL"), kafka_bootstrap)
-    _kafka_lock(kafka_bootstrap, fcntl.LOCK_EX)
+    kafka_lock(kafka_bootstrap, fcntl.LOCK_EX)
     try:
         yield broker
     finally:
         broker.start()  # idempotent; a test that failed mid-outage must not leave the broker down
-        _kafka_lock(kafka_bootstrap, fcntl.LOCK_UN)
+        kafka_lock(kafka_bootstrap, fcntl.LOCK_UN)

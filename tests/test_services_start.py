@@ -3,6 +3,8 @@ health SERVING, reflection lists their service, GetServiceInfo answers, and the 
 authenticates and logs one line per call."""
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import pytest
 import structlog
@@ -10,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from lianxin.common.v1 import common_pb2
 
+from kafka_lock import kafka_shared
 from shared import config
 from shared.auth import issue_token
 from shared.service import start
@@ -26,11 +29,14 @@ def definition_of(name):
 @pytest.fixture(scope="module")
 def running(fresh_database, kafka_bootstrap):
     services = {}
-    for name in config.SERVICES:
-        settings = config.load(name, {"LIANXIN_DATABASE_URL": fresh_database(), "LIANXIN_PORT": "0",
-                                      "LIANXIN_BUS": "kafka", "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap,
-                                      "LIANXIN_HOME_REGION": "652301"})
-        services[name] = start(definition_of(name), settings)
+    namespace = f"t{uuid.uuid4().hex[:8]}."   # its own topics and groups: no other run's events
+    with kafka_shared(kafka_bootstrap):   # no broker restart by another worker mid-start
+        for name in config.SERVICES:
+            settings = config.load(name, {"LIANXIN_DATABASE_URL": fresh_database(), "LIANXIN_PORT": "0",
+                                          "LIANXIN_BUS": "kafka", "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap,
+                                          "LIANXIN_HOME_REGION": "652301",
+                                          "LIANXIN_KAFKA_NAMESPACE": namespace})
+            services[name] = start(definition_of(name), settings)
     yield services
     for s in services.values():
         s.shutdown(grace=1)

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from kafka_lock import kafka_shared
 from shared.bus.kafka import KafkaTransport
 from tiers_support import COUNTY, PREFECTURE, TOWNSHIP, Liaison, Roster, base_env
 
@@ -21,20 +22,21 @@ class Tiers:
 @pytest.fixture(scope="module")
 def tiers(fresh_database, kafka_bootstrap, tmp_path_factory):
     namespace = f"t{uuid.uuid4().hex[:10]}."
-    # Topics exist before anyone subscribes, so no consumer waits for a metadata refresh.
-    admin = KafkaTransport(kafka_bootstrap, client_id="escalation-tests", namespace=namespace)
-    admin.ensure_topics(["lianxin.liaison.v1", "lianxin.roster.v1"])
-    admin.close()
     env = base_env(kafka_bootstrap, namespace, uuid.uuid4().hex * 2)
     logs = tmp_path_factory.mktemp("tier-logs")
     t = Tiers(Liaison(TOWNSHIP, fresh_database(), env, logs), Liaison(COUNTY, fresh_database(), env, logs),
               Liaison(PREFECTURE, fresh_database(), env, logs), Roster(TOWNSHIP, fresh_database(), env, logs),
               namespace, kafka_bootstrap)
     try:
-        for p in t.all:
-            p.launch()
-        for p in t.all:
-            p.wait_serving()
+        with kafka_shared(kafka_bootstrap):   # no broker restart by another worker mid-start
+            # Topics exist before anyone subscribes, so no consumer waits for a metadata refresh.
+            admin = KafkaTransport(kafka_bootstrap, client_id="escalation-tests", namespace=namespace)
+            admin.ensure_topics(["lianxin.liaison.v1", "lianxin.roster.v1"])
+            admin.close()
+            for p in t.all:
+                p.launch()
+            for p in t.all:
+                p.wait_serving()
         yield t
     except BaseException:
         for p in t.all:
