@@ -156,10 +156,11 @@ start() {
   cd "$HERE"
   if [[ ! -f "$DIR/data/meta.properties" ]]; then
     # Kafka Uuid: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints).
+    # One in 64 starts with '-' and would be read as an option, hence --cluster-id=ID below.
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     java -Xshare:auto -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
-      -cp "$(classpath)" kafka.tools.StorageTool format -t "$cluster_id" -c "$DIR/server.properties" >"$OUT" 2>&1 \
+      -cp "$(classpath)" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$DIR/server.properties" >"$OUT" 2>&1 \
       || { cat "$OUT" >&2; die "storage format failed"; }
     log "formatted $DIR/data (cluster id $cluster_id)"
   fi
