@@ -42,6 +42,11 @@ class Settings:
     # Under a steady stream of commits the relay starts a pass at most every relay_min_gap
     # seconds (one pass publishes everything that collected), instead of one pass per commit.
     relay_min_gap: float = 0.02
+    # Sent outbox rows are kept this long, inbox rows (which must outlive any redelivery) this
+    # long; housekeeping runs every housekeeping_interval seconds.
+    outbox_retention_hours: float = 168.0
+    inbox_retention_hours: float = 720.0
+    housekeeping_interval: float = 3600.0
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
     # liaison: days a tier has before an unresolved case escalates, the upper deployment's

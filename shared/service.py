@@ -11,6 +11,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable, Iterator
 
 import structlog
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import config, db, logs
 from shared.bus import BusTables, Consumer, Outbox, Relay, Transport, make_transport
+from shared.bus.housekeeping import prune
 from shared.bus.outbox import wrote_events
 from shared.rpc.server import GrpcEdge, build_server, set_serving
 from shared.tenancy import RegionTree
@@ -136,6 +138,20 @@ def _loop(name: str, stop: threading.Event, every: float, fn: Callable[[], None]
     return threading.Thread(target=body, name=name, daemon=True)
 
 
+def housekeeping(runtime: Runtime) -> Timer:
+    """Every service prunes its own outbox and inbox (shared.bus.housekeeping)."""
+    s = runtime.settings
+    log = structlog.get_logger(f"{s.service}.housekeeping")
+
+    def run() -> None:
+        pruned = prune(runtime.engine, runtime.bus_tables, outbox_retention=timedelta(hours=s.outbox_retention_hours),
+                       inbox_retention=timedelta(hours=s.inbox_retention_hours))
+        if pruned.outbox or pruned.inbox:
+            log.info("pruned", outbox=pruned.outbox, inbox=pruned.inbox)
+
+    return Timer("housekeeping", s.housekeeping_interval, run)
+
+
 def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: bool = True,
           regions: RegionTree | None = None, transport: Transport | None = None) -> RunningService:
     """Builds and starts every part of a service; returns once it is serving."""
@@ -158,7 +174,7 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
                             group=c.group, topics=c.topics, handler=c.handler, types=c.types)
         threads.append(threading.Thread(target=consumer.run, args=(runtime.stop,),
                                         name=f"{definition.name}-{c.group}", daemon=True))
-    for t in definition.timers(runtime):
+    for t in [*definition.timers(runtime), housekeeping(runtime)]:
         threads.append(_loop(f"{definition.name}-{t.name}", runtime.stop, t.every_seconds, t.run))
     server.start()
     for t in threads:
