@@ -146,8 +146,12 @@ def housekeeping(runtime: Runtime) -> Timer:
     def run() -> None:
         pruned = prune(runtime.engine, runtime.bus_tables, outbox_retention=timedelta(hours=s.outbox_retention_hours),
                        inbox_retention=timedelta(hours=s.inbox_retention_hours))
-        if pruned.outbox or pruned.inbox:
-            log.info("pruned", outbox=pruned.outbox, inbox=pruned.inbox)
+        bus_log = 0
+        prune_log = getattr(runtime.transport, "prune_log", None)   # the embedded bus only
+        if prune_log is not None:
+            bus_log = prune_log(s.embedded_bus_retention_hours * 3600)
+        if pruned.outbox or pruned.inbox or bus_log:
+            log.info("pruned", outbox=pruned.outbox, inbox=pruned.inbox, bus_log=bus_log)
 
     return Timer("housekeeping", s.housekeeping_interval, run)
 

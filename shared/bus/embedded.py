@@ -17,7 +17,8 @@ is correct and simple, and a single machine gains little from parallel members.
 A member that lost the lease gets CommitFailed on commit, like a Kafka member
 fenced by a rebalance; its records go to the new holder from the last commit.
 
-Records are kept forever; nothing prunes the log yet.
+Records older than the retention are pruned (prune_log, run by every service's
+housekeeping), the newest of each partition always kept so offsets continue.
 """
 
 from __future__ import annotations
@@ -175,6 +176,26 @@ class EmbeddedTransport:
                 (topic, p, next_offset[tp], key, value, _encode_headers(headers), now),
             )
             next_offset[tp] += 1
+
+    def prune_log(self, older_than_seconds: float, now: float | None = None) -> int:
+        """Deletes records older than the retention, as Kafka's time-based retention does. The
+        newest record of each partition always stays: offsets continue from it."""
+        cutoff = (now or time.time()) - older_than_seconds
+        with self._lock:   # the relay's flush uses the same connection
+            try:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    deleted = conn.execute(
+                        'DELETE FROM log WHERE ts < ? AND "offset" < (SELECT MAX(l."offset") FROM log AS l '
+                        "WHERE l.topic = log.topic AND l.partition = log.partition)", (cutoff,)).rowcount
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except sqlite3.Error as e:
+                raise BusUnavailable(f"embedded bus {self.path}: {e}") from e
+        return deleted
 
     def subscribe(self, group: str, topics: list[str]) -> EmbeddedSubscription:
         sub = EmbeddedSubscription(self, group, list(topics))

@@ -1,10 +1,11 @@
 """Old sent outbox rows and old inbox rows are pruned; unsent events never are."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import MetaData, create_engine, insert, select
+from sqlalchemy import MetaData, insert, select
 
 from shared import db
 from shared.bus import bus_tables
@@ -50,3 +51,30 @@ def test_prune_keeps_unsent_and_recent_rows(store):
         assert sorted((r.consumer, r.event_id) for r in c.execute(select(tables.inbox))) == [("g", "b"), ("h", "a")]
     again = prune(engine, tables, outbox_retention=timedelta(days=7), inbox_retention=timedelta(days=30), now=NOW)
     assert (again.outbox, again.inbox) == (0, 0)
+
+
+def test_embedded_log_keeps_recent_records_and_offsets_continue(tmp_path):
+    from shared.bus.embedded import EmbeddedTransport
+    bus = EmbeddedTransport(str(tmp_path / "bus.sqlite"), partitions=1)
+    try:
+        for i in range(5):
+            bus.send("lianxin.test.v1", b"652300", f"v{i}".encode(), [])
+        bus.flush()
+        conn = sqlite3.connect(tmp_path / "bus.sqlite", isolation_level=None)   # a clock-free way to age records
+        conn.execute('UPDATE log SET ts = ts - 8 * 86400 WHERE "offset" < 3')
+        assert bus.prune_log(7 * 86400) == 3
+        bus.send("lianxin.test.v1", b"652300", b"v5", [])
+        bus.flush()
+        sub = bus.subscribe("g", ["lianxin.test.v1"])
+        got = []
+        for _ in range(20):
+            got += sub.poll(timeout=0.2)
+            if len(got) == 3:
+                break
+        assert [(r.offset, r.value) for r in got] == [(3, b"v3"), (4, b"v4"), (5, b"v5")]
+        # everything old: the newest record of the partition stays, so offsets never restart
+        conn.execute("UPDATE log SET ts = ts - 30 * 86400")
+        conn.close()
+        assert bus.prune_log(7 * 86400) == 2
+    finally:
+        bus.close()
