@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from lianxin.roster.v1 import events_pb2 as ev
 
-from services.roster import convert, domain as d, sheets
+from services.roster import convert, domain as d, popolo, sheets
 from services.roster.store import RosterStore
 from services.roster.tables import StatusChangeRow
 from services.roster.usecase import CONTACT_READERS, WRITERS, UseCase, now
@@ -111,4 +111,6 @@ class RosterFiles(UseCase):
         f = self.deputy_filter(who, region_code, level=level, status=status)
         with self.rt.transaction() as s:
             rows = RosterStore(s).all_deputies(f)
+            if fmt == "popolo.json":
+                return popolo.write_popolo(rows, self.regions)
             return sheets.write_roster(((convert.profile_of(r), d.DeputyStatus(r.status)) for r in rows), fmt)

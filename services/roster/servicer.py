@@ -1,10 +1,11 @@
 """RosterService over gRPC: translate the request, call the use case, translate the answer."""
 from __future__ import annotations
 
+from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
 
-from services.roster import convert, domain as d, sheets
+from services.roster import convert, domain as d, popolo, sheets
 from services.roster.handlers import Roster, sees_contact
 from shared.errors import InvalidArgument
 from shared.info import service_info
@@ -13,6 +14,10 @@ from shared.wire import file_format, text_arg
 from shared.service import Runtime
 from shared import wire
 
+# Export also speaks Popolo JSON for other systems; import takes the offices' sheets only.
+EXPORT_FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv",
+                  common_pb2.FILE_FORMAT_POPOLO_JSON: "popolo.json"}
+CONTENT_TYPES = {**sheets.CONTENT_TYPES, "popolo.json": popolo.CONTENT_TYPE}
 QR_FORMATS = {pb.QR_FORMAT_PNG: "png", pb.QR_FORMAT_SVG: "svg"}
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -215,10 +220,12 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             errors=[pb.RowError(row=e.row, column=e.column, reason=e.reason) for e in r.errors])
 
     def ExportRoster(self, request, context):
-        fmt = file_format(request.format)
+        fmt = EXPORT_FORMATS.get(request.format)
+        if fmt is None:
+            raise InvalidArgument("format", "must be FILE_FORMAT_XLSX, FILE_FORMAT_CSV or FILE_FORMAT_POPOLO_JSON")
         level = wire.enum_value(d.Level, request.level, "level", required=False)
         status = wire.enum_value(d.DeputyStatus, request.status, "status", required=False)
         content = self.roster.export_roster(current_principal(), request.region_code, fmt, level, status)
-        return pb.ExportRosterResponse(content_type=sheets.CONTENT_TYPES[fmt],
+        return pb.ExportRosterResponse(content_type=CONTENT_TYPES[fmt],
                                        filename=f"roster-{request.region_code or current_principal().region}.{fmt}",
                                        content=content)
