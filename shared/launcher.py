@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,11 @@ def wait_serving(port: int, deadline: float) -> bool:
     return False
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def load_demo() -> None:
     from services.roster.demo import load_demo as load
     from services.roster.service import definition
@@ -51,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     logs.configure("auto")
     names = [n for n in a.services.split(",") if n]
+    busy = [f"{n} :{config.load(n).port}" for n in names if port_in_use(config.load(n).port)]
+    if busy:
+        print(f"ports in use ({', '.join(busy)}): is Lianxin already running?", file=sys.stderr)
+        return 1
     for name in names:
         db.migrate(name, config.load(name).database_url)
     if not a.no_demo and "roster" in names:
@@ -69,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         if not wait_serving(ports[name], deadline):
             print(f"{name} did not become healthy on port {ports[name]}", file=sys.stderr)
             stop["now"] = True
+    if not stop["now"] and not a.no_demo and {"roster", "liaison"} <= set(names):
+        from services.liaison.demo import load as load_liaison_demo
+        try:
+            figures = load_liaison_demo(ports["roster"], ports["liaison"], config.load("liaison").jwt_secret,
+                                        config.load("liaison").home_region)
+            print(f"demo liaison work: {figures['opinions']} opinions, {figures['activities']} activities", flush=True)
+        except Exception as e:   # the platform still runs; only the demo cases are missing
+            print(f"demo liaison work not loaded: {e}", file=sys.stderr)
     if not stop["now"]:
         settings = config.load("roster")
         token = issue_token(settings.jwt_secret, subject="demo-staff", role="staff", region=settings.home_region)
