@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
 from shared.auth import issue_token
-from shared.config import SERVICES
+from shared.config import DEV_JWT_SECRET, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,6 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
             with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
                 status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status
                 assert status == health_pb2.HealthCheckResponse.SERVING, name
-        from shared.config import DEV_JWT_SECRET
         md = (("authorization", "Bearer " + issue_token(DEV_JWT_SECRET, subject="t", role="staff", region="652300")),)
         with grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as ch:
             listed = roster_pb2_grpc.RosterServiceStub(ch).ListDeputies(roster_pb2.ListDeputiesRequest(), metadata=md,
