@@ -33,7 +33,6 @@ from pathlib import Path
 from bench import roster_writes as rw
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = 0.70
 TOWNSHIP = "652301100"
 CARDS = 16
 
@@ -107,7 +106,6 @@ def bench(args) -> int:
 
     from lianxin.roster.v1 import events_pb2 as rev
     from lianxin.roster.v1 import roster_pb2 as rpb
-    from sqlalchemy import func, select
     from sqlalchemy.engine import make_url
 
     from services.liaison.directory import DirectoryHandler
@@ -176,27 +174,12 @@ def bench(args) -> int:
                     print(f"  round {rnd + 1} {side:8s} {rw.fmt(r)}", flush=True)
                     if side not in best or r["rate"] > best[side]["rate"]:
                         best[side] = r
-            o = BUS.outbox
-            deadline = time.monotonic() + 10
-            while True:
-                with running.runtime.engine.connect() as c:
-                    total = c.scalar(select(func.count()).select_from(o))
-                    unsent = c.scalar(select(func.count()).select_from(o).where(o.c.sent_at.is_(None)))
-                if not unsent or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
+            total, unsent = rw.drain_outbox(running, BUS.outbox)
         finally:
             running.shutdown(grace=5)
             base_stop()
         print(f"  relay: {total - unsent} of {total} outbox rows published ({unsent} unsent 10 s after the last round)")
-        ratio = best["real"]["rate"] / best["baseline"]["rate"] if best["baseline"]["rate"] else 0.0
-        print(f"best baseline {rw.fmt(best['baseline'])}")
-        print(f"best real     {rw.fmt(best['real'])}")
-        print(f"ratio real/baseline = {ratio:.2f} (target >= {TARGET:.2f}) at {args.callers} callers: "
-              + ("PASS" if ratio >= TARGET else "BELOW TARGET"))
-        if sampler:
-            print("where the real server's RPC threads spend wall time (round 1):")
-            print(sampler.report())
+        rw.report(best, args.callers, sampler)
     return 0
 
 

@@ -27,7 +27,6 @@ Exit status is 0 whatever the timings: this measures, it does not judge.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import random

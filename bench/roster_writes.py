@@ -140,42 +140,34 @@ BASELINE_DDL = [
 ]
 
 
-def start_baseline(conninfo: str, workers: int):
+def serve_bare(conninfo: str, workers: int, name: str, write) -> tuple[int, callable]:
+    """A bare grpcio RosterService whose RegisterDeputy runs ``write(cursor, request, deputy)``
+    on a psycopg connection of its worker thread, then COMMIT; answers the deputy with its id.
+    Returns (port, stop)."""
     import grpc
     import psycopg
     from lianxin.roster.v1 import roster_pb2 as pb
     from lianxin.roster.v1 import roster_pb2_grpc
 
-    with psycopg.connect(conninfo, autocommit=True) as c:
-        for stmt in BASELINE_DDL:
-            c.execute(stmt)
     local = threading.local()
     conns: list = []
 
-    class Baseline(roster_pb2_grpc.RosterServiceServicer):
+    class Bare(roster_pb2_grpc.RosterServiceServicer):
         def RegisterDeputy(self, request, context):
             conn = getattr(local, "conn", None)
             if conn is None:
                 conn = local.conn = psycopg.connect(conninfo)
                 conns.append(conn)
-            m = request.deputy
-            deputy_id, t = str(uuid.uuid4()), datetime.now(timezone.utc)
             out = pb.Deputy()
-            out.CopyFrom(m)
-            out.id = deputy_id
+            out.CopyFrom(request.deputy)
+            out.id = str(uuid.uuid4())
             with conn.cursor() as cur:
-                cur.execute("INSERT INTO deputies (id, region_code, name, phone, status, created_at) "
-                            "VALUES (%s, %s, %s, %s, %s, %s)",
-                            (deputy_id, m.region_code, m.name, m.contact.phone, 1, t))
-                cur.execute("INSERT INTO outbox (event_id, topic, key, type, time, data) "
-                            "VALUES (%s, %s, %s, %s, %s, %s)",
-                            (str(uuid.uuid4()), "lianxin.roster.v1", m.region_code,
-                             "lianxin.roster.v1.DeputyRegistered", t, out.SerializeToString()))
+                write(cur, request.deputy, out)
             conn.commit()
             return out
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="baseline-rpc"))
-    roster_pb2_grpc.add_RosterServiceServicer_to_server(Baseline(), server)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{name}-rpc"))
+    roster_pb2_grpc.add_RosterServiceServicer_to_server(Bare(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
 
@@ -185,6 +177,26 @@ def start_baseline(conninfo: str, workers: int):
             c.close()
 
     return port, stop
+
+
+def start_baseline(conninfo: str, workers: int):
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as c:
+        for stmt in BASELINE_DDL:
+            c.execute(stmt)
+
+    def write(cur, m, out):
+        t = datetime.now(timezone.utc)
+        cur.execute("INSERT INTO deputies (id, region_code, name, phone, status, created_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    (out.id, m.region_code, m.name, m.contact.phone, 1, t))
+        cur.execute("INSERT INTO outbox (event_id, topic, key, type, time, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    (str(uuid.uuid4()), "lianxin.roster.v1", m.region_code,
+                     "lianxin.roster.v1.DeputyRegistered", t, out.SerializeToString()))
+
+    return serve_bare(conninfo, workers, "baseline", write)
 
 
 def start_equal_work(url: str, conninfo: str, workers: int):
@@ -192,61 +204,32 @@ def start_equal_work(url: str, conninfo: str, workers: int):
     writes per call, into the roster's own schema (migrated, so the same indexes): the deputy
     (every column), its seats, its specialties, the first status change and the outbox row,
     then COMMIT. Still no duplicate-check SELECT, no auth, no validation, no log line."""
-    import grpc
-    import psycopg
-    from lianxin.roster.v1 import roster_pb2 as pb
-    from lianxin.roster.v1 import roster_pb2_grpc
-
     from shared import db
     db.migrate("roster", url)
-    local = threading.local()
-    conns: list = []
 
-    class EqualWork(roster_pb2_grpc.RosterServiceServicer):
-        def RegisterDeputy(self, request, context):
-            conn = getattr(local, "conn", None)
-            if conn is None:
-                conn = local.conn = psycopg.connect(conninfo)
-                conns.append(conn)
-            m = request.deputy
-            deputy_id, t = str(uuid.uuid4()), datetime.now(timezone.utc)
-            out = pb.Deputy()
-            out.CopyFrom(m)
-            out.id = deputy_id
-            c = m.contact
-            with conn.cursor() as cur:
-                cur.execute("INSERT INTO deputies (id, region_code, region_path, name, gender, ethnicity, work_unit, "
-                            "position, phone, email, address, status, card_code, show_work_unit, show_position, "
-                            "show_phone, show_specialties, pledge, created_at, updated_at) VALUES (%s, %s, %s, %s, "
-                            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            (deputy_id, m.region_code, "65/6523/" + m.region_code, m.name, m.gender, m.ethnicity,
-                             m.work_unit, m.position, c.phone, c.email, c.address, 1, uuid.uuid4().hex[:10],
-                             True, True, False, True, "", t, t))
-                cur.executemany("INSERT INTO deputy_seats (deputy_id, level, term, electoral_district) "
-                                "VALUES (%s, %s, %s, %s)",
-                                [(deputy_id, x.level, x.term, x.electoral_district) for x in m.seats])
-                cur.executemany("INSERT INTO deputy_specialties (deputy_id, specialty, position) VALUES (%s, %s, %s)",
-                                [(deputy_id, x, i) for i, x in enumerate(m.specialties)])
-                cur.execute("INSERT INTO deputy_status_history (deputy_id, status, reason, changed_at, changed_by) "
-                            "VALUES (%s, %s, %s, %s, %s)", (deputy_id, 1, "registered", t, "bench-clerk"))
-                cur.execute("INSERT INTO outbox (event_id, topic, key, type, source, subject, time, data) "
-                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                            (str(uuid.uuid4()), "lianxin.roster.v1", m.region_code,
-                             "lianxin.roster.v1.DeputyRegistered", "roster", deputy_id, t, out.SerializeToString()))
-            conn.commit()
-            return out
+    def write(cur, m, out):
+        deputy_id, t = out.id, datetime.now(timezone.utc)
+        c = m.contact
+        cur.execute("INSERT INTO deputies (id, region_code, region_path, name, gender, ethnicity, work_unit, "
+                    "position, phone, email, address, status, card_code, show_work_unit, show_position, "
+                    "show_phone, show_specialties, pledge, created_at, updated_at) VALUES (%s, %s, %s, %s, "
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (deputy_id, m.region_code, "65/6523/" + m.region_code, m.name, m.gender, m.ethnicity,
+                     m.work_unit, m.position, c.phone, c.email, c.address, 1, uuid.uuid4().hex[:10],
+                     True, True, False, True, "", t, t))
+        cur.executemany("INSERT INTO deputy_seats (deputy_id, level, term, electoral_district) "
+                        "VALUES (%s, %s, %s, %s)",
+                        [(deputy_id, x.level, x.term, x.electoral_district) for x in m.seats])
+        cur.executemany("INSERT INTO deputy_specialties (deputy_id, specialty, position) VALUES (%s, %s, %s)",
+                        [(deputy_id, x, i) for i, x in enumerate(m.specialties)])
+        cur.execute("INSERT INTO deputy_status_history (deputy_id, status, reason, changed_at, changed_by) "
+                    "VALUES (%s, %s, %s, %s, %s)", (deputy_id, 1, "registered", t, "bench-clerk"))
+        cur.execute("INSERT INTO outbox (event_id, topic, key, type, source, subject, time, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (str(uuid.uuid4()), "lianxin.roster.v1", m.region_code,
+                     "lianxin.roster.v1.DeputyRegistered", "roster", deputy_id, t, out.SerializeToString()))
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="equal-rpc"))
-    roster_pb2_grpc.add_RosterServiceServicer_to_server(EqualWork(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-
-    def stop():
-        server.stop(5).wait()
-        for c in conns:
-            c.close()
-
-    return port, stop
+    return serve_bare(conninfo, workers, "equal", write)
 
 
 # ------------------------------------------------------------------------------ sampler ----
@@ -352,8 +335,37 @@ def fmt(r: dict) -> str:
             f"cpu/call: server {r['server_cpu_ms']:.2f} ms, client {r['client_cpu_ms']:.2f} ms{err}")
 
 
-def bench(args) -> int:
+def drain_outbox(running, table, seconds: float = 10.0) -> tuple[int, int]:
+    """Waits until the relay has published everything written (or ``seconds`` pass);
+    returns (rows, still unsent): the relay's share of the work belongs to the real side."""
     from sqlalchemy import func, select
+    deadline = time.monotonic() + seconds
+    while True:
+        with running.runtime.engine.connect() as c:
+            total = c.scalar(select(func.count()).select_from(table))
+            unsent = c.scalar(select(func.count()).select_from(table).where(table.c.sent_at.is_(None)))
+        if not unsent or time.monotonic() > deadline:
+            return total, unsent
+        time.sleep(0.2)
+
+
+def report(best: dict, callers: int, sampler=None) -> None:
+    """The best round of each side, and the headline ratio against the bare baseline."""
+    for side in best:
+        print(f"best {side:8s} {fmt(best[side])}")
+    ratio = best["real"]["rate"] / best["baseline"]["rate"] if best["baseline"]["rate"] else 0.0
+    print(f"ratio real/baseline = {ratio:.2f} (target >= {TARGET:.2f}) at {callers} callers: "
+          + ("PASS" if ratio >= TARGET else "BELOW TARGET"))
+    if "equal" in best:
+        equal = best["real"]["rate"] / best["equal"]["rate"] if best["equal"]["rate"] else 0.0
+        print(f"  secondary, not the target: real/equal-work = {equal:.2f} (the bare servicer writing the same "
+              "6 rows; see bench/README.md)")
+    if sampler:
+        print("where the real server's RPC threads spend wall time (round 1):")
+        print(sampler.report())
+
+
+def bench(args) -> int:
     from sqlalchemy.engine import make_url
 
     from services.roster.service import definition
@@ -408,34 +420,14 @@ def bench(args) -> int:
                     print(f"  round {rnd + 1} {side:8s} {fmt(r)}", flush=True)
                     if side not in best or r["rate"] > best[side]["rate"]:
                         best[side] = r
-            # The relay's share of the work: everything written should be published by now.
-            deadline = time.monotonic() + 10
-            o = BUS.outbox
-            while True:
-                with running.runtime.engine.connect() as c:
-                    total = c.scalar(select(func.count()).select_from(o))
-                    unsent = c.scalar(select(func.count()).select_from(o).where(o.c.sent_at.is_(None)))
-                if not unsent or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
+            total, unsent = drain_outbox(running, BUS.outbox)
         finally:
             running.shutdown(grace=5)
             base_stop()
             equal_stop()
         print(f"  relay: {total - unsent} of {total} outbox rows published to the embedded bus"
               f" ({unsent} still unsent 10 s after the last round)")
-        ratio = best["real"]["rate"] / best["baseline"]["rate"] if best["baseline"]["rate"] else 0.0
-        equal = best["real"]["rate"] / best["equal"]["rate"] if best["equal"]["rate"] else 0.0
-        print(f"best baseline {fmt(best['baseline'])}")
-        print(f"best equal    {fmt(best['equal'])}")
-        print(f"best real     {fmt(best['real'])}")
-        print(f"ratio real/baseline = {ratio:.2f} (target >= {TARGET:.2f}) at {args.callers} callers: "
-              + ("PASS" if ratio >= TARGET else "BELOW TARGET"))
-        print(f"  secondary, not the target: real/equal-work = {equal:.2f} (the bare servicer writing the same "
-              "6 rows; see bench/README.md)")
-        if sampler:
-            print("where the real server's RPC threads spend wall time (round 1):")
-            print(sampler.report())
+        report(best, args.callers, sampler)
     return 0
 
 
