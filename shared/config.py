@@ -47,6 +47,8 @@ class Settings:
     outbox_retention_hours: float = 168.0
     inbox_retention_hours: float = 720.0
     housekeeping_interval: float = 3600.0
+    # Idempotency keys of create RPCs (AIP-155 request_id): long enough to cover any retry.
+    idempotency_retention_hours: float = 168.0
     embedded_bus_retention_hours: float = 168.0   # Kafka keeps its own (log.retention.hours)
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls

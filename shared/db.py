@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
@@ -50,11 +51,32 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# A transaction that a call's use cases join instead of beginning their own (see joined).
+_JOINED: ContextVar[Session | None] = ContextVar("lianxin_joined_transaction", default=None)
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls back on any exception."""
+    """One unit of work: commits on success, rolls back on any exception.
+
+    Inside ``joined(session)`` it yields that session instead, and the outer owner commits
+    or rolls back: so an idempotency key is written in the same transaction as the effect."""
+    outer = _JOINED.get()
+    if outer is not None and outer.bind is not None and outer.get_bind() is sessions.kw.get("bind"):
+        yield outer
+        return
     with sessions.begin() as session:
         yield session
+
+
+@contextmanager
+def joined(session: Session) -> Iterator[None]:
+    """Within this block, ``transaction`` on the same engine joins ``session``'s transaction."""
+    token = _JOINED.set(session)
+    try:
+        yield
+    finally:
+        _JOINED.reset(token)
 
 
 def alembic_config(service: str, url: str):

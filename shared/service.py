@@ -20,7 +20,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import config, db, logs
+from shared import config, db, idempotency, logs
 from shared.bus import BusTables, Consumer, Outbox, Relay, Transport, make_transport
 from shared.bus.housekeeping import prune
 from shared.bus.outbox import wrote_events
@@ -139,9 +139,11 @@ def _loop(name: str, stop: threading.Event, every: float, fn: Callable[[], None]
 
 
 def housekeeping(runtime: Runtime) -> Timer:
-    """Every service prunes its own outbox and inbox (shared.bus.housekeeping)."""
+    """Every service prunes its own outbox and inbox (shared.bus.housekeeping), and its
+    idempotency keys if it has create RPCs (shared.idempotency)."""
     s = runtime.settings
     log = structlog.get_logger(f"{s.service}.housekeeping")
+    keys_table = runtime.bus_tables.outbox.metadata.tables.get(idempotency.TABLE)
 
     def run() -> None:
         pruned = prune(runtime.engine, runtime.bus_tables, outbox_retention=timedelta(hours=s.outbox_retention_hours),
@@ -150,8 +152,10 @@ def housekeeping(runtime: Runtime) -> Timer:
         prune_log = getattr(runtime.transport, "prune_log", None)   # the embedded bus only
         if prune_log is not None:
             bus_log = prune_log(s.embedded_bus_retention_hours * 3600)
-        if pruned.outbox or pruned.inbox or bus_log:
-            log.info("pruned", outbox=pruned.outbox, inbox=pruned.inbox, bus_log=bus_log)
+        keys = 0 if keys_table is None else idempotency.prune(
+            runtime.engine, keys_table, timedelta(hours=s.idempotency_retention_hours))
+        if pruned.outbox or pruned.inbox or bus_log or keys:
+            log.info("pruned", outbox=pruned.outbox, inbox=pruned.inbox, bus_log=bus_log, idempotency_keys=keys)
 
     return Timer("housekeeping", s.housekeeping_interval, run)
 

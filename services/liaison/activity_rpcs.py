@@ -15,6 +15,7 @@ from services.liaison import rollup
 from services.liaison.activities import (Activities, ActivityDraft, ActivityFilter, Kind, activity_to_proto,
                                          check_id, check_period, parse_date)
 from services.liaison.registers import Register
+from services.liaison.tables import IDEMPOTENT
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
 from shared.wire import file_format, next_token, page, text_arg
@@ -38,6 +39,7 @@ class ActivityRpcs:
     def activities(self) -> Activities:
         return Activities(self.runtime)
 
+    @IDEMPOTENT.create(pb.Activity)
     def RecordActivity(self, request, context):
         if not request.HasField("activity"):
             raise InvalidArgument("activity", "is required")

@@ -9,6 +9,7 @@ from lianxin.liaison.v1 import liaison_pb2
 
 from services.liaison import domain as d
 from services.liaison.opinions import ListQuery, NewOpinion, Opinions
+from services.liaison.tables import IDEMPOTENT
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
 from shared import wire
@@ -34,10 +35,12 @@ class OpinionRpcs:
         return Opinions(self.runtime)
 
     # ---- raising ----
+    @IDEMPOTENT.create(liaison_pb2.SubmitPublicOpinionResponse)
     def SubmitPublicOpinion(self, request, context):
         return self.opinions.submit_public(current_principal(), request.card_code, request.category, request.text,
                                            request.region_code, _contact(request))
 
+    @IDEMPOTENT.create(liaison_pb2.Opinion)
     def RecordOpinion(self, request, context):
         channel = wire.enum_value(d.Channel, request.channel, "channel", required=True)
         o = NewOpinion(channel=channel, region_code=request.region_code, category=request.category,

@@ -13,6 +13,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
+from shared.idempotency import Idempotency, idempotency_table
 
 
 class Base(DeclarativeBase):
@@ -20,6 +21,8 @@ class Base(DeclarativeBase):
 
 
 BUS = bus_tables(Base.metadata)
+# Create RPCs with a request_id (AIP-155) keep their first response here (shared.idempotency).
+IDEMPOTENT = Idempotency(idempotency_table(Base.metadata))
 
 TZ = DateTime(timezone=True)
 

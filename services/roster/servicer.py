@@ -7,6 +7,7 @@ from lianxin.roster.v1 import roster_pb2_grpc
 
 from services.roster import convert, domain as d, popolo, sheets
 from services.roster.handlers import Roster, sees_contact
+from services.roster.tables import IDEMPOTENT
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
@@ -45,6 +46,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return service_info(self.runtime)
 
     # ---- deputies ----
+    @IDEMPOTENT.create(pb.Deputy)
     def RegisterDeputy(self, request, context):
         if not request.HasField("deputy"):
             raise InvalidArgument("deputy", "is required")
@@ -85,6 +87,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
                                        next_page_token=wire.next_token(offset, limit, total), total_size=total)
 
     # ---- venues ----
+    @IDEMPOTENT.create(pb.Venue)
     def CreateVenue(self, request, context):
         if not request.HasField("venue"):
             raise InvalidArgument("venue", "is required")
@@ -139,6 +142,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             unplaced_deputy_ids=unplaced)
 
     # ---- double contact ----
+    @IDEMPOTENT.create(pb.CommitteeLink)
     def LinkCommitteeMember(self, request, context):
         link = self.roster.link(current_principal(), wire.require_id(request.committee_member_id, "committee_member_id"),
                                 wire.require_id(request.deputy_id, "deputy_id"))
@@ -158,6 +162,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         links = self.roster.list_links(current_principal(), member, deputy)
         return pb.ListCommitteeLinksResponse(links=[self.roster._link_pb(x) for x in links])
 
+    @IDEMPOTENT.create(pb.VoterHousehold)
     def AddVoterHousehold(self, request, context):
         if not request.HasField("household"):
             raise InvalidArgument("household", "is required")
