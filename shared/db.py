@@ -10,11 +10,31 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from shared.clock import utc
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+
+
+class UtcDateTime(TypeDecorator):
+    """An instant column: ``timestamptz`` on PostgreSQL, text on SQLite, UTC in and out.
+
+    SQLite keeps a datetime's wall-clock digits and drops its offset, so a value written (or a
+    bound compared) in another zone would silently be hours off there. This type converts
+    every value to UTC before it reaches the database (naive values are taken as UTC) and
+    returns aware UTC datetimes on both databases."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else utc(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else utc(value)
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:

@@ -24,14 +24,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import (Column, DateTime, Index, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table,
+from sqlalchemy import (Column, Index, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table,
                         delete, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from shared import clock
+from shared.db import UtcDateTime
 from shared.errors import FailedPrecondition, InvalidArgument
 
 TABLE = "idempotency_keys"
@@ -49,7 +51,7 @@ def _columns() -> list:
         Column("request_hash", String(64), nullable=False),
         # NULL only inside the transaction that claimed the key; set before it commits.
         Column("response", LargeBinary, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
         PrimaryKeyConstraint("scope", "request_id", name="pk_idempotency_keys"),
     ]
 
@@ -139,7 +141,7 @@ class Idempotency:
             conn = s.connection()
             claimed = conn.execute(self._claims[conn.dialect.name], {
                 "scope": scope, "request_id": key, "method": method, "request_hash": digest, "response": None,
-                "created_at": datetime.now(timezone.utc)}).rowcount == 1
+                "created_at": clock.now()}).rowcount == 1
             if not claimed:
                 row = conn.execute(select(t.c.request_hash, t.c.response)
                                    .where(t.c.scope == scope, t.c.request_id == key)).first()
@@ -173,7 +175,7 @@ class Idempotency:
 
 def prune(engine: Engine, table: Table, retention: timedelta, *, now: datetime | None = None) -> int:
     """Deletes keys older than ``retention``, in batches; returns how many."""
-    before = (now or datetime.now(timezone.utc)) - retention
+    before = (now or clock.now()) - retention
     key = tuple_(table.c.scope, table.c.request_id)
     total = 0
     while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
@@ -24,12 +24,10 @@ from services.liaison.directory import DirectoryDeputyRow, DirectoryVenueMemberR
 from services.liaison.registers import Register
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.auth import Principal, Role
+from shared.clock import china_day, china_day_bounds, china_minute, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 from shared import validation, wire
-
-# China Standard Time: no daylight saving, so a fixed offset is exact.
-CHINA = timezone(timedelta(hours=8), "CST")
 
 WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.DEPUTY)   # a deputy: only their own visit
 READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY)
@@ -53,21 +51,6 @@ class Kind:
     CAMPAIGN = 4
     MAJOR_MATTER = 5
     ALL = (1, 2, 3, 4, 5)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def china_today() -> date:
-    return datetime.now(CHINA).date()
-
-
-def china_day(t: datetime) -> date:
-    """The calendar day in China of an instant (naive values are taken as UTC)."""
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone(CHINA).date()
 
 
 def parse_date(value: str, field_name: str, *, required: bool) -> date | None:
@@ -381,26 +364,19 @@ class Activities:
                  .where(OpinionStepRow.status == TRANSFERRED).group_by(OpinionStepRow.opinion_id).subquery())
         members = select(DirectoryVenueMemberRow.deputy_id).where(DirectoryVenueMemberRow.venue_id == venue_id)
         cond = [or_(OpinionRow.venue_id == venue_id, OpinionRow.deputy_id.in_(members))]
-        if date_from:
-            cond.append(first.c.at >= datetime.combine(date_from, time(), CHINA))
-        if date_to:
-            cond.append(first.c.at < datetime.combine(date_to + timedelta(days=1), time(), CHINA))
+        start, end = china_day_bounds(date_from, date_to)
+        if start is not None:
+            cond.append(first.c.at >= start)
+        if end is not None:
+            cond.append(first.c.at < end)
         rows = self._capped(s.execute(
             select(OpinionRow, first.c.at).join(first, first.c.opinion_id == OpinionRow.id).where(*cond)
             .order_by(first.c.at, OpinionRow.id).limit(MAX_REGISTER_ROWS + 1)).all())
         return [[china_day(at).isoformat(), china_day(o.raised_at).isoformat(), o.category, o.text,
                  o.transfer_department_name or o.transfer_department,
                  china_day(o.transfer_deadline).isoformat() if o.transfer_deadline else "",
-                 o.transfer_reply, _china_minute(o.transfer_replied_at),
+                 o.transfer_reply, china_minute(o.transfer_replied_at),
                  registers.OPINION_STATUS_LABELS.get(o.status, "")] for o, at in rows]
-
-
-def _china_minute(t: datetime | None) -> str:
-    if t is None:
-        return ""
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def opinion_ids_of(s: Session, acts: list[ActivityRow]) -> dict[str, list[str]]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.liaison.tables import Base
+from shared.db import UtcDateTime
 
 COUNTERS = ("visits", "receptions", "people_reached", "opinions_raised", "answered", "transferred",
             "resolved", "escalated", "ratings", "rating_sum",
@@ -40,7 +41,7 @@ class ActivityRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100))
     on_schedule: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     deputies: Mapped[list["ActivityDeputyRow"]] = relationship(
         cascade="all, delete-orphan", order_by="ActivityDeputyRow.position", lazy="selectin")

@@ -16,7 +16,7 @@ Who may do what:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from services.liaison import convert, domain as d
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
@@ -37,10 +38,6 @@ MAX_DEPARTMENT = 100
 MAX_RATING_COMMENT = 500
 MAX_CARD_CODE = 16
 CITIZEN = "citizen"   # the actor recorded for public steps: never the client's address
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def system_principal(runtime: Runtime, subject: str = "liaison") -> Principal:

@@ -5,7 +5,7 @@ opinions is left alone."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import grpc
 from lianxin.liaison.v1 import liaison_pb2 as pb
@@ -14,6 +14,7 @@ from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.roster.v1 import roster_pb2_grpc
 
 from shared.auth import issue_token
+from shared.clock import china_today
 
 OPINIONS = [("道路交通", "村口到镇上的路坑洼不平，雨天积水严重"), ("教育", "希望学校增设课后托管服务"),
             ("医疗", "卫生院周末没有医生值班"), ("社区治理", "小区路灯坏了两个月没人修"),
@@ -54,7 +55,7 @@ def load(roster_port: int, liaison_port: int, secret: str, region: str, timeout:
                 liaison.AcceptOpinion(pb.AcceptOpinionRequest(id=case.id), metadata=md, timeout=10)
                 liaison.AnswerOpinion(pb.AnswerOpinionRequest(id=case.id, answer="已联系相关部门，近期处理"),
                                       metadata=md, timeout=10)
-        today = date.today()
+        today = china_today()
         activities = 0
         for n, venue in enumerate(venues[:6]):
             day = today - timedelta(days=n + 1)

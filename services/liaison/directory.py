@@ -7,14 +7,16 @@ Regions outside this deployment's home subtree are ignored.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from lianxin.roster.v1 import events_pb2 as rev
-from sqlalchemy import DateTime, Index, Integer, String, Text, delete
+from sqlalchemy import Index, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.liaison.tables import Base
 from shared.bus import Envelope
+from shared.clock import now
+from shared.db import UtcDateTime
 from shared.service import ConsumedTopic, Runtime
 from shared.tenancy import RegionTree
 
@@ -32,7 +34,7 @@ class DirectoryDeputyRow(Base):
     name: Mapped[str] = mapped_column(String(50), default="")
     card_code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (Index("ix_directory_deputies_region_path", "region_path"),)
 
 
@@ -53,10 +55,6 @@ class DirectoryVenueMemberRow(Base):
     venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     deputy_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     __table_args__ = (Index("ix_directory_venue_members_deputy", "deputy_id"),)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class DirectoryHandler:
@@ -86,7 +84,7 @@ class DirectoryHandler:
         elif row.card_code is None:
             row.card_code = f"-{deputy.id}"[:16]
         row.status = int(deputy.status)
-        row.updated_at = _now()
+        row.updated_at = now()
 
     def _venue(self, session: Session, venue) -> None:
         path = self._path(venue.region_code)
@@ -115,7 +113,7 @@ class DirectoryHandler:
             row = session.get(DirectoryDeputyRow, e.deputy_id)
             if row is not None:
                 row.status = int(e.to_status)
-                row.updated_at = _now()
+                row.updated_at = now()
         elif t == rev.VenueCreated.DESCRIPTOR.full_name:
             self._venue(session, env.unpack(rev.VenueCreated).venue)
         elif t == rev.VenueUpdated.DESCRIPTOR.full_name:

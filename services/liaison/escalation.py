@@ -27,11 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
-from services.liaison.opinions import Opinions, escalate, now, system_principal
+from services.liaison.opinions import Opinions, escalate, system_principal
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.bus import Envelope
 from shared.bus.envelope import source_for
+from shared.clock import now
 from shared.errors import FailedPrecondition, NotFound
 from shared.service import ConsumedTopic, Runtime, Timer
 

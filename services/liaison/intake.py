@@ -11,11 +11,12 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert, domain as d
-from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, S, CaseRules, NewOpinion, now
+from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, S, CaseRules, NewOpinion
 from services.liaison.directory import ACTIVE_STATUSES
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied, ResourceExhausted
 
 

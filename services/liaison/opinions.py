@@ -10,11 +10,12 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert, domain as d
-from services.liaison.cases import MANAGERS, MAX_DEPARTMENT, VIEWERS, S, ListQuery, NewOpinion, now, system_principal
+from services.liaison.cases import MANAGERS, MAX_DEPARTMENT, VIEWERS, S, ListQuery, NewOpinion, system_principal
 from services.liaison.intake import Intake
 from services.liaison.store import OpinionFilter, OpinionStore
 from services.liaison.tables import OpinionRow
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from shared import wire
 from shared.service import Runtime

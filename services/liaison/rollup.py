@@ -34,10 +34,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
-from services.liaison.activities import CHINA, check_region_code, parse_date, subtree
+from services.liaison.activities import check_region_code, parse_date, subtree
 from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow, RollupResolveMonthsRow
 from shared.auth import Principal, Role
 from shared.bus import Envelope
+from shared.clock import china_day
 from shared.errors import InvalidArgument
 from shared.service import ConsumedTopic, Runtime
 from shared.tenancy import RegionTree
@@ -57,10 +58,6 @@ _STEP_COUNTERS = {
 _DAILY = RollupDailyRow.__table__
 _RESOLVE = RollupResolveDaysRow.__table__
 _RESOLVE_MONTHS = RollupResolveMonthsRow.__table__
-
-
-def china_day(t: datetime) -> date:
-    return t.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)

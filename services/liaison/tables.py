@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
+from shared.db import UtcDateTime
 from shared.idempotency import Idempotency, idempotency_table
 
 
@@ -24,7 +25,7 @@ BUS = bus_tables(Base.metadata)
 # Create RPCs with a request_id (AIP-155) keep their first response here (shared.idempotency).
 IDEMPOTENT = Idempotency(idempotency_table(Base.metadata))
 
-TZ = DateTime(timezone=True)
+TZ = UtcDateTime
 
 
 class OpinionRow(Base):

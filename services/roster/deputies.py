@@ -9,8 +9,9 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from services.roster import convert, domain as d, qr
 from services.roster.store import DeputyFilter, RosterStore
 from services.roster.tables import DeputyRow, SeatRow, SpecialtyRow, StatusChangeRow
-from services.roster.usecase import WRITERS, UseCase, new_card_code, now
+from services.roster.usecase import WRITERS, UseCase, new_card_code
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.errors import AlreadyExists, InvalidArgument, NotFound
 
 

@@ -9,6 +9,7 @@ from typing import Iterable
 
 from services.roster import domain as d
 from services.roster.tables import DeputyRow
+from shared.clock import china_day
 from shared.tenancy import Region, RegionTree, Tier
 
 CONTENT_TYPE = "application/json"
@@ -38,7 +39,7 @@ def _area(region: Region) -> dict:
 
 
 def _date(t: datetime) -> str:
-    return t.date().isoformat()
+    return china_day(t).isoformat()
 
 
 def roster_document(rows: Iterable[DeputyRow], regions: RegionTree) -> dict:

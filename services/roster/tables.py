@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+from sqlalchemy import (Boolean, ForeignKey, Index, Integer, MetaData, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
+from shared.db import UtcDateTime
 from shared.idempotency import Idempotency, idempotency_table
 
 
@@ -44,8 +45,8 @@ class DeputyRow(Base):
     show_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     show_specialties: Mapped[bool] = mapped_column(Boolean, default=True)
     pledge: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     seats: Mapped[list["SeatRow"]] = relationship(
         cascade="all, delete-orphan", order_by="SeatRow.level", lazy="selectin")
@@ -84,7 +85,7 @@ class StatusChangeRow(Base):
     deputy_id: Mapped[str] = mapped_column(ForeignKey("deputies.id", ondelete="CASCADE"), index=True)
     status: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     changed_by: Mapped[str] = mapped_column(String(100), default="")
 
 
@@ -102,7 +103,7 @@ class VenueRow(Base):
     schedule_hours: Mapped[str] = mapped_column(String(50), default="")
     schedule_note: Mapped[str] = mapped_column(String(200), default="")
     specialties: Mapped[str] = mapped_column(Text, default="")           # "法律,医疗"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (UniqueConstraint("region_code", "name", name="uq_venues_region_name"),)
 
 

@@ -4,8 +4,6 @@ the domain rules, store the change and write its event to the outbox, together."
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
-
 from services.roster import domain as d
 from shared.auth import Principal, Role
 from shared.service import Runtime
@@ -23,10 +21,6 @@ def sees_contact(who: Principal, deputy_id: str) -> bool:
 
 CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: codes get read aloud and typed
 assert len(CARD_ALPHABET) == 32   # new_card_code relies on it
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_card_code() -> str:

@@ -8,8 +8,9 @@ from lianxin.roster.v1 import events_pb2 as ev
 from services.roster import convert, domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import VenueMemberRow, VenueRow
-from services.roster.usecase import WRITERS, UseCase, now
+from services.roster.usecase import WRITERS, UseCase
 from shared.auth import Principal
+from shared.clock import now
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 

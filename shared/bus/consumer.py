@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 import structlog
 from sqlalchemy import insert, select
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import clock
 from shared.bus.envelope import Envelope
 from shared.bus.schema import BusTables
 from shared.bus.transport import BusUnavailable, CommitFailed, Record, Transport
@@ -59,7 +59,7 @@ class Consumer:
 
     def _claim(self, session: Session, env: Envelope) -> bool:
         """Insert the inbox row; False if this group already handled the event."""
-        values = {"consumer": self.group, "event_id": env.id, "received_at": datetime.now(timezone.utc)}
+        values = {"consumer": self.group, "event_id": env.id, "received_at": clock.now()}
         conn = session.connection()
         dialect = conn.dialect.name
         if dialect in ("postgresql", "sqlite"):

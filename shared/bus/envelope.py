@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from shared import clock
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/protobuf"
 
@@ -61,7 +63,7 @@ class Envelope:
             type=message.DESCRIPTOR.full_name,
             source=source_for(service, home_region),
             subject=region,
-            time=(time or datetime.now(timezone.utc)).astimezone(timezone.utc),
+            time=(time or clock.now()).astimezone(timezone.utc),
             topic=topic_for(service),
             key=region,
             data=message.SerializeToString(),

@@ -7,11 +7,12 @@ the bus keeps the event (Kafka's default retention is 7 days; the default here i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.engine import Engine
 
+from shared import clock
 from shared.bus.schema import BusTables
 
 BATCH = 5000   # rows per DELETE, so pruning never holds long locks against the relay
@@ -25,7 +26,7 @@ class Pruned:
 
 def prune(engine: Engine, tables: BusTables, *, outbox_retention: timedelta, inbox_retention: timedelta,
           now: datetime | None = None) -> Pruned:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     outbox, inbox = tables.outbox, tables.inbox
     sent_before, received_before = now - outbox_retention, now - inbox_retention
     counts = []

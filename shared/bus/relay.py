@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import structlog
 from sqlalchemy import Engine, func, select, update
 
+from shared import clock
 from shared.bus.envelope import Envelope
 from shared.bus.schema import BusTables
 from shared.bus.transport import BusUnavailable, Transport
@@ -89,7 +90,7 @@ class Relay:
             conn.execute(
                 update(o)
                 .where(o.c.seq.in_([r.seq for r in rows]))
-                .values(sent_at=datetime.now(timezone.utc))
+                .values(sent_at=clock.now())
             )
         structlog.get_logger().debug("bus.relay.published", count=len(rows), last_seq=rows[-1].seq)
         return len(rows)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -24,6 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+
+from shared.db import UtcDateTime
 
 OUTBOX = "outbox"
 INBOX = "inbox"
@@ -54,9 +55,9 @@ def _outbox_columns() -> list:
         Column("type", String(200), nullable=False),
         Column("source", String(200), nullable=False),
         Column("subject", String(64), nullable=False),
-        Column("time", DateTime(timezone=True), nullable=False),
+        Column("time", UtcDateTime, nullable=False),
         Column("data", LargeBinary, nullable=False),
-        Column("sent_at", DateTime(timezone=True), nullable=True),
+        Column("sent_at", UtcDateTime, nullable=True),
         UniqueConstraint("event_id", name="uq_outbox_event_id"),
     ]
 
@@ -65,7 +66,7 @@ def _inbox_columns() -> list:
     return [
         Column("consumer", String(100), nullable=False),
         Column("event_id", String(36), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime, nullable=False),
         PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
     ]
 

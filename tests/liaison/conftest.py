@@ -48,6 +48,6 @@ def liaison(start_liaison):
     server.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def settings_for():
     return _settings
