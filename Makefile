@@ -30,7 +30,7 @@ run: venv protos
 
 # Applies every service's migrations to the databases its settings name.
 migrate: venv protos
-	$(BIN)/python -c 'from shared import config, db; [db.migrate(n, config.load(n).database_url) for n in config.SERVICES]'
+	$(BIN)/python -c 'import services; from shared import config, db; [db.migrate(n, config.load(n).database_url) for n in services.NAMES]'
 
 # --- Local infrastructure: real PostgreSQL and Kafka, no containers (deploy/local, deploy/kafka) ---
 .PHONY: services-up services-down

@@ -3,8 +3,19 @@
 Precedence, highest first:
   LIANXIN_<SERVICE>_<KEY>   e.g. LIANXIN_ROSTER_DATABASE_URL (one service only)
   LIANXIN_<KEY>             e.g. LIANXIN_HOME_REGION (every service)
-  the deployment file (TOML, LIANXIN_DEPLOYMENT_FILE): top-level keys, then a [<service>] table
+  the deployment file (TOML, LIANXIN_DEPLOYMENT_FILE): a [<service>] table, then top-level keys
   the defaults below.
+
+``Settings`` holds what every service has. A service with settings of its own declares a
+subclass next to its code (e.g. services/liaison/settings.py) and names it in its definition;
+``load`` reads both with the same precedence.
+
+Ports: a service-specific port (LIANXIN_ROSTER_PORT, ``port`` in ``[roster]``) is that
+service's port. A port set for every service (LIANXIN_PORT, top-level ``port``) is the port of
+a service process started on its own; the launcher, which starts several from one
+environment, loads with ``global_port_is_base``: the n-th service of ``services.NAMES``
+listens on base + n (roster base, liaison base + 1, ...). 0 means any free port. The
+defaults are 50051 + n.
 """
 from __future__ import annotations
 
@@ -12,10 +23,9 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, TypeVar
 
-SERVICES = ("roster", "liaison", "balloting", "supervision", "evaluation")
-DEFAULT_PORTS = {"roster": 50051, "liaison": 50052, "balloting": 50053, "supervision": 50054, "evaluation": 50055}
+DEFAULT_BASE_PORT = 50051
 # A fixed development secret so `make run` works with no set-up; start-up logs a warning
 # whenever it is in use, and deploy/ files set their own.
 DEV_JWT_SECRET = "lianxin-development-secret-change-me-0123456789"
@@ -52,40 +62,55 @@ class Settings:
     embedded_bus_retention_hours: float = 168.0   # Kafka keeps its own (log.retention.hours)
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
-    # liaison: days a tier has before an unresolved case escalates, the upper deployment's
-    # home region (empty = the home region's parent), how often the overdue sweep runs,
-    # and how many public submissions one deputy's card takes per hour.
-    deadline_days_township: int = 15
-    deadline_days_county: int = 30
-    deadline_days_prefecture: int = 60
-    escalate_to: str = ""
-    sweep_interval: float = 60.0
-    public_submissions_per_card_per_hour: int = 30
 
     @property
     def topic(self) -> str:
         return f"lianxin.{self.service}.v1"
 
 
-def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+S = TypeVar("S", bound=Settings)
+
+
+def load(service: str, env: Mapping[str, str] | None = None, settings_class: type[S] | None = None, *,
+         global_port_is_base: bool = False) -> S:
+    """The settings of ``service`` (a name of ``services.NAMES``), as ``settings_class``
+    (default: the class the service's definition declares). ``global_port_is_base``: a port
+    set for every service is a base port (see above). Raises ValueError naming the setting
+    that is unknown or malformed."""
+    import services   # the registry of services; imported here, so config stays import-light
+    services.require(service)
+    cls = settings_class or services.definition(service).settings
     env = os.environ if env is None else env
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "service"}
     values: dict[str, object] = {}
+    specific: set[str] = set()     # set for this service alone, not for every service
     file = env.get("LIANXIN_DEPLOYMENT_FILE")
     if file:
         with open(file, "rb") as f:
             doc = tomllib.load(f)
-        values.update({k: v for k, v in doc.items() if not isinstance(v, dict)})
-        values.update(doc.get(service, {}))
-    fields = {f.name: f for f in dataclasses.fields(Settings) if f.name != "service"}
+        tables = {k for k, v in doc.items() if isinstance(v, dict)}
+        if tables - set(services.NAMES):
+            raise ValueError(f"unknown service table(s) in {file}: {', '.join(sorted(tables - set(services.NAMES)))}")
+        top = {k: v for k, v in doc.items() if k not in tables}
+        # A top-level key is for every service; it may belong to another service's settings.
+        everyone = set(fields) | _known_anywhere()
+        unknown = set(top) - everyone
+        if unknown:
+            raise ValueError(f"unknown setting(s) in {file}: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in top.items() if k in fields})
+        own = doc.get(service, {})
+        unknown = set(own) - set(fields)
+        if unknown:
+            raise ValueError(f"unknown setting(s) in [{service}] of {file}: {', '.join(sorted(unknown))}")
+        values.update(own)
+        specific |= set(own)
     for name in fields:
-        for key in (f"LIANXIN_{name.upper()}", f"LIANXIN_{service.upper()}_{name.upper()}"):
-            if key in env:
-                values[name] = env[key]
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise ValueError(f"unknown setting(s) in {file}: {', '.join(sorted(unknown))}")
+        if f"LIANXIN_{name.upper()}" in env:
+            values[name] = env[f"LIANXIN_{name.upper()}"]
+            specific.discard(name)
+        if f"LIANXIN_{service.upper()}_{name.upper()}" in env:
+            values[name] = env[f"LIANXIN_{service.upper()}_{name.upper()}"]
+            specific.add(name)
     typed = {}
     for name, raw in values.items():
         kind = type(fields[name].default)
@@ -93,9 +118,21 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
             typed[name] = kind(raw)
         except (TypeError, ValueError):
             raise ValueError(f"setting {name}={raw!r} is not a valid {kind.__name__}") from None
-    typed.setdefault("port", DEFAULT_PORTS[service])
+    offset = services.NAMES.index(service)
+    if "port" not in typed:
+        typed["port"] = DEFAULT_BASE_PORT + offset
+    elif global_port_is_base and "port" not in specific and typed["port"] != 0:
+        typed["port"] = typed["port"] + offset
+    if not 0 <= typed["port"] <= 65535:
+        raise ValueError(f"setting port={typed['port']} for {service} is outside 0-65535")
     typed.setdefault("database_url", f"sqlite:///var/{service}.sqlite")
-    settings = Settings(service=service, **typed)
+    settings = cls(service=service, **typed)
     if settings.bus not in ("embedded", "kafka"):
         raise ValueError(f"setting bus={settings.bus!r}: must be embedded or kafka")
     return settings
+
+
+def _known_anywhere() -> set[str]:
+    """Every setting some service knows: a deployment file's top-level keys are checked against it."""
+    import services
+    return {f.name for name in services.NAMES for f in dataclasses.fields(services.definition(name).settings)}

@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 import structlog
 from sqlalchemy import MetaData
@@ -66,13 +66,32 @@ class Timer:
 
 
 @dataclass(frozen=True)
+class Demo:
+    """What ``make run`` loads into a service, so a first look has something to show.
+
+    ``seed(settings)`` runs before the service starts, against its own migrated database.
+    ``through_api(settings, ports)`` runs once every launched service is serving; ``ports``
+    maps each launched service's name to the port it really serves on, and the hook runs
+    only when the services in ``needs`` are launched too. Each returns one line for the
+    launcher to print; when the demo data is there already (a restart), the line says so.
+    """
+    seed: Callable[[config.Settings], str] | None = None
+    through_api: Callable[[config.Settings, Mapping[str, int]], str] | None = None
+    needs: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
+    """A service's table of contents (services/<name>/service.py builds it)."""
     name: str
     metadata: MetaData
     bus_tables: BusTables
     edge: Callable[[Runtime], GrpcEdge]
     consumes: Callable[[Runtime], list[ConsumedTopic]] = lambda runtime: []
     timers: Callable[[Runtime], list[Timer]] = lambda runtime: []
+    # Its settings: config.Settings, or a subclass with the service's own keys.
+    settings: type[config.Settings] = config.Settings
+    demo: Demo | None = None
 
 
 @dataclass
@@ -196,7 +215,7 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
 
 def main(definition: ServiceDefinition) -> None:
     """``python -m services.<name>``: run until SIGTERM or SIGINT, then shut down gracefully."""
-    settings = config.load(definition.name)
+    settings = config.load(definition.name, settings_class=definition.settings)
     logs.configure(settings.log_format)
     if settings.jwt_secret == config.DEV_JWT_SECRET:
         structlog.get_logger(definition.name).warning(

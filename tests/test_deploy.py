@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import services as registry
 from shared import config
 from shared.tenancy import RegionTree
 
@@ -30,7 +31,8 @@ def test_compose_file_conforms_to_the_compose_specification():
 
 def test_compose_runs_every_service_on_its_port_with_a_health_check():
     services = compose()["services"]
-    for name, port in config.DEFAULT_PORTS.items():
+    for name in registry.NAMES:
+        port = config.load(name, {}).port
         svc = services[name]
         assert svc["command"] == ["python", "-m", f"services.{name}"]
         assert svc["ports"] == [f"{port}:{port}"]
@@ -39,14 +41,14 @@ def test_compose_runs_every_service_on_its_port_with_a_health_check():
         assert svc["environment"]["LIANXIN_DATABASE_URL"].endswith(f"/lianxin_{name}")
     assert services["kafka"]["image"].startswith("apache/kafka:")
     init_sql = (ROOT / "deploy/postgres/init.sql").read_text(encoding="utf-8")
-    for name in config.SERVICES:
+    for name in registry.NAMES:
         assert f"CREATE DATABASE lianxin_{name};" in init_sql
 
 
 @pytest.mark.parametrize("tier_file", sorted((ROOT / "deploy/tiers").glob("*.toml")), ids=lambda p: p.stem)
 def test_tier_files_load_and_name_a_known_home_region(tier_file):
     tree = RegionTree.load(ROOT / "deploy/regions/demo.csv")
-    for service in config.SERVICES:
+    for service in registry.NAMES:
         s = config.load(service, {"LIANXIN_DEPLOYMENT_FILE": str(tier_file)})
         assert s.bus == "kafka"
         assert s.home_region in tree

@@ -1,6 +1,7 @@
 """`make run` end to end: the launcher migrates five SQLite databases, loads the demo roster
-and liaison work, brings up five healthy services on the embedded bus, answers calls, and
-stops them all cleanly on SIGTERM."""
+and liaison work, brings up five healthy services on the embedded bus on the ports it
+reports, answers calls, and stops them all cleanly on SIGTERM; a restart says the demo data
+is already there; a service that exits makes the launcher stop and say which one."""
 from __future__ import annotations
 
 import os
@@ -12,12 +13,16 @@ import time
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
 from shared.auth import issue_token
-from shared.config import DEV_JWT_SECRET, SERVICES
+from services import NAMES as SERVICES
+from shared import config
+from shared.config import DEV_JWT_SECRET
+from shared.launcher import plan_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,22 +33,101 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
-    ports = {name: free_port() for name in SERVICES}
+def free_base_port(count: int) -> int:
+    """A port p with p .. p+count-1 all free."""
+    for _ in range(50):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            for p in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no run of free ports")
+
+
+def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
-    env.update({f"LIANXIN_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env.update({"LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_LOG_FORMAT": "json"})
-    out = open(tmp_path / "launcher.out", "w+")
-    # Run from an empty folder: var/ (databases, embedded bus) is created there.
-    launcher = subprocess.Popen([sys.executable, "-m", "shared.launcher"], cwd=tmp_path, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+    env.update(extra)
+    return env
+
+
+def launch(folder: Path, env: dict[str, str], *args: str, log: str = "launcher.out"):
+    """Starts the launcher in ``folder`` (var/ is created there); returns it and its output file."""
+    out = folder / log
+    with open(out, "w") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "shared.launcher", *args], cwd=folder, env=env,
+                                stdout=f, stderr=subprocess.STDOUT)
+    return proc, out
+
+
+def wait_for(proc, out: Path, text: str, seconds: float = 120) -> str:
+    deadline = time.monotonic() + seconds
+    while text not in out.read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, out.read_text()[-3000:]
+        time.sleep(0.3)
+    return out.read_text()
+
+
+def child_pid(launcher_pid: int, module: str) -> int:
+    """The pid of the launcher's child running ``python -m <module>``."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == launcher_pid and module.encode() in cmdline:
+            return int(stat.parent.name)
+    raise AssertionError(f"no child {module} of {launcher_pid}")
+
+
+def launcher_ports(env: dict[str, str]) -> dict[str, int]:
+    return {n: config.load(n, env, global_port_is_base=True).port for n in SERVICES}
+
+
+def test_the_launcher_takes_one_global_port_as_the_base_and_a_service_port_as_that_port():
+    assert launcher_ports({"LIANXIN_PORT": "6000", "LIANXIN_LIAISON_PORT": "7000"}) == {
+        "roster": 6000, "liaison": 7000, "balloting": 6002, "supervision": 6003, "evaluation": 6004}
+    assert launcher_ports({}) == {
+        "roster": 50051, "liaison": 50052, "balloting": 50053, "supervision": 50054, "evaluation": 50055}
+    # A service process started on its own listens on LIANXIN_PORT itself.
+    assert config.load("liaison", {"LIANXIN_PORT": "6000"}).port == 6000
+    with pytest.raises(ValueError, match="roster, balloting on 6002"):
+        plan_ports({n: config.load(n, {"LIANXIN_PORT": "6000", "LIANXIN_ROSTER_PORT": "6002"},
+                                   global_port_is_base=True) for n in SERVICES})
+    with pytest.raises(ValueError, match="port=65536 for liaison"):
+        config.load("liaison", {"LIANXIN_PORT": "65535"}, global_port_is_base=True)
+
+
+def test_a_service_that_exits_stops_the_launcher_loudly_naming_it(tmp_path):
+    # Balloting refuses to start (its home region is not in the region tree); roster serves.
+    env = base_env(LIANXIN_PORT=str(free_base_port(3)), LIANXIN_BALLOTING_HOME_REGION="999999")
+    proc, out = launch(tmp_path, env, "--no-demo", "--services", "roster,balloting")
+    code = proc.wait(timeout=90)
+    text = out.read_text()
+    assert code == 1, text[-3000:]
+    assert "balloting (port" in text and "exited with code 1; its last lines:" in text
+    assert "home_region 999999" in text.split("its last lines:")[1]
+    assert "Lianxin is running" not in text
+
+
+def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
+    base = free_base_port(len(SERVICES))
+    ports = {name: base + i for i, name in enumerate(SERVICES)}
+    env = base_env(LIANXIN_PORT=str(base))
+    launcher, out = launch(tmp_path, env)
     try:
-        deadline = time.monotonic() + 120
-        while "Lianxin is running" not in (tmp_path / "launcher.out").read_text():
-            assert launcher.poll() is None and time.monotonic() < deadline, (tmp_path / "launcher.out").read_text()[-3000:]
-            time.sleep(0.5)
-        text = (tmp_path / "launcher.out").read_text()
+        text = wait_for(launcher, out, "Ctrl-C stops everything")
+        assert "demo roster: 59 deputies and 12 venues added" in text
         assert "demo liaison work: 5 opinions, 6 activities" in text
+        assert "Lianxin is running: " + ", ".join(f"{n} :{p}" for n, p in ports.items()) in text
+        assert f"127.0.0.1:{ports['roster']} lianxin.roster.v1.RosterService/ListDeputies" in text
+        assert f"127.0.0.1:{ports['liaison']} lianxin.liaison.v1.LiaisonService/ListOpinions" in text
         for name, port in ports.items():
             with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
                 status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status
@@ -62,5 +146,21 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
     finally:
         launcher.send_signal(signal.SIGTERM)
         code = launcher.wait(timeout=60)
-        out.close()
-    assert code == 0, (tmp_path / "launcher.out").read_text()[-3000:]
+    assert code == 0, out.read_text()[-3000:]
+
+    # A restart finds the demo data there and says so; then a service dies under it.
+    launcher, out = launch(tmp_path, env, "--services", "roster,liaison", log="again.out")
+    try:
+        text = wait_for(launcher, out, "Ctrl-C stops everything")
+        assert "demo roster already present: 59 deputies, 12 venues; nothing added" in text
+        assert "demo liaison work already present: 5 opinions; nothing added" in text
+        os.kill(child_pid(launcher.pid, "services.liaison"), signal.SIGKILL)
+        code = launcher.wait(timeout=60)
+    finally:
+        if launcher.poll() is None:
+            launcher.send_signal(signal.SIGTERM)
+            launcher.wait(timeout=60)
+    text = out.read_text()
+    assert code == 1, text[-3000:]
+    assert f"liaison (port {ports['liaison']}) exited with code -9; its last lines:" in text
+    assert "Lianxin stopped: liaison exited" in text

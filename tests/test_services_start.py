@@ -13,6 +13,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from lianxin.common.v1 import common_pb2
 
 from kafka_lock import kafka_shared
+import services
 from shared import config
 from shared.auth import issue_token
 from shared.service import start
@@ -22,23 +23,22 @@ SERVICE_CLASSES = {"roster": "RosterService", "liaison": "LiaisonService", "ball
 
 
 def definition_of(name):
-    module = __import__(f"services.{name}.service", fromlist=["definition"])
-    return module.definition()
+    return services.definition(name)
 
 
 @pytest.fixture(scope="module")
 def running(fresh_database, kafka_bootstrap):
-    services = {}
+    started = {}
     namespace = f"t{uuid.uuid4().hex[:8]}."   # its own topics and groups: no other run's events
     with kafka_shared(kafka_bootstrap):   # no broker restart by another worker mid-start
-        for name in config.SERVICES:
+        for name in services.NAMES:
             settings = config.load(name, {"LIANXIN_DATABASE_URL": fresh_database(), "LIANXIN_PORT": "0",
                                           "LIANXIN_BUS": "kafka", "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap,
                                           "LIANXIN_HOME_REGION": "652301",
                                           "LIANXIN_KAFKA_NAMESPACE": namespace})
-            services[name] = start(definition_of(name), settings)
-    yield services
-    for s in services.values():
+            started[name] = start(definition_of(name), settings)
+    yield started
+    for s in started.values():
         s.shutdown(grace=1)
 
 
@@ -51,7 +51,7 @@ def call(port: int, name: str, metadata=()):
         return method(common_pb2.GetServiceInfoRequest(), metadata=metadata, timeout=5)
 
 
-@pytest.mark.parametrize("name", config.SERVICES)
+@pytest.mark.parametrize("name", services.NAMES)
 def test_service_is_healthy_reflected_and_describes_itself(running, name):
     port = running[name].port
     with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:

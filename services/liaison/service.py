@@ -9,19 +9,24 @@ conclude the cases this deployment escalated.
 Timers: the overdue sweep, every sweep_interval seconds (escalation.py); the relay publishes
 the outbox.
 Touches: its own database (tables.py, directory.py) and topic lianxin.liaison.v1.
+Settings: LiaisonSettings (settings.py): deadlines per tier, escalate_to, the sweep interval,
+public submissions per card. Demo: opinions and activities raised through the API once
+roster and liaison serve (demo.py).
 """
 from __future__ import annotations
 
 from lianxin.liaison.v1 import liaison_pb2_grpc
 
+from services.liaison import demo
 from services.liaison.directory import roster_directory
 from services.liaison.escalation import escalations_from_below, overdue_sweep
 from services.liaison.rollup import rollup_consumer
 from services.liaison.opinion_rpcs import PUBLIC_METHODS, SERVICE_NAME
 from services.liaison.servicer import LiaisonServicer
+from services.liaison.settings import LiaisonSettings
 from services.liaison.tables import BUS, Base
 from shared.rpc.server import GrpcEdge
-from shared.service import ConsumedTopic, Runtime, ServiceDefinition, Timer
+from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition, Timer
 
 __all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
@@ -44,4 +49,5 @@ def definition() -> ServiceDefinition:
             public_methods=PUBLIC_METHODS)
 
     return ServiceDefinition(name="liaison", metadata=Base.metadata, bus_tables=BUS, edge=edge,
-                             consumes=consumes, timers=timers)
+                             consumes=consumes, timers=timers, settings=LiaisonSettings,
+                             demo=Demo(through_api=demo.through_api, needs=frozenset({"roster"})))

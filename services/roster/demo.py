@@ -12,7 +12,8 @@ from services.roster import domain as d
 from services.roster.handlers import Roster
 from services.roster.store import RosterStore
 from shared.auth import Principal, Role
-from shared.service import Runtime
+from shared.config import Settings
+from shared.service import Runtime, build_runtime
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 
@@ -21,11 +22,12 @@ def load_demo(runtime: Runtime, region: str = "652300") -> dict[str, int]:
     roster = Roster(runtime)
     system = Principal(subject="demo-loader", role=Role.SYSTEM, region=region)
     report = roster.import_roster(system, region, "csv", (DEMO_DIR / "roster.csv").read_bytes(), dry_run=False)
-    venues = 0
+    venues = venues_present = 0
     with open(DEMO_DIR / "venues.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             with runtime.transaction() as s:
                 if RosterStore(s).venue_by_name(row["region_code"], row["name"]):
+                    venues_present += 1
                     continue
             roster.create_venue(system, d.VenueDraft(
                 region_code=row["region_code"], kind=d.VenueKind[row["kind"].upper()], name=row["name"],
@@ -35,6 +37,23 @@ def load_demo(runtime: Runtime, region: str = "652300") -> dict[str, int]:
             venues += 1
     placed, _ = roster.group_into_venues(system, region, dry_run=False)
     figures = {"deputies_created": report.created, "deputies_unchanged": report.unchanged,
-               "row_errors": len(report.errors), "venues_created": venues, "deputies_grouped": len(placed)}
+               "row_errors": len(report.errors), "venues_created": venues, "venues_present": venues_present,
+               "deputies_grouped": len(placed)}
     structlog.get_logger("roster.demo").info("demo roster loaded", **figures)
     return figures
+
+
+def seed(settings: Settings) -> str:
+    """The launcher's demo hook: loads the demo roster into the (migrated) roster database
+    that ``settings`` name; returns one line saying what it added or found already there."""
+    from services.roster.service import definition
+    runtime = build_runtime(settings, definition().bus_tables)
+    try:
+        f = load_demo(runtime, settings.home_region)
+    finally:
+        runtime.transport.close()
+        runtime.engine.dispose()
+    if not f["deputies_created"] and not f["venues_created"]:
+        return (f"demo roster already present: {f['deputies_unchanged']} deputies, {f['venues_present']} venues; "
+                "nothing added")
+    return f"demo roster: {f['deputies_created']} deputies and {f['venues_created']} venues added"
