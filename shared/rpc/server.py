@@ -59,8 +59,10 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     gRPC calls intercept_service on every RPC. Three interceptors each building a new method
     handler there cost ~0.1 ms of Python per call; here the wrapped handler is built once per
     method (handlers are stateless, the per-call state lives in the closure's locals) and
-    cached. Streaming handlers (health Watch, reflection) pass through untouched; health
-    Check and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
+    cached. Streaming handlers (unary-stream such as health Watch, stream-stream such as
+    reflection, stream-unary) get the same three steps; for a streamed response the principal
+    is set around each step of the servicer's iterator and the log line is written when the
+    stream ends. Health and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
     """
 
     def __init__(self, service: str, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
@@ -78,8 +80,8 @@ class EdgeInterceptor(grpc.ServerInterceptor):
         handler = self._handlers.get(details.method)
         if handler is None:
             handler = continuation(details)
-            if handler is None or handler.unary_unary is None:
-                return handler   # unknown method (not cached: names come from callers) or streaming
+            if handler is None:
+                return handler   # unknown method (not cached: names come from callers)
             # Two threads may build it at once for a new method; both results are equivalent.
             handler = self._handlers[details.method] = self._wrap(details.method, handler)
         return handler
@@ -99,6 +101,8 @@ class EdgeInterceptor(grpc.ServerInterceptor):
         raise errors.Unauthenticated("a bearer token is required")
 
     def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        if handler.unary_unary is None:
+            return self._wrap_streaming(method, handler)
         inner = handler.unary_unary
         authenticate = not method.startswith(OPEN_PREFIXES)
         log, principal_of, prefix, counter = self.log, self._principal, self._prefix, self._counter
@@ -147,6 +151,98 @@ class EdgeInterceptor(grpc.ServerInterceptor):
         return grpc.unary_unary_rpc_method_handler(
             behaviour, request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer)
+
+    def _wrap_streaming(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The same three steps for the three streaming kinds (same order, same log line)."""
+        authenticate = not method.startswith(OPEN_PREFIXES)
+        log, principal_of, prefix, counter = self.log, self._principal, self._prefix, self._counter
+
+        def begin(context) -> Principal | None:
+            clear_contextvars()
+            bind_contextvars(request_id=f"{prefix}{next(counter) & 0xFFFFFFFF:08x}", method=method)
+            if not authenticate:
+                return None
+            principal = principal_of(method, context)
+            bind_contextvars(principal=principal.subject, role=principal.role.value, region=principal.region)
+            return principal
+
+        def fail(e: Exception, context) -> None:
+            """Error mapping: aborts the call (context.abort raises)."""
+            if isinstance(e, errors.DomainError):
+                context.abort(status_of(e), str(e))
+            mapped = status_of_storage_error(e)
+            if mapped is not None:
+                log.warning("storage error", error=type(e).__name__)
+                context.abort(*mapped)
+            log.exception("unhandled error")
+            context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+        def end(started: float, status: str) -> None:
+            log.info("rpc", **get_contextvars(), status=status,
+                     duration_ms=round((time.perf_counter() - started) * 1000, 2))
+            clear_contextvars()
+
+        def status_after(context, error: BaseException) -> str:
+            if isinstance(error, GeneratorExit):
+                return "CANCELLED"
+            code = context.code() if hasattr(context, "code") else None
+            return code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+
+        def single_response(inner):
+            def behaviour(request, context):
+                started, status = time.perf_counter(), "OK"
+                try:
+                    try:
+                        token = set_principal(begin(context))
+                        try:
+                            return inner(request, context)
+                        finally:
+                            reset_principal(token)
+                    except Exception as e:
+                        fail(e, context)
+                except BaseException as e:
+                    status = status_after(context, e)
+                    raise
+                finally:
+                    end(started, status)
+            return behaviour
+
+        def streamed_response(inner):
+            def behaviour(request, context):
+                started, status = time.perf_counter(), "OK"
+                try:
+                    try:
+                        principal = begin(context)
+                        responses = None
+                        while True:
+                            token = set_principal(principal)
+                            try:
+                                if responses is None:
+                                    responses = iter(inner(request, context))
+                                item = next(responses)
+                            except StopIteration:
+                                break
+                            finally:
+                                reset_principal(token)
+                            yield item
+                    except Exception as e:
+                        fail(e, context)
+                except BaseException as e:
+                    status = status_after(context, e)
+                    raise
+                finally:
+                    if status == "OK" and not context.is_active():
+                        status = "CANCELLED"
+                    end(started, status)
+            return behaviour
+
+        options = {"request_deserializer": handler.request_deserializer,
+                   "response_serializer": handler.response_serializer}
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(streamed_response(handler.unary_stream), **options)
+        if handler.stream_stream is not None:
+            return grpc.stream_stream_rpc_method_handler(streamed_response(handler.stream_stream), **options)
+        return grpc.stream_unary_rpc_method_handler(single_response(handler.stream_unary), **options)
 
 
 @dataclass
