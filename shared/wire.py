@@ -1,10 +1,8 @@
 """Wire-level request checks every servicer shares: ids, open proto3 enums, timestamps,
-page tokens, short text filters and file formats. Each failure names the request field,
-so a malformed call is refused before it touches the database."""
+short text filters and file formats (page tokens are shared.paging's). Each failure names
+the request field, so a malformed call is refused before it touches the database."""
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import datetime, timezone
 
@@ -13,9 +11,6 @@ from lianxin.common.v1 import common_pb2
 
 from shared.errors import InvalidArgument
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-MAX_OFFSET = 2**31 - 1   # total_size is an int32
 # Timestamps a request may carry: 0001-01-01 .. 9999-12-31 is what datetime can hold.
 _MIN_SECONDS, _MAX_SECONDS = -62135596800, 253402300799
 FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv"}
@@ -63,29 +58,6 @@ def ts(value: datetime | None) -> Timestamp | None:
     t = Timestamp()
     t.FromDatetime(value)
     return t
-
-
-def page(request_page, field: str = "page") -> tuple[int, int]:
-    """Returns (limit, offset). Tokens are opaque to callers; today they carry an offset."""
-    size = request_page.page_size
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
-    offset = 0
-    if request_page.page_token:
-        try:
-            raw = base64.urlsafe_b64decode(request_page.page_token.encode("ascii")).decode("ascii")
-            kind, _, n = raw.partition(":")
-            offset = int(n)
-            if kind != "o" or not 0 <= offset <= MAX_OFFSET:
-                raise ValueError
-        except (ValueError, UnicodeError, binascii.Error):
-            raise InvalidArgument(f"{field}.page_token", "is not a token this server issued") from None
-    return size or DEFAULT_PAGE_SIZE, offset
-
-
-def next_token(offset: int, limit: int, total: int) -> str:
-    nxt = offset + limit
-    return base64.urlsafe_b64encode(f"o:{nxt}".encode()).decode() if nxt < total else ""
 
 
 def text_arg(value: str, field: str, max_len: int = 20) -> str:

@@ -27,7 +27,7 @@ from shared.auth import Principal, Role
 from shared.clock import china_day, china_day_bounds, china_minute, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
-from shared import validation, wire
+from shared import paging, validation, wire
 
 WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.DEPUTY)   # a deputy: only their own visit
 READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY)
@@ -257,7 +257,9 @@ class Activities:
                 raise NotFound("activity", activity_id)
             return row, opinion_ids_of(s, [row])[row.id]
 
-    def list(self, who: Principal, f: ActivityFilter, limit: int, offset: int):
+    def list(self, who: Principal, f: ActivityFilter, page: paging.Page):
+        """(rows, opinion ids per row, total, next page token) of one page, newest first
+        ((date, created_at, id) descending; shared.paging)."""
         with self.rt.transaction() as s:
             cond = [subtree(ActivityRow.region_path, f.scope_path)]
             if f.venue_id:
@@ -269,10 +271,12 @@ class Activities:
             if f.date_to:
                 cond.append(ActivityRow.date <= f.date_to)
             total = s.execute(select(func.count()).select_from(ActivityRow).where(*cond)).scalar_one()
-            rows = list(s.execute(select(ActivityRow).where(*cond).order_by(
-                ActivityRow.date.desc(), ActivityRow.created_at.desc(), ActivityRow.id)
-                .limit(limit).offset(offset)).scalars())
-            return rows, opinion_ids_of(s, rows), total
+            order = [(ActivityRow.date, paging.DESC), (ActivityRow.created_at, paging.DESC),
+                     (ActivityRow.id, paging.DESC)]
+            rows, token = paging.take(page, list(s.execute(paging.keyset(select(ActivityRow).where(*cond), order,
+                                                                         page)).scalars()),
+                                      lambda r: (r.date, r.created_at, r.id))
+            return rows, opinion_ids_of(s, rows), total, token
 
     # ---- registers ------------------------------------------------------------------
     def export_register(self, who: Principal, venue_id: str, register: Register, date_from: date | None,

@@ -18,7 +18,8 @@ from services.liaison.registers import Register
 from services.liaison.tables import IDEMPOTENT
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
-from shared.wire import file_format, next_token, page, text_arg
+from shared import paging
+from shared.wire import file_format, text_arg
 
 
 def enum_arg(value: int, allowed, field: str, *, required: bool):
@@ -60,7 +61,7 @@ class ActivityRpcs:
 
     def ListActivities(self, request, context):
         who = current_principal()
-        limit, offset = page(request.page)
+        page = paging.page(request, who)
         kind = enum_arg(request.kind, Kind.ALL, "kind", required=False)
         venue_id = check_id(request.venue_id, "venue_id") if request.venue_id else ""
         date_from = parse_date(text_arg(request.date_from, "date_from"), "date_from", required=False)
@@ -68,10 +69,10 @@ class ActivityRpcs:
         check_period(date_from, date_to)
         path = self.activities.scope_path(who, text_arg(request.region_code, "region_code"))
         f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
-        rows, opinion_ids, total = self.activities.list(who, f, limit, offset)
+        rows, opinion_ids, total, token = self.activities.list(who, f, page)
         return pb.ListActivitiesResponse(
-            activities=[activity_to_proto(r, opinion_ids[r.id]) for r in rows],
-            next_page_token=next_token(offset, limit, total), total_size=total)
+            activities=[activity_to_proto(r, opinion_ids[r.id]) for r in rows], next_page_token=token,
+            total_size=total)
 
     def ExportRegister(self, request, context):
         venue_id = check_id(request.venue_id, "venue_id")

@@ -51,6 +51,8 @@ class ActivityRow(Base):
     __table_args__ = (
         Index("ix_activities_region_path_date", "region_path", "date"),
         Index("ix_activities_venue_date", "venue_id", "date"),
+        # ListActivities' keyset order (shared.paging): newest day first, then newest recorded.
+        Index("ix_activities_date_created_at_id", "date", "created_at", "id"),
     )
 
 

@@ -12,7 +12,7 @@ from services.liaison.opinions import ListQuery, NewOpinion, Opinions
 from services.liaison.tables import IDEMPOTENT
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
-from shared import wire
+from shared import paging, wire
 
 SERVICE_NAME = liaison_pb2.DESCRIPTOR.services_by_name["LiaisonService"].full_name
 # Callable without a token (the edge rate-limits them per client address).
@@ -54,7 +54,8 @@ class OpinionRpcs:
         return self.opinions.get(current_principal(), wire.require_id(request.id, "id"))
 
     def ListOpinions(self, request, context):
-        limit, offset = wire.page(request.page)
+        who = current_principal()
+        page = paging.page(request, who)
         status = wire.enum_value(d.Status, request.status, "status", required=False)
         department = d.text(request.department, "department", max_len=100)
         raised_from = wire.timestamp(request, "raised_from", "raised_from", required=False)
@@ -64,7 +65,7 @@ class OpinionRpcs:
         q = ListQuery(region_code=request.region_code, status=status,
                       deputy_id=wire.optional_id(request.deputy_id, "deputy_id"), department=department,
                       raised_from=raised_from, raised_to=raised_to)
-        return self.opinions.list(current_principal(), q, limit, offset)
+        return self.opinions.list(who, q, page)
 
     # ---- the life of a case ----
     def AcceptOpinion(self, request, context):

@@ -17,7 +17,7 @@ from services.liaison.tables import OpinionRow
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from shared import wire
+from shared import paging
 from shared.service import Runtime
 
 __all__ = ["ListQuery", "NewOpinion", "Opinions", "escalate", "now", "system_principal"]
@@ -31,7 +31,7 @@ class Opinions(Intake):
             self._view(who, row)
             return self.to_proto(who, row)
 
-    def list(self, who: Principal, q: ListQuery, limit: int, offset: int) -> pb.ListOpinionsResponse:
+    def list(self, who: Principal, q: ListQuery, page: paging.Page) -> pb.ListOpinionsResponse:
         deputy_id, department = q.deputy_id, q.department
         scope_path, scope_codes = None, ()
         if who.role is Role.DEPUTY:
@@ -62,10 +62,9 @@ class Opinions(Intake):
                           department=department, status=int(q.status) if q.status else None,
                           raised_from=q.raised_from, raised_to=q.raised_to)
         with self.rt.transaction() as s:
-            rows, total = OpinionStore(s).list(f, limit=limit, offset=offset)
+            rows, total, token = OpinionStore(s).list(f, page)
             return pb.ListOpinionsResponse(opinions=[self.to_proto(who, r) for r in rows],
-                                           next_page_token=wire.next_token(offset, limit, total),
-                                           total_size=total)
+                                           next_page_token=token, total_size=total)
 
     # ---- the life of a case -----------------------------------------------------------
     def _change(self, who: Principal, opinion_id: str, step: d.Step, apply, roles=MANAGERS) -> pb.Opinion:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.liaison.directory import (ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueRow)
 from services.liaison.tables import OpinionRow, OpinionStepRow
+from shared import paging
 from shared.errors import NotFound
 
 
@@ -84,7 +85,10 @@ class OpinionStore:
     def tracking_code_taken(self, code: str) -> bool:
         return self.s.scalar(select(OpinionRow.id).where(OpinionRow.tracking_code == code)) is not None
 
-    def list(self, f: OpinionFilter, *, limit: int, offset: int) -> tuple[list[OpinionRow], int]:
+    def list(self, f: OpinionFilter, page: paging.Page) -> tuple[list[OpinionRow], int, str]:
+        """One page, newest first ((raised_at, id) descending); the rows, the total and the
+        next page token. New cases sort before the first page, so paging on never repeats
+        or skips a case."""
         q = select(OpinionRow)
         if f.scope_path is not None:
             cond = in_subtree(OpinionRow.region_path, f.scope_path)
@@ -102,8 +106,10 @@ class OpinionStore:
         if f.raised_to is not None:
             q = q.where(OpinionRow.raised_at < f.raised_to)
         total = self.s.scalar(select(func.count()).select_from(q.subquery()))
-        rows = self.s.scalars(q.order_by(OpinionRow.raised_at.desc(), OpinionRow.id).limit(limit).offset(offset)).all()
-        return list(rows), total
+        order = [(OpinionRow.raised_at, paging.DESC), (OpinionRow.id, paging.DESC)]
+        rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
+                                  lambda r: (r.raised_at, r.id))
+        return rows, total, token
 
     # the roster read model
     def active_deputy_by_card_code(self, card_code: str) -> tuple[str, str] | None:

@@ -70,6 +70,8 @@ class OpinionRow(Base):
     __table_args__ = (
         Index("ix_opinions_status_due_at", "status", "due_at"),
         Index("ix_opinions_region_path_raised_at", "region_path", "raised_at"),
+        # ListOpinions' keyset order (shared.paging): newest first, id breaking ties.
+        Index("ix_opinions_raised_at_id", "raised_at", "id"),
         Index("ix_opinions_transfer_department", "transfer_department"),
         Index("ix_opinions_deputy_id", "deputy_id"),
         Index("ux_opinions_origin", "origin_region", "origin_opinion_id", unique=True,

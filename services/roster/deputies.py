@@ -126,9 +126,10 @@ class DeputyCases(UseCase):
                                                  to_status=int(status), reason=reason), row.region_code)
             return row
 
-    def list_deputies(self, who: Principal, f: DeputyFilter, limit: int, offset: int):
+    def list_deputies(self, who: Principal, f: DeputyFilter, page):
+        """(rows, total, next page token) of one page (shared.paging)."""
         with self.rt.transaction() as s:
-            return RosterStore(s).list_deputies(f, limit=limit, offset=offset)
+            return RosterStore(s).list_deputies(f, page)
 
     def deputy_filter(self, who: Principal, region_code: str, **kw) -> DeputyFilter:
         return DeputyFilter(scope_path=self._scope_path(who, region_code), **kw)

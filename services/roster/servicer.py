@@ -13,7 +13,7 @@ from shared.info import service_info
 from shared.rpc import current_principal
 from shared.wire import file_format, text_arg
 from shared.service import Runtime
-from shared import wire
+from shared import paging, wire
 
 # Export also speaks Popolo JSON for other systems; import takes the offices' sheets only.
 EXPORT_FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv",
@@ -74,7 +74,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     def ListDeputies(self, request, context):
         who = current_principal()
-        limit, offset = wire.page(request.page)
+        page = paging.page(request, who)
         f = self.roster.deputy_filter(
             who, request.region_code,
             level=wire.enum_value(d.Level, request.level, "level", required=False),
@@ -82,9 +82,9 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             venue_id=wire.require_id(request.venue_id, "venue_id") if request.venue_id else "",
             status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
             name=text_arg(request.name, "name", 50))
-        rows, total = self.roster.list_deputies(who, f, limit, offset)
-        return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows],
-                                       next_page_token=wire.next_token(offset, limit, total), total_size=total)
+        rows, total, token = self.roster.list_deputies(who, f, page)
+        return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows], next_page_token=token,
+                                       total_size=total)
 
     # ---- venues ----
     @IDEMPOTENT.create(pb.Venue)
@@ -112,11 +112,12 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return convert.venue_to_proto(row, count)
 
     def ListVenues(self, request, context):
-        limit, offset = wire.page(request.page)
+        who = current_principal()
+        page = paging.page(request, who)
         kind = wire.enum_value(d.VenueKind, request.kind, "kind", required=False)
-        rows, counts, total = self.roster.list_venues(current_principal(), request.region_code, kind, limit, offset)
+        rows, counts, total, token = self.roster.list_venues(who, request.region_code, kind, page)
         return pb.ListVenuesResponse(venues=[convert.venue_to_proto(r, counts.get(r.id, 0)) for r in rows],
-                                     next_page_token=wire.next_token(offset, limit, total), total_size=total)
+                                     next_page_token=token, total_size=total)
 
     def AssignDeputyToVenue(self, request, context):
         venue_id = wire.require_id(request.venue_id, "venue_id")

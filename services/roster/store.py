@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.roster.tables import (CommitteeLinkRow, ContactLimitsRow, DeputyRow, SeatRow, SpecialtyRow,
                                     StatusChangeRow, VenueMemberRow, VenueRow, VoterHouseholdRow)
+from shared import paging
 from shared.errors import NotFound
 
 
@@ -92,12 +93,14 @@ class RosterStore:
             q = q.where(DeputyRow.name.contains(f.name, autoescape=True))
         return q
 
-    def list_deputies(self, f: DeputyFilter, *, limit: int, offset: int) -> tuple[list[DeputyRow], int]:
+    def list_deputies(self, f: DeputyFilter, page: paging.Page) -> tuple[list[DeputyRow], int, str]:
+        """One page in (region path, name, id) order; the rows, the total and the next token."""
         q = self._deputy_query(f)
         total = self.s.scalar(select(func.count()).select_from(q.subquery()))
-        rows = self.s.scalars(q.order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)
-                              .limit(limit).offset(offset)).all()
-        return list(rows), total
+        order = [(DeputyRow.region_path, paging.ASC), (DeputyRow.name, paging.ASC), (DeputyRow.id, paging.ASC)]
+        rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
+                                  lambda r: (r.region_path, r.name, r.id))
+        return rows, total, token
 
     def all_deputies(self, f: DeputyFilter) -> list[DeputyRow]:
         return list(self.s.scalars(self._deputy_query(f).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)))
@@ -119,13 +122,16 @@ class RosterStore:
             VenueMemberRow.venue_id.in_(venue_ids)).group_by(VenueMemberRow.venue_id))
         return {v: n for v, n in rows}
 
-    def list_venues(self, scope_path: str, kind: int | None, *, limit: int, offset: int) -> tuple[list[VenueRow], int]:
+    def list_venues(self, scope_path: str, kind: int | None, page: paging.Page) -> tuple[list[VenueRow], int, str]:
+        """One page in (region path, name, id) order; the rows, the total and the next token."""
         q = select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))
         if kind is not None:
             q = q.where(VenueRow.kind == kind)
         total = self.s.scalar(select(func.count()).select_from(q.subquery()))
-        rows = self.s.scalars(q.order_by(VenueRow.region_path, VenueRow.name).limit(limit).offset(offset)).all()
-        return list(rows), total
+        order = [(VenueRow.region_path, paging.ASC), (VenueRow.name, paging.ASC), (VenueRow.id, paging.ASC)]
+        rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
+                                  lambda r: (r.region_path, r.name, r.id))
+        return rows, total, token
 
     def venues_of(self, deputy_id: str) -> list[VenueRow]:
         return list(self.s.scalars(select(VenueRow).join(VenueMemberRow, VenueMemberRow.venue_id == VenueRow.id)

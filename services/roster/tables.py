@@ -56,7 +56,8 @@ class DeputyRow(Base):
         cascade="all, delete-orphan", order_by="StatusChangeRow.id", lazy="selectin")
 
     __table_args__ = (
-        Index("ix_deputies_region_path_name", "region_path", "name"),
+        # The listing's keyset order (shared.paging): region path, name, id.
+        Index("ix_deputies_region_path_name_id", "region_path", "name", "id"),
         # The key an office's spreadsheet is matched on when re-imported.
         Index("ix_deputies_import_key", "region_code", "name", "phone"),
     )
@@ -93,7 +94,7 @@ class VenueRow(Base):
     __tablename__ = "venues"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(9))
-    region_path: Mapped[str] = mapped_column(String(64), index=True)
+    region_path: Mapped[str] = mapped_column(String(64))
     kind: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -104,7 +105,9 @@ class VenueRow(Base):
     schedule_note: Mapped[str] = mapped_column(String(200), default="")
     specialties: Mapped[str] = mapped_column(Text, default="")           # "法律,医疗"
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    __table_args__ = (UniqueConstraint("region_code", "name", name="uq_venues_region_name"),)
+    __table_args__ = (UniqueConstraint("region_code", "name", name="uq_venues_region_name"),
+                      # The listing's keyset order (shared.paging): region path, name, id.
+                      Index("ix_venues_region_path_name_id", "region_path", "name", "id"))
 
 
 class VenueMemberRow(Base):

@@ -78,12 +78,13 @@ class VenueCases(UseCase):
                 self._emit(s, ev.VenueUpdated(venue=convert.venue_to_proto(row), changed_fields=changed), row.region_code)
             return row, store.venue_counts([row.id]).get(row.id, 0)
 
-    def list_venues(self, who: Principal, region_code: str, kind: int | None, limit: int, offset: int):
+    def list_venues(self, who: Principal, region_code: str, kind: int | None, page):
+        """(rows, member counts, total, next page token) of one page (shared.paging)."""
         path = self._scope_path(who, region_code)
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            rows, total = store.list_venues(path, kind, limit=limit, offset=offset)
-            return rows, store.venue_counts([r.id for r in rows]), total
+            rows, total, token = store.list_venues(path, kind, page)
+            return rows, store.venue_counts([r.id for r in rows]), total, token
 
     def deputy_venues(self, who: Principal, deputy_id: str):
         with self.rt.transaction() as s:
