@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from shared import clock
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, joined
 from shared.errors import FailedPrecondition, InvalidArgument
 
 TABLE = "idempotency_keys"
@@ -136,7 +136,6 @@ class Idempotency:
         digest = request_hash(method, request)
         scope = scope_of(who)
         t = self.table
-        from shared import db   # the joined transaction lives there
         with runtime.transaction() as s:
             conn = s.connection()
             claimed = conn.execute(self._claims[conn.dialect.name], {
@@ -152,7 +151,7 @@ class Idempotency:
                 if row.response is None:
                     raise FailedPrecondition("request_id: a call with this key has not finished; retry")
                 return response_type.FromString(row.response)
-            with db.joined(s):
+            with joined(s):
                 response = work()
             conn.execute(update(t).where(t.c.scope == scope, t.c.request_id == key)
                          .values(response=response.SerializeToString()))

@@ -138,8 +138,8 @@ def keyset(query, order: Sequence[tuple], p: Page):
     if len(p.after) != len(order):
         raise p.bad_token()
     for c, v in zip(columns, p.after):
-        try:
-            expected = c.type.python_type
+        try:   # a TypeDecorator (e.g. shared.db.UtcDateTime) answers for its impl
+            expected = getattr(c.type, "impl_instance", c.type).python_type
         except NotImplementedError:
             expected = type(v)
         if type(v) is not expected or (isinstance(v, str) and "\x00" in v):

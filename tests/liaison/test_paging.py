@@ -3,15 +3,18 @@ ListActivities over real gRPC on PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import uuid
 
 import grpc
 
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from shared import paging
+from services.liaison.service import definition
 from shared.auth import Principal, Role
+from shared.service import start
 
-from liaison_support import COUNTY_A, COUNTY_B, PREFECTURE
+from liaison_support import COUNTY_A, COUNTY_B, PREFECTURE, LiaisonServer
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -109,3 +112,23 @@ def test_activities_page_by_cursor_while_activities_are_recorded(liaison):
     assert not set(first) & set(second) and set(first) | set(second) == set(before)
     e = liaison.error("ListActivities", pb.ListActivitiesRequest(region_code=COUNTY_B, page=_page(3, p1.next_page_token)))
     assert e.code() == IA and e.details().startswith("page.page_token:")
+
+
+def test_cursors_and_retries_on_the_embedded_sqlite_default(tmp_path, settings_for):
+    """The same keyset condition and idempotency key on SQLite (the `make run` default)."""
+    url = f"sqlite:///{tmp_path / 'liaison.sqlite'}"
+    settings = settings_for("liaison", url, tmp_path / "bus.sqlite")
+    server = LiaisonServer(start(definition(), settings), settings, url)
+    try:
+        dep = server.add_deputy(COUNTY_A)
+        made = [server.record(dep).id for _ in range(5)]
+        key = str(uuid.uuid4())
+        assert server.record(dep, request_id=key) == server.record(dep, request_id=key)
+        p1 = server.call("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id, page=_page(4)))
+        server.submit(dep)
+        p2 = server.call("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id, page=_page(4, p1.next_page_token)))
+        first, second = [o.id for o in p1.opinions], [o.id for o in p2.opinions]
+        assert not set(first) & set(second) and len(first) + len(second) == 6
+        assert set(made) < set(first) | set(second) and not p2.next_page_token
+    finally:
+        server.close()
