@@ -114,8 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subject", default="operator", help="who holds the token")
     p.add_argument("--hours", type=float, default=8.0)
     p.add_argument("--service", default="roster", help="whose settings give the signing secret")
+    p.add_argument("--dev", action="store_true",
+                   help="sign with the development secret (services on defaults, e.g. `make run`)")
     a = p.parse_args(argv)
     settings = config.load(a.service)
+    # The secret comes from the same settings the services read (LIANXIN_JWT_SECRET, the
+    # deployment file). Without one, a token signed with the development secret would be
+    # refused by any deployment that set its own: refuse here rather than print it.
+    if settings.jwt_secret == config.DEV_JWT_SECRET and not a.dev:
+        print("python -m shared.auth: LIANXIN_JWT_SECRET is not set (nor jwt_secret in LIANXIN_DEPLOYMENT_FILE). "
+              "Set it to the deployment's token secret, or pass --dev to sign with the development secret "
+              "that services started without one (make run) accept.", file=sys.stderr)
+        return 2
     print(issue_token(settings.jwt_secret, subject=a.subject, role=a.role, region=a.region,
                       ttl=timedelta(hours=a.hours)))
     return 0

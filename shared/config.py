@@ -62,6 +62,9 @@ class Settings:
     embedded_bus_retention_hours: float = 168.0   # Kafka keeps its own (log.retention.hours)
     grpc_workers: int = 32
     public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
+    # Regions below home_region that run their own deployment (TOML list, or comma-separated
+    # in the environment): this deployment neither accepts nor serves work for their subtrees.
+    delegated_regions: tuple = ()
 
     @property
     def topic(self) -> str:
@@ -114,6 +117,12 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     typed = {}
     for name, raw in values.items():
         kind = type(fields[name].default)
+        if kind is tuple:   # a list: TOML array, or "a,b" in the environment
+            items = raw.replace(";", ",").split(",") if isinstance(raw, str) else raw
+            if not isinstance(items, (list, tuple)):
+                raise ValueError(f"setting {name}={raw!r} is not a list")
+            typed[name] = tuple(str(x).strip() for x in items if str(x).strip())
+            continue
         try:
             typed[name] = kind(raw)
         except (TypeError, ValueError):

@@ -8,6 +8,7 @@ start: nothing is built at import time.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from shared.bus import BusTables, Consumer, Outbox, Relay, Transport, make_trans
 from shared.bus.housekeeping import prune
 from shared.bus.outbox import wrote_events
 from shared.rpc.server import GrpcEdge, build_server, set_serving
-from shared.tenancy import RegionTree
+from shared.tenancy import Deployment, RegionTree
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Runtime:
     bus_tables: BusTables
     outbox: Outbox
     transport: Transport
+    # The regions this deployment serves (home subtree less delegated_regions); set by start.
+    deployment: Deployment | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     # Set after any commit that wrote outbox rows: the relay wakes on it instead of polling.
     events_written: threading.Event = field(default_factory=threading.Event)
@@ -118,14 +121,17 @@ class RunningService:
 
 def build_runtime(settings: config.Settings, bus_tables: BusTables, *, regions: RegionTree | None = None,
                   transport: Transport | None = None) -> Runtime:
+    regions = regions or RegionTree.load(settings.regions_file)
+    deployment = Deployment.of(regions, settings.home_region, settings.delegated_regions)
     engine = db.make_engine(settings.database_url, pool_size=max(5, settings.grpc_workers // 2))
     sessions = db.make_session_factory(engine)
     runtime = Runtime(
         settings=settings,
-        regions=regions or RegionTree.load(settings.regions_file),
+        regions=regions,
         engine=engine,
         sessions=sessions,
         bus_tables=bus_tables,
+        deployment=deployment,
         outbox=Outbox(bus_tables.outbox, service=settings.service, home_region=settings.home_region),
         transport=transport or make_transport(settings.bus, kafka_bootstrap=settings.kafka_bootstrap,
                                               embedded_path=settings.embedded_bus_path,
@@ -182,11 +188,14 @@ def housekeeping(runtime: Runtime) -> Timer:
 def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: bool = True,
           regions: RegionTree | None = None, transport: Transport | None = None) -> RunningService:
     """Builds and starts every part of a service; returns once it is serving."""
+    # Settings that contradict the region tree stop the start before anything is touched.
+    regions = regions or RegionTree.load(settings.regions_file)
+    if settings.home_region not in regions:
+        raise ValueError(f"home_region {settings.home_region} is not in {settings.regions_file}")
+    Deployment.of(regions, settings.home_region, settings.delegated_regions)
     if migrate:
         db.migrate(definition.name, settings.database_url)
     runtime = build_runtime(settings, definition.bus_tables, regions=regions, transport=transport)
-    if settings.home_region not in runtime.regions:
-        raise ValueError(f"home_region {settings.home_region} is not in {settings.regions_file}")
     edge = definition.edge(runtime)
     server, port, health_servicer = build_server(
         edge, address=f"{settings.host}:{settings.port}", jwt_secret=settings.jwt_secret,
@@ -215,12 +224,20 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
 
 def main(definition: ServiceDefinition) -> None:
     """``python -m services.<name>``: run until SIGTERM or SIGINT, then shut down gracefully."""
-    settings = config.load(definition.name, settings_class=definition.settings)
+    try:
+        settings = config.load(definition.name, settings_class=definition.settings)
+    except ValueError as e:   # a setting the operator got wrong: say which, no traceback
+        print(f"{definition.name}: cannot start: {e}", file=sys.stderr)
+        sys.exit(2)
     logs.configure(settings.log_format)
+    log = structlog.get_logger(definition.name)
     if settings.jwt_secret == config.DEV_JWT_SECRET:
-        structlog.get_logger(definition.name).warning(
-            "using the development token secret; set LIANXIN_JWT_SECRET in any real deployment")
-    running = start(definition, settings)
+        log.warning("using the development token secret; set LIANXIN_JWT_SECRET in any real deployment")
+    try:
+        running = start(definition, settings)
+    except ValueError as e:   # settings that contradict the region tree (home, delegated regions)
+        log.error("cannot start", error=str(e))
+        sys.exit(2)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())

@@ -100,3 +100,51 @@ class RegionTree:
     def subtree(self, code: str) -> list[Region]:
         root = self.get(code)
         return [r for r in self._regions.values() if r.path == root.path or r.path.startswith(root.path + "/")]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The regions one deployment serves: its home region's subtree, less the subtrees of the
+    regions below it that run their own deployment (``delegated_regions``). Work for a
+    delegated subtree is neither accepted nor served here; its figures still arrive as events.
+    """
+    regions: RegionTree
+    home: str
+    delegated: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, regions: RegionTree, home: str, delegated: tuple[str, ...] | list[str] = ()) -> "Deployment":
+        """Checks the setting against the tree; ValueError names the bad code and why."""
+        if home not in regions:
+            raise ValueError(f"home_region {home} is not in the region tree")
+        codes = tuple(dict.fromkeys(c.strip() for c in delegated if c.strip()))
+        for code in codes:
+            if code not in regions:
+                raise ValueError(f"delegated_regions: {code} is not in the region tree")
+            if code == home or not regions.contains(home, code):
+                raise ValueError(f"delegated_regions: {code} is not below home_region {home}: "
+                                 f"only regions under this deployment's home can run their own deployment")
+        return cls(regions, home, codes)
+
+    def serves(self, code: str) -> bool:
+        """True when ``code`` is in the home subtree and not in a delegated one."""
+        return self.regions.contains(self.home, code) and not any(
+            self.regions.contains(d, code) for d in self.delegated)
+
+    def delegated_to(self, code: str) -> str | None:
+        """The delegated region whose deployment serves ``code``, if any."""
+        return next((d for d in self.delegated if self.regions.contains(d, code)), None)
+
+    def refuse_delegated(self, code: str, field: str) -> None:
+        """A region a write names: INVALID_ARGUMENT when a deployment below serves it."""
+        owner = self.delegated_to(code)
+        if owner is not None:
+            raise InvalidArgument(field, f"region {code} is served by the deployment of {owner}, not this one")
+
+    def require_served(self, code: str, field: str) -> None:
+        """A region a write names: INVALID_ARGUMENT when it is another deployment's."""
+        owner = self.delegated_to(code)
+        if owner is not None:
+            raise InvalidArgument(field, f"region {code} is served by the deployment of {owner}, not this one")
+        if not self.regions.contains(self.home, code):
+            raise InvalidArgument(field, f"region {code} is not served by this deployment (home {self.home})")

@@ -26,7 +26,7 @@ from services.liaison import convert, domain as d
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.auth import Principal, Role
 from shared.clock import now
-from shared.errors import InvalidArgument, NotFound, PermissionDenied
+from shared.errors import NotFound, PermissionDenied
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
 
@@ -91,9 +91,12 @@ class CaseRules:
         """A region a request names: known, and served by this deployment."""
         code = d.text(code, field, max_len=9, required=True)
         self.regions.require(code, field)
-        if not self.regions.contains(self.home, code):
-            raise InvalidArgument(field, f"region {code} is not served here")
+        self.rt.deployment.require_served(code, field)
         return code
+
+    def _serves(self, code: str) -> bool:
+        """In the home subtree and not in a region that runs its own deployment."""
+        return self.rt.deployment.serves(code)
 
     # ---- who sees and does what -----------------------------------------------------
     def _in_scope(self, who: Principal, row: OpinionRow) -> bool:

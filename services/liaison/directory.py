@@ -18,7 +18,7 @@ from shared.bus import Envelope
 from shared.clock import now
 from shared.db import UtcDateTime
 from shared.service import ConsumedTopic, Runtime
-from shared.tenancy import RegionTree
+from shared.tenancy import Deployment, RegionTree
 
 ROSTER_TOPIC = "lianxin.roster.v1"
 # roster DeputyStatus numbers
@@ -58,14 +58,19 @@ class DirectoryVenueMemberRow(Base):
 
 
 class DirectoryHandler:
-    """Applies one roster event to the read model; callable as a consumer handler."""
+    """Applies one roster event to the read model; callable as a consumer handler.
 
-    def __init__(self, regions: RegionTree, home_region: str):
+    Only regions this deployment serves are kept: roster events from every deployment share
+    the topic (and its key is the region), so those of another prefecture, and of a region
+    below that runs its own deployment (``delegated``), are passed over."""
+
+    def __init__(self, regions: RegionTree, home_region: str, delegated: tuple[str, ...] = ()):
         self.regions = regions
         self.home_region = home_region
+        self.deployment = Deployment.of(regions, home_region, delegated)
 
     def _path(self, region_code: str) -> str | None:
-        if not self.regions.contains(self.home_region, region_code):
+        if not self.deployment.serves(region_code):
             return None
         return self.regions.get(region_code).path
 
@@ -137,5 +142,5 @@ class DirectoryHandler:
 def roster_directory(runtime: Runtime) -> ConsumedTopic:
     home = runtime.settings.home_region
     return ConsumedTopic(group=f"liaison-directory-{home}", topics=[ROSTER_TOPIC],
-                         handler=DirectoryHandler(runtime.regions, home))
+                         handler=DirectoryHandler(runtime.regions, home, runtime.deployment.delegated))
 

@@ -90,7 +90,7 @@ class Intake(CaseRules):
         with self.rt.transaction() as s:
             store = OpinionStore(s)
             deputy = store.active_deputy_by_card_code(card_code)
-            if deputy is None or not self.regions.contains(self.home, deputy[1]):
+            if deputy is None or not self._serves(deputy[1]):
                 raise NotFound("card", card_code)
             if not self.card_limiter.allow(card_code):
                 raise ResourceExhausted("too many opinions through this card; try again later")
@@ -126,7 +126,7 @@ class Intake(CaseRules):
                 if deputy.status not in ACTIVE_STATUSES:
                     raise FailedPrecondition(f"deputy {deputy.id} is not serving")
                 handling = deputy.region_code
-            if not self.regions.contains(self.home, handling):
+            if not self._serves(handling):
                 raise FailedPrecondition(f"region {handling} is not served here")
             row = self._open(s, who, o, handling)
             return self.to_proto(who, row)

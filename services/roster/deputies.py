@@ -157,7 +157,10 @@ class DeputyCases(UseCase):
         with self.rt.transaction() as s:
             store = RosterStore(s)
             row = store.deputy_by_card(card_code)
-            if row is None or not d.is_active(d.DeputyStatus(row.status)):
+            # A deputy of a region below that runs its own deployment is that deployment's to
+            # show (the card's page names the right address); here it is unknown.
+            if (row is None or not d.is_active(d.DeputyStatus(row.status))
+                    or self.rt.deployment.delegated_to(row.region_code) is not None):
                 raise NotFound("card", card_code)
             region = self.regions.get(row.region_code) if row.region_code in self.regions else None
             return pb.PublicCard(

@@ -60,6 +60,11 @@ class RosterFiles(UseCase):
             if p.region_code not in self.regions or not self.regions.contains(region_code, p.region_code):
                 errors.append(sheets.RowError(r.row, "区划代码", f"region {p.region_code} is not within {region_code}"))
                 continue
+            owner = self.rt.deployment.delegated_to(p.region_code)
+            if owner is not None:
+                errors.append(sheets.RowError(r.row, "区划代码",
+                                              f"region {p.region_code} is served by the deployment of {owner}"))
+                continue
             key = (p.region_code, p.name, p.contact.phone)
             if key in seen:
                 errors.append(sheets.RowError(r.row, "姓名", f"same deputy as row {seen[key]} (name and phone)"))

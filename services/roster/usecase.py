@@ -50,8 +50,11 @@ class UseCase:
         return self.regions.get(code).path
 
     def _region(self, code: str, field: str) -> str:
+        """A region a write names: known, and not served by a deployment below this one."""
         d.check_region_code(code, field)
-        return self.regions.require(code, field).path
+        path = self.regions.require(code, field).path
+        self.rt.deployment.refuse_delegated(code, field)
+        return path
 
     def _emit(self, session, message, region: str) -> None:
         self.rt.outbox.add(session, message, region=region)

@@ -24,8 +24,11 @@ def tiers(fresh_database, kafka_bootstrap, tmp_path_factory):
     namespace = f"t{uuid.uuid4().hex[:10]}."
     env = base_env(kafka_bootstrap, namespace, uuid.uuid4().hex * 2)
     logs = tmp_path_factory.mktemp("tier-logs")
-    t = Tiers(Liaison(TOWNSHIP, fresh_database(), env, logs), Liaison(COUNTY, fresh_database(), env, logs),
-              Liaison(PREFECTURE, fresh_database(), env, logs), Roster(TOWNSHIP, fresh_database(), env, logs),
+    # Each upper deployment knows the one below runs its own (delegated_regions), as deploy/tiers/ say.
+    t = Tiers(Liaison(TOWNSHIP, fresh_database(), env, logs),
+              Liaison(COUNTY, fresh_database(), {**env, "LIANXIN_DELEGATED_REGIONS": TOWNSHIP}, logs),
+              Liaison(PREFECTURE, fresh_database(), {**env, "LIANXIN_DELEGATED_REGIONS": COUNTY}, logs),
+              Roster(TOWNSHIP, fresh_database(), env, logs),
               namespace, kafka_bootstrap)
     try:
         with kafka_shared(kafka_bootstrap):   # no broker restart by another worker mid-start

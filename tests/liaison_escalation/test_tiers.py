@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from kafka import KafkaConsumer
@@ -126,6 +127,29 @@ def test_a_case_climbs_two_tiers_and_its_outcome_comes_back_to_the_citizen(tiers
         deployment = getattr(tiers, name)
         expected = tuple(b + 1 for b in before[name])
         eventually(lambda: figures(deployment, region) == expected, what=f"the {name}'s figures to roll up")
+
+
+def test_upper_tiers_neither_know_nor_accept_a_delegated_townships_card(tiers):
+    """The county and the prefecture read the township roster's events on the shared bus, but
+    the township runs its own deployment: the card is NOT_FOUND there, and no case opens where
+    the township's staff would never see it."""
+    code, _ = raise_case(tiers, "古丽娜尔")
+    deputy_id = tiers.township.scalar("SELECT deputy_id FROM opinions WHERE tracking_code = :c", c=code)
+    card = tiers.township.scalar("SELECT card_code FROM directory_deputies WHERE id = :i", i=deputy_id)
+    read = "SELECT count(*) FROM inbox WHERE consumer = :g"
+    seen_below = tiers.township.scalar(read, g=f"liaison-directory-{TOWNSHIP}")
+    req = pb.SubmitPublicOpinionRequest(card_code=card, category="道路交通", text="路灯坏了")
+    for upper in (tiers.county, tiers.prefecture):
+        eventually(lambda: upper.scalar(read, g=f"liaison-directory-{upper.region}") >= seen_below,
+                   what=f"{upper.name} to read the roster events")
+        assert upper.scalar("SELECT count(*) FROM directory_deputies WHERE id = :i", i=deputy_id) == 0
+        with pytest.raises(grpc.RpcError) as e:
+            upper.call("SubmitPublicOpinion", req, token=False)
+        assert e.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as e:
+            upper.call("RecordOpinion", pb.RecordOpinionRequest(channel=pb.CHANNEL_VISIT, region_code=TOWNSHIP,
+                                                                category="教育", text="学校门口需要减速带"))
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("region_code:")
 
 
 def test_a_deployment_down_while_events_wait_loses_nothing(tiers):

@@ -18,8 +18,9 @@ from shared.service import start
 @pytest.fixture(scope="session")
 def start_roster(fresh_database, tmp_path_factory):
     """Factory: a roster server on a brand-new database; shut down when the caller's scope ends."""
-    def make() -> RosterServer:
-        url = fresh_database()
+    def make(url: str | None = None, **extra: str) -> RosterServer:
+        """``url``: reuse a database (a restart); ``extra``: more LIANXIN_* settings."""
+        url = url or fresh_database()
         bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
         settings = config.load("roster", {
             "LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": "0", "LIANXIN_HOST": "127.0.0.1",
@@ -27,7 +28,7 @@ def start_roster(fresh_database, tmp_path_factory):
             "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
             "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_PUBLIC_BASE_URL": "https://lianxin.example.cn",
             # The public card is rate-limited per client; every test call comes from 127.0.0.1.
-            "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000"})
+            "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000"} | extra)
         return RosterServer(start(definition(), settings), settings, url)
     return make
 
