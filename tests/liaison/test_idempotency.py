@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import grpc
 import pytest
 
 from lianxin.liaison.v1 import liaison_pb2 as pb
-from services.liaison.tables import IDEMPOTENT
-from shared import idempotency
+from shared import clock
+from shared.service import housekeeping
 
 from liaison_support import COUNTY_A
 
@@ -144,16 +144,17 @@ def test_activity_recorded_twice_is_recorded_once(liaison):
     assert liaison.count("activities") == before + 1 and liaison.count("outbox") == outbox + 1
 
 
-def test_keys_are_pruned_after_their_retention(liaison):
-    """Housekeeping keeps keys idempotency_retention_hours (default 7 days), then drops them."""
+def test_keys_are_pruned_by_housekeeping_after_their_retention(liaison):
+    """The housekeeping timer keeps keys idempotency_retention_hours (default 7 days: any
+    retry comes long before), then drops them."""
     assert liaison.settings.idempotency_retention_hours == 168.0
     dep = liaison.add_deputy(COUNTY_A)
     liaison.submit(dep, request_id=str(uuid.uuid4()))
-    table, engine = IDEMPOTENT.table, liaison.runtime.engine
     n = liaison.count("idempotency_keys")
     assert n >= 1
+    housekeeping(liaison.runtime).run()
+    assert liaison.count("idempotency_keys") == n
     week = timedelta(hours=liaison.settings.idempotency_retention_hours)
-    assert idempotency.prune(engine, table, week) == 0
-    assert idempotency.prune(engine, table, week, now=datetime.now(timezone.utc) + week + timedelta(minutes=1)) == n
+    with clock.frozen(clock.now() + week + timedelta(minutes=1)):
+        housekeeping(liaison.runtime).run()
     assert liaison.count("idempotency_keys") == 0
-
