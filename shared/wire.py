@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
+from typing import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.common.v1 import common_pb2
 
+from shared import text as canonical, validation
 from shared.errors import InvalidArgument
 
 # Timestamps a request may carry: 0001-01-01 .. 9999-12-31 is what datetime can hold.
@@ -60,13 +62,11 @@ def ts(value: datetime | None) -> Timestamp | None:
     return t
 
 
-def text_arg(value: str, field: str, max_len: int = 20) -> str:
-    """A short filter argument: bounded, and no control characters (PostgreSQL refuses NUL)."""
-    if len(value) > max_len:
-        raise InvalidArgument(field, f"is longer than {max_len} characters")
-    if any(ord(c) < 32 for c in value):
-        raise InvalidArgument(field, "contains control characters")
-    return value.strip()
+def text_arg(value: str, field: str, max_len: int = 20, form: Callable[[str], str] = canonical.line) -> str:
+    """A short filter argument in the canonical ``form`` its column is stored in
+    (shared.text), so a search finds what was stored whatever the keyboard: bounded, and
+    no control characters (PostgreSQL refuses NUL)."""
+    return validation.text(value, field, max_len=max_len, form=form)
 
 
 def file_format(value: int, field: str = "format") -> str:

@@ -27,7 +27,7 @@ from shared.auth import Principal, Role
 from shared.clock import china_day, china_day_bounds, china_minute, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
-from shared import paging, validation, wire
+from shared import paging, text as canonical, validation, wire
 
 WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.DEPUTY)   # a deputy: only their own visit
 READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY)
@@ -54,7 +54,7 @@ class Kind:
 
 
 def parse_date(value: str, field_name: str, *, required: bool) -> date | None:
-    value = (value or "").strip()
+    value = canonical.line(value)
     if not value:
         if required:
             raise InvalidArgument(field_name, "is required")
@@ -111,7 +111,7 @@ class Checked:
 def validate(draft: ActivityDraft, prefix: str = "activity") -> Checked:
     if draft.kind not in Kind.ALL:
         raise InvalidArgument(f"{prefix}.kind", "is required" if not draft.kind else f"unknown value {draft.kind}")
-    region = (draft.region_code or "").strip()
+    region = canonical.code(draft.region_code)
     if region:
         check_region_code(region, f"{prefix}.region_code")
     venue_id = check_id(draft.venue_id, f"{prefix}.venue_id") if draft.venue_id else ""
@@ -182,8 +182,7 @@ class Activities:
                    roles=READERS) -> str:
         """The subtree a listing covers: the caller's own region unless narrowed."""
         who.require(*roles)
-        code = region_code or who.region
-        check_region_code(code, field_name)
+        code = check_region_code(region_code or who.region, field_name)
         self.regions.require(code, field_name)
         self.regions.ensure_within(who.region, code)
         return self.regions.get(code).path

@@ -89,7 +89,7 @@ class CaseRules:
 
     def _home_region(self, code: str, field: str) -> str:
         """A region a request names: known, and served by this deployment."""
-        code = d.text(code, field, max_len=9, required=True)
+        code = d.code(code, field, max_len=9, required=True)
         self.regions.require(code, field)
         self.rt.deployment.require_served(code, field)
         return code

@@ -5,11 +5,12 @@ Plain Python: no gRPC, SQL or Kafka. Numbers of the enums match liaison.proto.
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared import validation
+from shared import text as canonical, validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 
@@ -83,11 +84,24 @@ MAX_TEXT = 2000
 MAX_CATEGORY = 20
 MAX_NOTE = 2000
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$", re.ASCII)
 
 
 def text(value: str, field: str, *, max_len: int, required: bool = False) -> str:
-    """What people write to and about their deputies may run over several lines."""
+    """What people write to and about their deputies may run over several lines; kept as
+    written (shared.text.text: no NFKC on prose), paste debris removed."""
     return validation.text(value, field, max_len=max_len, required=required, multiline=True)
+
+
+def line(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    """A one-line label (category, department): shared.text.line, a key and a filter."""
+    return validation.text(value, field, max_len=max_len, required=required)
+
+
+def code(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    """A card or tracking code as people type it: full-width, lower case, spaced in groups
+    all find the same code (shared.text.code)."""
+    return validation.text(value, field, max_len=max_len, required=required, form=canonical.code)
 
 
 @dataclass(frozen=True)
@@ -97,11 +111,11 @@ class Contact:
 
 
 def check_contact(c: Contact, prefix: str = "contact") -> Contact:
-    import re
-    phone = text(c.phone, f"{prefix}.phone", max_len=20)
-    if phone and not re.match(r"^\+?[0-9][0-9\- ]{4,19}$", phone, re.ASCII):
+    """The citizen's name and phone in the same canonical forms as the roster's deputies."""
+    phone = validation.text(c.phone, f"{prefix}.phone", max_len=20, form=canonical.phone)
+    if phone and not PHONE.match(phone):
         raise InvalidArgument(f"{prefix}.phone", "must be digits, optionally with +, - or spaces")
-    return Contact(text(c.name, f"{prefix}.name", max_len=50), phone)
+    return Contact(validation.text(c.name, f"{prefix}.name", max_len=50, form=canonical.name), phone)
 
 
 def check_rating(rating: int) -> int:

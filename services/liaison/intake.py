@@ -81,8 +81,8 @@ class Intake(CaseRules):
     def submit_public(self, who: Principal, card_code: str, category: str, text: str, region_code: str,
                       contact: d.Contact) -> pb.SubmitPublicOpinionResponse:
         """码上提: a citizen scanned a deputy's card. Unknown and retired cards look the same."""
-        card_code = d.text(card_code, "card_code", max_len=MAX_CARD_CODE, required=True).upper()
-        category = d.text(category, "category", max_len=d.MAX_CATEGORY, required=True)
+        card_code = d.code(card_code, "card_code", max_len=MAX_CARD_CODE, required=True)
+        category = d.line(category, "category", max_len=d.MAX_CATEGORY, required=True)
         text = d.text(text, "text", max_len=d.MAX_TEXT, required=True)
         contact = d.check_contact(contact)
         if region_code:
@@ -105,7 +105,7 @@ class Intake(CaseRules):
         o = NewOpinion(
             channel=o.channel,
             region_code=self._home_region(o.region_code, "region_code"),
-            category=d.text(o.category, "category", max_len=d.MAX_CATEGORY, required=True),
+            category=d.line(o.category, "category", max_len=d.MAX_CATEGORY, required=True),
             text=d.text(o.text, "text", max_len=d.MAX_TEXT, required=True),
             deputy_id=o.deputy_id, venue_id=o.venue_id, contact=d.check_contact(o.contact),
             activity_id=o.activity_id)
@@ -134,7 +134,7 @@ class Intake(CaseRules):
     # ---- the citizen's side -------------------------------------------------------------
     @staticmethod
     def _code(code: str) -> str:
-        return d.text(code, "tracking_code", max_len=MAX_CARD_CODE, required=True).upper()
+        return d.code(code, "tracking_code", max_len=MAX_CARD_CODE, required=True)
 
     def track(self, tracking_code: str) -> pb.TrackedOpinion:
         code = self._code(tracking_code)

@@ -57,7 +57,7 @@ class OpinionRpcs:
         who = current_principal()
         page = paging.page(request, who)
         status = wire.enum_value(d.Status, request.status, "status", required=False)
-        department = d.text(request.department, "department", max_len=100)
+        department = d.line(request.department, "department", max_len=100)
         raised_from = wire.timestamp(request, "raised_from", "raised_from", required=False)
         raised_to = wire.timestamp(request, "raised_to", "raised_to", required=False)
         if raised_from and raised_to and raised_to < raised_from:

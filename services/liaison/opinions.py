@@ -45,7 +45,7 @@ class Opinions(Intake):
         else:
             who.require(*VIEWERS)
         if q.region_code:
-            code = d.text(q.region_code, "region_code", max_len=9)
+            code = d.code(q.region_code, "region_code", max_len=9)
             self.regions.require(code, "region_code")
             if who.role not in (Role.DEPUTY, Role.DEPARTMENT):
                 self.regions.ensure_within(who.region, code)
@@ -96,8 +96,8 @@ class Opinions(Intake):
 
     def transfer(self, who: Principal, opinion_id: str, department: str, department_name: str,
                  deadline: datetime | None, note: str) -> pb.Opinion:
-        department = d.text(department, "department", max_len=MAX_DEPARTMENT, required=True)
-        department_name = d.text(department_name, "department_name", max_len=MAX_DEPARTMENT, required=True)
+        department = d.line(department, "department", max_len=MAX_DEPARTMENT, required=True)
+        department_name = d.line(department_name, "department_name", max_len=MAX_DEPARTMENT, required=True)
         note = d.text(note, "note", max_len=d.MAX_NOTE)
         if deadline is None:
             raise InvalidArgument("deadline", "is required")

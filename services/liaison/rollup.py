@@ -39,6 +39,7 @@ from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupRes
 from shared.auth import Principal, Role
 from shared.bus import Envelope
 from shared.clock import china_day
+from shared import text as canonical
 from shared.errors import InvalidArgument
 from shared.service import ConsumedTopic, Runtime
 from shared.tenancy import RegionTree
@@ -261,7 +262,7 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
     """Figures for ``region_code``'s subtree (default: the caller's region), both dates
     inclusive (China time), read from the roll-up only."""
     who.require(*STATISTICS_READERS)
-    code = (region_code or who.region).strip()
+    code = canonical.code(region_code or who.region)
     check_region_code(code, "region_code")
     runtime.regions.require(code, "region_code")
     runtime.regions.ensure_within(who.region, code)

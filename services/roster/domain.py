@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from shared import validation
+from shared import text as canonical, validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 
@@ -51,7 +51,8 @@ STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职"
 DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER = 5
 DEFAULT_HOUSEHOLDS_PER_DEPUTY = 10
 
-PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+# Checked on the canonical form (shared.text.phone): full-width digits are ASCII by then.
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$", re.ASCII)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,20}$")
 
 
@@ -111,15 +112,16 @@ PROFILE_FIELDS = ("name", "gender", "ethnicity", "seats", "work_unit", "position
 check_region_code = validation.region_code
 
 
-def _text(value: str, field_name: str, *, max_len: int, required: bool = False) -> str:
-    return validation.text(value, field_name, max_len=max_len, required=required)
+def _text(value: str, field_name: str, *, max_len: int, required: bool = False, form=canonical.line) -> str:
+    """``value`` in its canonical ``form`` (shared.text), checked; one line unless the form says."""
+    return validation.text(value, field_name, max_len=max_len, required=required, form=form)
 
 
 def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:
     """Returns the profile trimmed and normalised, or raises InvalidArgument naming the field
     by its proto path (e.g. ``deputy.seats[1].level``) so API callers and import reports agree."""
     region = check_region_code(p.region_code, f"{prefix}.region_code")
-    name = _text(p.name, f"{prefix}.name", max_len=50, required=True)
+    name = _text(p.name, f"{prefix}.name", max_len=50, required=True, form=canonical.name)
     try:
         gender = Gender(p.gender)
     except ValueError:
@@ -140,10 +142,10 @@ def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:
         seen.add(level)
         seats.append(Seat(level, _text(s.term, f"{prefix}.seats[{i}].term", max_len=20),
                           _text(s.electoral_district, f"{prefix}.seats[{i}].electoral_district", max_len=50)))
-    phone = _text(p.contact.phone, f"{prefix}.contact.phone", max_len=20)
+    phone = _text(p.contact.phone, f"{prefix}.contact.phone", max_len=20, form=canonical.phone)
     if phone and not PHONE.match(phone):
         raise InvalidArgument(f"{prefix}.contact.phone", "must be digits, optionally with +, - or spaces")
-    email = _text(p.contact.email, f"{prefix}.contact.email", max_len=254)
+    email = _text(p.contact.email, f"{prefix}.contact.email", max_len=254, form=canonical.email)
     if email and not EMAIL.match(email):
         raise InvalidArgument(f"{prefix}.contact.email", "is not an e-mail address")
     address = _text(p.contact.address, f"{prefix}.contact.address", max_len=200)
@@ -168,7 +170,7 @@ def normalise_specialties(values: Iterable[str], field_name: str) -> tuple[str, 
 
 
 def validate_card(card: CardSettings, field_name: str = "card") -> CardSettings:
-    return replace(card, pledge=_text(card.pledge, f"{field_name}.pledge", max_len=500))
+    return replace(card, pledge=_text(card.pledge, f"{field_name}.pledge", max_len=500, form=canonical.text))
 
 
 # 代表退出和增补机制: a serving or by-elected deputy leaves by resignation or termination;
@@ -185,7 +187,7 @@ INITIAL_STATUSES = (DeputyStatus.SERVING, DeputyStatus.BY_ELECTED)
 def check_status_change(current: DeputyStatus, new: DeputyStatus, reason: str) -> str:
     if new not in _ALLOWED[current]:
         raise FailedPrecondition(f"a deputy who is {current.name.lower()} cannot become {new.name.lower()}")
-    reason = _text(reason, "reason", max_len=200)
+    reason = _text(reason, "reason", max_len=200, form=canonical.text)
     if new in (DeputyStatus.RESIGNED, DeputyStatus.TERMINATED) and not reason:
         raise InvalidArgument("reason", "is required when a deputy leaves office")
     return reason
@@ -253,7 +255,7 @@ VENUE_FIELDS = ("kind", "name", "address", "liaison_officer", "schedule", "speci
 
 
 def validate_venue(v: VenueDraft, prefix: str = "venue") -> VenueDraft:
-    phone = _text(v.officer_phone, f"{prefix}.liaison_officer.phone", max_len=20)
+    phone = _text(v.officer_phone, f"{prefix}.liaison_officer.phone", max_len=20, form=canonical.phone)
     if phone and not PHONE.match(phone):
         raise InvalidArgument(f"{prefix}.liaison_officer.phone", "must be digits, optionally with +, - or spaces")
     days = []
@@ -268,9 +270,10 @@ def validate_venue(v: VenueDraft, prefix: str = "venue") -> VenueDraft:
     return VenueDraft(
         region_code=check_region_code(v.region_code, f"{prefix}.region_code"),
         kind=v.kind,
-        name=_text(v.name, f"{prefix}.name", max_len=100, required=True),
+        # A venue is often named after its deputy (阿依古丽·示例代表之家): the name's dots fold too.
+        name=_text(v.name, f"{prefix}.name", max_len=100, required=True, form=canonical.name),
         address=_text(v.address, f"{prefix}.address", max_len=200),
-        officer_name=_text(v.officer_name, f"{prefix}.liaison_officer.name", max_len=50),
+        officer_name=_text(v.officer_name, f"{prefix}.liaison_officer.name", max_len=50, form=canonical.name),
         officer_phone=phone, days_of_month=tuple(sorted(days)), hours=hours,
         note=_text(v.note, f"{prefix}.schedule.note", max_len=200),
         specialties=normalise_specialties(v.specialties, f"{prefix}.specialties"))
@@ -284,8 +287,9 @@ class Household:
 
 
 def validate_household(h: Household, prefix: str = "household") -> Household:
-    phone = _text(h.phone, f"{prefix}.phone", max_len=20)
+    phone = _text(h.phone, f"{prefix}.phone", max_len=20, form=canonical.phone)
     if phone and not PHONE.match(phone):
         raise InvalidArgument(f"{prefix}.phone", "must be digits, optionally with +, - or spaces")
-    return Household(_text(h.household_head, f"{prefix}.household_head", max_len=50, required=True),
+    return Household(_text(h.household_head, f"{prefix}.household_head", max_len=50, required=True,
+                           form=canonical.name),
                      _text(h.address, f"{prefix}.address", max_len=200), phone)

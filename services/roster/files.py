@@ -32,6 +32,7 @@ class RosterFiles(UseCase):
     def import_roster(self, who: Principal, region_code: str, fmt: str, content: bytes, dry_run: bool) -> ImportReport:
         """Good rows land, bad rows are reported by row and column; a row equal to the stored
         deputy changes nothing, so re-importing a file is harmless."""
+        region_code = d.check_region_code(region_code, "region_code")
         self._region(region_code, "region_code")
         self._scope(who, region_code, WRITERS)
         try:

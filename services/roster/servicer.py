@@ -8,6 +8,7 @@ from lianxin.roster.v1 import roster_pb2_grpc
 from services.roster import convert, domain as d, popolo, sheets
 from services.roster.handlers import Roster, sees_contact
 from services.roster.tables import IDEMPOTENT
+from shared import text as canonical
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
@@ -78,10 +79,10 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         f = self.roster.deputy_filter(
             who, request.region_code,
             level=wire.enum_value(d.Level, request.level, "level", required=False),
-            specialty=text_arg(request.specialty, "specialty", 20),
+            specialty=text_arg(request.specialty, "specialty", 20, form=canonical.line),
             venue_id=wire.require_id(request.venue_id, "venue_id") if request.venue_id else "",
             status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
-            name=text_arg(request.name, "name", 50))
+            name=text_arg(request.name, "name", 50, form=canonical.name))
         rows, total, token = self.roster.list_deputies(who, f, page)
         return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows], next_page_token=token,
                                        total_size=total)
@@ -198,7 +199,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return convert.deputy_to_proto(row)
 
     def GetPublicCard(self, request, context):
-        code = request.card_code.strip().upper()
+        code = canonical.code(request.card_code)
         if not code:
             raise InvalidArgument("card_code", "is required")
         if len(code) != 10 or any(c not in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" for c in code):

@@ -43,8 +43,7 @@ class UseCase:
     def _scope_path(self, who: Principal, region_code: str, field: str = "region_code") -> str:
         """The subtree a listing covers: the caller's own region unless narrowed."""
         who.require(*READERS)
-        code = region_code or who.region
-        d.check_region_code(code, field)
+        code = d.check_region_code(region_code or who.region, field)
         self.regions.require(code, field)
         self.regions.ensure_within(who.region, code)
         return self.regions.get(code).path
