@@ -88,9 +88,15 @@ _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 # White space that is not a control character: control characters stay, so that the checks
 # in shared.validation refuse them with a clear error instead of their vanishing.
 _SPACES = re.compile(r"[^\S\x00-\x1f\x7f-\x9f]+")
+# At the ends, line breaks and tabs go too (a code pasted from a message ends in one).
+_EDGES = re.compile(r"^[^\S\x00-\x08\x0e-\x1f\x7f-\x9f]+|[^\S\x00-\x08\x0e-\x1f\x7f-\x9f]+$")
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
 _DOT_BETWEEN_HAN = re.compile(rf"(?<={_HAN}) ?[.\uff0e] ?(?={_HAN})")
 _SPACED_DOT = re.compile(" ?\u00b7 ?")
+
+
+def _trim(value: str) -> str:
+    return _EDGES.sub("", value)
 
 
 def _no_format_chars(value: str) -> str:
@@ -110,25 +116,27 @@ def _nfkc_outside_punctuation(value: str) -> str:
 
 def code(value: str | None) -> str:
     """A card, tracking or region code as stored: "ａｂｃｄ－２３４５" -> "ABCD2345"."""
-    value = unicodedata.normalize("NFKC", _no_format_chars(value or "")).strip()
-    return _SPACES.sub("", _DASHES.sub("", value)).replace("-", "").upper()
+    value = unicodedata.normalize("NFKC", _no_format_chars(value or ""))
+    value = _trim(_SPACES.sub("", _DASHES.sub("", value).replace("-", "")))
+    # NFKC again: removing a space may join a combining mark to the letter before it.
+    return unicodedata.normalize("NFKC", value.upper())
 
 
 def phone(value: str | None) -> str:
     """A phone number as stored: "＋８６ １３７–0000 0000" -> "+86 137-0000 0000"."""
     value = unicodedata.normalize("NFKC", _no_format_chars(value or ""))
-    return _SPACES.sub(" ", _DASHES.sub("-", value)).strip()
+    return _trim(_SPACES.sub(" ", _DASHES.sub("-", value)))
 
 
 def email(value: str | None) -> str:
     """An e-mail address as stored: "ｚｈａｎｇ＠example.cn" -> "zhang@example.cn"."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", _no_format_chars(value or "")).strip())
+    return unicodedata.normalize("NFKC", _SPACES.sub("", unicodedata.normalize("NFKC", _no_format_chars(value or ""))))
 
 
 def line(value: str | None) -> str:
     """One line of text as stored: "昌吉市　人民医院\\u200b" -> "昌吉市 人民医院"."""
     value = _nfkc_outside_punctuation(_no_format_chars(value or ""))
-    return _SPACES.sub(" ", value).strip()
+    return _trim(_SPACES.sub(" ", value))
 
 
 def name(value: str | None) -> str:
@@ -141,6 +149,5 @@ def name(value: str | None) -> str:
 def text(value: str | None) -> str:
     """Free text as stored: NFC, "\\r\\n" and "\\r" made "\\n", paste debris and bidi overrides
     removed, trimmed. Line breaks, tabs and the writer's punctuation stay as written."""
-    value = unicodedata.normalize("NFC", value or "")
-    value = _TEXT_INVISIBLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return value.strip()
+    value = _TEXT_INVISIBLE.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return _trim(unicodedata.normalize("NFC", value))

@@ -1,6 +1,6 @@
 """The one canonical form of typed text (shared.text), per kind of field."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from shared import text
 from shared.errors import InvalidArgument
@@ -71,7 +71,11 @@ def test_region_codes_in_full_width_digits_are_the_same_region():
         region_code("٦٥٢٣٠١", "region_code")   # Arabic-Indic digits are not GB/T 2260 codes
 
 
-@given(st.text(max_size=30))
+TRICKY = st.sampled_from("阿A·・•.．\u0301\u00b4 \u3000\u200b\r\n\x1f-－=（）,，¨a")
+
+
+@settings(max_examples=500)
+@given(st.text(max_size=30) | st.text(alphabet=TRICKY, max_size=10))
 def test_every_form_is_idempotent(value):
     for form in (text.name, text.line, text.code, text.phone, text.email, text.text):
         once = form(value)
