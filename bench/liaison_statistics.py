@@ -38,6 +38,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from lianxin.liaison.v1 import liaison_pb2 as pb
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFECTURE, COUNTY, TOWNSHIP = "652300", "652301", "652301100"
 TARGET_MS, TARGET_RATIO = 50.0, 20.0
@@ -47,7 +49,9 @@ START = int(datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=8))).timestamp(
 SPAN = 730 * DAY                                                                  # ... for two years
 YEAR_FROM, YEAR_TO = date(2026, 1, 1), date(2026, 12, 31)
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-RAISED, ANSWERED, TRANSFERRED, ESCALATED, RESOLVED, FEEDBACK = 1, 4, 5, 7, 8, 10
+RAISED, ANSWERED, TRANSFERRED, ESCALATED, RESOLVED, FEEDBACK = (
+    pb.OPINION_STATUS_RAISED, pb.OPINION_STATUS_ANSWERED, pb.OPINION_STATUS_TRANSFERRED, pb.OPINION_STATUS_ESCALATED,
+    pb.OPINION_STATUS_RESOLVED, pb.OPINION_STATUS_FEEDBACK_GIVEN)
 COUNTERS = ("visits", "receptions", "people_reached", "opinions_raised", "answered", "transferred",
             "resolved", "escalated", "ratings", "rating_sum",
             "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")

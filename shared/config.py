@@ -68,7 +68,8 @@ class Settings:
 
     @property
     def topic(self) -> str:
-        return f"lianxin.{self.service}.v1"
+        from shared.bus.envelope import topic_for
+        return topic_for(self.service)
 
 
 S = TypeVar("S", bound=Settings)

@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import structlog
 from sqlalchemy import MetaData
@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import config, db, idempotency, logs
-from shared.bus import BusTables, Consumer, Outbox, Relay, Transport, make_transport
+from shared.bus import BusTables, Consumer, Envelope, Outbox, Relay, Transport, make_transport
+from shared.bus.envelope import topic_of_event
 from shared.bus.housekeeping import prune
 from shared.bus.outbox import wrote_events
 from shared.rpc.server import GrpcEdge, build_server, set_serving
@@ -59,6 +60,31 @@ class ConsumedTopic:
     # The event types the handler acts on; others are passed over without a transaction.
     # None: every record goes to the handler.
     types: frozenset[str] | None = None
+
+
+# A consumer's entry for one event class: (session, the event unpacked, its envelope).
+EventHandler = Callable[[Session, Any, Envelope], None]
+
+
+def event_consumer(group: str, table: Mapping[type, EventHandler]) -> ConsumedTopic:
+    """A consumer as a table keyed by event class (generated protobuf message classes).
+
+    The event types it acts on are the classes' full names, its topics those of the services
+    that publish them (``topic_of_event``); each record of a listed type is unpacked into its
+    class and handed to its entry, in the consumer's transaction. Records of other types
+    pass by without a transaction."""
+    return ConsumedTopic(group=group, topics=sorted({topic_of_event(cls) for cls in table}),
+                         handler=lambda session, env: dispatch(table, session, env),
+                         types=frozenset(cls.DESCRIPTOR.full_name for cls in table))
+
+
+def dispatch(table: Mapping[type, EventHandler], session: Session, env: Envelope) -> None:
+    """Hands ``env`` to its class's entry in ``table``, unpacked; an event of another class
+    is passed over."""
+    for cls, handle in table.items():
+        if cls.DESCRIPTOR.full_name == env.type:
+            handle(session, env.unpack(cls), env)
+            return
 
 
 @dataclass(frozen=True)

@@ -44,13 +44,13 @@ TRANSFERRED = int(d.Status.TRANSFERRED)
 
 
 class Kind:
-    """Numbers match lianxin.liaison.v1.ActivityKind."""
-    VISIT = 1
-    RECEPTION = 2
-    MEETING = 3
-    CAMPAIGN = 4
-    MAJOR_MATTER = 5
-    ALL = (1, 2, 3, 4, 5)
+    """The kinds of activity, as lianxin.liaison.v1.ActivityKind numbers them."""
+    VISIT = pb.ACTIVITY_KIND_VISIT
+    RECEPTION = pb.ACTIVITY_KIND_RECEPTION
+    MEETING = pb.ACTIVITY_KIND_MEETING
+    CAMPAIGN = pb.ACTIVITY_KIND_CAMPAIGN
+    MAJOR_MATTER = pb.ACTIVITY_KIND_MAJOR_MATTER
+    ALL = (VISIT, RECEPTION, MEETING, CAMPAIGN, MAJOR_MATTER)
 
 
 def parse_date(value: str, field_name: str, *, required: bool) -> date | None:

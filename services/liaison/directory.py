@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lianxin.roster.v1 import events_pb2 as rev
+from lianxin.roster.v1 import roster_pb2 as rpb
 from sqlalchemy import Index, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -17,13 +18,11 @@ from services.liaison.tables import Base
 from shared.bus import Envelope
 from shared.clock import now
 from shared.db import UtcDateTime
-from shared.service import ConsumedTopic, Runtime
+from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event_consumer
 from shared.tenancy import Deployment, RegionTree
 
-ROSTER_TOPIC = "lianxin.roster.v1"
-# roster DeputyStatus numbers
-SERVING, BY_ELECTED = 1, 4
-ACTIVE_STATUSES = (SERVING, BY_ELECTED)
+# The roster statuses in which a deputy takes work (lianxin.roster.v1.DeputyStatus).
+ACTIVE_STATUSES = (rpb.DEPUTY_STATUS_SERVING, rpb.DEPUTY_STATUS_BY_ELECTED)
 
 
 class DirectoryDeputyRow(Base):
@@ -105,42 +104,46 @@ class DirectoryHandler:
         row.days_of_month = ",".join(str(d) for d in venue.schedule.days_of_month)
         row.hours = venue.schedule.hours
 
+    def _status_changed(self, session: Session, e: rev.DeputyStatusChanged) -> None:
+        if self._path(e.region_code) is None:
+            return
+        row = session.get(DirectoryDeputyRow, e.deputy_id)
+        if row is not None:
+            row.status = int(e.to_status)
+            row.updated_at = now()
+
+    def _assigned(self, session: Session, e: rev.DeputyAssignedToVenue) -> None:
+        if self._path(e.region_code) is None or not (e.venue_id and e.deputy_id):
+            return
+        if session.get(DirectoryVenueMemberRow, (e.venue_id, e.deputy_id)) is None:
+            session.add(DirectoryVenueMemberRow(venue_id=e.venue_id, deputy_id=e.deputy_id))
+
+    def _removed(self, session: Session, e: rev.DeputyRemovedFromVenue) -> None:
+        if self._path(e.region_code) is None:
+            return
+        session.execute(delete(DirectoryVenueMemberRow).where(
+            DirectoryVenueMemberRow.venue_id == e.venue_id,
+            DirectoryVenueMemberRow.deputy_id == e.deputy_id))
+
+    def table(self) -> dict[type, EventHandler]:
+        """The roster events this read model applies; other roster events are not part of it."""
+        return {
+            rev.DeputyRegistered: lambda s, e, env: self._deputy(s, e.deputy),
+            rev.DeputyUpdated: lambda s, e, env: self._deputy(s, e.deputy),
+            rev.DeputyStatusChanged: lambda s, e, env: self._status_changed(s, e),
+            rev.VenueCreated: lambda s, e, env: self._venue(s, e.venue),
+            rev.VenueUpdated: lambda s, e, env: self._venue(s, e.venue),
+            rev.DeputyAssignedToVenue: lambda s, e, env: self._assigned(s, e),
+            rev.DeputyRemovedFromVenue: lambda s, e, env: self._removed(s, e),
+        }
+
     def __call__(self, session: Session, env: Envelope) -> None:
-        t = env.type
-        if t == rev.DeputyRegistered.DESCRIPTOR.full_name:
-            self._deputy(session, env.unpack(rev.DeputyRegistered).deputy)
-        elif t == rev.DeputyUpdated.DESCRIPTOR.full_name:
-            self._deputy(session, env.unpack(rev.DeputyUpdated).deputy)
-        elif t == rev.DeputyStatusChanged.DESCRIPTOR.full_name:
-            e = env.unpack(rev.DeputyStatusChanged)
-            if self._path(e.region_code) is None:
-                return
-            row = session.get(DirectoryDeputyRow, e.deputy_id)
-            if row is not None:
-                row.status = int(e.to_status)
-                row.updated_at = now()
-        elif t == rev.VenueCreated.DESCRIPTOR.full_name:
-            self._venue(session, env.unpack(rev.VenueCreated).venue)
-        elif t == rev.VenueUpdated.DESCRIPTOR.full_name:
-            self._venue(session, env.unpack(rev.VenueUpdated).venue)
-        elif t == rev.DeputyAssignedToVenue.DESCRIPTOR.full_name:
-            e = env.unpack(rev.DeputyAssignedToVenue)
-            if self._path(e.region_code) is None or not (e.venue_id and e.deputy_id):
-                return
-            if session.get(DirectoryVenueMemberRow, (e.venue_id, e.deputy_id)) is None:
-                session.add(DirectoryVenueMemberRow(venue_id=e.venue_id, deputy_id=e.deputy_id))
-        elif t == rev.DeputyRemovedFromVenue.DESCRIPTOR.full_name:
-            e = env.unpack(rev.DeputyRemovedFromVenue)
-            if self._path(e.region_code) is None:
-                return
-            session.execute(delete(DirectoryVenueMemberRow).where(
-                DirectoryVenueMemberRow.venue_id == e.venue_id,
-                DirectoryVenueMemberRow.deputy_id == e.deputy_id))
-        # other roster events are not part of this read model
+        """Applies one envelope (tests and benchmarks feed the read model directly)."""
+        dispatch(self.table(), session, env)
 
 
 def roster_directory(runtime: Runtime) -> ConsumedTopic:
     home = runtime.settings.home_region
-    return ConsumedTopic(group=f"liaison-directory-{home}", topics=[ROSTER_TOPIC],
-                         handler=DirectoryHandler(runtime.regions, home, runtime.deployment.delegated))
+    return event_consumer(f"liaison-directory-{home}",
+                          DirectoryHandler(runtime.regions, home, runtime.deployment.delegated).table())
 

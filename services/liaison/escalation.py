@@ -34,11 +34,8 @@ from shared.bus import Envelope
 from shared.bus.envelope import source_for
 from shared.clock import now
 from shared.errors import FailedPrecondition, NotFound
-from shared.service import ConsumedTopic, Runtime, Timer
+from shared.service import ConsumedTopic, EventHandler, Runtime, Timer, dispatch, event_consumer
 
-TOPIC = "lianxin.liaison.v1"
-ESCALATED = ev.OpinionEscalated.DESCRIPTOR.full_name
-OUTCOME = ev.EscalationOutcome.DESCRIPTOR.full_name
 SWEEP_REASON = "办理期限已过 (deadline passed)"
 SWEEP_BATCH = 200
 S = d.Status
@@ -67,13 +64,17 @@ class EscalationHandler:
         self.own_source = source_for(runtime.settings.service, self.home)
         self.log = structlog.get_logger("liaison.escalation")
 
+    def table(self) -> dict[type, EventHandler]:
+        return {ev.OpinionEscalated: self._escalated,
+                ev.EscalationOutcome: lambda s, e, env: self.apply_outcome(s, e, env.id)}
+
     def __call__(self, session: Session, env: Envelope) -> None:
-        if env.type == ESCALATED:
-            if env.source == self.own_source:
-                return   # this deployment escalates only to tiers it does not serve
-            self.open_linked(session, env.unpack(ev.OpinionEscalated), env.id)
-        elif env.type == OUTCOME:
-            self.apply_outcome(session, env.unpack(ev.EscalationOutcome), env.id)
+        dispatch(self.table(), session, env)
+
+    def _escalated(self, session: Session, e: ev.OpinionEscalated, env: Envelope) -> None:
+        if env.source == self.own_source:
+            return   # this deployment escalates only to tiers it does not serve
+        self.open_linked(session, e, env.id)
 
     def _name(self, code: str) -> str:
         return self.regions.get(code).name if code in self.regions else code
@@ -146,8 +147,7 @@ class EscalationHandler:
 
 
 def escalations_from_below(runtime: Runtime) -> ConsumedTopic:
-    return ConsumedTopic(group=f"liaison-escalation-{runtime.settings.home_region}", topics=[TOPIC],
-                         handler=EscalationHandler(runtime), types=frozenset((ESCALATED, OUTCOME)))
+    return event_consumer(f"liaison-escalation-{runtime.settings.home_region}", EscalationHandler(runtime).table())
 
 
 # ---- the overdue sweep ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import structlog
 from lianxin.liaison.v1 import events_pb2 as ev
+from lianxin.liaison.v1 import liaison_pb2 as lpb
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -41,12 +42,11 @@ from shared.bus import Envelope
 from shared.clock import china_day
 from shared import text as canonical
 from shared.errors import InvalidArgument
-from shared.service import ConsumedTopic, Runtime
+from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event_consumer
 from shared.tenancy import RegionTree
 
-TOPIC = "lianxin.liaison.v1"
 STATISTICS_READERS = (Role.STAFF, Role.COMMITTEE, Role.AUDITOR, Role.SYSTEM)
-VISIT, RECEPTION = 1, 2   # lianxin.liaison.v1.ActivityKind
+VISIT, RECEPTION = lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION
 MAX_PERIOD_DAYS = 366 * 20
 
 _STEP_COUNTERS = {
@@ -118,15 +118,18 @@ class RollupHandler:
         self.home_region = home_region
         self.log = structlog.get_logger("liaison.rollup")
 
+    def table(self) -> dict[type, EventHandler]:
+        """Escalations and outcomes carry no figures of their own; steps and activities do."""
+        return {
+            ev.OpinionStepRecorded: lambda s, step, env: self._add(s, step.region_code, count_step(step, env.time), env),
+            ev.ActivityRecorded: lambda s, e, env: self._add(s, e.activity.region_code, count_activity(e.activity),
+                                                             env),
+        }
+
     def __call__(self, session: Session, env: Envelope) -> None:
-        if env.type == ev.OpinionStepRecorded.DESCRIPTOR.full_name:
-            step = env.unpack(ev.OpinionStepRecorded)
-            region, bumps = step.region_code, count_step(step, env.time)
-        elif env.type == ev.ActivityRecorded.DESCRIPTOR.full_name:
-            activity = env.unpack(ev.ActivityRecorded).activity
-            region, bumps = activity.region_code, count_activity(activity)
-        else:
-            return   # escalations and outcomes carry no figures of their own
+        dispatch(self.table(), session, env)
+
+    def _add(self, session: Session, region: str, bumps: list[Bump], env: Envelope) -> None:
         if not bumps:
             return
         if region not in self.regions or not self.regions.contains(self.home_region, region):
@@ -181,10 +184,7 @@ def add(session: Session, region: str, path: str, b: Bump) -> None:
 
 def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
     home = runtime.settings.home_region
-    return ConsumedTopic(group=f"liaison-rollup-{home}", topics=[TOPIC],
-                         handler=RollupHandler(runtime.regions, home),
-                         types=frozenset((ev.OpinionStepRecorded.DESCRIPTOR.full_name,
-                                          ev.ActivityRecorded.DESCRIPTOR.full_name)))
+    return event_consumer(f"liaison-rollup-{home}", RollupHandler(runtime.regions, home).table())
 
 
 # ---- the query ----------------------------------------------------------------------

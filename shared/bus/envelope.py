@@ -23,6 +23,16 @@ def topic_for(service: str) -> str:
     return f"lianxin.{service}.v1"
 
 
+def topic_of_event(message_class) -> str:
+    """The topic an event class travels on: that of the service whose proto package
+    (``lianxin.<service>.v1``) declares it. ValueError for a class outside such a package."""
+    package = message_class.DESCRIPTOR.file.package
+    parts = package.split(".")
+    if len(parts) != 3 or parts[0] != "lianxin" or parts[2] != "v1":
+        raise ValueError(f"{message_class.DESCRIPTOR.full_name} is not in a lianxin.<service>.v1 package")
+    return topic_for(parts[1])
+
+
 def source_for(service: str, home_region: str) -> str:
     return f"/lianxin/{service}/{home_region}"
 

@@ -1,0 +1,64 @@
+"""The skeleton every service follows: numbers come from the generated code, consumers are
+tables keyed by event class (their topics and types derived from the classes), and no
+service names a topic or an enum number by hand."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lianxin.liaison.v1 import events_pb2 as lev
+from lianxin.liaison.v1 import liaison_pb2 as lpb
+from lianxin.roster.v1 import events_pb2 as rev
+from lianxin.roster.v1 import roster_pb2 as rpb
+
+import services
+from services.liaison import domain as ld
+from services.roster import domain as rd
+from shared.bus import Envelope
+from shared.bus.envelope import topic_of_event
+from shared.service import event_consumer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each domain enum and the generated enum (with its value prefix) it must agree with.
+ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
+         (rd.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"), (rd.VenueKind, rpb.VenueKind, "VENUE_KIND_"),
+         (ld.Channel, lpb.Channel, "CHANNEL_"), (ld.Status, lpb.OpinionStatus, "OPINION_STATUS_")]
+
+
+@pytest.mark.parametrize("domain_enum, proto_enum, prefix", ENUMS, ids=lambda x: getattr(x, "__name__", ""))
+def test_domain_enums_are_the_generated_enums(domain_enum, proto_enum, prefix):
+    generated = {name.removeprefix(prefix): number for name, number in proto_enum.items()
+                 if name != f"{prefix}UNSPECIFIED"}
+    ours = {m.name: m.value for m in domain_enum if m.name != "UNSPECIFIED"}
+    assert ours == generated
+
+
+def test_a_consumer_table_derives_topics_and_types_and_hands_over_unpacked_events():
+    seen = []
+    consumed = event_consumer("g", {
+        rev.DeputyRegistered: lambda session, e, env: seen.append(("registered", e.deputy.name, env.id)),
+        lev.OpinionEscalated: lambda session, e, env: seen.append(("escalated", e.to_region, env.id)),
+    })
+    assert consumed.topics == ["lianxin.liaison.v1", "lianxin.roster.v1"]
+    assert consumed.types == {"lianxin.roster.v1.DeputyRegistered", "lianxin.liaison.v1.OpinionEscalated"}
+    registered = Envelope.for_message(rev.DeputyRegistered(deputy=rpb.Deputy(name="阿依古丽·示例")),
+                                      service="roster", home_region="652300", region="652301")
+    other = Envelope.for_message(rev.VenueCreated(), service="roster", home_region="652300", region="652301")
+    consumed.handler(None, registered)
+    consumed.handler(None, other)   # not in the table: passed over
+    assert seen == [("registered", "阿依古丽·示例", registered.id)]
+    assert topic_of_event(lev.ActivityRecorded) == "lianxin.liaison.v1"
+
+
+SOURCES = sorted(p for name in services.NAMES for p in (ROOT / "services" / name).glob("*.py"))
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_service_module_spells_a_topic_or_copies_an_enum_number(source):
+    text = source.read_text(encoding="utf-8")
+    assert not re.search(r"""["']lianxin\.\w+\.v1["']""", text), "topics come from topic_for / topic_of_event"
+    # A module-level name bound to bare numbers with a comment naming a proto enum is a copy.
+    copies = re.findall(r"^[A-Z_, ]+ = [0-9][0-9, ]*\s*#.*(?:Kind|Status|lianxin\.)", text, re.M)
+    assert copies == []
