@@ -37,7 +37,8 @@ TOWNSHIP = "652301100"
 CARDS = 16
 
 
-def run_client(port: int, cards: list[str], callers: int, warmup: float, seconds: float) -> dict:
+def run_client(port: int, cards: list[str], callers: int, warmup: float, seconds: float,
+               request_ids: bool = False) -> dict:
     import grpc
     from lianxin.liaison.v1 import liaison_pb2 as pb
     from lianxin.liaison.v1 import liaison_pb2_grpc
@@ -57,7 +58,8 @@ def run_client(port: int, cards: list[str], callers: int, warmup: float, seconds
         i = 0
         while True:
             req = pb.SubmitPublicOpinionRequest(card_code=card, category="道路交通", text=f"小区门口路灯不亮 {n}-{i}",
-                                                contact=pb.Contact(name="市民", phone=f"139{n:02d}{i:06d}"[:20]))
+                                                contact=pb.Contact(name="市民", phone=f"139{n:02d}{i:06d}"[:20]),
+                                                request_id=str(uuid.uuid4()) if request_ids else "")
             i += 1
             s = time.perf_counter()
             if s >= t1:
@@ -92,7 +94,8 @@ def run_client(port: int, cards: list[str], callers: int, warmup: float, seconds
 
 def load_real(port: int, cards: list[str], args) -> dict:
     cmd = [sys.executable, "-m", "bench.liaison_intake", "--client", str(port), "--cards", ",".join(cards),
-           "--callers", str(args.callers), "--warmup", str(args.warmup), "--seconds", str(args.seconds)]
+           "--callers", str(args.callers), "--warmup", str(args.warmup), "--seconds", str(args.seconds),
+           *(["--request-ids"] if args.request_ids else [])]
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True,
                          timeout=args.warmup + args.seconds + 120)
     r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -193,11 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=0, help="gRPC worker threads of both servers")
     p.add_argument("--profile", action="store_true",
                    help="sample the real server's RPC threads during its first round and print where they spend time")
+    p.add_argument("--request-ids", action="store_true",
+                   help="send a fresh request_id with every call, as a retry-safe client does (AIP-155)")
     p.add_argument("--client", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--cards", default="", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.client:
-        print(json.dumps(run_client(args.client, args.cards.split(","), args.callers, args.warmup, args.seconds)))
+        print(json.dumps(run_client(args.client, args.cards.split(","), args.callers, args.warmup, args.seconds,
+                                    args.request_ids)))
         return 0
     return bench(args)
 

@@ -27,7 +27,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import (Column, Index, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table,
+from sqlalchemy import (Column, Index, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, bindparam,
                         delete, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -121,6 +121,11 @@ class Idempotency:
     def __init__(self, table: Table):
         self.table = table
         self._claims = {d: _claim_statement(table, d) for d in ("postgresql", "sqlite")}
+        # Built once and run with bound parameters, so their compiled form is reused.
+        t = table
+        mine = (t.c.scope == bindparam("k_scope")) & (t.c.request_id == bindparam("k_id"))
+        self._stored = select(t.c.request_hash, t.c.response).where(mine)
+        self._save = update(t).where(mine).values(response=bindparam("k_response"))
 
     def run(self, runtime, who, method: str, request, response_type, work: Callable[[], object]):
         """Runs ``work()`` once per (caller, request_id); a retry gets the stored response.
@@ -135,15 +140,13 @@ class Idempotency:
             return work()
         digest = request_hash(method, request)
         scope = scope_of(who)
-        t = self.table
         with runtime.transaction() as s:
             conn = s.connection()
             claimed = conn.execute(self._claims[conn.dialect.name], {
                 "scope": scope, "request_id": key, "method": method, "request_hash": digest, "response": None,
                 "created_at": clock.now()}).rowcount == 1
             if not claimed:
-                row = conn.execute(select(t.c.request_hash, t.c.response)
-                                   .where(t.c.scope == scope, t.c.request_id == key)).first()
+                row = conn.execute(self._stored, {"k_scope": scope, "k_id": key}).first()
                 if row is None:   # pruned between the two statements: practically never
                     raise FailedPrecondition("request_id: the key expired; send the request with a new request_id")
                 if row.request_hash != digest:
@@ -153,8 +156,7 @@ class Idempotency:
                 return response_type.FromString(row.response)
             with joined(s):
                 response = work()
-            conn.execute(update(t).where(t.c.scope == scope, t.c.request_id == key)
-                         .values(response=response.SerializeToString()))
+            conn.execute(self._save, {"k_scope": scope, "k_id": key, "k_response": response.SerializeToString()})
             return response
 
     def create(self, response_type):
