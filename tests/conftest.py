@@ -21,6 +21,9 @@ from sqlalchemy.engine import make_url
 
 from kafka_lock import kafka_lock
 
+# The test kit's fixtures (start_service, ...): tests/kit/.
+pytest_plugins = ["kit.fixtures"]
+
 HOW = "run the suite with `make test`, or wrap pytest in `deploy/local/test-env.sh`"
 
 

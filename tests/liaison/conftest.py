@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from liaison_support import CARD_LIMIT, PREFECTURE, REGIONS_FILE, LiaisonServer
+from kit.settings import test_settings
+from liaison_support import CARD_LIMIT, LiaisonServer
 from services.liaison.service import definition
 from shared import config
 from shared.service import start
@@ -18,16 +19,8 @@ from shared.service import start
 
 
 def _settings(service: str, url: str, bus, **extra) -> config.Settings:
-    env = {
-        "LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": "0", "LIANXIN_HOST": "127.0.0.1",
-        "LIANXIN_BUS": "embedded", "LIANXIN_EMBEDDED_BUS_PATH": str(bus),
-        "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
-        "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_RELAY_INTERVAL": "0.05",
-        # Public calls are rate-limited per client; every test call comes from 127.0.0.1.
-        "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000",
-        "LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": str(CARD_LIMIT)}
-    env.update(extra)
-    return config.load(service, env)
+    return test_settings(service, url, bus, **({"LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": str(CARD_LIMIT)}
+                                               | extra))
 
 
 @pytest.fixture(scope="session")

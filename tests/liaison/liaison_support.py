@@ -19,7 +19,7 @@ from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
 from services.liaison.directory import DirectoryHandler
 from shared.bus import Envelope
-from service_client import ServiceClient
+from kit.clients import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

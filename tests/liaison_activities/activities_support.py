@@ -16,7 +16,7 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from shared.bus import Envelope
 from shared.bus.embedded import EmbeddedTransport
-from service_client import ServiceClient
+from kit.clients import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from roster_support import PREFECTURE, REGIONS_FILE, RosterServer
+from kit.settings import test_settings
+from roster_support import RosterServer
 from services.roster.service import definition
-from shared import config
 from shared.service import start
 
 
@@ -22,13 +22,8 @@ def start_roster(fresh_database, tmp_path_factory):
         """``url``: reuse a database (a restart); ``extra``: more LIANXIN_* settings."""
         url = url or fresh_database()
         bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
-        settings = config.load("roster", {
-            "LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": "0", "LIANXIN_HOST": "127.0.0.1",
-            "LIANXIN_BUS": "embedded", "LIANXIN_EMBEDDED_BUS_PATH": str(bus),
-            "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
-            "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_PUBLIC_BASE_URL": "https://lianxin.example.cn",
-            # The public card is rate-limited per client; every test call comes from 127.0.0.1.
-            "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000"} | extra)
+        settings = test_settings("roster", url, bus, **({"LIANXIN_PUBLIC_BASE_URL": "https://lianxin.example.cn"}
+                                                        | extra))
         return RosterServer(start(definition(), settings), settings, url)
     return make
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
-from service_client import ServiceClient
+from kit.clients import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

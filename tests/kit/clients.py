@@ -1,12 +1,15 @@
 """What every in-process service test client shares: tokens for any role and region,
 calls with or without one, expected failures, and row counts in the service's database.
-Subclasses set ``settings`` (the service's Settings), ``stub`` and ``engine``."""
+``ServiceClient`` subclasses set ``settings`` (the service's Settings), ``stub`` and
+``engine``; ``InProcessService`` sets them from a running service."""
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import grpc
-from sqlalchemy import func, select, text
+from google.protobuf import descriptor_pool
+from sqlalchemy import create_engine, func, select, text
 
 from shared.auth import issue_token
 
@@ -51,3 +54,35 @@ class ServiceClient:
     def count(self, table: str) -> int:
         with self.engine.connect() as c:
             return c.execute(select(func.count()).select_from(text(table))).scalar_one()
+
+
+def stub_class(service_full_name: str):
+    """The generated stub class of a gRPC service, found from its full name through the
+    descriptor pool (lianxin.balloting.v1.BallotingService -> balloting_pb2_grpc.BallotingServiceStub)."""
+    service = descriptor_pool.Default().FindServiceByName(service_full_name)
+    module = importlib.import_module(service.file.name.removesuffix(".proto").replace("/", ".") + "_pb2_grpc")
+    return getattr(module, f"{service.name}Stub")
+
+
+class InProcessService(ServiceClient):
+    """A service started in this process (shared.service.start): a channel to it, the stub
+    of its (first) gRPC service, and its database for direct reads."""
+
+    def __init__(self, running, settings, db_url: str):
+        self.running = running
+        self.runtime = running.runtime
+        self.settings = settings
+        self.db_url = db_url
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+        grpc.channel_ready_future(self.channel).result(timeout=10)
+        self.stub = stub_class(running.service_names[0])(self.channel)
+        self.engine = create_engine(db_url, pool_size=2, max_overflow=2)
+        self._closed = False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.channel.close()
+        self.running.shutdown(grace=1.0)
+        self.engine.dispose()
