@@ -43,6 +43,13 @@ class Settings:
     # Prefix of every topic and consumer group on the broker, for installations (or test runs)
     # that share one Kafka cluster; empty in a normal deployment.
     kafka_namespace: str = ""
+    # Seconds without a heartbeat before the broker gives a dead consumer's partitions to
+    # another (the broker allows 6-300 by default); heartbeats every kafka_heartbeat_interval.
+    kafka_session_timeout: float = 10.0
+    kafka_heartbeat_interval: float = 3.0
+    # Static group membership (KIP-345): a name unique to this replica, stable across
+    # restarts (e.g. the host or pod name); a restart then resumes at once. Empty: dynamic.
+    kafka_instance_id: str = ""
     embedded_bus_path: str = "var/bus.sqlite"
     regions_file: str = "deploy/regions/demo.csv"
     jwt_secret: str = DEV_JWT_SECRET

@@ -1,27 +1,72 @@
-"""structlog set-up, called once by a service's composition root (never at import)."""
+"""Logging set-up, called once by a service's composition root (never at import).
+
+Everything a service logs goes through one standard-library handler on stderr: structlog's
+own events and the libraries' stdlib loggers (kafka-python, alembic, grpc) alike, rendered by
+structlog's ProcessorFormatter. With JSON on, every line is one JSON object: a traceback is a
+field of its record (``exception``), never loose lines, and uncaught exceptions in any thread
+are logged the same way. The handler writes each record, newline included, in one write
+under its lock, so records from concurrent threads never share a line.
+"""
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 import structlog
 
+# Libraries chatty at INFO (kafka-python reports every connection and rebalance step,
+# alembic every migration plugin).
+QUIET = {"kafka": logging.WARNING, "alembic": logging.WARNING}
+
 
 def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
-    """JSON lines off a terminal, a readable console on one."""
+    """JSON lines off a terminal (or with fmt="json"), a readable console on one."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    renderer = structlog.processors.JSONRenderer(ensure_ascii=False) if as_json else structlog.dev.ConsoleRenderer()
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    shared = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, timestamper]
+    if as_json:
+        rendering = [structlog.processors.format_exc_info,
+                     structlog.processors.JSONRenderer(ensure_ascii=False)]
+    else:
+        rendering = [structlog.dev.ConsoleRenderer()]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,   # records from stdlib loggers
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering])
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name, quiet in QUIET.items():
+        logging.getLogger(name).setLevel(quiet)
+    logging.captureWarnings(True)
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    # kafka-python and alembic log through the standard library; keep them to warnings.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    log = logging.getLogger("lianxin")
+
+    def _uncaught(exc_type, exc, tb):
+        log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        log.error("uncaught exception in thread %s", args.thread.name if args.thread else "?",
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = _uncaught
+    threading.excepthook = _uncaught_in_thread

@@ -7,6 +7,7 @@ start: nothing is built at import time.
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -162,7 +163,11 @@ def build_runtime(settings: config.Settings, bus_tables: BusTables, *, regions: 
         transport=transport or make_transport(settings.bus, kafka_bootstrap=settings.kafka_bootstrap,
                                               embedded_path=settings.embedded_bus_path,
                                               client_id=f"lianxin-{settings.service}-{settings.home_region}",
-                                              kafka_namespace=settings.kafka_namespace),
+                                              kafka_namespace=settings.kafka_namespace,
+                                              kafka_options={
+                                                  "session_timeout": settings.kafka_session_timeout,
+                                                  "heartbeat_interval": settings.kafka_heartbeat_interval,
+                                                  "instance_id": settings.kafka_instance_id}),
     )
 
     # Every session of this runtime (use cases and consumers alike) wakes the relay when
@@ -250,13 +255,15 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
 
 def main(definition: ServiceDefinition) -> None:
     """``python -m services.<name>``: run until SIGTERM or SIGINT, then shut down gracefully."""
+    # The format is known before the settings are (a bad setting is reported in it too).
+    logs.configure(os.environ.get("LIANXIN_LOG_FORMAT", "auto"))
+    log = structlog.get_logger(definition.name)
     try:
         settings = config.load(definition.name, settings_class=definition.settings)
     except ValueError as e:   # a setting the operator got wrong: say which, no traceback
-        print(f"{definition.name}: cannot start: {e}", file=sys.stderr)
+        log.error("cannot start", error=str(e))
         sys.exit(2)
     logs.configure(settings.log_format)
-    log = structlog.get_logger(definition.name)
     if settings.jwt_secret == config.DEV_JWT_SECRET:
         log.warning("using the development token secret; set LIANXIN_JWT_SECRET in any real deployment")
     try:

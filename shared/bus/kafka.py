@@ -40,6 +40,9 @@ class KafkaTransport:
         max_block: float = 10.0,
         reconnect_backoff_max: float = 2.0,
         namespace: str = "",
+        session_timeout: float = 10.0,
+        heartbeat_interval: float = 3.0,
+        instance_id: str = "",
     ):
         self.bootstrap = bootstrap
         self.client_id = client_id
@@ -50,6 +53,15 @@ class KafkaTransport:
         # The library backs off reconnects up to 30 s; a short cap means delivery
         # resumes within a couple of seconds of the broker coming back.
         self.reconnect_backoff_max = reconnect_backoff_max
+        # A consumer that dies without leaving its group (kill -9, a lost host) holds its
+        # partitions until the broker has heard no heartbeat for session_timeout: kafka-python's
+        # 45 s default left a restarted service idle that long. With instance_id set, each
+        # consumer is a static member (KIP-345, group.instance.id = "<instance_id>.<group>"): a
+        # restart with the same id takes its partitions back at once, with no rebalance. An
+        # instance id must be unique among the replicas of one deployment.
+        self.session_timeout = session_timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.instance_id = instance_id
         self._lock = threading.Lock()
         self._producer: KafkaProducer | None = None  # built on first send, not here
         self._futures: list = []
@@ -183,6 +195,9 @@ class KafkaSubscription:
                     auto_offset_reset="earliest",
                     reconnect_backoff_max_ms=int(self._t.reconnect_backoff_max * 1000),
                     request_timeout_ms=30_000,
+                    session_timeout_ms=int(self._t.session_timeout * 1000),
+                    heartbeat_interval_ms=int(self._t.heartbeat_interval * 1000),
+                    group_instance_id=f"{self._t.instance_id}.{self.group}" if self._t.instance_id else None,
                 )
                 c.subscribe([self._t.broker_name(t) for t in self.topics])
             except KafkaError as e:
