@@ -47,6 +47,16 @@ def is_serving(port: int) -> bool:
     return status == health_pb2.HealthCheckResponse.SERVING
 
 
+def wait_serving(port: int, deadline: float) -> bool:
+    """True once the service on ``port`` reports SERVING, False at ``deadline`` (monotonic);
+    also the container health check (shared/healthcheck.py)."""
+    while time.monotonic() < deadline:
+        if is_serving(port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0

@@ -5,6 +5,7 @@ is already there; a service that exits makes the launcher stop and say which one
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -104,6 +105,13 @@ def test_the_launcher_takes_one_global_port_as_the_base_and_a_service_port_as_th
         config.load("liaison", {"LIANXIN_PORT": "65535"}, global_port_is_base=True)
 
 
+def test_the_container_health_check_fails_where_nothing_serves():
+    port = free_port()
+    check = subprocess.run([sys.executable, "-m", "shared.healthcheck", str(port)], capture_output=True, text=True,
+                           timeout=30)
+    assert check.returncode == 1, check.stderr
+
+
 def test_a_service_that_exits_stops_the_launcher_loudly_naming_it(tmp_path):
     # Balloting refuses to start (its home region is not in the region tree); roster serves.
     env = base_env(LIANXIN_PORT=str(free_base_port(3)), LIANXIN_BALLOTING_HOME_REGION="999999")
@@ -111,7 +119,7 @@ def test_a_service_that_exits_stops_the_launcher_loudly_naming_it(tmp_path):
     code = proc.wait(timeout=90)
     text = out.read_text()
     assert code == 1, text[-3000:]
-    assert "balloting (port" in text and "exited with code 1; its last lines:" in text
+    assert re.search(r"balloting \(port [0-9]+\) exited with code [1-9][0-9]*; its last lines:", text), text[-3000:]
     assert "home_region 999999" in text.split("its last lines:")[1]
     assert "Lianxin is running" not in text
 
@@ -132,6 +140,8 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
             with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
                 status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status
                 assert status == health_pb2.HealthCheckResponse.SERVING, name
+        check = subprocess.run([sys.executable, "-m", "shared.healthcheck", str(ports["liaison"])], timeout=30)
+        assert check.returncode == 0
         md = (("authorization", "Bearer " + issue_token(DEV_JWT_SECRET, subject="t", role="staff", region="652300")),)
         with grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as ch:
             listed = roster_pb2_grpc.RosterServiceStub(ch).ListDeputies(roster_pb2.ListDeputiesRequest(), metadata=md,
