@@ -327,7 +327,14 @@ class Activities:
             cond.append(ActivityRow.date <= date_to)
         acts = self._capped(list(s.execute(select(ActivityRow).where(*cond).order_by(
             ActivityRow.date, ActivityRow.created_at, ActivityRow.id).limit(MAX_REGISTER_ROWS + 1)).scalars()))
-        names = self._deputy_names(s, {x.deputy_id for a in acts for x in a.deputies})
+        names = self._deputy_names(s, {x.deputy_id for a in acts for x in a.deputies}
+                                   | {a.recorded_by for a in acts})
+
+        def recorder(a: ActivityRow) -> str:
+            # 记录人 is a person's name, never a token subject: a deputy's name from the
+            # directory (a deputy's token subject is their id); staff tokens carry no name,
+            # so their records show none rather than a login.
+            return names.get(a.recorded_by, "")
 
         def present(a: ActivityRow) -> str:
             return "、".join(names.get(x.deputy_id, x.deputy_id) for x in a.deputies)
@@ -340,8 +347,8 @@ class Activities:
                      "；".join(texts[o] for o in opinion_ids[a.id] if o in texts), a.notes] for a in acts]
         if register is Register.ACTIVITIES:
             return [[a.date.isoformat(), registers.ACTIVITY_KIND_LABELS.get(a.kind, ""), a.title, present(a),
-                     a.people_reached, a.recorded_by, a.notes] for a in acts]
-        return [[a.date.isoformat(), a.title, present(a), a.people_reached, a.recorded_by, a.notes] for a in acts]
+                     a.people_reached, recorder(a), a.notes] for a in acts]
+        return [[a.date.isoformat(), a.title, present(a), a.people_reached, recorder(a), a.notes] for a in acts]
 
     @staticmethod
     def _deputy_names(s: Session, ids: set[str]) -> dict[str, str]:

@@ -4,29 +4,18 @@ One sheet per register, Chinese column headings in the first row, one row per en
 the layout venue offices keep on paper. This module only writes: it takes plain row
 values (already read and scoped by the use case) and never touches the database.
 
-Every cell is written as text. A cell that a spreadsheet would run as a formula (it
-starts with = + - @, a tab or a carriage return) gets a leading single quote, which Excel
-and LibreOffice show as plain text (CSV/formula injection: a citizen's opinion text ends
-up in these files). Text made only of digits after one + or - (phone numbers) is left alone.
+Cells are written by the shared writer (shared.sheets): text cells as text, guarded
+against formula injection (a citizen's opinion text ends up in these files) and cut with a
+visible note at Excel's cell limit; counts (序号, 人次, 意见建议数) as numbers.
 """
 from __future__ import annotations
 
-import csv
 import enum
-import io
-import re
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from shared import sheets
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = sheets.CONTENT_TYPES
 
 
 class Register(enum.IntEnum):
@@ -82,24 +71,6 @@ DEPUTY_STATUS_LABELS = {1: "在任", 2: "辞职", 3: "终止", 4: "补选"}
 OPINION_STATUS_LABELS = {1: "已提出", 2: "已受理", 3: "不予受理", 4: "已答复", 5: "转办中", 6: "部门已答复",
                          7: "已上报", 8: "已解决", 9: "未解决", 10: "已反馈", 11: "已办结"}
 
-_FORMULA_START = re.compile(r"[=@\t\r+\-]")
-_PLAIN_NUMBER = re.compile(r"[+\-]?[0-9][0-9\- ]*", re.ASCII)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    register: Register
-    rows: list[Sequence[object]]     # cells without the 序号 column: it is numbered here
-
-
-def neutralise(value: object) -> str:
-    """A cell's text, made safe to open in a spreadsheet (see the module doc)."""
-    text = "" if value is None else str(value)
-    body = text.lstrip("'")
-    if _FORMULA_START.match(body) and not _PLAIN_NUMBER.fullmatch(body):
-        return "'" + text
-    return text
-
 
 def filename(register: Register, venue_id: str, date_from: str, date_to: str, fmt: str) -> str:
     period = f"-{date_from or 'start'}_{date_to or 'now'}" if register is not Register.ROSTER else ""
@@ -107,42 +78,7 @@ def filename(register: Register, venue_id: str, date_from: str, date_to: str, fm
 
 
 def write(register: Register, rows: Iterable[Sequence[object]], fmt: str) -> bytes:
-    """The register as a file: headings, then the rows numbered from 1."""
-    if fmt not in CONTENT_TYPES:
-        raise ValueError(f"unsupported file format {fmt!r}")
-    columns = COLUMNS[register]
-    records = ([neutralise(n)] + [neutralise(v) for v in row] for n, row in enumerate(rows, start=1))
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(columns)
-        for record in records:
-            if len(record) != len(columns):
-                raise ValueError(f"{TITLES[register]}: {len(record)} cells for {len(columns)} columns")
-            writer.writerow(record)
-        # The BOM makes Excel read the file as UTF-8 rather than the system code page.
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(TITLES[register])
-    for i, heading in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(heading, 14)
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    ws.append([_cell(ws, h, bold) for h in columns])
-    for record in records:
-        if len(record) != len(columns):
-            raise ValueError(f"{TITLES[register]}: {len(record)} cells for {len(columns)} columns")
-        ws.append([_cell(ws, v) for v in record])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _cell(ws, value: str, font: Font | None = None) -> WriteOnlyCell | None:
-    if not value and font is None:
-        return None
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"   # always text: never a formula
-    if font is not None:
-        cell.font = font
-    return cell
+    """The register as a file: headings, then the rows numbered from 1 (序号, a number).
+    Raises ValueError for an unknown format or a row of the wrong length."""
+    numbered = ([n, *row] for n, row in enumerate(rows, start=1))
+    return sheets.write(COLUMNS[register], numbered, fmt, title=TITLES[register], widths=WIDTHS)

@@ -1,7 +1,7 @@
 """Bulk import and export of the offices' spreadsheet roster."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lianxin.roster.v1 import events_pb2 as ev
 
@@ -26,6 +26,7 @@ class ImportReport:
     updated: int
     unchanged: int
     errors: list[sheets.RowError]
+    warnings: list[sheets.RowError] = field(default_factory=list)   # imported, but look at them
 
 
 class RosterFiles(UseCase):
@@ -53,7 +54,10 @@ class RosterFiles(UseCase):
         created = updated = unchanged = 0
         store = RosterStore(s)
         seen: dict[tuple, int] = {}
+        warnings: list[sheets.RowError] = list(getattr(rows, "warnings", []))
+        scope_path = self.regions.get(region_code).path
         for r in rows:
+            warnings.extend(r.warnings)
             if r.errors:
                 errors.extend(r.errors)
                 continue
@@ -71,9 +75,13 @@ class RosterFiles(UseCase):
                 errors.append(sheets.RowError(r.row, "姓名", f"same deputy as row {seen[key]} (name and phone)"))
                 continue
             seen[key] = r.row
-            status = r.status or d.DeputyStatus.SERVING
-            existing = store.deputy_by_key(*key)
+            try:
+                existing = self._find(store, scope_path, p, r.columns)
+            except LookupError as e:
+                errors.append(sheets.RowError(r.row, "姓名", str(e)))
+                continue
             if existing is None:
+                status = r.status or d.DeputyStatus.SERVING
                 if status not in d.INITIAL_STATUSES:
                     errors.append(sheets.RowError(r.row, "状态", "a new deputy is serving or by-elected"))
                     continue
@@ -83,6 +91,9 @@ class RosterFiles(UseCase):
                 self._emit(s, ev.DeputyRegistered(deputy=convert.deputy_to_proto(row)), row.region_code)
                 continue
             current = convert.profile_of(existing)
+            # A column absent from the file says nothing about its field: the stored value stays.
+            p = sheets.fill_absent(p, current, r.columns)
+            status = d.DeputyStatus(existing.status) if r.status is None else r.status
             changed = [f for f in d.PROFILE_FIELDS if getattr(p, f) != getattr(current, f)]
             if status != existing.status:
                 try:
@@ -111,7 +122,21 @@ class RosterFiles(UseCase):
                 self._emit(s, ev.DeputyUpdated(deputy=convert.deputy_to_proto(existing), changed_fields=changed),
                            existing.region_code)
             updated += 1
-        return ImportReport(len(rows), created, updated, unchanged, errors)
+        return ImportReport(len(rows), created, updated, unchanged, errors, warnings)
+
+    @staticmethod
+    def _find(store: RosterStore, scope_path: str, p: d.DeputyProfile, columns: frozenset[str]):
+        """The stored deputy a row is about: by region, name and phone; by what the file
+        has when it lacks 区划代码 or 联系电话. LookupError when that names several."""
+        if sheets.REGION in columns and sheets.PHONE in columns:
+            return store.deputy_by_key(p.region_code, p.name, p.contact.phone)
+        found = store.deputies_named(scope_path, p.name,
+                                     region_code=p.region_code if sheets.REGION in columns else None,
+                                     phone=p.contact.phone if sheets.PHONE in columns else None)
+        if len(found) > 1:
+            missing = "、".join(c for c in (sheets.REGION, sheets.PHONE) if c not in columns)
+            raise LookupError(f"several deputies are named {p.name}: add the column {missing} to tell them apart")
+        return found[0] if found else None
 
     def export_roster(self, who: Principal, region_code: str, fmt: str, level: int | None, status: int | None) -> bytes:
         who.require(*CONTACT_READERS)   # the sheet carries phones and addresses

@@ -224,7 +224,8 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         return pb.ImportRosterResponse(
             rows=r.rows, created=r.created, updated=r.updated, unchanged=r.unchanged,
             failed=len({e.row for e in r.errors}),
-            errors=[pb.RowError(row=e.row, column=e.column, reason=e.reason) for e in r.errors])
+            errors=[pb.RowError(row=e.row, column=e.column, reason=e.reason) for e in r.errors],
+            warnings=[pb.RowError(row=e.row, column=e.column, reason=e.reason) for e in r.warnings])
 
     def ExportRoster(self, request, context):
         fmt = EXPORT_FORMATS.get(request.format)

@@ -4,6 +4,20 @@ one row per deputy, Chinese column headings in the first row, XLSX or CSV.
 Import never trusts the file: sizes and row counts are capped, formulas are never
 evaluated (cell values only), and each row goes through ``domain.validate_profile`` so
 that a bad cell becomes a row error naming the column and row the office has to fix.
+
+Import never loses data silently either:
+- A column absent from the file is not an empty column: the rows say nothing about that
+  field, and an update leaves it as stored (``Row.columns`` says which were present).
+- Headings are matched after folding spaces (性　别 with the full-width space of paper
+  forms is 性别); a heading that is still not one of ``COLUMNS`` is reported as a warning.
+- What Excel did to a cell is reported. Every roster column is text. A cell Excel turned
+  into a date (选区 "3-1" becomes 2026-03-01) has lost what was typed: the row is refused
+  with an error telling the office to format the column as text. A phone Excel stored as a
+  number has lost its leading 0 unless it is a mobile (1[3-9] + 9 digits) or a 400/800
+  number: the row is refused too (a landline without its area code's 0 is a wrong number,
+  not a warning). Any other number in a text column (an intact mobile, a 届次 of 15) is
+  imported with a row warning to format the column as text. Numeric region codes are exact
+  (GB/T 2260 codes never start with 0) and pass without a word.
 """
 from __future__ import annotations
 
@@ -12,25 +26,21 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Iterable, Iterator, Sequence
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
 from services.roster.domain import (
     GENDER_LABELS, LEVEL_LABELS, STATUS_LABELS, Contact, DeputyProfile, DeputyStatus, Gender,
     Level, Seat, validate_profile,
 )
+from shared import sheets as shared_sheets
 from shared.errors import InvalidArgument
+from shared.sheets import SheetError, decode_csv, fold_heading, unquote
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = shared_sheets.CONTENT_TYPES
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024   # a small ZIP may unpack to gigabytes
@@ -75,14 +85,8 @@ GENDER_ALIASES = {"": Gender.UNSPECIFIED, "男": Gender.MALE, "男性": Gender.M
                   "女": Gender.FEMALE, "女性": Gender.FEMALE}
 STATUS_ALIASES = {"": DeputyStatus.SERVING, **{label: s for s, label in STATUS_LABELS.items()}}
 
-# Formula (CSV) injection: Excel and LibreOffice run a cell that starts with = + - @ (or a
-# tab or carriage return) as a formula. On export such a cell gets a leading single quote,
-# which both show as plain text, and import removes that quote again, so values round-trip.
-# Text made only of digits, spaces and hyphens after one leading + or - (phone numbers such
-# as "+86 138 0000 0000") cannot call anything and is left alone. Cells that already start
-# with quotes before such text get one quote more, so "'=x" also survives the round trip.
-_FORMULA_START = re.compile(r"[=@\t\r+\-]")
-_PLAIN_NUMBER = re.compile(r"[+\-]?[0-9][0-9\- ]*", re.ASCII)
+# Excel's damage to cells (see the module doc): mobiles and 400/800 numbers have no 0 to lose.
+_INTACT_PHONE = re.compile(r"1[3-9][0-9]{9}|[48]00[0-9]{7}")
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
@@ -97,17 +101,26 @@ class RowError:
 class SheetRow:
     row: int        # 1-based sheet row; the headings are row 1
     profile: DeputyProfile | None
-    status: DeputyStatus | None
+    status: DeputyStatus | None   # None: no 状态 column (keep the stored status; new deputies serve)
     errors: tuple[RowError, ...]
+    warnings: tuple[RowError, ...] = ()
+    columns: frozenset[str] = frozenset(COLUMNS)   # the columns the file has
 
 
-class SheetError(Exception):
-    """The file as a whole cannot be read: wrong format, no headings, too big."""
+class SheetRows(list):
+    """The rows of a file (a list of SheetRow), with what concerns the whole file:
+    ``columns`` present and file-level ``warnings`` (unrecognised headings)."""
+
+    def __init__(self, rows: Iterable[SheetRow], columns: frozenset[str], warnings: list[RowError]):
+        super().__init__(rows)
+        self.columns = columns
+        self.warnings = warnings
 
 
-def read_roster(content: bytes, fmt: str, default_region: str) -> list[SheetRow]:
+def read_roster(content: bytes, fmt: str, default_region: str) -> SheetRows:
     """Parses every non-blank row below the headings. Rows that fail come back with their
-    errors and no profile; the others come back validated. Raises SheetError for the file."""
+    errors and no profile; the others come back validated, with their warnings. Raises
+    SheetError for the file."""
     fmt = _format(fmt, SheetError)
     if len(content) > MAX_FILE_BYTES:
         raise SheetError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
@@ -118,49 +131,54 @@ def read_roster(content: bytes, fmt: str, default_region: str) -> list[SheetRow]
         rows.close()   # closes the workbook even when a limit stops the reading early
 
 
-def _read_rows(rows: Iterator[Sequence[object]], default_region: str) -> list[SheetRow]:
+def _read_rows(rows: Iterator[Sequence[object]], default_region: str) -> SheetRows:
     try:
         headings = next(rows)
     except StopIteration:
         raise SheetError("the file is empty: the first row must hold the column headings") from None
-    columns = _columns(headings)
+    columns, warnings = _columns(headings)
     written = {col: heading for col, (_, heading) in columns.items()}
+    present = frozenset(columns)
     out: list[SheetRow] = []
     for number, values in enumerate(rows, start=2):
         if number > MAX_SCANNED_ROWS:
             raise SheetError(f"the file has more than {MAX_SCANNED_ROWS} rows")
-        cells = {col: _cell_text(values[i]) if i < len(values) else "" for col, (i, _) in columns.items()}
+        raw = {col: values[i] if i < len(values) else None for col, (i, _) in columns.items()}
+        cells = {col: _cell_text(v) for col, v in raw.items()}
         if not any(c.strip() for c in cells.values()):
             continue
         if len(out) == MAX_ROWS:
             raise SheetError(f"the file has more than {MAX_ROWS} deputies; split it into smaller files")
-        out.append(_read_row(number, cells, written, default_region))
-    return out
+        out.append(_read_row(number, cells, written, default_region, raw, present))
+    return SheetRows(out, present, warnings)
 
 
 def write_roster(rows: Iterable[tuple[DeputyProfile, DeputyStatus]], fmt: str) -> bytes:
     """The roster in the import layout, so an exported file imports to the same profiles."""
     fmt = _format(fmt, ValueError)
-    records = ([_neutralise(v) for v in _export_cells(p, s)] for p, s in rows)
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(records)
-        # The BOM makes Excel read the file as UTF-8 rather than the system code page.
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("代表名册")
-    for i, heading in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = COLUMN_WIDTHS[heading]
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    ws.append([_text_cell(ws, h, bold) for h in COLUMNS])
-    for record in records:
-        ws.append([_text_cell(ws, v) for v in record])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return shared_sheets.write(COLUMNS, (_export_cells(p, s) for p, s in rows), fmt, title="代表名册",
+                               widths=COLUMN_WIDTHS)
+
+
+def fill_absent(p: DeputyProfile, current: DeputyProfile, columns: frozenset[str]) -> DeputyProfile:
+    """``p`` as read from a file, with every field whose column the file lacks taken from
+    ``current`` (the stored deputy): an absent column changes nothing."""
+    keep = {}
+    if REGION not in columns:
+        keep["region_code"] = current.region_code
+    for column, field_name in ((NAME, "name"), (GENDER, "gender"), (ETHNICITY, "ethnicity"),
+                               (WORK_UNIT, "work_unit"), (POSITION, "position"), (SPECIALTIES, "specialties")):
+        if column not in columns:
+            keep[field_name] = getattr(current, field_name)
+    contact = replace(p.contact, **{f: getattr(current.contact, f) for c, f in
+                                    ((PHONE, "phone"), (EMAIL, "email"), (ADDRESS, "address")) if c not in columns})
+    stored = {s.level: s for s in current.seats}
+    seats = tuple(Seat(s.level,
+                       s.term if TERMS in columns else getattr(stored.get(s.level), "term", ""),
+                       s.electoral_district if DISTRICTS in columns
+                       else getattr(stored.get(s.level), "electoral_district", ""))
+                  for s in p.seats)
+    return replace(p, contact=contact, seats=seats, **keep)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -203,16 +221,7 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[object]]:
 def _csv_rows(content: bytes) -> Iterator[Sequence[object]]:
     if content[:4] == b"PK\x03\x04":
         raise SheetError("this looks like an XLSX workbook, not a CSV file: upload it as xlsx")
-    if b"\x00" in content:
-        raise SheetError("not a CSV text file (it contains binary data)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SheetError("the CSV file is neither UTF-8 nor GB18030 text")
+    text = decode_csv(content)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -223,13 +232,18 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[object]]:
         raise SheetError(f"the CSV file is malformed near line {reader.line_num}: {e}") from None
 
 
-def _columns(headings: Sequence[object]) -> dict[str, tuple[int, str]]:
-    """Known column -> (index, heading as written). Unknown headings are ignored."""
+def _columns(headings: Sequence[object]) -> tuple[dict[str, tuple[int, str]], list[RowError]]:
+    """Known column -> (index, heading as written), matched after folding spaces; and a
+    warning for each heading that is not a roster column (its cells are not imported)."""
     found: dict[str, tuple[int, str]] = {}
+    warnings: list[RowError] = []
     for i, raw in enumerate(headings):
         written = _cell_text(raw)
-        name = written.strip()
+        name = fold_heading(written)
         if name not in COLUMNS:
+            if name:
+                warnings.append(RowError(1, written, f"{written.strip()}: not a roster column, its cells were "
+                                                     f"not imported (columns: {'、'.join(COLUMNS)})"))
             continue
         if name in found:
             raise SheetError(f"the column {name} appears twice in the heading row")
@@ -239,7 +253,7 @@ def _columns(headings: Sequence[object]) -> dict[str, tuple[int, str]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:
         raise SheetError(f"missing column {'、'.join(missing)} in the heading row (row 1)")
-    return found
+    return found, warnings
 
 
 def _cell_text(value: object) -> str:
@@ -259,13 +273,32 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _unneutralise(text: str) -> str:
-    return text[1:] if text.startswith("'") and _is_formula_like(text.lstrip("'")) else text
+def _excel_damage(column: str, value: object) -> tuple[bool, str] | None:
+    """(refuse the row?, what happened) when Excel stored a text column's cell as a number
+    or a date; None for a text cell or an exact numeric region code."""
+    text_hint = "format the column as text (设置单元格格式 → 文本) and type the value again"
+    if isinstance(value, (datetime, date, time)):
+        return True, f"Excel turned this cell into a date or time ({_cell_text(value)}); what was typed is lost: {text_hint}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    digits = _cell_text(value)
+    if column == REGION and float(value).is_integer():
+        return None
+    if column == PHONE and not _INTACT_PHONE.fullmatch(digits):
+        return True, f"Excel stored this phone as a number ({digits}) and dropped its leading 0: {text_hint}"
+    return False, f"Excel stored this cell as a number ({digits}); to keep leading zeros, {text_hint}"
 
 
 def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
-              default_region: str) -> SheetRow:
+              default_region: str, values: dict[str, object] | None = None,
+              present: frozenset[str] = frozenset(COLUMNS)) -> SheetRow:
     errors: list[RowError] = []
+    warnings: list[RowError] = []
+    for column, value in (values or {}).items():
+        damage = _excel_damage(column, value)
+        if damage:
+            heading = headings.get(column, column)
+            (errors if damage[0] else warnings).append(RowError(number, heading, f"{heading.strip()}: {damage[1]}"))
 
     def fail(column: str, reason: str) -> None:
         """One error per column: the first is the one to fix, the rest often follow from it."""
@@ -279,7 +312,7 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
             fail(column, f"the cell is longer than {MAX_CELL_CHARS} characters")
             text = ""
         # Line breaks inside a cell (Alt+Enter in Excel) are kept as spaces.
-        cells[column] = _LINE_BREAKS.sub(" ", _unneutralise(text.strip())).strip()
+        cells[column] = _LINE_BREAKS.sub(" ", unquote(text.strip())).strip()
 
     def get(column: str) -> str:
         return cells.get(column, "")
@@ -299,6 +332,8 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
     status = STATUS_ALIASES.get(_fold(get(STATUS)))
     if status is None:
         fail(STATUS, f"unknown status '{get(STATUS)}' (use 在任, 辞职, 终止 or 补选)")
+    if STATUS not in present:
+        status = None   # the stored status stays; a new deputy serves
 
     draft = DeputyProfile(
         region_code=unicodedata.normalize("NFKC", get(REGION)) or default_region,
@@ -317,8 +352,8 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
             errors.append(RowError(number, "", f"{e.field}: {e.reason}"))
         profile = None
     if errors:
-        return SheetRow(number, None, None, tuple(errors))
-    return SheetRow(number, profile, status, ())
+        return SheetRow(number, None, None, tuple(errors), tuple(warnings), present)
+    return SheetRow(number, profile, status, (), tuple(warnings), present)
 
 
 def _level(text: str) -> Level | None:
@@ -389,21 +424,3 @@ def _join_per_seat(values: list[str]) -> str:
     if len(set(values)) == 1 and not SEPARATORS.search(values[0]):
         return values[0]
     return EXPORT_SEPARATOR.join(values)
-
-
-def _is_formula_like(text: str) -> bool:
-    return bool(_FORMULA_START.match(text)) and not _PLAIN_NUMBER.fullmatch(text)
-
-
-def _neutralise(text: str) -> str:
-    return "'" + text if _is_formula_like(text.lstrip("'")) else text
-
-
-def _text_cell(ws, value: str, font: Font | None = None) -> WriteOnlyCell | None:
-    if not value and font is None:
-        return None
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"   # always text: never a formula, and phones keep leading zeros
-    if font is not None:
-        cell.font = font
-    return cell

@@ -64,6 +64,17 @@ class RosterStore:
         return self.s.scalars(select(DeputyRow).where(
             DeputyRow.region_code == region_code, DeputyRow.name == name, DeputyRow.phone == phone)).first()
 
+    def deputies_named(self, scope_path: str, name: str, *, region_code: str | None = None,
+                       phone: str | None = None, limit: int = 2) -> list[DeputyRow]:
+        """Deputies of the subtree with this name (and region or phone where given): how an
+        import finds a deputy when its file lacks the 区划代码 or 联系电话 column."""
+        q = select(DeputyRow).where(in_subtree(DeputyRow.region_path, scope_path), DeputyRow.name == name)
+        if region_code is not None:
+            q = q.where(DeputyRow.region_code == region_code)
+        if phone is not None:
+            q = q.where(DeputyRow.phone == phone)
+        return list(self.s.scalars(q.order_by(DeputyRow.id).limit(limit)))
+
     def deputy_key_taken(self, region_code: str, name: str, phone: str) -> bool:
         """Whether a deputy with this import key exists, without loading it."""
         return self.s.connection().execute(

@@ -12,6 +12,7 @@ from activities_support import COUNTY_A, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from services.liaison import registers
+from shared import sheets
 
 K, R = pb.ActivityKind, pb.Register
 XLSX, CSV = common_pb2.FILE_FORMAT_XLSX, common_pb2.FILE_FORMAT_CSV
@@ -91,12 +92,12 @@ def test_major_matters_and_meetings_of_the_period(liaison, venue_world, fmt):
     if fmt == XLSX:
         assert rows.pop(0) == ["重大事项记录"]
     assert rows[0] == ["序号", "日期", "主题", "参加代表", "人次", "记录人", "备注"]
-    assert rows[1:] == [["1", "2026-02-10", "讨论年度民生实事项目", "张三", "0", "clerk-test", "形成建议3条"]]
+    assert rows[1:] == [["1", "2026-02-10", "讨论年度民生实事项目", "张三", "0", "", "形成建议3条"]]
     rows = read(export(liaison, venue_world["venue"], R.REGISTER_MEETINGS, fmt), fmt)
     if fmt == XLSX:
         assert rows.pop(0) == ["会议记录"]
     # one meeting in 2026 at this venue; its formula-like title is written as quoted text
-    assert rows[1:] == [["1", "2026-02-11", "'=HYPERLINK(\"http://x\")", "张三、李四", "12", "clerk-test", ""]]
+    assert rows[1:] == [["1", "2026-02-11", "'=HYPERLINK(\"http://x\")", "张三、李四", "12", "", ""]]
     everything = read(export(liaison, venue_world["venue"], R.REGISTER_MEETINGS, fmt, "", ""), fmt)
     assert len(everything) == (4 if fmt == XLSX else 3)   # last year's meeting too
 
@@ -141,6 +142,23 @@ def test_transfer_register_of_the_venue_and_its_deputies(liaison, venue_world, f
     assert len(before) == (2 if fmt == XLSX else 1)   # headings only
 
 
+@pytest.mark.parametrize("fmt", [XLSX, CSV])
+def test_recorder_is_a_persons_name_never_a_token_subject(liaison, fmt):
+    deputy = liaison.deputy(COUNTY_A, "阿依古丽·示例")
+    venue = liaison.venue(COUNTY_A, f"记录人测试之家{fmt}", members=(deputy,))
+    liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        venue_id=venue, kind=K.ACTIVITY_KIND_VISIT, date="2026-02-12", title="走访")),
+        role="deputy", region=COUNTY_A, subject=deputy)
+    liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        venue_id=venue, kind=K.ACTIVITY_KIND_MEETING, date="2026-02-13", title="例会")),
+        subject="clerk-login-7")
+    rows = read(export(liaison, venue, R.REGISTER_ACTIVITIES, fmt), fmt)
+    head = rows[1] if fmt == XLSX else rows[0]   # read() puts the sheet's title first
+    recorders = [r[head.index("记录人")] for r in rows[-2:]]
+    assert recorders == ["阿依古丽·示例", ""]
+    assert not any(deputy in cell or "clerk-login-7" in cell for r in rows for cell in r)
+
+
 def test_filenames_name_the_register_venue_and_period(liaison, venue_world):
     v = venue_world["venue"]
     assert export(liaison, v, R.REGISTER_RECEPTIONS, CSV).filename == f"receptions-{v}-2026-01-01_2026-12-31.csv"
@@ -148,9 +166,9 @@ def test_filenames_name_the_register_venue_and_period(liaison, venue_world):
 
 
 def test_neutralise_quotes_formulas_but_not_phone_numbers():
-    assert registers.neutralise("=1+1") == "'=1+1"
-    assert registers.neutralise("@SUM(A1)") == "'@SUM(A1)"
-    assert registers.neutralise("'=x") == "''=x"
-    assert registers.neutralise("+86 138 0000 0000") == "+86 138 0000 0000"
-    assert registers.neutralise("-5") == "-5"
-    assert registers.neutralise(12) == "12" and registers.neutralise(None) == ""
+    assert sheets.neutralise("=1+1") == "'=1+1"
+    assert sheets.neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert sheets.neutralise("'=x") == "''=x"
+    assert sheets.neutralise("+86 138 0000 0000") == "+86 138 0000 0000"
+    assert sheets.neutralise("-5") == "-5"
+    assert sheets.neutralise(12) == "12" and sheets.neutralise(None) == ""

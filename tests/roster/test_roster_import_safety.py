@@ -1,0 +1,150 @@
+"""ImportRoster never loses data silently (issue 6 §3): absent columns leave fields as
+stored, headings with full-width spaces are recognised and unknown ones reported, what
+Excel did to cells is reported, CSV in any common encoding is read."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import grpc
+from openpyxl import Workbook
+
+from lianxin.common.v1 import common_pb2
+from lianxin.roster.v1 import roster_pb2 as pb
+
+CSV, XLSX = common_pb2.FILE_FORMAT_CSV, common_pb2.FILE_FORMAT_XLSX
+COUNTY, TOWN = "652327", "652327100"
+
+
+def csv_content(rows, encoding="utf-8", delimiter=",") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def xlsx_content(rows) -> bytes:
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def do_import(roster, content, fmt=CSV, dry_run=False) -> pb.ImportRosterResponse:
+    return roster.call("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY, format=fmt, content=content,
+                                                              dry_run=dry_run))
+
+
+def full_deputy(roster, phone: str) -> pb.Deputy:
+    return roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+        region_code=TOWN, name="古丽米拉", gender=pb.GENDER_FEMALE, ethnicity="哈萨克族",
+        seats=[pb.Seat(level=pb.LEVEL_COUNTY, term="第十八届", electoral_district="第3选区")],
+        work_unit="三台镇卫生院", position="院长",
+        contact=pb.Contact(phone=phone, email="gulmira@example.cn", address="三台镇团结路1号"),
+        specialties=["医疗", "教育"])))
+
+
+def profile(d: pb.Deputy) -> tuple:
+    return (d.region_code, d.name, d.gender, d.ethnicity, [(s.level, s.term, s.electoral_district) for s in d.seats],
+            d.work_unit, d.position, d.contact.phone, d.contact.email, d.contact.address, list(d.specialties),
+            d.status, d.card_code)
+
+
+def test_a_file_with_four_columns_blanks_nothing(fresh_roster):
+    roster = fresh_roster
+    d = full_deputy(roster, "13709940021")
+    before = profile(d)
+    rows = [["区划代码", "姓名", "代表层级", "联系电话"], [TOWN, "古丽米拉", "县", "13709940021"]]
+    with roster.expect_no_writes():
+        r = do_import(roster, csv_content(rows))
+    assert (r.created, r.updated, r.unchanged, r.failed) == (0, 0, 1, 0), r
+    assert profile(roster.call("GetDeputy", pb.GetDeputyRequest(id=d.id))) == before
+
+    # A new level: only the seats change; the county seat keeps its term and district.
+    rows[1][2] = "州、县"
+    r = do_import(roster, csv_content(rows))
+    assert (r.updated, r.failed) == (1, 0)
+    after = roster.call("GetDeputy", pb.GetDeputyRequest(id=d.id))
+    assert [(s.level, s.term, s.electoral_district) for s in after.seats] == [
+        (pb.LEVEL_PREFECTURE, "", ""), (pb.LEVEL_COUNTY, "第十八届", "第3选区")]
+    assert profile(after)[5:] == before[5:] and profile(after)[:4] == before[:4]
+
+
+def test_without_phone_or_region_columns_the_deputy_is_found_by_name(fresh_roster):
+    roster = fresh_roster
+    d = full_deputy(roster, "13709940022")
+    r = do_import(roster, csv_content([["姓名", "代表层级", "职务"], ["古丽米拉", "县", "副院长"]]))
+    assert (r.created, r.updated, r.failed) == (0, 1, 0), r
+    after = roster.call("GetDeputy", pb.GetDeputyRequest(id=d.id))
+    assert (after.position, after.region_code, after.contact.phone) == ("副院长", TOWN, "13709940022")
+    assert roster.count("deputies") == 1
+    # Two deputies of that name: the row cannot say which, and says so.
+    roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+        region_code=COUNTY, name="古丽米拉", seats=[pb.Seat(level=pb.LEVEL_COUNTY)],
+        contact=pb.Contact(phone="13709940023"))))
+    with roster.expect_no_writes():
+        r = do_import(roster, csv_content([["姓名", "代表层级", "职务"], ["古丽米拉", "县", "院长"]]))
+    assert r.failed == 1 and "联系电话" in r.errors[0].reason and "区划代码" in r.errors[0].reason
+
+
+def test_headings_with_full_width_spaces_are_read_and_unknown_headings_reported(fresh_roster):
+    roster = fresh_roster
+    rows = [["区划代码", "姓　名", "性　别", "民　族", "代表层级", "职　务", " 联系电话 ", "备注", "身份证号"],
+            [COUNTY, "马建国", "男", "回族", "县", "村主任", "13709940024", "老代表", "652301..."]]
+    r = do_import(roster, csv_content(rows))
+    assert (r.created, r.failed) == (1, 0), r
+    [d] = roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY, name="马建国")).deputies
+    assert (d.gender, d.ethnicity, d.position) == (pb.GENDER_MALE, "回族", "村主任")
+    assert [(w.row, w.column) for w in r.warnings] == [(1, "备注"), (1, "身份证号")]
+    assert all("not a roster column" in w.reason for w in r.warnings)
+
+
+def test_a_phone_excel_stored_as_a_number_is_refused_and_a_date_in_a_text_column_too(fresh_roster):
+    roster = fresh_roster
+    rows = [["区划代码", "姓名", "代表层级", "选区", "联系电话"],
+            [COUNTY, "座机丢零", "县", "第1选区", 9942000006],               # 0994-2000006 lost its 0
+            [COUNTY, "选区成日期", "县", datetime(2026, 3, 1), "13709940025"],  # "3-1" became a date
+            [COUNTY, "手机是数字", "县", "第2选区", 13709940026]]              # intact, but a number
+    with roster.expect_events("DeputyRegistered"):
+        r = do_import(roster, xlsx_content(rows), XLSX)
+    assert (r.created, r.failed) == (1, 2), r
+    assert [(e.row, e.column) for e in r.errors] == [(2, "联系电话"), (3, "选区")]
+    assert "9942000006" in r.errors[0].reason and "leading 0" in r.errors[0].reason
+    assert all("format the column as text" in e.reason for e in r.errors)
+    assert [(w.row, w.column) for w in r.warnings] == [(4, "联系电话")]
+    assert "format the column as text" in r.warnings[0].reason
+    [d] = roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY, name="手机是数字")).deputies
+    assert d.contact.phone == "13709940026"
+
+
+def test_csv_in_utf8_with_and_without_bom_gb18030_and_utf16_is_read(fresh_roster):
+    roster = fresh_roster
+    head = ["区划代码", "姓名", "代表层级", "联系电话"]
+    files = {
+        "utf-8": csv_content([head, [COUNTY, "编码甲", "县", "13709940031"]]),
+        "utf-8-sig": csv_content([head, [COUNTY, "编码乙", "县", "13709940032"]], "utf-8-sig"),
+        "gb18030": csv_content([head, [COUNTY, "编码丙", "县", "13709940033"]], "gb18030"),
+        # Excel's "Unicode text": UTF-16 LE with a BOM, tab-separated.
+        "utf-16-le": b"\xff\xfe" + csv_content([head, [COUNTY, "编码丁", "县", "13709940034"]], "utf-16-le", "\t"),
+        "utf-16-be": b"\xfe\xff" + csv_content([head, [COUNTY, "编码戊", "县", "13709940035"]], "utf-16-be"),
+    }
+    for encoding, content in files.items():
+        r = do_import(roster, content)
+        assert (r.created, r.failed) == (1, 0), (encoding, r)
+    names = {d.name for d in roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY)).deputies}
+    assert names == {"编码甲", "编码乙", "编码丙", "编码丁", "编码戊"}
+
+
+def test_csv_in_another_encoding_is_a_clear_error(fresh_roster):
+    roster = fresh_roster
+    latin1 = "姓名,代表层级\nJosé Müller,县\n".encode("utf-8").replace("é".encode(), b"\xe9\x80").replace(
+        "ü".encode(), b"\xfc\xff")   # bytes neither UTF-8 nor GB18030 can decode
+    with roster.expect_no_writes():
+        e = roster.error("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY, format=CSV, content=latin1))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.details().startswith("content: ") and "UTF-8" in e.details() and "GB18030" in e.details()
+    utf16_without_bom = "姓名,代表层级\n张三,县\n".encode("utf-16-le")
+    e = roster.error("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY, format=CSV, content=utf16_without_bom))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "UTF-16" in e.details()
