@@ -39,7 +39,8 @@ migrate: venv protos
 kafka-fetch:
 	bash deploy/kafka/kafka.sh fetch
 
-# Runs the suite against a real PostgreSQL cluster and Kafka broker; servers already up are reused.
+# Runs the suite against a real PostgreSQL cluster and Kafka broker it starts (ports: LIANXIN_PG_PORT,
+# LIANXIN_KAFKA_PORT); servers already up are reused only with LIANXIN_TEST_REUSE=1.
 test: venv protos kafka-fetch
 	bash deploy/local/test-env.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 

@@ -267,6 +267,11 @@ def validate_venue(v: VenueDraft, prefix: str = "venue") -> VenueDraft:
     hours = _text(v.hours, f"{prefix}.schedule.hours", max_len=50)
     if hours and not HOURS.match(hours):
         raise InvalidArgument(f"{prefix}.schedule.hours", "must look like 09:00-12:00")
+    if hours:
+        start, end = (part.strip() for part in hours.split("-", 1))
+        # Zero-padded HH:MM compares as text; reception hours never run past midnight.
+        if end.zfill(5) <= start.zfill(5):
+            raise InvalidArgument(f"{prefix}.schedule.hours", f"ends at {end}, not after it starts at {start}")
     return VenueDraft(
         region_code=check_region_code(v.region_code, f"{prefix}.region_code"),
         kind=v.kind,

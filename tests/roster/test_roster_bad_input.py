@@ -175,6 +175,11 @@ def bad_requests(k):
           for r in BAD_REGIONS],
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(hours="9-12"))),
          "venue.schedule.hours"),
+        # reported: reception hours that end before they start
+        ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(hours="12:00-09:00"))),
+         "venue.schedule.hours"),
+        ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(hours="09:00-09:00"))),
+         "venue.schedule.hours"),
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(days_of_month=[5, 32]))),
          "venue.schedule.days_of_month[1]"),
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(days_of_month=[0]))),
