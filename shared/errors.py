@@ -19,10 +19,13 @@ class InvalidArgument(DomainError):
 
 
 class NotFound(DomainError):
-    def __init__(self, kind: str, key: str):
+    """``field`` names the request field that named the record, when a request did."""
+
+    def __init__(self, kind: str, key: str, field: str = ""):
         self.kind = kind
         self.key = key
-        super().__init__(f"{kind} {key!r} not found")
+        self.field = field
+        super().__init__(f"{field + ': ' if field else ''}{kind} {key!r} not found")
 
 
 class AlreadyExists(DomainError):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from lianxin.balloting.v1 import balloting_pb2, balloting_pb2_grpc
 
+from services.balloting.access import ACCESS
 from shared.placeholder import placeholder_definition
 
 
 def definition():
-    return placeholder_definition("balloting", balloting_pb2, balloting_pb2_grpc, "BallotingService")
+    return placeholder_definition("balloting", balloting_pb2, balloting_pb2_grpc, "BallotingService", ACCESS)

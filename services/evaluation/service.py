@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from lianxin.evaluation.v1 import evaluation_pb2, evaluation_pb2_grpc
 
+from services.evaluation.access import ACCESS
 from shared.placeholder import placeholder_definition
 
 
 def definition():
-    return placeholder_definition("evaluation", evaluation_pb2, evaluation_pb2_grpc, "EvaluationService")
+    return placeholder_definition("evaluation", evaluation_pb2, evaluation_pb2_grpc, "EvaluationService", ACCESS)

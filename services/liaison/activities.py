@@ -19,19 +19,18 @@ from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
 from services.liaison import registers
+from services.liaison.access import ACCESS
 from services.liaison.activity_tables import ActivityDeputyRow, ActivityOpinionRow, ActivityRow
 from services.liaison.directory import DirectoryDeputyRow, DirectoryVenueMemberRow, DirectoryVenueRow
 from services.liaison.registers import Register
+from services.liaison.cases import sees_case
 from services.liaison.tables import OpinionRow, OpinionStepRow
-from shared.auth import Principal, Role
+from shared.access import Scope
+from shared.auth import Principal
 from shared.clock import china_day, china_day_bounds, china_minute, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 from shared import paging, text as canonical, validation, wire
-
-WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.DEPUTY)   # a deputy: only their own visit
-READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY)
-REGISTER_READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR)
 
 MAX_TITLE = 200
 MAX_NOTES = 2000
@@ -173,26 +172,39 @@ class Activities:
         self.rt = runtime
         self.regions = runtime.regions
 
-    # ---- scope ----------------------------------------------------------------
-    def _scope(self, who: Principal, region_code: str, roles=READERS) -> None:
-        who.require(*roles)
-        self.regions.ensure_within(who.region, region_code)
-
+    # ---- scope (who may do what: services/liaison/access.py) -----------------------
     def scope_path(self, who: Principal, region_code: str, field_name: str = "region_code",
-                   roles=READERS) -> str:
-        """The subtree a listing covers: the caller's own region unless narrowed."""
-        who.require(*roles)
-        code = check_region_code(region_code or who.region, field_name)
+                   action: str = "activity.read") -> str:
+        """The subtree a listing covers: the caller's own region unless narrowed; a region
+        outside the caller's is PERMISSION_DENIED."""
+        ACCESS.scope(who, action)
+        if not region_code:
+            if who.region not in self.regions:
+                raise PermissionDenied(f"region {who.region} is not served here")
+            return self.regions.get(who.region).path
+        code = check_region_code(region_code, field_name)
         self.regions.require(code, field_name)
         self.regions.ensure_within(who.region, code)
         return self.regions.get(code).path
 
+    def venue_in_scope(self, s: Session, who: Principal, venue_id: str, field_name: str) -> DirectoryVenueRow:
+        """A venue a request names, inside the caller's region, else NOT_FOUND naming the field."""
+        venue = s.get(DirectoryVenueRow, venue_id)
+        if venue is None or not self.regions.contains(who.region, venue.region_code):
+            raise NotFound("venue", venue_id, field_name)
+        return venue
+
+    def check_venue_filter(self, who: Principal, venue_id: str, field_name: str = "venue_id") -> None:
+        if venue_id:
+            with self.rt.transaction() as s:
+                self.venue_in_scope(s, who, venue_id, field_name)
+
     # ---- record -------------------------------------------------------------------
     def record(self, who: Principal, draft: ActivityDraft) -> tuple[ActivityRow, list[str]]:
-        who.require(*WRITERS)
+        scope = ACCESS.scope(who, "activity.record")
         a = validate(draft)
         deputy_ids = a.deputy_ids
-        if who.role is Role.DEPUTY:
+        if scope is Scope.OWN:
             # A deputy records only their own visits; staff record everything else.
             if a.kind != Kind.VISIT:
                 raise PermissionDenied("a deputy records only their own visits (ACTIVITY_KIND_VISIT)")
@@ -201,16 +213,11 @@ class Activities:
             elif who.subject not in deputy_ids:
                 raise PermissionDenied("a deputy records only visits they took part in")
         with self.rt.transaction() as s:
-            venue = None
-            if a.venue_id:
-                venue = s.get(DirectoryVenueRow, a.venue_id)
-                if venue is None:
-                    raise InvalidArgument("activity.venue_id", f"unknown venue {a.venue_id}")
-                self._scope(who, venue.region_code, WRITERS)
+            venue = self.venue_in_scope(s, who, a.venue_id, "activity.venue_id") if a.venue_id else None
             region = a.region_code or venue.region_code
             self.regions.require(region, "activity.region_code")
-            self._scope(who, region, WRITERS)
-            self._check_deputies(s, deputy_ids)
+            self.regions.ensure_within(who.region, region)
+            self._check_deputies(s, who, deputy_ids)
             self._check_opinions(s, who, a.opinion_ids)
             on_schedule = (a.kind == Kind.RECEPTION and venue is not None
                            and a.day.day in reception_days(venue.days_of_month))
@@ -228,32 +235,34 @@ class Activities:
                                region=region)
             return row, opinion_ids
 
-    @staticmethod
-    def _check_deputies(s: Session, ids: tuple[str, ...]) -> None:
+    def _check_deputies(self, s: Session, who: Principal, ids: tuple[str, ...]) -> None:
+        """Deputies present: each known and inside the caller's region, else NOT_FOUND naming it."""
         if not ids:
             return
-        known = set(s.execute(select(DirectoryDeputyRow.id).where(DirectoryDeputyRow.id.in_(ids))).scalars())
+        regions = dict(s.execute(select(DirectoryDeputyRow.id, DirectoryDeputyRow.region_code)
+                                 .where(DirectoryDeputyRow.id.in_(ids))).all())
         for i, x in enumerate(ids):
-            if x not in known:
-                raise InvalidArgument(f"activity.deputy_ids[{i}]", f"unknown deputy {x}")
+            if x not in regions or not self.regions.contains(who.region, regions[x]):
+                raise NotFound("deputy", x, f"activity.deputy_ids[{i}]")
 
     def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...]) -> None:
+        """Opinions raised: each one the caller may see, else NOT_FOUND naming it (an opinion
+        outside the caller's scope is reported as unknown: its existence is not theirs to learn)."""
         if not ids:
             return
-        # An opinion outside the caller's region is reported as unknown: its existence is not theirs to learn.
-        rows = dict(s.execute(select(OpinionRow.id, OpinionRow.region_code).where(OpinionRow.id.in_(ids))).all())
+        rows = {r.id: r for r in s.execute(select(OpinionRow).where(OpinionRow.id.in_(ids))).scalars()}
         for i, x in enumerate(ids):
-            if x not in rows or not self.regions.contains(who.region, rows[x]):
-                raise InvalidArgument(f"activity.opinion_ids[{i}]", f"unknown opinion {x}")
+            if x not in rows or not sees_case(self.regions, who, rows[x]):
+                raise NotFound("opinion", x, f"activity.opinion_ids[{i}]")
 
     # ---- read ---------------------------------------------------------------------
     def get(self, who: Principal, activity_id: str) -> tuple[ActivityRow, list[str]]:
-        who.require(*READERS)
+        ACCESS.scope(who, "activity.read")
         with self.rt.transaction() as s:
             row = s.get(ActivityRow, activity_id)
             if row is None or not self.regions.contains(who.region, row.region_code):
                 # Out of scope looks like absent: ids of other regions' activities are not confirmed.
-                raise NotFound("activity", activity_id)
+                raise NotFound("activity", activity_id, "id")
             return row, opinion_ids_of(s, [row])[row.id]
 
     def list(self, who: Principal, f: ActivityFilter, page: paging.Page):
@@ -280,12 +289,10 @@ class Activities:
     # ---- registers ------------------------------------------------------------------
     def export_register(self, who: Principal, venue_id: str, register: Register, date_from: date | None,
                         date_to: date | None, fmt: str) -> Export:
-        who.require(*REGISTER_READERS)
+        ACCESS.scope(who, "register.export")
         check_period(date_from, date_to)
         with self.rt.transaction() as s:
-            venue = s.get(DirectoryVenueRow, venue_id)
-            if venue is None or not self.regions.contains(who.region, venue.region_code):
-                raise NotFound("venue", venue_id)
+            self.venue_in_scope(s, who, venue_id, "venue_id")
             if register is Register.ROSTER:
                 rows = self._roster_rows(s, venue_id)
             elif register is Register.TRANSFERS:

@@ -68,6 +68,7 @@ class ActivityRpcs:
         date_to = parse_date(text_arg(request.date_to, "date_to"), "date_to", required=False)
         check_period(date_from, date_to)
         path = self.activities.scope_path(who, text_arg(request.region_code, "region_code"))
+        self.activities.check_venue_filter(who, venue_id)
         f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
         rows, opinion_ids, total, token = self.activities.list(who, f, page)
         return pb.ListActivitiesResponse(

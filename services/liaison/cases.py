@@ -3,15 +3,13 @@ check the caller's role and scope, check the step against the domain's step tabl
 the case, add its history row and write its events to the outbox, together. A refused call
 writes nothing.
 
-Who may do what:
-  accept, reject, transfer, conclude, escalate, feedback, close: staff, committee, system
-      whose region contains the tier handling the case;
-  answer: the deputy it was raised to, or staff;   reply: the department it was transferred to
-      (or system);   record: a deputy (raised to self), staff, system;
-  view and list: staff, committee, auditor, system in scope; a deputy only cases raised to
-      them; a department only cases transferred to it (anything else: NOT_FOUND for them).
-  The citizen's contact is shown only to staff and system whose region contains the case's
-  region, and to the department handling it.
+Who may do what is the access table (services/liaison/access.py); here it is applied to a
+case: a SUBTREE caller sees a case whose region or handling tier lies in its region and acts
+on it when the handling tier does; an OWN caller sees and acts on its own cases only (a
+deputy: raised to them; a department: transferred to that department of its region). A case
+the caller may not see is NOT_FOUND, as if it did not exist; one it sees but may not act on
+is PERMISSION_DENIED. The citizen's contact is shown only to staff and system whose region
+contains the case's region, and to the department handling it.
 """
 from __future__ import annotations
 
@@ -23,17 +21,18 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert, domain as d
+from services.liaison.access import ACCESS
+from services.liaison.activity_tables import ActivityRow
 from services.liaison.tables import OpinionRow, OpinionStepRow
+from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.errors import NotFound, PermissionDenied
+from shared.tenancy import RegionTree
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
 
 S = d.Status
-MANAGERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM)
-VIEWERS = (Role.STAFF, Role.COMMITTEE, Role.AUDITOR, Role.SYSTEM)
-CONTACT_VIEWERS = (Role.STAFF, Role.SYSTEM)
 MAX_DEPARTMENT = 100
 MAX_RATING_COMMENT = 500
 MAX_CARD_CODE = 16
@@ -65,6 +64,27 @@ class ListQuery:
     department: str = ""
     raised_from: datetime | None = None
     raised_to: datetime | None = None
+
+
+def is_own_case(who: Principal, row: OpinionRow) -> bool:
+    """A deputy's case is one raised to them; a department's, one transferred to that
+    department (token subject) of its region (token region): the name alone is not enough."""
+    if who.role is Role.DEPUTY:
+        return bool(row.deputy_id) and row.deputy_id == who.subject
+    if who.role is Role.DEPARTMENT:
+        return (bool(row.transfer_department) and row.transfer_department == who.subject
+                and row.transfer_department_region == who.region)
+    return False
+
+
+def sees_case(regions: RegionTree, who: Principal, row: OpinionRow, action: str = "opinion.read") -> bool:
+    """Whether the caller's scope for ``action`` reaches the case (False for roles without one)."""
+    scope = ACCESS.allows(who, action)
+    if scope is Scope.OWN:
+        return is_own_case(who, row)
+    if scope is Scope.SUBTREE:
+        return regions.contains(who.region, row.region_code) or regions.contains(who.region, row.handling_region)
+    return False
 
 
 class CaseRules:
@@ -99,38 +119,48 @@ class CaseRules:
         return self.rt.deployment.serves(code)
 
     # ---- who sees and does what -----------------------------------------------------
-    def _in_scope(self, who: Principal, row: OpinionRow) -> bool:
-        return (self.regions.contains(who.region, row.region_code)
-                or self.regions.contains(who.region, row.handling_region))
+    def _view(self, who: Principal, row: OpinionRow, field: str = "id") -> None:
+        """A case the caller may not read is NOT_FOUND, exactly like an unknown id."""
+        ACCESS.scope(who, "opinion.read")
+        if not sees_case(self.regions, who, row):
+            raise NotFound("opinion", row.id, field)
 
-    def _view(self, who: Principal, row: OpinionRow) -> None:
-        if who.role is Role.DEPUTY:
-            if row.deputy_id != who.subject:
-                raise NotFound("opinion", row.id)
-            return
-        if who.role is Role.DEPARTMENT:
-            if not row.transfer_department or row.transfer_department != who.subject:
-                raise NotFound("opinion", row.id)
-            return
-        who.require(*VIEWERS)
-        if not self._in_scope(who, row):
-            raise PermissionDenied(f"opinion {row.id} is outside the caller's region {who.region}")
-
-    def _manage(self, who: Principal, row: OpinionRow, roles=MANAGERS) -> None:
-        """Acting on a case: the right role, and a region containing the tier handling it.
-        Deputies and departments never learn of cases that are not theirs."""
-        if who.role in (Role.DEPUTY, Role.DEPARTMENT):
-            self._view(who, row)
-        who.require(*roles)
-        if who.role in (Role.DEPUTY, Role.DEPARTMENT):
-            return
-        if not self.regions.contains(who.region, row.handling_region):
+    def _manage(self, who: Principal, row: OpinionRow, action: str = "opinion.manage", field: str = "id") -> None:
+        """Acting on a case: the action's role (PERMISSION_DENIED), a case the caller sees
+        (else NOT_FOUND), and for a SUBTREE caller the tier handling it in its region (a case
+        of its region handled above it is PERMISSION_DENIED); for an OWN caller its own case."""
+        scope = ACCESS.scope(who, action)
+        self._view(who, row, field)
+        if scope is Scope.OWN:
+            if not is_own_case(who, row):
+                raise PermissionDenied(f"{field}: opinion {row.id} is not the caller's own case")
+        elif not self.regions.contains(who.region, row.handling_region):
             raise PermissionDenied(f"opinion {row.id} is handled outside the caller's region {who.region}")
 
+    # ---- ids a request names, resolved in the caller's region (else NOT_FOUND naming the field)
+    def _deputy_in_scope(self, store, who: Principal, deputy_id: str, field: str):
+        row = store.deputy(deputy_id, field)
+        if not self.regions.contains(who.region, row.region_code):
+            raise NotFound("deputy", deputy_id, field)
+        return row
+
+    def _venue_in_scope(self, store, who: Principal, venue_id: str, field: str):
+        row = store.venue(venue_id, field)
+        if not self.regions.contains(who.region, row.region_code):
+            raise NotFound("venue", venue_id, field)
+        return row
+
+    def _activity_in_scope(self, session: Session, who: Principal, activity_id: str, field: str):
+        row = session.get(ActivityRow, activity_id)
+        if row is None or not self.regions.contains(who.region, row.region_code):
+            raise NotFound("activity", activity_id, field)
+        return row
+
     def sees_contact(self, who: Principal, row: OpinionRow) -> bool:
-        if who.role in CONTACT_VIEWERS and self.regions.contains(who.region, row.region_code):
-            return True
-        return who.role is Role.DEPARTMENT and bool(row.transfer_department) and row.transfer_department == who.subject
+        scope = ACCESS.allows(who, "opinion.read_contact")
+        if scope is Scope.OWN:
+            return is_own_case(who, row)
+        return scope is Scope.SUBTREE and self.regions.contains(who.region, row.region_code)
 
     def to_proto(self, who: Principal, row: OpinionRow) -> pb.Opinion:
         return convert.opinion_to_proto(row, with_contact=self.sees_contact(who, row))

@@ -31,6 +31,7 @@ def opinion_to_proto(row: OpinionRow, *, with_contact: bool) -> pb.Opinion:
     if row.transfer_department:
         m.transfer.CopyFrom(pb.Transfer(
             department=row.transfer_department, department_name=row.transfer_department_name,
+            department_region=row.transfer_department_region,
             deadline=ts(row.transfer_deadline), reply=row.transfer_reply,
             replied_at=ts(row.transfer_replied_at)))
     return m

@@ -11,10 +11,12 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert, domain as d
+from services.liaison.access import ACCESS
 from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, S, CaseRules, NewOpinion
 from services.liaison.directory import ACTIVE_STATUSES
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow
+from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied, ResourceExhausted
@@ -36,7 +38,8 @@ class Intake(CaseRules):
             region_path=self.regions.get(o.region_code).path, handling_region=handling_region,
             channel=int(o.channel), category=o.category, text=o.text, deputy_id=o.deputy_id, venue_id=o.venue_id,
             contact_name=o.contact.name, contact_phone=o.contact.phone, status=int(S.RAISED), answer="",
-            transfer_department="", transfer_department_name="", transfer_reply="", resolved=None, feedback="",
+            transfer_department="", transfer_department_name="", transfer_department_region="",
+            transfer_reply="", resolved=None, feedback="",
             rating=0, rating_comment="", raised_at=at, updated_at=at, due_at=self.due(at, handling_region),
             origin_opinion_id="", origin_region="", escalated_to_region="", activity_id=o.activity_id, steps=[])
         session.add(row)
@@ -57,7 +60,8 @@ class Intake(CaseRules):
             "region_path": self.regions.get(region_code).path, "handling_region": handling_region,
             "channel": int(d.Channel.QR_CODE), "category": category, "text": text, "deputy_id": deputy_id,
             "venue_id": "", "contact_name": contact.name, "contact_phone": contact.phone, "status": raised,
-            "answer": "", "transfer_department": "", "transfer_department_name": "", "transfer_deadline": None,
+            "answer": "", "transfer_department": "", "transfer_department_name": "",
+            "transfer_department_region": "", "transfer_deadline": None,
             "transfer_reply": "", "transfer_replied_at": None, "resolved": None, "feedback": "", "rating": 0,
             "rating_comment": "", "raised_at": at, "updated_at": at, "due_at": self.due(at, handling_region),
             "resolved_at": None, "origin_opinion_id": "", "origin_region": "", "escalated_to_region": "",
@@ -100,8 +104,10 @@ class Intake(CaseRules):
             return pb.SubmitPublicOpinionResponse(tracking_code=code, status=int(S.RAISED))
 
     def record(self, who: Principal, o: NewOpinion) -> pb.Opinion:
-        """A visit, a reception, a hotline call or an integrating system's case."""
-        who.require(Role.DEPUTY, Role.STAFF, Role.SYSTEM)
+        """A visit, a reception, a hotline call or an integrating system's case. The region,
+        deputy, venue and activity it names are resolved inside the caller's region first:
+        a region outside it is PERMISSION_DENIED, an id outside it NOT_FOUND naming the field."""
+        scope = ACCESS.scope(who, "opinion.record")
         o = NewOpinion(
             channel=o.channel,
             region_code=self._home_region(o.region_code, "region_code"),
@@ -109,20 +115,20 @@ class Intake(CaseRules):
             text=d.text(o.text, "text", max_len=d.MAX_TEXT, required=True),
             deputy_id=o.deputy_id, venue_id=o.venue_id, contact=d.check_contact(o.contact),
             activity_id=o.activity_id)
-        if who.role is Role.DEPUTY:
+        self.regions.ensure_within(who.region, o.region_code)
+        if scope is Scope.OWN:   # a deputy records what is raised to them
             if o.deputy_id and o.deputy_id != who.subject:
-                raise PermissionDenied("a deputy records opinions raised to themselves only")
+                raise PermissionDenied("deputy_id: a deputy records opinions raised to themselves only")
             o = replace(o, deputy_id=who.subject)
-        else:
-            self.regions.ensure_within(who.region, o.region_code)
         with self.rt.transaction() as s:
             store = OpinionStore(s)
             handling = o.region_code
+            if o.activity_id:
+                self._activity_in_scope(s, who, o.activity_id, "activity_id")
             if o.venue_id:
-                venue = store.venue(o.venue_id)
-                handling = venue.region_code
+                handling = self._venue_in_scope(store, who, o.venue_id, "venue_id").region_code
             if o.deputy_id:
-                deputy = store.deputy(o.deputy_id)
+                deputy = self._deputy_in_scope(store, who, o.deputy_id, "deputy_id")
                 if deputy.status not in ACTIVE_STATUSES:
                     raise FailedPrecondition(f"deputy {deputy.id} is not serving")
                 handling = deputy.region_code

@@ -14,10 +14,6 @@ from shared.errors import InvalidArgument
 from shared.rpc import current_principal
 from shared import paging, wire
 
-SERVICE_NAME = liaison_pb2.DESCRIPTOR.services_by_name["LiaisonService"].full_name
-# Callable without a token (the edge rate-limits them per client address).
-PUBLIC_METHODS = frozenset(f"/{SERVICE_NAME}/{m}" for m in ("SubmitPublicOpinion", "TrackOpinion", "RateOpinion"))
-
 MAX_ID_TEXT = 36
 
 

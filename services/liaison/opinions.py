@@ -10,13 +10,15 @@ from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert, domain as d
-from services.liaison.cases import MANAGERS, MAX_DEPARTMENT, VIEWERS, S, ListQuery, NewOpinion, system_principal
+from services.liaison.access import ACCESS
+from services.liaison.cases import MAX_DEPARTMENT, S, ListQuery, NewOpinion, system_principal
 from services.liaison.intake import Intake
 from services.liaison.store import OpinionFilter, OpinionStore
 from services.liaison.tables import OpinionRow
+from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
-from shared.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared import paging
 from shared.service import Runtime
 
@@ -27,39 +29,42 @@ class Opinions(Intake):
     # ---- reading ------------------------------------------------------------------
     def get(self, who: Principal, opinion_id: str) -> pb.Opinion:
         with self.rt.transaction() as s:
-            row = OpinionStore(s).opinion(opinion_id)
+            row = OpinionStore(s).opinion(opinion_id, field="id")
             self._view(who, row)
             return self.to_proto(who, row)
 
     def list(self, who: Principal, q: ListQuery, page: paging.Page) -> pb.ListOpinionsResponse:
-        deputy_id, department = q.deputy_id, q.department
+        deputy_id, department, department_region = q.deputy_id, q.department, ""
         scope_path, scope_codes = None, ()
-        if who.role is Role.DEPUTY:
+        own = ACCESS.scope(who, "opinion.read") is Scope.OWN
+        # A deputy or department naming another one's cases: records outside its scope.
+        if own and who.role is Role.DEPUTY:
             if deputy_id and deputy_id != who.subject:
-                raise PermissionDenied("a deputy lists opinions raised to themselves only")
+                raise NotFound("deputy", deputy_id, "deputy_id")
             deputy_id = who.subject
-        elif who.role is Role.DEPARTMENT:
+        elif own:
             if department and department != who.subject:
-                raise PermissionDenied("a department lists opinions transferred to it only")
-            department = who.subject
-        else:
-            who.require(*VIEWERS)
+                raise NotFound("department", department, "department")
+            department, department_region = who.subject, who.region
         if q.region_code:
             code = d.code(q.region_code, "region_code", max_len=9)
             self.regions.require(code, "region_code")
-            if who.role not in (Role.DEPUTY, Role.DEPARTMENT):
-                self.regions.ensure_within(who.region, code)
-        elif who.role in (Role.DEPUTY, Role.DEPARTMENT):
+            self.regions.ensure_within(who.region, code)
+        elif own:
             code = None
         else:
             code = who.region
             if code not in self.regions:
                 raise PermissionDenied(f"region {code} is not served here")
+        if deputy_id and not own:
+            with self.rt.transaction() as s:   # a deputy named as a filter is resolved in scope too
+                self._deputy_in_scope(OpinionStore(s), who, deputy_id, "deputy_id")
         if code is not None:
             scope_path = self.regions.get(code).path
             scope_codes = tuple(r.code for r in self.regions.subtree(code))
         f = OpinionFilter(scope_path=scope_path, scope_codes=scope_codes, deputy_id=deputy_id,
-                          department=department, status=int(q.status) if q.status else None,
+                          department=department, department_region=department_region,
+                          status=int(q.status) if q.status else None,
                           raised_from=q.raised_from, raised_to=q.raised_to)
         with self.rt.transaction() as s:
             rows, total, token = OpinionStore(s).list(f, page)
@@ -67,11 +72,11 @@ class Opinions(Intake):
                                            next_page_token=token, total_size=total)
 
     # ---- the life of a case -----------------------------------------------------------
-    def _change(self, who: Principal, opinion_id: str, step: d.Step, apply, roles=MANAGERS) -> pb.Opinion:
+    def _change(self, who: Principal, opinion_id: str, step: d.Step, apply, action="opinion.manage") -> pb.Opinion:
         """The common shape of a step: load for update, check who, check order, apply."""
         with self.rt.transaction() as s:
-            row = OpinionStore(s).opinion(opinion_id, for_update=True)
-            self._manage(who, row, roles)
+            row = OpinionStore(s).opinion(opinion_id, for_update=True, field="id")
+            self._manage(who, row, action)
             d.check_step(step, d.Status(row.status))
             apply(s, row)
             return self.to_proto(who, row)
@@ -92,7 +97,7 @@ class Opinions(Intake):
         def apply(s, row):
             row.answer = answer
             self._step(s, row, S.ANSWERED, who, answer)
-        return self._change(who, opinion_id, d.Step.ANSWER, apply, roles=(Role.DEPUTY, Role.STAFF))
+        return self._change(who, opinion_id, d.Step.ANSWER, apply, action="opinion.answer")
 
     def transfer(self, who: Principal, opinion_id: str, department: str, department_name: str,
                  deadline: datetime | None, note: str) -> pb.Opinion:
@@ -106,6 +111,8 @@ class Opinions(Intake):
 
         def apply(s, row):
             row.transfer_department, row.transfer_department_name = department, department_name
+            # The department is the handling tier's own: known by its name and that region.
+            row.transfer_department_region = row.handling_region
             row.transfer_deadline = deadline
             row.transfer_reply, row.transfer_replied_at = "", None
             row.resolved, row.resolved_at = None, None
@@ -119,7 +126,7 @@ class Opinions(Intake):
             at = now()
             row.transfer_reply, row.transfer_replied_at = reply, at
             self._step(s, row, S.REPLIED, who, reply, at=at)
-        return self._change(who, opinion_id, d.Step.REPLY, apply, roles=(Role.DEPARTMENT, Role.SYSTEM))
+        return self._change(who, opinion_id, d.Step.REPLY, apply, action="opinion.reply")
 
     def conclude(self, who: Principal, opinion_id: str, resolved: bool, note: str) -> pb.Opinion:
         note = d.text(note, "note", max_len=d.MAX_NOTE)
@@ -142,7 +149,7 @@ class Opinions(Intake):
     def escalate(self, who: Principal, opinion_id: str, reason: str) -> pb.Opinion:
         reason = d.text(reason, "reason", max_len=d.MAX_NOTE, required=True)
         with self.rt.transaction() as s:
-            row = OpinionStore(s).opinion(opinion_id, for_update=True)
+            row = OpinionStore(s).opinion(opinion_id, for_update=True, field="id")
             self._manage(who, row)
             self.escalate_row(s, row, reason, who)
             return self.to_proto(who, row)

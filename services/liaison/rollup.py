@@ -35,17 +35,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
+from services.liaison.access import ACCESS
 from services.liaison.activities import check_region_code, parse_date, subtree
 from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow, RollupResolveMonthsRow
-from shared.auth import Principal, Role
+from shared.auth import Principal
 from shared.bus import Envelope
 from shared.clock import china_day
 from shared import text as canonical
-from shared.errors import InvalidArgument
+from shared.errors import InvalidArgument, PermissionDenied
 from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event_consumer
 from shared.tenancy import RegionTree
 
-STATISTICS_READERS = (Role.STAFF, Role.COMMITTEE, Role.AUDITOR, Role.SYSTEM)
 VISIT, RECEPTION = lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION
 MAX_PERIOD_DAYS = 366 * 20
 
@@ -261,7 +261,9 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
                date_to: str | date) -> Statistics:
     """Figures for ``region_code``'s subtree (default: the caller's region), both dates
     inclusive (China time), read from the roll-up only."""
-    who.require(*STATISTICS_READERS)
+    ACCESS.scope(who, "statistics.read")
+    if not region_code.strip() and who.region not in runtime.regions:
+        raise PermissionDenied(f"region {who.region} is not served here")
     code = canonical.code(region_code or who.region)
     check_region_code(code, "region_code")
     runtime.regions.require(code, "region_code")

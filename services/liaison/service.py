@@ -1,6 +1,6 @@
 """The liaison service, as a table of contents: how work arrives and what it touches.
 
-Arrives: LiaisonService RPCs (SubmitPublicOpinion, TrackOpinion and RateOpinion open to the
+Arrives: LiaisonService RPCs, who may call which in access.py (SubmitPublicOpinion, TrackOpinion and RateOpinion open to the
 public, rate-limited per client at the edge and per deputy card in the use case).
 Consumes: lianxin.roster.v1 into the roster read model (directory.py); lianxin.liaison.v1
 from every deployment into the statistics roll-up (rollup.py), and for escalation
@@ -18,16 +18,17 @@ from __future__ import annotations
 from lianxin.liaison.v1 import liaison_pb2_grpc
 
 from services.liaison import demo
+from services.liaison.access import ACCESS, SERVICE_NAME
 from services.liaison.directory import roster_directory
 from services.liaison.escalation import escalations_from_below, overdue_sweep
 from services.liaison.rollup import rollup_consumer
-from services.liaison.opinion_rpcs import PUBLIC_METHODS, SERVICE_NAME
 from services.liaison.servicer import LiaisonServicer
 from services.liaison.settings import LiaisonSettings
 from services.liaison.tables import BUS, Base
 from shared.rpc.server import GrpcEdge
 from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition, Timer
 
+PUBLIC_METHODS = ACCESS.public_methods()
 __all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
 
@@ -46,7 +47,7 @@ def definition() -> ServiceDefinition:
             service="liaison",
             register=[lambda server: liaison_pb2_grpc.add_LiaisonServiceServicer_to_server(servicer, server)],
             service_names=[SERVICE_NAME],
-            public_methods=PUBLIC_METHODS)
+            access=[ACCESS])
 
     return ServiceDefinition(name="liaison", metadata=Base.metadata, bus_tables=BUS, edge=edge,
                              consumes=consumes, timers=timers, settings=LiaisonSettings,

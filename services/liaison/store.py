@@ -26,6 +26,7 @@ class OpinionFilter:
     scope_codes: tuple[str, ...] = ()           # ... or handled by one of these regions
     deputy_id: str = ""
     department: str = ""
+    department_region: str = ""                 # with department: that department of this region
     status: int | None = None
     raised_from: datetime | None = None
     raised_to: datetime | None = None
@@ -55,13 +56,13 @@ class OpinionStore:
     def __init__(self, session: Session):
         self.s = session
 
-    def opinion(self, opinion_id: str, *, for_update: bool = False) -> OpinionRow:
+    def opinion(self, opinion_id: str, *, for_update: bool = False, field: str = "") -> OpinionRow:
         q = select(OpinionRow).where(OpinionRow.id == opinion_id)
         if for_update:
             q = q.with_for_update()
         row = self.s.scalars(q).first()
         if row is None:
-            raise NotFound("opinion", opinion_id)
+            raise NotFound("opinion", opinion_id, field)
         return row
 
     def by_tracking_code(self, code: str, *, for_update: bool = False) -> OpinionRow:
@@ -99,6 +100,8 @@ class OpinionStore:
             q = q.where(OpinionRow.deputy_id == f.deputy_id)
         if f.department:
             q = q.where(OpinionRow.transfer_department == f.department)
+        if f.department_region:
+            q = q.where(OpinionRow.transfer_department_region == f.department_region)
         if f.status is not None:
             q = q.where(OpinionRow.status == f.status)
         if f.raised_from is not None:
@@ -120,14 +123,14 @@ class OpinionStore:
             return None
         return r.id, r.region_code
 
-    def deputy(self, deputy_id: str) -> DirectoryDeputyRow:
+    def deputy(self, deputy_id: str, field: str = "") -> DirectoryDeputyRow:
         row = self.s.get(DirectoryDeputyRow, deputy_id)
         if row is None:
-            raise NotFound("deputy", deputy_id)
+            raise NotFound("deputy", deputy_id, field)
         return row
 
-    def venue(self, venue_id: str) -> DirectoryVenueRow:
+    def venue(self, venue_id: str, field: str = "") -> DirectoryVenueRow:
         row = self.s.get(DirectoryVenueRow, venue_id)
         if row is None:
-            raise NotFound("venue", venue_id)
+            raise NotFound("venue", venue_id, field)
         return row

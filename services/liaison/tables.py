@@ -46,6 +46,8 @@ class OpinionRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     transfer_department: Mapped[str] = mapped_column(String(100), default="")
     transfer_department_name: Mapped[str] = mapped_column(String(100), default="")
+    # The department is known by its name and region together: the tier that transferred.
+    transfer_department_region: Mapped[str] = mapped_column(String(9), default="", server_default="")
     transfer_deadline: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
     transfer_reply: Mapped[str] = mapped_column(Text, default="")
     transfer_replied_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
@@ -72,7 +74,7 @@ class OpinionRow(Base):
         Index("ix_opinions_region_path_raised_at", "region_path", "raised_at"),
         # ListOpinions' keyset order (shared.paging): newest first, id breaking ties.
         Index("ix_opinions_raised_at_id", "raised_at", "id"),
-        Index("ix_opinions_transfer_department", "transfer_department"),
+        Index("ix_opinions_transfer_department", "transfer_department", "transfer_department_region"),
         Index("ix_opinions_deputy_id", "deputy_id"),
         Index("ux_opinions_origin", "origin_region", "origin_opinion_id", unique=True,
               postgresql_where=sql_text("origin_opinion_id <> ''"), sqlite_where=sql_text("origin_opinion_id <> ''")),

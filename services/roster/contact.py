@@ -9,9 +9,9 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from services.roster import domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import CommitteeLinkRow, ContactLimitsRow, VoterHouseholdRow
-from services.roster.usecase import WRITERS, UseCase, sees_contact
-from shared.auth import Principal, Role
-from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.roster.usecase import UseCase
+from shared.auth import Principal
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 
 class DoubleContact(UseCase):
@@ -31,8 +31,7 @@ class DoubleContact(UseCase):
                                 households_per_deputy=d.DEFAULT_HOUSEHOLDS_PER_DEPUTY, inherited=True)
 
     def get_limits(self, who: Principal, region_code: str) -> pb.ContactLimits:
-        self._region(region_code, "region_code")
-        self._scope(who, region_code)
+        self._target_region(who, region_code, "limits.read")
         with self.rt.transaction() as s:
             return self.limits(region_code, RosterStore(s))
 
@@ -40,7 +39,7 @@ class DoubleContact(UseCase):
         self._region(region_code, "limits.region_code")
         d.check_limit_value(per_member, "limits.deputies_per_committee_member")
         d.check_limit_value(per_deputy, "limits.households_per_deputy")
-        self._scope(who, region_code, (Role.STAFF, Role.SYSTEM))
+        self._target_region(who, region_code, "limits.write", "limits.region_code")
         with self.rt.transaction() as s:
             store = RosterStore(s)
             row = store.limits(region_code)
@@ -59,10 +58,9 @@ class DoubleContact(UseCase):
             raise InvalidArgument("deputy_id", "a committee member does not link to themself")
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            member = store.deputy(member_id, for_update=True)   # serialises concurrent links to one member
-            deputy = store.deputy(deputy_id)
-            self._scope(who, member.region_code, WRITERS)
-            self._scope(who, deputy.region_code, WRITERS)
+            # The row lock on the member serialises concurrent links to one member.
+            member = self._deputy(store, who, member_id, "committee_member_id", "link.write", for_update=True)
+            deputy = self._deputy(store, who, deputy_id, "deputy_id", "link.write")
             for row, what in ((member, "committee member"), (deputy, "deputy")):
                 if not d.is_active(d.DeputyStatus(row.status)):
                     raise FailedPrecondition(f"the {what} is not serving")
@@ -83,10 +81,11 @@ class DoubleContact(UseCase):
     def unlink(self, who: Principal, member_id: str, deputy_id: str) -> CommitteeLinkRow:
         with self.rt.transaction() as s:
             store = RosterStore(s)
+            self._deputy(store, who, member_id, "committee_member_id", "link.write")
+            self._deputy(store, who, deputy_id, "deputy_id", "link.write")
             link = store.committee_link(member_id, deputy_id)
             if link is None:
                 raise NotFound("committee link", f"{member_id}/{deputy_id}")
-            self._scope(who, link.region_code, WRITERS)
             store.delete(link)
             self._emit(s, ev.CommitteeMemberUnlinked(link=self._link_pb(link)), link.region_code)
             return link
@@ -94,8 +93,10 @@ class DoubleContact(UseCase):
     def list_links(self, who: Principal, member_id: str, deputy_id: str) -> list[CommitteeLinkRow]:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            anchor = store.deputy(member_id or deputy_id)
-            self._scope(who, anchor.region_code)
+            if member_id:
+                self._deputy(store, who, member_id, "committee_member_id", "link.read")
+            if deputy_id:
+                self._deputy(store, who, deputy_id, "deputy_id", "link.read")
             links = store.committee_links(member_id=member_id, deputy_id=deputy_id)
             return [x for x in links if self.regions.contains(who.region, x.region_code)]
 
@@ -103,8 +104,7 @@ class DoubleContact(UseCase):
         h = d.validate_household(h)
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            deputy = store.deputy(deputy_id, for_update=True)
-            self._self_or_writer(who, deputy)
+            deputy = self._deputy(store, who, deputy_id, "household.deputy_id", "household.write", for_update=True)
             if not d.is_active(d.DeputyStatus(deputy.status)):
                 raise FailedPrecondition("the deputy is not serving")
             limit = self.limits(deputy.region_code, store).households_per_deputy
@@ -124,9 +124,11 @@ class DoubleContact(UseCase):
     def remove_household(self, who: Principal, household_id: str) -> VoterHouseholdRow:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            row = store.household(household_id)
+            row = store.household(household_id, field="id")
             deputy = store.deputy(row.deputy_id)
-            self._self_or_writer(who, deputy)
+            if not self._in_region(who, deputy.region_code):
+                raise NotFound("voter household", household_id, "id")
+            self._deputy(store, who, deputy.id, "id", "household.write")
             store.delete(row)
             self._emit(s, ev.VoterHouseholdRemoved(household=self.household_pb(row), region_code=deputy.region_code),
                        deputy.region_code)
@@ -135,8 +137,5 @@ class DoubleContact(UseCase):
     def households(self, who: Principal, deputy_id: str) -> list[VoterHouseholdRow]:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            deputy = store.deputy(deputy_id)
-            self._scope(who, deputy.region_code)
-            if not sees_contact(who, deputy_id):
-                raise PermissionDenied("voter households are kept for staff and the deputy themself")
+            self._deputy(store, who, deputy_id, "deputy_id", "household.read")
             return store.households(deputy_id)

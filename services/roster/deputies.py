@@ -9,8 +9,8 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from services.roster import convert, domain as d, qr
 from services.roster.store import DeputyFilter, RosterStore
 from services.roster.tables import DeputyRow, SeatRow, SpecialtyRow, StatusChangeRow
-from services.roster.usecase import WRITERS, UseCase, new_card_code
-from shared.auth import Principal, Role
+from services.roster.usecase import UseCase, new_card_code, sees_contact
+from shared.auth import Principal
 from shared.clock import now
 from shared.errors import AlreadyExists, InvalidArgument, NotFound
 
@@ -19,8 +19,7 @@ class DeputyCases(UseCase):
     def register_deputy(self, who: Principal, profile: d.DeputyProfile, status: d.DeputyStatus | None,
                         card: d.CardSettings | None) -> pb.Deputy:
         profile = d.validate_profile(profile)
-        path = self._region(profile.region_code, "deputy.region_code")
-        self._scope(who, profile.region_code, WRITERS)
+        path = self._target_region(who, profile.region_code, "deputy.write", "deputy.region_code")
         status = status or d.DeputyStatus.SERVING
         if status not in d.INITIAL_STATUSES:
             raise InvalidArgument("deputy.status", "a new deputy is serving or by-elected")
@@ -82,9 +81,16 @@ class DeputyCases(UseCase):
 
     def get_deputy(self, who: Principal, deputy_id: str) -> DeputyRow:
         with self.rt.transaction() as s:
-            row = RosterStore(s).deputy(deputy_id)
-            self._scope(who, row.region_code)
-            return row
+            return self._deputy(RosterStore(s), who, deputy_id, "id", "deputy.read")
+
+    @staticmethod
+    def shown(who: Principal, row: DeputyRow | pb.Deputy) -> pb.Deputy:
+        """A deputy (already resolved in the caller's scope) as this caller may see it: the
+        contact details only for those the access table lets read them (deputy.read_contact)."""
+        m = convert.deputy_to_proto(row) if not isinstance(row, pb.Deputy) else row
+        if not sees_contact(who, m.id):
+            m.ClearField("contact")
+        return m
 
     def update_deputy(self, who: Principal, deputy_id: str, patch: d.DeputyProfile, paths: list[str]) -> DeputyRow:
         if not paths:
@@ -94,8 +100,7 @@ class DeputyCases(UseCase):
                 raise InvalidArgument("update_mask", f"cannot update {p!r}; one of {', '.join(d.PROFILE_FIELDS)}")
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            row = store.deputy(deputy_id, for_update=True)
-            self._scope(who, row.region_code, WRITERS)
+            row = self._deputy(store, who, deputy_id, "deputy.id", "deputy.write", for_update=True)
             current = convert.profile_of(row)
             merged = d.validate_profile(d.DeputyProfile(**{
                 f: getattr(patch if f in paths else current, f)
@@ -114,8 +119,7 @@ class DeputyCases(UseCase):
 
     def change_status(self, who: Principal, deputy_id: str, status: d.DeputyStatus, reason: str) -> DeputyRow:
         with self.rt.transaction() as s:
-            row = RosterStore(s).deputy(deputy_id, for_update=True)
-            self._scope(who, row.region_code, WRITERS)
+            row = self._deputy(RosterStore(s), who, deputy_id, "id", "deputy.write", for_update=True)
             old = d.DeputyStatus(row.status)
             reason = d.check_status_change(old, status, reason)
             t = now()
@@ -131,20 +135,19 @@ class DeputyCases(UseCase):
         with self.rt.transaction() as s:
             return RosterStore(s).list_deputies(f, page)
 
-    def deputy_filter(self, who: Principal, region_code: str, **kw) -> DeputyFilter:
-        return DeputyFilter(scope_path=self._scope_path(who, region_code), **kw)
+    def deputy_filter(self, who: Principal, region_code: str, action: str = "deputy.read", **kw) -> DeputyFilter:
+        path = self._scope_path(who, region_code, action)
+        if kw.get("venue_id"):
+            with self.rt.transaction() as s:   # a venue named as a filter is resolved in scope too
+                self._venue(RosterStore(s), who, kw["venue_id"], "venue_id", "venue.read")
+        return DeputyFilter(scope_path=path, **kw)
 
     # ---- cards ----------------------------------------------------------------
-    def _self_or_writer(self, who: Principal, row: DeputyRow) -> None:
-        if who.role is Role.DEPUTY and who.subject == row.id:
-            return
-        self._scope(who, row.region_code, WRITERS)
 
     def update_card(self, who: Principal, deputy_id: str, card: d.CardSettings) -> DeputyRow:
         card = d.validate_card(card)
         with self.rt.transaction() as s:
-            row = RosterStore(s).deputy(deputy_id, for_update=True)
-            self._self_or_writer(who, row)
+            row = self._deputy(RosterStore(s), who, deputy_id, "deputy_id", "card.write", for_update=True)
             self._apply_card(row, card)
             row.updated_at = now()
             self._emit(s, ev.CardUpdated(deputy_id=row.id, region_code=row.region_code,
@@ -175,11 +178,7 @@ class DeputyCases(UseCase):
 
     def qr_code(self, who: Principal, deputy_id: str, fmt: str) -> tuple[str, bytes, str]:
         with self.rt.transaction() as s:
-            row = RosterStore(s).deputy(deputy_id)
-            if who.role is Role.DEPUTY:
-                self._self_or_writer(who, row)
-            else:
-                self._scope(who, row.region_code)
+            row = self._deputy(RosterStore(s), who, deputy_id, "deputy_id", "card.qr")
             url = qr.card_url(self.rt.settings.public_base_url, row.card_code)
         content_type, image = qr.render_qr(url, fmt)
         return content_type, image, url

@@ -8,7 +8,7 @@ from lianxin.roster.v1 import events_pb2 as ev
 from services.roster import convert, domain as d, popolo, sheets
 from services.roster.store import RosterStore
 from services.roster.tables import StatusChangeRow
-from services.roster.usecase import CONTACT_READERS, WRITERS, UseCase
+from services.roster.usecase import UseCase
 from shared.auth import Principal
 from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument
@@ -34,8 +34,7 @@ class RosterFiles(UseCase):
         """Good rows land, bad rows are reported by row and column; a row equal to the stored
         deputy changes nothing, so re-importing a file is harmless."""
         region_code = d.check_region_code(region_code, "region_code")
-        self._region(region_code, "region_code")
-        self._scope(who, region_code, WRITERS)
+        self._target_region(who, region_code, "roster.import")
         try:
             rows = sheets.read_roster(content, fmt, region_code)
         except sheets.SheetError as e:
@@ -139,8 +138,8 @@ class RosterFiles(UseCase):
         return found[0] if found else None
 
     def export_roster(self, who: Principal, region_code: str, fmt: str, level: int | None, status: int | None) -> bytes:
-        who.require(*CONTACT_READERS)   # the sheet carries phones and addresses
-        f = self.deputy_filter(who, region_code, level=level, status=status)
+        # The sheet carries phones and addresses: roster.export is for those who read them.
+        f = self.deputy_filter(who, region_code, "roster.export", level=level, status=status)
         with self.rt.transaction() as s:
             rows = RosterStore(s).all_deputies(f)
             if fmt == "popolo.json":

@@ -1,6 +1,7 @@
 """The roster service, as a table of contents: how work arrives and what it touches.
 
-Arrives: RosterService RPCs (GetPublicCard open to the public, rate-limited).
+Arrives: RosterService RPCs, who may call which in access.py (GetPublicCard open to the
+public, rate-limited).
 Consumes: nothing yet. Timers: none (the relay publishes the outbox).
 Touches: its own database (tables.py) and topic lianxin.roster.v1.
 Settings: the common ones (shared/config.py). Demo: the demo roster and venues (demo.py),
@@ -8,16 +9,16 @@ seeded into its database before it starts.
 """
 from __future__ import annotations
 
-from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
+from lianxin.roster.v1 import roster_pb2_grpc
 
 from services.roster import demo
+from services.roster.access import ACCESS, SERVICE_NAME
 from services.roster.servicer import RosterServicer
 from services.roster.tables import BUS, Base
 from shared.rpc.server import GrpcEdge
 from shared.service import Demo, Runtime, ServiceDefinition
 
-SERVICE_NAME = roster_pb2.DESCRIPTOR.services_by_name["RosterService"].full_name
-PUBLIC_METHODS = frozenset({f"/{SERVICE_NAME}/GetPublicCard"})
+PUBLIC_METHODS = ACCESS.public_methods()
 
 
 def definition() -> ServiceDefinition:
@@ -25,7 +26,7 @@ def definition() -> ServiceDefinition:
         servicer = RosterServicer(runtime)
         return GrpcEdge(service="roster",
                         register=[lambda server: roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)],
-                        service_names=[SERVICE_NAME], public_methods=PUBLIC_METHODS)
+                        service_names=[SERVICE_NAME], access=[ACCESS])
 
     return ServiceDefinition(name="roster", metadata=Base.metadata, bus_tables=BUS, edge=edge,
                              demo=Demo(seed=demo.seed))

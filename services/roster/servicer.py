@@ -6,7 +6,7 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
 
 from services.roster import convert, domain as d, popolo, sheets
-from services.roster.handlers import Roster, sees_contact
+from services.roster.handlers import Roster
 from services.roster.tables import IDEMPOTENT
 from shared import text as canonical
 from shared.errors import InvalidArgument
@@ -30,14 +30,6 @@ def _venue_draft(v: pb.Venue) -> d.VenueDraft:
                         tuple(v.schedule.days_of_month), v.schedule.hours, v.schedule.note, tuple(v.specialties))
 
 
-def _shown(row, who) -> pb.Deputy:
-    """A deputy as this caller may see it: contact details only for staff and the deputy."""
-    m = convert.deputy_to_proto(row) if not isinstance(row, pb.Deputy) else row
-    if not sees_contact(who, m.id):
-        m.ClearField("contact")
-    return m
-
-
 class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
@@ -58,7 +50,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     def GetDeputy(self, request, context):
         who = current_principal()
-        return _shown(self.roster.get_deputy(who, wire.require_id(request.id, "id")), who)
+        return self.roster.shown(who, self.roster.get_deputy(who, wire.require_id(request.id, "id")))
 
     def UpdateDeputy(self, request, context):
         if not request.HasField("deputy"):
@@ -84,7 +76,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
             name=text_arg(request.name, "name", 50, form=canonical.name))
         rows, total, token = self.roster.list_deputies(who, f, page)
-        return pb.ListDeputiesResponse(deputies=[_shown(r, who) for r in rows], next_page_token=token,
+        return pb.ListDeputiesResponse(deputies=[self.roster.shown(who, r) for r in rows], next_page_token=token,
                                        total_size=total)
 
     # ---- venues ----

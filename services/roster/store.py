@@ -47,13 +47,13 @@ class RosterStore:
         self.s = session
 
     # deputies
-    def deputy(self, deputy_id: str, *, for_update: bool = False) -> DeputyRow:
+    def deputy(self, deputy_id: str, *, for_update: bool = False, field: str = "") -> DeputyRow:
         q = select(DeputyRow).where(DeputyRow.id == deputy_id)
         if for_update:
             q = q.with_for_update()
         row = self.s.scalars(q).first()
         if row is None:
-            raise NotFound("deputy", deputy_id)
+            raise NotFound("deputy", deputy_id, field)
         return row
 
     def deputy_by_card(self, card_code: str) -> DeputyRow | None:
@@ -117,10 +117,10 @@ class RosterStore:
         return list(self.s.scalars(self._deputy_query(f).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)))
 
     # venues
-    def venue(self, venue_id: str) -> VenueRow:
+    def venue(self, venue_id: str, *, field: str = "") -> VenueRow:
         row = self.s.get(VenueRow, venue_id)
         if row is None:
-            raise NotFound("venue", venue_id)
+            raise NotFound("venue", venue_id, field)
         return row
 
     def venue_by_name(self, region_code: str, name: str) -> VenueRow | None:
@@ -174,10 +174,10 @@ class RosterStore:
     def count_links(self, member_id: str) -> int:
         return self.s.scalar(select(func.count()).where(CommitteeLinkRow.committee_member_id == member_id))
 
-    def household(self, household_id: str) -> VoterHouseholdRow:
+    def household(self, household_id: str, *, field: str = "") -> VoterHouseholdRow:
         row = self.s.get(VoterHouseholdRow, household_id)
         if row is None:
-            raise NotFound("voter household", household_id)
+            raise NotFound("voter household", household_id, field)
         return row
 
     def households(self, deputy_id: str) -> list[VoterHouseholdRow]:

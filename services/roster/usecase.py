@@ -1,22 +1,32 @@
-"""What every roster use case shares: who may read and write, the caller's scope, and the
-outbox. Each use case runs in one transaction: check the caller's role and region, apply
-the domain rules, store the change and write its event to the outbox, together."""
+"""What every roster use case shares: the caller's scope from the access table
+(services/roster/access.py), the records a request names resolved inside it, and the
+outbox. Each use case runs in one transaction: resolve what the request names in the
+caller's scope, apply the domain rules, store the change and write its event to the outbox,
+together."""
 from __future__ import annotations
 
 import secrets
+
 from services.roster import domain as d
-from shared.auth import Principal, Role
+from services.roster.access import ACCESS, CONTACT_READERS, READERS, WRITERS
+from services.roster.store import RosterStore
+from services.roster.tables import DeputyRow, VenueRow
+from shared.access import Scope
+from shared.auth import Principal
+from shared.errors import NotFound, PermissionDenied
 from shared.service import Runtime
 
-WRITERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM)
-READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR, Role.DEPUTY, Role.DEPARTMENT)
-# Who reads deputies' contact details and their voter households (citizens' own details);
-# a deputy and a department see the roster, and a deputy their own record in full.
-CONTACT_READERS = (Role.STAFF, Role.COMMITTEE, Role.SYSTEM, Role.AUDITOR)
+__all__ = ["ACCESS", "CONTACT_READERS", "READERS", "WRITERS", "UseCase", "new_card_code", "sees_contact"]
 
 
-def sees_contact(who: Principal, deputy_id: str) -> bool:
-    return who.role in CONTACT_READERS or (who.role is Role.DEPUTY and who.subject == deputy_id)
+def sees_contact(who: Principal, deputy: DeputyRow | str) -> bool:
+    """Whether the caller is shown a deputy's contact details (the access table's
+    deputy.read_contact: office, committee, auditors and systems in scope; the deputy)."""
+    scope = ACCESS.allows(who, "deputy.read_contact")
+    deputy_id = deputy if isinstance(deputy, str) else deputy.id
+    if scope is Scope.OWN:
+        return who.subject == deputy_id
+    return scope is Scope.SUBTREE
 
 
 CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: codes get read aloud and typed
@@ -36,17 +46,29 @@ class UseCase:
         self.regions = runtime.regions
 
     # ---- scope ------------------------------------------------------------
-    def _scope(self, who: Principal, region_code: str, roles=READERS) -> None:
-        who.require(*roles)
-        self.regions.ensure_within(who.region, region_code)
+    def _in_region(self, who: Principal, region_code: str) -> bool:
+        return self.regions.contains(who.region, region_code)
 
-    def _scope_path(self, who: Principal, region_code: str, field: str = "region_code") -> str:
-        """The subtree a listing covers: the caller's own region unless narrowed."""
-        who.require(*READERS)
-        code = d.check_region_code(region_code or who.region, field)
-        self.regions.require(code, field)
+    def _target_region(self, who: Principal, region_code: str, action: str, field: str = "region_code", *,
+                       write: bool = True) -> str:
+        """A region a request acts on: well formed and known (INVALID_ARGUMENT), for a write
+        not served by a deployment below, then within the caller's region (PERMISSION_DENIED:
+        region codes are public, nothing leaks). Returns its path."""
+        ACCESS.scope(who, action)
+        code = d.check_region_code(region_code, field)
+        path = self._region(code, field) if write else self.regions.require(code, field).path
         self.regions.ensure_within(who.region, code)
-        return self.regions.get(code).path
+        return path
+
+    def _scope_path(self, who: Principal, region_code: str, action: str = "deputy.read",
+                    field: str = "region_code") -> str:
+        """The subtree a listing covers: the caller's own region unless narrowed."""
+        ACCESS.scope(who, action)
+        if not region_code:
+            if who.region not in self.regions:
+                raise PermissionDenied(f"region {who.region} is not served here")
+            return self.regions.get(who.region).path
+        return self._target_region(who, region_code, action, field, write=False)
 
     def _region(self, code: str, field: str) -> str:
         """A region a write names: known, and not served by a deployment below this one."""
@@ -55,6 +77,27 @@ class UseCase:
         self.rt.deployment.refuse_delegated(code, field)
         return path
 
+    def _deputy(self, store: RosterStore, who: Principal, deputy_id: str, field: str, action: str, *,
+                for_update: bool = False) -> DeputyRow:
+        """The deputy a request names, for ``action``. NOT_FOUND naming ``field`` when it does
+        not exist or lies outside the caller's region (its existence is not theirs to learn);
+        PERMISSION_DENIED when the caller reads it but the action is someone else's (a
+        deputy on another deputy's record)."""
+        scope = ACCESS.scope(who, action)
+        row = store.deputy(deputy_id, for_update=for_update, field=field)
+        if not self._in_region(who, row.region_code):
+            raise NotFound("deputy", deputy_id, field)
+        if scope is Scope.OWN and row.id != who.subject:
+            raise PermissionDenied(f"{field}: a deputy may {action.replace('.', ' ')} only their own record")
+        return row
+
+    def _venue(self, store: RosterStore, who: Principal, venue_id: str, field: str, action: str) -> VenueRow:
+        """The venue a request names, inside the caller's region, else NOT_FOUND naming ``field``."""
+        ACCESS.scope(who, action)
+        row = store.venue(venue_id, field=field)
+        if not self._in_region(who, row.region_code):
+            raise NotFound("venue", venue_id, field)
+        return row
+
     def _emit(self, session, message, region: str) -> None:
         self.rt.outbox.add(session, message, region=region)
-

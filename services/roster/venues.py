@@ -8,7 +8,7 @@ from lianxin.roster.v1 import events_pb2 as ev
 from services.roster import convert, domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import VenueMemberRow, VenueRow
-from services.roster.usecase import WRITERS, UseCase
+from services.roster.usecase import UseCase
 from shared.auth import Principal
 from shared.clock import now
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
@@ -17,8 +17,7 @@ from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 class VenueCases(UseCase):
     def create_venue(self, who: Principal, draft: d.VenueDraft) -> VenueRow:
         draft = d.validate_venue(draft)
-        path = self._region(draft.region_code, "venue.region_code")
-        self._scope(who, draft.region_code, WRITERS)
+        path = self._target_region(who, draft.region_code, "venue.write", "venue.region_code")
         with self.rt.transaction() as s:
             store = RosterStore(s)
             if store.venue_by_name(draft.region_code, draft.name):
@@ -46,8 +45,7 @@ class VenueCases(UseCase):
     def get_venue(self, who: Principal, venue_id: str) -> tuple[VenueRow, int]:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            row = store.venue(venue_id)
-            self._scope(who, row.region_code)
+            row = self._venue(store, who, venue_id, "id", "venue.read")
             return row, store.venue_counts([row.id]).get(row.id, 0)
 
     def update_venue(self, who: Principal, venue_id: str, patch: d.VenueDraft, paths: list[str]) -> tuple[VenueRow, int]:
@@ -58,8 +56,7 @@ class VenueCases(UseCase):
                 raise InvalidArgument("update_mask", f"cannot update {p!r}; one of {', '.join(d.VENUE_FIELDS)}")
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            row = store.venue(venue_id)
-            self._scope(who, row.region_code, WRITERS)
+            row = self._venue(store, who, venue_id, "venue.id", "venue.write")
             current = self._venue_draft(row)
             fields = {"kind": ("kind",), "name": ("name",), "address": ("address",),
                       "liaison_officer": ("officer_name", "officer_phone"),
@@ -80,7 +77,7 @@ class VenueCases(UseCase):
 
     def list_venues(self, who: Principal, region_code: str, kind: int | None, page):
         """(rows, member counts, total, next page token) of one page (shared.paging)."""
-        path = self._scope_path(who, region_code)
+        path = self._scope_path(who, region_code, "venue.read")
         with self.rt.transaction() as s:
             store = RosterStore(s)
             rows, total, token = store.list_venues(path, kind, page)
@@ -89,17 +86,16 @@ class VenueCases(UseCase):
     def deputy_venues(self, who: Principal, deputy_id: str):
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            row = store.deputy(deputy_id)
-            self._scope(who, row.region_code)
-            venues = store.venues_of(row.id)
+            row = self._deputy(store, who, deputy_id, "deputy_id", "venue.read")
+            # Only the venues the caller may see: a county deputy may sit in a prefecture's venue.
+            venues = [v for v in store.venues_of(row.id) if self._in_region(who, v.region_code)]
             return venues, store.venue_counts([v.id for v in venues])
 
     def assign(self, who: Principal, venue_id: str, deputy_id: str) -> None:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            venue, deputy = store.venue(venue_id), store.deputy(deputy_id)
-            self._scope(who, venue.region_code, WRITERS)
-            self._scope(who, deputy.region_code, WRITERS)
+            venue = self._venue(store, who, venue_id, "venue_id", "venue.write")
+            deputy = self._deputy(store, who, deputy_id, "deputy_id", "venue.write")
             if not d.is_active(d.DeputyStatus(deputy.status)):
                 raise FailedPrecondition("only a serving deputy can be grouped into a venue")
             if store.membership(venue.id, deputy.id):
@@ -111,8 +107,8 @@ class VenueCases(UseCase):
     def unassign(self, who: Principal, venue_id: str, deputy_id: str) -> None:
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            venue = store.venue(venue_id)
-            self._scope(who, venue.region_code, WRITERS)
+            venue = self._venue(store, who, venue_id, "venue_id", "venue.write")
+            self._deputy(store, who, deputy_id, "deputy_id", "venue.write")
             m = store.membership(venue_id, deputy_id)
             if m is None:
                 raise NotFound("venue membership", f"{venue_id}/{deputy_id}")
@@ -122,8 +118,7 @@ class VenueCases(UseCase):
 
     def group_into_venues(self, who: Principal, region_code: str, dry_run: bool):
         """就近编组进家 for every serving deputy of the subtree who has no venue yet."""
-        path = self._scope_path(who, region_code)
-        who.require(*WRITERS)
+        path = self._scope_path(who, region_code, "venue.write")
         with self.rt.transaction() as s:
             store = RosterStore(s)
             venues = store.venues_in(path)

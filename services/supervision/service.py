@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from lianxin.supervision.v1 import supervision_pb2, supervision_pb2_grpc
 
+from services.supervision.access import ACCESS
 from shared.placeholder import placeholder_definition
 
 
 def definition():
-    return placeholder_definition("supervision", supervision_pb2, supervision_pb2_grpc, "SupervisionService")
+    return placeholder_definition("supervision", supervision_pb2, supervision_pb2_grpc, "SupervisionService", ACCESS)

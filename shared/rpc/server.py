@@ -2,7 +2,8 @@
 
 Its steps, outermost first: request log (one structlog line per call) -> error mapping
 (domain errors to status codes, anything else to INTERNAL without leaking detail) ->
-authentication (bearer JWT, or the narrow public principal on public methods).
+authentication (bearer JWT, or the narrow public principal on public methods) -> authorization
+(the service's access table, shared/access.py: a method it does not name is refused).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from shared import errors
+from shared.access import AccessTable, AccessTables
 from shared.auth import Principal, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
 from shared.rpc.errors import status_of, status_of_storage_error
@@ -54,7 +56,10 @@ class EdgeInterceptor(grpc.ServerInterceptor):
       1. request log: one structlog line per call (method, principal, status, duration);
       2. error mapping: domain errors to status codes, a database that is down to UNAVAILABLE,
      a unique key lost to a concurrent call to ALREADY_EXISTS, anything else to INTERNAL;
-      3. authentication: bearer JWT, or the narrow public principal on public methods.
+      3. authentication: bearer JWT, or the narrow public principal on public methods;
+      4. authorization: the method's action in the service's access table must grant the
+         caller's role, else PERMISSION_DENIED; a method the table does not name is refused
+         for everyone (fails closed), so a new RPC is unreachable until the table names it.
 
     gRPC calls intercept_service on every RPC. Three interceptors each building a new method
     handler there cost ~0.1 ms of Python per call; here the wrapped handler is built once per
@@ -65,10 +70,11 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     stream ends. Health and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
     """
 
-    def __init__(self, service: str, secret: str, public_methods: frozenset[str], limiter: RateLimiter):
+    def __init__(self, service: str, secret: str, access: AccessTables, limiter: RateLimiter):
         self.log = structlog.get_logger(service)
         self.verify = TokenVerifier(secret)
-        self.public_methods = public_methods
+        self.access = access
+        self.public_methods = access.public_methods()
         self.limiter = limiter
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         # Request ids: a per-process random prefix and a counter, unique without a
@@ -106,6 +112,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
         inner = handler.unary_unary
         authenticate = not method.startswith(OPEN_PREFIXES)
         log, principal_of, prefix, counter = self.log, self._principal, self._prefix, self._counter
+        authorize = self.access.authorize_path
 
         def behaviour(request, context):
             # 1. request log
@@ -122,6 +129,8 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                     principal = principal_of(method, context)
                     bind_contextvars(principal=principal.subject, role=principal.role.value,
                                      region=principal.region)
+                    # 4. authorization
+                    authorize(method, principal)
                     token = set_principal(principal)
                     try:
                         return inner(request, context)
@@ -153,9 +162,10 @@ class EdgeInterceptor(grpc.ServerInterceptor):
             response_serializer=handler.response_serializer)
 
     def _wrap_streaming(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        """The same three steps for the three streaming kinds (same order, same log line)."""
+        """The same steps for the three streaming kinds (same order, same log line)."""
         authenticate = not method.startswith(OPEN_PREFIXES)
         log, principal_of, prefix, counter = self.log, self._principal, self._prefix, self._counter
+        authorize = self.access.authorize_path
 
         def begin(context) -> Principal | None:
             clear_contextvars()
@@ -164,6 +174,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                 return None
             principal = principal_of(method, context)
             bind_contextvars(principal=principal.subject, role=principal.role.value, region=principal.region)
+            authorize(method, principal)
             return principal
 
         def fail(e: Exception, context) -> None:
@@ -247,11 +258,12 @@ class EdgeInterceptor(grpc.ServerInterceptor):
 
 @dataclass
 class GrpcEdge:
-    """What a service hands the builder: its servicers and which methods are public."""
+    """What a service hands the builder: its servicers and the access table of each of its
+    proto services (which also says which methods are public)."""
     service: str
     register: list[Callable[[grpc.Server], None]]
     service_names: list[str]              # full names, e.g. lianxin.roster.v1.RosterService
-    public_methods: frozenset[str] = field(default_factory=frozenset)
+    access: list[AccessTable] = field(default_factory=list)
 
 
 def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, public_rate_per_minute: int = 60,
@@ -259,7 +271,7 @@ def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, public_rate_p
     """Returns the server (not started), the bound port and its health servicer."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
-        interceptors=[EdgeInterceptor(edge.service, jwt_secret, edge.public_methods,
+        interceptors=[EdgeInterceptor(edge.service, jwt_secret, AccessTables(*edge.access),
                                       RateLimiter(public_rate_per_minute))],
         options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
                  ("grpc.so_reuseport", 0)])

@@ -167,6 +167,8 @@ def drive(server: LiaisonServer, opinion_id: str, status: int) -> pb.Opinion:
     for method, fields, caller in PATHS[status]:
         if method == "TransferOpinion":
             fields = {**fields, "deadline": future()}
+        if caller.get("role") == "department":   # the department of the tier handling the case
+            caller = {**caller, "region": o.handling_region}
         o = server.step(method, opinion_id, **caller, **fields)
     assert o.status == status
     return o

@@ -1,12 +1,16 @@
-"""Who sees and does what: departments see only cases transferred to them, deputies only
-cases raised to them, staff only their region; the citizen's contact only for staff of the
-owning region and the handling department; the public only its own case, rate-limited."""
+"""Who sees and does what: departments see only cases transferred to them (that department
+of that region), deputies only cases raised to them, staff only their region; a case outside
+the caller's scope is NOT_FOUND as if it did not exist; the citizen's contact only for staff
+of the owning region and the handling department; the public only its own case, rate-limited."""
 from __future__ import annotations
 
 import grpc
 import pytest
 
+from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
+from lianxin.roster.v1 import events_pb2 as rev
+from lianxin.roster.v1 import roster_pb2 as rpb
 
 from liaison_support import CARD_LIMIT, COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, PREFECTURE, TOWNSHIP_A, drive, future
 
@@ -33,23 +37,48 @@ def test_other_department_sees_nothing_and_cannot_reply(liaison, case):
                      subject="dept-other")
     assert r.total_size == 0 and not r.opinions
     e = liaison.error("ListOpinions", pb.ListOpinionsRequest(department=DEPT), role="department",
-                      subject="dept-other")
-    assert e.code() == PD
+                      region=COUNTY_A, subject="dept-other")
+    assert e.code() == NF and e.details().startswith("department:")
 
 
 def test_the_handling_department_sees_its_cases_with_contact(liaison, case):
     oid = case["opinion"].id
     o = liaison.call("GetOpinion", pb.GetOpinionRequest(id=oid), role="department", region=COUNTY_A, subject=DEPT)
     assert o.contact.phone == "13800002222"
-    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), role="department", region=COUNTY_B, subject=DEPT)
+    assert o.transfer.department_region == COUNTY_A
+    r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), role="department", region=COUNTY_A, subject=DEPT)
     assert oid in {x.id for x in r.opinions}
-    assert all(x.transfer.department == DEPT for x in r.opinions)
+    assert all(x.transfer.department == DEPT and x.transfer.department_region == COUNTY_A for x in r.opinions)
     # a department never accepts, transfers or closes
-    e = liaison.error("AcceptOpinion", pb.AcceptOpinionRequest(id=oid), role="department", subject=DEPT)
+    e = liaison.error("AcceptOpinion", pb.AcceptOpinionRequest(id=oid), role="department", region=COUNTY_A,
+                      subject=DEPT)
     assert e.code() == PD
 
 
+def test_a_department_is_its_subject_and_region_together(liaison, case):
+    """A token for 652302 carrying the subject of a 652301 department reads and answers nothing
+    of 652301's case: the department is known by its name and region together."""
+    oid = case["opinion"].id
+    kw = {"role": "department", "region": COUNTY_B, "subject": DEPT}
+    with liaison.expect_no_writes():
+        for method, req in (("GetOpinion", pb.GetOpinionRequest(id=oid)),
+                            ("ReplyToTransfer", pb.ReplyToTransferRequest(id=oid, reply="越权答复"))):
+            e = liaison.error(method, req, **kw)
+            assert e.code() == NF and e.details().startswith("id:"), (method, e.details())
+            assert "李四" not in e.details() and "13800002222" not in e.details()
+    assert not liaison.call("ListOpinions", pb.ListOpinionsRequest(), **kw).opinions
+    # nor does the prefecture's department of that name, nor a township's
+    for region in (PREFECTURE, TOWNSHIP_A):
+        e = liaison.error("GetOpinion", pb.GetOpinionRequest(id=oid), role="department", region=region, subject=DEPT)
+        assert e.code() == NF
+    # the 652301 department itself still does
+    o = liaison.call("GetOpinion", pb.GetOpinionRequest(id=oid), role="department", region=COUNTY_A, subject=DEPT)
+    assert o.id == oid
+
+
 def test_another_countys_staff_is_denied_and_writes_nothing(liaison, case):
+    """A case named by id outside the caller's region is NOT_FOUND (its existence is not the
+    caller's to learn); a region outside it named as a filter is PERMISSION_DENIED."""
     oid = case["opinion"].id
     with liaison.expect_no_writes():
         for method, req in (("GetOpinion", pb.GetOpinionRequest(id=oid)),
@@ -59,7 +88,12 @@ def test_another_countys_staff_is_denied_and_writes_nothing(liaison, case):
                             ("ListOpinions", pb.ListOpinionsRequest(region_code=COUNTY_A))):
             for role in ("staff", "auditor", "committee", "system"):
                 e = liaison.error(method, req, role=role, region=COUNTY_B)
-                assert e.code() == PD, (method, role)
+                if method == "ListOpinions":
+                    assert e.code() == PD, (method, role)
+                elif role == "auditor" and method != "GetOpinion":
+                    assert e.code() == PD, (method, role)   # the role never acts: refused before any lookup
+                else:
+                    assert e.code() == NF and e.details().startswith("id:"), (method, role, e.details())
     r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), region=COUNTY_B)
     assert oid not in {x.id for x in r.opinions}
 
@@ -68,7 +102,7 @@ def test_contact_only_for_staff_of_the_owning_region_and_the_department(liaison,
     oid, dep = case["opinion"].id, case["deputy"]
     get = pb.GetOpinionRequest(id=oid)
     for kw in ({"role": "staff", "region": PREFECTURE}, {"role": "staff", "region": TOWNSHIP_A},
-               {"role": "system", "region": COUNTY_A}, {"role": "department", "subject": DEPT}):
+               {"role": "system", "region": COUNTY_A}, {"role": "department", "region": COUNTY_A, "subject": DEPT}):
         assert liaison.call("GetOpinion", get, **kw).contact.phone == "13800002222", kw
     for kw in ({"role": "deputy", "region": COUNTY_A, "subject": dep.id}, {"role": "auditor", "region": PREFECTURE},
                {"role": "committee", "region": COUNTY_A}):
@@ -140,3 +174,72 @@ def test_per_card_limit_is_resource_exhausted_and_writes_nothing(liaison):
             liaison.submit(dep)
     assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert liaison.submit(other).tracking_code   # another card is not affected
+
+
+# ---- ids a request names are resolved inside the caller's region ---------------------------
+
+VENUE_B = "0a6e2b1e-2222-4222-8222-000000000002"
+
+
+@pytest.fixture(scope="module")
+def county_b(liaison):
+    """A 652302 deputy, venue and reception (with one opinion of its own)."""
+    liaison.feed(rev.VenueCreated(venue=rpb.Venue(id=VENUE_B, region_code=COUNTY_B, name="阜康市代表之家", kind=1,
+                                                  schedule=rpb.ReceptionSchedule(days_of_month=[5]))), COUNTY_B)
+    dep = liaison.add_deputy(COUNTY_B)
+    reception = liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        venue_id=VENUE_B, kind=pb.ACTIVITY_KIND_RECEPTION, date="2026-01-05", title="接待日")), region=COUNTY_B)
+    return {"deputy": dep, "reception": reception}
+
+
+def _record_a(**kw) -> pb.RecordOpinionRequest:
+    return pb.RecordOpinionRequest(channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育",
+                                   text="学校门口需要减速带", **kw)
+
+
+def test_staff_cannot_raise_a_case_to_another_countys_deputy(liaison, county_b):
+    queue = {"region_code": COUNTY_B}
+    before = liaison.call("ListOpinions", pb.ListOpinionsRequest(**queue), region=COUNTY_B).total_size
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordOpinion", _record_a(deputy_id=county_b["deputy"].id), region=COUNTY_A)
+    assert e.code() == NF and e.details().startswith("deputy_id:"), e.details()
+    assert liaison.call("ListOpinions", pb.ListOpinionsRequest(**queue), region=COUNTY_B).total_size == before
+
+
+def test_an_unknown_activity_is_not_found(liaison):
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordOpinion", _record_a(activity_id="6f1c1c2e-0000-4000-8000-000000000001"),
+                          region=COUNTY_A)
+    assert e.code() == NF and e.details().startswith("activity_id:"), e.details()
+
+
+def test_another_countys_reception_is_not_found_and_gets_nothing_attached(liaison, county_b):
+    reception = county_b["reception"]
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordOpinion", _record_a(activity_id=reception.id), region=COUNTY_A)
+    assert e.code() == NF and e.details().startswith("activity_id:"), e.details()
+    got = liaison.call("GetActivity", pb.GetActivityRequest(id=reception.id), region=COUNTY_B)
+    assert list(got.opinion_ids) == []
+    register = liaison.call("ExportRegister", pb.ExportRegisterRequest(
+        venue_id=VENUE_B, register=pb.REGISTER_RECEPTIONS, format=common_pb2.FILE_FORMAT_CSV), region=COUNTY_B)
+    assert "学校门口需要减速带".encode() not in register.content
+    # its own county attaches to it as before
+    o = liaison.call("RecordOpinion", pb.RecordOpinionRequest(
+        channel=pb.CHANNEL_RECEPTION, region_code=COUNTY_B, category="教育", text="本县的意见",
+        activity_id=reception.id), region=COUNTY_B)
+    got = liaison.call("GetActivity", pb.GetActivityRequest(id=reception.id), region=COUNTY_B)
+    assert list(got.opinion_ids) == [o.id]
+
+
+def test_another_countys_venue_and_region_are_refused(liaison, county_b):
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordOpinion", _record_a(venue_id=VENUE_B), region=COUNTY_A)
+        assert e.code() == NF and e.details().startswith("venue_id:"), e.details()
+        req = pb.RecordOpinionRequest(channel=pb.CHANNEL_VISIT, region_code=COUNTY_B, category="c", text="t")
+        assert liaison.error("RecordOpinion", req, region=COUNTY_A).code() == PD
+        # a deputy's own case stays in the deputy's region too
+        mine = liaison.add_deputy(COUNTY_A)
+        e = liaison.error("RecordOpinion", req, role="deputy", region=COUNTY_A, subject=mine.id)
+        assert e.code() == PD
+        e = liaison.error("ListOpinions", pb.ListOpinionsRequest(deputy_id=county_b["deputy"].id), region=COUNTY_A)
+        assert e.code() == NF and e.details().startswith("deputy_id:")

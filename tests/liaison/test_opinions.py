@@ -86,7 +86,9 @@ def test_public_submission_to_retired_or_unknown_card_is_not_found(liaison):
 
 def test_record_by_staff_deputy_and_system(liaison):
     dep = liaison.add_deputy(COUNTY_A)
-    by_staff = liaison.record(dep, caller_region=COUNTY_A, activity_id="6f1c1c2e-0000-4000-8000-000000000001")
+    visit = liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        region_code=COUNTY_A, kind=pb.ACTIVITY_KIND_VISIT, date="2026-01-05", title="走访")), region=COUNTY_A)
+    by_staff = liaison.record(dep, caller_region=COUNTY_A, activity_id=visit.id)
     assert by_staff.status == S.OPINION_STATUS_RAISED and by_staff.channel == pb.CHANNEL_VISIT
     assert by_staff.history[0].actor == "clerk-test" and by_staff.history[0].actor_role == "staff"
     assert by_staff.tracking_code
@@ -171,7 +173,8 @@ def test_transferred_replied_unresolved_transferred_again_resolved(liaison):
     # the first department no longer has the case
     e = liaison.error("GetOpinion", pb.GetOpinionRequest(id=o.id), role="department", subject=DEPT)
     assert e.code() == grpc.StatusCode.NOT_FOUND
-    o = liaison.step("ReplyToTransfer", o.id, role="department", subject="dept-roads", reply="已修复")
+    o = liaison.step("ReplyToTransfer", o.id, role="department", region=COUNTY_A, subject="dept-roads",
+                     reply="已修复")
     o = liaison.step("ConcludeOpinion", o.id, resolved=True)
     o = liaison.step("GiveFeedback", o.id, feedback="已修复")
     t = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=o.tracking_code))

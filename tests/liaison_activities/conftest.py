@@ -8,6 +8,7 @@ import pytest
 
 from activities_support import PREFECTURE, REGIONS_FILE, LiaisonServer
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
+from services.liaison.access import ACCESS
 from services.liaison.activity_rpcs import ActivityRpcs
 from services.liaison.rollup import rollup_consumer
 from services.liaison.tables import BUS, Base
@@ -27,7 +28,7 @@ def _edge(runtime) -> GrpcEdge:
     servicer = _S(runtime)
     return GrpcEdge(service="liaison",
                     register=[lambda server: liaison_pb2_grpc.add_LiaisonServiceServicer_to_server(servicer, server)],
-                    service_names=[SERVICE_NAME], public_methods=frozenset())
+                    service_names=[SERVICE_NAME], access=[ACCESS])
 
 
 DEFINITION = ServiceDefinition(name="liaison", metadata=Base.metadata, bus_tables=BUS, edge=_edge,

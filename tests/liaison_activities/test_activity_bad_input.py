@@ -39,7 +39,6 @@ BAD_ACTIVITIES = [
     ("activity.region_code", dict(region_code="6523\x0001")),
     ("activity.venue_id", dict(venue_id="")),
     ("activity.venue_id", dict(venue_id="not-a-uuid")),
-    ("activity.venue_id", dict(venue_id=UNKNOWN)),
     ("activity.date", dict(date="")),
     ("activity.date", dict(date="2026-1-5")),
     ("activity.date", dict(date="2026-02-30")),
@@ -53,9 +52,7 @@ BAD_ACTIVITIES = [
     ("activity.people_reached", dict(people_reached=-1)),
     ("activity.people_reached", dict(people_reached=100_001)),
     ("activity.deputy_ids[0]", dict(deputy_ids=["nope"])),
-    ("activity.deputy_ids[1]", dict(deputy_ids=["{dep}", UNKNOWN])),
     ("activity.deputy_ids[1]", dict(deputy_ids=["{dep}", "{dep}"])),
-    ("activity.opinion_ids[0]", dict(opinion_ids=[UNKNOWN])),
     ("activity.opinion_ids[0]", dict(opinion_ids=[""])),
 ]
 
@@ -70,6 +67,24 @@ def test_record_activity_refuses_bad_fields(liaison, known, field, over):
     assert e.details().startswith(field + ":"), e.details()
 
 
+# Well-formed ids of records that do not exist: NOT_FOUND naming the field, nothing written.
+UNKNOWN_IDS = [
+    ("activity.venue_id", dict(venue_id=UNKNOWN)),
+    ("activity.deputy_ids[1]", dict(deputy_ids=["{dep}", UNKNOWN])),
+    ("activity.opinion_ids[0]", dict(opinion_ids=[UNKNOWN])),
+]
+
+
+@pytest.mark.parametrize("field,over", UNKNOWN_IDS, ids=[f for f, _ in UNKNOWN_IDS])
+def test_record_activity_naming_unknown_records_is_not_found(liaison, known, field, over):
+    over = {k: [x.replace("{dep}", known["deputy"]) for x in v] if isinstance(v, list) else v
+            for k, v in over.items()}
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=good(known, **over)))
+    assert e.code() == grpc.StatusCode.NOT_FOUND, e.details()
+    assert e.details().startswith(field + ":"), e.details()
+
+
 def test_record_activity_needs_an_activity_and_good_one_passes(liaison, known):
     e = liaison.error("RecordActivity", pb.RecordActivityRequest())
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("activity:")
@@ -81,7 +96,7 @@ def test_an_opinion_of_another_region_is_unknown_to_the_caller(liaison, known):
     with liaison.expect_no_writes():
         e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=good(known, opinion_ids=[theirs])),
                           region=COUNTY_A)
-    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("activity.opinion_ids[0]:")
+    assert e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("activity.opinion_ids[0]:")
 
 
 @pytest.mark.parametrize("field,req", [
@@ -226,3 +241,13 @@ def test_random_requests_never_fail_internally(liaison, call, role, region):
         liaison.call(name, req, role=role, region=region)
     except grpc.RpcError as e:
         assert e.code() not in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL), (name, req, e.details())
+
+
+def test_a_deputy_or_venue_of_another_county_is_unknown_to_the_caller(liaison, known):
+    theirs = liaison.deputy(COUNTY_B)
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=good(
+            known, deputy_ids=[known["deputy"], theirs])), region=COUNTY_A)
+        assert e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("activity.deputy_ids[1]:")
+        e = liaison.error("ListActivities", pb.ListActivitiesRequest(venue_id=known["venue_b"]), region=COUNTY_A)
+        assert e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("venue_id:")

@@ -13,7 +13,8 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared import errors
-from shared.auth import issue_token
+from shared.access import TOKEN_ROLES, AccessTable, Scope, grant
+from shared.auth import Role, issue_token
 from shared.rpc.context import current_principal
 from shared.rpc.server import GrpcEdge, build_server, set_serving
 
@@ -44,6 +45,10 @@ def echo(requests, context):
         yield r + f"/{current_principal().subject}".encode()
 
 
+ACCESS = AccessTable(SERVICE, {"stream": grant(Scope.SUBTREE, *TOKEN_ROLES)},
+                     {"Split": "stream", "Join": "stream", "Echo": "stream"})
+
+
 @pytest.fixture(scope="module")
 def edge():
     handler = grpc.method_handlers_generic_handler(SERVICE, {
@@ -53,7 +58,7 @@ def edge():
     })
     server, port, health = build_server(
         GrpcEdge(service="streams", register=[lambda s: s.add_generic_rpc_handlers((handler,))],
-                 service_names=[SERVICE]),
+                 service_names=[SERVICE], access=[ACCESS]),
         address="127.0.0.1:0", jwt_secret=SECRET)
     server.start()
     set_serving(health, [SERVICE], True)
@@ -129,3 +134,30 @@ def test_health_watch_is_open_streams_status_changes_and_is_logged(edge):
     (line,) = rpc_lines(logs)
     assert line["method"] == "/grpc.health.v1.Health/Watch"
     assert line["status"] == "CANCELLED"
+
+
+def test_streaming_methods_are_authorized_by_the_access_table_and_fail_closed():
+    """Only Split is in this edge's table, for staff: Echo is refused for everyone, Split for
+    an auditor, before the servicer runs."""
+    handler = grpc.method_handlers_generic_handler(SERVICE, {
+        "Split": grpc.unary_stream_rpc_method_handler(split),
+        "Echo": grpc.stream_stream_rpc_method_handler(echo),
+    })
+    table = AccessTable(SERVICE, {"stream": grant(Scope.SUBTREE, Role.STAFF)}, {"Split": "stream"})
+    server, port, _ = build_server(
+        GrpcEdge(service="streams", register=[lambda s: s.add_generic_rpc_handlers((handler,))],
+                 service_names=[SERVICE], access=[table]),
+        address="127.0.0.1:0", jwt_secret=SECRET)
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        assert list(channel.unary_stream(f"/{SERVICE}/Split")(b"a", metadata=md(), timeout=5)) == [b"a:clerk-1"]
+        auditor = (("authorization", "Bearer " + issue_token(SECRET, subject="a", role="auditor", region="652301")),)
+        for call, arg, meta in ((channel.stream_stream(f"/{SERVICE}/Echo"), iter([b"x"]), md()),
+                                (channel.unary_stream(f"/{SERVICE}/Split"), b"a", auditor)):
+            with pytest.raises(grpc.RpcError) as e:
+                list(call(arg, metadata=meta, timeout=5))
+            assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    finally:
+        channel.close()
+        server.stop(0).wait()
