@@ -2,8 +2,8 @@
 descriptors, so a new RPC cannot escape) x a fixed set of callers, each cell with the status
 the caller must get.
 
-A service plugs in with a ``ServiceUnderTest`` in SERVICES and, in the matrix test, one or
-more ``Case`` per RPC: how to build the request from the seeded world, which callers are
+A service is in SERVICES from the moment it is in services.NAMES (its generated module and
+its access table); it plugs into the matrix test with one or more ``Case`` per RPC: how to build the request from the seeded world, which callers are
 answered OK, which are refused how. The kit supplies the callers, the tokens (valid,
 expired, forged, none), the rules every cell shares (a bad token is UNAUTHENTICATED, no
 token is UNAUTHENTICATED except on a public method), a generic caller of any method by its
@@ -11,12 +11,11 @@ descriptor, and the leak check (no seeded id the caller may not see appears in a
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any, Callable, Mapping
-
-import importlib
 
 import grpc
 from google.protobuf import message_factory
