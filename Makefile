@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: venv protos migrate demo run test bench kafka-fetch clean
+.PHONY: venv protos migrate demo run test lint bench kafka-fetch clean
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,12 @@ migrate: venv protos
 # Resolves the Kafka broker's jars from Maven Central once (deploy/kafka/lib, gitignored).
 kafka-fetch:
 	bash deploy/kafka/kafka.sh fetch
+
+# ruff (style, imports, likely bugs) and mypy (types of shared/ and services/), as configured
+# in pyproject.toml; .ci/run runs it before the suite.
+lint: venv protos
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Runs the suite against a real PostgreSQL cluster and Kafka broker it starts (ports: LIANXIN_PG_PORT,
 # LIANXIN_KAFKA_PORT); servers already up are reused only with LIANXIN_TEST_REUSE=1.

@@ -28,8 +28,8 @@ Outside-scope policy (the same in every service):
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from shared.auth import Principal, Role
 from shared.errors import PermissionDenied

@@ -9,9 +9,9 @@ import argparse
 import enum
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 import jwt
 

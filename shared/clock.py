@@ -13,9 +13,9 @@ exception: PyJWT checks them against the real time, so shared.auth issues them b
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 # IANA zone, read from the system's zoneinfo or, where the image has none (python:3.11-slim),

@@ -22,8 +22,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, TypeVar
+from typing import Any, TypeVar, cast, overload
 
 DEFAULT_BASE_PORT = 50051
 # A fixed development secret so `make run` works with no set-up; start-up logs a warning
@@ -82,13 +83,24 @@ class Settings:
 S = TypeVar("S", bound=Settings)
 
 
+@overload
+def load(service: str, env: Mapping[str, str] | None = None, settings_class: None = None, *,
+         global_port_is_base: bool = False) -> Settings: ...
+@overload
+def load(service: str, env: Mapping[str, str] | None = None, *, settings_class: type[S],
+         global_port_is_base: bool = False) -> S: ...
+@overload
+def load(service: str, env: Mapping[str, str] | None, settings_class: type[S], *,
+         global_port_is_base: bool = False) -> S: ...
+
+
 def load(service: str, env: Mapping[str, str] | None = None, settings_class: type[S] | None = None, *,
          global_port_is_base: bool = False) -> S:
     """The settings of ``service`` (a name of ``services.NAMES``), as ``settings_class``
     (default: the class the service's definition declares). ``global_port_is_base``: a port
     set for every service is a base port (see above). Raises ValueError naming the setting
     that is unknown or malformed."""
-    import services   # the registry of services; imported here, so config stays import-light
+    import services  # the registry of services; imported here, so config stays import-light
     services.require(service)
     cls = settings_class or services.definition(service).settings
     env = os.environ if env is None else env
@@ -122,9 +134,9 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
         if f"LIANXIN_{service.upper()}_{name.upper()}" in env:
             values[name] = env[f"LIANXIN_{service.upper()}_{name.upper()}"]
             specific.add(name)
-    typed = {}
+    typed: dict[str, Any] = {}
     for name, raw in values.items():
-        kind = type(fields[name].default)
+        kind: Any = type(fields[name].default)
         if kind is tuple:   # a list: TOML array, or "a,b" in the environment
             items = raw.replace(";", ",").split(",") if isinstance(raw, str) else raw
             if not isinstance(items, (list, tuple)):
@@ -146,7 +158,7 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     settings = cls(service=service, **typed)
     if settings.bus not in ("embedded", "kafka"):
         raise ValueError(f"setting bus={settings.bus!r}: must be embedded or kafka")
-    return settings
+    return cast(S, settings)
 
 
 def _known_anywhere() -> set[str]:

@@ -5,12 +5,13 @@ PostgreSQL in production and tests; a SQLite file per service is the embedded de
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Any, cast
 
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import DateTime, Table, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -35,6 +36,11 @@ class UtcDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else utc(value)
+
+
+def table_of(orm_class: Any) -> Table:
+    """The Core table of a declarative ORM class (``__table__``, typed as a Table)."""
+    return cast(Table, orm_class.__table__)
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:

@@ -24,11 +24,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any
 
-from sqlalchemy import (Column, Index, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, bindparam,
-                        delete, select, tuple_, update)
+from sqlalchemy import (
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    bindparam,
+    delete,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -105,7 +118,7 @@ def request_hash(method: str, request) -> str:
 
 
 def _claim_statement(table: Table, dialect: str):
-    ins = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    ins: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
     # A taken key inserts nothing (rowcount 0) instead of raising, so the transaction stays
     # usable to read the stored response. On PostgreSQL the INSERT first waits for a
     # concurrent transaction holding the same key to commit or roll back.
@@ -155,7 +168,7 @@ class Idempotency:
                     raise FailedPrecondition("request_id: a call with this key has not finished; retry")
                 return response_type.FromString(row.response)
             with joined(s):
-                response = work()
+                response: Any = work()
             conn.execute(self._save, {"k_scope": scope, "k_id": key, "k_response": response.SerializeToString()})
             return response
 

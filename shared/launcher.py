@@ -208,7 +208,7 @@ def stop_all(children: Mapping[str, Child], failed: Child | None) -> int:
         if child.exited() is None:
             child.proc.send_signal(signal.SIGTERM)
     code = 0 if failed is None else 1
-    for name, child in children.items():
+    for child in children.values():
         try:
             rc = child.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

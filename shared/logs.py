@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from typing import Any
 
 import structlog
 
@@ -24,9 +25,9 @@ def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
     """JSON lines off a terminal (or with fmt="json"), a readable console on one."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    shared = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, timestamper]
+    shared: list[Any] = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, timestamper]
     if as_json:
-        rendering = [structlog.processors.format_exc_info,
+        rendering: list[Any] = [structlog.processors.format_exc_info,
                      structlog.processors.JSONRenderer(ensure_ascii=False)]
     else:
         rendering = [structlog.dev.ConsoleRenderer()]

@@ -22,9 +22,10 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import and_, bindparam, or_, tuple_
 
@@ -157,7 +158,10 @@ def keyset(query, order: Sequence[tuple], p: Page):
     return query.where(or_(*terms))
 
 
-def take(p: Page, rows: list, key: Callable[[object], tuple]) -> tuple[list, str]:
+Row = TypeVar("Row")
+
+
+def take(p: Page, rows: list[Row], key: Callable[[Row], tuple]) -> tuple[list[Row], str]:
     """The page's rows (fetched by ``keyset``: at most one more than the page) and the
     token of the next page, '' after the last."""
     if len(rows) <= p.size:

@@ -11,11 +11,13 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
+import grpc
 import structlog
 from sqlalchemy import MetaData
 from sqlalchemy import event as sa_event
@@ -63,11 +65,12 @@ class ConsumedTopic:
     types: frozenset[str] | None = None
 
 
-# A consumer's entry for one event class: (session, the event unpacked, its envelope).
-EventHandler = Callable[[Session, Any, Envelope], None]
+# A consumer's entry for one event class: (session, the event unpacked, its envelope); what it
+# returns is ignored. Tables are keyed by generated message classes (typed Any: gen/ is not typed).
+EventHandler = Callable[[Session, Any, Envelope], object]
 
 
-def event_consumer(group: str, table: Mapping[type, EventHandler]) -> ConsumedTopic:
+def event_consumer(group: str, table: Mapping[Any, EventHandler]) -> ConsumedTopic:
     """A consumer as a table keyed by event class (generated protobuf message classes).
 
     The event types it acts on are the classes' full names, its topics those of the services
@@ -79,7 +82,7 @@ def event_consumer(group: str, table: Mapping[type, EventHandler]) -> ConsumedTo
                          types=frozenset(cls.DESCRIPTOR.full_name for cls in table))
 
 
-def dispatch(table: Mapping[type, EventHandler], session: Session, env: Envelope) -> None:
+def dispatch(table: Mapping[Any, EventHandler], session: Session, env: Envelope) -> None:
     """Hands ``env`` to its class's entry in ``table``, unpacked; an event of another class
     is passed over."""
     for cls, handle in table.items():
@@ -92,7 +95,7 @@ def dispatch(table: Mapping[type, EventHandler], session: Session, env: Envelope
 class Timer:
     name: str
     every_seconds: float
-    run: Callable[[], None]
+    run: Callable[[], object]   # what it returns is ignored
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class ServiceDefinition:
 @dataclass
 class RunningService:
     runtime: Runtime
-    server: object
+    server: grpc.Server
     port: int
     threads: list[threading.Thread]
     health: object
@@ -180,7 +183,7 @@ def build_runtime(settings: config.Settings, bus_tables: BusTables, *, regions: 
     return runtime
 
 
-def _loop(name: str, stop: threading.Event, every: float, fn: Callable[[], None]) -> threading.Thread:
+def _loop(name: str, stop: threading.Event, every: float, fn: Callable[[], object]) -> threading.Thread:
     log = structlog.get_logger(name)
 
     def body():
@@ -241,8 +244,8 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
                             group=c.group, topics=c.topics, handler=c.handler, types=c.types)
         threads.append(threading.Thread(target=consumer.run, args=(runtime.stop,),
                                         name=f"{definition.name}-{c.group}", daemon=True))
-    for t in [*definition.timers(runtime), housekeeping(runtime)]:
-        threads.append(_loop(f"{definition.name}-{t.name}", runtime.stop, t.every_seconds, t.run))
+    for timer in [*definition.timers(runtime), housekeeping(runtime)]:
+        threads.append(_loop(f"{definition.name}-{timer.name}", runtime.stop, timer.every_seconds, timer.run))
     server.start()
     for t in threads:
         t.start()

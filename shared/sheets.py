@@ -28,7 +28,7 @@ import csv
 import io
 import re
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -101,7 +101,7 @@ def cell_value(value: object) -> str | int:
 
 
 def write(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, *, title: str,
-          widths: dict[str, float] | None = None) -> bytes:
+          widths: Mapping[str, float] | None = None) -> bytes:
     """The sheet as XLSX or CSV bytes: ``columns`` as headings, then ``rows`` (one value per
     column: str, int or None). Raises ValueError for an unknown ``fmt`` or a row of the
     wrong length."""
@@ -131,9 +131,9 @@ def write(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, *,
     ws.append([_cell(ws, h, bold) for h in columns])
     for record in records():
         ws.append([_cell(ws, v) for v in record])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _cell(ws, value: str | int, font: Font | None = None) -> WriteOnlyCell | None:

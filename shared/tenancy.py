@@ -38,7 +38,7 @@ class RegionTree:
                 self._children.setdefault(r.parent, []).append(r.code)
 
     @classmethod
-    def load(cls, path: str | Path) -> "RegionTree":
+    def load(cls, path: str | Path) -> RegionTree:
         rows = {}
         with open(path, encoding="utf-8", newline="") as f:
             for n, row in enumerate(csv.DictReader(f), start=2):
@@ -113,7 +113,7 @@ class Deployment:
     delegated: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, regions: RegionTree, home: str, delegated: tuple[str, ...] | list[str] = ()) -> "Deployment":
+    def of(cls, regions: RegionTree, home: str, delegated: tuple[str, ...] | list[str] = ()) -> Deployment:
         """Checks the setting against the tree; ValueError names the bad code and why."""
         if home not in regions:
             raise ValueError(f"home_region {home} is not in the region tree")

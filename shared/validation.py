@@ -5,7 +5,7 @@ field), then checked, so that limits, duplicate keys and searches see what is st
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from shared import text as canonical
 from shared.errors import InvalidArgument

@@ -4,13 +4,14 @@ the request field, so a malformed call is refused before it touches the database
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.common.v1 import common_pb2
 
-from shared import text as canonical, validation
+from shared import text as canonical
+from shared import validation
 from shared.errors import InvalidArgument
 
 # Timestamps a request may carry: 0001-01-01 .. 9999-12-31 is what datetime can hold.

@@ -16,10 +16,9 @@ import subprocess
 import uuid
 
 import pytest
+from kafka_lock import kafka_lock
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from kafka_lock import kafka_lock
 
 # The test kit's fixtures (start_service, ...): tests/kit/.
 pytest_plugins = ["kit.fixtures"]

@@ -16,11 +16,11 @@ from pathlib import Path
 import grpc
 import pytest
 from kafka import KafkaConsumer
-from sqlalchemy import create_engine, text
-
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
+from sqlalchemy import create_engine, text
+
 from services.roster.service import definition
 from shared import config
 from shared.auth import issue_token

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from kit.settings import COUNTY_A
 from lianxin.common.v1 import common_pb2
 
 import services
-from kit.settings import COUNTY_A
 
 
 @pytest.mark.parametrize("name", services.NAMES)

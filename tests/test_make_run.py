@@ -16,12 +16,12 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
-from shared.auth import issue_token
+
 from services import NAMES as SERVICES
 from shared import config
+from shared.auth import issue_token
 from shared.config import DEV_JWT_SECRET
 from shared.launcher import plan_ports
 

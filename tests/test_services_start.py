@@ -10,9 +10,9 @@ import pytest
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from kafka_lock import kafka_shared
 from lianxin.common.v1 import common_pb2
 
-from kafka_lock import kafka_shared
 import services
 from shared import config
 from shared.auth import issue_token

@@ -1,4 +1,4 @@
-from shared.service import main
 from services.balloting.service import definition
+from shared.service import main
 
 main(definition())

@@ -7,10 +7,13 @@ model (directory_*), which this service keeps from roster events.
 """
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
@@ -21,21 +24,23 @@ from services.liaison import domain as d
 from services.liaison import registers
 from services.liaison.access import ACCESS
 from services.liaison.activity_tables import ActivityDeputyRow, ActivityOpinionRow, ActivityRow
+from services.liaison.cases import sees_case
 from services.liaison.directory import DirectoryDeputyRow, DirectoryVenueMemberRow, DirectoryVenueRow
 from services.liaison.registers import Register
-from services.liaison.cases import sees_case
 from services.liaison.tables import OpinionRow, OpinionStepRow
+from shared import paging, validation, wire
+from shared import text as canonical
 from shared.access import Scope
 from shared.auth import Principal
 from shared.clock import china_day, china_day_bounds, china_minute, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
-from shared import paging, text as canonical, validation, wire
 
 MAX_TITLE = 200
 MAX_NOTES = 2000
 MAX_PEOPLE_REACHED = 100_000
 MAX_DEPUTIES = 200
+Rows = TypeVar("Rows", bound=Sequence)
 MAX_OPINIONS = 500
 MAX_REGISTER_ROWS = 100_000
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
@@ -307,7 +312,7 @@ class Activities:
         return Export(registers.CONTENT_TYPES[fmt], name, content, len(rows))
 
     @staticmethod
-    def _capped(rows: list) -> list:
+    def _capped(rows: Rows) -> Rows:
         if len(rows) > MAX_REGISTER_ROWS:
             raise FailedPrecondition(f"the register has more than {MAX_REGISTER_ROWS} rows: export a shorter period")
         return rows
@@ -315,7 +320,7 @@ class Activities:
     def _region_name(self, code: str) -> str:
         return self.regions.get(code).name if code in self.regions else ""
 
-    def _roster_rows(self, s: Session, venue_id: str) -> list[list]:
+    def _roster_rows(self, s: Session, venue_id: str) -> builtins.list[builtins.list]:
         deputies = s.execute(
             select(DirectoryDeputyRow).join(DirectoryVenueMemberRow,
                                             DirectoryVenueMemberRow.deputy_id == DirectoryDeputyRow.id)
@@ -374,7 +379,7 @@ class Activities:
             out[oid] = f"【{category}】{text}" if category else text
         return out
 
-    def _transfer_rows(self, s: Session, venue_id: str, date_from, date_to) -> list[list]:
+    def _transfer_rows(self, s: Session, venue_id: str, date_from, date_to) -> builtins.list[builtins.list]:
         """Opinions of the venue, or raised to one of its deputies, that went to a department;
         dated (and filtered) by the day of their first transfer, China time."""
         first = (select(OpinionStepRow.opinion_id, func.min(OpinionStepRow.at).label("at"))

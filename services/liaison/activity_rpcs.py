@@ -12,13 +12,22 @@ from functools import cached_property
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
 from services.liaison import rollup
-from services.liaison.activities import (Activities, ActivityDraft, ActivityFilter, Kind, activity_to_proto,
-                                         check_id, check_period, parse_date)
+from services.liaison.activities import (
+    Activities,
+    ActivityDraft,
+    ActivityFilter,
+    Kind,
+    activity_to_proto,
+    check_id,
+    check_period,
+    parse_date,
+)
 from services.liaison.registers import Register
 from services.liaison.tables import IDEMPOTENT
+from shared import paging
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
-from shared import paging
+from shared.service import Runtime
 from shared.wire import file_format, text_arg
 
 
@@ -34,7 +43,7 @@ def enum_arg(value: int, allowed, field: str, *, required: bool):
 
 
 class ActivityRpcs:
-    runtime = None   # set by the servicer
+    runtime: Runtime   # set by the servicer
 
     @cached_property
     def activities(self) -> Activities:

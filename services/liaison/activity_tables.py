@@ -43,9 +43,9 @@ class ActivityRow(Base):
     on_schedule: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    deputies: Mapped[list["ActivityDeputyRow"]] = relationship(
+    deputies: Mapped[list[ActivityDeputyRow]] = relationship(
         cascade="all, delete-orphan", order_by="ActivityDeputyRow.position", lazy="selectin")
-    opinions: Mapped[list["ActivityOpinionRow"]] = relationship(
+    opinions: Mapped[list[ActivityOpinionRow]] = relationship(
         cascade="all, delete-orphan", order_by="ActivityOpinionRow.position", lazy="selectin")
 
     __table_args__ = (

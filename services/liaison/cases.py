@@ -20,7 +20,9 @@ from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
-from services.liaison import convert, domain as d
+from services.liaison import convert
+from services.liaison import domain as d
+from services.liaison import settings as liaison_settings
 from services.liaison.access import ACCESS
 from services.liaison.activity_tables import ActivityRow
 from services.liaison.tables import OpinionRow, OpinionStepRow
@@ -28,9 +30,9 @@ from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.errors import NotFound, PermissionDenied
-from shared.tenancy import RegionTree
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
+from shared.tenancy import RegionTree
 
 S = d.Status
 MAX_DEPARTMENT = 100
@@ -95,12 +97,12 @@ class CaseRules:
         self.rt = runtime
         self.regions = runtime.regions
         self.home = runtime.settings.home_region
-        per_hour = max(1, runtime.settings.public_submissions_per_card_per_hour)
+        per_hour = max(1, liaison_settings.of(runtime).public_submissions_per_card_per_hour)
         self.card_limiter = RateLimiter(per_hour / 60.0, burst=per_hour)
 
     # ---- settings and regions ----------------------------------------------------
     def deadlines(self) -> dict[str, int]:
-        s = self.rt.settings
+        s = liaison_settings.of(self.rt)
         return {"township": s.deadline_days_township, "county": s.deadline_days_county,
                 "prefecture": s.deadline_days_prefecture}
 

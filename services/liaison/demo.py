@@ -50,7 +50,7 @@ def load(roster_port: int, liaison_port: int, secret: str, region: str, timeout:
         for i, (category, text) in enumerate(OPINIONS):
             request = pb.SubmitPublicOpinionRequest(card_code=deputies[i * 3 % len(deputies)].card_code,
                                                     category=category, text=text)
-            code = once_known(lambda: liaison.SubmitPublicOpinion(request, timeout=10)).tracking_code
+            code = once_known(lambda request=request: liaison.SubmitPublicOpinion(request, timeout=10)).tracking_code
             opinions += 1
             case = next(o for o in liaison.ListOpinions(pb.ListOpinionsRequest(), metadata=md, timeout=10).opinions
                         if o.tracking_code == code)
@@ -66,7 +66,7 @@ def load(roster_port: int, liaison_port: int, secret: str, region: str, timeout:
                 venue_id=venue.id, kind=pb.ACTIVITY_KIND_RECEPTION if n % 2 else pb.ACTIVITY_KIND_VISIT,
                 date=day.isoformat(), title=f"{venue.name}接待选民" if n % 2 else "走访选民户",
                 people_reached=12 + n * 3, notes="演示数据"))
-            once_known(lambda: liaison.RecordActivity(request, metadata=md, timeout=10))
+            once_known(lambda request=request: liaison.RecordActivity(request, metadata=md, timeout=10))
             activities += 1
         return {"opinions": opinions, "activities": activities, "present": 0}
 

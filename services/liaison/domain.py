@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared import text as canonical, validation
+from shared import text as canonical
+from shared import validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.liaison import domain as d
+from services.liaison import settings as liaison_settings
 from services.liaison.opinions import Opinions, escalate, system_principal
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow, OpinionStepRow
@@ -107,7 +108,7 @@ class EscalationHandler:
             origin_opinion_id=o.id, origin_region=origin_region, escalated_to_region="", activity_id="",
             inherited_steps=len(history), steps=history)
         session.add(row)
-        note = f"{self._name(origin_region)}升级至本级受理: {e.reason}" if e.reason else f"{self._name(origin_region)}升级至本级受理"
+        note = f"{self._name(origin_region)}升级至本级受理" + (f": {e.reason}" if e.reason else "")
         self.ops._step(session, row, S.ACCEPTED, self.service, note, at=at)
         self.log.info("escalation.linked", event_id=event_id, origin=o.id, origin_region=origin_region, linked=row.id)
         return row
@@ -161,7 +162,7 @@ def sweep_overdue(runtime: Runtime, *, at: datetime | None = None, batch: int = 
     log = structlog.get_logger("liaison.sweep")
     home = runtime.settings.home_region
     # Without escalate_to, a case handled at the top of the tree has nowhere to go.
-    tops = [] if runtime.settings.escalate_to else [r.code for r in runtime.regions.subtree(home) if not r.parent]
+    tops = [] if liaison_settings.of(runtime).escalate_to else [r.code for r in runtime.regions.subtree(home) if not r.parent]
     overdue = (OpinionRow.status.in_(OPEN), OpinionRow.due_at < at)
     q = select(OpinionRow.id).where(*overdue)
     if tops:
@@ -186,5 +187,5 @@ def sweep_overdue(runtime: Runtime, *, at: datetime | None = None, batch: int = 
 
 
 def overdue_sweep(runtime: Runtime) -> Timer:
-    return Timer(name="overdue-sweep", every_seconds=runtime.settings.sweep_interval,
+    return Timer(name="overdue-sweep", every_seconds=liaison_settings.of(runtime).sweep_interval,
                  run=lambda: sweep_overdue(runtime))

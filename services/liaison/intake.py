@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
-from services.liaison import convert, domain as d
+from services.liaison import convert
+from services.liaison import domain as d
 from services.liaison.access import ACCESS
-from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, S, CaseRules, NewOpinion
+from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, CaseRules, NewOpinion, S
 from services.liaison.directory import ACTIVE_STATUSES
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow
@@ -55,7 +57,7 @@ class Intake(CaseRules):
         at = now()
         opinion_id = str(uuid.uuid4())
         raised = int(S.RAISED)
-        opinion = {
+        opinion: dict[str, Any] = {
             "id": opinion_id, "tracking_code": "", "region_code": region_code,
             "region_path": self.regions.get(region_code).path, "handling_region": handling_region,
             "channel": int(d.Channel.QR_CODE), "category": category, "text": text, "deputy_id": deputy_id,

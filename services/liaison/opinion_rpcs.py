@@ -10,9 +10,10 @@ from lianxin.liaison.v1 import liaison_pb2
 from services.liaison import domain as d
 from services.liaison.opinions import ListQuery, NewOpinion, Opinions
 from services.liaison.tables import IDEMPOTENT
+from shared import paging, wire
 from shared.errors import InvalidArgument
 from shared.rpc import current_principal
-from shared import paging, wire
+from shared.service import Runtime
 
 MAX_ID_TEXT = 36
 
@@ -24,7 +25,7 @@ def _contact(m) -> d.Contact:
 class OpinionRpcs:
     """Mixin for the LiaisonService servicer; expects ``self.runtime``."""
 
-    runtime = None  # set by the servicer
+    runtime: Runtime   # set by the servicer
 
     @cached_property
     def opinions(self) -> Opinions:

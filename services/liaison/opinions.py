@@ -9,17 +9,19 @@ from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
-from services.liaison import convert, domain as d
+from services.liaison import convert
+from services.liaison import domain as d
+from services.liaison import settings as liaison_settings
 from services.liaison.access import ACCESS
-from services.liaison.cases import MAX_DEPARTMENT, S, ListQuery, NewOpinion, system_principal
+from services.liaison.cases import MAX_DEPARTMENT, ListQuery, NewOpinion, S, system_principal
 from services.liaison.intake import Intake
 from services.liaison.store import OpinionFilter, OpinionStore
 from services.liaison.tables import OpinionRow
+from shared import paging
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from shared import paging
 from shared.service import Runtime
 
 __all__ = ["ListQuery", "NewOpinion", "Opinions", "escalate", "now", "system_principal"]
@@ -35,7 +37,8 @@ class Opinions(Intake):
 
     def list(self, who: Principal, q: ListQuery, page: paging.Page) -> pb.ListOpinionsResponse:
         deputy_id, department, department_region = q.deputy_id, q.department, ""
-        scope_path, scope_codes = None, ()
+        scope_path: str | None = None
+        scope_codes: tuple[str, ...] = ()
         own = ACCESS.scope(who, "opinion.read") is Scope.OWN
         # A deputy or department naming another one's cases: records outside its scope.
         if own and who.role is Role.DEPUTY:
@@ -170,7 +173,7 @@ class Opinions(Intake):
             row.due_at = self.due(at, parent)
             self._step(session, row, S.ACCEPTED, who, f"上级受理: {reason}", at=at, region=parent)
             return
-        to_region = self.rt.settings.escalate_to or parent
+        to_region = liaison_settings.of(self.rt).escalate_to or parent
         if not to_region:
             raise FailedPrecondition(f"there is no tier above {here.code} to escalate to")
         if row.escalated_to_region == to_region:

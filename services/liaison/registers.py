@@ -11,7 +11,7 @@ visible note at Excel's cell limit; counts (序号, 人次, 意见建议数) as 
 from __future__ import annotations
 
 import enum
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from shared import sheets
 

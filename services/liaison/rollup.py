@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import structlog
 from lianxin.liaison.v1 import events_pb2 as ev
@@ -38,10 +39,11 @@ from services.liaison import domain as d
 from services.liaison.access import ACCESS
 from services.liaison.activities import check_region_code, parse_date, subtree
 from services.liaison.activity_tables import COUNTERS, RollupDailyRow, RollupResolveDaysRow, RollupResolveMonthsRow
+from shared import text as canonical
 from shared.auth import Principal
 from shared.bus import Envelope
 from shared.clock import china_day
-from shared import text as canonical
+from shared.db import table_of
 from shared.errors import InvalidArgument, PermissionDenied
 from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event_consumer
 from shared.tenancy import RegionTree
@@ -56,9 +58,9 @@ _STEP_COUNTERS = {
     d.Status.ESCALATED: "escalated",
 }
 
-_DAILY = RollupDailyRow.__table__
-_RESOLVE = RollupResolveDaysRow.__table__
-_RESOLVE_MONTHS = RollupResolveMonthsRow.__table__
+_DAILY = table_of(RollupDailyRow)
+_RESOLVE = table_of(RollupResolveDaysRow)
+_RESOLVE_MONTHS = table_of(RollupResolveMonthsRow)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class RollupHandler:
 
 # Upserts built once per (dialect, table, counters) and executed with bound parameters:
 # SQLAlchemy then reuses their compiled form instead of building one per event.
-_UPSERTS: dict[tuple, object] = {}
+_UPSERTS: dict[tuple, Any] = {}
 
 
 def _daily_upsert(dialect: str, names: tuple[str, ...]):

@@ -4,8 +4,12 @@ LIANXIN_DEADLINE_DAYS_TOWNSHIP or LIANXIN_LIAISON_DEADLINE_DAYS_TOWNSHIP, or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from shared.service import Runtime
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,11 @@ class LiaisonSettings(Settings):
     sweep_interval: float = 60.0
     # Public submissions one deputy's card takes per hour.
     public_submissions_per_card_per_hour: int = 30
+
+
+def of(runtime: Runtime) -> LiaisonSettings:
+    """The running liaison's settings, typed (``runtime.settings`` is typed as the common class)."""
+    settings = runtime.settings
+    if not isinstance(settings, LiaisonSettings):
+        raise TypeError(f"liaison needs LiaisonSettings, got {type(settings).__name__}")
+    return settings

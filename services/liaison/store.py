@@ -9,9 +9,10 @@ from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.liaison.directory import (ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueRow)
+from services.liaison.directory import ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueRow
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared import paging
+from shared.db import table_of
 from shared.errors import NotFound
 
 
@@ -49,7 +50,7 @@ _INSERT_OPINION = {
     .execution_options(preserve_rowcount=True)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 # inline(): the generated step id is not fetched back (no RETURNING).
-_INSERT_STEP = insert(OpinionStepRow.__table__).inline()
+_INSERT_STEP = insert(table_of(OpinionStepRow)).inline()
 
 
 class OpinionStore:

@@ -66,7 +66,7 @@ class OpinionRow(Base):
     # On a linked case: how many of its first history rows were copied from the tier below.
     inherited_steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    steps: Mapped[list["OpinionStepRow"]] = relationship(
+    steps: Mapped[list[OpinionStepRow]] = relationship(
         cascade="all, delete-orphan", order_by="OpinionStepRow.id", lazy="selectin")
 
     __table_args__ = (

@@ -11,7 +11,6 @@ from services.roster import domain as d
 from services.roster.tables import DeputyRow, VenueRow
 from shared.wire import enum_value, ts
 
-
 # ---- deputies -------------------------------------------------------------
 
 def profile_from_proto(m: pb.Deputy, prefix: str = "deputy") -> d.DeputyProfile:

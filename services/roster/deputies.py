@@ -6,7 +6,8 @@ import uuid
 from lianxin.roster.v1 import events_pb2 as ev
 from lianxin.roster.v1 import roster_pb2 as pb
 
-from services.roster import convert, domain as d, qr
+from services.roster import convert, qr
+from services.roster import domain as d
 from services.roster.store import DeputyFilter, RosterStore
 from services.roster.tables import DeputyRow, SeatRow, SpecialtyRow, StatusChangeRow
 from services.roster.usecase import UseCase, new_card_code, sees_contact

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Iterable, Sequence
 
-from shared import text as canonical, validation
+from shared import text as canonical
+from shared import validation
 from shared.errors import FailedPrecondition, InvalidArgument
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from lianxin.roster.v1 import events_pb2 as ev
 
-from services.roster import convert, domain as d, popolo, sheets
+from services.roster import convert, popolo, sheets
+from services.roster import domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import StatusChangeRow
 from services.roster.usecase import UseCase

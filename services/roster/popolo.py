@@ -4,8 +4,8 @@ speak the open data standard rather than the offices' spreadsheet."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from services.roster import domain as d
 from services.roster.tables import DeputyRow
@@ -43,7 +43,10 @@ def _date(t: datetime) -> str:
 
 
 def roster_document(rows: Iterable[DeputyRow], regions: RegionTree) -> dict:
-    persons, memberships, organizations, areas = [], [], {}, {}
+    persons: list[dict] = []
+    memberships: list[dict] = []
+    organizations: dict[str, dict] = {}
+    areas: dict[str, dict] = {}
 
     def add_area(code: str) -> None:
         while code and f"area/{code}" not in areas:

@@ -5,16 +5,17 @@ from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
 
-from services.roster import convert, domain as d, popolo, sheets
+from services.roster import convert, popolo, sheets
+from services.roster import domain as d
 from services.roster.handlers import Roster
 from services.roster.tables import IDEMPOTENT
+from shared import paging, wire
 from shared import text as canonical
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
-from shared.wire import file_format, text_arg
 from shared.service import Runtime
-from shared import paging, wire
+from shared.wire import file_format, text_arg
 
 # Export also speaks Popolo JSON for other systems; import takes the offices' sheets only.
 EXPORT_FORMATS = {common_pb2.FILE_FORMAT_XLSX: "xlsx", common_pb2.FILE_FORMAT_CSV: "csv",

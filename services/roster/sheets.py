@@ -26,15 +26,24 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Iterable, Iterator, Sequence
+from typing import Any
 
 from openpyxl import load_workbook
 
 from services.roster.domain import (
-    GENDER_LABELS, LEVEL_LABELS, STATUS_LABELS, Contact, DeputyProfile, DeputyStatus, Gender,
-    Level, Seat, validate_profile,
+    GENDER_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    Contact,
+    DeputyProfile,
+    DeputyStatus,
+    Gender,
+    Level,
+    Seat,
+    validate_profile,
 )
 from shared import sheets as shared_sheets
 from shared.errors import InvalidArgument
@@ -163,7 +172,7 @@ def write_roster(rows: Iterable[tuple[DeputyProfile, DeputyStatus]], fmt: str) -
 def fill_absent(p: DeputyProfile, current: DeputyProfile, columns: frozenset[str]) -> DeputyProfile:
     """``p`` as read from a file, with every field whose column the file lacks taken from
     ``current`` (the stored deputy): an absent column changes nothing."""
-    keep = {}
+    keep: dict[str, Any] = {}
     if REGION not in columns:
         keep["region_code"] = current.region_code
     for column, field_name in ((NAME, "name"), (GENDER, "gender"), (ETHNICITY, "ethnicity"),
@@ -190,7 +199,7 @@ def _format(fmt: str, error: type[Exception]) -> str:
     return fmt
 
 
-def _xlsx_rows(content: bytes) -> Iterator[Sequence[object]]:
+def _xlsx_rows(content: bytes) -> Generator[Sequence[object], None, None]:
     if content[:4] == b"\xd0\xcf\x11\xe0":
         raise SheetError("this is an old .xls workbook or a password-protected file: save it as .xlsx")
     try:
@@ -218,7 +227,7 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[object]]:
         wb.close()
 
 
-def _csv_rows(content: bytes) -> Iterator[Sequence[object]]:
+def _csv_rows(content: bytes) -> Generator[Sequence[object], None, None]:
     if content[:4] == b"PK\x03\x04":
         raise SheetError("this looks like an XLSX workbook, not a CSV file: upload it as xlsx")
     text = decode_csv(content)

@@ -7,9 +7,19 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from services.roster.tables import (CommitteeLinkRow, ContactLimitsRow, DeputyRow, SeatRow, SpecialtyRow,
-                                    StatusChangeRow, VenueMemberRow, VenueRow, VoterHouseholdRow)
+from services.roster.tables import (
+    CommitteeLinkRow,
+    ContactLimitsRow,
+    DeputyRow,
+    SeatRow,
+    SpecialtyRow,
+    StatusChangeRow,
+    VenueMemberRow,
+    VenueRow,
+    VoterHouseholdRow,
+)
 from shared import paging
+from shared.db import table_of
 from shared.errors import NotFound
 
 
@@ -31,15 +41,15 @@ class DeputyFilter:
 # The new-deputy path, on the tables and built once: executed with bound parameters,
 # SQLAlchemy reuses their compiled form instead of building and cache-keying a statement
 # per call, and no ORM state is involved.
-_DEPUTIES = DeputyRow.__table__
+_DEPUTIES = table_of(DeputyRow)
 _KEY_TAKEN = (select(_DEPUTIES.c.id)
               .where(_DEPUTIES.c.region_code == bindparam("region_code"), _DEPUTIES.c.name == bindparam("name"),
                      _DEPUTIES.c.phone == bindparam("phone"))
               .limit(1))
 _INSERT_DEPUTY = insert(_DEPUTIES)
-_INSERT_SEATS = insert(SeatRow.__table__)
-_INSERT_SPECIALTIES = insert(SpecialtyRow.__table__)
-_INSERT_STATUS_CHANGE = insert(StatusChangeRow.__table__)
+_INSERT_SEATS = insert(table_of(SeatRow))
+_INSERT_SPECIALTIES = insert(table_of(SpecialtyRow))
+_INSERT_STATUS_CHANGE = insert(table_of(StatusChangeRow))
 
 
 class RosterStore:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
@@ -48,11 +47,11 @@ class DeputyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    seats: Mapped[list["SeatRow"]] = relationship(
+    seats: Mapped[list[SeatRow]] = relationship(
         cascade="all, delete-orphan", order_by="SeatRow.level", lazy="selectin")
-    specialties: Mapped[list["SpecialtyRow"]] = relationship(
+    specialties: Mapped[list[SpecialtyRow]] = relationship(
         cascade="all, delete-orphan", order_by="SpecialtyRow.position", lazy="selectin")
-    history: Mapped[list["StatusChangeRow"]] = relationship(
+    history: Mapped[list[StatusChangeRow]] = relationship(
         cascade="all, delete-orphan", order_by="StatusChangeRow.id", lazy="selectin")
 
     __table_args__ = (

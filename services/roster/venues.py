@@ -5,7 +5,8 @@ import uuid
 
 from lianxin.roster.v1 import events_pb2 as ev
 
-from services.roster import convert, domain as d
+from services.roster import convert
+from services.roster import domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import VenueMemberRow, VenueRow
 from services.roster.usecase import UseCase

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from sqlalchemy import insert, select
@@ -48,7 +49,7 @@ class Consumer:
         # without a transaction or an inbox row: its effect is nothing, so there is nothing
         # to make exactly-once, and its offset is committed like a handled one.
         self.types = types
-        self._claims: dict[str, object] = {}
+        self._claims: dict[str, Any] = {}
         self.max_backoff = max_backoff
         self._sub = None  # subscribed on first poll, not at construction
 

@@ -6,7 +6,7 @@ import time
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, *, burst: int | None = None, clock=time.monotonic, max_keys: int = 100_000):
+    def __init__(self, per_minute: float, *, burst: int | None = None, clock=time.monotonic, max_keys: int = 100_000):
         self.rate = per_minute / 60.0
         self.burst = float(burst if burst is not None else max(1, per_minute // 4))
         self._clock = clock

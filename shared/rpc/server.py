@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from collections.abc import Callable, Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import grpc
 import structlog

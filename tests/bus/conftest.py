@@ -11,10 +11,10 @@ import uuid
 from contextlib import ExitStack
 
 import pytest
+from lianxin.common.v1 import common_pb2
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select
 from sqlalchemy.orm import sessionmaker
 
-from lianxin.common.v1 import common_pb2
 from shared.bus import Consumer, Envelope, Outbox, Relay, bus_tables
 from shared.bus.embedded import EmbeddedTransport
 

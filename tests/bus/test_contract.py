@@ -13,9 +13,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from lianxin.common.v1 import common_pb2
 from sqlalchemy import func, select, update
 
-from lianxin.common.v1 import common_pb2
 from shared.bus import BusUnavailable, Envelope
 
 HOME = "652300"  # the home region the harness's Outbox publishes from

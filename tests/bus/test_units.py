@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from lianxin.common.v1 import common_pb2
 from sqlalchemy import MetaData, create_engine, inspect
 
-from lianxin.common.v1 import common_pb2
 from shared.bus import BusUnavailable, CommitFailed, Envelope, Relay, bus_tables, create_bus_tables, drop_bus_tables
 from shared.bus.embedded import EmbeddedTransport, partition_for
 from shared.bus.factory import make_transport

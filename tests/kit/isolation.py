@@ -12,10 +12,11 @@ descriptor, and the leak check (no seeded id the caller may not see appears in a
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import grpc
 from google.protobuf import message_factory

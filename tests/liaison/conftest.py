@@ -9,13 +9,12 @@ server on the same bus. Tokens: `server.call("Method", request, role=..., region
 from __future__ import annotations
 
 import pytest
-
 from kit.settings import test_settings
 from liaison_support import CARD_LIMIT, LiaisonServer
+
 from services.liaison.service import definition
 from shared import config
 from shared.service import start
-
 
 
 def _settings(service: str, url: str, bus, **extra) -> config.Settings:

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import create_engine, text
-
+from kit.clients import ServiceClient
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
+from sqlalchemy import create_engine, text
+
 from services.liaison.directory import DirectoryHandler
 from shared.bus import Envelope
-from kit.clients import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

@@ -9,14 +9,14 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from liaison_support import COUNTY_A, LiaisonServer
 from lianxin.common.v1 import common_pb2 as cpb
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from services.liaison.service import definition
 from services.liaison.tables import OpinionRow
 from shared import clock

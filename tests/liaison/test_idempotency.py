@@ -9,12 +9,11 @@ from datetime import timedelta
 
 import grpc
 import pytest
-
+from liaison_support import COUNTY_A
 from lianxin.liaison.v1 import liaison_pb2 as pb
+
 from shared import clock
 from shared.service import housekeeping
-
-from liaison_support import COUNTY_A
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
+from liaison_support import CARD_LIMIT, COUNTY_A, COUNTY_B, DEPT, PREFECTURE, TOWNSHIP_A, drive, future
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
-
-from liaison_support import CARD_LIMIT, COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, PREFECTURE, TOWNSHIP_A, drive, future
 
 NF, PD = grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED
 

@@ -8,11 +8,10 @@ import grpc
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.timestamp_pb2 import Timestamp
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from lianxin.liaison.v1 import liaison_pb2 as pb
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from liaison_support import COUNTY_A, OTHER_COUNTY, PREFECTURE, TOWNSHIP_A, drive, future
+from lianxin.liaison.v1 import liaison_pb2 as pb
 
 LONG = "长" * 2001
 BAD_ID = "not-an-id"

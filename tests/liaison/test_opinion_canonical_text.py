@@ -2,9 +2,8 @@
 categories) is brought to the same canonical form as the roster's (issue 6 §2)."""
 from __future__ import annotations
 
-from lianxin.liaison.v1 import liaison_pb2 as pb
-
 from liaison_support import COUNTY_A, drive
+from lianxin.liaison.v1 import liaison_pb2 as pb
 
 
 def full_width(ascii_text: str) -> str:

@@ -8,18 +8,30 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
-
+from liaison_support import (
+    COUNTY_A,
+    COUNTY_B,
+    DEPT,
+    DEPT_NAME,
+    ESCALATED_EVENT,
+    OTHER_COUNTY,
+    PATHS,
+    PREFECTURE,
+    REQUESTS,
+    STEP_EVENT,
+    TOWNSHIP_A,
+    drive,
+    future,
+)
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
+
 from services.liaison import domain as d
 from services.liaison.opinions import escalate
 from services.roster.service import definition as roster_definition
 from shared.service import start
-
-from liaison_support import (COUNTY_A, COUNTY_B, DEPT, DEPT_NAME, ESCALATED_EVENT, OTHER_COUNTY, PATHS,
-                             PREFECTURE, REQUESTS, STEP_EVENT, TOWNSHIP_A, drive, future)
 
 S = pb  # OPINION_STATUS_* names
 FC = grpc.StatusCode.FAILED_PRECONDITION
@@ -320,7 +332,9 @@ def test_directory_applies_roster_events_and_ignores_other_regions(liaison):
         assert c.execute(sql("SELECT count(*) FROM directory_venue_members WHERE venue_id=:v"), {"v": vid}).scalar() == 1
         assert c.execute(sql("SELECT count(*) FROM directory_deputies WHERE id=:i"), {"i": outside.id}).scalar() == 0
     liaison.feed(rev.DeputyRemovedFromVenue(venue_id=vid, deputy_id=dep.id, region_code=COUNTY_A), COUNTY_A)
-    renamed = rpb.Deputy(); renamed.CopyFrom(dep); renamed.name = "改名代表"
+    renamed = rpb.Deputy()
+    renamed.CopyFrom(dep)
+    renamed.name = "改名代表"
     liaison.feed(rev.DeputyUpdated(deputy=renamed), COUNTY_A)
     liaison.feed(rev.DeputyStatusChanged(deputy_id=dep.id, region_code=COUNTY_A, from_status=1, to_status=3), COUNTY_A)
     liaison.feed(rev.CardUpdated(deputy_id=dep.id, region_code=COUNTY_A), COUNTY_A)   # not ours: ignored

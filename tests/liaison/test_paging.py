@@ -6,15 +6,14 @@ import base64
 import uuid
 
 import grpc
-
+from liaison_support import COUNTY_A, COUNTY_B, PREFECTURE, LiaisonServer
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
-from shared import paging
+
 from services.liaison.service import definition
+from shared import paging
 from shared.auth import Principal, Role
 from shared.service import start
-
-from liaison_support import COUNTY_A, COUNTY_B, PREFECTURE, LiaisonServer
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 

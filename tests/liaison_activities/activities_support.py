@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
-from sqlalchemy import create_engine, text
-
+from kit.clients import ServiceClient
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
+from sqlalchemy import create_engine, text
+
 from shared.bus import Envelope
 from shared.bus.embedded import EmbeddedTransport
-from kit.clients import ServiceClient
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

@@ -5,9 +5,9 @@ prefecture's and its counties' deployments share one Kafka cluster."""
 from __future__ import annotations
 
 import pytest
-
 from activities_support import PREFECTURE, REGIONS_FILE, LiaisonServer
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
+
 from services.liaison.access import ACCESS
 from services.liaison.activity_rpcs import ActivityRpcs
 from services.liaison.rollup import rollup_consumer

@@ -6,9 +6,9 @@ import uuid
 
 import grpc
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from activities_support import COUNTY_A, COUNTY_B, OTHER_COUNTY, PREFECTURE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 

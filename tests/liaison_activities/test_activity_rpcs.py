@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
-
 from activities_support import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A, TOWNSHIP_B
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import events_pb2 as ev

@@ -6,11 +6,11 @@ import io
 from datetime import datetime, timezone
 
 import pytest
-from openpyxl import load_workbook
-
 from activities_support import COUNTY_A, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
+from openpyxl import load_workbook
+
 from services.liaison import registers
 from shared import sheets
 

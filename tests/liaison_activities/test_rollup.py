@@ -6,13 +6,21 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from activities_support import (
+    COUNTY_A,
+    COUNTY_B,
+    OTHER_COUNTY,
+    PREFECTURE,
+    TOWNSHIP_A,
+    TOWNSHIP_A2,
+    TOWNSHIP_B,
+    envelope,
+)
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import text
-
-from activities_support import (COUNTY_A, COUNTY_B, OTHER_COUNTY, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2,
-                                TOWNSHIP_B, envelope)
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
+from sqlalchemy import text
+
 from services.liaison import rollup
 
 S, K = pb.OpinionStatus, pb.ActivityKind

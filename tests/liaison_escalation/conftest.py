@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from kafka_lock import kafka_shared
-from shared.bus.kafka import KafkaTransport
 from tiers_support import COUNTY, PREFECTURE, TOWNSHIP, Liaison, Roster, base_env
+
+from shared.bus.kafka import KafkaTransport
 
 
 class Tiers:

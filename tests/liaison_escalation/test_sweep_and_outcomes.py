@@ -9,17 +9,17 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
-from sqlalchemy import create_engine, text
-
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
+from sqlalchemy import create_engine, text
+from tiers_support import COUNTY, REGIONS_FILE, TOWNSHIP
+
 from services.liaison.escalation import EscalationHandler, sweep_overdue
 from services.liaison.service import definition
 from shared import config
 from shared.auth import issue_token
 from shared.service import start
-from tiers_support import COUNTY, REGIONS_FILE, TOWNSHIP
 
 S = pb
 ESCALATED_EVENT = "lianxin.liaison.v1.OpinionEscalated"

@@ -10,11 +10,11 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from kafka import KafkaConsumer
-
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
+from tiers_support import COUNTY, NAMES, PREFECTURE, TOWNSHIP, S, eventually
+
 from shared.bus.kafka import KafkaTransport
-from tiers_support import COUNTY, NAMES, PREFECTURE, S, TOWNSHIP, eventually
 
 pytestmark = pytest.mark.kafka
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from sqlalchemy import create_engine, text
-
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.roster.v1 import roster_pb2_grpc
+from sqlalchemy import create_engine, text
+
 from shared.auth import issue_token
 
 REPO = Path(__file__).resolve().parents[2]

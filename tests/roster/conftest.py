@@ -8,9 +8,9 @@ calls an RPC with that token (``token=None`` calls with no token at all).
 from __future__ import annotations
 
 import pytest
-
 from kit.settings import test_settings
 from roster_support import RosterServer
+
 from services.roster.service import definition
 from shared.service import start
 

@@ -6,11 +6,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
-from sqlalchemy import create_engine, text
-
+from kit.clients import ServiceClient
 from lianxin.roster.v1 import roster_pb2 as pb
 from lianxin.roster.v1 import roster_pb2_grpc
-from kit.clients import ServiceClient
+from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS_FILE = REPO / "deploy" / "regions" / "demo.csv"

@@ -12,13 +12,13 @@ import grpc
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
-from services.roster import sheets
-
 from roster_support import COUNTY_A, PREFECTURE, TOWNSHIP_A
+
+from services.roster import sheets
 
 S = pb.DeputyStatus
 CSV, XLSX = common_pb2.FILE_FORMAT_CSV, common_pb2.FILE_FORMAT_XLSX
@@ -85,7 +85,7 @@ BAD_REGIONS = ["12345", "abcdef", "999999", "٦٥٢٣٠١", "6523011001", "65230
 
 def bad_requests(k):
     """(rpc, request, field the error must name). k: the module's real records."""
-    d, other, v, h = k["deputy"].id, k["other"].id, k["venue"].id, k["household"].id
+    d, other, v = k["deputy"].id, k["other"].id, k["venue"].id
     reg = lambda **kw: pb.RegisterDeputyRequest(deputy=deputy(**kw))  # noqa: E731
     upd = lambda paths, **kw: pb.UpdateDeputyRequest(deputy=deputy(id=d, **kw),  # noqa: E731
                                                      update_mask=FieldMask(paths=paths))

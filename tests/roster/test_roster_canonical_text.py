@@ -8,10 +8,9 @@ import io
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
-from openpyxl import Workbook
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
+from openpyxl import Workbook
 
 COUNTY, TOWN = "652324", "652324100"
 AYGUL = "阿依古丽·示例"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
 from roster_support import COUNTY_A, TOWNSHIP_A, TOWNSHIP_A2
+
 from services.roster.service import definition
 from shared import config
 from shared.service import start
@@ -54,7 +54,7 @@ def test_import_rows_in_a_delegated_township_are_reported(county):
     server, _ = county
     content = ("区划代码,姓名,代表层级,联系电话\r\n"
                f"{TOWNSHIP_A},马委托,乡,13912340001\r\n"
-               f"{TOWNSHIP_A2},马本县,乡,13912340002\r\n").encode("utf-8")
+               f"{TOWNSHIP_A2},马本县,乡,13912340002\r\n").encode()
     r = server.call("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, content=content,
                                                            format=common_pb2.FILE_FORMAT_CSV), region=COUNTY_A)
     assert (r.created, r.failed) == (1, 1)

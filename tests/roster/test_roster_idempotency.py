@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 
 import grpc
-
 from lianxin.roster.v1 import roster_pb2 as pb
-
 from roster_support import COUNTY_A
 
 IA = grpc.StatusCode.INVALID_ARGUMENT

@@ -8,10 +8,9 @@ import io
 from datetime import datetime
 
 import grpc
-from openpyxl import Workbook
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
+from openpyxl import Workbook
 
 CSV, XLSX = common_pb2.FILE_FORMAT_CSV, common_pb2.FILE_FORMAT_XLSX
 COUNTY, TOWN = "652327", "652327100"
@@ -139,7 +138,7 @@ def test_csv_in_utf8_with_and_without_bom_gb18030_and_utf16_is_read(fresh_roster
 
 def test_csv_in_another_encoding_is_a_clear_error(fresh_roster):
     roster = fresh_roster
-    latin1 = "姓名,代表层级\nJosé Müller,县\n".encode("utf-8").replace("é".encode(), b"\xe9\x80").replace(
+    latin1 = "姓名,代表层级\nJosé Müller,县\n".encode().replace("é".encode(), b"\xe9\x80").replace(
         "ü".encode(), b"\xfc\xff")   # bytes neither UTF-8 nor GB18030 can decode
     with roster.expect_no_writes():
         e = roster.error("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY, format=CSV, content=latin1))

@@ -3,10 +3,8 @@ ListVenues over real gRPC on PostgreSQL."""
 from __future__ import annotations
 
 import grpc
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
-
 from roster_support import COUNTY_A, COUNTY_B
 
 IA = grpc.StatusCode.INVALID_ARGUMENT

@@ -12,14 +12,13 @@ import uuid
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
-from openpyxl import Workbook, load_workbook
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import events_pb2 as ev
 from lianxin.roster.v1 import roster_pb2 as pb
-from services.roster import sheets
-
+from openpyxl import Workbook, load_workbook
 from roster_support import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
+
+from services.roster import sheets
 
 S = pb.DeputyStatus
 

@@ -14,13 +14,12 @@ from types import SimpleNamespace
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
-
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
+from roster_support import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A
+
 from services.roster import sheets
 from shared.auth import issue_token
-
-from roster_support import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A
 
 S = pb.DeputyStatus
 PD = grpc.StatusCode.PERMISSION_DENIED

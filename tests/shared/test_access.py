@@ -3,12 +3,11 @@ what is not in a table is refused for everyone (fails closed)."""
 from __future__ import annotations
 
 import pytest
+from kit.isolation import SERVICES, descriptor_methods
 
 from shared.access import AccessTable, AccessTables, Scope, grant
 from shared.auth import Principal, Role
 from shared.errors import PermissionDenied
-
-from kit.isolation import SERVICES, descriptor_methods
 
 STAFF = Principal("clerk", Role.STAFF, "652301")
 

@@ -1,10 +1,12 @@
 """The one canonical form of typed text (shared.text), per kind of field."""
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared import text
 from shared.errors import InvalidArgument
-from shared.validation import region_code, text as checked
+from shared.validation import region_code
+from shared.validation import text as checked
 
 AYGUL = "阿依古丽·示例"
 

@@ -4,8 +4,19 @@ from dataclasses import replace
 import pytest
 
 from services.roster.domain import (
-    Contact, DeputyProfile, DeputyStatus, Gender, Level, Seat, VenueChoice, check_contact_limit,
-    check_limit_value, check_region_code, check_status_change, choose_venue, is_active,
+    Contact,
+    DeputyProfile,
+    DeputyStatus,
+    Gender,
+    Level,
+    Seat,
+    VenueChoice,
+    check_contact_limit,
+    check_limit_value,
+    check_region_code,
+    check_status_change,
+    choose_venue,
+    is_active,
     validate_profile,
 )
 from shared.errors import FailedPrecondition, InvalidArgument

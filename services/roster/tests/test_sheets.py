@@ -4,15 +4,29 @@ import io
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from services.roster.domain import (
-    Contact, DeputyProfile, DeputyStatus, Gender, Level, Seat, validate_profile,
+    Contact,
+    DeputyProfile,
+    DeputyStatus,
+    Gender,
+    Level,
+    Seat,
+    validate_profile,
 )
 from services.roster.sheets import (
-    COLUMNS, CONTENT_TYPES, MAX_CELL_CHARS, MAX_ROWS, RowError, SheetError, SheetRow,
-    read_roster, write_roster,
+    COLUMNS,
+    CONTENT_TYPES,
+    MAX_CELL_CHARS,
+    MAX_ROWS,
+    RowError,
+    SheetError,
+    SheetRow,
+    read_roster,
+    write_roster,
 )
 
 DEFAULT_REGION = "652300"
@@ -281,7 +295,8 @@ CELL_TEXT = st.one_of(
                      "第一届、第二届", "、、", "１２３", "\r\n"]),
     st.text(min_size=990, max_size=1010, alphabet="区a"),
 )
-XLSX_SAFE_TEXT = CELL_TEXT.map(lambda s: "".join(c for c in s if c in "\t\n\r" or (ord(c) >= 32 and not 0xD800 <= ord(c) < 0xE000 and c not in "\ufffe\uffff")))
+XLSX_SAFE_TEXT = CELL_TEXT.map(lambda s: "".join(
+    c for c in s if c in "\t\n\r" or (ord(c) >= 32 and not 0xD800 <= ord(c) < 0xE000 and c not in "\ufffe\uffff")))
 CELL = st.one_of(st.none(), st.integers(-10**12, 10**12), st.floats(allow_nan=True), XLSX_SAFE_TEXT)
 
 

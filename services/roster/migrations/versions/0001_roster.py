@@ -6,8 +6,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from shared.db import region_path_type
 from shared.bus.schema import create_bus_tables, drop_bus_tables
+from shared.db import region_path_type
 
 revision = "roster_0001"
 down_revision = None
