@@ -20,13 +20,26 @@ from dataclasses import replace
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
-
-from kit.isolation import (NF, OK, PD, SERVICES, Case, Caller, call, callers, cells, descriptor_methods, expected,
-                           leaked, metadata)
+from kit.isolation import (
+    NF,
+    OK,
+    PD,
+    SERVICES,
+    Caller,
+    Case,
+    call,
+    callers,
+    cells,
+    descriptor_methods,
+    expected,
+    leaked,
+    metadata,
+)
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
+
 from services.roster import sheets
 
 OUTSIDE = "999999"          # a well-formed code that is not in the region tree
