@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 
-from shared.errors import PermissionDenied, Unauthenticated
+from shared.errors import Unauthenticated
 
 ISSUER = "lianxin"
 
@@ -32,13 +32,11 @@ class Role(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Principal:
+    """Who calls: the token's subject, role and region. What it may do is the service's
+    access table's to say (shared/access.py), not the principal's."""
     subject: str
     role: Role
     region: str
-
-    def require(self, *roles: Role) -> None:
-        if self.role not in roles:
-            raise PermissionDenied(f"role {self.role.value} may not do this")
 
 
 def public_principal(client: str) -> Principal:
