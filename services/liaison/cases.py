@@ -41,9 +41,10 @@ MAX_CARD_CODE = 16
 CITIZEN = "citizen"   # the actor recorded for public steps: never the client's address
 
 
-def system_principal(runtime: Runtime, subject: str = "liaison") -> Principal:
-    """The service acting on its own (e.g. the overdue sweep), over its whole home subtree."""
-    return Principal(subject=subject, role=Role.SYSTEM, region=runtime.settings.home_region)
+def system_principal(runtime: Runtime, subject: str = "liaison", *, region: str = "") -> Principal:
+    """The service acting on its own (e.g. the overdue sweep), over its whole home subtree, or
+    on behalf of one tier ``region`` in it (e.g. the tier above taking over an escalated case)."""
+    return Principal(subject=subject, role=Role.SYSTEM, region=region or runtime.settings.home_region)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class CaseRules:
         public = who.role is Role.PUBLIC
         row.steps.append(OpinionStepRow(
             status=int(status), actor=CITIZEN if public else who.subject[:100], actor_role=who.role.value,
-            region_code=region or row.handling_region, note=note, at=at))
+            region_code=region or row.handling_region, note=note, at=at, rating=rating))
         self.rt.outbox.add(session, ev.OpinionStepRecorded(
             opinion_id=row.id, region_code=row.region_code, handling_region=row.handling_region,
             status=int(status), channel=row.channel, raised_at=convert.ts(row.raised_at), at=convert.ts(at),

@@ -13,7 +13,7 @@ from shared.wire import ts
 
 def step_to_proto(s: OpinionStepRow) -> pb.CaseStep:
     return pb.CaseStep(status=s.status, actor=s.actor, actor_role=s.actor_role, region_code=s.region_code,
-                       note=s.note, at=ts(s.at))
+                       note=s.note, at=ts(s.at), rating=s.rating or 0)
 
 
 def opinion_to_proto(row: OpinionRow, *, with_contact: bool) -> pb.Opinion:
@@ -54,7 +54,9 @@ def outcome_answer(answer: str, department_reply: str, note: str) -> str:
 
 def tracked_to_proto(row: OpinionRow, regions: RegionTree) -> pb.TrackedOpinion:
     """What a tracking code shows: status, replies and where each step happened; never who
-    did it, the contact, the text's handlers' notes, or anything of another case."""
+    did it, the contact, the text's handlers' notes, or anything of another case. The steps are
+    those that moved the case, each once, in the order they happened; the rating (a history
+    row that keeps the status) is the ``rating`` field, not a step."""
     def tier_name(code: str) -> str:
         return regions.get(code).name if code in regions else ""
 
@@ -62,4 +64,5 @@ def tracked_to_proto(row: OpinionRow, regions: RegionTree) -> pb.TrackedOpinion:
         tracking_code=row.tracking_code, status=row.status, category=row.category, answer=row.answer,
         department_reply=row.transfer_reply, feedback=row.feedback, resolved=bool(row.resolved),
         rating=row.rating, raised_at=ts(row.raised_at),
-        steps=[pb.TrackedStep(status=s.status, at=ts(s.at), tier_name=tier_name(s.region_code)) for s in row.steps])
+        steps=[pb.TrackedStep(status=s.status, at=ts(s.at), tier_name=tier_name(s.region_code))
+               for s in row.steps if not s.rating])

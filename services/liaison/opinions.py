@@ -161,7 +161,8 @@ class Opinions(Intake):
         """Hands a case to the tier above (the caller has checked who may).
 
         The tier above in this deployment takes the case over: it is accepted there, with a
-        new deadline. A tier above served by another deployment gets the whole case in an
+        new deadline, by this service on that tier's behalf (actor: system principal of the
+        tier above; ``who``, the escalating caller, is the actor of the ESCALATED step only). A tier above served by another deployment gets the whole case in an
         OpinionEscalated event, and this case waits, ESCALATED, for its outcome."""
         d.check_step(d.Step.ESCALATE, d.Status(row.status))
         here = self.regions.get(row.handling_region)
@@ -171,7 +172,10 @@ class Opinions(Intake):
             self._step(session, row, S.ESCALATED, who, reason, at=at, region=here.code)
             row.handling_region = parent
             row.due_at = self.due(at, parent)
-            self._step(session, row, S.ACCEPTED, who, f"上级受理: {reason}", at=at, region=parent)
+            # The tier above did not act: this service takes the case over on its behalf, as
+            # the escalation consumer does across deployments (docs/decisions.md).
+            self._step(session, row, S.ACCEPTED, system_principal(self.rt, region=parent),
+                       f"{here.name}升级至本级受理: {reason}", at=at, region=parent)
             return
         to_region = liaison_settings.of(self.rt).escalate_to or parent
         if not to_region:

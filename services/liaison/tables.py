@@ -91,6 +91,8 @@ class OpinionStepRow(Base):
     region_code: Mapped[str] = mapped_column(String(9))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(TZ)
+    # 1..5 on the citizen's rating, which keeps the status it repeats; 0 on a step that moved the case.
+    rating: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # The roster read model lives on the same metadata; importing it here registers its tables.

@@ -157,11 +157,37 @@ def test_answered_by_the_deputy_resolved_fed_back_closed_and_rated(liaison):
     assert liaison.steps_of(oid)[-1].rating == 5
     o = liaison.call("GetOpinion", pb.GetOpinionRequest(id=oid))
     assert [h.status for h in o.history] == [1, 2, 4, 8, 10, 11, 11]
+    assert [h.rating for h in o.history] == [0, 0, 0, 0, 0, 0, 5]   # staff see the rating as a row of its own
     assert o.rating == 5 and o.rating_comment == "很满意"
+    # the citizen's view: each step once, in order; the rating is its own field
+    t = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=code))
+    assert [s.status for s in t.steps] == [1, 2, 4, 8, 10, 11] and t.rating == 5
     # rated once only
     with liaison.expect_no_writes():
         e = liaison.error("RateOpinion", pb.RateOpinionRequest(tracking_code=code, rating=1), token=None)
     assert e.code() == FC
+
+
+def test_tracking_view_after_a_rating_lists_feedback_given_once(liaison):
+    """Reported: rated after feedback, the tracking view listed FEEDBACK_GIVEN twice."""
+    dep = liaison.add_deputy(COUNTY_A)
+    code = liaison.submit(dep).tracking_code
+    oid = liaison.call("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions[0].id
+    liaison.step("AcceptOpinion", oid, region=COUNTY_A)
+    liaison.step("AnswerOpinion", oid, role="deputy", region=COUNTY_A, subject=dep.id, answer="已答复")
+    liaison.step("ConcludeOpinion", oid, resolved=True)
+    liaison.step("GiveFeedback", oid, feedback="已告知")
+    t = liaison.public("RateOpinion", pb.RateOpinionRequest(tracking_code=code, rating=4))
+    wanted = [S.OPINION_STATUS_RAISED, S.OPINION_STATUS_ACCEPTED, S.OPINION_STATUS_ANSWERED,
+              S.OPINION_STATUS_RESOLVED, S.OPINION_STATUS_FEEDBACK_GIVEN]
+    assert [s.status for s in t.steps] == wanted and t.rating == 4
+    t = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=code))
+    assert [s.status for s in t.steps] == wanted
+    assert [s.at.ToDatetime() for s in t.steps] == sorted(s.at.ToDatetime() for s in t.steps)
+    liaison.step("CloseOpinion", oid)
+    t = liaison.public("TrackOpinion", pb.TrackOpinionRequest(tracking_code=code))
+    assert [s.status for s in t.steps] == wanted + [S.OPINION_STATUS_CLOSED]
+    assert t.status == S.OPINION_STATUS_CLOSED and t.rating == 4
 
 
 def test_transferred_replied_unresolved_transferred_again_resolved(liaison):
@@ -267,6 +293,10 @@ def test_escalation_within_the_deployment_is_taken_over_by_the_tier_above(liaiso
     assert o.status == S.OPINION_STATUS_ACCEPTED and o.handling_region == COUNTY_A
     assert [(h.status, h.region_code) for h in o.history[-2:]] == [
         (S.OPINION_STATUS_ESCALATED, TOWNSHIP_A), (S.OPINION_STATUS_ACCEPTED, COUNTY_A)]
+    # the township's clerk escalated; the county did not act: the service took it over on its behalf
+    assert (o.history[-2].actor, o.history[-2].actor_role) == ("clerk-test", "staff")
+    assert (o.history[-1].actor, o.history[-1].actor_role) == ("liaison", "system")
+    assert o.history[-1].note.endswith("升级至本级受理: 镇里解决不了")
     assert abs(days_between(o.history[-1].at, o.due_at) - 30) < 0.01
     # the township's staff no longer handle it; the county's do
     e = liaison.error("AnswerOpinion", pb.AnswerOpinionRequest(id=o.id, answer="a"), region=TOWNSHIP_A)
