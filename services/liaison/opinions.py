@@ -162,7 +162,8 @@ class Opinions(Intake):
 
         The tier above in this deployment takes the case over: it is accepted there, with a
         new deadline, by this service on that tier's behalf (actor: system principal of the
-        tier above; ``who``, the escalating caller, is the actor of the ESCALATED step only). A tier above served by another deployment gets the whole case in an
+        tier above; ``who``, the escalating caller, is the actor of the ESCALATED step only).
+        A tier above served by another deployment gets the whole case in an
         OpinionEscalated event, and this case waits, ESCALATED, for its outcome."""
         d.check_step(d.Step.ESCALATE, d.Status(row.status))
         here = self.regions.get(row.handling_region)
