@@ -1,4 +1,8 @@
-"""Principals and bearer tokens (JWT, HS256): subject, role and region claims.
+"""Principals and bearer tokens (JWT, HS256): subject, role and region claims, and an
+optional ``name``, the holder's display name (OpenID Connect's standard claim of that name).
+
+The name is what registers show as 记录人 and case histories as 经办人: a subject is a login
+or an id, never shown as a person. A token without a name records no name (shown blank).
 
 Run ``python -m shared.auth --role staff --region 652301 --subject clerk1`` to issue a
 token for an operator or a test. Tokens are signed with the deployment's jwt_secret.
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 
+from shared import text as canonical
 from shared.errors import Unauthenticated
 
 ISSUER = "lianxin"
@@ -37,20 +42,34 @@ class Principal:
     subject: str
     role: Role
     region: str
+    # The holder's display name from the token's ``name`` claim (shared.text.name form); "" when
+    # the token carries none. Never used for access: subject, role and region decide that.
+    name: str = ""
 
 
 def public_principal(client: str) -> Principal:
     return Principal(subject=f"public:{client}", role=Role.PUBLIC, region="")
 
 
+# Longest display name kept from a token: the width of the columns that store it.
+MAX_NAME = 50
+
+
 def issue_token(secret: str, *, subject: str, role: Role | str, region: str,
-                ttl: timedelta = timedelta(hours=8), now: datetime | None = None) -> str:
+                ttl: timedelta = timedelta(hours=8), now: datetime | None = None, name: str = "") -> str:
+    """A signed token. ``name``: the holder's display name (e.g. 王秀兰), optional, stored in
+    its canonical form (shared.text.name), at most MAX_NAME characters (ValueError beyond)."""
     role = Role(role)
     if role is Role.PUBLIC:
         raise ValueError("public callers carry no token")
     now = now or datetime.now(timezone.utc)
     claims = {"iss": ISSUER, "sub": subject, "role": role.value, "region": region,
               "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
+    name = canonical.name(name)
+    if len(name) > MAX_NAME:
+        raise ValueError(f"name: at most {MAX_NAME} characters")
+    if name:
+        claims["name"] = name
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -70,7 +89,10 @@ def _verify(secret: str, token: str) -> tuple[Principal, float]:
     region = str(claims.get("region") or "")
     if role is Role.PUBLIC or not region:
         raise Unauthenticated("invalid token: a token needs a role and a region")
-    return Principal(subject=str(claims["sub"]), role=role, region=region), float(claims["exp"])
+    # A name is display text only: folded to its canonical form and cut to the stored width
+    # rather than refusing a token that is otherwise valid.
+    name = canonical.name(str(claims.get("name") or ""))[:MAX_NAME]
+    return Principal(subject=str(claims["sub"]), role=role, region=region, name=name), float(claims["exp"])
 
 
 def verify_token(secret: str, token: str) -> Principal:
@@ -109,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m shared.auth", description="Issue a bearer token.")
     p.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.PUBLIC])
     p.add_argument("--region", required=True, help="region code the holder acts for, e.g. 652301")
-    p.add_argument("--subject", default="operator", help="who holds the token")
+    p.add_argument("--subject", default="operator", help="who holds the token (a login or id; never shown)")
+    p.add_argument("--name", default="", help="the holder's display name, shown as 记录人/经办人 (e.g. 张三)")
     p.add_argument("--hours", type=float, default=8.0)
     p.add_argument("--service", default="roster", help="whose settings give the signing secret")
     p.add_argument("--dev", action="store_true",
@@ -124,8 +147,13 @@ def main(argv: list[str] | None = None) -> int:
               "Set it to the deployment's token secret, or pass --dev to sign with the development secret "
               "that services started without one (make run) accept.", file=sys.stderr)
         return 2
-    print(issue_token(settings.jwt_secret, subject=a.subject, role=a.role, region=a.region,
-                      ttl=timedelta(hours=a.hours)))
+    try:
+        token = issue_token(settings.jwt_secret, subject=a.subject, role=a.role, region=a.region,
+                            ttl=timedelta(hours=a.hours), name=a.name)
+    except ValueError as e:
+        print(f"python -m shared.auth: --{e}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 

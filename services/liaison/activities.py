@@ -230,7 +230,7 @@ class Activities:
                 id=str(uuid.uuid4()), region_code=region, region_path=self.regions.get(region).path,
                 venue_id=a.venue_id, kind=a.kind, date=a.day, title=a.title,
                 people_reached=a.people_reached, notes=a.notes, recorded_by=who.subject,
-                on_schedule=on_schedule, created_at=now(),
+                recorder_name=who.name, on_schedule=on_schedule, created_at=now(),
                 deputies=[ActivityDeputyRow(deputy_id=x, position=i) for i, x in enumerate(deputy_ids)],
                 opinions=[ActivityOpinionRow(opinion_id=x, position=i) for i, x in enumerate(a.opinion_ids)])
             s.add(row)
@@ -344,9 +344,9 @@ class Activities:
 
         def recorder(a: ActivityRow) -> str:
             # 记录人 is a person's name, never a token subject: a deputy's name from the
-            # directory (a deputy's token subject is their id); staff tokens carry no name,
-            # so their records show none rather than a login.
-            return names.get(a.recorded_by, "")
+            # directory (a deputy's token subject is their id), else the name the recorder's
+            # token carried; a token without a name leaves the cell blank rather than a login.
+            return names.get(a.recorded_by) or a.recorder_name
 
         def present(a: ActivityRow) -> str:
             return "、".join(names.get(x.deputy_id, x.deputy_id) for x in a.deputies)
@@ -420,4 +420,5 @@ def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
         id=row.id, region_code=row.region_code, venue_id=row.venue_id, kind=row.kind,
         date=row.date.isoformat(), title=row.title, deputy_ids=[x.deputy_id for x in row.deputies],
         people_reached=row.people_reached, opinion_ids=opinion_ids, notes=row.notes,
-        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=wire.ts(row.created_at))
+        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=wire.ts(row.created_at),
+        recorder_name=row.recorder_name)

@@ -40,6 +40,8 @@ class ActivityRow(Base):
     people_reached: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100))
+    # 记录人: the display name of the recorder's token ("" when it had none), never its subject.
+    recorder_name: Mapped[str] = mapped_column(String(50), default="", server_default="")
     on_schedule: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -178,7 +178,8 @@ class CaseRules:
         public = who.role is Role.PUBLIC
         row.steps.append(OpinionStepRow(
             status=int(status), actor=CITIZEN if public else who.subject[:100], actor_role=who.role.value,
-            region_code=region or row.handling_region, note=note, at=at, rating=rating))
+            actor_name="" if public else who.name, region_code=region or row.handling_region, note=note, at=at,
+            rating=rating))
         self.rt.outbox.add(session, ev.OpinionStepRecorded(
             opinion_id=row.id, region_code=row.region_code, handling_region=row.handling_region,
             status=int(status), channel=row.channel, raised_at=convert.ts(row.raised_at), at=convert.ts(at),

@@ -13,7 +13,7 @@ from shared.wire import ts
 
 def step_to_proto(s: OpinionStepRow) -> pb.CaseStep:
     return pb.CaseStep(status=s.status, actor=s.actor, actor_role=s.actor_role, region_code=s.region_code,
-                       note=s.note, at=ts(s.at), rating=s.rating or 0)
+                       note=s.note, at=ts(s.at), rating=s.rating or 0, actor_name=s.actor_name)
 
 
 def opinion_to_proto(row: OpinionRow, *, with_contact: bool) -> pb.Opinion:

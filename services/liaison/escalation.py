@@ -49,8 +49,8 @@ def _at(stamp, fallback: datetime) -> datetime:
 
 def _step_row(step, fallback: datetime) -> OpinionStepRow:
     return OpinionStepRow(status=int(step.status), actor=step.actor[:100], actor_role=step.actor_role[:20],
-                          region_code=step.region_code[:9], note=step.note, at=_at(step.at, fallback),
-                          rating=step.rating if 1 <= step.rating <= 5 else 0)
+                          actor_name=step.actor_name[:50], region_code=step.region_code[:9], note=step.note,
+                          at=_at(step.at, fallback), rating=step.rating if 1 <= step.rating <= 5 else 0)
 
 
 class EscalationHandler:

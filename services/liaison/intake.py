@@ -76,7 +76,8 @@ class Intake(CaseRules):
             raise RuntimeError("could not draw an unused tracking code")
         store.insert_step({"opinion_id": opinion_id, "status": raised,
                            "actor": CITIZEN if who.role is Role.PUBLIC else who.subject[:100],
-                           "actor_role": who.role.value, "region_code": handling_region, "note": "", "at": at})
+                           "actor_role": who.role.value, "actor_name": "" if who.role is Role.PUBLIC else who.name,
+                           "region_code": handling_region, "note": "", "at": at})
         at_ts = convert.ts(at)
         self.rt.outbox.add(session, ev.OpinionStepRecorded(
             opinion_id=opinion_id, region_code=region_code, handling_region=handling_region, status=raised,

@@ -88,6 +88,8 @@ class OpinionStepRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(100), default="")
     actor_role: Mapped[str] = mapped_column(String(20), default="")
+    # 经办人: the display name of the actor's token ("" when it had none), never its subject.
+    actor_name: Mapped[str] = mapped_column(String(50), default="", server_default="")
     region_code: Mapped[str] = mapped_column(String(9))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(TZ)

@@ -23,8 +23,9 @@ class ServiceClient:
     engine = None
 
     def token(self, role: str = "staff", region: str = PREFECTURE, *, subject: str = "clerk-test",
-              secret: str | None = None, ttl: timedelta = timedelta(hours=1)) -> str:
-        return issue_token(secret or self.settings.jwt_secret, subject=subject, role=role, region=region, ttl=ttl)
+              secret: str | None = None, ttl: timedelta = timedelta(hours=1), name: str = "") -> str:
+        return issue_token(secret or self.settings.jwt_secret, subject=subject, role=role, region=region, ttl=ttl,
+                           name=name)
 
     def md(self, role: str = "staff", region: str = PREFECTURE, **kw) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.token(role, region, **kw)}"),)

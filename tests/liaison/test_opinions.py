@@ -428,3 +428,17 @@ def test_escalate_inside_a_callers_transaction_as_a_sweep_would(liaison):
     with pytest.raises(Exception) as e, liaison.runtime.transaction() as s:
         escalate(s, closed.id, "逾期", runtime=liaison.runtime)
     assert type(e.value).__name__ == "FailedPrecondition"
+
+
+# ---- 经办人: a person's name, never a token subject ---------------------------------------
+
+def test_case_history_keeps_the_name_a_token_carries_and_never_a_subject(liaison):
+    """Each step keeps the display name of the token that took it (经办人, the `name` claim);
+    a token without one leaves it blank."""
+    dep = liaison.add_deputy(COUNTY_A)
+    raised = liaison.call("RecordOpinion", pb.RecordOpinionRequest(
+        channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text="校门口需要减速带",
+        deputy_id=dep.id), region=COUNTY_A, subject="wangxl-login", name="王秀兰")
+    liaison.call("AcceptOpinion", pb.AcceptOpinionRequest(id=raised.id), region=COUNTY_A, subject="clerk-login-3")
+    history = liaison.call("GetOpinion", pb.GetOpinionRequest(id=raised.id)).history
+    assert [(h.actor_name, h.actor) for h in history] == [("王秀兰", "wangxl-login"), ("", "clerk-login-3")]

@@ -159,6 +159,25 @@ def test_recorder_is_a_persons_name_never_a_token_subject(liaison, fmt):
     assert not any(deputy in cell or "clerk-login-7" in cell for r in rows for cell in r)
 
 
+@pytest.mark.parametrize("fmt", [XLSX, CSV])
+def test_recorder_is_the_name_a_staff_token_carries(liaison, fmt):
+    """A staff token with a name (its `name` claim) records a reception: the activities
+    register's 记录人 is that name, the Activity carries it, and the subject shows nowhere. A
+    token without a name leaves 记录人 blank, never its subject."""
+    venue = liaison.venue(COUNTY_A, f"具名记录人之家{fmt}", days="5,25")
+    named = liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        venue_id=venue, kind=K.ACTIVITY_KIND_RECEPTION, date="2026-02-25", title="接待日", people_reached=3)),
+        region=COUNTY_A, subject="wangxl-login", name="王秀兰")
+    assert named.recorder_name == "王秀兰" and named.recorded_by == "wangxl-login"
+    liaison.call("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+        venue_id=venue, kind=K.ACTIVITY_KIND_RECEPTION, date="2026-02-26", title="补充接待")),
+        region=COUNTY_A, subject="clerk-login-9")
+    rows = read(export(liaison, venue, R.REGISTER_ACTIVITIES, fmt), fmt)
+    head = rows[1] if fmt == XLSX else rows[0]
+    assert [r[head.index("记录人")] for r in rows[-2:]] == ["王秀兰", ""]
+    assert not any("wangxl-login" in cell or "clerk-login-9" in cell for r in rows for cell in r)
+
+
 def test_filenames_name_the_register_venue_and_period(liaison, venue_world):
     v = venue_world["venue"]
     assert export(liaison, v, R.REGISTER_RECEPTIONS, CSV).filename == f"receptions-{v}-2026-01-01_2026-12-31.csv"

@@ -36,3 +36,15 @@ def test_the_deployment_secret_signs_tokens_the_services_accept():
     r = issue(LIANXIN_JWT_SECRET=secret)
     assert r.returncode == 0, r.stderr
     assert verify_token(secret, r.stdout.strip()).role.value == "staff"
+
+
+def test_name_is_carried_in_its_canonical_form():
+    """--name is the holder's display name (记录人/经办人), canonical like any typed name;
+    a token issued without one carries none."""
+    r = issue("--dev", "--subject", "clerk7", "--name", "阿依古丽・示例")
+    assert r.returncode == 0, r.stderr
+    who = verify_token(config.DEV_JWT_SECRET, r.stdout.strip())
+    assert (who.name, who.subject) == ("阿依古丽·示例", "clerk7")
+    assert verify_token(config.DEV_JWT_SECRET, issue("--dev").stdout.strip()).name == ""
+    too_long = issue("--dev", "--name", "名" * 51)
+    assert too_long.returncode != 0 and too_long.stdout == "" and "name" in too_long.stderr
