@@ -216,20 +216,29 @@ class VenueChoice:
     region_path: str               # materialised path of the venue's region, e.g. 652300/652301/652301001
     specialties: tuple[str, ...]
     deputy_count: int
+    kind: VenueKind = VenueKind.DEPUTY_HOME
 
 
 def choose_venue(deputy_region_path: str, specialties: Sequence[str],
                  venues: Sequence[VenueChoice]) -> VenueChoice | None:
     """就近编组进家: the nearest venue wins, nearest meaning the deepest region that contains
     the deputy's own; among equally near venues, the one sharing most specialties, then the
-    one with fewest deputies (keeps groups even), then the id for a stable answer."""
+    one with fewest deputies (keeps groups even), then the id for a stable answer.
+
+    A professional workstation (专业代表工作站, e.g. 医疗) takes only deputies who share one of
+    its specialties: it gathers deputies of a field, it is not the home of everyone nearby.
+    The others go to a deputy home, liaison station or activity room; a deputy with none
+    around is left unplaced (None) for the office to decide."""
     wanted = set(specialties)
     best, best_key = None, None
     for v in venues:
         if not (deputy_region_path == v.region_path or deputy_region_path.startswith(v.region_path + "/")):
             continue
+        shared = len(wanted & set(v.specialties))
+        if v.kind is VenueKind.PROFESSIONAL_WORKSTATION and not shared:
+            continue
         depth = v.region_path.count("/")
-        key = (-depth, -len(wanted & set(v.specialties)), v.deputy_count, v.id)
+        key = (-depth, -shared, v.deputy_count, v.id)
         if best_key is None or key < best_key:
             best, best_key = v, key
     return best

@@ -88,8 +88,11 @@ LEVEL_ALIASES = {
     **{alias: Level.PROVINCIAL for alias in ("省", "省级", "自治区")},
     **{alias: Level.PREFECTURE for alias in ("州", "州级", "地级", "市级")},
     **{alias: Level.COUNTY for alias in ("县", "县级", "区级", "县市区")},
-    **{alias: Level.TOWNSHIP for alias in ("乡", "乡级", "镇", "镇级", "街道", "乡镇")},
+    **{alias: Level.TOWNSHIP for alias in ("乡", "乡级", "镇", "镇级", "乡镇")},
 }
+# A 街道 (sub-district) is an office of the county, with no people's congress of its own: its
+# 人大工委 is the county congress's working committee, and the deputies there are county deputies.
+SUBDISTRICT = "街道"
 GENDER_ALIASES = {"": Gender.UNSPECIFIED, "男": Gender.MALE, "男性": Gender.MALE,
                   "女": Gender.FEMALE, "女性": Gender.FEMALE}
 STATUS_ALIASES = {"": DeputyStatus.SERVING, **{label: s for s, label in STATUS_LABELS.items()}}
@@ -329,7 +332,10 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
     levels: list[Level] = []
     for part in _split(get(LEVELS)):
         level = _level(part)
-        if level is None:
+        if level is None and _fold(part).startswith(SUBDISTRICT):
+            fail(LEVELS, f"'{part}': a 街道 has no people's congress (its 人大工委 works for the county's); "
+                         "write 县 for the deputies there")
+        elif level is None:
             fail(LEVELS, f"unknown level '{part}' (use 全国, 省, 州, 县 or 乡)")
         else:
             levels.append(level)

@@ -1,6 +1,7 @@
 """Venues (deputy homes, liaison stations, workstations, activity rooms) and 就近编组进家."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from lianxin.roster.v1 import events_pb2 as ev
@@ -118,22 +119,22 @@ class VenueCases(UseCase):
                                                     region_code=venue.region_code), venue.region_code)
 
     def group_into_venues(self, who: Principal, region_code: str, dry_run: bool):
-        """就近编组进家 for every serving deputy of the subtree who has no venue yet."""
+        """就近编组进家 for every serving deputy of the subtree who has no venue yet, by
+        domain.choose_venue (nearest; a professional workstation only for its specialties)."""
         path = self._scope_path(who, region_code, "venue.write")
         with self.rt.transaction() as s:
             store = RosterStore(s)
             venues = store.venues_in(path)
             counts = store.venue_counts([v.id for v in venues])
             choices = {v.id: d.VenueChoice(v.id, v.region_path, tuple(convert.split_list(v.specialties)),
-                                           counts.get(v.id, 0)) for v in venues}
+                                           counts.get(v.id, 0), d.VenueKind(v.kind)) for v in venues}
             placed, unplaced = [], []
             for dep in store.unplaced_active_deputies(path, tuple(int(x) for x in d.INITIAL_STATUSES)):
                 choice = d.choose_venue(dep.region_path, [x.specialty for x in dep.specialties], list(choices.values()))
                 if choice is None:
                     unplaced.append(dep.id)
                     continue
-                choices[choice.id] = d.VenueChoice(choice.id, choice.region_path, choice.specialties,
-                                                   choice.deputy_count + 1)
+                choices[choice.id] = dataclasses.replace(choice, deputy_count=choice.deputy_count + 1)
                 placed.append((choice.id, dep.id))
                 if not dry_run:
                     region = next(v.region_code for v in venues if v.id == choice.id)

@@ -11,6 +11,7 @@ from services.roster.domain import (
     Level,
     Seat,
     VenueChoice,
+    VenueKind,
     check_contact_limit,
     check_limit_value,
     check_region_code,
@@ -166,8 +167,8 @@ def test_limit_values(value, ok):
 DEPUTY_PATH = "652300/652301/652301001"
 
 
-def venue(id, path, specialties=(), count=0):
-    return VenueChoice(id, path, tuple(specialties), count)
+def venue(id, path, specialties=(), count=0, kind=VenueKind.DEPUTY_HOME):
+    return VenueChoice(id, path, tuple(specialties), count, kind)
 
 
 def test_nearest_venue_wins_over_specialty_and_load():
@@ -201,3 +202,15 @@ def test_venues_outside_the_deputys_region_are_never_chosen():
               venue("deeper", "652300/652301/652301001/x")]
     assert choose_venue(DEPUTY_PATH, [], venues) is None
     assert choose_venue(DEPUTY_PATH, [], []) is None
+
+
+def test_a_professional_workstation_takes_only_deputies_of_its_field():
+    """Reported: 33 of 59 demo deputies grouped into one medical workstation, whatever their field."""
+    medical = venue("medical", "652300", ["医疗"], 0, VenueKind.PROFESSIONAL_WORKSTATION)
+    home = venue("home", "652300", [], 40)
+    assert choose_venue(DEPUTY_PATH, ["农业"], [medical, home]).id == "home"
+    assert choose_venue(DEPUTY_PATH, [], [medical]) is None       # unplaced, not pushed into it
+    assert choose_venue(DEPUTY_PATH, ["医疗", "教育"], [medical, home]).id == "medical"
+    # nearness still comes first: a doctor in a township with a station goes to the station
+    station = venue("station", DEPUTY_PATH, [], 9, VenueKind.LIAISON_STATION)
+    assert choose_venue(DEPUTY_PATH, ["医疗"], [medical, home, station]).id == "station"

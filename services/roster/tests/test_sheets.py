@@ -129,10 +129,17 @@ def test_plain_utf8_csv_without_bom_and_tab_separated():
 
 def test_headings_in_any_order_with_spaces_and_unknown_columns():
     data = xlsx([["备注", " 代表层级 ", "姓名  ", "序号"],
-                 ["x", "全国人大、省级、市级、县市区、街道", "李明", 1]])
+                 ["x", "全国人大、省级、市级、县市区、乡镇", "李明", 1]])
     [row] = read_roster(data, "xlsx", DEFAULT_REGION)
     assert row.errors == ()
     assert row.profile.levels == tuple(Level)
+
+
+def test_a_subdistrict_is_not_a_level_of_congress():
+    """A 街道 has a 人大工委 (the county congress's working committee), not a congress."""
+    [row] = read_roster("姓名\t代表层级\n张三\t街道\n".encode(), "csv", DEFAULT_REGION)
+    assert row.profile is None and len(row.errors) == 1
+    assert "街道 has no people's congress" in row.errors[0].reason and "县" in row.errors[0].reason
 
 
 def test_numbers_in_cells_come_out_as_digits():
