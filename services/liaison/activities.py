@@ -223,7 +223,7 @@ class Activities:
             self.regions.require(region, "activity.region_code")
             self.regions.ensure_within(who.region, region)
             self._check_deputies(s, who, deputy_ids)
-            self._check_opinions(s, who, a.opinion_ids)
+            self._check_opinions(s, who, a.opinion_ids, region)
             on_schedule = (a.kind == Kind.RECEPTION and venue is not None
                            and a.day.day in reception_days(venue.days_of_month))
             row = ActivityRow(
@@ -250,15 +250,19 @@ class Activities:
             if x not in regions or not self.regions.contains(who.region, regions[x]):
                 raise NotFound("deputy", x, f"activity.deputy_ids[{i}]")
 
-    def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...]) -> None:
+    def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...], region: str) -> None:
         """Opinions raised: each one the caller may see, else NOT_FOUND naming it (an opinion
-        outside the caller's scope is reported as unknown: its existence is not theirs to learn)."""
+        outside the caller's scope is reported as unknown: its existence is not theirs to learn),
+        and each about the activity's region, so no region's registers show another's cases."""
         if not ids:
             return
         rows = {r.id: r for r in s.execute(select(OpinionRow).where(OpinionRow.id.in_(ids))).scalars()}
         for i, x in enumerate(ids):
             if x not in rows or not sees_case(self.regions, who, rows[x]):
                 raise NotFound("opinion", x, f"activity.opinion_ids[{i}]")
+            if not self.regions.contains(region, rows[x].region_code):
+                raise InvalidArgument(f"activity.opinion_ids[{i}]",
+                                      f"the opinion is about region {rows[x].region_code}, not within {region}")
 
     # ---- read ---------------------------------------------------------------------
     def get(self, who: Principal, activity_id: str) -> tuple[ActivityRow, list[str]]:

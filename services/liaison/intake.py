@@ -21,7 +21,7 @@ from services.liaison.tables import OpinionRow
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
-from shared.errors import FailedPrecondition, NotFound, PermissionDenied, ResourceExhausted
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 
 
 class Intake(CaseRules):
@@ -127,7 +127,12 @@ class Intake(CaseRules):
             store = OpinionStore(s)
             handling = o.region_code
             if o.activity_id:
-                self._activity_in_scope(s, who, o.activity_id, "activity_id")
+                activity = self._activity_in_scope(s, who, o.activity_id, "activity_id")
+                # An opinion raised at an activity is about that activity's region: no region's
+                # registers show another's cases.
+                if not self.regions.contains(activity.region_code, o.region_code):
+                    raise InvalidArgument("activity_id", f"the activity is in region {activity.region_code}; "
+                                                         f"region_code {o.region_code} is not within it")
             if o.venue_id:
                 handling = self._venue_in_scope(store, who, o.venue_id, "venue_id").region_code
             if o.deputy_id:

@@ -241,3 +241,17 @@ def test_another_countys_venue_and_region_are_refused(liaison, county_b):
         assert e.code() == PD
         e = liaison.error("ListOpinions", pb.ListOpinionsRequest(deputy_id=county_b["deputy"].id), region=COUNTY_A)
         assert e.code() == NF and e.details().startswith("deputy_id:")
+
+
+def test_an_opinion_raised_at_an_activity_is_about_that_activitys_region(liaison, county_b):
+    """Even a caller who reaches both counties (the prefecture) does not put a 652301 case on
+    652302's reception: it would show in 阜康市's register."""
+    with liaison.expect_no_writes():
+        e = liaison.error("RecordOpinion", _record_a(activity_id=county_b["reception"].id), region=PREFECTURE)
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("activity_id:"), e.details()
+    theirs = liaison.record(region=COUNTY_A)
+    with liaison.expect_no_writes("activities", "activity_opinions", "outbox"):
+        e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+            venue_id=VENUE_B, kind=pb.ACTIVITY_KIND_RECEPTION, date="2026-01-06", title="接待日",
+            opinion_ids=[theirs.id])), region=PREFECTURE)
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("activity.opinion_ids[0]:")
