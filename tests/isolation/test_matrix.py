@@ -1,5 +1,6 @@
 """The isolation matrix: every RPC of the five services, from their proto descriptors, called
-by every kind of caller against records seeded in county 652301 (昌吉市) and its sibling
+by every kind of caller (every role, regions around the records' own, departments and
+deputies by identity, no token, bad tokens) against records seeded in county 652301 (昌吉市) and its sibling
 652302 (阜康市), on the real services (gRPC over sockets, PostgreSQL, roster and liaison on
 one bus). Each cell asserts the status the caller gets; a refused cell also asserts that
 nothing was written (no outbox row in roster or liaison), and an answered one that no id of a
@@ -54,9 +55,9 @@ VALID = frozenset(c.name for c in CALLERS if c.token == "valid")
 EVERYONE = VALID | {"public"}
 
 # Callers grouped as the cases use them (the records named are 652301's).
-WRITERS = frozenset({"own", "parent", "committee"})
+WRITERS = frozenset({"own", "parent", "committee", "system"})
 READERS = WRITERS | {"auditor", "dept_own", "dept_other", "deputy_own", "deputy_other"}
-CONTACT_READERS = frozenset({"own", "parent", "auditor", "committee"})
+CONTACT_READERS = frozenset({"own", "parent", "auditor", "committee", "system"})
 NOT_WRITERS = frozenset({"auditor", "dept_own", "dept_other", "dept_elsewhere", "deputy_own", "deputy_other"})
 DEPARTMENTS = frozenset({"dept_own", "dept_other", "dept_elsewhere"})
 DEPUTIES = frozenset({"deputy_own", "deputy_other"})
@@ -201,9 +202,9 @@ def hidden(w: World, caller: str) -> dict[str, str]:
         out |= {"B1": w.B1.id, "VB": w.VB.id}
     if caller not in ("parent", "sibling"):
         out |= {"OB": w.OB.id, "ACT_B": w.ACT_B.id}
-    if caller not in ("own", "parent", "auditor", "committee", "dept_own", "deputy_own"):
+    if caller not in ("own", "parent", "auditor", "committee", "system", "dept_own", "deputy_own"):
         out["OT"] = w.OT.id
-    if caller not in ("own", "parent", "auditor", "committee", "deputy_other"):
+    if caller not in ("own", "parent", "auditor", "committee", "system", "deputy_other"):
         out["OA2"] = w.OA2.id
     return out
 
@@ -268,7 +269,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     # an office setting: not the committee's
     ("roster", "SetContactLimits"): [Case(lambda w, c: rpb.SetContactLimitsRequest(limits=rpb.ContactLimits(
         region_code=COUNTY_A, deputies_per_committee_member=100, households_per_deputy=100)),
-        ok=frozenset({"own", "parent"}), default=PD)],
+        ok=frozenset({"own", "parent", "system"}), default=PD)],
     ("roster", "UpdateCard"): [Case(lambda w, c: rpb.UpdateCardRequest(deputy_id=w.A1.id, card=rpb.CardSettings(
         show_phone=False, pledge=f"承诺{w.next()}")), ok=WRITERS | {"deputy_own"},
         denied=role_refused(NOT_WRITERS - {"deputy_own"}))],
@@ -292,7 +293,7 @@ CASES |= {
         card_code=w.A1.card_code, category="道路交通", text="村口路灯坏了"), ok=EVERYONE)],
     ("liaison", "RecordOpinion"): [Case(lambda w, c: lpb.RecordOpinionRequest(
         channel=lpb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text="减速带", deputy_id=w.A1.id),
-        ok=frozenset({"own", "parent", "deputy_own"}), default=PD)],
+        ok=frozenset({"own", "parent", "system", "deputy_own"}), default=PD)],
     ("liaison", "GetOpinion"): [Case(lambda w, c: lpb.GetOpinionRequest(id=w.OT.id),
                                      ok=CONTACT_READERS | {"dept_own", "deputy_own"})],
     ("liaison", "ListOpinions"): [
@@ -304,13 +305,13 @@ CASES |= {
                                         **CASE_STEP)],
     ("liaison", "AnswerOpinion"): [Case(lambda w, c: lpb.AnswerOpinionRequest(
         id=w.case(lpb.OPINION_STATUS_ACCEPTED).id, answer="我来答"), ok=frozenset({"own", "parent", "deputy_own"}),
-        denied=role_refused({"committee", "auditor"} | DEPARTMENTS))],
+        denied=role_refused({"committee", "auditor", "system"} | DEPARTMENTS))],
     ("liaison", "TransferOpinion"): [Case(lambda w, c: lpb.TransferOpinionRequest(
         id=w.case(lpb.OPINION_STATUS_ACCEPTED).id, department=DEPT, department_name="市水务局", deadline=_future()),
         **CASE_STEP)],
-    # only that department of that region; every other role is refused before any lookup
+    # only that department of that region (or a system); other roles are refused before any lookup
     ("liaison", "ReplyToTransfer"): [Case(lambda w, c: lpb.ReplyToTransferRequest(
-        id=w.case(lpb.OPINION_STATUS_TRANSFERRED).id, reply="已修复"), ok=frozenset({"dept_own"}),
+        id=w.case(lpb.OPINION_STATUS_TRANSFERRED).id, reply="已修复"), ok=frozenset({"dept_own", "system"}),
         denied={"dept_other": NF, "dept_elsewhere": NF}, default=PD)],
     ("liaison", "ConcludeOpinion"): [Case(lambda w, c: lpb.ConcludeOpinionRequest(
         id=w.case(lpb.OPINION_STATUS_ANSWERED).id, resolved=True), **CASE_STEP)],

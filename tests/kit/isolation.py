@@ -93,6 +93,7 @@ def callers(*, own: str, child: str, parent: str, sibling: str, other_prefecture
         Caller("outside", region=outside),                       # a code not in the region tree
         Caller("auditor", role="auditor", region=own),
         Caller("committee", role="committee", region=own),
+        Caller("system", role="system", region=own),               # an integrating system of the region
         Caller("dept_own", role="department", region=own, subject=department),
         Caller("dept_other", role="department", region=own, subject=department + "-other"),
         Caller("dept_elsewhere", role="department", region=sibling, subject=department),
