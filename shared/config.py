@@ -69,7 +69,16 @@ class Settings:
     idempotency_retention_hours: float = 168.0
     embedded_bus_retention_hours: float = 168.0   # Kafka keeps its own (log.retention.hours)
     grpc_workers: int = 32
-    public_rate_per_minute: int = 60           # per client address, for unauthenticated calls
+    # Public (unauthenticated) calls, token buckets per process (README: public calls). Per
+    # client address generous: a village or office behind one NAT shares it; per device
+    # (x-lianxin-device) stricter: one phone hammering stops alone.
+    public_rate_per_minute: int = 600          # per client address
+    public_burst: int = 300                    # per client address, calls at once
+    public_device_rate_per_minute: int = 60
+    public_device_burst: int = 20
+    # Subjects of system tokens (the web portal) whose x-lianxin-client-address and
+    # x-lianxin-device are believed on public calls; from anyone else they are ignored.
+    trusted_forwarders: tuple = ()
     # Regions below home_region that run their own deployment (TOML list, or comma-separated
     # in the environment): this deployment neither accepts nor serves work for their subtrees.
     delegated_regions: tuple = ()

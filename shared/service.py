@@ -29,6 +29,7 @@ from shared.bus import BusTables, Consumer, Envelope, Outbox, Relay, Transport, 
 from shared.bus.envelope import topic_of_event
 from shared.bus.housekeeping import prune
 from shared.bus.outbox import wrote_events
+from shared.rpc.ratelimit import PublicLimits
 from shared.rpc.server import GrpcEdge, build_server, set_serving
 from shared.tenancy import Deployment, RegionTree
 
@@ -233,7 +234,9 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
     edge = definition.edge(runtime)
     server, port, health_servicer = build_server(
         edge, address=f"{settings.host}:{settings.port}", jwt_secret=settings.jwt_secret,
-        public_rate_per_minute=settings.public_rate_per_minute, max_workers=settings.grpc_workers)
+        limits=PublicLimits(settings.public_rate_per_minute, settings.public_burst,
+                            settings.public_device_rate_per_minute, settings.public_device_burst),
+        trusted_forwarders=settings.trusted_forwarders, max_workers=settings.grpc_workers)
     relay = Relay(runtime.engine, runtime.bus_tables, runtime.transport)
     threads = [threading.Thread(target=relay.run, args=(runtime.stop,),
                                 kwargs={"interval": settings.relay_interval, "wake": runtime.events_written,

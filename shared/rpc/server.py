@@ -22,10 +22,10 @@ from structlog.contextvars import bind_contextvars, clear_contextvars, get_conte
 
 from shared import errors
 from shared.access import AccessTable, AccessTables
-from shared.auth import Principal, TokenVerifier, public_principal
+from shared.auth import Principal, Role, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
 from shared.rpc.errors import status_of, status_of_storage_error
-from shared.rpc.ratelimit import RateLimiter
+from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER, MAX_DEVICE_ID, PublicLimits
 
 # Operators' probes and grpcurl need these without a token.
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
@@ -41,13 +41,23 @@ def client_address(context: grpc.ServicerContext) -> str:
     return rest.rsplit(":", 1)[0] if kind == "ipv4" else peer
 
 
+def _header(context: grpc.ServicerContext, name: str) -> str:
+    """A metadata value ('' if absent; the last one if sent twice)."""
+    found = ""
+    for key, value in context.invocation_metadata() or ():
+        if key == name:
+            found = value
+    return found
+
+
 def _bearer(context: grpc.ServicerContext) -> str:
     """The authorization header's value ('' if absent; the last one if sent twice)."""
-    auth = ""
-    for key, value in context.invocation_metadata() or ():
-        if key == "authorization":
-            auth = value
-    return auth
+    return _header(context, "authorization")
+
+
+def _device(context: grpc.ServicerContext) -> str:
+    """The opaque device id, bounded (a key of the limiter, never shown)."""
+    return _header(context, DEVICE_HEADER).strip()[:MAX_DEVICE_ID]
 
 
 class EdgeInterceptor(grpc.ServerInterceptor):
@@ -70,12 +80,14 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     stream ends. Health and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
     """
 
-    def __init__(self, service: str, secret: str, access: AccessTables, limiter: RateLimiter):
+    def __init__(self, service: str, secret: str, access: AccessTables, limits: PublicLimits,
+                 trusted_forwarders: Iterable[str] = ()):
         self.log = structlog.get_logger(service)
         self.verify = TokenVerifier(secret)
         self.access = access
         self.public_methods = access.public_methods()
-        self.limiter = limiter
+        self.limits = limits
+        self.trusted_forwarders = frozenset(trusted_forwarders)
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         # Request ids: a per-process random prefix and a counter, unique without a
         # random-number syscall per call (itertools.count is atomic under the GIL).
@@ -98,11 +110,21 @@ class EdgeInterceptor(grpc.ServerInterceptor):
             scheme, _, token = auth.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise errors.Unauthenticated("authorization must be 'Bearer <token>'")
-            return self.verify(token.strip())
+            principal = self.verify(token.strip())
+            if (method in self.public_methods and principal.role is Role.SYSTEM
+                    and principal.subject in self.trusted_forwarders):
+                # The portal speaks for a citizen: the address and device it forwards are the
+                # ones limited, and the call is the citizen's (public), not the portal's.
+                client = _header(context, CLIENT_ADDRESS_HEADER).strip()
+                if not client:
+                    raise errors.InvalidArgument(CLIENT_ADDRESS_HEADER, "a forwarded public call names the client")
+                self.limits.check(client[:64], _device(context), forwarded=True)
+                return public_principal(client[:64])
+            return principal
         if method in self.public_methods:
+            # Forwarding headers from an anonymous caller are not believed: its own address counts.
             client = client_address(context)
-            if not self.limiter.allow(client):
-                raise errors.ResourceExhausted("too many requests from this client; try again in a minute")
+            self.limits.check(client, _device(context))
             return public_principal(client)
         raise errors.Unauthenticated("a bearer token is required")
 
@@ -266,13 +288,17 @@ class GrpcEdge:
     access: list[AccessTable] = field(default_factory=list)
 
 
-def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, public_rate_per_minute: int = 60,
+def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, limits: PublicLimits | None = None,
+                 trusted_forwarders: Iterable[str] = (),
                  max_workers: int = 32) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """Returns the server (not started), the bound port and its health servicer."""
+    """Returns the server (not started), the bound port and its health servicer. ``limits``:
+    the public calls' limits (default: shared.config's defaults); ``trusted_forwarders``: the
+    subjects of system tokens whose forwarded client address and device are believed."""
+    limits = limits or PublicLimits(600, 300, 60, 20)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
-        interceptors=[EdgeInterceptor(edge.service, jwt_secret, AccessTables(*edge.access),
-                                      RateLimiter(public_rate_per_minute))],
+        interceptors=[EdgeInterceptor(edge.service, jwt_secret, AccessTables(*edge.access), limits,
+                                      trusted_forwarders)],
         options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
                  ("grpc.so_reuseport", 0)])
     for register in edge.register:

@@ -20,7 +20,7 @@ def test_env(database_url: str, bus_path: str | Path, **extra: str) -> dict[str,
         "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_HOME_REGION": PREFECTURE,
         "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_RELAY_INTERVAL": "0.05",
         # Public calls are rate-limited per client; every test call comes from 127.0.0.1.
-        "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000",
+        "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000", "LIANXIN_PUBLIC_BURST": "100000",
     } | extra
 
 
