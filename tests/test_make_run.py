@@ -131,7 +131,7 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
     launcher, out = launch(tmp_path, env)
     try:
         text = wait_for(launcher, out, "Ctrl-C stops everything")
-        assert "demo roster: 59 deputies and 12 venues added" in text
+        assert "demo roster: 59 deputies and 20 venues added" in text
         assert "demo liaison work: 5 opinions, 6 activities" in text
         assert "Lianxin is running: " + ", ".join(f"{n} :{p}" for n, p in ports.items()) in text
         assert f"127.0.0.1:{ports['roster']} lianxin.roster.v1.RosterService/ListDeputies" in text
@@ -162,7 +162,7 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
     launcher, out = launch(tmp_path, env, "--services", "roster,liaison", log="again.out")
     try:
         text = wait_for(launcher, out, "Ctrl-C stops everything")
-        assert "demo roster already present: 59 deputies, 12 venues; nothing added" in text
+        assert "demo roster already present: 59 deputies, 20 venues; nothing added" in text
         assert "demo liaison work already present: 5 opinions; nothing added" in text
         os.kill(child_pid(launcher.pid, "services.liaison"), signal.SIGKILL)
         code = launcher.wait(timeout=60)
