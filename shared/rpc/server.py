@@ -60,6 +60,20 @@ def _device(context: grpc.ServicerContext) -> str:
     return _header(context, DEVICE_HEADER).strip()[:MAX_DEVICE_ID]
 
 
+def abort_for(log, e: Exception, context: grpc.ServicerContext) -> None:
+    """Error mapping, the same for every kind of call: a domain error to its status code, a
+    database that is down to UNAVAILABLE, a lost unique-key race to ALREADY_EXISTS, anything
+    else to INTERNAL. Only the log sees the cause of an INTERNAL. Aborts (context.abort raises)."""
+    if isinstance(e, errors.DomainError):
+        context.abort(status_of(e), str(e))
+    mapped = status_of_storage_error(e)
+    if mapped is not None:
+        log.warning("storage error", error=type(e).__name__)
+        context.abort(*mapped)
+    log.exception("unhandled error")
+    context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+
 class EdgeInterceptor(grpc.ServerInterceptor):
     """The edge as one interceptor with three steps, outermost first:
 
@@ -158,16 +172,8 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                         return inner(request, context)
                     finally:
                         reset_principal(token)
-                except errors.DomainError as e:
-                    context.abort(status_of(e), str(e))
                 except Exception as e:
-                    mapped = status_of_storage_error(e)
-                    if mapped is not None:
-                        log.warning("storage error", error=type(e).__name__)
-                        context.abort(*mapped)
-                    # Only the log sees the cause; the caller sees a plain INTERNAL.
-                    log.exception("unhandled error")
-                    context.abort(grpc.StatusCode.INTERNAL, "internal error")
+                    abort_for(log, e, context)
             except BaseException:
                 code = context.code() if hasattr(context, "code") else None
                 status = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
@@ -199,17 +205,6 @@ class EdgeInterceptor(grpc.ServerInterceptor):
             authorize(method, principal)
             return principal
 
-        def fail(e: Exception, context) -> None:
-            """Error mapping: aborts the call (context.abort raises)."""
-            if isinstance(e, errors.DomainError):
-                context.abort(status_of(e), str(e))
-            mapped = status_of_storage_error(e)
-            if mapped is not None:
-                log.warning("storage error", error=type(e).__name__)
-                context.abort(*mapped)
-            log.exception("unhandled error")
-            context.abort(grpc.StatusCode.INTERNAL, "internal error")
-
         def end(started: float, status: str) -> None:
             log.info("rpc", **get_contextvars(), status=status,
                      duration_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -232,7 +227,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                         finally:
                             reset_principal(token)
                     except Exception as e:
-                        fail(e, context)
+                        abort_for(log, e, context)
                 except BaseException as e:
                     status = status_after(context, e)
                     raise
@@ -259,7 +254,7 @@ class EdgeInterceptor(grpc.ServerInterceptor):
                                 reset_principal(token)
                             yield item
                     except Exception as e:
-                        fail(e, context)
+                        abort_for(log, e, context)
                 except BaseException as e:
                     status = status_after(context, e)
                     raise
