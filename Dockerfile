@@ -1,4 +1,4 @@
-# One image for all five services; docker-compose.yml picks the service by command.
+# One image for all five services and the web portal; docker-compose.yml picks one by command.
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -10,6 +10,7 @@ RUN mkdir gen && python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out
  && python -c 'import sysconfig,pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "lianxin.pth").write_text("/app\n/app/gen\n")'
 COPY shared ./shared
 COPY services ./services
+COPY portal ./portal
 COPY deploy/regions ./deploy/regions
 COPY deploy/tiers ./deploy/tiers
 COPY deploy/demo ./deploy/demo

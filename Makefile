@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: venv protos migrate demo run test lint bench kafka-fetch clean
+.PHONY: venv protos migrate demo run test lint bench kafka-fetch clean web-vendor
 
 venv: $(VENV)/.installed
 
@@ -23,9 +23,23 @@ gen/.built: $(PROTOS) $(VENV)/.installed
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTOS)
 	touch $@
 
+# The portal's browser assets (htmx, Apache ECharts, axe-core for the browser tests) from their
+# npm packages, pinned by web/package-lock.json, copied into portal/static/vendor/ (gitignored):
+# the portal serves them itself, nothing is loaded from a CDN. Citizens' pages need none of them.
+VENDOR := portal/static/vendor
+web-vendor: $(VENDOR)/.built
+
+$(VENDOR)/.built: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp web/node_modules/htmx.org/dist/htmx.min.js web/node_modules/echarts/dist/echarts.min.js \
+	   web/node_modules/axe-core/axe.min.js $(VENDOR)/
+	touch $@
+
 # The platform on embedded defaults (SQLite files and the embedded bus under var/), demo data
-# loaded, five services on ports 50051-50055. Ctrl-C stops them.
-run: venv protos
+# loaded, five services on ports 50051-50055 and the web portal on 8080 (LIANXIN_PORTAL_PORT).
+# Ctrl-C stops them.
+run: venv protos web-vendor
 	$(BIN)/python -m shared.launcher
 
 # Applies every service's migrations to the databases its settings name.
@@ -47,7 +61,7 @@ lint: venv protos
 
 # Runs the suite against a real PostgreSQL cluster and Kafka broker it starts (ports: LIANXIN_PG_PORT,
 # LIANXIN_KAFKA_PORT); servers already up are reused only with LIANXIN_TEST_REUSE=1.
-test: venv protos kafka-fetch
+test: venv protos kafka-fetch web-vendor
 	bash deploy/local/test-env.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # Dev servers for local runs: started and left running (data in /tmp/lianxin-pg-PORT, var/kafka-PORT).

@@ -30,6 +30,9 @@ DEFAULT_BASE_PORT = 50051
 # A fixed development secret so `make run` works with no set-up; start-up logs a warning
 # whenever it is in use, and deploy/ files set their own.
 DEV_JWT_SECRET = "lianxin-development-secret-change-me-0123456789"
+# Processes other than the services that read the deployment file, each from its own table
+# (the web portal: portal/settings.py); the services leave those tables alone.
+OTHER_PROCESSES = ("portal",)
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,9 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
         with open(file, "rb") as f:
             doc = tomllib.load(f)
         tables = {k for k, v in doc.items() if isinstance(v, dict)}
-        if tables - set(services.NAMES):
-            raise ValueError(f"unknown service table(s) in {file}: {', '.join(sorted(tables - set(services.NAMES)))}")
+        if tables - set(services.NAMES) - set(OTHER_PROCESSES):
+            unknown_tables = tables - set(services.NAMES) - set(OTHER_PROCESSES)
+            raise ValueError(f"unknown service table(s) in {file}: {', '.join(sorted(unknown_tables))}")
         top = {k: v for k, v in doc.items() if k not in tables}
         # A top-level key is for every service; it may belong to another service's settings.
         everyone = set(fields) | _known_anywhere()

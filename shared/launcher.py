@@ -5,6 +5,12 @@ own process, waits until every one reports SERVING, prints the ports they really
 and stops them all on Ctrl-C/SIGTERM. If any service exits, the launcher stops the others and
 exits non-zero, naming the service and printing its last log lines. The services and their
 demo hooks come from the registry (``services.NAMES``) and their definitions.
+
+Once the services serve, it starts the web portal (``python -m portal``, port
+``LIANXIN_PORTAL_PORT``, default 8080; 0 = any free port) pointed at the ports it planned, and
+prints its address. The services are told to believe the portal's forwarded client address
+(its token subject joins ``trusted_forwarders``), and, unless ``LIANXIN_PUBLIC_BASE_URL`` is
+set, card QR codes point at the portal's address. ``--no-portal`` leaves it out.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Mapping
 from typing import IO
 
@@ -84,12 +91,13 @@ def plan_ports(settings: Mapping[str, config.Settings]) -> dict[str, int]:
 
 
 class Child:
-    """One service process; its output is passed through line by line and its last lines kept."""
+    """One process (a service, or the portal); its output is passed through line by line and
+    its last lines kept."""
 
-    def __init__(self, name: str, port: int, env: Mapping[str, str]):
+    def __init__(self, name: str, port: int, env: Mapping[str, str], module: str | None = None):
         self.name, self.port = name, port
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-        self.proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=dict(env),
+        self.proc = subprocess.Popen([sys.executable, "-m", module or f"services.{name}"], env=dict(env),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, encoding="utf-8", errors="replace", bufsize=1)
         self.reader = threading.Thread(target=self._pass_through, args=(self.proc.stdout,),
@@ -115,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m shared.launcher")
     p.add_argument("--no-demo", action="store_true", help="do not load the demo data")
     p.add_argument("--services", default=",".join(services.NAMES))
+    p.add_argument("--no-portal", action="store_true", help="do not start the web portal")
     a = p.parse_args(argv)
     logs.configure("auto")
     try:
@@ -123,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = {n: config.load(n, settings_class=d.settings, global_port_is_base=True)
                     for n, d in definitions.items()}
         ports = plan_ports(settings)
+        portal = None if a.no_portal or not PORTAL_NEEDS <= set(names) else plan_portal(ports)
     except ValueError as e:
         say(f"cannot start: {e}", err=True)
         return 2
     busy = [f"{n} :{port}" for n, port in ports.items() if port_in_use(port)]
+    if portal is not None and port_in_use(portal.portal_port):
+        busy.append(f"portal :{portal.portal_port}")
     if busy:
         say(f"ports in use ({', '.join(busy)}): is Lianxin already running?", err=True)
         return 1
@@ -138,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             say(demo.seed(settings[name]))
 
     env = dict(os.environ)
+    if portal is not None:
+        env.update(portal_env_for_services(portal, env))
     for name, port in ports.items():
         env[f"LIANXIN_{name.upper()}_PORT"] = str(port)   # what the launcher planned, exactly
         # Their output passes through a pipe; on a terminal keep it readable as before.
@@ -160,11 +174,78 @@ def main(argv: list[str] | None = None) -> int:
                     say(demo.through_api(settings[name], ports))
                 except Exception as e:   # the platform still runs; only the demo work is missing
                     say(f"{name} demo not loaded: {e}", err=True)
-        say(running_banner(settings, ports))
+        if portal is not None:
+            children["portal"] = Child("portal", portal.portal_port, portal_env(portal, ports, env), module="portal")
+            failed = wait_portal(children["portal"], stop, deadline=time.monotonic() + 60)
+        if failed is None and not stop["now"]:
+            say(running_banner(settings, ports, portal_url(portal) if portal else ""))
         while not stop["now"] and failed is None:
             failed = next((c for c in children.values() if c.exited() is not None), None)
             time.sleep(0.5)
     return stop_all(children, failed)
+
+
+# The portal's citizen pages call these two; without them it is not started.
+PORTAL_NEEDS = {"roster", "liaison"}
+
+
+def plan_portal(ports: Mapping[str, int]):
+    """The portal's settings with the port it will listen on (a free one for 0). Raises
+    ValueError when that port is a service's."""
+    from portal import settings as portal_settings
+    s = portal_settings.load()
+    port = s.portal_port or free_port()
+    clash = [n for n, p in ports.items() if p == port]
+    if clash:
+        raise ValueError(f"the portal and {clash[0]} would share port {port}: set LIANXIN_PORTAL_PORT")
+    return portal_settings.PortalSettings(**{**s.__dict__, "portal_port": port})
+
+
+def portal_url(portal) -> str:
+    host = "127.0.0.1" if portal.host in ("0.0.0.0", "::", "") else portal.host
+    return f"http://{host}:{portal.portal_port}"
+
+
+def portal_env_for_services(portal, env: Mapping[str, str]) -> dict[str, str]:
+    """What the services need to know of the portal: its token subject is a trusted
+    forwarder, and (unless set) card QR codes point at its address."""
+    trusted = [x for x in env.get("LIANXIN_TRUSTED_FORWARDERS", "").split(",") if x.strip()]
+    extra = {"LIANXIN_TRUSTED_FORWARDERS": ",".join(dict.fromkeys([*trusted, portal.portal_subject]))}
+    if "LIANXIN_PUBLIC_BASE_URL" not in env:
+        extra["LIANXIN_PUBLIC_BASE_URL"] = portal_url(portal)
+    return extra
+
+
+def portal_env(portal, ports: Mapping[str, int], env: Mapping[str, str]) -> dict[str, str]:
+    backends = ",".join(f"{n}=127.0.0.1:{p}" for n, p in ports.items())
+    out = {**env, "LIANXIN_PORTAL_PORT": str(portal.portal_port), "LIANXIN_PORTAL_BACKENDS": backends}
+    if portal.log_format == "auto" and sys.stdout.isatty():
+        out["LIANXIN_LOG_FORMAT"] = "console"
+    return out
+
+
+def is_http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def wait_portal(child: Child, stop: dict[str, bool], deadline: float) -> Child | None:
+    """Waits until the portal answers its health page; returns it if it exited or did not
+    come up in time."""
+    url = f"http://127.0.0.1:{child.port}/healthz"
+    while not stop["now"]:
+        if child.exited() is not None:
+            return child
+        if is_http_ok(url):
+            return None
+        if time.monotonic() > deadline:
+            say(f"portal did not answer on port {child.port} within 60 s", err=True)
+            return child
+        time.sleep(0.2)
+    return None
 
 
 def wait_all_serving(children: Mapping[str, Child], stop: dict[str, bool], deadline: float) -> Child | None:
@@ -184,8 +265,13 @@ def wait_all_serving(children: Mapping[str, Child], stop: dict[str, bool], deadl
     return None
 
 
-def running_banner(settings: Mapping[str, config.Settings], ports: Mapping[str, int]) -> str:
+def running_banner(settings: Mapping[str, config.Settings], ports: Mapping[str, int], portal: str = "") -> str:
     lines = ["", "Lianxin is running: " + ", ".join(f"{n} :{p}" for n, p in ports.items())]
+    if portal:
+        lines.append(f"Web portal: {portal}/")
+        card = demo_card_code(settings, ports)
+        if card:
+            lines.append(f"  a deputy's card, as its QR code opens it: {portal}/card/{card}")
     some = next(iter(settings.values()))
     token = issue_token(some.jwt_secret, subject="demo-staff", role="staff", region=some.home_region)
     first = next(iter(ports.values()))
@@ -198,6 +284,21 @@ def running_banner(settings: Mapping[str, config.Settings], ports: Mapping[str, 
                      f"127.0.0.1:{ports['liaison']} lianxin.liaison.v1.LiaisonService/ListOpinions")
     lines += ["Ctrl-C stops everything.", ""]
     return "\n".join(lines)
+
+
+def demo_card_code(settings: Mapping[str, config.Settings], ports: Mapping[str, int]) -> str:
+    """The card code of the roster's first deputy ('' if none or the roster does not answer)."""
+    from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
+    some = settings["roster"]
+    token = issue_token(some.jwt_secret, subject="demo-staff", role="staff", region=some.home_region)
+    with grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as ch:
+        try:
+            listed = roster_pb2_grpc.RosterServiceStub(ch).ListDeputies(
+                roster_pb2.ListDeputiesRequest(page={"page_size": 1}),
+                metadata=(("authorization", f"Bearer {token}"),), timeout=5)
+        except grpc.RpcError:
+            return ""
+    return listed.deputies[0].card_code if listed.deputies else ""
 
 
 def stop_all(children: Mapping[str, Child], failed: Child | None) -> int:

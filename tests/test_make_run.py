@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -52,7 +53,9 @@ def free_base_port(count: int) -> int:
 
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
-    env.update({"LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_LOG_FORMAT": "json"})
+    # The portal on any free port: tests run side by side, and 8080 may be someone's.
+    env.update({"LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_LOG_FORMAT": "json",
+                "LIANXIN_PORTAL_PORT": "0"})
     env.update(extra)
     return env
 
@@ -151,6 +154,21 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
             cases = liaison_pb2_grpc.LiaisonServiceStub(ch).ListOpinions(liaison_pb2.ListOpinionsRequest(),
                                                                          metadata=md, timeout=10)
         assert cases.total_size == 5
+        # The portal's address and a deputy's card page, as the card's QR code opens it.
+        card_url = re.search(r"a deputy's card, as its QR code opens it: (http://127\.0\.0\.1:\d+/card/\w+)", text)
+        assert card_url, text[-3000:]
+        with urllib.request.urlopen(card_url.group(1), timeout=10) as page:
+            html = page.read().decode()
+        assert page.status == 200 and "代表</h1>" in html and 'name="csrf_token"' in html
+        md_roster = (("authorization", "Bearer " + issue_token(DEV_JWT_SECRET, subject="t", role="staff",
+                                                               region="652300")),)
+        with grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as ch:
+            first = roster_pb2_grpc.RosterServiceStub(ch).ListDeputies(
+                roster_pb2.ListDeputiesRequest(page={"page_size": 1}), metadata=md_roster, timeout=10).deputies[0]
+            qr = roster_pb2_grpc.RosterServiceStub(ch).GetCardQrCode(
+                roster_pb2.GetCardQrCodeRequest(deputy_id=first.id, format=roster_pb2.QR_FORMAT_SVG),
+                metadata=md_roster, timeout=10)
+        assert qr.url == card_url.group(1), "card QR codes point at the portal make run started"
         assert sorted(p.name for p in (tmp_path / "var").glob("*.sqlite")) == sorted(
             [f"{name}.sqlite" for name in SERVICES] + ["bus.sqlite"])
     finally:

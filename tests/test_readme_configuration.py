@@ -1,6 +1,6 @@
 """README's configuration table stays true: it lists every setting the code reads (the fields
-of shared.config.Settings and of every service's own settings class), each with its
-environment variable and its default, and nothing the code does not read."""
+of shared.config.Settings, of every service's own settings class and of the web portal's),
+each with its environment variable and its default, and nothing the code does not read."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import services
+from portal.settings import PortalSettings
 from shared import config
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -33,8 +34,9 @@ def table() -> dict[str, tuple[str, str]]:
 
 def settings_fields() -> dict[str, object]:
     fields: dict[str, object] = {}
-    for name in services.NAMES:
-        for f in dataclasses.fields(services.definition(name).settings):
+    classes = [services.definition(name).settings for name in services.NAMES] + [PortalSettings]
+    for cls in classes:
+        for f in dataclasses.fields(cls):
             if f.name != "service":
                 fields[f.name] = f.default
     return fields

@@ -167,6 +167,7 @@ class DeputyCases(UseCase):
                     or self.rt.deployment.delegated_to(row.region_code) is not None):
                 raise NotFound("card", card_code)
             region = self.regions.get(row.region_code) if row.region_code in self.regions else None
+            venues = store.venues_of(row.id)
             return pb.PublicCard(
                 card_code=row.card_code, name=row.name,
                 work_unit=row.work_unit if row.show_work_unit else "",
@@ -175,7 +176,10 @@ class DeputyCases(UseCase):
                 specialties=[x.specialty for x in row.specialties] if row.show_specialties else [],
                 pledge=row.pledge, levels=[x.level for x in row.seats],
                 region_name=region.name if region else "",
-                venue_names=[v.name for v in store.venues_of(row.id)])
+                venue_names=[v.name for v in venues],
+                venues=[pb.PublicVenue(name=v.name, kind=v.kind, address=v.address, schedule=pb.ReceptionSchedule(
+                    days_of_month=[int(x) for x in convert.split_list(v.schedule_days)],
+                    hours=v.schedule_hours, note=v.schedule_note)) for v in venues])
 
     def qr_code(self, who: Principal, deputy_id: str, fmt: str) -> tuple[str, bytes, str]:
         with self.rt.transaction() as s:

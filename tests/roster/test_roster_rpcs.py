@@ -472,7 +472,13 @@ def test_public_card_shows_only_what_the_deputy_chose(roster):
 
     venue = roster.venue(COUNTY_A, name="昌吉市人大代表之家")
     roster.call("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(venue_id=venue.id, deputy_id=d.id))
-    assert list(public_card(roster, d.card_code).venue_names) == ["昌吉市人大代表之家"]
+    shown = public_card(roster, d.card_code)
+    assert list(shown.venue_names) == ["昌吉市人大代表之家"]
+    # Where and when the deputy receives citizens; never the liaison officer's phone.
+    [place] = shown.venues
+    assert (place.name, place.kind, place.address) == ("昌吉市人大代表之家", pb.VENUE_KIND_DEPUTY_HOME, "人民路8号")
+    assert list(place.schedule.days_of_month) == [5, 25] and place.schedule.hours == "09:00-12:00"
+    assert place.schedule.note == "节假日顺延" and "0994-2345678" not in str(shown)
 
     theirs = public_card(roster, other.card_code)
     assert theirs.name == "别人" and theirs.phone == "" and theirs.card_code != d.card_code

@@ -1,0 +1,33 @@
+"""``python -m portal``: serves the portal with uvicorn on its settings' host and port."""
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+
+from portal import settings as portal_settings
+from portal.app import create_app
+from shared import logs
+
+
+def config(settings: portal_settings.PortalSettings) -> uvicorn.Config:
+    """uvicorn's configuration: proxy headers believed only from portal_trusted_proxies."""
+    proxies = settings.portal_trusted_proxies.strip()
+    return uvicorn.Config(create_app(settings), host=settings.host, port=settings.portal_port,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                          server_header=False, access_log=False, log_config=None)
+
+
+def main() -> int:
+    try:
+        settings = portal_settings.load()
+    except ValueError as e:
+        print(f"portal: {e}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_format)
+    uvicorn.Server(config(settings)).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

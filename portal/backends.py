@@ -1,0 +1,83 @@
+"""The portal's calls to the services: one grpc.aio channel per service, the portal's own
+system token, and the metadata that makes a public call the citizen's.
+
+grpc.aio rather than the sync stubs in a thread pool: the pages are async (Starlette), and a
+page waiting on a service then holds no thread; a slow service cannot exhaust a pool and stall
+every other page. Channels are made inside the running event loop (the app's lifespan).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import grpc
+from lianxin.liaison.v1 import liaison_pb2_grpc
+from lianxin.roster.v1 import roster_pb2_grpc
+
+from portal.settings import PortalSettings
+from shared.auth import issue_token
+from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER
+
+TOKEN_TTL = timedelta(hours=1)
+
+
+def mint_system_token(settings: PortalSettings) -> str:
+    """The portal's own credentials: a system token of its home region whose subject the
+    services list in trusted_forwarders. The one place the portal gets a token, so a signing
+    service (asymmetric keys) can replace the shared development secret here alone."""
+    return issue_token(settings.jwt_secret, subject=settings.portal_subject, role="system",
+                       region=settings.home_region, ttl=TOKEN_TTL)
+
+
+class SystemToken:
+    """The current system token, minted again once half its lifetime has passed."""
+
+    def __init__(self, settings: PortalSettings, *, clock=time.monotonic):
+        self.settings, self.clock = settings, clock
+        self._token, self._renew_at = "", 0.0
+
+    def current(self) -> str:
+        now = self.clock()
+        if now >= self._renew_at:
+            self._token = mint_system_token(self.settings)
+            self._renew_at = now + TOKEN_TTL.total_seconds() / 2
+        return self._token
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """Who a public call is for: the client's address and the portal's device cookie."""
+    address: str
+    device: str
+
+
+class Backends:
+    """The stubs the pages call, and the metadata of a call made for a citizen."""
+
+    def __init__(self, settings: PortalSettings):
+        self.settings = settings
+        self.token = SystemToken(settings)
+        self.timeout = settings.portal_call_timeout
+        self._channels: list[grpc.aio.Channel] = []
+        self.roster = roster_pb2_grpc.RosterServiceStub(self._channel("roster"))
+        self.liaison = liaison_pb2_grpc.LiaisonServiceStub(self._channel("liaison"))
+
+    def _channel(self, service: str) -> grpc.aio.Channel:
+        channel = grpc.aio.insecure_channel(self.settings.backend(service))
+        self._channels.append(channel)
+        return channel
+
+    def for_citizen(self, citizen: Citizen) -> Sequence[tuple[str, str]]:
+        """Metadata of a public call made on a citizen's behalf: the services limit the
+        citizen's address and device, not the portal's."""
+        md = [("authorization", f"Bearer {self.token.current()}"),
+              (CLIENT_ADDRESS_HEADER, citizen.address)]
+        if citizen.device:
+            md.append((DEVICE_HEADER, citizen.device))
+        return md
+
+    async def close(self) -> None:
+        for channel in self._channels:
+            await channel.close()

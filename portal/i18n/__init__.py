@@ -1,0 +1,92 @@
+"""The portal's strings and formats, one catalogue per language (zh_CN.py today). Templates
+get ``t`` (the strings: ``t.card_title``), ``fmt`` (dates, numbers, lists) and the named
+tables (statuses, levels, venue kinds). Another language is another module with the same
+names, picked in ``catalogue()``."""
+from __future__ import annotations
+
+from datetime import datetime as DateTime
+from types import ModuleType
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from portal.i18n import zh_CN
+from shared.clock import CHINA
+
+
+class Strings:
+    """Attribute access to a catalogue's strings; a missing key raises (never a blank)."""
+
+    def __init__(self, strings: dict[str, str]):
+        self._strings = strings
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return self._strings[key]
+        except KeyError:
+            raise AttributeError(f"no string {key!r} in the catalogue") from None
+
+    def __getitem__(self, key: str) -> str:
+        return self._strings[key]
+
+
+class Formats:
+    """Dates in China time and numbers, as the language writes them."""
+
+    def __init__(self, lang: ModuleType):
+        self.lang = lang
+
+    def _local(self, when: Timestamp | DateTime | None) -> DateTime | None:
+        if when is None:
+            return None
+        if isinstance(when, Timestamp):
+            if not when.seconds and not when.nanos:
+                return None
+            when = when.ToDatetime(tzinfo=CHINA)
+        return when.astimezone(CHINA)
+
+    def datetime(self, when: Timestamp | DateTime | None) -> str:
+        local = self._local(when)
+        if local is None:
+            return ""
+        return self.lang.DATETIME.format(y=local.year, m=local.month, d=local.day, H=local.hour, M=local.minute)
+
+    def date(self, when: Timestamp | DateTime | None) -> str:
+        local = self._local(when)
+        return "" if local is None else self.lang.DATE.format(y=local.year, m=local.month, d=local.day)
+
+    def number(self, n: int | float) -> str:
+        return f"{n:,}"
+
+    def days_of_month(self, days) -> str:
+        return self.lang.LIST_SEPARATOR.join(self.lang.DAY_OF_MONTH.format(d=d) for d in days)
+
+    def join(self, items) -> str:
+        return self.lang.LIST_SEPARATOR.join(str(x) for x in items)
+
+
+class Catalogue:
+    def __init__(self, lang: ModuleType):
+        self.lang_tag = lang.LANG
+        self.t = Strings(lang.STRINGS)
+        self.fmt = Formats(lang)
+        self.field_names: dict[str, str] = lang.FIELD_NAMES
+        self.statuses: dict[int, str] = lang.OPINION_STATUS
+        self.levels: dict[int, str] = lang.LEVELS
+        self.venue_kinds: dict[int, str] = lang.VENUE_KINDS
+        self.categories: tuple[str, ...] = lang.CATEGORIES
+
+    def template_globals(self) -> dict[str, object]:
+        return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
+                "levels": self.levels, "venue_kinds": self.venue_kinds}
+
+    def field_error(self, detail: str) -> str:
+        """A service's 'field: problem' with the field as the form labels it."""
+        field, sep, problem = detail.partition(":")
+        label = self.field_names.get(field.strip())
+        return f"{label}：{problem.strip()}" if sep and label else detail
+
+
+def catalogue(lang: str = "zh-CN") -> Catalogue:
+    if lang != "zh-CN":
+        raise ValueError(f"no catalogue for {lang!r}; zh-CN only")
+    return Catalogue(zh_CN)

@@ -1,0 +1,9 @@
+"""The portal's pages, one module per audience. Each module exports ``routes`` (Starlette
+routes whose endpoints take the request and use ``portal.render`` helpers). A new audience or
+a new service's pages (balloting, supervision, evaluation) is one more module here and its
+templates under templates/<module>/; app.py mounts every module listed."""
+from __future__ import annotations
+
+from portal.pages import citizen, home
+
+MODULES = (home, citizen)

@@ -1,0 +1,74 @@
+"""Rendering pages and turning the services' errors into pages a citizen understands."""
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from portal.backends import Backends, Citizen
+from portal.i18n import Catalogue
+
+# Form posts larger than this are refused before they are read (413): a text field of the
+# services' largest size is far below it.
+MAX_FORM_BYTES = 1_000_000
+
+
+def catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue
+
+
+def backends(request: Request) -> Backends:
+    return request.app.state.backends
+
+
+def citizen(request: Request) -> Citizen:
+    """The citizen a public call is made for: the client's address (the TCP peer, or what a
+    trusted proxy forwarded: uvicorn's proxy headers) and the browser's device cookie."""
+    host = request.client.host if request.client else "unknown"
+    return Citizen(address=host, device=request.state.device)
+
+
+def page(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> Response:
+    """A page from ``template``; ``csrf_token`` is always in the context for forms."""
+    env = request.app.state.templates
+    body = env.get_template(template).render({"csrf_token": request.state.csrf, **(context or {})})
+    response = HTMLResponse(body, status_code=status)
+    # Pages carry per-browser form tokens and a citizen's case: never stored by a shared cache.
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def error_page(request: Request, status: int, title_key: str, message_key: str) -> Response:
+    t = catalogue(request).t
+    return page(request, "error.html", {"title": t[title_key], "message": t[message_key]}, status=status)
+
+
+def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str) -> Response:
+    """The page for a service's error: NOT_FOUND -> 404 with ``not_found``'s message,
+    RESOURCE_EXHAUSTED -> 429, UNAVAILABLE/DEADLINE_EXCEEDED -> 503, anything else -> 500."""
+    code = e.code()
+    # A code that cannot be a card or tracking code is, to the citizen, one that is not there.
+    malformed_code = code == grpc.StatusCode.INVALID_ARGUMENT and (e.details() or "").startswith(
+        ("card_code:", "tracking_code:"))
+    if code == grpc.StatusCode.NOT_FOUND or malformed_code:
+        return error_page(request, 404, "not_found_title", not_found)
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        response = error_page(request, 429, "too_many_title", "too_many")
+        response.headers["retry-after"] = "60"
+        return response
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return error_page(request, 503, "unavailable_title", "unavailable")
+    request.app.state.log.error("service call failed", code=code.name, details=e.details())
+    return error_page(request, 500, "error_title", "server_error")
+
+
+async def read_form(request: Request) -> dict[str, str] | None:
+    """The posted form's fields as text (the last value of a repeated field), or None when
+    the body is over MAX_FORM_BYTES."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        return None
+    form = await request.form(max_files=0, max_fields=50)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
