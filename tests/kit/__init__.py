@@ -13,6 +13,11 @@
                  ``start_service("balloting", **extra)`` on a brand-new PostgreSQL database,
                  shut down at the end of the session.
   kit.isolation  the isolation matrix built from the proto descriptors (its own module).
+  kit.portal     ``PortalProcess(backends, log_path, secret=...)``: the real web portal as its
+                 own process, pointed at services the test started.
+  kit.browser    ``Browser(width=375)``: headless Chromium (Debian's chromium and
+                 chromium-driver) with Selenium, a phone-wide viewport, full-page screenshots
+                 under ``output_dir(...)`` (var/test-output/, or LIANXIN_TEST_OUTPUT).
 
 A new service's tests: ``server = start_service("<name>")``, then ``server.call("Rpc",
 request, role=..., region=...)`` / ``server.error(...)`` / ``server.count("table")``.

@@ -1,0 +1,64 @@
+"""The real web portal (``python -m portal``) as a process of its own, pointed at services
+the test started; its output goes to a file printed when it fails to come up."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PORTAL_SUBJECT = "portal"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PortalProcess:
+    """``url``: http://127.0.0.1:<port>. ``backends``: service name -> port."""
+
+    def __init__(self, backends: dict[str, int], log_path: Path, *, port: int | None = None,
+                 secret: str, **extra: str):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
+        env.update({
+            "LIANXIN_PORTAL_PORT": str(self.port), "LIANXIN_HOST": "127.0.0.1", "LIANXIN_JWT_SECRET": secret,
+            "LIANXIN_PORTAL_BACKENDS": ",".join(f"{n}=127.0.0.1:{p}" for n, p in backends.items()),
+            "LIANXIN_PUBLIC_BASE_URL": self.url, "LIANXIN_LOG_FORMAT": "json",
+            "LIANXIN_PORTAL_SUBJECT": PORTAL_SUBJECT} | extra)
+        self._log = open(log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "portal"], cwd=REPO, env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError(f"the portal did not come up on {self.url}:\n{self.log_path.read_text()[-3000:]}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
