@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from lianxin.roster.v1 import events_pb2 as ev
-from lianxin.roster.v1 import roster_pb2 as pb
-
+from services.roster import convert
 from services.roster import domain as d
 from services.roster.store import RosterStore
 from services.roster.tables import CommitteeLinkRow, ContactLimitsRow, VoterHouseholdRow
@@ -15,27 +13,23 @@ from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 
 
 class DoubleContact(UseCase):
-    def limits(self, region_code: str, store: RosterStore) -> pb.ContactLimits:
+    def limits(self, region_code: str, store: RosterStore) -> d.ContactLimits:
         """A region's own limits, else its nearest ancestor's, else the defaults (5 and 10)."""
         code = region_code
         while code:
             row = store.limits(code)
             if row is not None:
-                return pb.ContactLimits(region_code=region_code,
-                                        deputies_per_committee_member=row.deputies_per_committee_member,
-                                        households_per_deputy=row.households_per_deputy,
-                                        inherited=code != region_code)
+                return d.ContactLimits(region_code, row.deputies_per_committee_member, row.households_per_deputy,
+                                       inherited=code != region_code)
             code = self.regions.get(code).parent if code in self.regions else None
-        return pb.ContactLimits(region_code=region_code,
-                                deputies_per_committee_member=d.DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER,
-                                households_per_deputy=d.DEFAULT_HOUSEHOLDS_PER_DEPUTY, inherited=True)
+        return d.ContactLimits(region_code)
 
-    def get_limits(self, who: Principal, region_code: str) -> pb.ContactLimits:
+    def get_limits(self, who: Principal, region_code: str) -> d.ContactLimits:
         self._target_region(who, region_code, "limits.read")
         with self.rt.transaction() as s:
             return self.limits(region_code, RosterStore(s))
 
-    def set_limits(self, who: Principal, region_code: str, per_member: int, per_deputy: int) -> pb.ContactLimits:
+    def set_limits(self, who: Principal, region_code: str, per_member: int, per_deputy: int) -> d.ContactLimits:
         self._region(region_code, "limits.region_code")
         d.check_limit_value(per_member, "limits.deputies_per_committee_member")
         d.check_limit_value(per_deputy, "limits.households_per_deputy")
@@ -50,7 +44,7 @@ class DoubleContact(UseCase):
                 row.deputies_per_committee_member, row.households_per_deputy = per_member, per_deputy
             s.flush()
             result = self.limits(region_code, store)
-            self._emit(s, ev.ContactLimitsChanged(limits=result), region_code)
+            self._emit(s, convert.contact_limits_changed(result), region_code)
             return result
 
     def link(self, who: Principal, member_id: str, deputy_id: str) -> CommitteeLinkRow:
@@ -70,13 +64,8 @@ class DoubleContact(UseCase):
             d.check_contact_limit(store.count_links(member_id), limit, "deputies per committee member")
             link = CommitteeLinkRow(committee_member_id=member_id, deputy_id=deputy_id, region_code=member.region_code)
             store.add(link)
-            self._emit(s, ev.CommitteeMemberLinked(link=self._link_pb(link)), member.region_code)
+            self._emit(s, convert.committee_member_linked(link), member.region_code)
             return link
-
-    @staticmethod
-    def _link_pb(link: CommitteeLinkRow) -> pb.CommitteeLink:
-        return pb.CommitteeLink(committee_member_id=link.committee_member_id, deputy_id=link.deputy_id,
-                                region_code=link.region_code)
 
     def unlink(self, who: Principal, member_id: str, deputy_id: str) -> CommitteeLinkRow:
         with self.rt.transaction() as s:
@@ -87,7 +76,7 @@ class DoubleContact(UseCase):
             if link is None:
                 raise NotFound("committee link", f"{member_id}/{deputy_id}")
             store.delete(link)
-            self._emit(s, ev.CommitteeMemberUnlinked(link=self._link_pb(link)), link.region_code)
+            self._emit(s, convert.committee_member_unlinked(link), link.region_code)
             return link
 
     def list_links(self, who: Principal, member_id: str, deputy_id: str) -> list[CommitteeLinkRow]:
@@ -112,14 +101,9 @@ class DoubleContact(UseCase):
             row = VoterHouseholdRow(id=str(uuid.uuid4()), deputy_id=deputy_id, household_head=h.household_head,
                                     address=h.address, phone=h.phone)
             store.add(row)
-            self._emit(s, ev.VoterHouseholdAdded(household=self.household_pb(row), region_code=deputy.region_code),
+            self._emit(s, convert.household_added(row, deputy.region_code),
                        deputy.region_code)
             return row
-
-    @staticmethod
-    def household_pb(row: VoterHouseholdRow) -> pb.VoterHousehold:
-        return pb.VoterHousehold(id=row.id, deputy_id=row.deputy_id, household_head=row.household_head,
-                                 address=row.address, phone=row.phone)
 
     def remove_household(self, who: Principal, household_id: str) -> VoterHouseholdRow:
         with self.rt.transaction() as s:
@@ -130,7 +114,7 @@ class DoubleContact(UseCase):
                 raise NotFound("voter household", household_id, "id")
             self._deputy(store, who, deputy.id, "id", "household.write")
             store.delete(row)
-            self._emit(s, ev.VoterHouseholdRemoved(household=self.household_pb(row), region_code=deputy.region_code),
+            self._emit(s, convert.household_removed(row, deputy.region_code),
                        deputy.region_code)
             return row
 

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-from lianxin.roster.v1 import events_pb2 as ev
-from lianxin.roster.v1 import roster_pb2 as pb
-
 from services.roster import convert, qr
 from services.roster import domain as d
-from services.roster.store import DeputyFilter, RosterStore
+from services.roster.store import DeputyFilter, NewDeputy, RosterStore
 from services.roster.tables import DeputyRow, SeatRow, SpecialtyRow, StatusChangeRow
 from services.roster.usecase import UseCase, new_card_code, sees_contact
 from shared.auth import Principal
@@ -18,7 +15,8 @@ from shared.errors import AlreadyExists, InvalidArgument, NotFound
 
 class DeputyCases(UseCase):
     def register_deputy(self, who: Principal, profile: d.DeputyProfile, status: d.DeputyStatus | None,
-                        card: d.CardSettings | None) -> pb.Deputy:
+                        card: d.CardSettings | None) -> NewDeputy:
+        """The new deputy's column values (convert.new_deputy_to_proto gives its proto)."""
         profile = d.validate_profile(profile)
         path = self._target_region(who, profile.region_code, "deputy.write", "deputy.region_code")
         status = status or d.DeputyStatus.SERVING
@@ -32,14 +30,13 @@ class DeputyCases(UseCase):
             new = self._new_deputy_values(profile, path, status, card, who)
             # Core INSERTs on statements built once, not the ORM unit of work: the same rows
             # for about a third of the CPU, on the hottest write. The answer and the event
-            # are built from the same values, once.
+            # are built from the same values, not read back.
             store.insert_deputy(*new)
-            deputy = convert.new_deputy_to_proto(*new)
-            self._emit(s, ev.DeputyRegistered(deputy=deputy), profile.region_code)
-            return deputy
+            self._emit(s, convert.deputy_registered(convert.new_deputy_to_proto(new)), profile.region_code)
+            return new
 
     def _new_deputy_values(self, profile: d.DeputyProfile, path: str, status: d.DeputyStatus,
-                           card: d.CardSettings, who: Principal):
+                           card: d.CardSettings, who: Principal) -> NewDeputy:
         """A new deputy's rows as column values: (deputy, seats, specialties, first status change)."""
         t = now()
         deputy_id = str(uuid.uuid4())
@@ -58,7 +55,7 @@ class DeputyCases(UseCase):
                        for i, x in enumerate(profile.specialties)]
         history = {"deputy_id": deputy_id, "status": int(status), "reason": "registered", "changed_at": t,
                    "changed_by": who.subject}
-        return deputy, seats, specialties, history
+        return NewDeputy(deputy, seats, specialties, history)
 
     def _new_deputy(self, profile, path, status, card, who) -> DeputyRow:
         """The same new deputy as ORM rows, for the import (which goes on to work with them)."""
@@ -85,13 +82,10 @@ class DeputyCases(UseCase):
             return self._deputy(RosterStore(s), who, deputy_id, "id", "deputy.read")
 
     @staticmethod
-    def shown(who: Principal, row: DeputyRow | pb.Deputy) -> pb.Deputy:
-        """A deputy (already resolved in the caller's scope) as this caller may see it: the
-        contact details only for those the access table lets read them (deputy.read_contact)."""
-        m = convert.deputy_to_proto(row) if not isinstance(row, pb.Deputy) else row
-        if not sees_contact(who, m.id):
-            m.ClearField("contact")
-        return m
+    def sees_contact(who: Principal, row: DeputyRow) -> bool:
+        """Whether this caller is shown the contact details of a deputy already resolved in its
+        scope (the access table's deputy.read_contact)."""
+        return sees_contact(who, row)
 
     def update_deputy(self, who: Principal, deputy_id: str, patch: d.DeputyProfile, paths: list[str]) -> DeputyRow:
         if not paths:
@@ -115,7 +109,7 @@ class DeputyCases(UseCase):
             self._apply_profile(row, merged)
             row.updated_at = now()
             s.flush()
-            self._emit(s, ev.DeputyUpdated(deputy=convert.deputy_to_proto(row), changed_fields=changed), row.region_code)
+            self._emit(s, convert.deputy_updated(row, changed), row.region_code)
             return row
 
     def change_status(self, who: Principal, deputy_id: str, status: d.DeputyStatus, reason: str) -> DeputyRow:
@@ -127,8 +121,7 @@ class DeputyCases(UseCase):
             row.status, row.updated_at = int(status), t
             row.history.append(StatusChangeRow(status=int(status), reason=reason, changed_at=t, changed_by=who.subject))
             s.flush()
-            self._emit(s, ev.DeputyStatusChanged(deputy_id=row.id, region_code=row.region_code, from_status=int(old),
-                                                 to_status=int(status), reason=reason), row.region_code)
+            self._emit(s, convert.deputy_status_changed(row, old, reason), row.region_code)
             return row
 
     def list_deputies(self, who: Principal, f: DeputyFilter, page):
@@ -151,11 +144,10 @@ class DeputyCases(UseCase):
             row = self._deputy(RosterStore(s), who, deputy_id, "deputy_id", "card.write", for_update=True)
             self._apply_card(row, card)
             row.updated_at = now()
-            self._emit(s, ev.CardUpdated(deputy_id=row.id, region_code=row.region_code,
-                                         card=convert.card_to_proto(card)), row.region_code)
+            self._emit(s, convert.card_updated(row, card), row.region_code)
             return row
 
-    def public_card(self, card_code: str) -> pb.PublicCard:
+    def public_card(self, card_code: str) -> d.PublicCard:
         """What a citizen sees after scanning: only the fields the deputy chose, and only
         while the deputy serves. Unknown and retired codes look the same: NOT_FOUND."""
         with self.rt.transaction() as s:
@@ -168,18 +160,18 @@ class DeputyCases(UseCase):
                 raise NotFound("card", card_code)
             region = self.regions.get(row.region_code) if row.region_code in self.regions else None
             venues = store.venues_of(row.id)
-            return pb.PublicCard(
+            return d.PublicCard(
                 card_code=row.card_code, name=row.name,
                 work_unit=row.work_unit if row.show_work_unit else "",
                 position=row.position if row.show_position else "",
                 phone=row.phone if row.show_phone else "",
-                specialties=[x.specialty for x in row.specialties] if row.show_specialties else [],
-                pledge=row.pledge, levels=[x.level for x in row.seats],
+                specialties=tuple(x.specialty for x in row.specialties) if row.show_specialties else (),
+                pledge=row.pledge, levels=tuple(x.level for x in row.seats),
                 region_name=region.name if region else "",
-                venue_names=[v.name for v in venues],
-                venues=[pb.PublicVenue(name=v.name, kind=v.kind, address=v.address, schedule=pb.ReceptionSchedule(
-                    days_of_month=[int(x) for x in convert.split_list(v.schedule_days)],
-                    hours=v.schedule_hours, note=v.schedule_note)) for v in venues])
+                venue_names=tuple(v.name for v in venues),
+                venues=tuple(d.PublicVenue(v.name, d.VenueKind(v.kind), v.address,
+                                           tuple(int(x) for x in convert.split_list(v.schedule_days)),
+                                           v.schedule_hours, v.schedule_note) for v in venues))
 
     def qr_code(self, who: Principal, deputy_id: str, fmt: str) -> tuple[str, bytes, str]:
         with self.rt.transaction() as s:

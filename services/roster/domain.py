@@ -52,6 +52,44 @@ STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职"
 DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER = 5
 DEFAULT_HOUSEHOLDS_PER_DEPUTY = 10
 
+
+@dataclass(frozen=True)
+class ContactLimits:
+    """双联系 limits in force for a region: its own, else its nearest ancestor's, else the
+    defaults (``inherited`` says which)."""
+    region_code: str
+    deputies_per_committee_member: int = DEFAULT_DEPUTIES_PER_COMMITTEE_MEMBER
+    households_per_deputy: int = DEFAULT_HOUSEHOLDS_PER_DEPUTY
+    inherited: bool = True
+
+
+@dataclass(frozen=True)
+class PublicVenue:
+    """A venue as its deputies' public cards show it: where and when to find them."""
+    name: str
+    kind: VenueKind
+    address: str
+    days_of_month: tuple[int, ...]
+    hours: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PublicCard:
+    """What a citizen sees after scanning a card: the fields the deputy chose to show
+    (blank, or empty, for the rest), the levels of the seats, the region's and venues' names."""
+    card_code: str
+    name: str
+    work_unit: str
+    position: str
+    phone: str
+    specialties: tuple[str, ...]
+    pledge: str
+    levels: tuple[int, ...]
+    region_name: str
+    venue_names: tuple[str, ...]
+    venues: tuple[PublicVenue, ...]
+
 # Checked on the canonical form (shared.text.phone): full-width digits are ASCII by then.
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$", re.ASCII)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,20}$")

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lianxin.roster.v1 import events_pb2 as ev
-
 from services.roster import convert, popolo, sheets
 from services.roster import domain as d
 from services.roster.store import RosterStore
@@ -88,7 +86,7 @@ class RosterFiles(UseCase):
                 row = self._new_deputy(p, self.regions.get(p.region_code).path, status, d.CardSettings(), who)
                 store.add(row)
                 created += 1
-                self._emit(s, ev.DeputyRegistered(deputy=convert.deputy_to_proto(row)), row.region_code)
+                self._emit(s, convert.deputy_registered(convert.deputy_to_proto(row)), row.region_code)
                 continue
             current = convert.profile_of(existing)
             # A column absent from the file says nothing about its field: the stored value stays.
@@ -113,13 +111,11 @@ class RosterFiles(UseCase):
                 existing.history.append(StatusChangeRow(status=int(status), reason="roster import",
                                                         changed_at=t, changed_by=who.subject))
                 s.flush()
-                self._emit(s, ev.DeputyStatusChanged(deputy_id=existing.id, region_code=existing.region_code,
-                                                     from_status=old, to_status=int(status),
-                                                     reason="roster import"), existing.region_code)
+                self._emit(s, convert.deputy_status_changed(existing, old, "roster import"), existing.region_code)
             existing.updated_at = t
             s.flush()
             if changed:
-                self._emit(s, ev.DeputyUpdated(deputy=convert.deputy_to_proto(existing), changed_fields=changed),
+                self._emit(s, convert.deputy_updated(existing, changed),
                            existing.region_code)
             updated += 1
         return ImportReport(len(rows), created, updated, unchanged, errors, warnings)

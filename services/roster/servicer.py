@@ -8,9 +8,10 @@ from lianxin.roster.v1 import roster_pb2_grpc
 from services.roster import convert, popolo, sheets
 from services.roster import domain as d
 from services.roster.handlers import Roster
-from services.roster.tables import IDEMPOTENT
+from services.roster.tables import IDEMPOTENT, DeputyRow
 from shared import paging, wire
 from shared import text as canonical
+from shared.auth import Principal
 from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
@@ -25,16 +26,14 @@ QR_FORMATS = {pb.QR_FORMAT_PNG: "png", pb.QR_FORMAT_SVG: "svg"}
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-def _venue_draft(v: pb.Venue) -> d.VenueDraft:
-    kind = wire.enum_value(d.VenueKind, v.kind, "venue.kind", required=False)
-    return d.VenueDraft(v.region_code, kind, v.name, v.address, v.liaison_officer.name, v.liaison_officer.phone,
-                        tuple(v.schedule.days_of_month), v.schedule.hours, v.schedule.note, tuple(v.specialties))
-
-
 class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.roster = Roster(runtime)
+
+    def _shown(self, who: Principal, row: DeputyRow) -> pb.Deputy:
+        """A deputy as this caller may see it: the contact details only where the use case says so."""
+        return convert.deputy_to_proto(row, contact=self.roster.sees_contact(who, row))
 
     def GetServiceInfo(self, request, context):
         return service_info(self.runtime)
@@ -47,11 +46,12 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         m = request.deputy
         status = wire.enum_value(d.DeputyStatus, m.status, "deputy.status", required=False)
         card = convert.card_from_proto(m.card) if m.HasField("card") else None
-        return self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
+        new = self.roster.register_deputy(current_principal(), convert.profile_from_proto(m), status, card)
+        return convert.new_deputy_to_proto(new)
 
     def GetDeputy(self, request, context):
         who = current_principal()
-        return self.roster.shown(who, self.roster.get_deputy(who, wire.require_id(request.id, "id")))
+        return self._shown(who, self.roster.get_deputy(who, wire.require_id(request.id, "id")))
 
     def UpdateDeputy(self, request, context):
         if not request.HasField("deputy"):
@@ -77,7 +77,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
             name=text_arg(request.name, "name", 50, form=canonical.name))
         rows, total, token = self.roster.list_deputies(who, f, page)
-        return pb.ListDeputiesResponse(deputies=[self.roster.shown(who, r) for r in rows], next_page_token=token,
+        return pb.ListDeputiesResponse(deputies=[self._shown(who, r) for r in rows], next_page_token=token,
                                        total_size=total)
 
     # ---- venues ----
@@ -85,7 +85,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def CreateVenue(self, request, context):
         if not request.HasField("venue"):
             raise InvalidArgument("venue", "is required")
-        draft = _venue_draft(request.venue)
+        draft = convert.venue_draft_from_proto(request.venue)
         if draft.kind is None:
             raise InvalidArgument("venue.kind", "is required")
         return convert.venue_to_proto(self.roster.create_venue(current_principal(), draft))
@@ -98,7 +98,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         if not request.HasField("venue"):
             raise InvalidArgument("venue", "is required")
         venue_id = wire.require_id(request.venue.id, "venue.id")
-        draft = _venue_draft(request.venue)
+        draft = convert.venue_draft_from_proto(request.venue)
         paths = list(request.update_mask.paths)
         if "kind" in paths and draft.kind is None:
             raise InvalidArgument("venue.kind", "is required")
@@ -141,13 +141,13 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     def LinkCommitteeMember(self, request, context):
         link = self.roster.link(current_principal(), wire.require_id(request.committee_member_id, "committee_member_id"),
                                 wire.require_id(request.deputy_id, "deputy_id"))
-        return self.roster._link_pb(link)
+        return convert.link_to_proto(link)
 
     def UnlinkCommitteeMember(self, request, context):
         link = self.roster.unlink(current_principal(),
                                   wire.require_id(request.committee_member_id, "committee_member_id"),
                                   wire.require_id(request.deputy_id, "deputy_id"))
-        return self.roster._link_pb(link)
+        return convert.link_to_proto(link)
 
     def ListCommitteeLinks(self, request, context):
         if not request.committee_member_id and not request.deputy_id:
@@ -155,7 +155,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         member = wire.require_id(request.committee_member_id, "committee_member_id") if request.committee_member_id else ""
         deputy = wire.require_id(request.deputy_id, "deputy_id") if request.deputy_id else ""
         links = self.roster.list_links(current_principal(), member, deputy)
-        return pb.ListCommitteeLinksResponse(links=[self.roster._link_pb(x) for x in links])
+        return pb.ListCommitteeLinksResponse(links=[convert.link_to_proto(x) for x in links])
 
     @IDEMPOTENT.create(pb.VoterHousehold)
     def AddVoterHousehold(self, request, context):
@@ -164,24 +164,25 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         h = request.household
         row = self.roster.add_household(current_principal(), wire.require_id(h.deputy_id, "household.deputy_id"),
                                         d.Household(h.household_head, h.address, h.phone))
-        return self.roster.household_pb(row)
+        return convert.household_to_proto(row)
 
     def RemoveVoterHousehold(self, request, context):
-        return self.roster.household_pb(self.roster.remove_household(current_principal(), wire.require_id(request.id, "id")))
+        return convert.household_to_proto(self.roster.remove_household(current_principal(), wire.require_id(request.id, "id")))
 
     def ListVoterHouseholds(self, request, context):
         rows = self.roster.households(current_principal(), wire.require_id(request.deputy_id, "deputy_id"))
-        return pb.ListVoterHouseholdsResponse(households=[self.roster.household_pb(r) for r in rows])
+        return pb.ListVoterHouseholdsResponse(households=[convert.household_to_proto(r) for r in rows])
 
     def GetContactLimits(self, request, context):
-        return self.roster.get_limits(current_principal(), request.region_code)
+        return convert.limits_to_proto(self.roster.get_limits(current_principal(), request.region_code))
 
     def SetContactLimits(self, request, context):
         if not request.HasField("limits"):
             raise InvalidArgument("limits", "is required")
         x = request.limits
-        return self.roster.set_limits(current_principal(), x.region_code, x.deputies_per_committee_member,
-                                      x.households_per_deputy)
+        limits = self.roster.set_limits(current_principal(), x.region_code, x.deputies_per_committee_member,
+                                        x.households_per_deputy)
+        return convert.limits_to_proto(limits)
 
     # ---- cards ----
     def UpdateCard(self, request, context):
@@ -197,7 +198,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             raise InvalidArgument("card_code", "is required")
         if len(code) != 10 or any(c not in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" for c in code):
             raise InvalidArgument("card_code", "is not a card code")
-        return self.roster.public_card(code)
+        return convert.public_card_to_proto(self.roster.public_card(code))
 
     def GetCardQrCode(self, request, context):
         deputy_id = wire.require_id(request.deputy_id, "deputy_id")

@@ -3,6 +3,7 @@ it in SQL, so a missing scope check at the edge still cannot leak another tenant
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,15 @@ from shared.errors import NotFound
 def in_subtree(column, path: str):
     # Escape LIKE wildcards: paths are digits and '/', but the scope must never widen.
     return or_(column == path, column.like(path.replace("%", r"\%").replace("_", r"\_") + "/%", escape="\\"))
+
+
+class NewDeputy(NamedTuple):
+    """A new deputy's rows as column values (written by insert_deputy, or made ORM rows by the
+    import): the deputy, its seats, its specialties, its first status change."""
+    deputy: dict[str, Any]
+    seats: list[dict[str, Any]]
+    specialties: list[dict[str, Any]]
+    history: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from lianxin.roster.v1 import events_pb2 as ev
-
 from services.roster import convert
 from services.roster import domain as d
 from services.roster.store import RosterStore
@@ -27,7 +25,7 @@ class VenueCases(UseCase):
             row = VenueRow(id=str(uuid.uuid4()), region_path=path, created_at=now())
             self._apply_venue(row, draft)
             store.add(row)
-            self._emit(s, ev.VenueCreated(venue=convert.venue_to_proto(row)), row.region_code)
+            self._emit(s, convert.venue_created(row), row.region_code)
             return row
 
     @staticmethod
@@ -74,7 +72,7 @@ class VenueCases(UseCase):
             if changed:
                 self._apply_venue(row, merged)
                 s.flush()
-                self._emit(s, ev.VenueUpdated(venue=convert.venue_to_proto(row), changed_fields=changed), row.region_code)
+                self._emit(s, convert.venue_updated(row, changed), row.region_code)
             return row, store.venue_counts([row.id]).get(row.id, 0)
 
     def list_venues(self, who: Principal, region_code: str, kind: int | None, page):
@@ -103,8 +101,7 @@ class VenueCases(UseCase):
             if store.membership(venue.id, deputy.id):
                 raise AlreadyExists("venue membership", f"{venue.id}/{deputy.id}")
             store.add(VenueMemberRow(venue_id=venue.id, deputy_id=deputy.id))
-            self._emit(s, ev.DeputyAssignedToVenue(venue_id=venue.id, deputy_id=deputy.id,
-                                                   region_code=venue.region_code), venue.region_code)
+            self._emit(s, convert.deputy_assigned(venue.id, deputy.id, venue.region_code), venue.region_code)
 
     def unassign(self, who: Principal, venue_id: str, deputy_id: str) -> None:
         with self.rt.transaction() as s:
@@ -115,8 +112,7 @@ class VenueCases(UseCase):
             if m is None:
                 raise NotFound("venue membership", f"{venue_id}/{deputy_id}")
             store.delete(m)
-            self._emit(s, ev.DeputyRemovedFromVenue(venue_id=venue_id, deputy_id=deputy_id,
-                                                    region_code=venue.region_code), venue.region_code)
+            self._emit(s, convert.deputy_removed(venue_id, deputy_id, venue.region_code), venue.region_code)
 
     def group_into_venues(self, who: Principal, region_code: str, dry_run: bool):
         """就近编组进家 for every serving deputy of the subtree who has no venue yet, by
@@ -139,6 +135,5 @@ class VenueCases(UseCase):
                 if not dry_run:
                     region = next(v.region_code for v in venues if v.id == choice.id)
                     store.add(VenueMemberRow(venue_id=choice.id, deputy_id=dep.id))
-                    self._emit(s, ev.DeputyAssignedToVenue(venue_id=choice.id, deputy_id=dep.id,
-                                                           region_code=region), region)
+                    self._emit(s, convert.deputy_assigned(choice.id, dep.id, region), region)
             return placed, unplaced
