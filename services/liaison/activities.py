@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from lianxin.liaison.v1 import events_pb2 as ev
-from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from services.liaison import convert, registers
 from services.liaison import domain as d
-from services.liaison import registers
 from services.liaison.access import ACCESS
 from services.liaison.activity_tables import ActivityDeputyRow, ActivityOpinionRow, ActivityRow
 from services.liaison.cases import sees_case
@@ -48,12 +46,12 @@ TRANSFERRED = int(d.Status.TRANSFERRED)
 
 
 class Kind:
-    """The kinds of activity, as lianxin.liaison.v1.ActivityKind numbers them."""
-    VISIT = pb.ACTIVITY_KIND_VISIT
-    RECEPTION = pb.ACTIVITY_KIND_RECEPTION
-    MEETING = pb.ACTIVITY_KIND_MEETING
-    CAMPAIGN = pb.ACTIVITY_KIND_CAMPAIGN
-    MAJOR_MATTER = pb.ACTIVITY_KIND_MAJOR_MATTER
+    """The kinds of activity as stored (plain ints, domain.ActivityKind's numbers)."""
+    VISIT = int(d.ActivityKind.VISIT)
+    RECEPTION = int(d.ActivityKind.RECEPTION)
+    MEETING = int(d.ActivityKind.MEETING)
+    CAMPAIGN = int(d.ActivityKind.CAMPAIGN)
+    MAJOR_MATTER = int(d.ActivityKind.MAJOR_MATTER)
     ALL = (VISIT, RECEPTION, MEETING, CAMPAIGN, MAJOR_MATTER)
 
 
@@ -236,7 +234,7 @@ class Activities:
             s.add(row)
             s.flush()
             opinion_ids = list(a.opinion_ids)
-            self.rt.outbox.add(s, ev.ActivityRecorded(activity=activity_to_proto(row, opinion_ids)),
+            self.rt.outbox.add(s, convert.activity_recorded(row, opinion_ids),
                                region=region)
             return row, opinion_ids
 
@@ -418,11 +416,3 @@ def opinion_ids_of(s: Session, acts: list[ActivityRow]) -> dict[str, list[str]]:
                 out[activity_id].append(opinion_id)
     return out
 
-
-def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
-    return pb.Activity(
-        id=row.id, region_code=row.region_code, venue_id=row.venue_id, kind=row.kind,
-        date=row.date.isoformat(), title=row.title, deputy_ids=[x.deputy_id for x in row.deputies],
-        people_reached=row.people_reached, opinion_ids=opinion_ids, notes=row.notes,
-        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=wire.ts(row.created_at),
-        recorder_name=row.recorder_name)

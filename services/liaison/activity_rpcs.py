@@ -11,13 +11,12 @@ from functools import cached_property
 
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
-from services.liaison import rollup
+from services.liaison import convert, rollup
 from services.liaison.activities import (
     Activities,
     ActivityDraft,
     ActivityFilter,
     Kind,
-    activity_to_proto,
     check_id,
     check_period,
     parse_date,
@@ -62,11 +61,11 @@ class ActivityRpcs:
             deputy_ids=tuple(a.deputy_ids), people_reached=a.people_reached,
             opinion_ids=tuple(a.opinion_ids), notes=a.notes)
         row, opinion_ids = self.activities.record(current_principal(), draft)
-        return activity_to_proto(row, opinion_ids)
+        return convert.activity_to_proto(row, opinion_ids)
 
     def GetActivity(self, request, context):
         row, opinion_ids = self.activities.get(current_principal(), check_id(request.id, "id"))
-        return activity_to_proto(row, opinion_ids)
+        return convert.activity_to_proto(row, opinion_ids)
 
     def ListActivities(self, request, context):
         who = current_principal()
@@ -81,7 +80,7 @@ class ActivityRpcs:
         f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
         rows, opinion_ids, total, token = self.activities.list(who, f, page)
         return pb.ListActivitiesResponse(
-            activities=[activity_to_proto(r, opinion_ids[r.id]) for r in rows], next_page_token=token,
+            activities=[convert.activity_to_proto(r, opinion_ids[r.id]) for r in rows], next_page_token=token,
             total_size=total)
 
     def ExportRegister(self, request, context):

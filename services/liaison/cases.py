@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from lianxin.liaison.v1 import events_pb2 as ev
-from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert
@@ -45,6 +43,14 @@ def system_principal(runtime: Runtime, subject: str = "liaison", *, region: str 
     """The service acting on its own (e.g. the overdue sweep), over its whole home subtree, or
     on behalf of one tier ``region`` in it (e.g. the tier above taking over an escalated case)."""
     return Principal(subject=subject, role=Role.SYSTEM, region=region or runtime.settings.home_region)
+
+
+@dataclass(frozen=True)
+class ShownOpinion:
+    """A case as one caller may see it: the citizen's contact only ``with_contact``
+    (convert.opinion_to_proto gives its message)."""
+    row: OpinionRow
+    with_contact: bool
 
 
 @dataclass(frozen=True)
@@ -165,8 +171,8 @@ class CaseRules:
             return is_own_case(who, row)
         return scope is Scope.SUBTREE and self.regions.contains(who.region, row.region_code)
 
-    def to_proto(self, who: Principal, row: OpinionRow) -> pb.Opinion:
-        return convert.opinion_to_proto(row, with_contact=self.sees_contact(who, row))
+    def shown(self, who: Principal, row: OpinionRow) -> ShownOpinion:
+        return ShownOpinion(row, with_contact=self.sees_contact(who, row))
 
     # ---- history and events -------------------------------------------------------
     def _step(self, session: Session, row: OpinionRow, status: d.Status, who: Principal, note: str = "", *,
@@ -180,7 +186,7 @@ class CaseRules:
             status=int(status), actor=CITIZEN if public else who.subject[:100], actor_role=who.role.value,
             actor_name="" if public else who.name, region_code=region or row.handling_region, note=note, at=at,
             rating=rating))
-        self.rt.outbox.add(session, ev.OpinionStepRecorded(
+        self.rt.outbox.add(session, convert.step_recorded(
             opinion_id=row.id, region_code=row.region_code, handling_region=row.handling_region,
-            status=int(status), channel=row.channel, raised_at=convert.ts(row.raised_at), at=convert.ts(at),
+            status=int(status), channel=row.channel, raised_at=row.raised_at, at=at,
             rating=rating, linked=bool(row.origin_opinion_id)), region=row.region_code)

@@ -1,11 +1,15 @@
-"""Translation between liaison protobuf messages and stored rows, and the wire-level
-request checks (ids, enums out of range, timestamps, page tokens), so every RPC rejects a
-malformed call before it touches the database."""
+"""Translation between liaison protobuf messages and stored rows: with the servicer, the
+only modules that build generated messages: the answers, and the events the use cases write
+to the outbox. The use cases hand it rows and values."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
+from services.liaison import domain as d
+from services.liaison.activity_tables import ActivityRow
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.tenancy import RegionTree
 from shared.wire import ts
@@ -66,3 +70,38 @@ def tracked_to_proto(row: OpinionRow, regions: RegionTree) -> pb.TrackedOpinion:
         rating=row.rating, raised_at=ts(row.raised_at),
         steps=[pb.TrackedStep(status=s.status, at=ts(s.at), tier_name=tier_name(s.region_code))
                for s in row.steps if not s.rating])
+
+
+def submitted_to_proto(tracking_code: str) -> pb.SubmitPublicOpinionResponse:
+    """What a citizen's submission answers: the tracking code of a case just raised."""
+    return pb.SubmitPublicOpinionResponse(tracking_code=tracking_code, status=int(d.Status.RAISED))
+
+
+def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
+    return pb.Activity(
+        id=row.id, region_code=row.region_code, venue_id=row.venue_id, kind=row.kind,
+        date=row.date.isoformat(), title=row.title, deputy_ids=[x.deputy_id for x in row.deputies],
+        people_reached=row.people_reached, opinion_ids=opinion_ids, notes=row.notes,
+        recorded_by=row.recorded_by, on_schedule=row.on_schedule, created_at=ts(row.created_at),
+        recorder_name=row.recorder_name)
+
+
+# ---- events (lianxin.liaison.v1), written to the outbox with the change -------------------
+
+def step_recorded(*, opinion_id: str, region_code: str, handling_region: str, status: int, channel: int,
+                  raised_at: datetime, at: datetime, rating: int, linked: bool) -> ev.OpinionStepRecorded:
+    """One step of a case, for the statistics roll-up (rollup.count_step)."""
+    return ev.OpinionStepRecorded(opinion_id=opinion_id, region_code=region_code, handling_region=handling_region,
+                                  status=int(status), channel=int(channel), raised_at=ts(raised_at), at=ts(at),
+                                  rating=rating, linked=linked)
+
+
+def opinion_escalated(row: OpinionRow, from_region: str, to_region: str, reason: str) -> ev.OpinionEscalated:
+    """The whole case, the citizen's contact included, for the tier above."""
+    return ev.OpinionEscalated(opinion=opinion_to_proto(row, with_contact=True), from_region=from_region,
+                               to_region=to_region, reason=reason)
+
+
+def activity_recorded(row: ActivityRow, opinion_ids: list[str]) -> ev.ActivityRecorded:
+    return ev.ActivityRecorded(activity=activity_to_proto(row, opinion_ids))
+

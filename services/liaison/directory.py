@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from lianxin.roster.v1 import events_pb2 as rev
-from lianxin.roster.v1 import roster_pb2 as rpb
 from sqlalchemy import Index, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from services.liaison import domain as d
 from services.liaison.tables import Base
 from shared.bus import Envelope
 from shared.clock import now
@@ -22,7 +22,7 @@ from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event
 from shared.tenancy import Deployment, RegionTree
 
 # The roster statuses in which a deputy takes work (lianxin.roster.v1.DeputyStatus).
-ACTIVE_STATUSES = (rpb.DEPUTY_STATUS_SERVING, rpb.DEPUTY_STATUS_BY_ELECTED)
+ACTIVE_STATUSES = (int(d.DeputyStatus.SERVING), int(d.DeputyStatus.BY_ELECTED))
 
 
 class DirectoryDeputyRow(Base):

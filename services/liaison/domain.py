@@ -24,6 +24,22 @@ class Channel(enum.IntEnum):
     SYSTEM = 6
 
 
+class DeputyStatus(enum.IntEnum):
+    """The roster's lianxin.roster.v1.DeputyStatus, as its events carry it to the read model."""
+    SERVING = 1
+    RESIGNED = 2
+    TERMINATED = 3
+    BY_ELECTED = 4
+
+
+class ActivityKind(enum.IntEnum):
+    VISIT = 1
+    RECEPTION = 2
+    MEETING = 3
+    CAMPAIGN = 4
+    MAJOR_MATTER = 5
+
+
 class Status(enum.IntEnum):
     RAISED = 1
     ACCEPTED = 2

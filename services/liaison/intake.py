@@ -7,14 +7,12 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from lianxin.liaison.v1 import events_pb2 as ev
-from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert
 from services.liaison import domain as d
 from services.liaison.access import ACCESS
-from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, CaseRules, NewOpinion, S
+from services.liaison.cases import CITIZEN, MAX_CARD_CODE, MAX_RATING_COMMENT, CaseRules, NewOpinion, S, ShownOpinion
 from services.liaison.directory import ACTIVE_STATUSES
 from services.liaison.store import OpinionStore
 from services.liaison.tables import OpinionRow
@@ -78,16 +76,16 @@ class Intake(CaseRules):
                            "actor": CITIZEN if who.role is Role.PUBLIC else who.subject[:100],
                            "actor_role": who.role.value, "actor_name": "" if who.role is Role.PUBLIC else who.name,
                            "region_code": handling_region, "note": "", "at": at})
-        at_ts = convert.ts(at)
-        self.rt.outbox.add(session, ev.OpinionStepRecorded(
+        self.rt.outbox.add(session, convert.step_recorded(
             opinion_id=opinion_id, region_code=region_code, handling_region=handling_region, status=raised,
-            channel=opinion["channel"], raised_at=at_ts, at=at_ts, rating=0, linked=False), region=region_code)
+            channel=opinion["channel"], raised_at=at, at=at, rating=0, linked=False), region=region_code)
         return opinion["tracking_code"]
 
     # ---- raising ------------------------------------------------------------------
     def submit_public(self, who: Principal, card_code: str, category: str, text: str, region_code: str,
-                      contact: d.Contact) -> pb.SubmitPublicOpinionResponse:
-        """码上提: a citizen scanned a deputy's card. Unknown and retired cards look the same."""
+                      contact: d.Contact) -> str:
+        """码上提: a citizen scanned a deputy's card. Unknown and retired cards look the same.
+        Returns the new case's tracking code (the case is RAISED)."""
         card_code = d.code(card_code, "card_code", max_len=MAX_CARD_CODE, required=True)
         category = d.line(category, "category", max_len=d.MAX_CATEGORY, required=True)
         text = d.text(text, "text", max_len=d.MAX_TEXT, required=True)
@@ -104,9 +102,9 @@ class Intake(CaseRules):
             deputy_id, handling = deputy
             code = self._open_public(s, store, who, region_code or handling, handling, deputy_id, category, text,
                                      contact)
-            return pb.SubmitPublicOpinionResponse(tracking_code=code, status=int(S.RAISED))
+            return code
 
-    def record(self, who: Principal, o: NewOpinion) -> pb.Opinion:
+    def record(self, who: Principal, o: NewOpinion) -> ShownOpinion:
         """A visit, a reception, a hotline call or an integrating system's case. The region,
         deputy, venue and activity it names are resolved inside the caller's region first:
         a region outside it is PERMISSION_DENIED, an id outside it NOT_FOUND naming the field."""
@@ -143,19 +141,20 @@ class Intake(CaseRules):
             if not self._serves(handling):
                 raise FailedPrecondition(f"region {handling} is not served here")
             row = self._open(s, who, o, handling)
-            return self.to_proto(who, row)
+            return self.shown(who, row)
 
     # ---- the citizen's side -------------------------------------------------------------
     @staticmethod
     def _code(code: str) -> str:
         return d.code(code, "tracking_code", max_len=MAX_CARD_CODE, required=True)
 
-    def track(self, tracking_code: str) -> pb.TrackedOpinion:
+    def track(self, tracking_code: str) -> OpinionRow:
+        """The case a tracking code names (convert.tracked_to_proto says what of it is shown)."""
         code = self._code(tracking_code)
         with self.rt.transaction() as s:
-            return convert.tracked_to_proto(OpinionStore(s).by_tracking_code(code), self.regions)
+            return OpinionStore(s).by_tracking_code(code)
 
-    def rate(self, who: Principal, tracking_code: str, rating: int, comment: str) -> pb.TrackedOpinion:
+    def rate(self, who: Principal, tracking_code: str, rating: int, comment: str) -> OpinionRow:
         code = self._code(tracking_code)
         rating = d.check_rating(rating)
         comment = d.text(comment, "comment", max_len=MAX_RATING_COMMENT)
@@ -166,4 +165,4 @@ class Intake(CaseRules):
                 raise FailedPrecondition("this case has been rated already")
             row.rating, row.rating_comment = rating, comment
             self._step(s, row, d.Status(row.status), who, f"评价 {rating}", rating=rating)
-            return convert.tracked_to_proto(row, self.regions)
+            return row

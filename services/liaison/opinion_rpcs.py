@@ -7,8 +7,9 @@ from functools import cached_property
 
 from lianxin.liaison.v1 import liaison_pb2
 
+from services.liaison import convert
 from services.liaison import domain as d
-from services.liaison.opinions import ListQuery, NewOpinion, Opinions
+from services.liaison.opinions import ListQuery, NewOpinion, Opinions, ShownOpinion
 from services.liaison.tables import IDEMPOTENT
 from shared import paging, wire
 from shared.errors import InvalidArgument
@@ -20,6 +21,10 @@ MAX_ID_TEXT = 36
 
 def _contact(m) -> d.Contact:
     return d.Contact(name=m.contact.name, phone=m.contact.phone)
+
+
+def _opinion(x: ShownOpinion) -> liaison_pb2.Opinion:
+    return convert.opinion_to_proto(x.row, with_contact=x.with_contact)
 
 
 class OpinionRpcs:
@@ -34,8 +39,9 @@ class OpinionRpcs:
     # ---- raising ----
     @IDEMPOTENT.create(liaison_pb2.SubmitPublicOpinionResponse)
     def SubmitPublicOpinion(self, request, context):
-        return self.opinions.submit_public(current_principal(), request.card_code, request.category, request.text,
+        code = self.opinions.submit_public(current_principal(), request.card_code, request.category, request.text,
                                            request.region_code, _contact(request))
+        return convert.submitted_to_proto(code)
 
     @IDEMPOTENT.create(liaison_pb2.Opinion)
     def RecordOpinion(self, request, context):
@@ -44,11 +50,11 @@ class OpinionRpcs:
                        text=request.text, deputy_id=wire.optional_id(request.deputy_id, "deputy_id"),
                        venue_id=wire.optional_id(request.venue_id, "venue_id"), contact=_contact(request),
                        activity_id=wire.optional_id(request.activity_id, "activity_id"))
-        return self.opinions.record(current_principal(), o)
+        return _opinion(self.opinions.record(current_principal(), o))
 
     # ---- reading ----
     def GetOpinion(self, request, context):
-        return self.opinions.get(current_principal(), wire.require_id(request.id, "id"))
+        return _opinion(self.opinions.get(current_principal(), wire.require_id(request.id, "id")))
 
     def ListOpinions(self, request, context):
         who = current_principal()
@@ -62,43 +68,47 @@ class OpinionRpcs:
         q = ListQuery(region_code=request.region_code, status=status,
                       deputy_id=wire.optional_id(request.deputy_id, "deputy_id"), department=department,
                       raised_from=raised_from, raised_to=raised_to)
-        return self.opinions.list(who, q, page)
+        shown, total, token = self.opinions.list(who, q, page)
+        return liaison_pb2.ListOpinionsResponse(opinions=[_opinion(x) for x in shown], next_page_token=token,
+                                                total_size=total)
 
     # ---- the life of a case ----
     def AcceptOpinion(self, request, context):
-        return self.opinions.accept(current_principal(), wire.require_id(request.id, "id"), request.note)
+        return _opinion(self.opinions.accept(current_principal(), wire.require_id(request.id, "id"), request.note))
 
     def RejectOpinion(self, request, context):
-        return self.opinions.reject(current_principal(), wire.require_id(request.id, "id"), request.reason)
+        return _opinion(self.opinions.reject(current_principal(), wire.require_id(request.id, "id"), request.reason))
 
     def AnswerOpinion(self, request, context):
-        return self.opinions.answer(current_principal(), wire.require_id(request.id, "id"), request.answer)
+        return _opinion(self.opinions.answer(current_principal(), wire.require_id(request.id, "id"), request.answer))
 
     def TransferOpinion(self, request, context):
         opinion_id = wire.require_id(request.id, "id")
         deadline = wire.timestamp(request, "deadline", "deadline", required=True)
-        return self.opinions.transfer(current_principal(), opinion_id, request.department,
-                                      request.department_name, deadline, request.note)
+        return _opinion(self.opinions.transfer(current_principal(), opinion_id, request.department,
+                                               request.department_name, deadline, request.note))
 
     def ReplyToTransfer(self, request, context):
-        return self.opinions.reply(current_principal(), wire.require_id(request.id, "id"), request.reply)
+        return _opinion(self.opinions.reply(current_principal(), wire.require_id(request.id, "id"), request.reply))
 
     def ConcludeOpinion(self, request, context):
-        return self.opinions.conclude(current_principal(), wire.require_id(request.id, "id"),
-                                      request.resolved, request.note)
+        return _opinion(self.opinions.conclude(current_principal(), wire.require_id(request.id, "id"),
+                                               request.resolved, request.note))
 
     def EscalateOpinion(self, request, context):
-        return self.opinions.escalate(current_principal(), wire.require_id(request.id, "id"), request.reason)
+        return _opinion(self.opinions.escalate(current_principal(), wire.require_id(request.id, "id"), request.reason))
 
     def GiveFeedback(self, request, context):
-        return self.opinions.feedback(current_principal(), wire.require_id(request.id, "id"), request.feedback)
+        return _opinion(self.opinions.feedback(current_principal(), wire.require_id(request.id, "id"),
+                                               request.feedback))
 
     def CloseOpinion(self, request, context):
-        return self.opinions.close(current_principal(), wire.require_id(request.id, "id"), request.note)
+        return _opinion(self.opinions.close(current_principal(), wire.require_id(request.id, "id"), request.note))
 
     # ---- the citizen's side ----
     def TrackOpinion(self, request, context):
-        return self.opinions.track(request.tracking_code)
+        return convert.tracked_to_proto(self.opinions.track(request.tracking_code), self.runtime.regions)
 
     def RateOpinion(self, request, context):
-        return self.opinions.rate(current_principal(), request.tracking_code, request.rating, request.comment)
+        row = self.opinions.rate(current_principal(), request.tracking_code, request.rating, request.comment)
+        return convert.tracked_to_proto(row, self.runtime.regions)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lianxin.liaison.v1 import events_pb2 as ev
-from lianxin.liaison.v1 import liaison_pb2 as pb
 from sqlalchemy.orm import Session
 
 from services.liaison import convert
 from services.liaison import domain as d
 from services.liaison import settings as liaison_settings
 from services.liaison.access import ACCESS
-from services.liaison.cases import MAX_DEPARTMENT, ListQuery, NewOpinion, S, system_principal
+from services.liaison.cases import MAX_DEPARTMENT, ListQuery, NewOpinion, S, ShownOpinion, system_principal
 from services.liaison.intake import Intake
 from services.liaison.store import OpinionFilter, OpinionStore
 from services.liaison.tables import OpinionRow
@@ -24,18 +22,19 @@ from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 
-__all__ = ["ListQuery", "NewOpinion", "Opinions", "escalate", "now", "system_principal"]
+__all__ = ["ListQuery", "NewOpinion", "Opinions", "ShownOpinion", "escalate", "now", "system_principal"]
 
 
 class Opinions(Intake):
     # ---- reading ------------------------------------------------------------------
-    def get(self, who: Principal, opinion_id: str) -> pb.Opinion:
+    def get(self, who: Principal, opinion_id: str) -> ShownOpinion:
         with self.rt.transaction() as s:
             row = OpinionStore(s).opinion(opinion_id, field="id")
             self._view(who, row)
-            return self.to_proto(who, row)
+            return self.shown(who, row)
 
-    def list(self, who: Principal, q: ListQuery, page: paging.Page) -> pb.ListOpinionsResponse:
+    def list(self, who: Principal, q: ListQuery, page: paging.Page) -> tuple[list[ShownOpinion], int, str]:
+        """(the page's cases as this caller sees them, total, next page token) (shared.paging)."""
         deputy_id, department, department_region = q.deputy_id, q.department, ""
         scope_path: str | None = None
         scope_codes: tuple[str, ...] = ()
@@ -71,30 +70,29 @@ class Opinions(Intake):
                           raised_from=q.raised_from, raised_to=q.raised_to)
         with self.rt.transaction() as s:
             rows, total, token = OpinionStore(s).list(f, page)
-            return pb.ListOpinionsResponse(opinions=[self.to_proto(who, r) for r in rows],
-                                           next_page_token=token, total_size=total)
+            return [self.shown(who, r) for r in rows], total, token
 
     # ---- the life of a case -----------------------------------------------------------
-    def _change(self, who: Principal, opinion_id: str, step: d.Step, apply, action="opinion.manage") -> pb.Opinion:
+    def _change(self, who: Principal, opinion_id: str, step: d.Step, apply, action="opinion.manage") -> ShownOpinion:
         """The common shape of a step: load for update, check who, check order, apply."""
         with self.rt.transaction() as s:
             row = OpinionStore(s).opinion(opinion_id, for_update=True, field="id")
             self._manage(who, row, action)
             d.check_step(step, d.Status(row.status))
             apply(s, row)
-            return self.to_proto(who, row)
+            return self.shown(who, row)
 
-    def accept(self, who: Principal, opinion_id: str, note: str) -> pb.Opinion:
+    def accept(self, who: Principal, opinion_id: str, note: str) -> ShownOpinion:
         note = d.text(note, "note", max_len=d.MAX_NOTE)
         return self._change(who, opinion_id, d.Step.ACCEPT,
                             lambda s, row: self._step(s, row, S.ACCEPTED, who, note))
 
-    def reject(self, who: Principal, opinion_id: str, reason: str) -> pb.Opinion:
+    def reject(self, who: Principal, opinion_id: str, reason: str) -> ShownOpinion:
         reason = d.text(reason, "reason", max_len=d.MAX_NOTE, required=True)
         return self._change(who, opinion_id, d.Step.REJECT,
                             lambda s, row: self._step(s, row, S.REJECTED, who, reason))
 
-    def answer(self, who: Principal, opinion_id: str, answer: str) -> pb.Opinion:
+    def answer(self, who: Principal, opinion_id: str, answer: str) -> ShownOpinion:
         answer = d.text(answer, "answer", max_len=d.MAX_TEXT, required=True)
 
         def apply(s, row):
@@ -103,7 +101,7 @@ class Opinions(Intake):
         return self._change(who, opinion_id, d.Step.ANSWER, apply, action="opinion.answer")
 
     def transfer(self, who: Principal, opinion_id: str, department: str, department_name: str,
-                 deadline: datetime | None, note: str) -> pb.Opinion:
+                 deadline: datetime | None, note: str) -> ShownOpinion:
         department = d.line(department, "department", max_len=MAX_DEPARTMENT, required=True)
         department_name = d.line(department_name, "department_name", max_len=MAX_DEPARTMENT, required=True)
         note = d.text(note, "note", max_len=d.MAX_NOTE)
@@ -122,7 +120,7 @@ class Opinions(Intake):
             self._step(s, row, S.TRANSFERRED, who, note or f"转办 {department_name}")
         return self._change(who, opinion_id, d.Step.TRANSFER, apply)
 
-    def reply(self, who: Principal, opinion_id: str, reply: str) -> pb.Opinion:
+    def reply(self, who: Principal, opinion_id: str, reply: str) -> ShownOpinion:
         reply = d.text(reply, "reply", max_len=d.MAX_TEXT, required=True)
 
         def apply(s, row):
@@ -131,7 +129,7 @@ class Opinions(Intake):
             self._step(s, row, S.REPLIED, who, reply, at=at)
         return self._change(who, opinion_id, d.Step.REPLY, apply, action="opinion.reply")
 
-    def conclude(self, who: Principal, opinion_id: str, resolved: bool, note: str) -> pb.Opinion:
+    def conclude(self, who: Principal, opinion_id: str, resolved: bool, note: str) -> ShownOpinion:
         note = d.text(note, "note", max_len=d.MAX_NOTE)
 
         def apply(s, row):
@@ -149,13 +147,13 @@ class Opinions(Intake):
         row.due_at = None
         self.rt.outbox.add(session, convert.escalation_outcome(row, self.home, answer), region=row.origin_region)
 
-    def escalate(self, who: Principal, opinion_id: str, reason: str) -> pb.Opinion:
+    def escalate(self, who: Principal, opinion_id: str, reason: str) -> ShownOpinion:
         reason = d.text(reason, "reason", max_len=d.MAX_NOTE, required=True)
         with self.rt.transaction() as s:
             row = OpinionStore(s).opinion(opinion_id, for_update=True, field="id")
             self._manage(who, row)
             self.escalate_row(s, row, reason, who)
-            return self.to_proto(who, row)
+            return self.shown(who, row)
 
     def escalate_row(self, session: Session, row: OpinionRow, reason: str, who: Principal) -> None:
         """Hands a case to the tier above (the caller has checked who may).
@@ -187,11 +185,9 @@ class Opinions(Intake):
         row.escalated_to_region = to_region
         self._step(session, row, S.ESCALATED, who, reason, at=at, region=here.code)
         session.flush()
-        self.rt.outbox.add(session, ev.OpinionEscalated(
-            opinion=convert.opinion_to_proto(row, with_contact=True), from_region=here.code,
-            to_region=to_region, reason=reason), region=to_region)
+        self.rt.outbox.add(session, convert.opinion_escalated(row, here.code, to_region, reason), region=to_region)
 
-    def feedback(self, who: Principal, opinion_id: str, feedback: str) -> pb.Opinion:
+    def feedback(self, who: Principal, opinion_id: str, feedback: str) -> ShownOpinion:
         feedback = d.text(feedback, "feedback", max_len=d.MAX_TEXT, required=True)
 
         def apply(s, row):
@@ -199,7 +195,7 @@ class Opinions(Intake):
             self._step(s, row, S.FEEDBACK_GIVEN, who, feedback)
         return self._change(who, opinion_id, d.Step.FEEDBACK, apply)
 
-    def close(self, who: Principal, opinion_id: str, note: str) -> pb.Opinion:
+    def close(self, who: Principal, opinion_id: str, note: str) -> ShownOpinion:
         note = d.text(note, "note", max_len=d.MAX_NOTE)
         return self._change(who, opinion_id, d.Step.CLOSE,
                             lambda s, row: self._step(s, row, S.CLOSED, who, note))

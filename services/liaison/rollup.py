@@ -29,7 +29,6 @@ from typing import Any
 
 import structlog
 from lianxin.liaison.v1 import events_pb2 as ev
-from lianxin.liaison.v1 import liaison_pb2 as lpb
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,7 +47,7 @@ from shared.errors import InvalidArgument, PermissionDenied
 from shared.service import ConsumedTopic, EventHandler, Runtime, dispatch, event_consumer
 from shared.tenancy import RegionTree
 
-VISIT, RECEPTION = lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION
+VISIT, RECEPTION = d.ActivityKind.VISIT, d.ActivityKind.RECEPTION
 MAX_PERIOD_DAYS = 366 * 20
 
 _STEP_COUNTERS = {
