@@ -202,3 +202,19 @@ def test_a_staff_token_is_not_needed_and_the_portal_names_the_citizen(platform):
     case = platform.case(code)
     assert case.channel == 1 and case.history[0].actor_role == "public"
     assert case.deputy_id == d.id
+
+
+def test_a_service_that_is_down_shows_the_busy_page(tmp_path):
+    """Nothing listens where the portal looks for the services: a 503 page saying what
+    happened, after the call's timeout, never a stack trace."""
+    from kit.portal import free_port
+    from shared.config import DEV_JWT_SECRET
+    portal = PortalProcess({"roster": free_port(), "liaison": free_port()}, tmp_path / "portal.log",
+                           secret=DEV_JWT_SECRET, LIANXIN_PORTAL_CALL_TIMEOUT="2")
+    try:
+        with client(portal.url) as c:
+            r = c.get("/card/ABCDEFGHJK")
+            assert r.status_code == 503 and "系统繁忙" in r.text and "Traceback" not in r.text
+            assert c.get("/t/ABCDEFGHJKMN").status_code == 503
+    finally:
+        portal.close()
