@@ -8,9 +8,11 @@ import re
 import uuid
 
 import pytest
-from kit.portal import PortalProcess
+from kit.portal import PortalProcess, free_port
 from lianxin.roster.v1 import roster_pb2 as rpb
 from portal_support import BUDGET, client, hidden, opinion_form, tracking_code, weight
+
+from shared.config import DEV_JWT_SECRET
 
 
 def test_the_card_page_shows_what_the_deputy_chose_and_where_they_receive_citizens(platform):
@@ -207,8 +209,6 @@ def test_a_staff_token_is_not_needed_and_the_portal_names_the_citizen(platform):
 def test_a_service_that_is_down_shows_the_busy_page(tmp_path):
     """Nothing listens where the portal looks for the services: a 503 page saying what
     happened, after the call's timeout, never a stack trace."""
-    from kit.portal import free_port
-    from shared.config import DEV_JWT_SECRET
     portal = PortalProcess({"roster": free_port(), "liaison": free_port()}, tmp_path / "portal.log",
                            secret=DEV_JWT_SECRET, LIANXIN_PORTAL_CALL_TIMEOUT="2")
     try:
