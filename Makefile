@@ -86,3 +86,4 @@ bench: venv protos
 	if [ -z "$$LIANXIN_BENCH_KAFKA" ]; then bash deploy/kafka/kafka.sh fetch && bash deploy/kafka/kafka.sh start >/dev/null; fi; \
 	kafka="$${LIANXIN_BENCH_KAFKA:-127.0.0.1:$${LIANXIN_KAFKA_PORT:-59092}}"; \
 	LIANXIN_BENCH_DATABASE_URL="$$url" LIANXIN_BENCH_KAFKA="$$kafka" $(BIN)/python -m bench.escalation_latency $(ESCALATION_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.portal_pages $(PORTAL_BENCH_ARGS)
