@@ -1,4 +1,11 @@
 # One image for all five services and the web portal; docker-compose.yml picks one by command.
+# The portal's browser assets (htmx, ECharts) from their npm packages, pinned by the lock file
+# (the same ones `make web-vendor` copies; axe-core is for the tests and stays out).
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -11,6 +18,8 @@ RUN mkdir gen && python -m grpc_tools.protoc -Iprotos --python_out=gen --pyi_out
 COPY shared ./shared
 COPY services ./services
 COPY portal ./portal
+COPY --from=web /web/node_modules/htmx.org/dist/htmx.min.js /web/node_modules/echarts/dist/echarts.min.js \
+     ./portal/static/vendor/
 COPY deploy/regions ./deploy/regions
 COPY deploy/tiers ./deploy/tiers
 COPY deploy/demo ./deploy/demo

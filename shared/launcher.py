@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import os
 import signal
 import socket
@@ -198,7 +199,7 @@ def plan_portal(ports: Mapping[str, int]):
     clash = [n for n, p in ports.items() if p == port]
     if clash:
         raise ValueError(f"the portal and {clash[0]} would share port {port}: set LIANXIN_PORTAL_PORT")
-    return portal_settings.PortalSettings(**{**s.__dict__, "portal_port": port})
+    return dataclasses.replace(s, portal_port=port)
 
 
 def portal_url(portal) -> str:
