@@ -37,7 +37,7 @@ $(VENDOR)/.built: web/package.json web/package-lock.json
 	touch $@
 
 # The platform on embedded defaults (SQLite files and the embedded bus under var/), demo data
-# loaded, five services on ports 50051-50055 and the web portal on 8080 (LIANXIN_PORTAL_PORT).
+# loaded, six services on ports 50051-50056 and the web portal on 8080 (LIANXIN_PORTAL_PORT).
 # Ctrl-C stops them.
 run: venv protos web-vendor
 	$(BIN)/python -m shared.launcher

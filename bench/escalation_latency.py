@@ -77,7 +77,7 @@ def bench(args) -> int:
                 "LIANXIN_DATABASE_URL": db_url, "LIANXIN_PORT": "0", "LIANXIN_BUS": "kafka",
                 "LIANXIN_KAFKA_BOOTSTRAP": kafka, "LIANXIN_KAFKA_NAMESPACE": namespace,
                 "LIANXIN_HOME_REGION": region, "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"),
-                "LIANXIN_JWT_SECRET": secret, "LIANXIN_GRPC_WORKERS": "4",
+                "LIANXIN_JWT_SECRET": secret, "LIANXIN_HS256_TOKENS": "on", "LIANXIN_GRPC_WORKERS": "4",
                 "LIANXIN_RELAY_INTERVAL": str(args.relay_interval)})
             running = service.start(definition(), settings)
             channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")

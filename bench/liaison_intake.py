@@ -129,6 +129,7 @@ def bench(args) -> int:
             "LIANXIN_DATABASE_URL": real_url, "LIANXIN_PORT": "0", "LIANXIN_BUS": "embedded",
             "LIANXIN_EMBEDDED_BUS_PATH": str(Path(tmp) / "bus.sqlite"), "LIANXIN_HOME_REGION": TOWNSHIP,
             "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_JWT_SECRET": secret,
+            "LIANXIN_HS256_TOKENS": "on",
             "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000000", "LIANXIN_PUBLIC_BURST": "100000000",
             "LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": "100000000",
             **({"LIANXIN_GRPC_WORKERS": str(args.workers)} if args.workers else {})})

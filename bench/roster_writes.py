@@ -384,6 +384,7 @@ def bench(args) -> int:
             "LIANXIN_DATABASE_URL": real_url, "LIANXIN_PORT": "0", "LIANXIN_BUS": "embedded",
             "LIANXIN_EMBEDDED_BUS_PATH": str(Path(tmp) / "bus.sqlite"),
             "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_JWT_SECRET": secret,
+            "LIANXIN_HS256_TOKENS": "on",
             **({"LIANXIN_GRPC_WORKERS": str(args.workers)} if args.workers else {})})
         token = issue_token(secret, subject="bench-clerk", role=Role.STAFF, region=STAFF_REGION)
         print("roster writes: RegisterDeputy through gRPC into PostgreSQL, outbox row included")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from shared.service import ServiceDefinition
 
-NAMES: tuple[str, ...] = ("roster", "liaison", "balloting", "supervision", "evaluation")
+NAMES: tuple[str, ...] = ("roster", "liaison", "balloting", "supervision", "evaluation", "identity")
 
 
 def require(name: str) -> str:

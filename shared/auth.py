@@ -1,5 +1,15 @@
-"""Principals and bearer tokens (JWT, HS256): subject, role and region claims, and an
-optional ``name``, the holder's display name (OpenID Connect's standard claim of that name).
+"""Principals and bearer tokens (JWT): subject, role and region claims, and an optional
+``name``, the holder's display name (OpenID Connect's standard claim of that name).
+
+Two kinds of signature are verified (``TokenVerifier``):
+  EdDSA (Ed25519)  tokens the identity service signs at sign-in; every service checks them
+                   with the public keys of the JWKS file identity publishes (``jwks_file``),
+                   chosen by the token's ``kid`` header. No service holds a private key, so no
+                   service can mint a token. The file is re-read when it changes, so a key is
+                   added or retired without a restart (README, "Keys and their rotation").
+  HS256            tokens signed with the shared ``jwt_secret``: development and tests only,
+                   accepted only where ``allow_hs256_tokens`` is set (``make run`` sets it
+                   while the secret is the development one; the test kit sets it).
 
 The name is what registers show as 记录人 and case histories as 经办人: a subject is a login
 or an id, never shown as a person. A token without a name records no name (shown blank).
@@ -11,7 +21,10 @@ from __future__ import annotations
 
 import argparse
 import enum
+import json
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,10 +68,9 @@ def public_principal(client: str) -> Principal:
 MAX_NAME = 50
 
 
-def issue_token(secret: str, *, subject: str, role: Role | str, region: str,
-                ttl: timedelta = timedelta(hours=8), now: datetime | None = None, name: str = "") -> str:
-    """A signed token. ``name``: the holder's display name (e.g. 王秀兰), optional, stored in
-    its canonical form (shared.text.name), at most MAX_NAME characters (ValueError beyond)."""
+def token_claims(*, subject: str, role: Role | str, region: str, ttl: timedelta, now: datetime | None = None,
+                 name: str = "") -> dict:
+    """The claims of a token, whichever key signs it (see ``issue_token``)."""
     role = Role(role)
     if role is Role.PUBLIC:
         raise ValueError("public callers carry no token")
@@ -70,13 +82,96 @@ def issue_token(secret: str, *, subject: str, role: Role | str, region: str,
         raise ValueError(f"name: at most {MAX_NAME} characters")
     if name:
         claims["name"] = name
+    return claims
+
+
+def issue_token(secret: str, *, subject: str, role: Role | str, region: str,
+                ttl: timedelta = timedelta(hours=8), now: datetime | None = None, name: str = "") -> str:
+    """An HS256 token signed with the shared secret (development and tests). ``name``: the
+    holder's display name (e.g. 王秀兰), optional, stored in its canonical form
+    (shared.text.name), at most MAX_NAME characters (ValueError beyond)."""
+    claims = token_claims(subject=subject, role=role, region=region, ttl=ttl, now=now, name=name)
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def _verify(secret: str, token: str) -> tuple[Principal, float]:
-    """The token's principal and its expiry (seconds since the epoch), or Unauthenticated."""
+class KeySet:
+    """The public keys of a JWKS file (RFC 7517, Ed25519 keys with a ``kid``), re-read when
+    the file changes. The file's modification time and size are looked at most once per
+    ``check_every`` seconds, so a token with an unknown kid cannot make every call read the
+    disk. A file that is missing or unreadable holds no keys (EdDSA tokens are refused until
+    it appears): a service may start before the identity service first writes it."""
+
+    def __init__(self, path: str, *, check_every: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        self.path = path
+        self.check_every = check_every
+        self.clock = clock
+        self._keys: dict[str, object] = {}
+        self._seen: tuple[float, int] | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def get(self, kid: str):
+        """The public key named ``kid``, or None."""
+        now = self.clock()
+        if now - self._checked >= self.check_every:
+            with self._lock:
+                if now - self._checked >= self.check_every:
+                    self._checked = now
+                    self._reload()
+        return self._keys.get(kid)
+
+    def _reload(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            self._keys, self._seen = {}, None
+            return
+        stamp = (st.st_mtime, st.st_size)
+        if stamp == self._seen:
+            return
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                self._keys = parse_jwks(f.read())
+        except (OSError, ValueError):
+            return   # half-written or damaged: keep the keys known so far, look again later
+        self._seen = stamp
+
+
+def parse_jwks(text: str) -> dict[str, object]:
+    """kid -> public key of the Ed25519 keys of a JWKS document; ValueError if malformed."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+        doc = json.loads(text)
+        keys = {}
+        for entry in doc["keys"]:
+            if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519" and entry.get("kid"):
+                keys[str(entry["kid"])] = jwt.PyJWK(entry, algorithm="EdDSA").key
+        return keys
+    except (KeyError, TypeError, json.JSONDecodeError, jwt.PyJWKError, jwt.InvalidKeyError) as e:
+        raise ValueError(f"not a JWKS document: {e}") from None
+
+
+def _verify(secret: str | None, token: str, keys: KeySet | None = None) -> tuple[Principal, float]:
+    """The token's principal and its expiry (seconds since the epoch), or Unauthenticated.
+    ``secret``: the HS256 secret, or None where HS256 tokens are not accepted; ``keys``: the
+    public keys EdDSA tokens are checked with."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as e:
+        raise Unauthenticated(f"invalid token: {e}") from None
+    alg = header.get("alg")
+    key: object
+    if alg == "EdDSA":
+        kid = header.get("kid")
+        found = keys.get(str(kid)) if keys is not None and kid else None
+        if found is None:
+            raise Unauthenticated("invalid token: signed by a key this service does not know")
+        key = found
+    elif alg == "HS256" and secret:
+        key = secret
+    else:
+        raise Unauthenticated(f"invalid token: {alg!r} tokens are not accepted here")
+    try:
+        claims = jwt.decode(token, key, algorithms=[alg], issuer=ISSUER,  # type: ignore[arg-type]
                             options={"require": ["exp", "sub", "iss"]})
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("token expired") from None
@@ -109,8 +204,10 @@ class TokenVerifier:
     the memory, and the memory is emptied when it reaches max_tokens.
     """
 
-    def __init__(self, secret: str, *, max_tokens: int = 10_000, clock: Callable[[], float] = time.time):
+    def __init__(self, secret: str | None, *, keys: KeySet | None = None, max_tokens: int = 10_000,
+                 clock: Callable[[], float] = time.time):
         self.secret = secret
+        self.keys = keys
         self.max_tokens = max_tokens
         self.clock = clock
         self._known: dict[str, tuple[Principal, float]] = {}
@@ -119,7 +216,7 @@ class TokenVerifier:
         known = self._known.get(token)
         if known is not None and self.clock() < known[1]:
             return known[0]
-        principal, exp = _verify(self.secret, token)
+        principal, exp = _verify(self.secret, token, self.keys)
         if len(self._known) >= self.max_tokens:
             self._known.clear()
         self._known[token] = (principal, exp)

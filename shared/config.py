@@ -57,6 +57,13 @@ class Settings:
     embedded_bus_path: str = "var/bus.sqlite"
     regions_file: str = "deploy/regions/demo.csv"
     jwt_secret: str = DEV_JWT_SECRET
+    # HS256 tokens signed with jwt_secret, for development and tests: "dev" accepts them only
+    # while jwt_secret is the development secret (make run, the tests), "on" with any secret,
+    # "off" never. Otherwise every token is an EdDSA token of the identity service, checked
+    # with the public keys of jwks_file (README, "Accounts and sign-in").
+    hs256_tokens: str = "dev"
+    # The JWKS file the identity service publishes its public keys in (re-read when it changes).
+    jwks_file: str = "var/identity/jwks.json"
     public_base_url: str = "http://127.0.0.1:8080"
     log_format: str = "auto"                   # auto | json | console
     relay_interval: float = 0.2
@@ -85,6 +92,11 @@ class Settings:
     # Regions below home_region that run their own deployment (TOML list, or comma-separated
     # in the environment): this deployment neither accepts nor serves work for their subtrees.
     delegated_regions: tuple = ()
+
+    @property
+    def accepts_hs256_tokens(self) -> bool:
+        """Whether the edge accepts HS256 tokens signed with jwt_secret (see hs256_tokens)."""
+        return self.hs256_tokens == "on" or (self.hs256_tokens == "dev" and self.jwt_secret == DEV_JWT_SECRET)
 
     @property
     def topic(self) -> str:
@@ -169,6 +181,8 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
         raise ValueError(f"setting port={typed['port']} for {service} is outside 0-65535")
     typed.setdefault("database_url", f"sqlite:///var/{service}.sqlite")
     settings = cls(service=service, **typed)
+    if settings.hs256_tokens not in ("dev", "on", "off"):
+        raise ValueError(f"setting hs256_tokens={settings.hs256_tokens!r}: must be dev, on or off")
     if settings.bus not in ("embedded", "kafka"):
         raise ValueError(f"setting bus={settings.bus!r}: must be embedded or kafka")
     return cast(S, settings)

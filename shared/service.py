@@ -233,7 +233,8 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
     runtime = build_runtime(settings, definition.bus_tables, regions=regions, transport=transport)
     edge = definition.edge(runtime)
     server, port, health_servicer = build_server(
-        edge, address=f"{settings.host}:{settings.port}", jwt_secret=settings.jwt_secret,
+        edge, address=f"{settings.host}:{settings.port}",
+        jwt_secret=settings.jwt_secret if settings.accepts_hs256_tokens else None, jwks_file=settings.jwks_file,
         limits=PublicLimits(settings.public_rate_per_minute, settings.public_burst,
                             settings.public_device_rate_per_minute, settings.public_device_burst),
         trusted_forwarders=settings.trusted_forwarders, max_workers=settings.grpc_workers)
@@ -270,8 +271,10 @@ def main(definition: ServiceDefinition) -> None:
         log.error("cannot start", error=str(e))
         sys.exit(2)
     logs.configure(settings.log_format)
-    if settings.jwt_secret == config.DEV_JWT_SECRET:
-        log.warning("using the development token secret; set LIANXIN_JWT_SECRET in any real deployment")
+    if settings.accepts_hs256_tokens:
+        log.warning("accepting HS256 tokens signed with the shared secret (hs256_tokens): development and tests "
+                    "only; set LIANXIN_JWT_SECRET or LIANXIN_HS256_TOKENS=off in any real deployment",
+                    development_secret=settings.jwt_secret == config.DEV_JWT_SECRET)
     try:
         running = start(definition, settings)
     except ValueError as e:   # settings that contradict the region tree (home, delegated regions)

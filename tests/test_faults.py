@@ -119,7 +119,8 @@ def test_a_killed_service_loses_no_acknowledged_change_or_event(fresh_database, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
     env.update({"LIANXIN_DATABASE_URL": url, "LIANXIN_PORT": str(port), "LIANXIN_BUS": "kafka",
                 "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap, "LIANXIN_KAFKA_NAMESPACE": namespace,
-                "LIANXIN_REGIONS_FILE": REGIONS, "LIANXIN_JWT_SECRET": "s" * 40, "LIANXIN_LOG_FORMAT": "json"})
+                "LIANXIN_REGIONS_FILE": REGIONS, "LIANXIN_JWT_SECRET": "s" * 40, "LIANXIN_HS256_TOKENS": "on",
+                "LIANXIN_LOG_FORMAT": "json"})
     log = open(tmp_path / "roster.log", "ab")
 
     def launch() -> subprocess.Popen:

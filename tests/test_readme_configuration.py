@@ -54,7 +54,7 @@ def test_every_setting_is_in_the_table_with_its_env_and_default():
     assert set(rows) - set(fields) == set(), "README documents settings the code does not read"
     for key, default in fields.items():
         env, stated = rows[key]
-        names = re.findall(r"LIANXIN_[A-Z_<>]+", env)
+        names = re.findall(r"LIANXIN_[A-Z0-9_<>]+", env)
         assert f"LIANXIN_{key.upper()}" in names, f"{key}: env column {env!r}"
         assert stated, f"{key}: no default stated"
         if key not in IN_WORDS and default not in ("", ()):

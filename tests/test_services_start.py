@@ -19,7 +19,8 @@ from shared.auth import issue_token
 from shared.service import start
 
 SERVICE_CLASSES = {"roster": "RosterService", "liaison": "LiaisonService", "balloting": "BallotingService",
-                   "supervision": "SupervisionService", "evaluation": "EvaluationService"}
+                   "supervision": "SupervisionService", "evaluation": "EvaluationService",
+                   "identity": "IdentityService"}
 
 
 def definition_of(name):

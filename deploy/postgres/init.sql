@@ -4,3 +4,4 @@ CREATE DATABASE lianxin_liaison;
 CREATE DATABASE lianxin_balloting;
 CREATE DATABASE lianxin_supervision;
 CREATE DATABASE lianxin_evaluation;
+CREATE DATABASE lianxin_identity;

@@ -22,7 +22,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars, get_conte
 
 from shared import errors
 from shared.access import AccessTable, AccessTables
-from shared.auth import Principal, Role, TokenVerifier, public_principal
+from shared.auth import KeySet, Principal, Role, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
 from shared.rpc.errors import status_of, status_of_storage_error
 from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER, MAX_DEVICE_ID, PublicLimits
@@ -94,10 +94,10 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     stream ends. Health and reflection need no token (OPEN_PREFIXES) but are logged and mapped.
     """
 
-    def __init__(self, service: str, secret: str, access: AccessTables, limits: PublicLimits,
-                 trusted_forwarders: Iterable[str] = ()):
+    def __init__(self, service: str, secret: str | None, access: AccessTables, limits: PublicLimits,
+                 trusted_forwarders: Iterable[str] = (), jwks_file: str = ""):
         self.log = structlog.get_logger(service)
-        self.verify = TokenVerifier(secret)
+        self.verify = TokenVerifier(secret, keys=KeySet(jwks_file) if jwks_file else None)
         self.access = access
         self.public_methods = access.public_methods()
         self.limits = limits
@@ -283,17 +283,19 @@ class GrpcEdge:
     access: list[AccessTable] = field(default_factory=list)
 
 
-def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str, limits: PublicLimits | None = None,
-                 trusted_forwarders: Iterable[str] = (),
+def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str | None, limits: PublicLimits | None = None,
+                 trusted_forwarders: Iterable[str] = (), jwks_file: str = "",
                  max_workers: int = 32) -> tuple[grpc.Server, int, health.HealthServicer]:
     """Returns the server (not started), the bound port and its health servicer. ``limits``:
     the public calls' limits (default: shared.config's defaults); ``trusted_forwarders``: the
-    subjects of system tokens whose forwarded client address and device are believed."""
+    subjects of system tokens whose forwarded client address and device are believed;
+    ``jwt_secret``: the HS256 secret, None where HS256 tokens are refused; ``jwks_file``: the
+    identity service's public keys, for EdDSA tokens ("" accepts none)."""
     limits = limits or PublicLimits(600, 300, 60, 20)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
         interceptors=[EdgeInterceptor(edge.service, jwt_secret, AccessTables(*edge.access), limits,
-                                      trusted_forwarders)],
+                                      trusted_forwarders, jwks_file)],
         options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
                  ("grpc.so_reuseport", 0)])
     for register in edge.register:

@@ -21,6 +21,11 @@ def test_env(database_url: str, bus_path: str | Path, **extra: str) -> dict[str,
         "LIANXIN_GRPC_WORKERS": "8", "LIANXIN_RELAY_INTERVAL": "0.05",
         # Public calls are rate-limited per client; every test call comes from 127.0.0.1.
         "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000", "LIANXIN_PUBLIC_BURST": "100000",
+        # The identity service's keys and JWKS beside the bus file (one test run's folder), and
+        # its sign-in attempts per address as generous as the public limits.
+        "LIANXIN_IDENTITY_KEYS_DIR": str(Path(bus_path).parent / "identity-keys"),
+        "LIANXIN_JWKS_FILE": str(Path(bus_path).parent / "jwks.json"),
+        "LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE": "100000",
     } | extra
 
 

@@ -40,7 +40,9 @@ def test_public_methods_come_from_the_tables():
     assert public == {"/lianxin.roster.v1.RosterService/GetPublicCard",
                       "/lianxin.liaison.v1.LiaisonService/SubmitPublicOpinion",
                       "/lianxin.liaison.v1.LiaisonService/TrackOpinion",
-                      "/lianxin.liaison.v1.LiaisonService/RateOpinion"}
+                      "/lianxin.liaison.v1.LiaisonService/RateOpinion",
+                      *(f"/lianxin.identity.v1.IdentityService/{m}" for m in
+                        ("SignIn", "ChangePassword", "RefreshToken", "SignOut", "GetJwks"))}
 
 
 def test_a_method_missing_from_the_table_is_refused_for_everyone():

@@ -80,7 +80,7 @@ def test_tokens_round_trip_and_reject_tampering():
 
 def test_token_verifier_remembers_a_token_until_it_expires(monkeypatch):
     checked, real_verify = [], auth._verify
-    monkeypatch.setattr(auth, "_verify", lambda secret, token: checked.append(token) or real_verify(secret, token))
+    monkeypatch.setattr(auth, "_verify", lambda secret, token, keys=None: checked.append(token) or real_verify(secret, token))
     now = datetime.now(timezone.utc)
     clock = [now.timestamp()]
     verify = TokenVerifier("s" * 32, max_tokens=2, clock=lambda: clock[0])

@@ -1,0 +1,4 @@
+from services.identity.service import definition
+from shared.service import main
+
+main(definition())
