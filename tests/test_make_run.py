@@ -96,9 +96,10 @@ def launcher_ports(env: dict[str, str]) -> dict[str, int]:
 
 def test_the_launcher_takes_one_global_port_as_the_base_and_a_service_port_as_that_port():
     assert launcher_ports({"LIANXIN_PORT": "6000", "LIANXIN_LIAISON_PORT": "7000"}) == {
-        "roster": 6000, "liaison": 7000, "balloting": 6002, "supervision": 6003, "evaluation": 6004}
+        "roster": 6000, "liaison": 7000, "balloting": 6002, "supervision": 6003, "evaluation": 6004, "identity": 6005}
     assert launcher_ports({}) == {
-        "roster": 50051, "liaison": 50052, "balloting": 50053, "supervision": 50054, "evaluation": 50055}
+        "roster": 50051, "liaison": 50052, "balloting": 50053, "supervision": 50054, "evaluation": 50055,
+        "identity": 50056}
     # A service process started on its own listens on LIANXIN_PORT itself.
     assert config.load("liaison", {"LIANXIN_PORT": "6000"}).port == 6000
     with pytest.raises(ValueError, match="roster, balloting on 6002"):
