@@ -1,6 +1,7 @@
 """protobuf <-> identity values."""
 from __future__ import annotations
 
+from lianxin.identity.v1 import events_pb2 as ev
 from lianxin.identity.v1 import identity_pb2 as pb
 
 from services.identity import domain as d
@@ -26,3 +27,8 @@ def audit_to_proto(row: AuditRow) -> pb.AuditEvent:
         id=row.id, kind=row.kind, at=wire.ts(row.at), account_id=row.account_id, username=row.username,
         region_code=row.region_code, actor=row.actor, actor_name=row.actor_name,
         client_address=row.client_address, detail=row.detail)
+
+
+def audited(row: AuditRow) -> ev.AccountAudited:
+    """The event of an audited fact (never a password, hash or token: the row holds none)."""
+    return ev.AccountAudited(event=audit_to_proto(row))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from lianxin.identity.v1 import events_pb2 as ev
-
 from services.identity import convert
 from services.identity import domain as d
 from services.identity.access import ACCESS
@@ -37,7 +35,7 @@ class UseCase:
                        actor_name=actor_name[:50], client_address=client[:64], detail=detail[:200])
         s.add(row)
         s.flush()
-        self.rt.outbox.add(s, ev.AccountAudited(event=convert.audit_to_proto(row)), region=region)
+        self.rt.outbox.add(s, convert.audited(row), region=region)
         return row
 
     def scope_path(self, who: Principal, region_code: str, action: str, field: str = "region_code") -> str:
