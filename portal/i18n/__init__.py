@@ -69,7 +69,8 @@ class Catalogue:
         self.lang_tag = lang.LANG
         self.t = Strings(lang.STRINGS)
         self.fmt = Formats(lang)
-        self.field_names: dict[str, str] = lang.FIELD_NAMES
+        self.field_problems: dict[str, str] = lang.FIELD_PROBLEMS
+        self.field_problem_other: str = lang.FIELD_PROBLEM_OTHER
         self.statuses: dict[int, str] = lang.OPINION_STATUS
         self.levels: dict[int, str] = lang.LEVELS
         self.venue_kinds: dict[int, str] = lang.VENUE_KINDS
@@ -80,10 +81,10 @@ class Catalogue:
                 "levels": self.levels, "venue_kinds": self.venue_kinds}
 
     def field_error(self, detail: str) -> str:
-        """A service's 'field: problem' with the field as the form labels it."""
-        field, sep, problem = detail.partition(":")
-        label = self.field_names.get(field.strip())
-        return f"{label}：{problem.strip()}" if sep and label else detail
+        """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's
+        sentence for that field (the service's own wording is English, for developers)."""
+        field = detail.partition(":")[0].strip()
+        return self.field_problems.get(field, self.field_problem_other)
 
 
 def catalogue(lang: str = "zh-CN") -> Catalogue:

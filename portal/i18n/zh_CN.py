@@ -74,16 +74,23 @@ STRINGS: dict[str, str] = {
     "unavailable_title": "系统繁忙",
     "unavailable": "系统暂时无法处理您的请求，请稍后再试。您填写的内容没有丢失：返回上一页即可重新提交。",
     "server_error": "系统出现错误，请稍后再试。",
-    "invalid_input": "请检查填写的内容：{detail}",
+    "invalid_input": "请检查填写的内容：",
     "back_home": "返回首页",
     "too_large": "提交的内容太长了。",
 }
 
-# Field names in the services' INVALID_ARGUMENT messages, as the form labels them.
-FIELD_NAMES: dict[str, str] = {
-    "category": "问题类别", "text": "问题描述", "contact.name": "姓名", "contact.phone": "联系电话",
-    "rating": "评分", "comment": "评价意见", "tracking_code": "查询码", "card_code": "名片",
+# What to tell a citizen when a service refuses a form field (INVALID_ARGUMENT names the
+# field; its own wording is for developers and in English, so the page says it this way).
+FIELD_PROBLEMS: dict[str, str] = {
+    "category": "请选择问题类别。",
+    "text": "请填写问题描述，最多 2000 字。",
+    "contact.name": "姓名最多 50 字。",
+    "contact.phone": "联系电话只能包含数字、+、- 和空格，最多 20 位。",
+    "rating": "请选择 1 到 5 分。",
+    "comment": "评价意见最多 500 字。",
+    "request_id": "表单已过期，请刷新页面后重新提交。",
 }
+FIELD_PROBLEM_OTHER = "填写的内容有误，请检查后重新提交。"
 
 OPINION_STATUS: dict[int, str] = {
     1: "已提交", 2: "已受理", 3: "不予受理", 4: "代表已答复", 5: "已转交部门办理", 6: "部门已答复",

@@ -91,7 +91,7 @@ async def submit_opinion(request: Request) -> Response:
             card = await _card(request, code)
         except grpc.aio.AioRpcError as e2:
             return rpc_error_page(request, e2, not_found="card_not_found")
-        message = catalogue(request).t.invalid_input.format(detail=catalogue(request).field_error(e.details() or ""))
+        message = catalogue(request).t.invalid_input + catalogue(request).field_error(e.details() or "")
         # The same request_id: the form was not accepted, so re-sending it creates once.
         return _card_page(request, card, form=form, errors=[message], request_id=request_id, status=400)
     base = request.app.state.settings.public_base_url.rstrip("/")
@@ -147,7 +147,10 @@ async def rate_case(request: Request) -> Response:
             tracking_code=code, rating=int(rating) if rating.isdigit() and len(rating) < 3 else 0,
             comment=form.get("comment", "")), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
-        if e.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
+        if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            # Rated already (the form sent twice) or not yet rateable: the case page shows which.
+            return RedirectResponse(f"/t/{quote(code, safe='')}", status_code=303)
+        if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
             return rpc_error_page(request, e, not_found="case_not_found")
         try:
             case = await b.liaison.TrackOpinion(lpb.TrackOpinionRequest(tracking_code=code), metadata=md,
@@ -155,7 +158,7 @@ async def rate_case(request: Request) -> Response:
         except grpc.aio.AioRpcError as e2:
             return rpc_error_page(request, e2, not_found="case_not_found")
         cat = catalogue(request)
-        message = cat.t.invalid_input.format(detail=cat.field_error(e.details() or ""))
+        message = cat.t.invalid_input + cat.field_error(e.details() or "")
         return _case_page(request, case, errors=[message], comment=form.get("comment", ""), status=400)
     return RedirectResponse(f"/t/{quote(code, safe='')}?rated=1", status_code=303)
 

@@ -140,7 +140,7 @@ def test_hostile_text_renders_as_text_and_a_long_text_comes_back_with_the_fields
         before = platform.liaison.count("opinions")
         r = c.post(f"/card/{d.card_code}", data=opinion_form(page, text=long_text, contact_name="<i>王</i>"))
     assert r.status_code == 400 and platform.liaison.count("opinions") == before
-    assert re.search(r'<div class="errors" role="alert"><ul><li>请检查填写的内容：问题描述：', r.text), r.text[:3000]
+    assert '<div class="errors" role="alert"><ul><li>请检查填写的内容：请填写问题描述，最多 2000 字。</li>' in r.text
     assert "<script>alert" not in r.text and "<img src=x" not in r.text and 'value="&lt;i&gt;王&lt;/i&gt;"' in r.text
     assert r.text.count("&lt;script&gt;") >= 400
 
@@ -218,3 +218,46 @@ def test_a_service_that_is_down_shows_the_busy_page(tmp_path):
             assert c.get("/t/ABCDEFGHJKMN").status_code == 503
     finally:
         portal.close()
+
+
+def test_a_refused_field_shows_the_form_again_in_chinese_keeping_what_was_typed_and_its_request_id(platform):
+    d = platform.deputy(venue=False)
+    before = platform.liaison.count("opinions")
+    with client(platform.url) as c:
+        page = c.get(f"/card/{d.card_code}").text
+        form = opinion_form(page, text="路灯坏了", contact_phone="电话：一三九")
+        r = c.post(f"/card/{d.card_code}", data=form)
+        assert r.status_code == 400 and platform.liaison.count("opinions") == before
+        assert "请检查填写的内容：联系电话只能包含数字、+、- 和空格，最多 20 位。" in r.text
+        assert ">路灯坏了</textarea>" in r.text and 'value="电话：一三九"' in r.text
+        assert hidden(r.text, "request_id") == form["request_id"]
+        fixed = c.post(f"/card/{d.card_code}", data=form | {"contact_phone": "0994-2345678"})
+    assert fixed.status_code == 200 and tracking_code(fixed.text)
+    assert platform.liaison.count("opinions") == before + 1
+
+
+def test_the_rating_form_appears_once_the_result_is_fed_back_and_a_second_rating_changes_nothing(platform):
+    from lianxin.liaison.v1 import liaison_pb2 as lpb
+    d = platform.deputy(venue=False)
+    with client(platform.url) as c:
+        code = tracking_code(c.post(f"/card/{d.card_code}", data=opinion_form(c.get(f"/card/{d.card_code}").text)).text)
+        case = platform.case(code)
+        page = c.get(f"/t/{code}").text
+        assert 'name="rating"' not in page                        # nothing to rate yet
+        # A rating posted before there is anything to rate: back to the case page, nothing written.
+        forged = c.post(f"/t/{code}/rating", data={"csrf_token": c.cookies["lx_csrf"], "rating": "1"})
+        assert forged.status_code == 303 and platform.case(code).rating == 0
+        for method, req in (("AcceptOpinion", lpb.AcceptOpinionRequest(id=case.id)),
+                            ("AnswerOpinion", lpb.AnswerOpinionRequest(id=case.id, answer="已联系供电所")),
+                            ("ConcludeOpinion", lpb.ConcludeOpinionRequest(id=case.id, resolved=False, note="待改造")),
+                            ("GiveFeedback", lpb.GiveFeedbackRequest(id=case.id, feedback="已列入明年计划"))):
+            platform.liaison.call(method, req, role="staff", region="652301")
+        page = c.get(f"/t/{code}").text
+        assert "办理结果</dt><dd>未解决" in page and 'name="rating"' in page and "已联系供电所" in page
+        form = {"csrf_token": hidden(page, "csrf_token"), "rating": "2", "comment": "希望尽快"}
+        first = c.post(f"/t/{code}/rating", data=form)
+        again = c.post(f"/t/{code}/rating", data=form | {"rating": "5"})
+        assert first.status_code == again.status_code == 303
+        shown = c.get(first.headers["location"]).text
+    assert "感谢您的评价" in shown and 'id="rating">2 分' in shown and 'name="rating"' not in shown
+    assert platform.case(code).rating == 2
