@@ -66,7 +66,11 @@ def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
     def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
             return
-        log.error("uncaught exception in thread %s", args.thread.name if args.thread else "?",
+        thread = args.thread.name if args.thread else "?"
+        if args.exc_value is None:   # nothing to format but the exception's type
+            log.error("uncaught %s in thread %s", args.exc_type.__name__, thread)
+            return
+        log.error("uncaught exception in thread %s", thread,
                   exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
     sys.excepthook = _uncaught

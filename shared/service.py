@@ -44,8 +44,8 @@ class Runtime:
     bus_tables: BusTables
     outbox: Outbox
     transport: Transport
-    # The regions this deployment serves (home subtree less delegated_regions); set by start.
-    deployment: Deployment | None = None
+    # The regions this deployment serves (home subtree less delegated_regions).
+    deployment: Deployment
     stop: threading.Event = field(default_factory=threading.Event)
     # Set after any commit that wrote outbox rows: the relay wakes on it instead of polling.
     events_written: threading.Event = field(default_factory=threading.Event)

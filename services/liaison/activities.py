@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -55,7 +55,14 @@ class Kind:
     ALL = (VISIT, RECEPTION, MEETING, CAMPAIGN, MAJOR_MATTER)
 
 
+@overload
+def parse_date(value: str, field_name: str, *, required: Literal[True]) -> date: ...
+@overload
+def parse_date(value: str, field_name: str, *, required: bool) -> date | None: ...
+
+
 def parse_date(value: str, field_name: str, *, required: bool) -> date | None:
+    """An ISO date (YYYY-MM-DD) a request gives; None when blank and not ``required``."""
     value = canonical.line(value)
     if not value:
         if required:
@@ -217,7 +224,8 @@ class Activities:
                 raise PermissionDenied("a deputy records only visits they took part in")
         with self.rt.transaction() as s:
             venue = self.venue_in_scope(s, who, a.venue_id, "activity.venue_id") if a.venue_id else None
-            region = a.region_code or venue.region_code
+            # validate() asks for a region or a venue (a reception always names its venue).
+            region = a.region_code or (venue.region_code if venue is not None else "")
             self.regions.require(region, "activity.region_code")
             self.regions.ensure_within(who.region, region)
             self._check_deputies(s, who, deputy_ids)

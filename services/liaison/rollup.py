@@ -70,10 +70,15 @@ class Bump:
     resolve_days: int | None = None
 
 
-def _when(stamp, fallback: datetime) -> datetime | None:
+def _stamp(stamp) -> datetime | None:
+    """A protobuf Timestamp as an instant; None when unset (zero)."""
     if stamp.seconds == 0 and stamp.nanos == 0:
-        return fallback
+        return None
     return stamp.ToDatetime(tzinfo=timezone.utc)
+
+
+def _when(stamp, fallback: datetime) -> datetime:
+    return _stamp(stamp) or fallback
 
 
 def count_step(step: ev.OpinionStepRecorded, event_time: datetime) -> list[Bump]:
@@ -81,7 +86,7 @@ def count_step(step: ev.OpinionStepRecorded, event_time: datetime) -> list[Bump]
     if step.linked:
         return []
     at = _when(step.at, event_time)
-    raised_at = _when(step.raised_at, None) if step.HasField("raised_at") else None
+    raised_at = _stamp(step.raised_at) if step.HasField("raised_at") else None
     out: list[Bump] = []
     status = step.status
     if status == d.Status.RAISED:
@@ -215,17 +220,16 @@ def median_of_histogram(histogram: list[tuple[int, int]]) -> float:
     n = sum(c for _, c in histogram)
     if n == 0:
         return 0.0
+    def value_at(rank: int) -> int:   # 0-based, rank < n
+        seen = 0
+        for value, count in histogram:
+            seen += count
+            if rank < seen:
+                return value
+        raise ValueError(f"rank {rank} beyond the histogram's {n} values")
+
     lo_rank, hi_rank = (n - 1) // 2, n // 2   # 0-based ranks of the middle value(s)
-    lo = hi = None
-    seen = 0
-    for value, count in histogram:
-        if lo is None and lo_rank < seen + count:
-            lo = value
-        if hi_rank < seen + count:
-            hi = value
-            break
-        seen += count
-    return (lo + hi) / 2
+    return (value_at(lo_rank) + value_at(hi_rank)) / 2
 
 
 def whole_months(start: date, end: date) -> tuple[date, date] | None:

@@ -109,7 +109,7 @@ class OpinionStore:
             q = q.where(OpinionRow.raised_at >= f.raised_from)
         if f.raised_to is not None:
             q = q.where(OpinionRow.raised_at < f.raised_to)
-        total = self.s.scalar(select(func.count()).select_from(q.subquery()))
+        total = self.s.scalars(select(func.count()).select_from(q.subquery())).one()
         order = [(OpinionRow.raised_at, paging.DESC), (OpinionRow.id, paging.DESC)]
         rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
                                   lambda r: (r.raised_at, r.id))

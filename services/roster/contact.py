@@ -15,7 +15,7 @@ from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 class DoubleContact(UseCase):
     def limits(self, region_code: str, store: RosterStore) -> d.ContactLimits:
         """A region's own limits, else its nearest ancestor's, else the defaults (5 and 10)."""
-        code = region_code
+        code: str | None = region_code
         while code:
             row = store.limits(code)
             if row is not None:

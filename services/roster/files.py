@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from services.roster import convert, popolo, sheets
 from services.roster import domain as d
+from services.roster.deputies import DeputyCases
 from services.roster.store import RosterStore
 from services.roster.tables import StatusChangeRow
-from services.roster.usecase import UseCase
 from shared.auth import Principal
 from shared.clock import now
 from shared.errors import FailedPrecondition, InvalidArgument
@@ -28,7 +28,9 @@ class ImportReport:
     warnings: list[sheets.RowError] = field(default_factory=list)   # imported, but look at them
 
 
-class RosterFiles(UseCase):
+class RosterFiles(DeputyCases):
+    """The import writes deputies with the deputies' own row builders and filters."""
+
     def import_roster(self, who: Principal, region_code: str, fmt: str, content: bytes, dry_run: bool) -> ImportReport:
         """Good rows land, bad rows are reported by row and column; a row equal to the stored
         deputy changes nothing, so re-importing a file is harmless."""

@@ -3,7 +3,6 @@ double contact, and spreadsheet files, each a group in its own module."""
 from __future__ import annotations
 
 from services.roster.contact import DoubleContact
-from services.roster.deputies import DeputyCases
 from services.roster.files import ImportReport, RosterFiles
 from services.roster.usecase import CONTACT_READERS, READERS, WRITERS, sees_contact
 from services.roster.venues import VenueCases
@@ -11,5 +10,6 @@ from services.roster.venues import VenueCases
 __all__ = ["CONTACT_READERS", "READERS", "WRITERS", "ImportReport", "Roster", "sees_contact"]
 
 
-class Roster(DeputyCases, VenueCases, DoubleContact, RosterFiles):
-    """Import reuses the deputies' row builders, hence one class over the groups."""
+class Roster(RosterFiles, VenueCases, DoubleContact):
+    """One class over the groups; the files' group is the deputies' (DeputyCases) with import
+    and export, since the import reuses their row builders."""

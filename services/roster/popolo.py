@@ -48,7 +48,7 @@ def roster_document(rows: Iterable[DeputyRow], regions: RegionTree) -> dict:
     organizations: dict[str, dict] = {}
     areas: dict[str, dict] = {}
 
-    def add_area(code: str) -> None:
+    def add_area(code: str | None) -> None:
         while code and f"area/{code}" not in areas:
             region = regions.get(code)
             areas[f"area/{code}"] = _area(region)

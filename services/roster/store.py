@@ -127,7 +127,7 @@ class RosterStore:
     def list_deputies(self, f: DeputyFilter, page: paging.Page) -> tuple[list[DeputyRow], int, str]:
         """One page in (region path, name, id) order; the rows, the total and the next token."""
         q = self._deputy_query(f)
-        total = self.s.scalar(select(func.count()).select_from(q.subquery()))
+        total = self.s.scalars(select(func.count()).select_from(q.subquery())).one()
         order = [(DeputyRow.region_path, paging.ASC), (DeputyRow.name, paging.ASC), (DeputyRow.id, paging.ASC)]
         rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
                                   lambda r: (r.region_path, r.name, r.id))
@@ -158,7 +158,7 @@ class RosterStore:
         q = select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))
         if kind is not None:
             q = q.where(VenueRow.kind == kind)
-        total = self.s.scalar(select(func.count()).select_from(q.subquery()))
+        total = self.s.scalars(select(func.count()).select_from(q.subquery())).one()
         order = [(VenueRow.region_path, paging.ASC), (VenueRow.name, paging.ASC), (VenueRow.id, paging.ASC)]
         rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),
                                   lambda r: (r.region_path, r.name, r.id))
@@ -192,7 +192,7 @@ class RosterStore:
         return list(self.s.scalars(q.order_by(CommitteeLinkRow.committee_member_id, CommitteeLinkRow.deputy_id)))
 
     def count_links(self, member_id: str) -> int:
-        return self.s.scalar(select(func.count()).where(CommitteeLinkRow.committee_member_id == member_id))
+        return self.s.scalars(select(func.count()).where(CommitteeLinkRow.committee_member_id == member_id)).one()
 
     def household(self, household_id: str, *, field: str = "") -> VoterHouseholdRow:
         row = self.s.get(VoterHouseholdRow, household_id)
@@ -205,7 +205,7 @@ class RosterStore:
                                    .order_by(VoterHouseholdRow.household_head, VoterHouseholdRow.id)))
 
     def count_households(self, deputy_id: str) -> int:
-        return self.s.scalar(select(func.count()).where(VoterHouseholdRow.deputy_id == deputy_id))
+        return self.s.scalars(select(func.count()).where(VoterHouseholdRow.deputy_id == deputy_id)).one()
 
     def limits(self, region_code: str) -> ContactLimitsRow | None:
         return self.s.get(ContactLimitsRow, region_code)
