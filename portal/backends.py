@@ -7,10 +7,12 @@ every other page. Channels are made inside the running event loop (the app's lif
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
 from lianxin.liaison.v1 import liaison_pb2_grpc
@@ -23,24 +25,42 @@ from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER
 TOKEN_TTL = timedelta(hours=1)
 
 
+# How often the token file is looked at for a replacement (one stat call).
+TOKEN_FILE_CHECK = 10.0
+
+
 def mint_system_token(settings: PortalSettings) -> str:
     """The portal's own credentials: a system token of its home region whose subject the
-    services list in trusted_forwarders. The one place the portal gets a token, so a signing
-    service (asymmetric keys) can replace the shared development secret here alone."""
+    services list in trusted_forwarders. The one place the portal gets a token: identity signs
+    it (EdDSA, ``portal_token_file``), or in development it is HS256 from the shared secret."""
+    if settings.portal_token_file:
+        token = Path(settings.portal_token_file).read_text(encoding="utf-8").strip()
+        if not token:
+            raise ValueError(f"portal_token_file {settings.portal_token_file} is empty")
+        return token
     return issue_token(settings.jwt_secret, subject=settings.portal_subject, role="system",
                        region=settings.home_region, ttl=TOKEN_TTL)
 
 
 class SystemToken:
-    """The current system token, minted again once half its lifetime has passed."""
+    """The current system token: a minted one again once half its lifetime has passed; one
+    from the token file again when the file changes (checked every TOKEN_FILE_CHECK s)."""
 
     def __init__(self, settings: PortalSettings, *, clock=time.monotonic):
         self.settings, self.clock = settings, clock
-        self._token, self._renew_at = "", 0.0
+        self._token, self._renew_at, self._stamp = "", 0.0, (0, 0)
 
     def current(self) -> str:
         now = self.clock()
-        if now >= self._renew_at:
+        if now < self._renew_at:
+            return self._token
+        file = self.settings.portal_token_file
+        if file:
+            st = os.stat(file)
+            if (st.st_mtime_ns, st.st_size) != self._stamp or not self._token:
+                self._token, self._stamp = mint_system_token(self.settings), (st.st_mtime_ns, st.st_size)
+            self._renew_at = now + TOKEN_FILE_CHECK
+        else:
             self._token = mint_system_token(self.settings)
             self._renew_at = now + TOKEN_TTL.total_seconds() / 2
         return self._token

@@ -47,6 +47,11 @@ class PortalSettings:
     portal_trusted_proxies: str = ""
     # Seconds a gRPC call may take before the page says the service is busy.
     portal_call_timeout: float = 10.0
+    # A file holding the portal's system token, signed by identity (`python -m
+    # services.identity.keys token --subject portal --region <home>`), re-read when it changes
+    # so a new one replaces it without a restart. Empty: an HS256 token from jwt_secret, which
+    # services accept only under hs256_tokens (development).
+    portal_token_file: str = ""
 
     def backend(self, service: str) -> str:
         """host:port of ``service`` (a name of services.NAMES)."""
@@ -86,6 +91,8 @@ def load(env: Mapping[str, str] | None = None) -> PortalSettings:
     settings = PortalSettings(**typed)
     if not 0 <= settings.portal_port <= 65535:
         raise ValueError(f"setting portal_port={settings.portal_port} is outside 0-65535")
+    if settings.portal_token_file and not os.access(settings.portal_token_file, os.R_OK):
+        raise ValueError(f"setting portal_token_file={settings.portal_token_file!r}: no readable file there")
     for item in settings.portal_backends.replace(";", ",").split(","):
         if item.strip() and "=" not in item:
             raise ValueError(f"setting portal_backends: {item!r} is not service=host:port")

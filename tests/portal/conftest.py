@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from kit.clients import InProcessService
@@ -12,6 +14,8 @@ from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
+
+from services.identity.keys import KeyFolder, Signer
 
 
 @dataclass
@@ -65,15 +69,29 @@ class Platform:
         return o
 
 
+def portal_token_file(bus: Path, folder: Path) -> Path:
+    """The portal's system token as production has it: signed by identity's active key
+    (EdDSA), which the services verify from the JWKS file beside the bus (kit.settings)."""
+    keys = KeyFolder(bus.parent / "identity-keys", bus.parent / "jwks.json")
+    keys.generate(activate=True)
+    token, _ = Signer(keys).sign(subject=PORTAL_SUBJECT, role="system", region=PREFECTURE, ttl=timedelta(hours=2))
+    path = folder / "portal-token"
+    path.write_text(token + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def platform(start_service, tmp_path_factory):
     bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    folder = tmp_path_factory.mktemp("portal")
+    token_file = portal_token_file(bus, folder)
     port = free_port()
     extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     roster = start_service("roster", bus_path=bus, **extra)
     liaison = start_service("liaison", bus_path=bus, **extra)
+    # The portal holds no secret: a wrong one proves its calls ride on identity's token alone.
     portal = PortalProcess({"roster": roster.running.port, "liaison": liaison.running.port},
-                           tmp_path_factory.mktemp("portal") / "portal.log", port=port,
-                           secret=roster.settings.jwt_secret, LIANXIN_HOME_REGION=PREFECTURE)
+                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
+                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
     yield Platform(roster, liaison, portal)
     portal.close()

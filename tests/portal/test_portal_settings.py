@@ -2,10 +2,14 @@
 top-level keys over defaults; the services read the same file and leave [portal] alone."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from portal import settings as portal_settings
+from portal.backends import TOKEN_FILE_CHECK, SystemToken
 from shared import config
+from shared.auth import verify_token
 
 
 def test_defaults_reach_every_service_on_this_machine():
@@ -42,3 +46,24 @@ def test_an_unknown_key_in_the_portal_table_is_refused(tmp_path):
     file.write_text("[portal]\nportal_prot = 9000\n", encoding="utf-8")
     with pytest.raises(ValueError, match="portal_prot"):
         portal_settings.load({"LIANXIN_DEPLOYMENT_FILE": str(file)})
+
+
+def test_the_system_token_comes_from_the_token_file_and_a_replaced_file_is_read_again(tmp_path):
+    file = tmp_path / "portal-token"
+    file.write_text("first.token.value\n", encoding="utf-8")
+    now = [100.0]
+    token = SystemToken(portal_settings.load({"LIANXIN_PORTAL_TOKEN_FILE": str(file)}), clock=lambda: now[0])
+    assert token.current() == "first.token.value"
+    file.write_text("second.token.value\n", encoding="utf-8")
+    os.utime(file, ns=(1, 1))
+    assert token.current() == "first.token.value"          # looked at again only every few seconds
+    now[0] += TOKEN_FILE_CHECK
+    assert token.current() == "second.token.value"
+    with pytest.raises(ValueError, match="portal_token_file"):
+        portal_settings.load({"LIANXIN_PORTAL_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+def test_without_a_token_file_the_development_token_is_a_system_token_of_the_portal():
+    s = portal_settings.load({"LIANXIN_HOME_REGION": "652301"})
+    principal = verify_token(s.jwt_secret, SystemToken(s).current())
+    assert (principal.subject, principal.role.value, principal.region) == ("portal", "system", "652301")
