@@ -14,6 +14,7 @@ import hmac
 import re
 import secrets
 from http.cookies import SimpleCookie
+from typing import TypeGuard
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,8 +38,8 @@ HEADERS = [
 ]
 
 
-def _valid(value: str | None) -> bool:
-    return bool(value) and _TOKEN.match(value or "") is not None
+def _valid(value: str | None) -> TypeGuard[str]:
+    return value is not None and _TOKEN.match(value) is not None
 
 
 class SecurityMiddleware:
