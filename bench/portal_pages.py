@@ -121,7 +121,7 @@ def bench(args) -> int:
         portal_port = rw_free_port()
         env = {"LIANXIN_PORT": "0", "LIANXIN_BUS": "embedded", "LIANXIN_EMBEDDED_BUS_PATH": str(Path(tmp) / "bus.sqlite"),
                "LIANXIN_REGIONS_FILE": str(ROOT / "deploy/regions/demo.csv"), "LIANXIN_JWT_SECRET": secret,
-               "LIANXIN_TRUSTED_FORWARDERS": "portal", "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}",
+               "LIANXIN_HS256_TOKENS": "on", "LIANXIN_TRUSTED_FORWARDERS": "portal", "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{portal_port}",
                "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000000", "LIANXIN_PUBLIC_BURST": "100000000",
                "LIANXIN_PUBLIC_DEVICE_RATE_PER_MINUTE": "100000000", "LIANXIN_PUBLIC_DEVICE_BURST": "100000000"}
         running = {}

@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 def templates() -> jinja2.Environment:
     """Autoescaping on for every template (citizen text is hostile); an undefined name is an
     error, not a blank."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), auto_reload=False,
                               autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True)
 
