@@ -3,6 +3,7 @@ the security middleware, and a friendly page for any URL that matches nothing.""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import pages
 from portal.backends import Backends
@@ -32,6 +34,35 @@ def templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), auto_reload=False,
                               autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True)
+
+
+class RequestLog:
+    """One log line per request: method, the route's template (``/t/{code}``, never the path
+    itself: a tracking code is the citizen's key to the case and stays out of logs), status,
+    duration in ms. Health probes are not logged."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.log = structlog.get_logger("portal")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            route = scope.get("route")
+            self.log.info("page", method=scope["method"], route=getattr(route, "path", "(none)"), status=status[0],
+                          duration_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 async def healthz(request: Request) -> Response:
@@ -65,7 +96,8 @@ def create_app(settings: PortalSettings) -> Starlette:
     for module in pages.MODULES:
         routes.extend(module.routes)
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static", check_dir=False), name="static"))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityMiddleware)],
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(RequestLog), Middleware(SecurityMiddleware)],
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.settings = settings
     app.state.catalogue = catalogue("zh-CN")

@@ -261,3 +261,21 @@ def test_the_rating_form_appears_once_the_result_is_fed_back_and_a_second_rating
         shown = c.get(first.headers["location"]).text
     assert "感谢您的评价" in shown and 'id="rating">2 分' in shown and 'name="rating"' not in shown
     assert platform.case(code).rating == 2
+
+
+def test_the_portal_logs_one_line_per_page_without_the_codes_in_it(platform):
+    """The log names the route (/t/{code}), its status and duration: never a tracking code,
+    which is the citizen's key to the case, nor what the citizen wrote."""
+    import json
+    d = platform.deputy(venue=False)
+    with client(platform.url) as c:
+        code = tracking_code(c.post(f"/card/{d.card_code}", data=opinion_form(
+            c.get(f"/card/{d.card_code}").text, text="隐私内容不进日志")).text)
+        assert c.get(f"/t/{code}").status_code == 200
+    lines = [json.loads(x) for x in platform.portal.log_path.read_text(encoding="utf-8").splitlines()
+             if x.startswith("{")]
+    pages = [(x["method"], x["route"], x["status"]) for x in lines if x.get("event") == "page"]
+    assert ("GET", "/card/{code}", 200) in pages and ("POST", "/card/{code}", 200) in pages
+    assert ("GET", "/t/{code}", 200) in pages
+    text = platform.portal.log_path.read_text(encoding="utf-8")
+    assert code not in text and d.card_code not in text and "隐私内容不进日志" not in text
