@@ -1,7 +1,8 @@
 """What every response carries and every form is checked against.
 
 - Headers: a strict Content-Security-Policy (only this site's scripts and styles, none inline,
-  no framing), X-Content-Type-Options, Referrer-Policy, and no caching of pages with forms.
+  no framing), X-Content-Type-Options, Referrer-Policy, HSTS over TLS, and no caching of
+  pages with forms.
 - Cookies (HttpOnly, SameSite, Secure when the request came over TLS, directly or as a trusted
   proxy says): ``lx_device``, an opaque id per browser, passed to the services as the device
   their public limits count; ``lx_csrf``, the CSRF token, which every form repeats in a hidden
@@ -69,6 +70,8 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(HEADERS)
+                if secure:   # over TLS: browsers keep to https for a year (HSTS)
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 for name, value in new.items():
                     headers.append((b"set-cookie", _cookie(name, value, secure,
                                                            "Strict" if name == CSRF_COOKIE else "Lax")))
