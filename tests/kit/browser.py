@@ -31,7 +31,7 @@ def output_dir(*parts: str) -> Path:
 class Browser:
     """One Chromium with an empty profile; ``close()`` ends it and removes the profile."""
 
-    def __init__(self, width: int = PHONE_WIDTH, height: int = 800):
+    def __init__(self, width: int = PHONE_WIDTH, height: int = 800, *, javascript: bool = True):
         if not os.path.exists(CHROMEDRIVER):
             raise RuntimeError(f"{CHROMEDRIVER} is missing: apt-get install chromium chromium-driver (.ci/run does)")
         self.profile = tempfile.mkdtemp(prefix="lianxin-chromium-")
@@ -41,6 +41,8 @@ class Browser:
         options.add_argument(f"--user-data-dir={self.profile}")
         options.add_argument(f"--window-size={width},{height}")
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        if not javascript:   # pages' own scripts off, as a browser with JavaScript disabled
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.set_page_load_timeout(30)
         self.width = width

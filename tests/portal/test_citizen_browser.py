@@ -177,3 +177,25 @@ def test_friendly_pages_for_an_unknown_card_and_a_form_without_its_token(platfor
     assert "表单已过期" in drv.find_element(By.TAG_NAME, "main").text
     assert platform.liaison.count("opinions") == before
     check_page(browser, shots, "9-forbidden")
+
+
+def test_with_javascript_off_a_citizen_still_raises_and_tracks_an_opinion(platform, shots):
+    """The citizens' pages need no script: in a browser with JavaScript disabled the card's
+    form sends, the tracking code comes back and its page opens."""
+    b = Browser(width=375, javascript=False)
+    try:
+        drv = b.driver
+        drv.get("data:text/html,<p id=x>off</p><script>document.getElementById('x').textContent='on'</script>")
+        assert drv.find_element(By.ID, "x").text == "off", "JavaScript is not disabled"
+        d = platform.deputy(venue=False)
+        drv.get(f"{platform.url}/card/{d.card_code}")
+        Select(drv.find_element(By.ID, "category")).select_by_visible_text("教育")
+        drv.find_element(By.ID, "text").send_keys("学校门口缺少减速带")
+        submit(b)
+        code = drv.find_element(By.ID, "tracking-code").text
+        follow(b, drv.find_element(By.ID, "short-link"))
+        assert drv.find_element(By.ID, "case-status").text == "已提交"
+        b.screenshot(shots, "10-no-javascript-tracking")
+        assert platform.case(code).text == "学校门口缺少减速带"
+    finally:
+        b.close()
