@@ -66,9 +66,10 @@ def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str)
 
 async def read_form(request: Request) -> dict[str, str] | None:
     """The posted form's fields as text (the last value of a repeated field), or None when
-    the body is over MAX_FORM_BYTES."""
+    the body is over MAX_FORM_BYTES or of no stated length (browsers state it for forms; a
+    chunked body of unknown size is not read)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
         return None
     form = await request.form(max_files=0, max_fields=50)
     return {k: v for k, v in form.items() if isinstance(v, str)}

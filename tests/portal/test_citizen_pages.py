@@ -280,3 +280,16 @@ def test_the_portal_logs_one_line_per_page_without_the_codes_in_it(platform):
     assert ("GET", "/t/{code}", 200) in pages
     text = platform.portal.log_path.read_text(encoding="utf-8")
     assert code not in text and d.card_code not in text and "隐私内容不进日志" not in text
+
+
+def test_a_body_too_large_or_of_unknown_length_is_refused_unread(platform):
+    d = platform.deputy(venue=False)
+    before = platform.liaison.count("opinions")
+    with client(platform.url) as c:
+        form = opinion_form(c.get(f"/card/{d.card_code}").text)
+        huge = c.post(f"/card/{d.card_code}", data=form | {"padding": "x" * 1_100_000})
+        chunked = c.post(f"/card/{d.card_code}", content=iter([b"category=a&text=b"]),
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert huge.status_code == 413 and "提交的内容太长了" in huge.text
+    assert chunked.status_code == 413
+    assert platform.liaison.count("opinions") == before
