@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from services.liaison import convert
 from services.liaison import domain as d
 from services.liaison import settings as liaison_settings
 from services.liaison.access import ACCESS
 from services.liaison.activity_tables import ActivityRow
+from services.liaison.directory import DirectoryDeputyRow
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.access import Scope
 from shared.auth import Principal, Role
@@ -75,11 +77,27 @@ class ListQuery:
     raised_to: datetime | None = None
 
 
-def is_own_case(who: Principal, row: OpinionRow) -> bool:
-    """A deputy's case is one raised to them; a department's, one transferred to that
-    department (token subject) of its region (token region): the name alone is not enough."""
+def is_token_deputy(session: Session | None, regions: RegionTree, who: Principal) -> bool:
+    """Whether a deputy token names a deputy at all: the deputy whose id is the token's
+    subject and whose region (the roster's, as this service's directory has it from roster
+    events) lies within the token's region. The subject alone is not enough: a token of
+    652302 or of another prefecture carrying a 652301 deputy's id is no one's, and has no
+    own cases (as in the roster, which resolves the deputy inside the token's region). The
+    deputy's own region is checked, not a case's: an escalated case stays its deputy's."""
+    if session is None:
+        return False
+    region = session.execute(select(DirectoryDeputyRow.region_code)
+                             .where(DirectoryDeputyRow.id == who.subject)).scalar()
+    return region is not None and regions.contains(who.region, region)
+
+
+def is_own_case(regions: RegionTree, who: Principal, row: OpinionRow) -> bool:
+    """A deputy's case is one raised to them, the deputy lying in the token's region
+    (is_token_deputy); a department's, one transferred to that department (token subject) of
+    its region (token region): the name alone is not enough."""
     if who.role is Role.DEPUTY:
-        return bool(row.deputy_id) and row.deputy_id == who.subject
+        return (bool(row.deputy_id) and row.deputy_id == who.subject
+                and is_token_deputy(object_session(row), regions, who))
     if who.role is Role.DEPARTMENT:
         return (bool(row.transfer_department) and row.transfer_department == who.subject
                 and row.transfer_department_region == who.region)
@@ -90,7 +108,7 @@ def sees_case(regions: RegionTree, who: Principal, row: OpinionRow, action: str 
     """Whether the caller's scope for ``action`` reaches the case (False for roles without one)."""
     scope = ACCESS.allows(who, action)
     if scope is Scope.OWN:
-        return is_own_case(who, row)
+        return is_own_case(regions, who, row)
     if scope is Scope.SUBTREE:
         return regions.contains(who.region, row.region_code) or regions.contains(who.region, row.handling_region)
     return False
@@ -141,7 +159,7 @@ class CaseRules:
         scope = ACCESS.scope(who, action)
         self._view(who, row, field)
         if scope is Scope.OWN:
-            if not is_own_case(who, row):
+            if not is_own_case(self.regions, who, row):
                 raise PermissionDenied(f"{field}: opinion {row.id} is not the caller's own case")
         elif not self.regions.contains(who.region, row.handling_region):
             raise PermissionDenied(f"opinion {row.id} is handled outside the caller's region {who.region}")
@@ -168,7 +186,7 @@ class CaseRules:
     def sees_contact(self, who: Principal, row: OpinionRow) -> bool:
         scope = ACCESS.allows(who, "opinion.read_contact")
         if scope is Scope.OWN:
-            return is_own_case(who, row)
+            return is_own_case(self.regions, who, row)
         return scope is Scope.SUBTREE and self.regions.contains(who.region, row.region_code)
 
     def shown(self, who: Principal, row: OpinionRow) -> ShownOpinion:

@@ -11,7 +11,15 @@ from services.liaison import convert
 from services.liaison import domain as d
 from services.liaison import settings as liaison_settings
 from services.liaison.access import ACCESS
-from services.liaison.cases import MAX_DEPARTMENT, ListQuery, NewOpinion, S, ShownOpinion, system_principal
+from services.liaison.cases import (
+    MAX_DEPARTMENT,
+    ListQuery,
+    NewOpinion,
+    S,
+    ShownOpinion,
+    is_token_deputy,
+    system_principal,
+)
 from services.liaison.intake import Intake
 from services.liaison.store import OpinionFilter, OpinionStore
 from services.liaison.tables import OpinionRow
@@ -61,6 +69,13 @@ class Opinions(Intake):
         if deputy_id and not own:
             with self.rt.transaction() as s:   # a deputy named as a filter is resolved in scope too
                 self._deputy_in_scope(OpinionStore(s), who, deputy_id, "deputy_id")
+        if own and who.role is Role.DEPUTY:
+            with self.rt.transaction() as s:
+                if not is_token_deputy(s, self.regions, who):
+                    # No deputy of the token's region has this id: no own cases to list.
+                    if q.deputy_id:
+                        raise NotFound("deputy", deputy_id, "deputy_id")
+                    return [], 0, ""
         if code is not None:
             scope_path = self.regions.get(code).path
             scope_codes = tuple(r.code for r in self.regions.subtree(code))

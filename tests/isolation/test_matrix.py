@@ -59,9 +59,14 @@ EVERYONE = VALID | {"public"}
 WRITERS = frozenset({"own", "parent", "committee", "system"})
 READERS = WRITERS | {"auditor", "dept_own", "dept_other", "deputy_own", "deputy_other"}
 CONTACT_READERS = frozenset({"own", "parent", "auditor", "committee", "system"})
-NOT_WRITERS = frozenset({"auditor", "dept_own", "dept_other", "dept_elsewhere", "deputy_own", "deputy_other"})
+NOT_WRITERS = frozenset({"auditor", "dept_own", "dept_other", "dept_elsewhere", "deputy_own", "deputy_other",
+                         "deputy_elsewhere"})
 DEPARTMENTS = frozenset({"dept_own", "dept_other", "dept_elsewhere"})
 DEPUTIES = frozenset({"deputy_own", "deputy_other"})
+# The own deputy's id in a 652302 token: the deputy role, but no deputy of that region, so it
+# owns nothing (the roster and liaison resolve the deputy inside the token's region).
+ELSEWHERE = "deputy_elsewhere"
+DEPUTY_ROLE = DEPUTIES | {ELSEWHERE}
 
 
 def role_refused(names) -> dict:
@@ -221,7 +226,7 @@ def resolve(caller: Caller, w: World) -> Caller:
 def hidden(w: World, caller: str) -> dict[str, str]:
     """Ids of seeded records the caller may not see (label -> id), for the leak check."""
     out = {}
-    if caller not in ("parent", "sibling", "dept_elsewhere"):
+    if caller not in ("parent", "sibling", "dept_elsewhere", ELSEWHERE):
         out |= {"B1": w.B1.id, "VB": w.VB.id}
     if caller not in ("parent", "sibling"):
         out |= {"OB": w.OB.id, "ACT_B": w.ACT_B.id}
@@ -280,10 +285,10 @@ CASES: dict[tuple[str, str], list[Case]] = {
     # households: the office's, and the deputy's own (another deputy sees the record, not this)
     ("roster", "AddVoterHousehold"): [Case(lambda w, c: rpb.AddVoterHouseholdRequest(household=rpb.VoterHousehold(
         deputy_id=w.A1.id, household_head=f"户主{w.next()}")), ok=WRITERS | {"deputy_own"},
-        denied=role_refused(NOT_WRITERS - {"deputy_own"}))],
+        denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
     ("roster", "RemoveVoterHousehold"): [Case(lambda w, c: rpb.RemoveVoterHouseholdRequest(id=w.household()),
                                               ok=WRITERS | {"deputy_own"},
-                                              denied=role_refused(NOT_WRITERS - {"deputy_own"}))],
+                                              denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
     ("roster", "ListVoterHouseholds"): [Case(lambda w, c: rpb.ListVoterHouseholdsRequest(deputy_id=w.A1.id),
                                              ok=CONTACT_READERS | {"deputy_own"},
                                              denied=role_refused(DEPARTMENTS | {"deputy_other"}))],
@@ -295,7 +300,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
         ok=frozenset({"own", "parent", "system"}), default=PD)],
     ("roster", "UpdateCard"): [Case(lambda w, c: rpb.UpdateCardRequest(deputy_id=w.A1.id, card=rpb.CardSettings(
         show_phone=False, pledge=f"承诺{w.next()}")), ok=WRITERS | {"deputy_own"},
-        denied=role_refused(NOT_WRITERS - {"deputy_own"}))],
+        denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
     ("roster", "GetPublicCard"): [Case(lambda w, c: rpb.GetPublicCardRequest(card_code=w.A1.card_code), ok=EVERYONE)],
     ("roster", "GetCardQrCode"): [Case(lambda w, c: rpb.GetCardQrCodeRequest(deputy_id=w.A1.id,
                                                                             format=rpb.QR_FORMAT_SVG),
@@ -358,14 +363,14 @@ CASES |= {
                                          ok=CONTACT_READERS | DEPUTIES, default=PD)],
     ("liaison", "ExportRegister"): [Case(lambda w, c: lpb.ExportRegisterRequest(
         venue_id=w.VA.id, register=lpb.REGISTER_RECEPTIONS, format=common_pb2.FILE_FORMAT_CSV),
-        ok=CONTACT_READERS, denied=role_refused(DEPARTMENTS | DEPUTIES))],
+        ok=CONTACT_READERS, denied=role_refused(DEPARTMENTS | DEPUTY_ROLE))],
     ("liaison", "GetStatistics"): [Case(lambda w, c: lpb.GetStatisticsRequest(
         region_code=COUNTY_A, date_from="2026-01-01", date_to="2026-12-31"), ok=CONTACT_READERS, default=PD)],
 }
 # ---- identity: the session RPCs are public; accounts are the offices' (staff) and read by auditors
 OFFICE = frozenset({"own", "parent"})
 ACCOUNT_READERS = OFFICE | {"auditor"}
-NOT_OFFICE = frozenset({"committee", "system"}) | DEPARTMENTS | DEPUTIES
+NOT_OFFICE = frozenset({"committee", "system"}) | DEPARTMENTS | DEPUTY_ROLE
 ACT_ON_ACCOUNT = dict(ok=OFFICE, denied=role_refused(NOT_OFFICE | {"auditor"}), default=NF)
 CASES |= {
     ("identity", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],

@@ -99,6 +99,8 @@ def callers(*, own: str, child: str, parent: str, sibling: str, other_prefecture
         Caller("dept_elsewhere", role="department", region=sibling, subject=department),
         Caller("deputy_own", role="deputy", region=own, subject=own_deputy),
         Caller("deputy_other", role="deputy", region=own, subject=other_deputy),
+        # the own deputy's id in a token of another region: no deputy of that region
+        Caller("deputy_elsewhere", role="deputy", region=sibling, subject=own_deputy),
         Caller("public", role="", token="none"),
         Caller("expired", region=own, token="expired"),
         Caller("forged", region=own, token="forged"),

@@ -130,6 +130,43 @@ def test_deputies_see_and_answer_only_their_own_cases(liaison, case):
     assert o.status == pb.OPINION_STATUS_ANSWERED
 
 
+def test_a_deputy_is_their_subject_within_the_token_region(liaison):
+    """A deputy token for 652302 (or a township of it) carrying the id of a 652301 deputy is
+    no deputy here: it reads, lists and answers none of that deputy's cases (NOT_FOUND, an
+    empty list), as the roster finds no such deputy either. A token of the deputy's region or
+    a region above it is the deputy, and keeps seeing the case once it is escalated."""
+    dep = liaison.add_deputy(COUNTY_A)
+    o = drive(liaison, liaison.record(dep, region=COUNTY_A).id, pb.OPINION_STATUS_ACCEPTED)
+    for region in (COUNTY_B, "652302100"):
+        kw = {"role": "deputy", "region": region, "subject": dep.id}
+        with liaison.expect_no_writes():
+            for method, req in (("GetOpinion", pb.GetOpinionRequest(id=o.id)),
+                                ("AnswerOpinion", pb.AnswerOpinionRequest(id=o.id, answer="越权答复"))):
+                e = liaison.error(method, req, **kw)
+                assert e.code() == NF and e.details().startswith("id:"), (region, method, e.details())
+            r = liaison.call("ListOpinions", pb.ListOpinionsRequest(), **kw)
+            assert not r.opinions and r.total_size == 0, region
+            e = liaison.error("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id), **kw)
+            assert e.code() == NF and e.details().startswith("deputy_id:"), region
+            e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+                region_code=region, kind=pb.ACTIVITY_KIND_VISIT, date="2026-01-06", title="走访",
+                opinion_ids=[o.id])), **kw)
+            assert e.code() == NF, (region, e.details())
+    # the deputy's own region, and a region above it, are the deputy
+    for region in (COUNTY_A, PREFECTURE):
+        kw = {"role": "deputy", "region": region, "subject": dep.id}
+        assert liaison.call("GetOpinion", pb.GetOpinionRequest(id=o.id), **kw).id == o.id
+        assert o.id in {x.id for x in liaison.call("ListOpinions", pb.ListOpinionsRequest(), **kw).opinions}
+    # escalated to the prefecture, the case is still the deputy's own: their region is checked
+    up = liaison.step("EscalateOpinion", o.id, region=COUNTY_A, reason="超出本级职权")
+    assert up.handling_region == PREFECTURE
+    kw = {"role": "deputy", "region": COUNTY_A, "subject": dep.id}
+    assert liaison.call("GetOpinion", pb.GetOpinionRequest(id=o.id), **kw).handling_region == PREFECTURE
+    assert o.id in {x.id for x in liaison.call("ListOpinions", pb.ListOpinionsRequest(), **kw).opinions}
+    e = liaison.error("GetOpinion", pb.GetOpinionRequest(id=o.id), role="deputy", region=COUNTY_B, subject=dep.id)
+    assert e.code() == NF
+
+
 def test_roles_that_may_not_act(liaison, case):
     oid = case["opinion"].id
     with liaison.expect_no_writes():
