@@ -7,6 +7,8 @@ beside the same pages served as static files by the same server in the same run.
   static     the same two pages' HTML, saved once and served by the same portal process
              (Starlette's StaticFiles under /static/), so the difference is what rendering
              and the gRPC call cost
+  grpc       (a diagnostic) the page's RPC called directly by the client process, with the
+             portal's token and forwarded headers: what the services give without the portal
 
 Roster and liaison run in this process on fresh PostgreSQL databases (embedded bus on a temp
 file); the portal is its own process (uvicorn, one worker), as in production; the load is a
@@ -77,16 +79,71 @@ async def _load(base: str, path: str, clients: int, warmup: float, seconds: floa
             "errors": errors, "client_cpu_s": time.process_time() - cpu}
 
 
+async def _load_grpc(target: str, page: str, code: str, token: str, clients: int, warmup: float,
+                     seconds: float) -> dict:
+    """The page's RPC called directly, as the portal calls it (its token, a client address and
+    a device per client): what the services alone give, without the portal."""
+    import grpc
+    from lianxin.liaison.v1 import liaison_pb2 as lpb
+    from lianxin.liaison.v1 import liaison_pb2_grpc
+    from lianxin.roster.v1 import roster_pb2 as rpb
+    from lianxin.roster.v1 import roster_pb2_grpc
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    start = time.perf_counter() + warmup
+    end = start + seconds
+
+    async def client(n: int) -> None:
+        md = (("authorization", f"Bearer {token}"), ("x-lianxin-client-address", "127.0.0.1"),
+              ("x-lianxin-device", f"bench-device-{n:04d}-{uuid.uuid4().hex}"))
+        async with grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+            if page == "card":
+                stub, req = roster_pb2_grpc.RosterServiceStub(ch), rpb.GetPublicCardRequest(card_code=code)
+                call = stub.GetPublicCard
+            else:
+                stub, req = liaison_pb2_grpc.LiaisonServiceStub(ch), lpb.TrackOpinionRequest(tracking_code=code)
+                call = stub.TrackOpinion
+            while True:
+                t0 = time.perf_counter()
+                if t0 >= end:
+                    return
+                try:
+                    await call(req, metadata=md, timeout=30)
+                    status = "OK"
+                except grpc.aio.AioRpcError as e:
+                    status = e.code().name
+                t1 = time.perf_counter()
+                if t0 >= start:
+                    if status == "OK":
+                        latencies.append(t1 - t0)
+                    else:
+                        errors[status] = errors.get(status, 0) + 1
+
+    cpu = time.process_time()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else 0.0
+
+    return {"rate": len(latencies) / seconds, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "ok": len(latencies),
+            "errors": errors, "client_cpu_s": time.process_time() - cpu}
+
+
 def client_main(args) -> int:
-    result = asyncio.run(_load(args.base, args.path, args.clients, args.warmup, args.seconds))
+    if args.grpc:
+        page, code, token = args.path.split("|")
+        result = asyncio.run(_load_grpc(args.base, page, code, token, args.clients, args.warmup, args.seconds))
+    else:
+        result = asyncio.run(_load(args.base, args.path, args.clients, args.warmup, args.seconds))
     print(json.dumps(result))
     return 0
 
 
-def measure(base: str, path: str, args) -> dict:
+def measure(base: str, path: str, args, *, grpc_target: bool = False) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.portal_pages", "--client", "--base", base, "--path", path,
                           "--clients", str(args.clients), "--warmup", str(args.warmup),
-                          "--seconds", str(args.seconds)],
+                          "--seconds", str(args.seconds), *(["--grpc"] if grpc_target else [])],
                          cwd=ROOT, capture_output=True, text=True, timeout=args.warmup + args.seconds + 120)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
@@ -185,11 +242,18 @@ def bench(args) -> int:
                   f"client process; {args.warmup:g} s warm-up + {args.seconds:g} s per page")
             print("  portal: python -m portal (uvicorn, 1 process); roster + liaison in the bench process on "
                   "PostgreSQL; public limits raised via settings")
+            portal_token = issue_token(secret, subject="portal", role="system", region="652300")
+            direct = {"card": (f"127.0.0.1:{running['roster'].port}", f"card|{d.card_code}|{portal_token}"),
+                      "tracking": (f"127.0.0.1:{running['liaison'].port}", f"tracking|{code}|{portal_token}")}
             results: dict[tuple[str, str], dict] = {}
             for rnd in range(args.rounds):
                 for name, path in pages.items():
-                    for kind, p in (("rendered", path), ("static", f"/static/vendor/bench-{tag}/{name}.html")):
-                        r = measure(base, p, args)
+                    for kind, p in (("rendered", path), ("static", f"/static/vendor/bench-{tag}/{name}.html"),
+                                    ("grpc", "")):
+                        if kind == "grpc":
+                            r = measure(direct[name][0], direct[name][1], args, grpc_target=True)
+                        else:
+                            r = measure(base, p, args)
                         print(f"  round {rnd + 1} {name:8s} {kind:8s} {fmt(r)}", flush=True)
                         if (name, kind) not in results or r["rate"] > results[(name, kind)]["rate"]:
                             results[(name, kind)] = r
@@ -199,6 +263,7 @@ def bench(args) -> int:
             for name in pages:
                 ratio = results[(name, "rendered")]["rate"] / max(results[(name, "static")]["rate"], 1e-9)
                 print(f"  {name} page: rendered/static = {ratio:.2f}")
+            print("  (grpc: the page's RPC called directly with 50 clients, no portal: what the services give alone)")
         finally:
             shutil.rmtree(static_dir, ignore_errors=True)
             portal.terminate()
@@ -230,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--base", default="", help=argparse.SUPPRESS)
     p.add_argument("--path", default="", help=argparse.SUPPRESS)
+    p.add_argument("--grpc", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     return client_main(args) if args.client else bench(args)
 
