@@ -18,6 +18,7 @@ cluster without reading each other's events or joining each other's groups.
 from __future__ import annotations
 
 import threading
+import time
 
 import structlog
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -199,11 +200,30 @@ class KafkaSubscription:
                     heartbeat_interval_ms=int(self._t.heartbeat_interval * 1000),
                     group_instance_id=f"{self._t.instance_id}.{self.group}" if self._t.instance_id else None,
                 )
-                c.subscribe([self._t.broker_name(t) for t in self.topics])
+                names = [self._t.broker_name(t) for t in self.topics]
+                self._await_partitions(c, names)
+                c.subscribe(names)
             except KafkaError as e:
                 raise BusUnavailable(f"kafka {self._t.bootstrap}: {e!r}") from e
             self._consumer = c
         return self._consumer
+
+    @staticmethod
+    def _await_partitions(consumer: KafkaConsumer, names: list[str], patience: float = 10.0) -> None:
+        """Joins the group only once the consumer's metadata knows the topics' partitions.
+
+        A member that joins before it has seen a just-created topic is assigned nothing, and
+        rejoins when the metadata arrives. A static member (group.instance.id) that leads the
+        group and rejoins is told by the broker to skip the assignment (KIP-814), which
+        kafka-python does not act on: it kept its empty assignment for good (seen about one
+        start in six on a loaded machine). Waiting up to ``patience`` seconds for the
+        partitions first closes that window; after it, the join goes ahead regardless (a
+        topic the broker will only auto-create on first publish has no partitions to wait for).
+        """
+        deadline = time.monotonic() + patience
+        for name in names:
+            while not consumer.partitions_for_topic(name) and time.monotonic() < deadline:
+                time.sleep(0.1)
 
     def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[Record]:
         try:

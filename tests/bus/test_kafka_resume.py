@@ -28,11 +28,15 @@ bootstrap, namespace, instance = sys.argv[1:4]
 t = KafkaTransport(bootstrap, client_id="resume-test", namespace=namespace, session_timeout=6.0,
                    heartbeat_interval=1.0, instance_id=instance)
 sub = t.subscribe("%s", ["%s"])
+give_up = time.monotonic() + 60   # a member that never gets partitions fails the test, never hangs it
 while True:
     sub.poll(timeout=0.2)
     if sub._get().assignment():
         print("assigned", flush=True)
         break
+    if time.monotonic() > give_up:
+        print("never assigned", flush=True)
+        sys.exit(1)
 while True:
     sub.poll(timeout=0.5)
 """ % (GROUP, TOPIC)
