@@ -232,3 +232,43 @@ def test_events_delivered_twice_open_one_case_and_apply_one_outcome(tiers):
         g=f"liaison-escalation-{TOWNSHIP}"), what="the township to consume the copy")
     o = tiers.township.get(township_id)
     assert o.status == S.OPINION_STATUS_RESOLVED and len(o.history) == steps
+
+
+def test_the_citizens_tracking_page_on_the_portal_follows_the_case_up_two_tiers_and_back(tiers, tmp_path):
+    """The township's web portal in front of the township's roster and liaison: the citizen
+    raises the case on the card page, and the tracking page shows it climb to the county and
+    the prefecture, the answer and the department's reply from there, the outcome, and takes
+    the rating, all from the township's own deployment."""
+    from kit.portal import PortalProcess, client, hidden, opinion_form, tracking_code
+
+    portal = PortalProcess({"roster": tiers.roster.port, "liaison": tiers.township.port}, tmp_path / "portal.log",
+                           secret=tiers.township.secret, LIANXIN_HOME_REGION=TOWNSHIP, LIANXIN_HS256_TOKENS="on")
+    try:
+        deputy = tiers.roster.register("努尔古丽")
+        with client(portal.url) as c:
+            form = opinion_form(c.get(f"/card/{deputy.card_code}").text, text="三工镇到市区的路坑洼不平",
+                                contact_name="马秀兰", contact_phone="13899991234")
+
+            def raised():   # the township learns the card from the roster's events, through Kafka
+                r = c.post(f"/card/{deputy.card_code}", data=form)
+                return tracking_code(r.text) if r.status_code == 200 else None
+            code = eventually(raised, what="the township to take opinions through the card")
+            [township_id] = [o.id for o in tiers.township.cases() if o.deputy_id == deputy.id]
+            county, prefecture = climb(tiers, township_id)
+            resolve_at_prefecture(tiers, prefecture)
+            outcome_reaches_citizen(tiers, code)
+            page = c.get(f"/t/{code}").text
+            assert 'id="case-status">已解决<' in page and "办理结果</dt><dd>已解决" in page
+            assert ANSWER in page and REPLY in page
+            steps = page[page.index('<ol class="steps">'):page.index("</ol>")]
+            assert steps.count("已提交上级办理") == 2
+            for tier in (NAMES[TOWNSHIP], NAMES[COUNTY], NAMES[PREFECTURE]):
+                assert f'<span class="tier">{tier}</span>' in steps
+            assert 'name="rating"' not in page        # rated once the result has been fed back
+            tiers.township.call("GiveFeedback", pb.GiveFeedbackRequest(id=township_id, feedback="州里已修好道路"))
+            page = c.get(f"/t/{code}").text
+            r = c.post(f"/t/{code}/rating", data={"csrf_token": hidden(page, "csrf_token"), "rating": "4"})
+            assert r.status_code == 303 and 'id="rating">4 分' in c.get(r.headers["location"]).text
+        assert tiers.township.get(township_id).rating == 4
+    finally:
+        portal.close()

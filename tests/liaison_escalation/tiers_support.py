@@ -169,7 +169,7 @@ def base_env(kafka_bootstrap: str, namespace: str, secret: str) -> dict[str, str
     env.update({
         "LIANXIN_BUS": "kafka", "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap, "LIANXIN_KAFKA_NAMESPACE": namespace,
         "LIANXIN_REGIONS_FILE": str(REGIONS_FILE), "LIANXIN_JWT_SECRET": secret, "LIANXIN_HS256_TOKENS": "on",
-        "LIANXIN_HOST": "127.0.0.1",
+        "LIANXIN_HOST": "127.0.0.1", "LIANXIN_TRUSTED_FORWARDERS": "portal",   # the web portal's token
         "LIANXIN_DEADLINE_DAYS_TOWNSHIP": "0", "LIANXIN_DEADLINE_DAYS_COUNTY": "0", "LIANXIN_SWEEP_INTERVAL": "0.5",
         "LIANXIN_PUBLIC_RATE_PER_MINUTE": "100000", "LIANXIN_PUBLIC_BURST": "100000",
         "LIANXIN_GRPC_WORKERS": "4", "LIANXIN_LOG_FORMAT": "json"})

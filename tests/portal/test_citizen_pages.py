@@ -8,9 +8,8 @@ import re
 import uuid
 
 import pytest
-from kit.portal import PortalProcess, free_port
+from kit.portal import BUDGET, PortalProcess, client, free_port, hidden, opinion_form, tracking_code, weight
 from lianxin.roster.v1 import roster_pb2 as rpb
-from portal_support import BUDGET, client, hidden, opinion_form, tracking_code, weight
 
 from shared.config import DEV_JWT_SECRET
 
