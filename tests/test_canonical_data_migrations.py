@@ -1,5 +1,6 @@
 """Rows stored before the canonical form (shared.text) are rewritten by the migrations that
-follow (roster_0004, liaison_0010), on PostgreSQL and SQLite: legacy rows with ・ and • for
+follow (roster_0004, liaison_0010; phones in one form and the later name rules by roster_0005,
+liaison_0011), on PostgreSQL and SQLite: legacy rows with ・ and • for
 the interpunct, full-width digits and letters, invisible characters, inserted at the
 previous head; after the upgrade they read in canonical form. Rows that would collide under
 a unique key keep what they had and a warning names them; deputies that become one import
@@ -89,7 +90,7 @@ def test_roster_rows_stored_before_are_rewritten_in_canonical_form(url, caplog):
     assert (venues[v_dot["id"]].name, venues[v_bullet["id"]].name) == ("代表之家・一", "代表之家•一")
     s = venues[station["id"]]
     assert (s.name, s.officer_name, s.officer_phone, s.specialties) == (
-        "联络站（延安路）", "古丽·买买提", "138 0994 0000", "法律,医疗")
+        "联络站（延安路）", "古丽·买买提", "13809940000", "法律,医疗")
     assert (h.household_head, h.address, h.phone) == ("艾力·买买提", "三工镇 一村", "13600000000")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("deputy_specialties" in w and aygul["id"] in w for w in warnings), warnings
@@ -139,3 +140,52 @@ def test_liaison_rows_stored_before_are_rewritten_in_canonical_form(url, caplog)
     assert title == "接待日"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("opinions" in w and clash_a["id"] in w and clash_b["id"] in w for w in warnings), warnings
+
+
+def test_roster_phones_and_names_stored_in_the_earlier_form_are_rewritten(url, caplog):
+    """Rows as roster_0004 left them: phones grouped as typed, a name with the combining mark
+    NFKC made of ˙ (U+02D9) after a space, a venue officer's and a household's phone."""
+    db.migrate("roster", url, "roster_0004")
+    spaced, hyphened = deputy("买买提·测试号", "137 1234 5678"), deputy("买买提·测试号", "137-1234-5678")
+    plus86 = deputy("阿依古丽 \u0307测试", "+86 137 1234 5679")
+    station = venue("联络站", officer_name="古丽⸳买买提", officer_phone="(0994) 200 0006")
+    household = {"id": str(uuid.uuid4()), "deputy_id": plus86["id"], "household_head": "艾力 \u0307买买提",
+                 "address": "三工镇", "phone": "0086 136 0000 0000"}
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            add(c, DeputyRow, *[spaced, hyphened, plus86])
+            add(c, VenueRow, *[station])
+            add(c, VoterHouseholdRow, *[household])
+        with caplog.at_level(logging.WARNING, logger="lianxin.migrations"):
+            db.migrate("roster", url)
+        with engine.connect() as c:
+            d = {r.id: r for r in c.execute(select(DeputyRow.__table__))}
+            s = c.execute(select(VenueRow.__table__)).one()
+            h = c.execute(select(VoterHouseholdRow.__table__)).one()
+    finally:
+        engine.dispose()
+    assert d[spaced["id"]].phone == d[hyphened["id"]].phone == "13712345678"
+    assert (d[plus86["id"]].name, d[plus86["id"]].phone) == ("阿依古丽·测试", "13712345679")
+    assert (s.officer_name, s.officer_phone) == ("古丽·买买提", "0994-2000006")
+    assert (h.household_head, h.phone) == ("艾力·买买提", "13600000000")
+    # The two spellings of one phone are one import key now: both deputies kept, both named.
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("deputies" in w and spaced["id"] in w and hyphened["id"] in w for w in warnings), warnings
+
+
+def test_liaison_phones_stored_as_typed_are_rewritten(url):
+    db.migrate("liaison", url, "liaison_0010")
+    cases = [opinion(f"TRK000{i}PHN", contact_name=n, contact_phone=p) for i, (n, p) in enumerate(
+        [("马·玉兰", "139 1234 5678"), ("马·玉兰", "139-1234-5678"), ("阿依古丽 \u0307测试", "+8613912345678")])]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            add(c, OpinionRow, *cases)
+        db.migrate("liaison", url)
+        with engine.connect() as c:
+            stored = {r.id: (r.contact_name, r.contact_phone) for r in c.execute(select(OpinionRow.__table__))}
+    finally:
+        engine.dispose()
+    assert [stored[o["id"]] for o in cases] == [
+        ("马·玉兰", "13912345678"), ("马·玉兰", "13912345678"), ("阿依古丽·测试", "13912345678")]

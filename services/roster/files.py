@@ -91,8 +91,9 @@ class RosterFiles(DeputyCases):
                 self._emit(s, convert.deputy_registered(convert.deputy_to_proto(row)), row.region_code)
                 continue
             current = convert.profile_of(existing)
-            # A column absent from the file says nothing about its field: the stored value stays.
-            p = sheets.fill_absent(p, current, r.columns)
+            # A column absent from the file says nothing about its field: the stored value stays;
+            # a stored seat the row does not name stays too, with a warning (never dropped silently).
+            p, notes = sheets.fill_absent(p, current, r.columns)
             status = d.DeputyStatus(existing.status) if r.status is None else r.status
             changed = [f for f in d.PROFILE_FIELDS if getattr(p, f) != getattr(current, f)]
             if status != existing.status:
@@ -101,6 +102,7 @@ class RosterFiles(DeputyCases):
                 except (FailedPrecondition, InvalidArgument) as e:
                     errors.append(sheets.RowError(r.row, "状态", str(e)))
                     continue
+            warnings.extend(sheets.RowError(r.row, column, reason) for column, reason in notes)
             if not changed and status == existing.status:
                 unchanged += 1
                 continue

@@ -82,6 +82,7 @@ _SEAT_FIELD = re.compile(r"^seats\[(\d+)\]\.(\w+)$")
 
 SEPARATORS = re.compile(r"[、;；,，]")
 EXPORT_SEPARATOR = "、"
+LABEL_SEPARATOR, LABEL_MARK = "；", "："
 
 LEVEL_ALIASES = {
     **{alias: Level.NATIONAL for alias in ("全国", "全国人大")},
@@ -100,6 +101,10 @@ STATUS_ALIASES = {"": DeputyStatus.SERVING, **{label: s for s, label in STATUS_L
 # Excel's damage to cells (see the module doc): mobiles and 400/800 numbers have no 0 to lose.
 _INTACT_PHONE = re.compile(r"1[3-9][0-9]{9}|[48]00[0-9]{7}")
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
+# A level's label and a colon, at the start of a cell or after a separator: "州：", "；县级:".
+_LEVEL_LABEL = re.compile(
+    r"(?:^|(?<=[、;；,，]))\s*(" + "|".join(sorted(map(re.escape, LEVEL_ALIASES), key=len, reverse=True))
+    + r")(?:人大代表|代表|人大)?\s*[:：]")
 
 
 @dataclass(frozen=True)
@@ -172,9 +177,18 @@ def write_roster(rows: Iterable[tuple[DeputyProfile, DeputyStatus]], fmt: str) -
                                widths=COLUMN_WIDTHS)
 
 
-def fill_absent(p: DeputyProfile, current: DeputyProfile, columns: frozenset[str]) -> DeputyProfile:
+def fill_absent(p: DeputyProfile, current: DeputyProfile,
+                columns: frozenset[str]) -> tuple[DeputyProfile, list[tuple[str, str]]]:
     """``p`` as read from a file, with every field whose column the file lacks taken from
-    ``current`` (the stored deputy): an absent column changes nothing."""
+    ``current`` (the stored deputy): an absent column changes nothing. Returns the profile
+    and notes for the row's warnings, (column, reason).
+
+    Seats: 代表层级 names the levels the row is about, not the whole list. A spreadsheet cannot
+    say "end this seat" safely (a file of one congress's deputies names only that level), so
+    a stored seat the row does not name is kept, with a note; a seat ends through the API
+    (UpdateDeputy) or the deputy's 状态. A named level that is stored keeps its 届次 and 选区
+    unless the file has those columns; a named level that is new is added, with the file's
+    届次 and 选区, and a note for each of those columns the file lacks."""
     keep: dict[str, Any] = {}
     if REGION not in columns:
         keep["region_code"] = current.region_code
@@ -184,13 +198,37 @@ def fill_absent(p: DeputyProfile, current: DeputyProfile, columns: frozenset[str
             keep[field_name] = getattr(current, field_name)
     contact = replace(p.contact, **{f: getattr(current.contact, f) for c, f in
                                     ((PHONE, "phone"), (EMAIL, "email"), (ADDRESS, "address")) if c not in columns})
-    stored = {s.level: s for s in current.seats}
-    seats = tuple(Seat(s.level,
-                       s.term if TERMS in columns else getattr(stored.get(s.level), "term", ""),
-                       s.electoral_district if DISTRICTS in columns
-                       else getattr(stored.get(s.level), "electoral_district", ""))
-                  for s in p.seats)
-    return replace(p, contact=contact, seats=seats, **keep)
+    seats, notes = _merge_seats(p.seats, current.seats, columns)
+    return replace(p, contact=contact, seats=seats, **keep), notes
+
+
+def _merge_seats(named: Sequence[Seat], stored: Sequence[Seat],
+                 columns: frozenset[str]) -> tuple[tuple[Seat, ...], list[tuple[str, str]]]:
+    """The seats after a row naming ``named`` over the ``stored`` ones (see ``fill_absent``)."""
+    old = {s.level: s for s in stored}
+    new = {s.level: s for s in named}
+    notes: list[tuple[str, str]] = []
+    seats = []
+    for level in sorted(set(old) | set(new)):
+        if level not in new:
+            seats.append(old[level])
+            continue
+        s, before = new[level], old.get(level)
+        seats.append(Seat(level, s.term if TERMS in columns or before is None else before.term,
+                          s.electoral_district if DISTRICTS in columns or before is None
+                          else before.electoral_district))
+        lacking = [c for c in (TERMS, DISTRICTS) if c not in columns]
+        if before is None and lacking:
+            notes.append((LEVELS, f"{LEVELS}: the new {LEVEL_LABELS[level]} seat has no {'、'.join(lacking)} (the file "
+                                  f"has no such column): add the column, or set them with UpdateDeputy"))
+    kept = [old[level] for level in sorted(set(old) - set(new))]
+    if kept:
+        described = "; ".join(f"{LEVEL_LABELS[s.level]} ({s.term or 'no 届次'}, {s.electoral_district or 'no 选区'})"
+                              for s in kept)
+        notes.append((LEVELS, f"{LEVELS}: the file names {EXPORT_SEPARATOR.join(LEVEL_LABELS[lv] for lv in sorted(new))}"
+                              f" only; the stored seat {described} is kept: an import never ends a seat (end it with "
+                              f"UpdateDeputy, or the deputy with {STATUS})"))
+    return tuple(seats), notes
 
 
 # --- reading -------------------------------------------------------------------------
@@ -339,8 +377,8 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
             fail(LEVELS, f"unknown level '{part}' (use 全国, 省, 州, 县 or 乡)")
         else:
             levels.append(level)
-    terms = _per_seat(get(TERMS), len(levels), TERMS, fail)
-    districts = _per_seat(get(DISTRICTS), len(levels), DISTRICTS, fail)
+    terms = _per_seat(get(TERMS), levels, TERMS, fail)
+    districts = _per_seat(get(DISTRICTS), levels, DISTRICTS, fail)
     gender = GENDER_ALIASES.get(_fold(get(GENDER)))
     if gender is None:
         fail(GENDER, f"unknown gender '{get(GENDER)}' (use 男 or 女, or leave it empty)")
@@ -384,16 +422,47 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _labelled(text: str) -> list[tuple[str, str]] | None:
+    """("州", "城关、北街"), ("县", "第2选区") for "州：城关、北街；县：第2选区"; None unless the
+    cell starts with a level and a colon."""
+    marks = list(_LEVEL_LABEL.finditer(text))
+    if not marks or marks[0].start() != 0:
+        return None
+    out = []
+    for m, following in zip(marks, [*marks[1:], None]):
+        value = text[m.end():following.start() if following else len(text)].strip()
+        if following is not None:   # the separator before the next label is no part of the value
+            value = value[:-1].strip() if value and SEPARATORS.fullmatch(value[-1]) else value
+        out.append((m[1], value))
+    return out
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in SEPARATORS.split(text) if part.strip()]
 
 
-def _per_seat(text: str, seats: int, column: str, fail) -> list[str]:
-    """A cell of 届次 or 选区: empty, one value for every seat, or one value per seat."""
+def _per_seat(text: str, levels: Sequence[Level], column: str, fail) -> list[str]:
+    """A cell of 届次 or 选区: empty, one value for every seat, one value per seat in the order
+    of 代表层级, or, for several seats, values labelled by level ("州：城关、北街；县：第2选区",
+    which the export writes when a value holds a separator itself)."""
+    seats = len(levels)
     if not text or seats == 0:
         return [""] * seats
     if seats == 1:
         return [text]  # the only seat takes the whole cell, separators and all
+    labelled = _labelled(text)
+    if labelled is not None:
+        values: dict[Level, str] = {}
+        for label, value in labelled:
+            level = _level(label)
+            if level is None or level not in levels:
+                fail(column, f"'{label}' is not one of the levels in {LEVELS}")
+                return [""] * seats
+            if level in values:
+                fail(column, f"level '{label}' is given twice")
+                return [""] * seats
+            values[level] = value
+        return [values.get(level, "") for level in levels]
     parts = [part.strip() for part in SEPARATORS.split(text)]
     if len(parts) == 1:
         return parts * seats
@@ -424,18 +493,26 @@ def _export_cells(p: DeputyProfile, status: DeputyStatus) -> list[str]:
     return [
         p.region_code, p.name, GENDER_LABELS.get(p.gender, ""), p.ethnicity,
         EXPORT_SEPARATOR.join(LEVEL_LABELS[s.level] for s in p.seats),
-        _join_per_seat([s.term for s in p.seats]),
-        _join_per_seat([s.electoral_district for s in p.seats]),
+        _join_per_seat([s.level for s in p.seats], [s.term for s in p.seats]),
+        _join_per_seat([s.level for s in p.seats], [s.electoral_district for s in p.seats]),
         p.work_unit, p.position, p.contact.phone, p.contact.email, p.contact.address,
         EXPORT_SEPARATOR.join(p.specialties), STATUS_LABELS[status],
     ]
 
 
-def _join_per_seat(values: list[str]) -> str:
-    # One value shared by every seat is written once, unless it holds a separator itself.
-    # A value holding a separator among several seats cannot round-trip; offices write none.
-    if not any(values):
-        return ""
-    if len(set(values)) == 1 and not SEPARATORS.search(values[0]):
-        return values[0]
-    return EXPORT_SEPARATOR.join(values)
+def _join_per_seat(levels: list[Level], values: list[str]) -> str:
+    """The simplest cell that reads back as ``values`` (see ``_per_seat``): one value shared
+    by every seat, else the values in the order of the levels joined by 、, else (a value
+    holds a separator or starts like a label) each value labelled by its level."""
+    candidates = [values[0]] if len(set(values)) == 1 else []
+    candidates.append(EXPORT_SEPARATOR.join(values))
+    labelled = LABEL_SEPARATOR.join(f"{LEVEL_LABELS[lv]}{LABEL_MARK}{v}" for lv, v in zip(levels, values))
+    for cell in candidates:
+        if _reads_back(cell, levels, values):
+            return cell
+    return labelled
+
+
+def _reads_back(cell: str, levels: list[Level], values: list[str]) -> bool:
+    failed: list[str] = []
+    return _per_seat(cell, levels, "", lambda _column, reason: failed.append(reason)) == values and not failed

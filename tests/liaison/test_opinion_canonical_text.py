@@ -23,7 +23,7 @@ def test_record_opinion_stores_a_full_width_phone_in_ascii(liaison):
     o = liaison.call("RecordOpinion", pb.RecordOpinionRequest(
         channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="\u3000道路\u200b交通 ", text="路灯坏了",
         deputy_id=dep.id, contact=pb.Contact(name="马•玉兰", phone="＋８６ １３７－０９９４－００１２")))
-    assert (o.contact.name, o.contact.phone, o.category) == ("马·玉兰", "+86 137-0994-0012", "道路交通")
+    assert (o.contact.name, o.contact.phone, o.category) == ("马·玉兰", "13709940012", "道路交通")
 
 
 def test_the_card_code_may_be_typed_in_full_width_or_lower_case(liaison):
@@ -53,3 +53,17 @@ def test_free_text_keeps_its_chinese_punctuation_and_symbols(liaison):
     liaison.submit(dep, text=f"\ufeff{written}\u200b\r\n")
     [o] = liaison.call("ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions
     assert o.text == written
+
+
+def test_grouped_and_plus_86_phones_are_stored_as_one_mobile(liaison):
+    """Tester's input: SubmitPublicOpinion stored 139 1234 5678, 139-1234-5678 and
+    +8613912345678 as typed; RecordOpinion the same."""
+    dep = liaison.add_deputy(COUNTY_A)
+    for typed in ("139 1234 5678", "139-1234-5678", "+8613912345678", "+86 139 1234 5678"):
+        liaison.submit(dep, contact=pb.Contact(name="阿依古丽˙测试", phone=typed))
+    liaison.call("RecordOpinion", pb.RecordOpinionRequest(
+        channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text="校门口积水", deputy_id=dep.id,
+        contact=pb.Contact(name="马玉兰", phone="(0994) 200 0006")))
+    stored = {(o.contact.name, o.contact.phone) for o in liaison.call(
+        "ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions}
+    assert stored == {("阿依古丽·测试", "13912345678"), ("马玉兰", "0994-2000006")}

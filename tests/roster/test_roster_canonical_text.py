@@ -80,7 +80,7 @@ def test_a_full_width_phone_is_stored_in_ascii_by_register_update_and_import(ros
     patch = pb.Deputy(id=d.id, name="马　玉兰\u200b", contact=pb.Contact(phone="＋８６ １３７–0994–0005"))
     updated = roster.call("UpdateDeputy", pb.UpdateDeputyRequest(
         deputy=patch, update_mask=FieldMask(paths=["name", "contact"])))
-    assert (updated.name, updated.contact.phone) == ("马 玉兰", "+86 137-0994-0005")
+    assert (updated.name, updated.contact.phone) == ("马 玉兰", "13709940005")
     r = import_rows(roster, [HEAD, [TOWN, "全角电话", "男", "汉族", "乡", "１３７０９９４０００６"]])
     assert (r.created, r.failed) == (1, 0), r.errors
     [imported] = named(roster, "全角电话")
@@ -119,3 +119,51 @@ def test_venue_names_that_differ_only_by_dot_or_width_are_one_venue(roster):
     e = roster.error("CreateVenue", pb.CreateVenueRequest(venue=pb.Venue(
         region_code=COUNTY, kind=pb.VENUE_KIND_DEPUTY_HOME, name="阿依古丽•示例代表之家（1号）")))
     assert e.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+GROUPED = ["13712345678", "１３７１２３４５６７８", "137 1234 5678", "137-1234-5678", "+86 137 1234 5678",
+           "0086 137 1234 5678", "(137) 1234.5678"]
+
+
+def test_one_phone_grouped_or_with_86_is_one_deputy_by_register_update_and_import(roster):
+    """Tester's input: 买买提·测试号 registered with 13712345678, then with 137 1234 5678,
+    137-1234-5678 and +86 137 1234 5678, made four deputies. Every spelling is the first."""
+    d = roster.register(COUNTY, name="买买提·测试号", phone=GROUPED[0])
+    for typed in GROUPED[1:]:
+        e = roster.error("RegisterDeputy", pb.RegisterDeputyRequest(
+            deputy=roster.deputy_msg(COUNTY, name="买买提·测试号", phone=typed)))
+        assert e.code() == grpc.StatusCode.ALREADY_EXISTS, typed
+    assert [x.id for x in named(roster, "买买提·测试号")] == [d.id]
+    other = roster.register(COUNTY, name="买买提·测试号", phone="13712340000")
+    e = roster.error("UpdateDeputy", pb.UpdateDeputyRequest(
+        deputy=pb.Deputy(id=other.id, contact=pb.Contact(phone="+86 137-1234-5678")),
+        update_mask=FieldMask(paths=["contact"])))
+    assert e.code() == grpc.StatusCode.ALREADY_EXISTS
+    # The import's key: the row with a grouped phone is the stored deputy, not a new one.
+    r = import_rows(roster, [HEAD, [COUNTY, "买买提•测试号", "男", "维吾尔族", "县", "+86 137 1234 5678"]])
+    assert (r.created, r.failed) == (0, 0), r
+    assert sorted(x.id for x in named(roster, "买买提·测试号")) == sorted([d.id, other.id])
+    assert roster.call("GetDeputy", pb.GetDeputyRequest(id=d.id)).contact.phone == "13712345678"
+
+
+def test_landlines_keep_their_area_code_with_one_hyphen_in_venues_and_households(roster):
+    v = roster.venue(COUNTY)
+    updated = roster.call("UpdateVenue", pb.UpdateVenueRequest(
+        venue=pb.Venue(id=v.id, liaison_officer=pb.LiaisonOfficer(name="马联络", phone="(0994) 200 0006")),
+        update_mask=FieldMask(paths=["liaison_officer"])))
+    assert updated.liaison_officer.phone == "0994-2000006"
+    d = roster.register(COUNTY, phone="13709940031")
+    h = roster.call("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
+        deputy_id=d.id, household_head="艾力˙买买提", phone="+86 994 200 0007")))
+    assert (h.household_head, h.phone) == ("艾力·买买提", "0994-2000007")
+
+
+def test_a_dot_above_in_a_name_is_the_interpunct_never_a_stray_mark(roster):
+    """Tester's input: 阿依古丽˙测试 (U+02D9) was stored as "阿依古丽 ̇测试" (a space and U+0307)."""
+    d = roster.register(COUNTY, name="阿依古丽˙测试", phone="13709940032")
+    assert d.name == "阿依古丽·测试"
+    for typed in ("阿依古丽⸳测试", "阿依古丽⸰测试", "阿依古丽⦁测试", "阿依古丽་测试", "阿依古丽܁测试", "阿依古丽 \u0307测试"):
+        e = roster.error("RegisterDeputy", pb.RegisterDeputyRequest(
+            deputy=roster.deputy_msg(COUNTY, name=typed, phone="13709940032")))
+        assert e.code() == grpc.StatusCode.ALREADY_EXISTS, typed
+        assert [x.id for x in named(roster, typed)] == [d.id], typed

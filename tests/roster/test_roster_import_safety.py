@@ -8,6 +8,7 @@ import io
 from datetime import datetime
 
 import grpc
+import pytest
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
 from openpyxl import Workbook
@@ -147,3 +148,85 @@ def test_csv_in_another_encoding_is_a_clear_error(fresh_roster):
     utf16_without_bom = "姓名,代表层级\n张三,县\n".encode("utf-16-le")
     e = roster.error("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY, format=CSV, content=utf16_without_bom))
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "UTF-16" in e.details()
+
+
+def seats(roster, deputy_id: str) -> list[tuple]:
+    return [(s.level, s.term, s.electoral_district)
+            for s in roster.call("GetDeputy", pb.GetDeputyRequest(id=deputy_id)).seats]
+
+
+FOUR = ["区划代码", "姓名", "代表层级", "联系电话"]
+
+
+def test_a_row_naming_fewer_levels_keeps_the_other_seats_and_says_so(fresh_roster):
+    """Tester's input: 孙芳 (州 第十五届 第6选区; 县 第十八届 第2选区) re-imported from a file of
+    区划代码, 姓名, 代表层级, 联系电话 with 代表层级 县 lost the 州 seat without a word."""
+    roster = fresh_roster
+    d = roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+        region_code=COUNTY, name="孙芳", contact=pb.Contact(phone="13899902639"),
+        seats=[pb.Seat(level=pb.LEVEL_PREFECTURE, term="第十五届", electoral_district="第6选区"),
+               pb.Seat(level=pb.LEVEL_COUNTY, term="第十八届", electoral_district="第2选区")])))
+    before = seats(roster, d.id)
+    with roster.expect_no_writes():
+        r = do_import(roster, xlsx_content([FOUR, [COUNTY, "孙芳", "县", "13899902639"]]), XLSX)
+    assert (r.created, r.updated, r.unchanged, r.failed) == (0, 0, 1, 0), r
+    assert seats(roster, d.id) == before
+    [w] = r.warnings
+    assert (w.row, w.column) == (2, "代表层级")
+    assert "州 (第十五届, 第6选区) is kept" in w.reason and "UpdateDeputy" in w.reason
+
+
+def test_a_row_naming_another_level_adds_a_seat_and_keeps_term_and_district(fresh_roster):
+    """Tester's input: 马哈力克 (县 第十八届 第18选区) re-imported with 代表层级 州 ended with
+    only a 州 seat whose 届次 and 选区 were blank."""
+    roster = fresh_roster
+    d = roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+        region_code=COUNTY, name="马哈力克", contact=pb.Contact(phone="13899902574"),
+        seats=[pb.Seat(level=pb.LEVEL_COUNTY, term="第十八届", electoral_district="第18选区")])))
+    r = do_import(roster, xlsx_content([FOUR, [COUNTY, "马哈力克", "州", "13899902574"]]), XLSX)
+    assert (r.updated, r.failed) == (1, 0), r
+    assert seats(roster, d.id) == [(pb.LEVEL_PREFECTURE, "", ""), (pb.LEVEL_COUNTY, "第十八届", "第18选区")]
+    reasons = sorted(w.reason for w in r.warnings)
+    assert len(reasons) == 2 and all(w.column == "代表层级" for w in r.warnings), r.warnings
+    assert "new 州 seat has no 届次、选区" in reasons[0] + reasons[1]
+    assert any("县 (第十八届, 第18选区) is kept" in x for x in reasons)
+    # With the columns, the new seat takes the file's term and district; the stored one stays.
+    rows = [FOUR + ["届次", "选区"], [COUNTY, "马哈力克", "乡", "13899902574", "第十八届", "第4选区"]]
+    r = do_import(roster, csv_content(rows))
+    assert (r.updated, r.failed) == (1, 0), r
+    assert seats(roster, d.id) == [(pb.LEVEL_PREFECTURE, "", ""), (pb.LEVEL_COUNTY, "第十八届", "第18选区"),
+                                   (pb.LEVEL_TOWNSHIP, "第十八届", "第4选区")]
+    assert not any("new" in w.reason for w in r.warnings)
+
+
+def test_a_full_width_phone_and_a_bullet_dot_row_keeps_the_stored_term_and_district(fresh_roster):
+    """Tester's input: a deputy registered at 省 第十八届 第3选区, re-imported as 买买提•测试号, 县,
+    １３７… became (县, '', '')."""
+    roster = fresh_roster
+    d = roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+        region_code=COUNTY, name="买买提·测试号", contact=pb.Contact(phone="13712345678"),
+        seats=[pb.Seat(level=pb.LEVEL_PROVINCIAL, term="第十八届", electoral_district="第3选区")])))
+    r = do_import(roster, xlsx_content([FOUR, [COUNTY, "买买提•测试号", "县", "１３７ １２３４ ５６７８"]]), XLSX)
+    assert (r.created, r.updated, r.failed) == (0, 1, 0), r
+    assert seats(roster, d.id) == [(pb.LEVEL_PROVINCIAL, "第十八届", "第3选区"), (pb.LEVEL_COUNTY, "", "")]
+
+
+@pytest.mark.parametrize("fmt", [CSV, XLSX])
+def test_export_then_import_of_multi_seat_deputies_is_exact(fresh_roster, fmt):
+    roster = fresh_roster
+    made = []
+    for i, (terms, districts) in enumerate([
+            (("第十五届", "第十八届"), ("第6选区", "第2选区")),
+            (("第十八届", "第十八届"), ("城关镇、北街社区选区", "第2选区")),        # a separator inside a value
+            (("", "第十八届"), ("州：第1选区", "")),                               # starts like a level label
+            (("第十五届", "第十五届"), ("第1选区；第2选区", "第1选区；第2选区"))]):
+        made.append(roster.call("RegisterDeputy", pb.RegisterDeputyRequest(deputy=pb.Deputy(
+            region_code=COUNTY, name=f"多席{i}", contact=pb.Contact(phone=f"1370994010{i}"),
+            seats=[pb.Seat(level=pb.LEVEL_PREFECTURE, term=terms[0], electoral_district=districts[0]),
+                   pb.Seat(level=pb.LEVEL_COUNTY, term=terms[1], electoral_district=districts[1])]))))
+    before = {d.id: seats(roster, d.id) for d in made}
+    out = roster.call("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY, format=fmt))
+    with roster.expect_no_writes():
+        r = do_import(roster, out.content, fmt)
+    assert (r.created, r.updated, r.unchanged, r.failed, len(r.warnings)) == (0, 0, len(made), 0, 0), r
+    assert {d.id: seats(roster, d.id) for d in made} == before

@@ -1,6 +1,7 @@
 """Roster import and export in the offices' spreadsheet layout."""
 import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -25,6 +26,7 @@ from services.roster.sheets import (
     RowError,
     SheetError,
     SheetRow,
+    fill_absent,
     read_roster,
     write_roster,
 )
@@ -97,7 +99,7 @@ def test_csv_export_is_utf8_with_bom_and_neutralises_formulas():
     assert hostile["职务"].startswith("'-2+3")
     assert hostile["通讯地址"] == "''=already quoted"
     assert hostile["专业领域"] == "'+教育"
-    assert dict(zip(COLUMNS, rows[2]))["联系电话"] == "+86 138 0000 0000"   # phones stay as written
+    assert dict(zip(COLUMNS, rows[2]))["联系电话"] == "13800000000"   # the stored form, not a formula
     assert not any(cell.startswith(("=", "@")) for row in rows for cell in row)
 
 
@@ -386,3 +388,52 @@ def test_a_far_away_cell_cannot_make_the_reader_spin():
     wb.save(buf)
     with pytest.raises(SheetError, match="rows"):
         read_roster(buf.getvalue(), "xlsx", DEFAULT_REGION)
+
+
+# Seat values with the separators (、;；,，) and level labels offices might write inside them;
+# not a separator followed by a level and a colon ("、县：" inside one value), the one thing the
+# labelled form cannot carry.
+SEAT_TEXT = st.text(alphabet=st.sampled_from(list("第1选区城关州县乡：:、;；,， ")), max_size=10).filter(
+    lambda v: not re.search(r"[、;；,，]\s*(州|县|乡)\s*[:：]", v))
+
+
+@settings(max_examples=60, deadline=None)
+@given(levels=st.lists(st.sampled_from(list(Level)), min_size=2, max_size=5, unique=True),
+       values=st.lists(st.tuples(SEAT_TEXT, SEAT_TEXT), min_size=5, max_size=5),
+       fmt=st.sampled_from(["xlsx", "csv"]))
+def test_multi_seat_terms_and_districts_round_trip_whatever_they_hold(levels, values, fmt):
+    p = validate_profile(DeputyProfile(region_code="652301", name="多席", seats=tuple(
+        Seat(lv, t, d) for lv, (t, d) in zip(levels, values))))
+    [row] = read_roster(write_roster([(p, DeputyStatus.SERVING)], fmt), fmt, DEFAULT_REGION)
+    assert row.errors == () and row.profile.seats == p.seats
+
+
+def test_seat_values_may_be_labelled_by_level():
+    content = csv_bytes([["姓名", "代表层级", "届次", "选区"],
+                         ["张三", "州、县", "州：第十五届；县：第十八届", "县级：第2选区"],
+                         ["李四", "州、县", "乡：第十八届", ""]])
+    ok, bad = read_roster(content, "csv", DEFAULT_REGION)
+    assert ok.profile.seats == (Seat(Level.PREFECTURE, "第十五届", ""), Seat(Level.COUNTY, "第十八届", "第2选区"))
+    assert bad.profile is None and bad.errors[0].column == "届次" and "乡" in bad.errors[0].reason
+
+
+STORED = validate_profile(DeputyProfile(region_code="652301", name="孙芳", seats=(
+    Seat(Level.PREFECTURE, "第十五届", "第6选区"), Seat(Level.COUNTY, "第十八届", "第2选区"))))
+FOUR = frozenset({"区划代码", "姓名", "代表层级", "联系电话"})
+
+
+def test_a_row_naming_fewer_levels_keeps_the_stored_seats_with_a_note():
+    row = validate_profile(DeputyProfile(region_code="652301", name="孙芳", seats=(Seat(Level.COUNTY),)))
+    merged, notes = fill_absent(row, STORED, FOUR)
+    assert merged.seats == STORED.seats
+    [(column, reason)] = notes
+    assert column == "代表层级" and "州 (第十五届, 第6选区) is kept" in reason
+
+
+def test_a_new_level_is_added_with_a_note_for_each_missing_column():
+    row = validate_profile(DeputyProfile(region_code="652301", name="孙芳", seats=(Seat(Level.TOWNSHIP, "第十八届"),)))
+    merged, notes = fill_absent(row, STORED, FOUR | {"届次"})
+    assert merged.seats == (*STORED.seats, Seat(Level.TOWNSHIP, "第十八届", ""))
+    assert any("new 乡 seat has no 选区" in reason for _, reason in notes), notes
+    merged, notes = fill_absent(row, STORED, FOUR | {"届次", "选区"})
+    assert not any("new" in reason for _, reason in notes)
