@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from services.roster.tables import (
     CommitteeLinkRow,
@@ -77,7 +77,10 @@ class RosterStore:
         return row
 
     def deputy_by_card(self, card_code: str) -> DeputyRow | None:
-        return self.s.scalars(select(DeputyRow).where(DeputyRow.card_code == card_code)).first()
+        """For the public card, read on every scan: the status history is not shown, so it is
+        loaded only if read (not with the row, as the relationship does elsewhere)."""
+        return self.s.scalars(select(DeputyRow).where(DeputyRow.card_code == card_code)
+                              .options(lazyload(DeputyRow.history))).first()
 
     def deputy_by_key(self, region_code: str, name: str, phone: str) -> DeputyRow | None:
         """The import key: the same person in the same region, told apart by phone."""
