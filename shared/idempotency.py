@@ -46,6 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from shared import clock
+from shared import text as canonical
 from shared.db import UtcDateTime, joined
 from shared.errors import FailedPrecondition, InvalidArgument
 
@@ -107,14 +108,33 @@ def request_id(value: str, field: str = FIELD) -> str:
 
 
 def request_hash(method: str, request) -> str:
-    """SHA-256 of the method and the request without its request_id."""
+    """SHA-256 of the method and the request without its request_id, its strings in their
+    canonical form (shared.text.form_of_field): a retry whose card code is typed in lower
+    case, or whose phone is grouped otherwise, is the same request."""
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField(FIELD)
+    _canonical_strings(copy)
     h = hashlib.sha256(method.encode())
     h.update(b"\0")
     h.update(copy.SerializeToString(deterministic=True))
     return h.hexdigest()
+
+
+def _canonical_strings(message) -> None:
+    """Every string field of ``message`` and the messages it holds, in place, in its form."""
+    for field, value in message.ListFields():
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            continue
+        if field.type == field.TYPE_MESSAGE:
+            for item in (value if field.is_repeated else [value]):
+                _canonical_strings(item)
+        elif field.type == field.TYPE_STRING:
+            form = canonical.form_of_field(field.name)
+            if field.is_repeated:
+                value[:] = [form(v) for v in value]
+            else:
+                setattr(message, field.name, form(value))
 
 
 def _claim_statement(table: Table, dialect: str):

@@ -114,6 +114,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 MIDDLE_DOT = "\u00b7"
 MIDDLE_DOT_VARIANTS = frozenset(
@@ -294,3 +295,26 @@ def text(value: str | None) -> str:
     removed, trimmed. Line breaks, tabs and the writer's punctuation stay as written."""
     value = _TEXT_INVISIBLE.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
     return _trim(unicodedata.normalize("NFC", value))
+
+
+# Fields of the services' requests by the form their values are stored in: what a request's
+# fingerprint compares (shared.idempotency), so a retry typed on another keyboard is the same
+# request. Free text keeps its own form; every other string is a line.
+_FREE_TEXT_FIELDS = frozenset({"text", "answer", "notes", "reason", "pledge", "title", "reply"})
+
+
+def form_of_field(field_name: str) -> Callable[[str | None], str]:
+    """The canonical form for a request field named ``field_name``: ``code`` for *code,
+    ``phone`` for *phone, ``email`` for *email, ``name`` for name/*_name/household_head,
+    ``text`` for free text, else ``line``."""
+    if field_name.endswith("code"):
+        return code
+    if field_name.endswith("phone"):
+        return phone
+    if field_name.endswith("email"):
+        return email
+    if field_name == "name" or field_name.endswith("_name") or field_name == "household_head":
+        return name
+    if field_name in _FREE_TEXT_FIELDS:
+        return text
+    return line

@@ -73,7 +73,16 @@ OPINION_STATUS_LABELS = {1: "已提出", 2: "已受理", 3: "不予受理", 4: "
 
 
 def filename(register: Register, venue_id: str, date_from: str, date_to: str, fmt: str) -> str:
-    period = f"-{date_from or 'start'}_{date_to or 'now'}" if register is not Register.ROSTER else ""
+    """receptions-<venue>-2026-01-01_2026-12-31.csv; a period open at one end says so
+    (-from-2026-01-01, -until-2026-12-31), none at all is -all; the roster has no period."""
+    if register is Register.ROSTER:
+        period = ""
+    elif date_from and date_to:
+        period = f"-{date_from}_{date_to}"
+    elif date_from or date_to:
+        period = f"-from-{date_from}" if date_from else f"-until-{date_to}"
+    else:
+        period = "-all"
     return f"{SLUGS[register]}-{venue_id}{period}.{fmt}"
 
 

@@ -9,10 +9,12 @@ Import never loses data silently either:
 - A column absent from the file is not an empty column: the rows say nothing about that
   field, and an update leaves it as stored (``Row.columns`` says which were present).
 - Headings are matched after folding spaces (性　别 with the full-width space of paper
-  forms is 性别); a heading that is still not one of ``COLUMNS`` is reported as a warning.
+  forms is 性别); a heading that is still not one of ``COLUMNS`` is reported as a warning, and
+  so is a column with cells but no heading (the first row with data is named).
 - What Excel did to a cell is reported. Every roster column is text. A cell Excel turned
-  into a date (选区 "3-1" becomes 2026-03-01) has lost what was typed: the row is refused
-  with an error telling the office to format the column as text. A phone Excel stored as a
+  into a date (选区 "3-1" becomes 2026-03-01) has lost what was typed, and one it turned into
+  a logical value (TRUE) holds nothing a roster column means: the row is refused with an
+  error telling the office to format the column as text. A phone Excel stored as a
   number has lost its leading 0 unless it is a mobile (1[3-9] + 9 digits) or a 400/800
   number: the row is refused too (a landline without its area code's 0 is a wrong number,
   not a warning). Any other number in a text column (an intact mobile, a 届次 of 15) is
@@ -32,6 +34,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from services.roster.domain import (
     GENDER_LABELS,
@@ -156,10 +159,20 @@ def _read_rows(rows: Iterator[Sequence[object]], default_region: str) -> SheetRo
     columns, warnings = _columns(headings)
     written = {col: heading for col, (_, heading) in columns.items()}
     present = frozenset(columns)
+    # Columns whose heading cell is empty (or that lie beyond the headings): data there is
+    # reported once per column, like an unknown heading, never dropped without a word.
+    named = {i for i, h in enumerate(headings) if _cell_text(h).strip()}
+    unnamed_seen: set[int] = set()
     out: list[SheetRow] = []
     for number, values in enumerate(rows, start=2):
         if number > MAX_SCANNED_ROWS:
             raise SheetError(f"the file has more than {MAX_SCANNED_ROWS} rows")
+        for i, v in enumerate(values):
+            if i not in named and i not in unnamed_seen and _cell_text(v).strip():
+                unnamed_seen.add(i)
+                letter = get_column_letter(i + 1)
+                warnings.append(RowError(number, "", f"column {letter} has no heading: its cells (the first in row "
+                                                     f"{number}) were not imported; give it a heading or delete it"))
         raw = {col: values[i] if i < len(values) else None for col, (i, _) in columns.items()}
         cells = {col: _cell_text(v) for col, v in raw.items()}
         if not any(c.strip() for c in cells.values()):
@@ -311,7 +324,7 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return "TRUE" if value else "FALSE"   # as Excel shows a logical value
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
@@ -329,7 +342,10 @@ def _excel_damage(column: str, value: object) -> tuple[bool, str] | None:
     text_hint = "format the column as text (设置单元格格式 → 文本) and type the value again"
     if isinstance(value, (datetime, date, time)):
         return True, f"Excel turned this cell into a date or time ({_cell_text(value)}); what was typed is lost: {text_hint}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):
+        # No roster column holds a logical value: Excel made one of what was typed (TRUE, true, 1=1).
+        return True, f"Excel stored this cell as the logical value {_cell_text(value)}, not as text: {text_hint}"
+    if not isinstance(value, (int, float)):
         return None
     digits = _cell_text(value)
     if column == REGION and float(value).is_integer():

@@ -60,6 +60,19 @@ def test_the_same_request_id_with_another_request_is_refused(liaison):
     assert e.code() == IA and e.details().startswith("request_id:")
 
 
+def test_a_retry_typed_in_another_canonical_spelling_is_the_same_request(liaison):
+    """Tester's input: the same request_id with the card code in lower case (the same card)
+    was refused as a different request. The fingerprint compares the canonical forms."""
+    dep = liaison.add_deputy(COUNTY_A)
+    key = str(uuid.uuid4())
+    first = liaison.submit(dep, request_id=key, contact=pb.Contact(name="阿依古丽·示例", phone="13912345678"))
+    with liaison.expect_no_writes():
+        again = liaison.public("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(
+            card_code=dep.card_code.lower(), category="\u3000道路交通", text="路口红绿灯坏了", request_id=key.upper(),
+            contact=pb.Contact(name="阿依古丽•示例", phone="+86 139 1234 5678")))
+    assert again == first
+
+
 @pytest.mark.parametrize("bad", ["abc", "12345678-1234-1234-1234-1234567890123", "x" * 100, "\x00"])
 def test_a_request_id_that_is_not_a_uuid_is_refused(liaison, bad):
     dep = liaison.add_deputy(COUNTY_A)

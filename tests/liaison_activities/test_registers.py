@@ -182,6 +182,12 @@ def test_filenames_name_the_register_venue_and_period(liaison, venue_world):
     v = venue_world["venue"]
     assert export(liaison, v, R.REGISTER_RECEPTIONS, CSV).filename == f"receptions-{v}-2026-01-01_2026-12-31.csv"
     assert export(liaison, v, R.REGISTER_ROSTER, XLSX).filename == f"roster-{v}.xlsx"
+    # Tester's input: no dates gave activities-<venue>-start_now.csv, a placeholder in the name.
+    for kw, period in (({}, "all"), ({"date_from": "2026-01-01"}, "from-2026-01-01"),
+                       ({"date_to": "2026-12-31"}, "until-2026-12-31")):
+        out = liaison.call("ExportRegister", pb.ExportRegisterRequest(
+            venue_id=v, register=R.REGISTER_ACTIVITIES, format=CSV, **kw))
+        assert out.filename == f"activities-{v}-{period}.csv", kw
 
 
 def test_neutralise_quotes_formulas_but_not_phone_numbers():

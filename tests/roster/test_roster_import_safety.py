@@ -230,3 +230,20 @@ def test_export_then_import_of_multi_seat_deputies_is_exact(fresh_roster, fmt):
         r = do_import(roster, out.content, fmt)
     assert (r.created, r.updated, r.unchanged, r.failed, len(r.warnings)) == (0, 0, len(made), 0, 0), r
     assert {d.id: seats(roster, d.id) for d in made} == before
+
+
+def test_a_logical_cell_is_refused_and_a_column_without_heading_reported(fresh_roster):
+    """Tester's input: an XLSX 姓名 cell TRUE created a deputy named 是; a column with data but
+    an empty heading cell was dropped without a word."""
+    roster = fresh_roster
+    rows = [["区划代码", "姓名", "代表层级", "联系电话", None, "职务"],
+            [COUNTY, True, "县", "13709940041", None, "教师"],
+            [COUNTY, "布尔职务", "县", "13709940042", None, False],
+            [COUNTY, "无题列", "县", "13709940043", "要紧的备注", "医生", None, "更远的一格"]]
+    r = do_import(roster, xlsx_content(rows), XLSX)
+    assert (r.created, r.failed) == (1, 2), r
+    assert [(e.row, e.column) for e in r.errors] == [(2, "姓名"), (3, "职务")]
+    assert all("logical value" in e.reason and "format the column as text" in e.reason for e in r.errors)
+    assert roster.count("deputies") == 1
+    assert [(w.row, w.column) for w in r.warnings] == [(4, ""), (4, "")]
+    assert "column E has no heading" in r.warnings[0].reason and "column H" in r.warnings[1].reason

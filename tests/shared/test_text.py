@@ -166,3 +166,9 @@ def test_names_and_lines_never_start_a_word_with_a_combining_mark(value):
         stored = form(value)
         assert not _starts_a_word_with_a_mark(stored, form), (form.__name__, value, stored)
         assert form(stored) == stored
+
+
+def test_request_fields_are_compared_in_the_form_they_are_stored_in():
+    assert text.form_of_field("card_code") is text.code and text.form_of_field("contact_phone") is text.phone
+    assert text.form_of_field("name") is text.name and text.form_of_field("officer_name") is text.name
+    assert text.form_of_field("text") is text.text and text.form_of_field("category") is text.line
