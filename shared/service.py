@@ -237,7 +237,8 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
         jwt_secret=settings.jwt_secret if settings.accepts_hs256_tokens else None, jwks_file=settings.jwks_file,
         limits=PublicLimits(settings.public_rate_per_minute, settings.public_burst,
                             settings.public_device_rate_per_minute, settings.public_device_burst),
-        trusted_forwarders=settings.trusted_forwarders, max_workers=settings.grpc_workers)
+        trusted_forwarders=settings.trusted_forwarders, deployment=runtime.deployment,
+        max_workers=settings.grpc_workers)
     relay = Relay(runtime.engine, runtime.bus_tables, runtime.transport)
     threads = [threading.Thread(target=relay.run, args=(runtime.stop,),
                                 kwargs={"interval": settings.relay_interval, "wake": runtime.events_written,

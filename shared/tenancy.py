@@ -135,6 +135,26 @@ class Deployment:
         """The delegated region whose deployment serves ``code``, if any."""
         return next((d for d in self.delegated if self.regions.contains(d, code)), None)
 
+    def check_caller(self, region: str) -> None:
+        """A token's region (the edge asks before any RPC, public ones included): this
+        deployment answers only callers of the area it serves. PermissionDenied, naming the
+        region, for a region outside home_region (another prefecture, a code not in the tree,
+        and a region above home too: deployments exchange work as events, never as calls to
+        each other's APIs, so an upper tier reads its own deployment) and for one in a
+        delegated subtree (its own deployment answers it)."""
+        owner = self.delegated_to(region)
+        if owner is not None:
+            raise PermissionDenied(f"token region {region} is served by the deployment of {owner}, not this one")
+        if not self.regions.contains(self.home, region):
+            raise PermissionDenied(f"token region {region} is not served by this deployment (home {self.home})")
+
+    def require_home(self, code: str, field: str) -> None:
+        """A region a request names to read: INVALID_ARGUMENT naming ``field`` unless it lies
+        within home_region. A delegated subtree may be read: what this deployment holds of it
+        (cases escalated from it, its rolled-up figures) arrives here as events."""
+        if not self.regions.contains(self.home, code):
+            raise InvalidArgument(field, f"region {code} is not served by this deployment (home {self.home})")
+
     def refuse_delegated(self, code: str, field: str) -> None:
         """A region a write names: INVALID_ARGUMENT when a deployment below serves it."""
         owner = self.delegated_to(code)

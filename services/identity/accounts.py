@@ -41,8 +41,8 @@ class Accounts(UseCase):
     def _new_account(self, store: IdentityStore, who: Principal, draft: d.AccountDraft, one_time: str,
                      field_prefix: str = "account.") -> AccountRow:
         self.regions.require(draft.region_code, f"{field_prefix}region_code")
+        self.rt.deployment.require_served(draft.region_code, f"{field_prefix}region_code")
         self.regions.ensure_within(who.region, draft.region_code)
-        self.rt.deployment.refuse_delegated(draft.region_code, f"{field_prefix}region_code")
         self.ensure_manages(who, draft.role, draft.region_code)
         if store.by_username(draft.username) is not None:
             raise AlreadyExists("account", draft.username)

@@ -46,6 +46,7 @@ class UseCase:
                 raise PermissionDenied(f"region {who.region} is not served here")
             return self.regions.get(who.region).path
         self.regions.require(region_code, field)
+        self.rt.deployment.require_home(region_code, field)
         self.regions.ensure_within(who.region, region_code)
         return self.regions.get(region_code).path
 

@@ -194,6 +194,7 @@ class Activities:
             return self.regions.get(who.region).path
         code = check_region_code(region_code, field_name)
         self.regions.require(code, field_name)
+        self.rt.deployment.require_home(code, field_name)
         self.regions.ensure_within(who.region, code)
         return self.regions.get(code).path
 
@@ -227,6 +228,7 @@ class Activities:
             # validate() asks for a region or a venue (a reception always names its venue).
             region = a.region_code or (venue.region_code if venue is not None else "")
             self.regions.require(region, "activity.region_code")
+            self.rt.deployment.require_served(region, "activity.region_code")
             self.regions.ensure_within(who.region, region)
             self._check_deputies(s, who, deputy_ids)
             self._check_opinions(s, who, a.opinion_ids, region)

@@ -59,6 +59,7 @@ class Opinions(Intake):
         if q.region_code:
             code = d.code(q.region_code, "region_code", max_len=9)
             self.regions.require(code, "region_code")
+            self.rt.deployment.require_home(code, "region_code")
             self.regions.ensure_within(who.region, code)
         elif own:
             code = None

@@ -272,6 +272,7 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
     code = canonical.code(region_code or who.region)
     check_region_code(code, "region_code")
     runtime.regions.require(code, "region_code")
+    runtime.deployment.require_home(code, "region_code")   # a delegated subtree's figures roll up here
     runtime.regions.ensure_within(who.region, code)
     start = date_from if isinstance(date_from, date) else parse_date(date_from, "date_from", required=True)
     end = date_to if isinstance(date_to, date) else parse_date(date_to, "date_to", required=True)

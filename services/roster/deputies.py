@@ -154,9 +154,10 @@ class DeputyCases(UseCase):
             store = RosterStore(s)
             row = store.deputy_by_card(card_code)
             # A deputy of a region below that runs its own deployment is that deployment's to
-            # show (the card's page names the right address); here it is unknown.
+            # show (the card's page names the right address), and one outside home is no
+            # deployment's here: unknown either way.
             if (row is None or not d.is_active(d.DeputyStatus(row.status))
-                    or self.rt.deployment.delegated_to(row.region_code) is not None):
+                    or not self.rt.deployment.serves(row.region_code)):
                 raise NotFound("card", card_code)
             region = self.regions.get(row.region_code) if row.region_code in self.regions else None
             venues = store.venues_of(row.id)

@@ -51,12 +51,14 @@ class UseCase:
 
     def _target_region(self, who: Principal, region_code: str, action: str, field: str = "region_code", *,
                        write: bool = True) -> str:
-        """A region a request acts on: well formed and known (INVALID_ARGUMENT), for a write
-        not served by a deployment below, then within the caller's region (PERMISSION_DENIED:
-        region codes are public, nothing leaks). Returns its path."""
+        """A region a request acts on: well formed, known and within this deployment's home
+        region (INVALID_ARGUMENT), for a write not served by a deployment below, then within
+        the caller's region (PERMISSION_DENIED: region codes are public, nothing leaks).
+        Returns its path."""
         ACCESS.scope(who, action)
         code = d.check_region_code(region_code, field)
         path = self._region(code, field) if write else self.regions.require(code, field).path
+        self.rt.deployment.require_home(code, field)
         self.regions.ensure_within(who.region, code)
         return path
 
@@ -71,10 +73,11 @@ class UseCase:
         return self._target_region(who, region_code, action, field, write=False)
 
     def _region(self, code: str, field: str) -> str:
-        """A region a write names: known, and not served by a deployment below this one."""
+        """A region a write names: known, and served by this deployment (within home, not in
+        a delegated subtree)."""
         d.check_region_code(code, field)
         path = self.regions.require(code, field).path
-        self.rt.deployment.refuse_delegated(code, field)
+        self.rt.deployment.require_served(code, field)
         return path
 
     def _deputy(self, store: RosterStore, who: Principal, deputy_id: str, field: str, action: str, *,

@@ -26,6 +26,7 @@ from shared.auth import KeySet, Principal, Role, TokenVerifier, public_principal
 from shared.rpc.context import reset_principal, set_principal
 from shared.rpc.errors import status_of, status_of_storage_error
 from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER, MAX_DEVICE_ID, PublicLimits
+from shared.tenancy import Deployment
 
 # Operators' probes and grpcurl need these without a token.
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
@@ -80,7 +81,9 @@ class EdgeInterceptor(grpc.ServerInterceptor):
       1. request log: one structlog line per call (method, principal, status, duration);
       2. error mapping: domain errors to status codes, a database that is down to UNAVAILABLE,
      a unique key lost to a concurrent call to ALREADY_EXISTS, anything else to INTERNAL;
-      3. authentication: bearer JWT, or the narrow public principal on public methods;
+      3. authentication: bearer JWT, or the narrow public principal on public methods; a
+         token whose region the deployment does not serve is PERMISSION_DENIED, whatever
+         the method (shared.tenancy.Deployment.check_caller);
       4. authorization: the method's action in the service's access table must grant the
          caller's role, else PERMISSION_DENIED; a method the table does not name is refused
          for everyone (fails closed), so a new RPC is unreachable until the table names it.
@@ -95,13 +98,14 @@ class EdgeInterceptor(grpc.ServerInterceptor):
     """
 
     def __init__(self, service: str, secret: str | None, access: AccessTables, limits: PublicLimits,
-                 trusted_forwarders: Iterable[str] = (), jwks_file: str = ""):
+                 trusted_forwarders: Iterable[str] = (), jwks_file: str = "", deployment: Deployment | None = None):
         self.log = structlog.get_logger(service)
         self.verify = TokenVerifier(secret, keys=KeySet(jwks_file) if jwks_file else None)
         self.access = access
         self.public_methods = access.public_methods()
         self.limits = limits
         self.trusted_forwarders = frozenset(trusted_forwarders)
+        self.deployment = deployment
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         # Request ids: a per-process random prefix and a counter, unique without a
         # random-number syscall per call (itertools.count is atomic under the GIL).
@@ -125,6 +129,10 @@ class EdgeInterceptor(grpc.ServerInterceptor):
             if scheme.lower() != "bearer" or not token:
                 raise errors.Unauthenticated("authorization must be 'Bearer <token>'")
             principal = self.verify(token.strip())
+            if self.deployment is not None:
+                # Every token, on every RPC (public ones too): a caller outside the area this
+                # deployment serves is no caller of it (shared.tenancy.Deployment.check_caller).
+                self.deployment.check_caller(principal.region)
             if (method in self.public_methods and principal.role is Role.SYSTEM
                     and principal.subject in self.trusted_forwarders):
                 # The portal speaks for a citizen: the address and device it forwards are the
@@ -284,18 +292,19 @@ class GrpcEdge:
 
 
 def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str | None, limits: PublicLimits | None = None,
-                 trusted_forwarders: Iterable[str] = (), jwks_file: str = "",
+                 trusted_forwarders: Iterable[str] = (), jwks_file: str = "", deployment: Deployment | None = None,
                  max_workers: int = 32) -> tuple[grpc.Server, int, health.HealthServicer]:
     """Returns the server (not started), the bound port and its health servicer. ``limits``:
     the public calls' limits (default: shared.config's defaults); ``trusted_forwarders``: the
     subjects of system tokens whose forwarded client address and device are believed;
     ``jwt_secret``: the HS256 secret, None where HS256 tokens are refused; ``jwks_file``: the
-    identity service's public keys, for EdDSA tokens ("" accepts none)."""
+    identity service's public keys, for EdDSA tokens ("" accepts none); ``deployment``: the
+    area served, outside which a token is refused (PERMISSION_DENIED) on every RPC."""
     limits = limits or PublicLimits(600, 300, 60, 20)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
         interceptors=[EdgeInterceptor(edge.service, jwt_secret, AccessTables(*edge.access), limits,
-                                      trusted_forwarders, jwks_file)],
+                                      trusted_forwarders, jwks_file, deployment)],
         options=[("grpc.max_receive_message_length", 32 * 1024 * 1024),
                  ("grpc.so_reuseport", 0)])
     for register in edge.register:

@@ -6,7 +6,8 @@ A service is in SERVICES from the moment it is in services.NAMES (its generated 
 its access table); it plugs into the matrix test with one or more ``Case`` per RPC: how to build the request from the seeded world, which callers are
 answered OK, which are refused how. The kit supplies the callers, the tokens (valid,
 expired, forged, none), the rules every cell shares (a bad token is UNAUTHENTICATED, no
-token is UNAUTHENTICATED except on a public method), a generic caller of any method by its
+token is UNAUTHENTICATED except on a public method, a token of a region the deployment does
+not serve is PERMISSION_DENIED on every RPC), a generic caller of any method by its
 descriptor, and the leak check (no seeded id the caller may not see appears in an answer).
 """
 from __future__ import annotations
@@ -69,12 +70,15 @@ def method_descriptor(pb2: ModuleType, service: str, method: str):
 
 @dataclass(frozen=True)
 class Caller:
-    """``token``: valid, none (no authorization header), expired, forged (wrong secret)."""
+    """``token``: valid, none (no authorization header), expired, forged (wrong secret);
+    ``served``: whether the deployment under test serves the token's region (within its home
+    region): a caller it does not serve is PERMISSION_DENIED on every RPC, public ones too."""
     name: str
     role: str = "staff"
     region: str = ""
     subject: str = "clerk-matrix"
     token: str = "valid"
+    served: bool = True
 
 
 def callers(*, own: str, child: str, parent: str, sibling: str, other_prefecture: str, other_county: str,
@@ -88,9 +92,10 @@ def callers(*, own: str, child: str, parent: str, sibling: str, other_prefecture
         Caller("child", region=child),
         Caller("parent", region=parent),
         Caller("sibling", region=sibling),
-        Caller("other_prefecture", region=other_prefecture),
-        Caller("other_county", region=other_county),
-        Caller("outside", region=outside),                       # a code not in the region tree
+        # regions in the tree but outside the deployment's home, and a code not in the tree
+        Caller("other_prefecture", region=other_prefecture, served=False),
+        Caller("other_county", region=other_county, served=False),
+        Caller("outside", region=outside, served=False),
         Caller("auditor", role="auditor", region=own),
         Caller("committee", role="committee", region=own),
         Caller("system", role="system", region=own),               # an integrating system of the region
@@ -140,6 +145,8 @@ def expected(case: Case, caller: Caller, public: bool) -> grpc.StatusCode:
         return UNAUTH
     if caller.token == "none":
         return OK if public else UNAUTH
+    if not caller.served:
+        return PD
     if caller.name in case.ok:
         return OK
     return case.denied.get(caller.name, case.default)

@@ -127,9 +127,11 @@ class LiaisonServer(ServiceClient):
             time.sleep(0.05)
 
     def statistics(self, region: str, date_from: str = "2026-01-01", date_to: str = "2026-12-31",
-                   caller: str = PREFECTURE) -> pb.Statistics:
+                   caller: str = "") -> pb.Statistics:
+        """The figures as staff of ``caller`` (default: the deployment's home region) see them."""
         return self.call("GetStatistics", pb.GetStatisticsRequest(region_code=region, date_from=date_from,
-                                                                  date_to=date_to), region=caller)
+                                                                  date_to=date_to),
+                         region=caller or self.settings.home_region)
 
     def close(self) -> None:
         self.channel.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import grpc
 import pytest
 from activities_support import (
     COUNTY_A,
@@ -216,12 +217,20 @@ def test_each_deployment_counts_only_its_home_subtree(fed):
     prefecture, county = fed
     # the county deployment counted its own subtree exactly as the prefecture did ...
     assert figures(county.statistics(COUNTY_A)) == figures(prefecture.statistics(COUNTY_A))
-    # ... and nothing of the neighbouring county or the other prefecture
-    assert figures(county.statistics(COUNTY_B))["raised"] == 0
-    assert figures(county.statistics(PREFECTURE)) == figures(county.statistics(COUNTY_A))
-    other = prefecture.call("GetStatistics", pb.GetStatisticsRequest(
-        region_code=OTHER_COUNTY, date_from="2026-01-01", date_to="2026-12-31"), region="410800")
-    assert (other.opinions_raised, other.visits, other.people_reached) == (0, 0, 0)
+    # ... and answers for nothing outside it: the neighbouring county, the prefecture above,
+    # the other prefecture are not its regions (INVALID_ARGUMENT naming the field), and a
+    # token of the prefecture or of the other prefecture is no caller of it
+    for region in (COUNTY_B, PREFECTURE):
+        e = county.error("GetStatistics", pb.GetStatisticsRequest(
+            region_code=region, date_from="2026-01-01", date_to="2026-12-31"), region=COUNTY_A)
+        assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("region_code:"), region
+    for deployment, caller in ((county, PREFECTURE), (prefecture, "410800")):
+        e = deployment.error("GetStatistics", pb.GetStatisticsRequest(
+            region_code="", date_from="2026-01-01", date_to="2026-12-31"), region=caller)
+        assert e.code() == grpc.StatusCode.PERMISSION_DENIED and caller in e.details()
+    e = prefecture.error("GetStatistics", pb.GetStatisticsRequest(
+        region_code=OTHER_COUNTY, date_from="2026-01-01", date_to="2026-12-31"))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("region_code:")
     with prefecture.engine.connect() as c:
         regions = set(c.execute(text("SELECT region_code FROM rollup_daily")).scalars())
     assert regions == {TOWNSHIP_A, TOWNSHIP_A2, COUNTY_A, TOWNSHIP_B, COUNTY_B}

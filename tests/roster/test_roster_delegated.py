@@ -1,13 +1,16 @@
 """A county whose township runs its own deployment (delegated_regions): the county's roster
 registers no deputy there, imports no row there, and shows no card of one (NOT_FOUND), even
-of a deputy it registered before the township got its deployment."""
+of a deputy it registered before the township got its deployment. Nor does it answer for
+anything outside its home region: a token of the prefecture above, of a neighbouring county
+or of the delegated township is refused on every RPC, and a region outside home named in a
+request is INVALID_ARGUMENT naming the field."""
 from __future__ import annotations
 
 import grpc
 import pytest
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
-from roster_support import COUNTY_A, TOWNSHIP_A, TOWNSHIP_A2
+from roster_support import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 
 from services.roster.service import definition
 from shared import config
@@ -16,18 +19,21 @@ from shared.service import start
 
 @pytest.fixture(scope="module")
 def county(start_roster):
-    """The county's roster, first without delegation (a deputy registered in the township),
-    then restarted on the same database once the township runs its own deployment."""
-    before = start_roster(LIANXIN_HOME_REGION=COUNTY_A)
+    """The county's roster on a database that served the whole prefecture before (a deputy
+    registered in the township and one in the neighbouring county), restarted once the
+    county runs its own deployment and its township one of its own:
+    (server, the township's deputy, the neighbouring county's deputy)."""
+    before = start_roster(LIANXIN_HOME_REGION=PREFECTURE)
     early = before.register(TOWNSHIP_A, caller_region=COUNTY_A)
+    neighbour = before.register(COUNTY_B, caller_region=PREFECTURE)
     before.close()
     server = start_roster(url=before.db_url, LIANXIN_HOME_REGION=COUNTY_A, LIANXIN_DELEGATED_REGIONS=TOWNSHIP_A)
-    yield server, early
+    yield server, early, neighbour
     server.close()
 
 
 def test_no_deputy_is_registered_in_a_delegated_township(county):
-    server, _ = county
+    server, *_ = county
     with server.expect_no_writes():
         e = server.error("RegisterDeputy", pb.RegisterDeputyRequest(deputy=server.deputy_msg(TOWNSHIP_A)),
                          region=COUNTY_A)
@@ -37,7 +43,7 @@ def test_no_deputy_is_registered_in_a_delegated_township(county):
 
 
 def test_no_venue_is_created_in_a_delegated_township(county):
-    server, _ = county
+    server, *_ = county
     e = server.error("CreateVenue", pb.CreateVenueRequest(venue=pb.Venue(region_code=TOWNSHIP_A, name="代表之家",
                                                                          kind=pb.VENUE_KIND_DEPUTY_HOME)),
                      region=COUNTY_A)
@@ -45,13 +51,13 @@ def test_no_venue_is_created_in_a_delegated_township(county):
 
 
 def test_the_card_of_a_delegated_townships_deputy_is_not_found(county):
-    server, early = county
+    server, early, _ = county
     e = server.error("GetPublicCard", pb.GetPublicCardRequest(card_code=early.card_code), token=None)
     assert e.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_import_rows_in_a_delegated_township_are_reported(county):
-    server, _ = county
+    server, *_ = county
     content = ("区划代码,姓名,代表层级,联系电话\r\n"
                f"{TOWNSHIP_A},马委托,乡,13912340001\r\n"
                f"{TOWNSHIP_A2},马本县,乡,13912340002\r\n").encode()
@@ -83,3 +89,37 @@ def test_delegated_regions_read_from_env_and_deployment_file(tmp_path):
     f.write_text('home_region = "652301"\ndelegated_regions = ["652301100"]\n', encoding="utf-8")
     assert config.load("liaison", {"LIANXIN_DEPLOYMENT_FILE": str(f)}).delegated_regions == ("652301100",)
     assert config.load("liaison", {}).delegated_regions == ()
+
+
+def test_tokens_of_regions_it_does_not_serve_are_refused_on_every_rpc(county):
+    """The prefecture above (its own deployment reads its own figures, from events), a
+    neighbouring county, and the delegated township: PERMISSION_DENIED naming the region."""
+    server, early, _ = county
+    calls = [("GetServiceInfo", common_pb2.GetServiceInfoRequest()), ("ListDeputies", pb.ListDeputiesRequest()),
+             ("GetDeputy", pb.GetDeputyRequest(id=early.id)),
+             ("RegisterDeputy", pb.RegisterDeputyRequest(deputy=server.deputy_msg(TOWNSHIP_A2))),
+             ("GetPublicCard", pb.GetPublicCardRequest(card_code=early.card_code))]
+    for region in (PREFECTURE, COUNTY_B, TOWNSHIP_A):
+        for method, request in calls:
+            with server.expect_no_writes():
+                e = server.error(method, request, region=region)
+            assert e.code() == grpc.StatusCode.PERMISSION_DENIED, (region, method, e.code())
+            assert f"token region {region}" in e.details(), e.details()
+    assert server.call("GetServiceInfo", common_pb2.GetServiceInfoRequest(), region=TOWNSHIP_A2)
+
+
+def test_regions_outside_home_are_not_this_deployments(county):
+    server, _, neighbour = county
+    e = server.error("GetPublicCard", pb.GetPublicCardRequest(card_code=neighbour.card_code), token=None)
+    assert e.code() == grpc.StatusCode.NOT_FOUND
+    for method, request, field in [
+            ("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY_B), "region_code"),
+            ("ListVenues", pb.ListVenuesRequest(region_code=PREFECTURE), "region_code"),
+            ("RegisterDeputy", pb.RegisterDeputyRequest(deputy=server.deputy_msg(COUNTY_B)), "deputy.region_code"),
+            ("GetContactLimits", pb.GetContactLimitsRequest(region_code="410825"), "region_code")]:
+        with server.expect_no_writes():
+            e = server.error(method, request, region=COUNTY_A)
+        assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, (method, e.code(), e.details())
+        assert e.details().startswith(f"{field}:") and "not served by this deployment" in e.details(), e.details()
+    e = server.error("GetDeputy", pb.GetDeputyRequest(id=neighbour.id), region=COUNTY_A)
+    assert e.code() == grpc.StatusCode.NOT_FOUND

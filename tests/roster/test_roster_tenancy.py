@@ -3,6 +3,9 @@
 Records of county 652301, of the prefecture itself (652300) and of county 652302 are made
 by prefecture staff; a 652302 token must then be refused everything but its own county:
 a record it names by id is NOT_FOUND (naming the field), a region it names PERMISSION_DENIED.
+Records of another prefecture (410825) lie in the same database, written by a deployment of
+that prefecture: this one (home 652300) shows none of them, refuses the regions (INVALID_ARGUMENT)
+and refuses that prefecture's tokens on every RPC (PERMISSION_DENIED naming the region).
 """
 from __future__ import annotations
 
@@ -49,11 +52,16 @@ def make_records(roster, region: str, caller_region: str = PREFECTURE) -> Simple
 
 
 @pytest.fixture(scope="module")
-def world(roster):
+def world(roster, start_roster):
+    # The other prefecture's records come from its own deployment (home 410800) on this database.
+    elsewhere = start_roster(url=roster.db_url, LIANXIN_HOME_REGION=OTHER_PREFECTURE)
+    try:
+        other = make_records(elsewhere, OTHER_COUNTY, caller_region=OTHER_PREFECTURE)
+    finally:
+        elsewhere.close()
     return SimpleNamespace(
         county_a=make_records(roster, COUNTY_A), township_a=make_records(roster, TOWNSHIP_A),
-        prefecture=make_records(roster, PREFECTURE), county_b=make_records(roster, COUNTY_B),
-        other=make_records(roster, OTHER_COUNTY, caller_region=OTHER_PREFECTURE))
+        prefecture=make_records(roster, PREFECTURE), county_b=make_records(roster, COUNTY_B), other=other)
 
 
 def requests_touching(x, own) -> list[tuple[str, object]]:
@@ -124,7 +132,10 @@ def test_county_token_is_denied_other_counties_and_the_prefecture(roster, world,
     for method, request in requests_touching(x, own=world.county_b):
         with roster.expect_no_writes():
             err = roster.error(method, request, region=COUNTY_B)
-        if method in REGION_NAMED:
+        if method in REGION_NAMED and target == "other":   # not this deployment's region at all
+            assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, (method, err.code(), err.details())
+            assert OTHER_COUNTY in err.details() and "region_code:" in err.details(), (method, err.details())
+        elif method in REGION_NAMED:
             assert err.code() == PD, (method, request, err.code(), err.details())
         else:   # as if the record did not exist, and the field that named it is said
             assert err.code() == NF, (method, request, err.code(), err.details())
@@ -163,10 +174,17 @@ def test_prefecture_token_sees_its_whole_subtree_and_nothing_else(roster, world)
     assert {world.county_a.one.id, world.township_a.one.id} <= county
     assert not county & {world.prefecture.one.id, world.county_b.one.id, world.other.one.id}
 
-    # The other prefecture's staff reach their own records and none of ours.
-    other = roster.call("ListDeputies", pb.ListDeputiesRequest(), region=OTHER_PREFECTURE).deputies
-    assert {d.id for d in other} == {world.other.one.id, world.other.two.id}
-    err = roster.error("GetDeputy", pb.GetDeputyRequest(id=world.county_a.one.id), region=OTHER_PREFECTURE)
+    # The other prefecture's tokens are no callers of this deployment, on any RPC; the card of
+    # its deputy is unknown here.
+    for region in (OTHER_PREFECTURE, OTHER_COUNTY):
+        for method, request in [("GetServiceInfo", common_pb2.GetServiceInfoRequest()),
+                                ("ListDeputies", pb.ListDeputiesRequest()),
+                                ("GetPublicCard", pb.GetPublicCardRequest(card_code=world.other.one.card_code)),
+                                *requests_touching(world.other, own=world.other)]:
+            with roster.expect_no_writes():
+                err = roster.error(method, request, region=region)
+            assert err.code() == PD and f"token region {region}" in err.details(), (method, err.details())
+    err = roster.error("GetPublicCard", pb.GetPublicCardRequest(card_code=world.other.one.card_code), token=None)
     assert err.code() == NF
 
 
