@@ -92,12 +92,15 @@ def _decode_value(item):
 
 def page(request, who=None, field: str = "page") -> Page:
     """The page a list request asks for. ``request`` is the whole list request (its filter
-    fields bind the token), ``who`` the caller. INVALID_ARGUMENT names ``page.page_size``
-    (outside 0..500) or ``page.page_token`` (damaged, or issued for another query)."""
+    fields bind the token), ``who`` the caller. A ``page_size`` of 0 is the default (50),
+    one above 500 is served as 500 (AIP-158: coerced to the maximum, not refused).
+    INVALID_ARGUMENT names ``page.page_size`` (negative) or ``page.page_token`` (damaged,
+    or issued for another query)."""
     p = getattr(request, field)
     size = p.page_size
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"{field}.page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
+    if size < 0:
+        raise InvalidArgument(f"{field}.page_size", "must not be negative")
+    size = min(size, MAX_PAGE_SIZE)
     query = _digest(request, who, field)
     spec = Page(size or DEFAULT_PAGE_SIZE, None, query, field)
     token = p.page_token

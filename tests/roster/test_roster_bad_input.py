@@ -159,7 +159,6 @@ def bad_requests(k):
          "page.page_token"),                                                        # was INTERNAL
         ("ListVenues", pb.ListVenuesRequest(page=page(token=token_of(f"o:{2 ** 63}"))), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(-1)), "page.page_size"),
-        ("ListDeputies", pb.ListDeputiesRequest(page=page(501)), "page.page_size"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token="garbage!!")), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token=token_of("o:-5"))), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token=token_of("x:5"))), "page.page_token"),
@@ -207,7 +206,6 @@ def bad_requests(k):
         *[("ListVenues", pb.ListVenuesRequest(region_code=r), "region_code") for r in BAD_REGIONS],
         ("ListVenues", pb.ListVenuesRequest(kind=99), "kind"),
         ("ListVenues", pb.ListVenuesRequest(page=page(-1)), "page.page_size"),
-        ("ListVenues", pb.ListVenuesRequest(page=page(501)), "page.page_size"),
         ("ListVenues", pb.ListVenuesRequest(page=page(token="%%%")), "page.page_token"),
 
         ("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(deputy_id=d), "venue_id"),

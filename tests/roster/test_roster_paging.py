@@ -2,10 +2,13 @@
 ListVenues over real gRPC on PostgreSQL."""
 from __future__ import annotations
 
+import csv
+import io
+
 import grpc
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
-from roster_support import COUNTY_A, COUNTY_B
+from roster_support import COUNTY_A, COUNTY_B, COUNTY_C
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -76,3 +79,26 @@ def test_venues_page_by_cursor(fresh_roster):
     e = r.error("ListVenues", pb.ListVenuesRequest(region_code=COUNTY_B, kind=pb.VENUE_KIND_DEPUTY_HOME,
                                                    page=_page(2, p1.next_page_token)))
     assert e.code() == IA and e.details().startswith("page.page_token:")
+
+
+def test_a_page_size_above_the_maximum_is_served_as_the_maximum(fresh_roster):
+    """AIP-158: page_size 100000 (the reported input) is coerced to 500, not refused; a
+    negative size stays INVALID_ARGUMENT."""
+    r = fresh_roster
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["区划代码", "姓名", "代表层级", "联系电话"],
+                               *[[COUNTY_C, f"翻页代表{i:03d}", "县", f"1391234{i:04d}"] for i in range(501)]])
+    done = r.call("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_C, format=common_pb2.FILE_FORMAT_CSV,
+                                                         content=buf.getvalue().encode()))
+    assert done.created == 501, done
+    req = lambda page: pb.ListDeputiesRequest(region_code=COUNTY_C, page=page)   # noqa: E731
+    big = r.call("ListDeputies", req(_page(100000)))
+    assert len(big.deputies) == 500 and big.total_size == 501 and big.next_page_token
+    rest = r.call("ListDeputies", req(_page(100000, big.next_page_token)))
+    assert len(rest.deputies) == 1 and not rest.next_page_token
+    assert len({d.id for d in [*big.deputies, *rest.deputies]}) == 501
+    r.venue(COUNTY_C)
+    assert len(r.call("ListVenues", pb.ListVenuesRequest(page=_page(2 ** 31 - 1))).venues) == 1
+    for method, request in (("ListDeputies", req(_page(-1))), ("ListVenues", pb.ListVenuesRequest(page=_page(-1)))):
+        e = r.error(method, request)
+        assert e.code() == IA and e.details() == "page.page_size: must not be negative", e.details()
