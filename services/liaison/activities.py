@@ -309,7 +309,7 @@ class Activities:
         ACCESS.scope(who, "register.export")
         check_period(date_from, date_to)
         with self.rt.transaction() as s:
-            self.venue_in_scope(s, who, venue_id, "venue_id")
+            venue = self.venue_in_scope(s, who, venue_id, "venue_id")
             if register is Register.ROSTER:
                 rows = self._roster_rows(s, venue_id)
             elif register is Register.TRANSFERS:
@@ -319,8 +319,7 @@ class Activities:
                          Register.RECEPTIONS: (Kind.RECEPTION,), Register.ACTIVITIES: Kind.ALL}[register]
                 rows = self._activity_rows(s, venue_id, register, kinds, date_from, date_to)
         content = registers.write(register, rows, fmt)
-        name = registers.filename(register, venue_id, date_from.isoformat() if date_from else "",
-                                  date_to.isoformat() if date_to else "", fmt)
+        name = registers.filename(register, venue.region_code, venue_id, date_from, date_to, fmt)
         return Export(registers.CONTENT_TYPES[fmt], name, content, len(rows))
 
     @staticmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from shared import sheets
 
@@ -72,18 +73,25 @@ OPINION_STATUS_LABELS = {1: "已提出", 2: "已受理", 3: "不予受理", 4: "
                          7: "已上报", 8: "已解决", 9: "未解决", 10: "已反馈", 11: "已办结"}
 
 
-def filename(register: Register, venue_id: str, date_from: str, date_to: str, fmt: str) -> str:
-    """receptions-<venue>-2026-01-01_2026-12-31.csv; a period open at one end says so
-    (-from-2026-01-01, -until-2026-12-31), none at all is -all; the roster has no period."""
+def filename(register: Register, region_code: str, venue_id: str, date_from: date | None, date_to: date | None,
+             fmt: str) -> str:
+    """The export's file name: ``<register>-<venue's region code>-<venue id>-<period>.<fmt>``,
+    ASCII only so that it goes into a Content-Disposition header and any file system as is.
+    The period is the request's China days: ``2026-01-01_2026-12-31``, ``from-2026-01-01``
+    (no end), ``until-2026-12-31`` (no start) or ``all`` (neither); the roster, a list of who
+    serves now, has none. E.g. ``receptions-652301-<uuid>-2026-01-01_2026-03-31.xlsx``."""
+    base = f"{SLUGS[register]}-{region_code}-{venue_id}"
     if register is Register.ROSTER:
-        period = ""
-    elif date_from and date_to:
-        period = f"-{date_from}_{date_to}"
-    elif date_from or date_to:
-        period = f"-from-{date_from}" if date_from else f"-until-{date_to}"
+        return f"{base}.{fmt}"
+    if date_from and date_to:
+        period = f"{date_from.isoformat()}_{date_to.isoformat()}"
+    elif date_from:
+        period = f"from-{date_from.isoformat()}"
+    elif date_to:
+        period = f"until-{date_to.isoformat()}"
     else:
-        period = "-all"
-    return f"{SLUGS[register]}-{venue_id}{period}.{fmt}"
+        period = "all"
+    return f"{base}-{period}.{fmt}"
 
 
 def write(register: Register, rows: Iterable[Sequence[object]], fmt: str) -> bytes:

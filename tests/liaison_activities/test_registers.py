@@ -178,16 +178,22 @@ def test_recorder_is_the_name_a_staff_token_carries(liaison, fmt):
     assert not any("wangxl-login" in cell or "clerk-login-9" in cell for r in rows for cell in r)
 
 
-def test_filenames_name_the_register_venue_and_period(liaison, venue_world):
+def test_filenames_name_the_register_region_venue_and_period(liaison, venue_world):
     v = venue_world["venue"]
-    assert export(liaison, v, R.REGISTER_RECEPTIONS, CSV).filename == f"receptions-{v}-2026-01-01_2026-12-31.csv"
-    assert export(liaison, v, R.REGISTER_ROSTER, XLSX).filename == f"roster-{v}.xlsx"
-    # Tester's input: no dates gave activities-<venue>-start_now.csv, a placeholder in the name.
-    for kw, period in (({}, "all"), ({"date_from": "2026-01-01"}, "from-2026-01-01"),
-                       ({"date_to": "2026-12-31"}, "until-2026-12-31")):
-        out = liaison.call("ExportRegister", pb.ExportRegisterRequest(
-            venue_id=v, register=R.REGISTER_ACTIVITIES, format=CSV, **kw))
-        assert out.filename == f"activities-{v}-{period}.csv", kw
+    name = lambda register, fmt, **days: export(liaison, v, register, fmt, **days).filename   # noqa: E731
+    assert name(R.REGISTER_RECEPTIONS, CSV) == f"receptions-{COUNTY_A}-{v}-2026-01-01_2026-12-31.csv"
+    assert name(R.REGISTER_ROSTER, XLSX) == f"roster-{COUNTY_A}-{v}.xlsx"
+    # The reported input: no dates gave "activities-<venue>-start_now.csv".
+    assert name(R.REGISTER_ACTIVITIES, CSV, date_from="", date_to="") == f"activities-{COUNTY_A}-{v}-all.csv"
+    assert name(R.REGISTER_MEETINGS, XLSX, date_to="") == f"meetings-{COUNTY_A}-{v}-from-2026-01-01.xlsx"
+    assert name(R.REGISTER_TRANSFERS, XLSX, date_from="") == f"transfers-{COUNTY_A}-{v}-until-2026-12-31.xlsx"
+    # Full-width digits in a date are the same China day, and the name shows it canonically.
+    assert name(R.REGISTER_MAJOR_MATTERS, CSV, date_from="２０２６-０２-０１", date_to="2026-02-28") == \
+        f"major-matters-{COUNTY_A}-{v}-2026-02-01_2026-02-28.csv"
+    # ASCII only, so the name goes into a Content-Disposition header unquoted and unencoded.
+    for register in (R.REGISTER_ACTIVITIES, R.REGISTER_ROSTER):
+        n = name(register, XLSX, date_from="")
+        assert n.isascii() and all(c.isalnum() or c in "-_." for c in n), n
 
 
 def test_neutralise_quotes_formulas_but_not_phone_numbers():
