@@ -123,7 +123,7 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     """The settings of ``service`` (a name of ``services.NAMES``), as ``settings_class``
     (default: the class the service's definition declares). ``global_port_is_base``: a port
     set for every service is a base port (see above). Raises ValueError naming the setting
-    that is unknown or malformed."""
+    that is unknown or malformed, or the deployment file that cannot be read or parsed."""
     import services  # the registry of services; imported here, so config stays import-light
     services.require(service)
     cls = settings_class or services.definition(service).settings
@@ -133,8 +133,13 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     specific: set[str] = set()     # set for this service alone, not for every service
     file = env.get("LIANXIN_DEPLOYMENT_FILE")
     if file:
-        with open(file, "rb") as f:
-            doc = tomllib.load(f)
+        try:
+            with open(file, "rb") as f:
+                doc = tomllib.load(f)
+        except OSError as e:
+            raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file}: {e.strerror or e}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file} is not valid TOML: {e}") from None
         tables = {k for k, v in doc.items() if isinstance(v, dict)}
         if tables - set(services.NAMES) - set(OTHER_PROCESSES):
             unknown_tables = tables - set(services.NAMES) - set(OTHER_PROCESSES)

@@ -10,8 +10,10 @@ under its lock, so records from concurrent threads never share a line.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -21,9 +23,28 @@ import structlog
 QUIET = {"kafka": logging.WARNING, "alembic": logging.WARNING}
 
 
+def wants_json(fmt: str = "auto") -> bool:
+    """Whether ``fmt`` (LIANXIN_LOG_FORMAT: json, console or auto) means JSON lines: "auto"
+    is JSON off a terminal."""
+    return fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+
+
+def quiet_grpc_core(env: MutableMapping[str, str] | None = None) -> None:
+    """Under JSON logs, turns off the log lines gRPC's C core writes to stderr itself
+    (``E1130 17:40:07.868434 20851 add_port.cc:83] ...``): they bypass Python logging, so
+    they could not be JSON. What they report reaches the log anyway as our own records (a
+    port that cannot be bound is the service's "cannot start" record). The core reads
+    GRPC_VERBOSITY when grpc is imported, so a process's entry point calls this before
+    importing anything that imports grpc; an operator's own GRPC_VERBOSITY is kept (its
+    lines are then plain text). ``env``: the environment to set (default os.environ)."""
+    env = os.environ if env is None else env
+    if wants_json(env.get("LIANXIN_LOG_FORMAT", "auto")):
+        env.setdefault("GRPC_VERBOSITY", "NONE")
+
+
 def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
     """JSON lines off a terminal (or with fmt="json"), a readable console on one."""
-    as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    as_json = wants_json(fmt)
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     shared: list[Any] = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, timestamper]
     if as_json:

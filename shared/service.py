@@ -21,6 +21,7 @@ import grpc
 import structlog
 from sqlalchemy import MetaData
 from sqlalchemy import event as sa_event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -278,8 +279,13 @@ def main(definition: ServiceDefinition) -> None:
                     development_secret=settings.jwt_secret == config.DEV_JWT_SECRET)
     try:
         running = start(definition, settings)
-    except ValueError as e:   # settings that contradict the region tree (home, delegated regions)
-        log.error("cannot start", error=str(e))
+    except (ValueError, OSError, sa_exc.ArgumentError) as e:
+        # Settings that contradict the region tree (home, delegated regions), a file that is
+        # not there (regions, keys), a port that cannot be bound, a malformed database URL:
+        # the operator's to fix, so one record naming it, no traceback. (The URL is not
+        # repeated: it may hold a password.)
+        log.error("cannot start", error=f"setting database_url: {e}" if isinstance(e, sa_exc.ArgumentError)
+                  else str(e))
         sys.exit(2)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

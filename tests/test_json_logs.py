@@ -71,3 +71,66 @@ def test_every_line_of_a_service_on_kafka_is_one_json_object(tmp_path):
     assert any(r.get("logger", "").startswith("kafka") and r["level"] in ("warning", "error") for r in logged)
     assert all({"event", "level", "timestamp"} <= set(r) for r in logged)
     assert any(r["event"] == "shutting down" for r in logged)
+
+
+def start_failure(tmp_path, service: str, fmt: str = "json", **settings: str) -> tuple[int, str]:
+    """Runs ``python -m services.<service>`` with ``settings`` (LIANXIN_<KEY>) until it exits;
+    its exit code and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIANXIN_", "GRPC_"))}
+    env.update({"LIANXIN_LOG_FORMAT": fmt, "LIANXIN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                "LIANXIN_EMBEDDED_BUS_PATH": str(tmp_path / "bus.sqlite"), "LIANXIN_PORT": "0"})
+    env.update({f"LIANXIN_{k.upper()}": v for k, v in settings.items()})
+    done = subprocess.run([sys.executable, "-m", f"services.{service}"], cwd=REPO, env=env, capture_output=True,
+                          timeout=120)
+    return done.returncode, done.stderr.decode("utf-8")
+
+
+def only_cannot_start(stderr: str) -> str:
+    """The error of the one "cannot start" record, after asserting every line is JSON and
+    no traceback was logged."""
+    logged = [json.loads(line) for line in stderr.splitlines()]   # raises on a line that is not JSON
+    assert all(isinstance(r, dict) and "exception" not in r for r in logged), stderr
+    failed = [r for r in logged if r["event"] == "cannot start"]
+    assert len(failed) == 1 and failed[0]["level"] == "error", stderr
+    return failed[0]["error"]
+
+
+def test_a_port_in_use_is_one_json_record_and_no_grpc_core_line(tmp_path):
+    """The reported input: a port free when checked and taken at bind. gRPC's C core wrote
+    its own plain-text line (E1130 ... add_port.cc:83] Failed to add port to server)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = start_failure(tmp_path, "roster", port=str(port), host="127.0.0.1")
+    assert code == 2, err
+    assert f"cannot bind 127.0.0.1:{port}" in only_cannot_start(err)
+    assert "add_port.cc" not in err
+
+
+def test_a_deployment_file_that_is_not_there_is_one_line_not_a_traceback(tmp_path):
+    code, err = start_failure(tmp_path, "liaison", deployment_file="nope.toml")
+    assert code == 2, err
+    assert only_cannot_start(err) == "LIANXIN_DEPLOYMENT_FILE=nope.toml: No such file or directory"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("home_region = \n", encoding="utf-8")
+    code, err = start_failure(tmp_path, "roster", deployment_file=str(bad))
+    assert code == 2 and f"LIANXIN_DEPLOYMENT_FILE={bad} is not valid TOML" in only_cannot_start(err), err
+    # The same one line on a console ...
+    code, err = start_failure(tmp_path, "roster", fmt="console", deployment_file="nope.toml")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "cannot start" in lines[0] and "nope.toml" in lines[0], err
+    # ... and from the launcher, which reads the same settings first.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
+    env["LIANXIN_DEPLOYMENT_FILE"] = "nope.toml"
+    done = subprocess.run([sys.executable, "-m", "shared.launcher", "--no-demo"], cwd=REPO, env=env,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode().strip() == "cannot start: LIANXIN_DEPLOYMENT_FILE=nope.toml: No such file or directory"
+
+
+def test_other_settings_that_stop_a_start_are_one_json_record(tmp_path):
+    code, err = start_failure(tmp_path, "roster", regions_file="no-such-regions.csv")
+    assert code == 2 and "no-such-regions.csv" in only_cannot_start(err), err
+    code, err = start_failure(tmp_path, "liaison", database_url="not a url")
+    assert code == 2 and only_cannot_start(err).startswith("setting database_url: "), err

@@ -299,7 +299,8 @@ def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str | None, limits
     subjects of system tokens whose forwarded client address and device are believed;
     ``jwt_secret``: the HS256 secret, None where HS256 tokens are refused; ``jwks_file``: the
     identity service's public keys, for EdDSA tokens ("" accepts none); ``deployment``: the
-    area served, outside which a token is refused (PERMISSION_DENIED) on every RPC."""
+    area served, outside which a token is refused (PERMISSION_DENIED) on every RPC. OSError
+    when ``address`` cannot be bound."""
     limits = limits or PublicLimits(600, 300, 60, 20)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{edge.service}-rpc"),
@@ -314,9 +315,12 @@ def build_server(edge: GrpcEdge, *, address: str, jwt_secret: str | None, limits
     reflection.enable_server_reflection(
         [*edge.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
          reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:   # grpcio raises "Failed to bind to address ..." (older ones return 0)
+        port = 0
     if port == 0:
-        raise OSError(f"cannot bind {address}")
+        raise OSError(f"cannot bind {address}: the port is in use or the address is not this host's")
     return server, port, health_servicer
 
 
