@@ -1,8 +1,10 @@
 """``python -m portal``: serves the portal with uvicorn on its settings' host and port."""
 from __future__ import annotations
 
+import os
 import sys
 
+import structlog
 import uvicorn
 
 from portal import settings as portal_settings
@@ -19,10 +21,12 @@ def config(settings: portal_settings.PortalSettings) -> uvicorn.Config:
 
 
 def main() -> int:
+    # The format is known before the settings are, so a bad setting is reported in it too.
+    logs.configure(os.environ.get("LIANXIN_LOG_FORMAT", "auto"))
     try:
         settings = portal_settings.load()
     except ValueError as e:
-        print(f"portal: {e}", file=sys.stderr)
+        structlog.get_logger("portal").error("cannot start", error=str(e))
         return 2
     logs.configure(settings.log_format)
     uvicorn.Server(config(settings)).run()

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.config import DEFAULT_BASE_PORT, DEV_JWT_SECRET
+from shared.config import DEFAULT_BASE_PORT, DEV_JWT_SECRET, read_deployment_file
 
 DEFAULT_PORT = 8080
 
@@ -64,14 +63,14 @@ class PortalSettings:
 
 
 def load(env: Mapping[str, str] | None = None) -> PortalSettings:
-    """The portal's settings; ValueError naming a setting that is unknown or malformed."""
+    """The portal's settings; ValueError naming a setting that is unknown or malformed, or
+    the deployment file that cannot be read or parsed."""
     env = os.environ if env is None else env
     fields = {f.name: f for f in dataclasses.fields(PortalSettings)}
     values: dict[str, Any] = {}
     file = env.get("LIANXIN_DEPLOYMENT_FILE")
     if file:
-        with open(file, "rb") as f:
-            doc = tomllib.load(f)
+        doc = read_deployment_file(file)
         values.update({k: v for k, v in doc.items() if k in fields and not isinstance(v, dict)})
         own = doc.get("portal", {})
         unknown = set(own) - set(fields)

@@ -133,13 +133,7 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     specific: set[str] = set()     # set for this service alone, not for every service
     file = env.get("LIANXIN_DEPLOYMENT_FILE")
     if file:
-        try:
-            with open(file, "rb") as f:
-                doc = tomllib.load(f)
-        except OSError as e:
-            raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file}: {e.strerror or e}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file} is not valid TOML: {e}") from None
+        doc = read_deployment_file(file)
         tables = {k for k, v in doc.items() if isinstance(v, dict)}
         if tables - set(services.NAMES) - set(OTHER_PROCESSES):
             unknown_tables = tables - set(services.NAMES) - set(OTHER_PROCESSES)
@@ -191,6 +185,18 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
     if settings.bus not in ("embedded", "kafka"):
         raise ValueError(f"setting bus={settings.bus!r}: must be embedded or kafka")
     return cast(S, settings)
+
+
+def read_deployment_file(file: str) -> dict[str, Any]:
+    """The deployment file's TOML document; ValueError naming LIANXIN_DEPLOYMENT_FILE when
+    it cannot be read or is not TOML (a start then stops with one line, not a traceback)."""
+    try:
+        with open(file, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file}: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"LIANXIN_DEPLOYMENT_FILE={file} is not valid TOML: {e}") from None
 
 
 def _known_anywhere() -> set[str]:

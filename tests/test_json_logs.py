@@ -120,6 +120,12 @@ def test_a_deployment_file_that_is_not_there_is_one_line_not_a_traceback(tmp_pat
     code, err = start_failure(tmp_path, "roster", fmt="console", deployment_file="nope.toml")
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "cannot start" in lines[0] and "nope.toml" in lines[0], err
+    # ... from the web portal, which reads the same file ...
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
+    env.update({"LIANXIN_DEPLOYMENT_FILE": "nope.toml", "LIANXIN_LOG_FORMAT": "json"})
+    done = subprocess.run([sys.executable, "-m", "portal"], cwd=REPO, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert only_cannot_start(done.stderr.decode()) == "LIANXIN_DEPLOYMENT_FILE=nope.toml: No such file or directory"
     # ... and from the launcher, which reads the same settings first.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
     env["LIANXIN_DEPLOYMENT_FILE"] = "nope.toml"
