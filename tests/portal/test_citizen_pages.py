@@ -5,6 +5,7 @@ government site is held to (CSRF, cookies, CSP, escaping of hostile text), frien
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -170,9 +171,12 @@ def test_rate_limits_count_each_citizens_device_not_the_portal(platform):
     stop one phone hammering (per device: burst 20) and leave the next phone alone."""
     d = platform.deputy(venue=False)
     with client(platform.url) as hammering:
-        codes = [hammering.get(f"/card/{d.card_code}").status_code for _ in range(30)]
-        assert 429 in codes and codes[0] == 200
-        refused = hammering.get(f"/card/{d.card_code}")
+        # The bucket refills one call a second, so on a slow machine it takes a few more than 20.
+        responses = []
+        while len(responses) < 100 and (not responses or responses[-1].status_code != 429):
+            responses.append(hammering.get(f"/card/{d.card_code}"))
+    refused = responses[-1]
+    assert responses[0].status_code == 200 and 20 <= len(responses) < 100
     assert refused.status_code == 429 and "您的操作太频繁了" in refused.text and refused.headers["retry-after"] == "60"
     with client(platform.url) as neighbour:
         assert neighbour.get(f"/card/{d.card_code}").status_code == 200
@@ -272,11 +276,17 @@ def test_the_portal_logs_one_line_per_page_without_the_codes_in_it(platform):
         code = tracking_code(c.post(f"/card/{d.card_code}", data=opinion_form(
             c.get(f"/card/{d.card_code}").text, text="隐私内容不进日志")).text)
         assert c.get(f"/t/{code}").status_code == 200
-    # With JSON logs on, every line is one JSON object (uvicorn's own lines too).
-    lines = [json.loads(x) for x in platform.portal.log_path.read_text(encoding="utf-8").splitlines()]
-    pages = [(x["method"], x["route"], x["status"]) for x in lines if x.get("event") == "page"]
-    assert ("GET", "/card/{code}", 200) in pages and ("POST", "/card/{code}", 200) in pages
-    assert ("GET", "/t/{code}", 200) in pages
+    expected = {("GET", "/card/{code}", 200), ("POST", "/card/{code}", 200), ("GET", "/t/{code}", 200)}
+    deadline = time.monotonic() + 10
+    while True:   # the line is written as the response ends: a moment after the client has it
+        # With JSON logs on, every line is one JSON object (uvicorn's own lines too).
+        text = platform.portal.log_path.read_text(encoding="utf-8")
+        lines = [json.loads(x) for x in text[:text.rfind("\n") + 1].splitlines()]   # whole lines only
+        pages = {(x["method"], x["route"], x["status"]) for x in lines if x.get("event") == "page"}
+        if expected <= pages or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert expected <= pages
     text = platform.portal.log_path.read_text(encoding="utf-8")
     assert code not in text and d.card_code not in text and "隐私内容不进日志" not in text
 
