@@ -44,7 +44,8 @@ class Browser:
         if not javascript:   # pages' own scripts off, as a browser with JavaScript disabled
             options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        self.driver.set_page_load_timeout(30)
+        self.driver.set_page_load_timeout(60)
+        self.driver.set_script_timeout(60)   # axe-core on a busy machine
         self.width = width
         self.emulate(height)
 
