@@ -302,3 +302,18 @@ def test_a_body_too_large_or_of_unknown_length_is_refused_unread(platform):
     assert huge.status_code == 413 and "提交的内容太长了" in huge.text
     assert chunked.status_code == 413
     assert platform.liaison.count("opinions") == before
+
+
+def test_the_vendored_scripts_are_served_by_the_portal_and_no_page_loads_anything_from_elsewhere(platform):
+    """htmx, ECharts and axe-core come from their npm packages (make web-vendor) and are served
+    by the portal itself; no template names another host (no CDN at run time)."""
+    from pathlib import Path
+    with client(platform.url) as c:
+        for name, marker in (("htmx.min.js", b"htmx"), ("echarts.min.js", b"echarts"), ("axe.min.js", b"axe")):
+            r = c.get(f"/static/vendor/{name}")
+            assert r.status_code == 200 and marker in r.content[:200_000], name
+            assert "javascript" in r.headers["content-type"]
+    templates = Path(__file__).resolve().parents[2] / "portal" / "templates"
+    for t in templates.rglob("*.html"):
+        text = t.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href|action)="(https?:)?//', text), f"{t.name} names another host"
