@@ -148,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     demos = {} if a.no_demo else {n: d.demo for n, d in definitions.items() if d.demo}
     for name, demo in demos.items():
         if demo.seed:
-            say(demo.seed(settings[name]))
+            try:
+                say(demo.seed(settings[name]))
+            except Exception as e:   # one clear line; the services still start without that demo data
+                say(f"{name} demo not loaded: {type(e).__name__}: {e}", err=True)
 
     env = dict(os.environ)
     if portal is not None:

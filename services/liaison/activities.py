@@ -201,7 +201,10 @@ class Activities:
     def venue_in_scope(self, s: Session, who: Principal, venue_id: str, field_name: str) -> DirectoryVenueRow:
         """A venue a request names, inside the caller's region, else NOT_FOUND naming the field."""
         venue = s.get(DirectoryVenueRow, venue_id)
-        if venue is None or not self.regions.contains(who.region, venue.region_code):
+        # A venue of a delegated subtree is its own deployment's, even if the directory still
+        # holds it from before the subtree was delegated: not found here.
+        if (venue is None or not self.regions.contains(who.region, venue.region_code)
+                or not self.rt.deployment.serves(venue.region_code)):
             raise NotFound("venue", venue_id, field_name)
         return venue
 
@@ -255,7 +258,8 @@ class Activities:
         regions = dict(s.execute(select(DirectoryDeputyRow.id, DirectoryDeputyRow.region_code)
                                  .where(DirectoryDeputyRow.id.in_(ids))).all())
         for i, x in enumerate(ids):
-            if x not in regions or not self.regions.contains(who.region, regions[x]):
+            if (x not in regions or not self.regions.contains(who.region, regions[x])
+                    or not self.rt.deployment.serves(regions[x])):
                 raise NotFound("deputy", x, f"activity.deputy_ids[{i}]")
 
     def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...], region: str) -> None:

@@ -29,7 +29,7 @@ from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import now
-from shared.errors import NotFound, PermissionDenied
+from shared.errors import FailedPrecondition, NotFound, PermissionDenied
 from shared.rpc.ratelimit import RateLimiter
 from shared.service import Runtime
 from shared.tenancy import RegionTree
@@ -163,24 +163,37 @@ class CaseRules:
                 raise PermissionDenied(f"{field}: opinion {row.id} is not the caller's own case")
         elif not self.regions.contains(who.region, row.handling_region):
             raise PermissionDenied(f"opinion {row.id} is handled outside the caller's region {who.region}")
+        owner = self.rt.deployment.delegated_to(row.handling_region)
+        if owner is not None:
+            # A case left here from before its tier got a deployment of its own: readable
+            # (it is this deployment's history), but its steps are taken there.
+            raise FailedPrecondition(f"{field}: opinion {row.id} is handled in {row.handling_region}, "
+                                     f"served by the deployment of {owner}, not this one")
 
-    # ---- ids a request names, resolved in the caller's region (else NOT_FOUND naming the field)
+    # ---- ids a request names, resolved in the caller's region (else NOT_FOUND naming the field).
+    # A roster record (deputy, venue) of a delegated subtree is its own deployment's, even when
+    # the directory still holds it from before: not found here, as a fresh deployment answers.
     def _deputy_in_scope(self, store, who: Principal, deputy_id: str, field: str):
         row = store.deputy(deputy_id, field)
-        if not self.regions.contains(who.region, row.region_code):
+        if not self.regions.contains(who.region, row.region_code) or not self._serves(row.region_code):
             raise NotFound("deputy", deputy_id, field)
         return row
 
     def _venue_in_scope(self, store, who: Principal, venue_id: str, field: str):
         row = store.venue(venue_id, field)
-        if not self.regions.contains(who.region, row.region_code):
+        if not self.regions.contains(who.region, row.region_code) or not self._serves(row.region_code):
             raise NotFound("venue", venue_id, field)
         return row
 
     def _activity_in_scope(self, session: Session, who: Principal, activity_id: str, field: str):
+        """An activity a write names (an opinion attached to it): in the caller's region and
+        served here; a deputy's only if they took part in it (as RecordActivity asks of a
+        deputy's visit), else PERMISSION_DENIED naming ``field``."""
         row = session.get(ActivityRow, activity_id)
-        if row is None or not self.regions.contains(who.region, row.region_code):
+        if row is None or not self.regions.contains(who.region, row.region_code) or not self._serves(row.region_code):
             raise NotFound("activity", activity_id, field)
+        if ACCESS.scope(who, "opinion.record") is Scope.OWN and who.subject not in {x.deputy_id for x in row.deputies}:
+            raise PermissionDenied(f"{field}: a deputy attaches opinions only to activities they took part in")
         return row
 
     def sees_contact(self, who: Principal, row: OpinionRow) -> bool:

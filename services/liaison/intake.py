@@ -97,9 +97,11 @@ class Intake(CaseRules):
             deputy = store.active_deputy_by_card_code(card_code)
             if deputy is None or not self._serves(deputy[1]):
                 raise NotFound("card", card_code)
+            deputy_id, handling = deputy
+            if region_code:
+                self._within_handling(region_code, handling, "the card's deputy")
             if not self.card_limiter.allow(card_code):
                 raise ResourceExhausted("too many opinions through this card; try again later")
-            deputy_id, handling = deputy
             code = self._open_public(s, store, who, region_code or handling, handling, deputy_id, category, text,
                                      contact)
             return code
@@ -133,15 +135,28 @@ class Intake(CaseRules):
                                                          f"region_code {o.region_code} is not within it")
             if o.venue_id:
                 handling = self._venue_in_scope(store, who, o.venue_id, "venue_id").region_code
+                if not o.deputy_id:
+                    self._within_handling(o.region_code, handling, "the venue")
             if o.deputy_id:
                 deputy = self._deputy_in_scope(store, who, o.deputy_id, "deputy_id")
                 if deputy.status not in ACTIVE_STATUSES:
                     raise FailedPrecondition(f"deputy {deputy.id} is not serving")
                 handling = deputy.region_code
+                self._within_handling(o.region_code, handling, "the deputy")
             if not self._serves(handling):
                 raise FailedPrecondition(f"region {handling} is not served here")
             row = self._open(s, who, o, handling)
             return self.shown(who, row)
+
+    def _within_handling(self, region_code: str, handling: str, whose: str) -> None:
+        """A case raised to a deputy (or at a venue) is about a place in the deputy's region (a citizen tells
+        a township deputy about that township; the deputy's tier handles it and the case
+        climbs only by escalation): region_code must lie within the deputy's region, else
+        INVALID_ARGUMENT naming region_code. Otherwise a case handled by one township would
+        be counted in, and shown to the staff of, a region that never had it."""
+        if not self.regions.contains(handling, region_code):
+            raise InvalidArgument("region_code", f"region {region_code} is not within {handling}, the region of "
+                                                 f"{whose}: a case raised to a deputy is about a place in their region")
 
     # ---- the citizen's side -------------------------------------------------------------
     @staticmethod

@@ -47,14 +47,16 @@ class Opinions(Intake):
         scope_path: str | None = None
         scope_codes: tuple[str, ...] = ()
         own = ACCESS.scope(who, "opinion.read") is Scope.OWN
-        # A deputy or department naming another one's cases: records outside its scope.
+        # A deputy or a department lists its own cases only: naming another one is refused
+        # whether or not it exists (nothing is learnt), as PERMISSION_DENIED since the
+        # filter is the caller's own mistake (README, "Who may do what").
         if own and who.role is Role.DEPUTY:
             if deputy_id and deputy_id != who.subject:
-                raise NotFound("deputy", deputy_id, "deputy_id")
+                raise PermissionDenied("deputy_id: a deputy lists their own cases")
             deputy_id = who.subject
         elif own:
             if department and department != who.subject:
-                raise NotFound("department", department, "department")
+                raise PermissionDenied("department: a department lists the cases transferred to it")
             department, department_region = who.subject, who.region
         if q.region_code:
             code = d.code(q.region_code, "region_code", max_len=9)

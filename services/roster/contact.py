@@ -87,7 +87,7 @@ class DoubleContact(UseCase):
             if deputy_id:
                 self._deputy(store, who, deputy_id, "deputy_id", "link.read")
             links = store.committee_links(member_id=member_id, deputy_id=deputy_id)
-            return [x for x in links if self.regions.contains(who.region, x.region_code)]
+            return [x for x in links if self._in_region(who, x.region_code)]
 
     def add_household(self, who: Principal, deputy_id: str, h: d.Household) -> VoterHouseholdRow:
         h = d.validate_household(h)

@@ -4,6 +4,7 @@ nothing the second time."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import structlog
@@ -18,13 +19,31 @@ from shared.service import Runtime, build_runtime
 DEMO_DIR = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 
 
+def served_rows(text: str, runtime: Runtime) -> tuple[str, int]:
+    """The demo roster CSV without the rows of regions this deployment does not serve
+    (outside home, or in delegated_regions), and how many were left out."""
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("区划代码")
+    body = [r for r in rows[1:] if r]
+    kept = [r for r in body if runtime.deployment.serves(r[column].strip())]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([rows[0], *kept])
+    return out.getvalue(), len(body) - len(kept)
+
+
 def load_demo(runtime: Runtime, region: str = "652300") -> dict[str, int]:
     roster = Roster(runtime)
     system = Principal(subject="demo-loader", role=Role.SYSTEM, region=region)
-    report = roster.import_roster(system, region, "csv", (DEMO_DIR / "roster.csv").read_bytes(), dry_run=False)
-    venues = venues_present = 0
+    content, deputies_skipped = served_rows((DEMO_DIR / "roster.csv").read_text(encoding="utf-8"), runtime)
+    report = roster.import_roster(system, region, "csv", content.encode("utf-8"), dry_run=False)
+    venues = venues_present = venues_skipped = 0
     with open(DEMO_DIR / "venues.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
+            if not runtime.deployment.serves(row["region_code"]):
+                # Outside home, or in a subtree that runs its own deployment (delegated_regions):
+                # not this deployment's to create, as the import refuses its deputies' rows.
+                venues_skipped += 1
+                continue
             with runtime.transaction() as s:
                 if RosterStore(s).venue_by_name(row["region_code"], row["name"]):
                     venues_present += 1
@@ -37,7 +56,8 @@ def load_demo(runtime: Runtime, region: str = "652300") -> dict[str, int]:
             venues += 1
     placed, _ = roster.group_into_venues(system, region, dry_run=False)
     figures = {"deputies_created": report.created, "deputies_unchanged": report.unchanged,
-               "row_errors": len(report.errors), "venues_created": venues, "venues_present": venues_present,
+               "deputies_skipped": deputies_skipped, "row_errors": len(report.errors),
+               "venues_created": venues, "venues_present": venues_present, "venues_skipped": venues_skipped,
                "deputies_grouped": len(placed)}
     structlog.get_logger("roster.demo").info("demo roster loaded", **figures)
     return figures
@@ -53,7 +73,12 @@ def seed(settings: Settings) -> str:
     finally:
         runtime.transport.close()
         runtime.engine.dispose()
+    skipped = ""
+    if f["deputies_skipped"] or f["venues_skipped"]:
+        skipped = (f"; {f['deputies_skipped']} deputies and {f['venues_skipped']} venues skipped: their regions "
+                   f"are not served here (outside {settings.home_region} or in delegated_regions "
+                   f"{', '.join(settings.delegated_regions) or 'none'})")
     if not f["deputies_created"] and not f["venues_created"]:
         return (f"demo roster already present: {f['deputies_unchanged']} deputies, {f['venues_present']} venues; "
-                "nothing added")
-    return f"demo roster: {f['deputies_created']} deputies and {f['venues_created']} venues added"
+                f"nothing added{skipped}")
+    return f"demo roster: {f['deputies_created']} deputies and {f['venues_created']} venues added{skipped}"

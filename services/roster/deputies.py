@@ -134,7 +134,7 @@ class DeputyCases(UseCase):
         if kw.get("venue_id"):
             with self.rt.transaction() as s:   # a venue named as a filter is resolved in scope too
                 self._venue(RosterStore(s), who, kw["venue_id"], "venue_id", "venue.read")
-        return DeputyFilter(scope_path=path, **kw)
+        return DeputyFilter(scope_path=path, excluded_paths=self._excluded(path), **kw)
 
     # ---- cards ----------------------------------------------------------------
 
@@ -160,7 +160,7 @@ class DeputyCases(UseCase):
                     or not self.rt.deployment.serves(row.region_code)):
                 raise NotFound("card", card_code)
             region = self.regions.get(row.region_code) if row.region_code in self.regions else None
-            venues = store.venues_of(row.id)
+            venues = [v for v in store.venues_of(row.id) if self.rt.deployment.serves(v.region_code)]
             return d.PublicCard(
                 card_code=row.card_code, name=row.name,
                 work_unit=row.work_unit if row.show_work_unit else "",

@@ -76,7 +76,7 @@ class RosterFiles(DeputyCases):
                 continue
             seen[key] = r.row
             try:
-                existing = self._find(store, scope_path, p, r.columns)
+                existing = self._find(store, scope_path, p, r.columns, self._excluded(scope_path))
             except LookupError as e:
                 errors.append(sheets.RowError(r.row, "姓名", str(e)))
                 continue
@@ -125,14 +125,16 @@ class RosterFiles(DeputyCases):
         return ImportReport(len(rows), created, updated, unchanged, errors, warnings)
 
     @staticmethod
-    def _find(store: RosterStore, scope_path: str, p: d.DeputyProfile, columns: frozenset[str]):
+    def _find(store: RosterStore, scope_path: str, p: d.DeputyProfile, columns: frozenset[str],
+              excluded: tuple[str, ...] = ()):
         """The stored deputy a row is about: by region, name and phone; by what the file
         has when it lacks 区划代码 or 联系电话. LookupError when that names several."""
         if sheets.REGION in columns and sheets.PHONE in columns:
             return store.deputy_by_key(p.region_code, p.name, p.contact.phone)
         found = store.deputies_named(scope_path, p.name,
                                      region_code=p.region_code if sheets.REGION in columns else None,
-                                     phone=p.contact.phone if sheets.PHONE in columns else None)
+                                     phone=p.contact.phone if sheets.PHONE in columns else None,
+                                     excluded=excluded)
         if len(found) > 1:
             missing = "、".join(c for c in (sheets.REGION, sheets.PHONE) if c not in columns)
             raise LookupError(f"several deputies are named {p.name}: add the column {missing} to tell them apart")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from services.roster.tables import (
@@ -29,6 +29,13 @@ def in_subtree(column, path: str):
     return or_(column == path, column.like(path.replace("%", r"\%").replace("_", r"\_") + "/%", escape="\\"))
 
 
+def in_scope(column, path: str, excluded: tuple[str, ...] = ()):
+    """``column`` lies in the subtree of ``path`` and in none of the ``excluded`` subtrees
+    (delegated regions below, whose rows left here are not this deployment's)."""
+    return and_(in_subtree(column, path), *(~in_subtree(column, x) for x in excluded)) if excluded \
+        else in_subtree(column, path)
+
+
 class NewDeputy(NamedTuple):
     """A new deputy's rows as column values (written by insert_deputy, or made ORM rows by the
     import): the deputy, its seats, its specialties, its first status change."""
@@ -41,6 +48,7 @@ class NewDeputy(NamedTuple):
 @dataclass(frozen=True)
 class DeputyFilter:
     scope_path: str
+    excluded_paths: tuple[str, ...] = ()   # delegated subtrees below scope_path
     level: int | None = None
     specialty: str = ""
     venue_id: str = ""
@@ -88,10 +96,11 @@ class RosterStore:
             DeputyRow.region_code == region_code, DeputyRow.name == name, DeputyRow.phone == phone)).first()
 
     def deputies_named(self, scope_path: str, name: str, *, region_code: str | None = None,
-                       phone: str | None = None, limit: int = 2) -> list[DeputyRow]:
+                       phone: str | None = None, limit: int = 2,
+                       excluded: tuple[str, ...] = ()) -> list[DeputyRow]:
         """Deputies of the subtree with this name (and region or phone where given): how an
         import finds a deputy when its file lacks the 区划代码 or 联系电话 column."""
-        q = select(DeputyRow).where(in_subtree(DeputyRow.region_path, scope_path), DeputyRow.name == name)
+        q = select(DeputyRow).where(in_scope(DeputyRow.region_path, scope_path, excluded), DeputyRow.name == name)
         if region_code is not None:
             q = q.where(DeputyRow.region_code == region_code)
         if phone is not None:
@@ -114,7 +123,7 @@ class RosterStore:
         c.execute(_INSERT_STATUS_CHANGE, history)
 
     def _deputy_query(self, f: DeputyFilter):
-        q = select(DeputyRow).where(in_subtree(DeputyRow.region_path, f.scope_path))
+        q = select(DeputyRow).where(in_scope(DeputyRow.region_path, f.scope_path, f.excluded_paths))
         if f.level is not None:
             q = q.where(exists().where(SeatRow.deputy_id == DeputyRow.id, SeatRow.level == f.level))
         if f.specialty:
@@ -156,9 +165,10 @@ class RosterStore:
             VenueMemberRow.venue_id.in_(venue_ids)).group_by(VenueMemberRow.venue_id))
         return {v: n for v, n in rows}
 
-    def list_venues(self, scope_path: str, kind: int | None, page: paging.Page) -> tuple[list[VenueRow], int, str]:
+    def list_venues(self, scope_path: str, kind: int | None, page: paging.Page,
+                    excluded: tuple[str, ...] = ()) -> tuple[list[VenueRow], int, str]:
         """One page in (region path, name, id) order; the rows, the total and the next token."""
-        q = select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))
+        q = select(VenueRow).where(in_scope(VenueRow.region_path, scope_path, excluded))
         if kind is not None:
             q = q.where(VenueRow.kind == kind)
         total = self.s.scalars(select(func.count()).select_from(q.subquery())).one()
@@ -174,13 +184,14 @@ class RosterStore:
     def membership(self, venue_id: str, deputy_id: str) -> VenueMemberRow | None:
         return self.s.get(VenueMemberRow, (venue_id, deputy_id))
 
-    def unplaced_active_deputies(self, scope_path: str, active: tuple[int, ...]) -> list[DeputyRow]:
+    def unplaced_active_deputies(self, scope_path: str, active: tuple[int, ...],
+                                 excluded: tuple[str, ...] = ()) -> list[DeputyRow]:
         return list(self.s.scalars(select(DeputyRow).where(
-            in_subtree(DeputyRow.region_path, scope_path), DeputyRow.status.in_(active),
+            in_scope(DeputyRow.region_path, scope_path, excluded), DeputyRow.status.in_(active),
             ~exists().where(VenueMemberRow.deputy_id == DeputyRow.id)).order_by(DeputyRow.id)))
 
-    def venues_in(self, scope_path: str) -> list[VenueRow]:
-        return list(self.s.scalars(select(VenueRow).where(in_subtree(VenueRow.region_path, scope_path))))
+    def venues_in(self, scope_path: str, excluded: tuple[str, ...] = ()) -> list[VenueRow]:
+        return list(self.s.scalars(select(VenueRow).where(in_scope(VenueRow.region_path, scope_path, excluded))))
 
     # double contact
     def committee_link(self, member_id: str, deputy_id: str) -> CommitteeLinkRow | None:

@@ -47,20 +47,28 @@ class UseCase:
 
     # ---- scope ------------------------------------------------------------
     def _in_region(self, who: Principal, region_code: str) -> bool:
-        return self.regions.contains(who.region, region_code)
+        """A roster record's region is within the caller's and served by this deployment: the
+        deputies and venues of a delegated subtree are its own deployment's, even when rows of
+        them are left in this database from before it was delegated (not found here, for any
+        action, as a fresh deployment would answer)."""
+        return self.regions.contains(who.region, region_code) and self.rt.deployment.serves(region_code)
 
-    def _target_region(self, who: Principal, region_code: str, action: str, field: str = "region_code", *,
-                       write: bool = True) -> str:
-        """A region a request acts on: well formed, known and within this deployment's home
-        region (INVALID_ARGUMENT), for a write not served by a deployment below, then within
-        the caller's region (PERMISSION_DENIED: region codes are public, nothing leaks).
-        Returns its path."""
+    def _target_region(self, who: Principal, region_code: str, action: str, field: str = "region_code") -> str:
+        """A region a request acts on, to read or to write: well formed, known and served by
+        this deployment (within home and not in a delegated subtree: INVALID_ARGUMENT, the
+        roster of a delegated subtree is its own deployment's), then within the caller's
+        region (PERMISSION_DENIED: region codes are public, nothing leaks). Returns its path."""
         ACCESS.scope(who, action)
         code = d.check_region_code(region_code, field)
-        path = self._region(code, field) if write else self.regions.require(code, field).path
-        self.rt.deployment.require_home(code, field)
+        path = self._region(code, field)
         self.regions.ensure_within(who.region, code)
         return path
+
+    def _excluded(self, path: str) -> tuple[str, ...]:
+        """The paths of the delegated subtrees below ``path``: a listing of ``path`` leaves
+        their rows out (rows of them left from before they were delegated)."""
+        return tuple(p for p in (self.regions.get(c).path for c in self.rt.deployment.delegated)
+                     if p.startswith(path + "/"))
 
     def _scope_path(self, who: Principal, region_code: str, action: str = "deputy.read",
                     field: str = "region_code") -> str:
@@ -70,7 +78,7 @@ class UseCase:
             if who.region not in self.regions:
                 raise PermissionDenied(f"region {who.region} is not served here")
             return self.regions.get(who.region).path
-        return self._target_region(who, region_code, action, field, write=False)
+        return self._target_region(who, region_code, action, field)
 
     def _region(self, code: str, field: str) -> str:
         """A region a write names: known, and served by this deployment (within home, not in

@@ -80,7 +80,7 @@ class VenueCases(UseCase):
         path = self._scope_path(who, region_code, "venue.read")
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            rows, total, token = store.list_venues(path, kind, page)
+            rows, total, token = store.list_venues(path, kind, page, self._excluded(path))
             return rows, store.venue_counts([r.id for r in rows]), total, token
 
     def deputy_venues(self, who: Principal, deputy_id: str):
@@ -118,14 +118,15 @@ class VenueCases(UseCase):
         """就近编组进家 for every serving deputy of the subtree who has no venue yet, by
         domain.choose_venue (nearest; a professional workstation only for its specialties)."""
         path = self._scope_path(who, region_code, "venue.write")
+        excluded = self._excluded(path)   # a delegated subtree's deputies and venues are not grouped here
         with self.rt.transaction() as s:
             store = RosterStore(s)
-            venues = store.venues_in(path)
+            venues = store.venues_in(path, excluded)
             counts = store.venue_counts([v.id for v in venues])
             choices = {v.id: d.VenueChoice(v.id, v.region_path, tuple(convert.split_list(v.specialties)),
                                            counts.get(v.id, 0), d.VenueKind(v.kind)) for v in venues}
             placed, unplaced = [], []
-            for dep in store.unplaced_active_deputies(path, tuple(int(x) for x in d.INITIAL_STATUSES)):
+            for dep in store.unplaced_active_deputies(path, tuple(int(x) for x in d.INITIAL_STATUSES), excluded):
                 choice = d.choose_venue(dep.region_path, [x.specialty for x in dep.specialties], list(choices.values()))
                 if choice is None:
                     unplaced.append(dep.id)

@@ -25,10 +25,11 @@ def _settings(service: str, url: str, bus, **extra) -> config.Settings:
 @pytest.fixture(scope="session")
 def start_liaison(fresh_database, tmp_path_factory):
     """Factory: a liaison server on a brand-new database (and, unless given, a new bus file)."""
-    def make(bus=None) -> LiaisonServer:
-        url = fresh_database()
+    def make(bus=None, url: str | None = None, **extra: str) -> LiaisonServer:
+        """``url``: reuse a database (a restart); ``extra``: more LIANXIN_* settings."""
+        url = url or fresh_database()
         bus = bus or tmp_path_factory.mktemp("bus") / "bus.sqlite"
-        settings = _settings("liaison", url, bus)
+        settings = _settings("liaison", url, bus, **extra)
         return LiaisonServer(start(definition(), settings), settings, url)
     return make
 

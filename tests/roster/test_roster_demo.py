@@ -6,7 +6,7 @@ import csv
 
 from lianxin.roster.v1 import roster_pb2 as pb
 
-from services.roster.demo import DEMO_DIR, load_demo
+from services.roster.demo import DEMO_DIR, load_demo, seed
 
 # Given-name endings that are, in the demo's setting, a woman's name (马红霞, 阿依古丽 ...).
 FEMALE_ENDINGS = ("霞", "艳", "芳", "娟", "丽", "静", "兰", "梅", "燕", "娜", "古丽", "阿依")
@@ -55,3 +55,27 @@ def test_grouping_the_demo_roster_spreads_deputies_and_the_medical_workstation_t
     # Loading again changes nothing.
     again = load_demo(fresh_roster.running.runtime)
     assert again["deputies_created"] == 0 and again["venues_created"] == 0 and again["deputies_grouped"] == 0
+
+
+def test_the_demo_skips_and_reports_the_rows_of_a_delegated_county(start_roster):
+    """`make run` with LIANXIN_DELEGATED_REGIONS=652302: the demo loads the rest of the
+    prefecture, leaves 阜康市's deputies and venues to its own deployment and says so in its
+    one line (it used to stop the launcher with a traceback)."""
+    server = start_roster(LIANXIN_DELEGATED_REGIONS="652302")
+    try:
+        line = seed(server.settings)
+        in_county = [r for r in _rows() if r["区划代码"].startswith("652302")]
+        with open(DEMO_DIR / "venues.csv", encoding="utf-8", newline="") as f:
+            county_venues = [v for v in csv.DictReader(f) if v["region_code"].startswith("652302")]
+        assert in_county and county_venues
+        assert line.startswith(f"demo roster: {len(_rows()) - len(in_county)} deputies and "), line
+        assert f"; {len(in_county)} deputies and {len(county_venues)} venues skipped" in line, line
+        assert "delegated_regions 652302" in line, line
+        deputies = server.call("ListDeputies", pb.ListDeputiesRequest(page={"page_size": 100})).deputies
+        venues = server.call("ListVenues", pb.ListVenuesRequest(page={"page_size": 100})).venues
+        assert len(deputies) == len(_rows()) - len(in_county)
+        assert not [d.region_code for d in deputies if d.region_code.startswith("652302")]
+        assert not [v.region_code for v in venues if v.region_code.startswith("652302")]
+        assert seed(server.settings).startswith("demo roster already present")
+    finally:
+        server.close()
