@@ -30,6 +30,7 @@ from services.roster.sheets import (
     read_roster,
     write_roster,
 )
+from shared import text as canonical_text
 
 DEFAULT_REGION = "652300"
 
@@ -361,7 +362,8 @@ def profiles(draw):
     seats = tuple(Seat(lv, draw(PLAIN), draw(PLAIN)) for lv in levels)
     profile = DeputyProfile(
         region_code=draw(st.from_regex(r"\A[0-9]{6}([0-9]{3})?\Z")),
-        name=draw(PLAIN.filter(str.strip)), gender=draw(st.sampled_from(list(Gender))),
+        # A name that is nothing but marks or spaces has no canonical form: "is required".
+        name=draw(PLAIN.filter(canonical_text.name)), gender=draw(st.sampled_from(list(Gender))),
         ethnicity=draw(PLAIN), seats=seats, work_unit=draw(PLAIN), position=draw(PLAIN),
         contact=Contact(draw(st.sampled_from(["", "13800000000", "+86 138-0000-0000", "0994-2345678"])),
                         draw(st.sampled_from(["", "a@b.cn"])), draw(PLAIN)),
