@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import pages
+from portal.auth import SessionStore
 from portal.backends import Backends
 from portal.i18n import catalogue
 from portal.render import error_page
@@ -100,6 +101,7 @@ def create_app(settings: PortalSettings) -> Starlette:
                     middleware=[Middleware(RequestLog), Middleware(SecurityMiddleware)],
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.settings = settings
+    app.state.sessions = SessionStore()
     app.state.catalogue = catalogue("zh-CN")
     app.state.log = structlog.get_logger("portal")
     env = templates()

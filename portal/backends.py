@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+from lianxin.identity.v1 import identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2_grpc
 
@@ -83,6 +84,7 @@ class Backends:
         self._channels: list[grpc.aio.Channel] = []
         self.roster = roster_pb2_grpc.RosterServiceStub(self._channel("roster"))
         self.liaison = liaison_pb2_grpc.LiaisonServiceStub(self._channel("liaison"))
+        self.identity = identity_pb2_grpc.IdentityServiceStub(self._channel("identity"))
 
     def _channel(self, service: str) -> grpc.aio.Channel:
         channel = grpc.aio.insecure_channel(self.settings.backend(service))
@@ -97,6 +99,12 @@ class Backends:
         if citizen.device:
             md.append((DEVICE_HEADER, citizen.device))
         return md
+
+    @staticmethod
+    def for_user(access_token: str) -> Sequence[tuple[str, str]]:
+        """Metadata of a call made by a signed-in user: their own access token (the services
+        check their role and region in it, not the portal's)."""
+        return [("authorization", f"Bearer {access_token}")]
 
     async def close(self) -> None:
         for channel in self._channels:

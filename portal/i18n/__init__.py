@@ -75,10 +75,11 @@ class Catalogue:
         self.levels: dict[int, str] = lang.LEVELS
         self.venue_kinds: dict[int, str] = lang.VENUE_KINDS
         self.categories: tuple[str, ...] = lang.CATEGORIES
+        self.role_names: dict[str, str] = lang.ROLE_NAMES
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
-                "levels": self.levels, "venue_kinds": self.venue_kinds}
+                "levels": self.levels, "venue_kinds": self.venue_kinds, "role_names": self.role_names}
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's

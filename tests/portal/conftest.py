@@ -12,6 +12,7 @@ import pytest
 from kit.clients import InProcessService
 from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port
 from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 
@@ -23,6 +24,7 @@ class Platform:
     roster: InProcessService
     liaison: InProcessService
     portal: PortalProcess
+    identity: InProcessService
     seq: int = 0
 
     @property
@@ -61,6 +63,21 @@ class Platform:
             assert time.monotonic() < deadline, "the deputy never reached liaison's directory"
             time.sleep(0.1)
 
+    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
+                password: str = "") -> str:
+        """An account made through identity's API by the prefecture's staff, its one-time
+        password already changed to ``password`` (returned) unless none is given, in which
+        case the one-time password is returned and must be changed at the first sign-in."""
+        one_time = "Initial-pw-2026-x"
+        self.identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+            username=username, display_name=name or username, role=role, region_code=region,
+            stands_for=stands_for), one_time_password=one_time), role="staff", region=PREFECTURE)
+        if not password:
+            return one_time
+        self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
+            username=username, current_password=one_time, new_password=password))
+        return password
+
     def case(self, tracking_code: str) -> lpb.Opinion:
         """The opinion behind a tracking code, as the prefecture's staff see it."""
         listed = self.liaison.call("ListOpinions", lpb.ListOpinionsRequest(page={"page_size": 500}),
@@ -89,9 +106,13 @@ def platform(start_service, tmp_path_factory):
     extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     roster = start_service("roster", bus_path=bus, **extra)
     liaison = start_service("liaison", bus_path=bus, **extra)
+    # identity signs with the key made above; sign-in limits per address are high here (every
+    # test signs in from 127.0.0.1), and lockout is at its default of 5 failures.
+    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000", **extra)
     # The portal holds no secret: a wrong one proves its calls ride on identity's token alone.
-    portal = PortalProcess({"roster": roster.running.port, "liaison": liaison.running.port},
+    portal = PortalProcess({"roster": roster.running.port, "liaison": liaison.running.port,
+                            "identity": identity.running.port},
                            folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
                            LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
-    yield Platform(roster, liaison, portal)
+    yield Platform(roster, liaison, portal, identity)
     portal.close()
