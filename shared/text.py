@@ -23,8 +23,8 @@ Per kind, and why:
   (see below), invisible characters removed, any run of white space (the ideographic
   space U+3000 too) to one space, trimmed.
 - ``name`` (a person's name): ``line``, then the middle-dot look-alikes folded to U+00B7,
-  spaces around it removed, and a full stop between two Han characters (. U+002E, and ．
-  U+FF0E which NFKC turns into it) read as the interpunct too.
+  spaces around it removed, and a full stop between two Han characters (. U+002E, ．
+  U+FF0E which NFKC turns into it, the ideographic 。 U+3002) read as the interpunct too.
 - ``text`` (free text that may run over lines: an opinion, an answer, notes): NFC only, the
   line breaks made "\\n", the invisible characters that hide or reorder text removed (see
   below), trimmed. No NFKC: on prose it changes what was written (１００㎡ becomes 100m2,
@@ -45,9 +45,13 @@ Phones. People write one number as 137 1234 5678, 137-1234-5678, (0994) 200 0006
 ＋) and with the dash look-alikes (‐ ‑ ‒ – — ― − ﹣) read as "-", the grouping marks (spaces,
 hyphens, dots, parentheses) go, and then:
 
-- Country code 86 (+86, 0086, or 86 before a mobile's 11 digits) is dropped: mainland numbers
-  are stored in their domestic form. After it, a landline's trunk 0, which international
-  writing leaves out (+86 994 2000006), is put back.
+- Country code 86 (+86, 0086, or a bare 86 before a mobile's 11 digits or before a whole
+  landline, area code and subscriber number, with or without its trunk 0: 86 0994 2000006,
+  86-994-2000006) is dropped: mainland numbers are stored in their domestic form. After it,
+  a landline's trunk 0, which international writing leaves out (+86 994 2000006), is put
+  back. A bare 86 is read as the country code only there: a landline with its area code is
+  at least 10 digits without the 0, so 86 and such a number is 12 digits or more and never
+  a local number (7 or 8 digits), a 400/800 number (10) or a mobile (11).
 - A mobile (1[3-9] and 9 more digits, the numbering plan of the Ministry of Industry and
   Information Technology) is its 11 digits.
 - A landline is 0, an area code and a subscriber number of 7 or 8 digits; area codes are
@@ -96,9 +100,17 @@ people and converters actually produce:
   SEPARATOR DOT: symbol pickers' dots, folded wherever they stand.
 - Punctuation that is a letter's business in its own script is folded only between two Han
   characters, where it can only stand for the interpunct: the full stop (. U+002E, ．
-  U+FF0E, ․ U+2024, ﹒ U+FE52, which NFKC makes "."), the Tibetan tsheg ་ U+0F0B (and U+0F0C,
-  which NFKC makes U+0F0B; the tsheg separates syllables inside a Tibetan name written in
-  Tibetan script, བཀྲ་ཤིས, and must stay there) and the Syriac ܁ U+0701.
+  U+FF0E, ․ U+2024, ﹒ U+FE52, which NFKC makes "."; the ideographic full stop 。 U+3002,
+  which a Chinese input method types for the "." key, so it is what a clerk who cannot find
+  · types, and its half-width form ｡ U+FF61; ⸼ U+2E3C STENOGRAPHIC FULL STOP), the Tibetan
+  tsheg ་ U+0F0B (and U+0F0C, which NFKC makes U+0F0B; the tsheg separates syllables inside
+  a Tibetan name written in Tibetan script, བཀྲ་ཤིས, and must stay there), the Syriac ܁
+  U+0701, ˑ U+02D1 MODIFIER LETTER HALF TRIANGULAR COLON (a raised dot in symbol pickers,
+  but a length mark after a letter in phonetic transcription) and the degree sign ° U+00B0
+  (a raised small circle in the same pickers; after a digit it is a degree, 36.5°, and a
+  name has no digit, but between two Han characters it can only be a dot). A name ending in
+  one (张三。) keeps it: there it is a sentence's end pasted along, not a separator, and the
+  checks of each service judge it.
 
 Combining marks. NFKC writes the spacing accents (˙ U+02D9, ´ U+00B4, ¨ U+00A8, ゛ U+309B and
 the rest of the 50 characters whose compatibility decomposition is a space and a combining
@@ -121,8 +133,8 @@ MIDDLE_DOT_VARIANTS = frozenset(
     "\u00b7\u0387\u1427\u16eb\u2022\u2027\u2219\u22c5\u25cf\u2e31\u30fb\u318d\ua78f\uff65"
     "\u02d9\u2e30\u2e33\u2981\U00010101")
 # Folded to U+00B7 only between two Han characters (after NFKC: ． ․ ﹒ are "." by then,
-# U+0F0C is U+0F0B).
-HAN_ONLY_DOTS = ".\u0f0b\u0701"
+# U+0F0C is U+0F0B; 。 and ｡ are kept by NFKC here, see _KEPT_PUNCTUATION).
+HAN_ONLY_DOTS = ".\u3002\uff61\u2e3c\u02d1\u00b0\u0f0b\u0701"
 
 # Full-width and CJK punctuation that keeps its form in one-line text: NFKC would turn it
 # into ASCII punctuation and change how Chinese text reads. U+FF65 is a middle dot (folded
@@ -232,7 +244,8 @@ def code(value: str | None) -> str:
 _PHONE_GROUPING = re.compile(r"[\s\-.()]+")
 _PHONE = re.compile(r"\+?[0-9]+", re.ASCII)
 _DIGIT_GROUPS = re.compile(r"[0-9]+", re.ASCII)
-_COUNTRY_86 = re.compile(r"(?:\+|00)86([0-9]+)|86(1[3-9][0-9]{9})", re.ASCII)
+_COUNTRY_86 = re.compile(r"(?:\+|00)86([0-9]+)|86(1[3-9][0-9]{9})"
+                         r"|86(0?(?:10|2[0-9])[0-9]{8}|0?[3-9][0-9]{2}[0-9]{7,8})", re.ASCII)
 _MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 _LANDLINE = re.compile(r"(0(?:10|2[0-9]))([0-9]{8})|(0[3-9][0-9]{2})([0-9]{7,8})", re.ASCII)
 _DIGITS_ONLY = re.compile(r"[48]00[0-9]{7}|[2-9][0-9]{6,7}|[0-9]{3,6}", re.ASCII)
@@ -249,7 +262,7 @@ def phone(value: str | None) -> str:
     national = compact
     china = _COUNTRY_86.fullmatch(compact)
     if china:
-        national = china[1] or china[2]
+        national = china[1] or china[2] or china[3]
         if (not national.startswith("0") and not _MOBILE.fullmatch(national)
                 and not _DIGITS_ONLY.fullmatch(national) and _LANDLINE.fullmatch("0" + national)):
             national = "0" + national   # the trunk 0 that international writing leaves out

@@ -189,3 +189,50 @@ def test_liaison_phones_stored_as_typed_are_rewritten(url):
         engine.dispose()
     assert [stored[o["id"]] for o in cases] == [
         ("马·玉兰", "13912345678"), ("马·玉兰", "13912345678"), ("阿依古丽·测试", "13912345678")]
+
+
+def test_roster_names_with_a_chinese_full_stop_and_phones_with_a_bare_86_are_rewritten(url, caplog):
+    """Rows as roster_0005 left them: 。 between the parts of a name, a bare 86 before a
+    landline kept with its grouping."""
+    db.migrate("roster", url, "roster_0005")
+    stop, dot = deputy("买买提。艾力", "13900000019"), deputy("买买提·艾力", "13900000019")
+    landline = deputy("地依测试", "86-0994-200-0006")
+    station = venue("联络站", officer_name="古丽˚买买提", officer_phone="8609942000006")
+    household = {"id": str(uuid.uuid4()), "deputy_id": landline["id"], "household_head": "艾力°买买提",
+                 "address": "三工镇", "phone": "86-994-2000006"}
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            add(c, DeputyRow, *[stop, dot, landline])
+            add(c, VenueRow, *[station])
+            add(c, VoterHouseholdRow, *[household])
+        with caplog.at_level(logging.WARNING, logger="lianxin.migrations"):
+            db.migrate("roster", url)
+        with engine.connect() as c:
+            d = {r.id: r for r in c.execute(select(DeputyRow.__table__))}
+            s = c.execute(select(VenueRow.__table__)).one()
+            h = c.execute(select(VoterHouseholdRow.__table__)).one()
+    finally:
+        engine.dispose()
+    assert d[stop["id"]].name == "买买提·艾力"
+    assert d[landline["id"]].phone == "0994-2000006"
+    assert s.officer_phone == "0994-2000006" and s.officer_name == "古丽˚买买提"   # ˚ is a ring, not folded
+    assert (h.household_head, h.phone) == ("艾力·买买提", "0994-2000006")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("deputies" in w and stop["id"] in w and dot["id"] in w for w in warnings), warnings
+
+
+def test_liaison_names_with_a_chinese_full_stop_and_phones_with_a_bare_86_are_rewritten(url):
+    db.migrate("liaison", url, "liaison_0011")
+    cases = [opinion(f"TRK001{i}PHN", contact_name=n, contact_phone=p) for i, (n, p) in enumerate(
+        [("马。玉兰", "86 0994 2000006"), ("马玉兰", "86 (0994) 200 0006")])]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            add(c, OpinionRow, *cases)
+        db.migrate("liaison", url)
+        with engine.connect() as c:
+            stored = {r.id: (r.contact_name, r.contact_phone) for r in c.execute(select(OpinionRow.__table__))}
+    finally:
+        engine.dispose()
+    assert [stored[o["id"]] for o in cases] == [("马·玉兰", "0994-2000006"), ("马玉兰", "0994-2000006")]

@@ -67,3 +67,14 @@ def test_grouped_and_plus_86_phones_are_stored_as_one_mobile(liaison):
     stored = {(o.contact.name, o.contact.phone) for o in liaison.call(
         "ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions}
     assert stored == {("阿依古丽·测试", "13912345678"), ("马玉兰", "0994-2000006")}
+
+
+def test_a_bare_86_landline_and_a_chinese_full_stop_in_a_name_are_stored_canonical(liaison):
+    """Tester's input: SubmitPublicOpinion with contact phone 86 (0994) 200 0006 was stored
+    86-0994-200-0006, while +86 994 200 0006 was 0994-2000006."""
+    dep = liaison.add_deputy(COUNTY_A)
+    for typed in ("86 (0994) 200 0006", "+86 994 200 0006", "8609942000006"):
+        liaison.submit(dep, contact=pb.Contact(name="马。玉兰", phone=typed))
+    stored = {(o.contact.name, o.contact.phone) for o in liaison.call(
+        "ListOpinions", pb.ListOpinionsRequest(deputy_id=dep.id)).opinions}
+    assert stored == {("马·玉兰", "0994-2000006")}

@@ -167,3 +167,29 @@ def test_a_dot_above_in_a_name_is_the_interpunct_never_a_stray_mark(roster):
             deputy=roster.deputy_msg(COUNTY, name=typed, phone="13709940032")))
         assert e.code() == grpc.StatusCode.ALREADY_EXISTS, typed
         assert [x.id for x in named(roster, typed)] == [d.id], typed
+
+
+def test_a_chinese_full_stop_between_name_parts_is_the_interpunct(roster):
+    """Tester's input: 买买提。艾力 (the "." key of a Chinese input method) was a second deputy
+    beside 买买提·艾力; ⸼ ° ˑ likewise."""
+    d = roster.register(COUNTY, name="买买提。艾力", phone="13900000019")
+    assert d.name == "买买提·艾力"
+    for typed in ("买买提·艾力", "买买提⸼艾力", "买买提°艾力", "买买提ˑ艾力", "买买提 。艾力"):
+        e = roster.error("RegisterDeputy", pb.RegisterDeputyRequest(
+            deputy=roster.deputy_msg(COUNTY, name=typed, phone="13900000019")))
+        assert e.code() == grpc.StatusCode.ALREADY_EXISTS, typed
+        assert [x.id for x in named(roster, typed)] == [d.id], typed
+
+
+def test_a_bare_86_before_a_landline_is_one_deputy_and_one_stored_form(roster):
+    """Tester's input: 地依测试 with (0994) 200 0006, then 86 0994 2000006 made a second deputy;
+    86 994 2000006, 8609942000006, 86 (0994) 200 0006 were stored as typed."""
+    d = roster.register(COUNTY, name="地依测试", phone="(0994) 200 0006")
+    assert d.contact.phone == "0994-2000006"
+    for typed in ("86 0994 2000006", "86 994 2000006", "8609942000006", "86 (0994) 200 0006", "86 994 200 0006"):
+        e = roster.error("RegisterDeputy", pb.RegisterDeputyRequest(
+            deputy=roster.deputy_msg(COUNTY, name="地依测试", phone=typed)))
+        assert e.code() == grpc.StatusCode.ALREADY_EXISTS, typed
+    h = roster.call("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
+        deputy_id=d.id, household_head="艾力。买买提", phone="86 (0994) 200 0006")))
+    assert (h.household_head, h.phone) == ("艾力·买买提", "0994-2000006")

@@ -109,6 +109,22 @@ def test_landlines_keep_the_area_code_with_one_hyphen_and_others_their_digits(ty
     assert text.phone(typed) == stored
 
 
+# A bare 86 before a landline, its trunk 0 written or not, is the country code: one landline,
+# one form (the tester stored these five ways).
+@pytest.mark.parametrize("typed", ["86 0994 2000006", "86 994 2000006", "8609942000006", "86-994-2000006",
+                                   "86 (0994) 200 0006", "86 994 200 0006", "86-0994-200-0006", "８６ ０９９４ ２０００００６",
+                                   "869942000006"])
+def test_a_bare_86_before_a_landline_is_dropped(typed):
+    assert text.phone(typed) == "0994-2000006"
+
+
+def test_a_bare_86_is_the_country_code_only_before_a_whole_number():
+    assert text.phone("86 10 8888 6666") == "010-88886666"
+    assert text.phone("8612345") == "8612345"            # a short number that starts with 86
+    assert text.phone("86123456") == "86123456"          # a local number
+    assert text.phone("86 2000006") == "86-2000006"      # no area code: not a landline after 86
+
+
 def test_what_is_not_a_phone_is_left_for_the_check_to_refuse():
     assert text.phone("137 1234 5678 转 801") == "137 1234 5678 转 801"
     assert text.phone("") == ""
@@ -119,6 +135,20 @@ def test_what_is_not_a_phone_is_left_for_the_check_to_refuse():
                                  " \u0307", "\u2024", "\ufe52"])
 def test_more_dot_look_alikes_between_name_parts_are_the_interpunct(dot):
     assert text.name(f"阿依古丽{dot}测试") == "阿依古丽·测试"
+
+
+# The ideographic full stop is what a Chinese input method types for the "." key.
+@pytest.mark.parametrize("dot", ["\u3002", "\uff61", "\u2e3c", "\u02d1", "\u00b0", " \u3002 "])
+def test_a_chinese_full_stop_and_raised_dots_between_han_characters_are_the_interpunct(dot):
+    assert text.name(f"买买提{dot}艾力") == "买买提·艾力"
+    assert text.name(f"阿依古丽{dot}测试") == "阿依古丽·测试"
+
+
+def test_full_stops_and_degree_signs_elsewhere_stay():
+    assert text.name("张三。") == "张三。"
+    assert text.name("Ali 36°") == "Ali 36°"
+    assert text.name("aˑb") == "aˑb"
+    assert text.line("代表之家。一") == "代表之家。一"   # only names fold it
 
 
 def test_script_punctuation_folds_only_between_han_characters():
