@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import structlog
@@ -29,7 +30,18 @@ def main() -> int:
         structlog.get_logger("portal").error("cannot start", error=str(e))
         return 2
     logs.configure(settings.log_format)
-    uvicorn.Server(config(settings)).run()
+    log = structlog.get_logger("portal")
+    # uvicorn stops on SIGINT/SIGTERM and then re-raises the signal with the handlers it
+    # found: with Python's defaults that is a KeyboardInterrupt (logged as a crash) or a
+    # death by SIGTERM. Handlers that only note the signal make either a normal stop, exit 0.
+    stopped_by: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda number, _frame: stopped_by.append(number))
+    server = uvicorn.Server(config(settings))
+    if not stopped_by:   # a signal before uvicorn took over the handlers still stops the start
+        server.run()
+    if stopped_by:
+        log.info("stopped", signal=signal.Signals(stopped_by[0]).name)
     return 0
 
 

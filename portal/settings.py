@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import logs
 from shared.config import DEFAULT_BASE_PORT, DEV_JWT_SECRET, read_deployment_file
 
 DEFAULT_PORT = 8080
@@ -95,4 +96,5 @@ def load(env: Mapping[str, str] | None = None) -> PortalSettings:
     for item in settings.portal_backends.replace(";", ",").split(","):
         if item.strip() and "=" not in item:
             raise ValueError(f"setting portal_backends: {item!r} is not service=host:port")
+    logs.check_format(settings.log_format)
     return settings

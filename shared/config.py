@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
+from shared import logs
+
 DEFAULT_BASE_PORT = 50051
 # A fixed development secret so `make run` works with no set-up; start-up logs a warning
 # whenever it is in use, and deploy/ files set their own.
@@ -184,6 +186,7 @@ def load(service: str, env: Mapping[str, str] | None = None, settings_class: typ
         raise ValueError(f"setting hs256_tokens={settings.hs256_tokens!r}: must be dev, on or off")
     if settings.bus not in ("embedded", "kafka"):
         raise ValueError(f"setting bus={settings.bus!r}: must be embedded or kafka")
+    logs.check_format(settings.log_format)
     return cast(S, settings)
 
 

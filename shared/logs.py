@@ -23,10 +23,22 @@ import structlog
 QUIET = {"kafka": logging.WARNING, "alembic": logging.WARNING}
 
 
+# The values of the log_format setting (LIANXIN_LOG_FORMAT).
+FORMATS = ("auto", "json", "console")
+
+
+def check_format(fmt: str) -> None:
+    """Raises ValueError naming the setting when ``fmt`` is not one of FORMATS (a typo such
+    as "jsn" stops the start rather than fall back to console output unnoticed)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"setting log_format={fmt!r}: must be auto, json or console")
+
+
 def wants_json(fmt: str = "auto") -> bool:
     """Whether ``fmt`` (LIANXIN_LOG_FORMAT: json, console or auto) means JSON lines: "auto"
-    is JSON off a terminal."""
-    return fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    is JSON off a terminal. A value not in FORMATS counts as "auto", so the record that
+    refuses it is written as that value would have been."""
+    return fmt == "json" or (fmt not in ("json", "console") and not sys.stderr.isatty())
 
 
 def quiet_grpc_core(env: MutableMapping[str, str] | None = None) -> None:

@@ -140,3 +140,47 @@ def test_other_settings_that_stop_a_start_are_one_json_record(tmp_path):
     assert code == 2 and "no-such-regions.csv" in only_cannot_start(err), err
     code, err = start_failure(tmp_path, "liaison", database_url="not a url")
     assert code == 2 and only_cannot_start(err).startswith("setting database_url: "), err
+
+
+def test_a_log_format_that_is_not_known_is_one_cannot_start_record(tmp_path):
+    """The reported input: LIANXIN_LOG_FORMAT=jsn fell back to console output unnoticed."""
+    code, err = start_failure(tmp_path, "liaison", fmt="jsn")
+    assert code == 2, err
+    assert only_cannot_start(err) == "setting log_format='jsn': must be auto, json or console"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
+    env.update({"LIANXIN_LOG_FORMAT": "jsn", "LIANXIN_PORTAL_PORT": "0"})
+    done = subprocess.run([sys.executable, "-m", "portal"], cwd=REPO, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert only_cannot_start(done.stderr.decode()) == "setting log_format='jsn': must be auto, json or console"
+
+
+def portal_stopped_by(tmp_path, sig: signal.Signals) -> tuple[int, list[dict]]:
+    """Starts ``python -m portal``, sends ``sig`` once it serves; its exit code and records."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIANXIN_", "GRPC_"))}
+    env.update({"LIANXIN_LOG_FORMAT": "json", "LIANXIN_PORTAL_PORT": "0", "LIANXIN_HOST": "127.0.0.1"})
+    err = tmp_path / f"portal-{sig.name}.stderr"
+    with err.open("wb") as e:
+        proc = subprocess.Popen([sys.executable, "-m", "portal"], cwd=REPO, env=env, stdout=e, stderr=e)
+    try:
+        deadline = time.monotonic() + 60
+        while "Uvicorn running" not in err.read_text(encoding="utf-8"):
+            assert proc.poll() is None and time.monotonic() < deadline, err.read_text(encoding="utf-8")[-2000:]
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return code, records(err)
+
+
+def test_the_portal_stops_on_sigint_and_sigterm_as_a_normal_stop(tmp_path):
+    """The reported input: Ctrl-C (SIGINT) on `make run` left the portal's last record a
+    critical "uncaught exception" with a KeyboardInterrupt traceback."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        code, logged = portal_stopped_by(tmp_path, sig)
+        assert code == 0, logged
+        assert not [r for r in logged if "exception" in r or r["level"] in ("error", "critical")], logged
+        assert logged[-1]["event"] == "stopped" and logged[-1]["level"] == "info", logged
+        assert logged[-1]["signal"] == sig.name
