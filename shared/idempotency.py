@@ -114,27 +114,11 @@ def request_hash(method: str, request) -> str:
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField(FIELD)
-    _canonical_strings(copy)
+    canonical.canonical_strings(copy)
     h = hashlib.sha256(method.encode())
     h.update(b"\0")
     h.update(copy.SerializeToString(deterministic=True))
     return h.hexdigest()
-
-
-def _canonical_strings(message) -> None:
-    """Every string field of ``message`` and the messages it holds, in place, in its form."""
-    for field, value in message.ListFields():
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            continue
-        if field.type == field.TYPE_MESSAGE:
-            for item in (value if field.is_repeated else [value]):
-                _canonical_strings(item)
-        elif field.type == field.TYPE_STRING:
-            form = canonical.form_of_field(field.name)
-            if field.is_repeated:
-                value[:] = [form(v) for v in value]
-            else:
-                setattr(message, field.name, form(value))
 
 
 def _claim_statement(table: Table, dialect: str):

@@ -2,7 +2,8 @@
 
 A listing is ordered by a total order ending in a unique column (e.g. region path, name,
 id). A page token carries the sort key of the last row served and a digest of the query
-that issued it: the request without its ``page`` field, and the caller. The next page is
+that issued it: the request without its ``page`` field, its strings in canonical form and
+the filters the listing resolves (a region scope) as resolved, and the caller. The next page is
 "the rows after that key", so rows added or removed meanwhile neither repeat a row on two
 pages nor skip one that existed before. A token reused with another filter, another
 list RPC or another caller is INVALID_ARGUMENT ``page.page_token``; ``page_size`` may
@@ -22,7 +23,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -30,6 +31,7 @@ from typing import TypeVar
 from sqlalchemy import and_, bindparam, or_, tuple_
 
 from shared.errors import InvalidArgument
+from shared.text import canonical_strings
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -51,13 +53,23 @@ class Page:
         return InvalidArgument(f"{self.field}.page_token", reason)
 
 
-def _digest(request, who, field: str) -> str:
+def _digest(request, who, field: str, resolved: Mapping[str, object]) -> str:
+    """The query a token is bound to: the request without ``field``, its strings in their
+    canonical form (shared.text.form_of_field: " 批量 " and "批\u200b量" are the name filter
+    批量), the fields named in ``resolved`` replaced by what the listing resolved them to,
+    and the caller."""
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField(field)
+    for name in resolved:
+        copy.ClearField(name)
+    canonical_strings(copy)
     h = hashlib.sha256(type(request).DESCRIPTOR.full_name.encode())
     h.update(b"\0")
     h.update(copy.SerializeToString(deterministic=True))
+    if resolved:
+        h.update(b"\0" + json.dumps({k: str(v) for k, v in resolved.items()}, sort_keys=True,
+                                    ensure_ascii=False).encode())
     if who is not None:
         h.update(f"\0{who.role.value}:{who.subject}@{who.region}".encode())
     return h.hexdigest()[:24]
@@ -90,9 +102,12 @@ def _decode_value(item):
     raise ValueError(kind)
 
 
-def page(request, who=None, field: str = "page") -> Page:
+def page(request, who=None, field: str = "page", resolved: Mapping[str, object] | None = None) -> Page:
     """The page a list request asks for. ``request`` is the whole list request (its filter
-    fields bind the token), ``who`` the caller. A ``page_size`` of 0 is the default (50),
+    fields, in canonical form, bind the token), ``who`` the caller. ``resolved``: request
+    fields by the value the listing resolved them to (``{"region_code": scope path}``), so
+    that filters that select the same rows (a region_code omitted, or naming the caller's
+    own region) take the same tokens. A ``page_size`` of 0 is the default (50),
     one above 500 is served as 500 (AIP-158: coerced to the maximum, not refused).
     INVALID_ARGUMENT names ``page.page_size`` (negative) or ``page.page_token`` (damaged,
     or issued for another query)."""
@@ -101,7 +116,7 @@ def page(request, who=None, field: str = "page") -> Page:
     if size < 0:
         raise InvalidArgument(f"{field}.page_size", "must not be negative")
     size = min(size, MAX_PAGE_SIZE)
-    query = _digest(request, who, field)
+    query = _digest(request, who, field, resolved or {})
     spec = Page(size or DEFAULT_PAGE_SIZE, None, query, field)
     token = p.page_token
     if not token:

@@ -331,3 +331,20 @@ def form_of_field(field_name: str) -> Callable[[str | None], str]:
     if field_name in _FREE_TEXT_FIELDS:
         return text
     return line
+
+
+def canonical_strings(message) -> None:
+    """Every string field of the protobuf ``message`` and of the messages it holds, in place,
+    in its form (``form_of_field``). Map fields are left as they are."""
+    for field, value in message.ListFields():
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            continue
+        if field.type == field.TYPE_MESSAGE:
+            for item in (value if field.is_repeated else [value]):
+                canonical_strings(item)
+        elif field.type == field.TYPE_STRING:
+            form = form_of_field(field.name)
+            if field.is_repeated:
+                value[:] = [form(v) for v in value]
+            else:
+                setattr(message, field.name, form(value))

@@ -69,7 +69,6 @@ class ActivityRpcs:
 
     def ListActivities(self, request, context):
         who = current_principal()
-        page = paging.page(request, who)
         kind = enum_arg(request.kind, Kind.ALL, "kind", required=False)
         venue_id = check_id(request.venue_id, "venue_id") if request.venue_id else ""
         date_from = parse_date(text_arg(request.date_from, "date_from"), "date_from", required=False)
@@ -78,6 +77,7 @@ class ActivityRpcs:
         path = self.activities.scope_path(who, text_arg(request.region_code, "region_code"))
         self.activities.check_venue_filter(who, venue_id)
         f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
+        page = paging.page(request, who, resolved={"region_code": path})
         rows, opinion_ids, total, token = self.activities.list(who, f, page)
         return pb.ListActivitiesResponse(
             activities=[convert.activity_to_proto(r, opinion_ids[r.id]) for r in rows], next_page_token=token,

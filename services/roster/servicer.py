@@ -68,7 +68,6 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     def ListDeputies(self, request, context):
         who = current_principal()
-        page = paging.page(request, who)
         f = self.roster.deputy_filter(
             who, request.region_code,
             level=wire.enum_value(d.Level, request.level, "level", required=False),
@@ -76,6 +75,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             venue_id=wire.require_id(request.venue_id, "venue_id") if request.venue_id else "",
             status=wire.enum_value(d.DeputyStatus, request.status, "status", required=False),
             name=text_arg(request.name, "name", 50, form=canonical.name))
+        page = paging.page(request, who, resolved={"region_code": f.scope_path})
         rows, total, token = self.roster.list_deputies(who, f, page)
         return pb.ListDeputiesResponse(deputies=[self._shown(who, r) for r in rows], next_page_token=token,
                                        total_size=total)
@@ -107,8 +107,8 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
 
     def ListVenues(self, request, context):
         who = current_principal()
-        page = paging.page(request, who)
         kind = wire.enum_value(d.VenueKind, request.kind, "kind", required=False)
+        page = paging.page(request, who, resolved={"region_code": self.roster.venue_scope(who, request.region_code)})
         rows, counts, total, token = self.roster.list_venues(who, request.region_code, kind, page)
         return pb.ListVenuesResponse(venues=[convert.venue_to_proto(r, counts.get(r.id, 0)) for r in rows],
                                      next_page_token=token, total_size=total)

@@ -75,6 +75,10 @@ class VenueCases(UseCase):
                 self._emit(s, convert.venue_updated(row, changed), row.region_code)
             return row, store.venue_counts([row.id]).get(row.id, 0)
 
+    def venue_scope(self, who: Principal, region_code: str) -> str:
+        """The region path a venue listing covers (the caller's own region unless narrowed)."""
+        return self._scope_path(who, region_code, "venue.read")
+
     def list_venues(self, who: Principal, region_code: str, kind: int | None, page):
         """(rows, member counts, total, next page token) of one page (shared.paging)."""
         path = self._scope_path(who, region_code, "venue.read")

@@ -111,6 +111,11 @@ def test_activities_page_by_cursor_while_activities_are_recorded(liaison):
     assert not set(first) & set(second) and set(first) | set(second) == set(before)
     e = liaison.error("ListActivities", pb.ListActivitiesRequest(region_code=COUNTY_B, page=_page(3, p1.next_page_token)))
     assert e.code() == IA and e.details().startswith("page.page_token:")
+    # The caller's own region named or not is one listing: the token serves both.
+    own = liaison.call("ListActivities", pb.ListActivitiesRequest(page=_page(2)))
+    assert own.next_page_token
+    assert liaison.call("ListActivities", pb.ListActivitiesRequest(
+        region_code=PREFECTURE, page=_page(2, own.next_page_token))).activities
 
 
 def test_cursors_and_retries_on_the_embedded_sqlite_default(tmp_path, settings_for):

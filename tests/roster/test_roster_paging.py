@@ -8,7 +8,7 @@ import io
 import grpc
 from lianxin.common.v1 import common_pb2
 from lianxin.roster.v1 import roster_pb2 as pb
-from roster_support import COUNTY_A, COUNTY_B, COUNTY_C
+from roster_support import COUNTY_A, COUNTY_B, COUNTY_C, PREFECTURE
 
 IA = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -63,6 +63,30 @@ def test_deputies_token_is_bound_to_its_filter(roster):
     e = roster.error("ListDeputies", pb.ListDeputiesRequest(specialty="教育", page=_page(1, token)), region=COUNTY_A)
     assert e.code() == IA and e.details().startswith("page.page_token:")
     assert roster.call("ListDeputies", pb.ListDeputiesRequest(specialty="教育", page=_page(2, token))).deputies
+
+
+def test_a_token_is_bound_to_the_filter_as_the_listing_reads_it(roster):
+    """Tester's input: a token issued for name 批量 was refused with name " 批量 " or
+    "批\u200b量" (which search reads as 批量), and with region_code naming the caller's own
+    region (the same rows as none)."""
+    for i in range(3):
+        roster.register(COUNTY_A, name=f"批量{i:04d}")
+    first = roster.call("ListDeputies", pb.ListDeputiesRequest(name="批量", page=_page(1)))
+    assert first.next_page_token
+    for same in (dict(name=" 批量 "), dict(name="批\u200b量"), dict(name="批量", region_code=PREFECTURE),
+                 dict(name="　批量", region_code=PREFECTURE)):
+        r = roster.call("ListDeputies", pb.ListDeputiesRequest(**same, page=_page(1, first.next_page_token)))
+        assert [d.name for d in r.deputies] != [d.name for d in first.deputies] and r.deputies, same
+    for other in (dict(name="批量0"), dict(name="批量", region_code=COUNTY_A)):
+        e = roster.error("ListDeputies", pb.ListDeputiesRequest(**other, page=_page(1, first.next_page_token)))
+        assert e.code() == IA and e.details().startswith("page.page_token:"), other
+    roster.venue(COUNTY_A)
+    roster.venue(COUNTY_A)
+    v1 = roster.call("ListVenues", pb.ListVenuesRequest(page=_page(1)))
+    assert v1.next_page_token
+    assert roster.call("ListVenues", pb.ListVenuesRequest(region_code=PREFECTURE, page=_page(1, v1.next_page_token))).venues
+    e = roster.error("ListVenues", pb.ListVenuesRequest(region_code=COUNTY_B, page=_page(1, v1.next_page_token)))
+    assert e.code() == IA and e.details().startswith("page.page_token:")
 
 
 def test_venues_page_by_cursor(fresh_roster):
