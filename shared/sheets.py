@@ -19,7 +19,9 @@ are numeric cells; every text cell goes through two guards:
 
 Reading: ``decode_csv`` (UTF-8 with or without BOM, any BOM-marked UTF-16/UTF-32, else
 GB18030, else a clear error), ``fold_heading`` (headings compared without spaces, the
-full-width U+3000 of paper forms included), ``unquote``.
+full-width U+3000 of paper forms included), ``unquote``, ``xlsx_values`` (cell values with
+formulas marked, see ``Formula``) and ``EXCEL_ERRORS`` (the error values Excel shows in a
+cell, and writes as text when it saves a CSV).
 """
 from __future__ import annotations
 
@@ -28,9 +30,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -48,6 +52,20 @@ MAX_EXACT_NUMBER = 10**15 - 1
 
 _FORMULA_START = re.compile(r"[=@\t\r+\-]")
 _PLAIN_NUMBER = re.compile(r"[+\-]?[0-9][0-9\- ]*", re.ASCII)
+
+
+# The error values of Excel (and WPS, LibreOffice): a cell that holds one holds no value.
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA"})
+FORMULA_WITHOUT_VALUE = "a formula without a saved value; save the file in Excel, or paste values"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell of an XLSX file, by the value the file saved with it (``None``: none
+    saved: files written by programs often carry formulas that no spreadsheet has computed).
+    Formulas are never evaluated here."""
+    value: object
 
 
 class SheetError(Exception):
@@ -180,3 +198,32 @@ def fold_heading(value: object) -> str:
     """A heading as compared: NFKC, without any space (性　别 is 性别) or invisible character."""
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc"))
+
+
+def xlsx_values(content: bytes, max_col: int) -> tuple[Iterator[tuple[object, ...]], Callable[[], None]]:
+    """The first worksheet's rows of an XLSX file, each cell its saved value and a formula
+    cell a ``Formula`` of it; and a function that closes the file. The file is read twice
+    (values, then which cells are formulas): openpyxl gives one or the other per reading.
+    SheetError if it has no worksheet; else raises what ``openpyxl.load_workbook`` raises
+    on a file it cannot read."""
+    values = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:
+        values.close()
+        raise
+
+    def close() -> None:
+        values.close()
+        formulas.close()
+
+    if not values.worksheets or not formulas.worksheets:
+        close()
+        raise SheetError("the XLSX file has no worksheet")
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for saved, cells in zip_longest(values.worksheets[0].iter_rows(max_col=max_col, values_only=True),
+                                        formulas.worksheets[0].iter_rows(max_col=max_col), fillvalue=()):
+            yield tuple(Formula(v) if getattr(c, "data_type", None) == "f" else v
+                        for v, c in zip_longest(saved, cells))
+    return rows(), close

@@ -18,8 +18,14 @@ Import never loses data silently either:
   number has lost its leading 0 unless it is a mobile (1[3-9] + 9 digits) or a 400/800
   number: the row is refused too (a landline without its area code's 0 is a wrong number,
   not a warning). Any other number in a text column (an intact mobile, a 届次 of 15) is
-  imported with a row warning to format the column as text. Numeric region codes are exact
-  (GB/T 2260 codes never start with 0) and pass without a word.
+  imported with a row warning to format the column as text; so is a region code stored as
+  a whole number of 6 or 9 digits (652301, 652301001.0), which is exact: GB/T 2260 codes
+  never start with 0.
+- A cell holding an Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, #NAME?, #NULL!,
+  #NUM!; in a CSV, the same text) has no value: the row is refused naming the column. A
+  formula is never evaluated: one without a saved value (files written by programs) refuses
+  the row, naming the column ("a formula without a saved value; save the file in Excel, or
+  paste values"), and one with a saved value is imported as that value with a warning.
 """
 from __future__ import annotations
 
@@ -33,7 +39,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from services.roster.domain import (
@@ -50,7 +55,16 @@ from services.roster.domain import (
 )
 from shared import sheets as shared_sheets
 from shared.errors import InvalidArgument
-from shared.sheets import SheetError, decode_csv, fold_heading, unquote
+from shared.sheets import (
+    EXCEL_ERRORS,
+    FORMULA_WITHOUT_VALUE,
+    Formula,
+    SheetError,
+    decode_csv,
+    fold_heading,
+    unquote,
+    xlsx_values,
+)
 
 CONTENT_TYPES = shared_sheets.CONTENT_TYPES
 
@@ -265,20 +279,20 @@ def _xlsx_rows(content: bytes) -> Generator[Sequence[object], None, None]:
         raise SheetError(f"the XLSX file unpacks to more than {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB")
     # openpyxl raises many kinds of errors on malformed files; all of them mean "cannot read it".
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows, close = xlsx_values(content, MAX_COLUMNS)
+    except SheetError:
+        raise
     except Exception as e:  # noqa: BLE001
         raise SheetError(f"not a readable XLSX file: {e}") from None
     try:
-        if not wb.worksheets:
-            raise SheetError("the XLSX file has no worksheet")
-        # data_only: a formula cell yields its cached value (or nothing), never the formula.
-        yield from wb.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        # A formula cell comes as a Formula of its saved value, never evaluated.
+        yield from rows
     except SheetError:
         raise
     except Exception as e:  # noqa: BLE001
         raise SheetError(f"the XLSX worksheet is damaged: {e}") from None
     finally:
-        wb.close()
+        close()
 
 
 def _csv_rows(content: bytes) -> Generator[Sequence[object], None, None]:
@@ -320,7 +334,10 @@ def _columns(headings: Sequence[object]) -> tuple[dict[str, tuple[int, str]], li
 
 
 def _cell_text(value: object) -> str:
-    """A cell as the office sees it: numbers as their digits (no ".0"), dates as ISO dates."""
+    """A cell as the office sees it: numbers as their digits (no ".0"), dates as ISO dates,
+    a formula as its saved value."""
+    if isinstance(value, Formula):
+        value = value.value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -337,9 +354,20 @@ def _cell_text(value: object) -> str:
 
 
 def _excel_damage(column: str, value: object) -> tuple[bool, str] | None:
-    """(refuse the row?, what happened) when Excel stored a text column's cell as a number
-    or a date; None for a text cell or an exact numeric region code."""
+    """(refuse the row?, what happened) when a text column's cell is not text as typed: a
+    formula, an error value, a number or a date; None for a text cell."""
     text_hint = "format the column as text (设置单元格格式 → 文本) and type the value again"
+    if isinstance(value, Formula):
+        if value.value is None:
+            return True, FORMULA_WITHOUT_VALUE
+        damage = _excel_damage(column, value.value)
+        if damage and damage[0]:
+            return damage
+        note = f"a formula: its saved value ({_cell_text(value.value)}) was imported; paste values to keep it"
+        return False, f"{note}; {damage[1]}" if damage else note
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        return True, (f"Excel shows the error value {value.strip()} in this cell: there is no value to import; "
+                      "correct the cell or its formula")
     if isinstance(value, (datetime, date, time)):
         return True, f"Excel turned this cell into a date or time ({_cell_text(value)}); what was typed is lost: {text_hint}"
     if isinstance(value, bool):
@@ -348,8 +376,9 @@ def _excel_damage(column: str, value: object) -> tuple[bool, str] | None:
     if not isinstance(value, (int, float)):
         return None
     digits = _cell_text(value)
-    if column == REGION and float(value).is_integer():
-        return None
+    if column == REGION and float(value).is_integer() and len(digits) in (6, 9):
+        # Region codes never start with 0 (GB/T 2260), so the number is the code: kept.
+        return False, f"Excel stored this region code as a number ({digits}); {text_hint}"
     if column == PHONE and not _INTACT_PHONE.fullmatch(digits):
         return True, f"Excel stored this phone as a number ({digits}) and dropped its leading 0: {text_hint}"
     return False, f"Excel stored this cell as a number ({digits}); to keep leading zeros, {text_hint}"

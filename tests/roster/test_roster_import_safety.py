@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import datetime
 
 import grpc
@@ -247,3 +249,75 @@ def test_a_logical_cell_is_refused_and_a_column_without_heading_reported(fresh_r
     assert roster.count("deputies") == 1
     assert [(w.row, w.column) for w in r.warnings] == [(4, ""), (4, "")]
     assert "column E has no heading" in r.warnings[0].reason and "column H" in r.warnings[1].reason
+
+
+def with_saved_value(content: bytes, ref: str, value: str) -> bytes:
+    """The XLSX ``content`` with the formula cell ``ref`` carrying ``value`` as its saved
+    (cached) text value, as Excel writes it after computing the formula (openpyxl saves
+    formulas without one)."""
+    src, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f><v ?/>'.encode(),
+                                  rf'<c r="{ref}" t="str"><f>\1</f><v>{value}</v>'.encode(), data)
+                assert n == 1
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+FORMULA_HEAD = ["区划代码", "姓名", "代表层级", "届次", "选区", "联系电话", "工作单位", "职务"]
+
+
+def test_formula_and_error_cells_refuse_the_row_naming_the_column_and_never_blank_a_field(fresh_roster):
+    """Tester's input: 工作单位 ="昌吉市"&"人民医院" (no saved value) blanked the stored work
+    unit with "updated 1"; 职务 #N/A was stored as the text "#N/A"; a new deputy with 职务
+    =SUM(1,2) was created with 职务 blank."""
+    roster = fresh_roster
+    row = [COUNTY, "公式测试", "县", "第一届", "第1选区", "13709940051", "昌吉市人民医院", "医生"]
+    first = do_import(roster, xlsx_content([FORMULA_HEAD, row]), XLSX)
+    assert (first.created, first.failed) == (1, 0), first
+    r = do_import(roster, xlsx_content([
+        FORMULA_HEAD,
+        [*row[:6], '="昌吉市"&"人民医院"', "医生"],
+        [*row[:6], "昌吉市人民医院", "#N/A"],
+        [COUNTY, "新公式", "县", "第一届", "第1选区", "13709940052", "单位", "=SUM(1,2)"]]), XLSX)
+    assert (r.created, r.updated, r.failed) == (0, 0, 3), r
+    assert [(e.row, e.column) for e in r.errors] == [(2, "工作单位"), (3, "职务"), (4, "职务")]
+    assert "a formula without a saved value; save the file in Excel, or paste values" in r.errors[0].reason
+    assert "#N/A" in r.errors[1].reason
+    assert "a formula without a saved value" in r.errors[2].reason
+    [d] = roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY, name="公式测试")).deputies
+    assert (d.work_unit, d.position) == ("昌吉市人民医院", "医生")
+    assert roster.count("deputies") == 1
+    # Every error value of Excel, and the same text in a CSV (Excel saves an error cell so).
+    for error in ("#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!"):
+        r = do_import(roster, csv_content([FORMULA_HEAD, [*row[:7], error]]))
+        assert (r.updated, r.failed) == (0, 1) and r.errors[0].column == "职务" and error in r.errors[0].reason, r
+
+
+def test_a_formula_with_a_saved_value_imports_that_value_with_a_warning(fresh_roster):
+    roster = fresh_roster
+    content = with_saved_value(xlsx_content([
+        FORMULA_HEAD, [COUNTY, "有值公式", "县", "第一届", "第1选区", "13709940053", '="昌吉市"&"人民医院"', "医生"]]),
+        "G2", "昌吉市人民医院")
+    r = do_import(roster, content, XLSX)
+    assert (r.created, r.failed) == (1, 0), r
+    assert [(w.row, w.column) for w in r.warnings] == [(2, "工作单位")]
+    assert "formula" in r.warnings[0].reason and "paste values" in r.warnings[0].reason
+    [d] = roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=COUNTY, name="有值公式")).deputies
+    assert d.work_unit == "昌吉市人民医院"
+
+
+def test_a_region_code_excel_stored_as_a_number_is_imported_with_a_warning(fresh_roster):
+    roster = fresh_roster
+    rows = [["区划代码", "姓名", "代表层级", "联系电话"],
+            [int(COUNTY), "区划是整数", "县", "13709940054"],
+            [float(TOWN), "区划是小数", "乡", "13709940055"]]
+    r = do_import(roster, xlsx_content(rows), XLSX)
+    assert (r.created, r.failed) == (2, 0), r
+    assert [(w.row, w.column) for w in r.warnings] == [(2, "区划代码"), (3, "区划代码")]
+    assert all("format the column as text" in w.reason for w in r.warnings)
+    [d] = roster.call("ListDeputies", pb.ListDeputiesRequest(region_code=TOWN, name="区划是小数")).deputies
+    assert d.region_code == TOWN
