@@ -29,10 +29,13 @@ class NotFound(DomainError):
 
 
 class AlreadyExists(DomainError):
-    def __init__(self, kind: str, key: str):
+    """``field`` names the request field whose value is already taken, when one is."""
+
+    def __init__(self, kind: str, key: str, field: str = ""):
         self.kind = kind
         self.key = key
-        super().__init__(f"{kind} {key!r} already exists")
+        self.field = field
+        super().__init__(f"{field + ': ' if field else ''}{kind} {key!r} already exists")
 
 
 class FailedPrecondition(DomainError):

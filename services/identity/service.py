@@ -2,8 +2,9 @@
 
 Arrives: IdentityService RPCs, who may call which in access.py (SignIn, ChangePassword,
 RefreshToken, SignOut and GetJwks are public, rate-limited; sign-in attempts also per client
-address, sign_in_rate_per_minute). Consumes: nothing. Timers: expired refresh tokens pruned.
-Touches: its own database (tables.py: accounts, refresh tokens, audit trail), topic
+address, sign_in_rate_per_minute). Consumes: lianxin.roster.v1 into the read model of
+deputies (deputies.py), so an account's stands_for is resolved in scope. Timers: expired refresh tokens pruned.
+Touches: its own database (tables.py: accounts, refresh tokens, audit trail; deputies.py), topic
 lianxin.identity.v1 (AccountAudited), and the key folder (keys_dir: the private keys, only
 here) and the JWKS file every service verifies tokens with (jwks_file).
 Settings: settings.py. Demo: the keys and a first staff account of the home region (demo.py).
@@ -16,6 +17,7 @@ from lianxin.identity.v1 import identity_pb2_grpc
 
 from services.identity import demo
 from services.identity.access import ACCESS, SERVICE_NAME
+from services.identity.deputies import roster_deputies
 from services.identity.keys import KeyFolder
 from services.identity.servicer import IdentityServicer
 from services.identity.settings import IdentitySettings
@@ -54,4 +56,5 @@ def definition() -> ServiceDefinition:
         return [Timer("refresh-tokens", 3600.0, prune)]
 
     return ServiceDefinition(name="identity", metadata=Base.metadata, bus_tables=BUS, edge=edge, timers=timers,
+                             consumes=lambda runtime: [roster_deputies(runtime)],
                              settings=IdentitySettings, demo=Demo(seed=demo.seed))

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from services.identity.deputies import DeputyRow
+from services.identity.domain import AccountStatus
 from services.identity.tables import AccountRow, AuditRow, RefreshTokenRow
 from shared import paging
 from shared.errors import NotFound
@@ -33,6 +35,17 @@ class IdentityStore:
     def by_username(self, username: str, *, for_update: bool = False) -> AccountRow | None:
         q = select(AccountRow).where(AccountRow.username == username)
         return self.s.execute(q.with_for_update() if for_update else q).scalar_one_or_none()
+
+    def deputy(self, deputy_id: str) -> DeputyRow | None:
+        """The roster's deputy as the read model has it (deputies.py), or None."""
+        return self.s.get(DeputyRow, deputy_id)
+
+    def active_account_standing_for(self, role: int, stands_for: str) -> AccountRow | None:
+        """An account of ``role`` standing for ``stands_for`` that is not disabled (a locked
+        account is still its holder's)."""
+        return self.s.execute(select(AccountRow).where(
+            AccountRow.role == role, AccountRow.stands_for == stands_for,
+            AccountRow.status != AccountStatus.DISABLED).limit(1)).scalar_one_or_none()
 
     def list_accounts(self, path: str, role: int | None, status: int | None, page: paging.Page):
         where = [_subtree(AccountRow.region_path, path)]

@@ -10,6 +10,7 @@ from datetime import timedelta
 import grpc
 import jwt
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
@@ -30,11 +31,13 @@ CHIEF_PASSWORD = "office-Head-Passw0rd"
 def world(start_service, tmp_path_factory):
     keys = tmp_path_factory.mktemp("keys")
     jwks = keys / "jwks.json"
-    identity = start_service("identity", LIANXIN_IDENTITY_KEYS_DIR=str(keys / "private"),
+    # One bus: identity learns the roster's deputies from its events (stands_for is resolved there).
+    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_KEYS_DIR=str(keys / "private"),
                              LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000",
                              LIANXIN_JWKS_FILE=str(jwks))
     # The roster verifies with the JWKS only: the shared secret's tokens are refused there.
-    roster = start_service("roster", LIANXIN_JWKS_FILE=str(jwks), LIANXIN_HS256_TOKENS="off")
+    roster = start_service("roster", bus_path=bus, LIANXIN_JWKS_FILE=str(jwks), LIANXIN_HS256_TOKENS="off")
     bootstrap(identity.settings, "chief", "张主任", CHIEF_PASSWORD, must_change=False)
     return identity, roster, KeyFolder(keys / "private", jwks)
 
@@ -63,6 +66,33 @@ def create(identity, token, username, role, region, *, stands_for="", password="
     return identity.call("CreateAccount", pb.CreateAccountRequest(
         account=pb.Account(username=username, display_name="李四", role=role, region_code=region, stands_for=stands_for),
         one_time_password=password, **kw), token=token)
+
+
+_deputies = iter(range(1, 10_000))
+
+
+def roster_deputy(identity, roster, token: str, region: str) -> str:
+    """A deputy registered in the roster of ``region``, once identity has heard of them: their id."""
+    n = next(_deputies)
+    stub = roster_pb2_grpc.RosterServiceStub(roster.channel)
+    d = stub.RegisterDeputy(roster_pb2.RegisterDeputyRequest(deputy=roster_pb2.Deputy(
+        region_code=region, name=f"账号代表{n}", gender=roster_pb2.GENDER_FEMALE, ethnicity="回族",
+        seats=[roster_pb2.Seat(level=roster_pb2.LEVEL_COUNTY, term="第十五届", electoral_district="第1选区")],
+        contact=roster_pb2.Contact(phone=f"1390000{n:04d}", address="北京南路1号"))),
+        metadata=(("authorization", f"Bearer {token}"),), timeout=10)
+    heard_of(identity, d.id, roster_pb2.DEPUTY_STATUS_SERVING)
+    return d.id
+
+
+def heard_of(identity, deputy_id: str, status: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with identity.engine.connect() as c:
+            known = c.execute(sa.text("SELECT status FROM roster_deputies WHERE id = :id"), {"id": deputy_id}).first()
+        if known is not None and known[0] == status:
+            return
+        assert time.monotonic() < deadline, f"identity never heard of deputy {deputy_id} with status {status}"
+        time.sleep(0.1)
 
 
 def test_a_sign_in_gives_an_eddsa_token_the_roster_accepts_with_the_public_key_only(world):
@@ -147,8 +177,8 @@ def test_lockout_after_five_failures_refuses_even_the_right_password_until_unloc
 def test_staff_reset_means_the_password_must_be_changed_at_the_next_sign_in(world):
     identity, roster, _ = world
     chief = staff_token(identity)
-    acc = create(identity, chief, "deputy.wang", pb.ACCOUNT_ROLE_DEPUTY, TOWNSHIP_A,
-                 stands_for="6f1c1f4e-3b7d-4a55-9a2b-8d4f5e6a7b8c")
+    wang = roster_deputy(identity, roster, chief, TOWNSHIP_A)
+    acc = create(identity, chief, "deputy.wang", pb.ACCOUNT_ROLE_DEPUTY, TOWNSHIP_A, stands_for=wang)
     first = sign_in(identity, "deputy.wang", "first-Time-pass-1")
     assert first.must_change_password and not first.access_token and not first.refresh_token
     # The policy: at least 10 characters, not the username.
@@ -161,8 +191,7 @@ def test_staff_reset_means_the_password_must_be_changed_at_the_next_sign_in(worl
     done = identity.public("ChangePassword", pb.ChangePasswordRequest(
         username="deputy.wang", current_password="first-Time-pass-1", new_password="my-own-Secret-9"))
     claims = jwt.decode(done.access_token, options={"verify_signature": False})
-    assert (claims["sub"], claims["role"], claims["region"]) == ("6f1c1f4e-3b7d-4a55-9a2b-8d4f5e6a7b8c", "deputy",
-                                                                 TOWNSHIP_A)
+    assert (claims["sub"], claims["role"], claims["region"]) == (wang, "deputy", TOWNSHIP_A)
     reset = identity.call("ResetPassword", pb.ResetPasswordRequest(id=acc.id, one_time_password="office-Reset-77"),
                           token=chief)
     assert reset.must_change_password
@@ -264,3 +293,45 @@ def test_import_accounts_reports_bad_rows_and_returns_generated_one_time_passwor
     again = identity.call("ImportAccounts", pb.ImportAccountsRequest(format=common_pb2.FILE_FORMAT_CSV, content=csv),
                           token=chief)
     assert (again.created, again.unchanged) == (0, 2)
+
+
+def test_the_deputy_an_account_stands_for_is_resolved_in_scope(world):
+    """The reported inputs: a county's staff made deputy accounts for another county's deputy,
+    for an id no deputy has, for a deputy outside the account's region, and twice for one deputy."""
+    identity, roster, _ = world
+    chief = staff_token(identity)
+    create(identity, chief, "scope.clerk", pb.ACCOUNT_ROLE_STAFF, COUNTY_A)
+    county = identity.public("ChangePassword", pb.ChangePasswordRequest(
+        username="scope.clerk", current_password="first-Time-pass-1", new_password="scope-Clerk-pass-4")).access_token
+    ours, theirs = roster_deputy(identity, roster, chief, COUNTY_A), roster_deputy(identity, roster, chief, COUNTY_B)
+    for stands_for, region in ((theirs, COUNTY_A), ("00000000-0000-0000-0000-000000000001", COUNTY_A),
+                               (ours, TOWNSHIP_A)):   # a county's deputy is not within a township
+        e = refused(lambda: create(identity, county, "scope.dep", pb.ACCOUNT_ROLE_DEPUTY, region,
+                                   stands_for=stands_for))
+        assert e.code() == NF and e.details().startswith("account.stands_for:"), (stands_for, e.details())
+    # A committee member's account naming a deputy is resolved the same way.
+    e = refused(lambda: create(identity, county, "scope.cm", pb.ACCOUNT_ROLE_COMMITTEE, COUNTY_A, stands_for=theirs))
+    assert e.code() == NF and e.details().startswith("account.stands_for:")
+    first = create(identity, county, "scope.dep", pb.ACCOUNT_ROLE_DEPUTY, COUNTY_A, stands_for=ours)
+    e = refused(lambda: create(identity, county, "scope.dep2", pb.ACCOUNT_ROLE_DEPUTY, COUNTY_A, stands_for=ours))
+    assert e.code() == grpc.StatusCode.ALREADY_EXISTS and e.details().startswith("account.stands_for:")
+    # Once the first is disabled, the deputy may have a new one.
+    identity.call("DisableAccount", pb.DisableAccountRequest(id=first.id, reason="换号"), token=county)
+    create(identity, county, "scope.dep2", pb.ACCOUNT_ROLE_DEPUTY, COUNTY_A, stands_for=ours)
+    # A deputy who no longer serves gets no account.
+    gone = roster_deputy(identity, roster, chief, COUNTY_A)
+    roster_pb2_grpc.RosterServiceStub(roster.channel).ChangeDeputyStatus(roster_pb2.ChangeDeputyStatusRequest(
+        id=gone, status=roster_pb2.DEPUTY_STATUS_RESIGNED, reason="辞职"),
+        metadata=(("authorization", f"Bearer {chief}"),), timeout=10)
+    heard_of(identity, gone, roster_pb2.DEPUTY_STATUS_RESIGNED)
+    e = refused(lambda: create(identity, county, "scope.gone", pb.ACCOUNT_ROLE_DEPUTY, COUNTY_A, stands_for=gone))
+    assert e.code() == NF and e.details().startswith("account.stands_for:")
+    # The import: the same rules, reported by row in the 代表或部门 column.
+    csv = ("用户名,姓名,角色,区划代码,代表或部门,初始密码\n"
+           f"imp.theirs,赵一,代表,652301,{theirs},\n"
+           f"imp.twice,钱二,代表,652301,{ours},\n").encode()
+    r = identity.call("ImportAccounts", pb.ImportAccountsRequest(format=common_pb2.FILE_FORMAT_CSV, content=csv),
+                      token=county)
+    assert (r.rows, r.created, r.failed) == (2, 0, 2)
+    assert [(x.row, x.column) for x in r.errors] == [(2, "代表或部门"), (3, "代表或部门")]
+    assert "not found" in r.errors[0].reason and "already exists" in r.errors[1].reason
