@@ -70,3 +70,22 @@ class Browser:
             self.driver.quit()
         finally:
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def wait_replaced(driver, old, seconds: float = 30) -> None:
+    """Waits until the page whose <html> element is ``old`` has been replaced and the new one
+    has loaded. Chromium may answer a question about the old element mid-navigation with an
+    inspector error rather than 'stale' (Selenium's staleness_of then fails): asked again."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_) -> bool:
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException:
+            return False
+    WebDriverWait(driver, seconds).until(gone)
+    WebDriverWait(driver, seconds).until(lambda d: d.execute_script("return document.readyState") == "complete")

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from kit.browser import Browser, output_dir
+from kit.browser import Browser, output_dir, wait_replaced
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "portal" / "static" / "vendor" / "axe.min.js"
@@ -64,14 +63,13 @@ def submit(browser: Browser) -> None:
     drv = browser.driver
     old = drv.find_element(By.TAG_NAME, "html")
     drv.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(drv, 30).until(ec.staleness_of(old))
-    WebDriverWait(drv, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait_replaced(drv, old)
 
 
 def follow(browser: Browser, link) -> None:
     old = browser.driver.find_element(By.TAG_NAME, "html")
     link.click()
-    WebDriverWait(browser.driver, 30).until(ec.staleness_of(old))
+    wait_replaced(browser.driver, old)
 
 
 def ts(at: datetime) -> Timestamp:

@@ -7,13 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.browser import Browser, output_dir
+from kit.browser import Browser, output_dir, wait_replaced
 from kit.portal import client, opinion_form, tracking_code
 from kit.settings import COUNTY_A
 from lianxin.identity.v1 import identity_pb2 as ipb
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "portal" / "static" / "vendor" / "axe.min.js"
@@ -47,8 +45,7 @@ def press(browser: Browser, selector: str) -> None:
     drv = browser.driver
     old = drv.find_element(By.TAG_NAME, "html")
     drv.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(drv, 30).until(ec.staleness_of(old))
-    WebDriverWait(drv, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait_replaced(drv, old)
 
 
 def sign_in(browser: Browser, url: str, username: str, password: str) -> None:
@@ -84,7 +81,7 @@ def test_staff_accept_and_transfer_and_the_department_replies(platform, shots):
         link = drv.find_element(By.LINK_TEXT, code)
         old = drv.find_element(By.TAG_NAME, "html")
         link.click()
-        WebDriverWait(drv, 30).until(ec.staleness_of(old))
+        wait_replaced(drv, old)
         assert drv.find_element(By.ID, "case-status").text == "已提交"
         assert drv.find_element(By.ID, "case-text").text == "小区自来水发黄已一周。<b>请尽快</b>"
         check_page(staff, shots, "3-case-raised")
