@@ -44,6 +44,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 0
     database_url: str = ""
+    # Seconds a start waits for a PostgreSQL that does not answer yet (it may start after the
+    # services under compose) before it stops with "cannot start"; 0: no wait.
+    database_wait_seconds: float = 30.0
     bus: str = "embedded"                      # embedded | kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     # Prefix of every topic and consumer group on the broker, for installations (or test runs)

@@ -114,6 +114,35 @@ def alembic_config(service: str, url: str):
     return cfg
 
 
+def wait_until_reachable(url: str, seconds: float, *, every: float = 1.0) -> None:
+    """Returns once the database of ``url`` accepts a connection, trying for up to ``seconds``;
+    then raises ValueError naming the database's host and port (never the URL: it may hold a
+    password) and the driver's reason. SQLite answers at once (its file is checked elsewhere)."""
+    import time
+
+    from sqlalchemy import exc, pool, text
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args={"connect_timeout": 5})
+    deadline = time.monotonic() + max(0.0, seconds)
+    try:
+        while True:
+            try:
+                with engine.connect() as c:
+                    c.execute(text("SELECT 1"))
+                return
+            except exc.OperationalError as e:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    reason = str(e.orig or e).strip().splitlines()[0] if str(e.orig or e).strip() else type(e).__name__
+                    raise ValueError(f"setting database_url: the database at {u.host or 'localhost'}:{u.port or 5432} "
+                                     f"does not answer after {seconds:g} s (database_wait_seconds): {reason}") from None
+                time.sleep(min(every, left))
+    finally:
+        engine.dispose()
+
+
 def migrate(service: str, url: str, revision: str = "head") -> None:
     """Applies the service's Alembic migrations up to ``revision``."""
     from alembic import command

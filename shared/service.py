@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -221,6 +222,28 @@ def housekeeping(runtime: Runtime) -> Timer:
     return Timer("housekeeping", s.housekeeping_interval, run)
 
 
+def check_paths(settings: config.Settings) -> None:
+    """The SQLite database's and the embedded bus's folders: those under ``var/`` (the working
+    folder's own, where the defaults live) are made; any other that does not exist stops the
+    start with ValueError naming the setting and the folder -- a mistyped path is refused
+    rather than created (or, for the bus, left failing on every pass while the service serves)."""
+    from sqlalchemy.engine import make_url
+    wanted: list[tuple[str, str]] = []
+    u = make_url(settings.database_url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        wanted.append(("database_url", u.database))
+    if settings.bus == "embedded":
+        wanted.append(("embedded_bus_path", settings.embedded_bus_path))
+    for setting, file in wanted:
+        folder = Path(file).parent
+        if folder.is_dir():
+            continue
+        if not folder.is_absolute() and folder.parts[:1] == ("var",):
+            folder.mkdir(parents=True, exist_ok=True)
+            continue
+        raise ValueError(f"setting {setting}: folder {folder} does not exist (create it, or correct the path)")
+
+
 def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: bool = True,
           regions: RegionTree | None = None, transport: Transport | None = None) -> RunningService:
     """Builds and starts every part of a service; returns once it is serving."""
@@ -229,7 +252,9 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
     if settings.home_region not in regions:
         raise ValueError(f"home_region {settings.home_region} is not in {settings.regions_file}")
     Deployment.of(regions, settings.home_region, settings.delegated_regions)
+    check_paths(settings)
     if migrate:
+        db.wait_until_reachable(settings.database_url, settings.database_wait_seconds)
         db.migrate(definition.name, settings.database_url)
     runtime = build_runtime(settings, definition.bus_tables, regions=regions, transport=transport)
     edge = definition.edge(runtime)

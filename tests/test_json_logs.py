@@ -184,3 +184,34 @@ def test_the_portal_stops_on_sigint_and_sigterm_as_a_normal_stop(tmp_path):
         assert not [r for r in logged if "exception" in r or r["level"] in ("error", "critical")], logged
         assert logged[-1]["event"] == "stopped" and logged[-1]["level"] == "info", logged
         assert logged[-1]["signal"] == sig.name
+
+
+def test_a_database_that_does_not_answer_is_one_cannot_start_record_naming_its_host(tmp_path):
+    """The reported input: an unreachable PostgreSQL gave an uncaught traceback and exit 1.
+    The start waits database_wait_seconds for it (compose may start it later), then stops;
+    the record names host and port, never the password."""
+    port = closed_port()
+    started = time.monotonic()
+    code, err = start_failure(tmp_path, "liaison", database_url=f"postgresql+psycopg://x:s3cret-pw@127.0.0.1:{port}/x",
+                              database_wait_seconds="2")
+    waited = time.monotonic() - started
+    assert code == 2, err
+    error = only_cannot_start(err)
+    assert error.startswith(f"setting database_url: the database at 127.0.0.1:{port} does not answer after 2 s"), error
+    assert "s3cret-pw" not in err
+    assert waited >= 2, waited
+
+
+def test_a_database_or_bus_file_in_a_folder_that_does_not_exist_is_one_cannot_start_record(tmp_path):
+    """The reported inputs: sqlite:////nonexistent/dir/x.sqlite and an embedded bus path there
+    logged "serving" and kept running (the bus failing on every pass)."""
+    missing = tmp_path / "no-such-folder" / "dir"
+    code, err = start_failure(tmp_path, "liaison", database_url=f"sqlite:///{missing}/x.sqlite")
+    assert code == 2, err
+    assert only_cannot_start(err) == f"setting database_url: folder {missing} does not exist (create it, or correct the path)"
+    assert not missing.exists()
+    code, err = start_failure(tmp_path, "liaison", embedded_bus_path=str(missing / "bus.sqlite"))
+    assert code == 2, err
+    assert only_cannot_start(err) == (f"setting embedded_bus_path: folder {missing} does not exist "
+                                      "(create it, or correct the path)")
+    assert not missing.exists()
