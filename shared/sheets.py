@@ -96,7 +96,9 @@ def fit(value: str, limit: int = MAX_CELL_UNITS) -> str:
 
 
 def is_formula_like(text: str) -> bool:
-    return bool(_FORMULA_START.match(text)) and not _PLAIN_NUMBER.fullmatch(text)
+    """Text a spreadsheet would take for a formula, or that reads as one of its error values
+    (an address that is literally "#N/A" would be refused on re-import as an error cell)."""
+    return (bool(_FORMULA_START.match(text)) and not _PLAIN_NUMBER.fullmatch(text)) or text.strip() in EXCEL_ERRORS
 
 
 def neutralise(value: object) -> str:

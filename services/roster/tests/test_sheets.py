@@ -31,6 +31,7 @@ from services.roster.sheets import (
     write_roster,
 )
 from shared import text as canonical_text
+from shared.sheets import FORMULA_WITHOUT_VALUE
 
 DEFAULT_REGION = "652300"
 
@@ -158,10 +159,11 @@ def test_numbers_in_cells_come_out_as_digits():
     assert rows[1].profile.seats[0].term == "19"
 
 
-def test_formulas_are_not_evaluated_or_kept():
+def test_a_formula_without_a_saved_value_is_never_evaluated_and_refuses_its_row():
     data = xlsx([["姓名", "代表层级", "职务"], ["王强", "县", "=1+1"]])   # no cached value saved
     [row] = read_roster(data, "xlsx", DEFAULT_REGION)
-    assert row.profile.position == ""
+    assert row.profile is None
+    assert [(e.column, e.reason) for e in row.errors] == [("职务", f"职务: {FORMULA_WITHOUT_VALUE}")]
 
 
 def test_each_bad_cell_names_its_row_and_column_and_good_rows_still_parse():
@@ -439,3 +441,13 @@ def test_a_new_level_is_added_with_a_note_for_each_missing_column():
     assert any("new 乡 seat has no 选区" in reason for _, reason in notes), notes
     merged, notes = fill_absent(row, STORED, FOUR | {"届次", "选区"})
     assert not any("new" in reason for _, reason in notes)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_text_that_reads_as_an_excel_error_value_round_trips(fmt):
+    # Exported with the guard's quote, so the import takes it for text, not for an error cell.
+    profile = validate_profile(DeputyProfile(
+        region_code="652301", name="王强", gender=Gender.MALE, ethnicity="", seats=(Seat(Level.COUNTY, "", ""),),
+        work_unit="#N/A", position="", contact=Contact("", "", "#VALUE!"), specialties=()))
+    rows = read_roster(write_roster([(profile, DeputyStatus.SERVING)], fmt), fmt, DEFAULT_REGION)
+    assert [(r.profile, r.status) for r in rows] == [(profile, DeputyStatus.SERVING)]
