@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from itertools import zip_longest
 
 from openpyxl import Workbook, load_workbook
@@ -200,6 +201,23 @@ def fold_heading(value: object) -> str:
     """A heading as compared: NFKC, without any space (性　别 is 性别) or invisible character."""
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc"))
+
+
+def refused_cell(value: object) -> str | None:
+    """Why a cell of a text column cannot be imported, or None: a formula with no saved value,
+    an Excel error value, or a date or logical value Excel made of what was typed (the typed
+    text is gone). A formula with a saved value is its value."""
+    if isinstance(value, Formula):
+        if value.value is None:
+            return FORMULA_WITHOUT_VALUE
+        value = value.value
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        return f"Excel shows the error value {value.strip()} in this cell: correct the cell or its formula"
+    if isinstance(value, bool):
+        return "Excel stored this cell as a logical value, not as text: format the column as text"
+    if isinstance(value, (datetime, date, time)):
+        return "Excel turned this cell into a date or time: format the column as text and type it again"
+    return None
 
 
 def xlsx_values(content: bytes, max_col: int) -> tuple[Iterator[tuple[object, ...]], Callable[[], None]]:

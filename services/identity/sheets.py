@@ -16,11 +16,9 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
-
 from services.identity import domain as d
 from shared.errors import InvalidArgument
-from shared.sheets import SheetError, decode_csv, fold_heading, unquote
+from shared.sheets import Formula, SheetError, decode_csv, fold_heading, refused_cell, unquote, xlsx_values
 
 __all__ = ["SheetError", "RowError", "AccountSheetRow", "read_accounts", "column_of"]
 
@@ -83,12 +81,15 @@ def read_accounts(content: bytes, fmt: str, default_region: str) -> list[Account
     for number, values in enumerate(rows, start=2):
         if number > MAX_SCANNED:
             raise SheetError(f"the file has more than {MAX_SCANNED} rows")
-        cells = {c: _text(values[i]) if i < len(values) else "" for c, i in index.items()}
-        if not any(v.strip() for v in cells.values()):
+        raw = {c: values[i] if i < len(values) else None for c, i in index.items()}
+        cells = {c: _text(v.value if isinstance(v, Formula) else v) for c, v in raw.items()}
+        refused = tuple(RowError(number, c, f"{c}: {why}") for c, v in raw.items()
+                        if (why := refused_cell(v)) is not None)
+        if not refused and not any(v.strip() for v in cells.values()):
             continue
         if len(out) == MAX_ROWS:
             raise SheetError(f"the file has more than {MAX_ROWS} accounts; split it")
-        out.append(_row(number, cells, default_region))
+        out.append(AccountSheetRow(number, None, "", refused) if refused else _row(number, cells, default_region))
     return out
 
 
@@ -120,17 +121,17 @@ def _xlsx(content: bytes) -> Iterator[Sequence[object]]:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
                 raise SheetError(f"the XLSX file unpacks to more than {MAX_UNPACKED // (1024 * 1024)} MB")
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # Saved values with formula cells marked, so a formula without a saved value is refused
+        # rather than read as an empty cell (shared.sheets.refused_cell).
+        rows, close = xlsx_values(content, 20)
     except SheetError:
         raise
     except Exception as e:  # noqa: BLE001 - openpyxl and zipfile raise many kinds for a damaged file
         raise SheetError(f"not a readable XLSX file: {e}") from None
     try:
-        if not wb.worksheets:
-            raise SheetError("the XLSX file has no worksheet")
-        yield from wb.worksheets[0].iter_rows(max_col=20, values_only=True)
+        yield from rows
     finally:
-        wb.close()
+        close()
 
 
 def _csv(content: bytes) -> Iterator[Sequence[object]]:
