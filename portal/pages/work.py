@@ -1,4 +1,4 @@
-"""The staff workspace's cases (and a department officer's, at the same addresses): the inbox
+"""The staff workspace's cases (and a department officer's or a deputy's, at the same addresses): the inbox
 /work/cases with filters and keyset paging, and the case page /work/cases/<id> with the
 actions its status allows. Every call carries the user's own token, so the services decide
 what the user may see and do: a case outside their scope is NOT_FOUND there and 404 here.
@@ -43,6 +43,10 @@ STAFF_ACTIONS: dict[int, tuple[str, ...]] = {
     S.OPINION_STATUS_FEEDBACK_GIVEN: ("close",),
 }
 DEPARTMENT_ACTIONS: dict[int, tuple[str, ...]] = {S.OPINION_STATUS_TRANSFERRED: ("reply",)}
+# A deputy answers their own accepted case (码上答; liaison's Step.ANSWER is allowed from ACCEPTED).
+DEPUTY_ACTIONS: dict[int, tuple[str, ...]] = {S.OPINION_STATUS_ACCEPTED: ("answer",)}
+ROLE_ACTIONS = {"staff": STAFF_ACTIONS, "department": DEPARTMENT_ACTIONS, "deputy": DEPUTY_ACTIONS}
+CASE_ROLES = tuple(ROLE_ACTIONS)
 
 
 def user(request: Request) -> UserSession:
@@ -66,7 +70,7 @@ def _ts(at: datetime) -> Timestamp:
     return t
 
 
-@require_signin("staff", "department")
+@require_signin(*CASE_ROLES)
 async def inbox(request: Request) -> Response:
     """GET /work/cases?status=&deputy=&escalated=1&from=YYYY-MM-DD&to=YYYY-MM-DD&page_token=:
     the cases in the user's scope, newest first, PAGE_SIZE a page."""
@@ -106,7 +110,7 @@ async def inbox(request: Request) -> Response:
 def _case_page(request: Request, case: lpb.Opinion, *, errors: list[str] | None = None, done: str = "",
                status: int = 200) -> Response:
     u = user(request)
-    actions = (DEPARTMENT_ACTIONS if u.role == "department" else STAFF_ACTIONS).get(case.status, ())
+    actions = ROLE_ACTIONS.get(u.role, {}).get(case.status, ())
     return page(request, "work/case.html", {
         "user": u, "case": case, "actions": actions, "form_errors": errors or [], "done": done,
         "min_deadline": (clock.china_today() + timedelta(days=1)).isoformat(),
@@ -119,7 +123,7 @@ async def _get(request: Request, case_id: str) -> lpb.Opinion:
                                       timeout=b.timeout)
 
 
-@require_signin("staff", "department")
+@require_signin(*CASE_ROLES)
 async def case_page(request: Request) -> Response:
     """GET /work/cases/<id>: the case with its history and the forms of its next steps."""
     try:
@@ -167,12 +171,13 @@ ACTIONS: dict[str, tuple[tuple[str, ...], Callable[[str, dict[str, str]], tuple[
         id=i, reason=f.get("reason", "")))),
     "feedback": (("staff",), lambda i, f: ("GiveFeedback", lpb.GiveFeedbackRequest(id=i, feedback=f.get("feedback", "")))),
     "close": (("staff",), lambda i, f: ("CloseOpinion", lpb.CloseOpinionRequest(id=i, note=f.get("note", "")))),
+    "answer": (("deputy",), lambda i, f: ("AnswerOpinion", lpb.AnswerOpinionRequest(id=i, answer=f.get("answer", "")))),
     "reply": (("department",), lambda i, f: ("ReplyToTransfer", lpb.ReplyToTransferRequest(
         id=i, reply=f.get("reply", "")))),
 }
 
 
-@require_signin("staff", "department")
+@require_signin(*CASE_ROLES)
 async def act(request: Request) -> Response:
     """POST /work/cases/<id>/<action>: one step of the case, then back to its page
     (Post/Redirect/Get); a refusal shows the case page with the reason in Chinese."""

@@ -2,7 +2,8 @@
 refusals say why in Chinese (the same words for an unknown user and a wrong password), five
 failures lock the account, forms need their CSRF token, the session cookie is HttpOnly and
 SameSite=Strict and holds no token, signing out ends the session, a department cannot open
-another department's case by its address, and workspace pages send a stranger to /signin."""
+another department's case by its address, a deputy answers their own case (and only sees theirs),
+and workspace pages send a stranger to /signin."""
 from __future__ import annotations
 
 import re
@@ -176,3 +177,51 @@ def test_a_department_cannot_open_another_departments_case(platform):
         assert case_id in water.get("/work/cases").text
         page = water.get(f"/work/cases/{case_id}")
         assert page.status_code == 200 and "提交答复" in page.text
+
+
+def test_a_deputy_answers_their_own_case_and_cannot_open_another_deputys(platform):
+    import time
+
+    import grpc
+    from kit.portal import opinion_form, tracking_code
+    from kit.settings import PREFECTURE
+    from lianxin.liaison.v1 import liaison_pb2 as lpb
+    ours, theirs = platform.deputy(), platform.deputy()
+    clerk_pw = platform.account("clerk.dp", STAFF, COUNTY_A, name="钱科员", password="clerk-Passw0rd-dp")
+    # Identity learns the roster's deputies from its events: the account waits until it has.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            deputy_pw = platform.account("deputy.dp", ipb.ACCOUNT_ROLE_DEPUTY, COUNTY_A, stands_for=ours.id,
+                                         name=ours.name, password="deputy-Passw0rd-dp")
+            break
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND and time.monotonic() < deadline, e
+            time.sleep(0.2)
+    ids = []
+    for d in (ours, theirs):
+        with client(platform.url) as citizen:
+            card = citizen.get(f"/card/{d.card_code}")
+            ids.append(platform.case(tracking_code(citizen.post(f"/card/{d.card_code}",
+                                                                data=opinion_form(card.text)).text)).id)
+    mine, other = ids
+    with client(platform.url) as staff:
+        assert sign_in(staff, "clerk.dp", clerk_pw).status_code == 303
+        token = hidden(staff.get(f"/work/cases/{mine}").text, "csrf_token")
+        assert staff.post(f"/work/cases/{mine}/accept", data={"csrf_token": token}).status_code == 303
+    with client(platform.url) as deputy:
+        assert sign_in(deputy, "deputy.dp", deputy_pw).status_code == 303
+        inbox = deputy.get("/work/cases")
+        assert inbox.status_code == 200 and mine in inbox.text and other not in inbox.text
+        assert deputy.get(f"/work/cases/{other}").status_code == 404
+        page = deputy.get(f"/work/cases/{mine}")
+        assert page.status_code == 200 and 'id="form-answer"' in page.text
+        # No staff step is offered to a deputy, and one sent anyway is refused.
+        assert 'id="form-accept"' not in page.text and 'id="form-transfer"' not in page.text
+        token = hidden(page.text, "csrf_token")
+        assert deputy.post(f"/work/cases/{mine}/escalate", data={"csrf_token": token, "reason": "x"}).status_code == 403
+        done = deputy.post(f"/work/cases/{mine}/answer", data={"csrf_token": token, "answer": "已联系社区，下周修好路灯。"})
+        assert done.status_code == 303, done.text[-1500:]
+        assert "下周修好路灯" in deputy.get(f"/work/cases/{mine}").text
+    case = platform.liaison.call("GetOpinion", lpb.GetOpinionRequest(id=mine), role="staff", region=PREFECTURE)
+    assert case.status == lpb.OPINION_STATUS_ANSWERED and case.answer == "已联系社区，下周修好路灯。"
