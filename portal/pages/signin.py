@@ -15,7 +15,7 @@ from portal.auth import SESSION_COOKIE, clear_session_cookie, current_user, set_
 from portal.render import backends, catalogue, citizen, error_page, page, read_form, rpc_error_page
 from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
 
-HOME = "/work/cases"
+HOME = "/desk/cases"
 _LOCKED_UNTIL = re.compile(r"try again after (.+?) \(China time\)")
 
 

@@ -1,5 +1,5 @@
 """The staff workspace's cases (and a department officer's or a deputy's, at the same addresses): the inbox
-/work/cases with filters and keyset paging, and the case page /work/cases/<id> with the
+/desk/cases with filters and keyset paging, and the case page /desk/cases/<id> with the
 actions its status allows. Every call carries the user's own token, so the services decide
 what the user may see and do: a case outside their scope is NOT_FOUND there and 404 here.
 
@@ -72,7 +72,7 @@ def _ts(at: datetime) -> Timestamp:
 
 @require_signin(*CASE_ROLES)
 async def inbox(request: Request) -> Response:
-    """GET /work/cases?status=&deputy=&escalated=1&from=YYYY-MM-DD&to=YYYY-MM-DD&page_token=:
+    """GET /desk/cases?status=&deputy=&escalated=1&from=YYYY-MM-DD&to=YYYY-MM-DD&page_token=:
     the cases in the user's scope, newest first, PAGE_SIZE a page."""
     q = request.query_params
     status = int(q["status"]) if q.get("status", "").isdigit() and int(q["status"]) in catalogue(request).statuses else 0
@@ -100,7 +100,7 @@ async def inbox(request: Request) -> Response:
                "to": day_to.isoformat() if day_to else ""}
     next_link = ""
     if listed.next_page_token:
-        next_link = "/work/cases?" + urlencode({k: v for k, v in filters.items() if v}
+        next_link = "/desk/cases?" + urlencode({k: v for k, v in filters.items() if v}
                                                | {"page_token": listed.next_page_token})
     return page(request, "work/inbox.html", {"user": user(request), "cases": listed.opinions,
                                              "total": listed.total_size, "filters": filters,
@@ -125,7 +125,7 @@ async def _get(request: Request, case_id: str) -> lpb.Opinion:
 
 @require_signin(*CASE_ROLES)
 async def case_page(request: Request) -> Response:
-    """GET /work/cases/<id>: the case with its history and the forms of its next steps."""
+    """GET /desk/cases/<id>: the case with its history and the forms of its next steps."""
     try:
         case = await _get(request, request.path_params["id"][:64])
     except grpc.aio.AioRpcError as e:
@@ -179,7 +179,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], Callable[[str, dict[str, str]], tuple[
 
 @require_signin(*CASE_ROLES)
 async def act(request: Request) -> Response:
-    """POST /work/cases/<id>/<action>: one step of the case, then back to its page
+    """POST /desk/cases/<id>/<action>: one step of the case, then back to its page
     (Post/Redirect/Get); a refusal shows the case page with the reason in Chinese."""
     action, case_id = request.path_params["action"], request.path_params["id"][:64]
     if action not in ACTIONS:
@@ -213,17 +213,17 @@ async def act(request: Request) -> Response:
         except grpc.aio.AioRpcError as e2:
             return _not_found_or(request, e2)
         return _case_page(request, case, errors=[message], status=status)
-    return RedirectResponse(f"/work/cases/{quote(case_id, safe='')}?done={action}", status_code=303)
+    return RedirectResponse(f"/desk/cases/{quote(case_id, safe='')}?done={action}", status_code=303)
 
 
 @require_signin()
 async def workspace(request: Request) -> Response:
-    return RedirectResponse("/work/cases", status_code=303)
+    return RedirectResponse("/desk/cases", status_code=303)
 
 
 routes = [
-    Route("/work", workspace, methods=["GET"]),
-    Route("/work/cases", inbox, methods=["GET"]),
-    Route("/work/cases/{id}", case_page, methods=["GET"]),
-    Route("/work/cases/{id}/{action}", act, methods=["POST"]),
+    Route("/desk", workspace, methods=["GET"]),
+    Route("/desk/cases", inbox, methods=["GET"]),
+    Route("/desk/cases/{id}", case_page, methods=["GET"]),
+    Route("/desk/cases/{id}/{action}", act, methods=["POST"]),
 ]

@@ -21,7 +21,7 @@ def sign_in(c, username: str, password: str, **extra: str):
     form = c.get("/signin")
     assert form.status_code == 200
     return c.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"), "username": username,
-                                   "password": password, "next": "/work/cases"} | extra)
+                                   "password": password, "next": "/desk/cases"} | extra)
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +31,9 @@ def clerk(platform):
 
 def test_a_workspace_page_sends_a_stranger_to_signin(platform):
     with client(platform.url) as c:
-        r = c.get("/work/cases?status=1")
+        r = c.get("/desk/cases?status=1")
         assert r.status_code == 303
-        assert r.headers["location"] == "/signin?next=%2Fwork%2Fcases%3Fstatus%3D1"
+        assert r.headers["location"] == "/signin?next=%2Fdesk%2Fcases%3Fstatus%3D1"
         page = c.get(r.headers["location"])
         assert page.status_code == 200 and "工作人员登录" in page.text
 
@@ -42,7 +42,7 @@ def test_right_password_signs_in_with_a_session_cookie_that_holds_no_token(platf
     username, password = clerk
     with client(platform.url) as c:
         r = sign_in(c, username, password)
-        assert r.status_code == 303 and r.headers["location"] == "/work/cases"
+        assert r.status_code == 303 and r.headers["location"] == "/desk/cases"
         cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("lx_session=")]
         assert len(cookie) == 1
         flags = cookie[0].lower()
@@ -50,7 +50,7 @@ def test_right_password_signs_in_with_a_session_cookie_that_holds_no_token(platf
         assert "secure" not in flags     # plain http here; behind TLS it is Secure
         value = cookie[0].split(";")[0].split("=", 1)[1]
         assert value.count(".") == 0 and len(value) >= 40    # opaque id, not a JWT
-        inbox = c.get("/work/cases")
+        inbox = c.get("/desk/cases")
         assert inbox.status_code == 200, inbox.text[-1500:]
         assert "王科员" in inbox.text and "意见办理" in inbox.text
 
@@ -83,7 +83,7 @@ def test_wrong_password_and_unknown_user_are_refused_alike(platform, clerk):
             assert r.status_code == 401
             assert WRONG in r.text
             assert not any(h.startswith("lx_session=") for h in r.headers.get_list("set-cookie"))
-        assert c.get("/work/cases").status_code == 303
+        assert c.get("/desk/cases").status_code == 303
 
 
 def test_five_failures_lock_the_account_and_the_page_says_so(platform):
@@ -114,7 +114,7 @@ def test_sign_out_ends_the_session(platform, clerk):
     with client(platform.url) as c:
         assert sign_in(c, username, password).status_code == 303
         sid = c.cookies["lx_session"]
-        inbox = c.get("/work/cases")
+        inbox = c.get("/desk/cases")
         assert inbox.status_code == 200
         out = c.post("/signout", data={"csrf_token": hidden(inbox.text, "csrf_token")})
         assert out.status_code == 303 and out.headers["location"] == "/signin?out=1"
@@ -122,7 +122,7 @@ def test_sign_out_ends_the_session(platform, clerk):
         assert "您已退出登录" in c.get("/signin?out=1").text
     # The old session id, replayed, opens nothing.
     with client(platform.url, cookies={"lx_session": sid}) as c2:
-        assert c2.get("/work/cases").status_code == 303
+        assert c2.get("/desk/cases").status_code == 303
 
 
 def test_a_one_time_password_must_be_changed_first(platform):
@@ -130,17 +130,17 @@ def test_a_one_time_password_must_be_changed_first(platform):
     with client(platform.url) as c:
         r = sign_in(c, "fresh.si", one_time)
         assert r.status_code == 200 and "首次登录须把初始密码改为您自己的密码" in r.text
-        assert c.get("/work/cases").status_code == 303
+        assert c.get("/desk/cases").status_code == 303
         token = hidden(r.text, "csrf_token")
-        base = {"csrf_token": token, "username": "fresh.si", "current_password": one_time, "next": "/work/cases"}
+        base = {"csrf_token": token, "username": "fresh.si", "current_password": one_time, "next": "/desk/cases"}
         mismatch = c.post("/password", data=base | {"new_password": "fresh-Passw0rd-1", "new_password_again": "x"})
         assert mismatch.status_code == 400 and "两次输入的新密码不一致" in mismatch.text
         weak = c.post("/password", data=base | {"new_password": "short", "new_password_again": "short"})
         assert weak.status_code == 400 and "新密码不符合要求" in weak.text
         done = c.post("/password", data=base | {"new_password": "fresh-Passw0rd-1",
                                                  "new_password_again": "fresh-Passw0rd-1"})
-        assert done.status_code == 303 and done.headers["location"] == "/work/cases"
-        assert c.get("/work/cases").status_code == 200
+        assert done.status_code == 303 and done.headers["location"] == "/desk/cases"
+        assert c.get("/desk/cases").status_code == 200
 
 
 def test_a_department_cannot_open_another_departments_case(platform):
@@ -157,25 +157,25 @@ def test_a_department_cannot_open_another_departments_case(platform):
     case_id = platform.case(code).id
     with client(platform.url) as staff:
         assert sign_in(staff, "clerk.d", clerk_pw).status_code == 303
-        page = staff.get(f"/work/cases/{case_id}")
+        page = staff.get(f"/desk/cases/{case_id}")
         assert page.status_code == 200 and "受理" in page.text
         token = hidden(page.text, "csrf_token")
-        assert staff.post(f"/work/cases/{case_id}/accept", data={"csrf_token": token}).status_code == 303
+        assert staff.post(f"/desk/cases/{case_id}/accept", data={"csrf_token": token}).status_code == 303
         # A form without its token changes nothing.
-        assert staff.post(f"/work/cases/{case_id}/transfer", data={"department": "dept-water-d"}).status_code == 403
-        moved = staff.post(f"/work/cases/{case_id}/transfer", data={
+        assert staff.post(f"/desk/cases/{case_id}/transfer", data={"department": "dept-water-d"}).status_code == 403
+        moved = staff.post(f"/desk/cases/{case_id}/transfer", data={
             "csrf_token": token, "department": "dept-water-d", "department_name": "水务局", "deadline": "2099-01-01"})
         assert moved.status_code == 303, moved.text[-1500:]
-        again = staff.post(f"/work/cases/{case_id}/accept", data={"csrf_token": token})
+        again = staff.post(f"/desk/cases/{case_id}/accept", data={"csrf_token": token})
         assert again.status_code == 409 and "当前的状态不允许这样办理" in again.text
     with client(platform.url) as roads:
         assert sign_in(roads, "roads.d", roads_pw).status_code == 303
-        assert roads.get(f"/work/cases/{case_id}").status_code == 404
-        assert case_id not in roads.get("/work/cases").text
+        assert roads.get(f"/desk/cases/{case_id}").status_code == 404
+        assert case_id not in roads.get("/desk/cases").text
     with client(platform.url) as water:
         assert sign_in(water, "water.d", water_pw).status_code == 303
-        assert case_id in water.get("/work/cases").text
-        page = water.get(f"/work/cases/{case_id}")
+        assert case_id in water.get("/desk/cases").text
+        page = water.get(f"/desk/cases/{case_id}")
         assert page.status_code == 200 and "提交答复" in page.text
 
 
@@ -207,21 +207,21 @@ def test_a_deputy_answers_their_own_case_and_cannot_open_another_deputys(platfor
     mine, other = ids
     with client(platform.url) as staff:
         assert sign_in(staff, "clerk.dp", clerk_pw).status_code == 303
-        token = hidden(staff.get(f"/work/cases/{mine}").text, "csrf_token")
-        assert staff.post(f"/work/cases/{mine}/accept", data={"csrf_token": token}).status_code == 303
+        token = hidden(staff.get(f"/desk/cases/{mine}").text, "csrf_token")
+        assert staff.post(f"/desk/cases/{mine}/accept", data={"csrf_token": token}).status_code == 303
     with client(platform.url) as deputy:
         assert sign_in(deputy, "deputy.dp", deputy_pw).status_code == 303
-        inbox = deputy.get("/work/cases")
+        inbox = deputy.get("/desk/cases")
         assert inbox.status_code == 200 and mine in inbox.text and other not in inbox.text
-        assert deputy.get(f"/work/cases/{other}").status_code == 404
-        page = deputy.get(f"/work/cases/{mine}")
+        assert deputy.get(f"/desk/cases/{other}").status_code == 404
+        page = deputy.get(f"/desk/cases/{mine}")
         assert page.status_code == 200 and 'id="form-answer"' in page.text
         # No staff step is offered to a deputy, and one sent anyway is refused.
         assert 'id="form-accept"' not in page.text and 'id="form-transfer"' not in page.text
         token = hidden(page.text, "csrf_token")
-        assert deputy.post(f"/work/cases/{mine}/escalate", data={"csrf_token": token, "reason": "x"}).status_code == 403
-        done = deputy.post(f"/work/cases/{mine}/answer", data={"csrf_token": token, "answer": "已联系社区，下周修好路灯。"})
+        assert deputy.post(f"/desk/cases/{mine}/escalate", data={"csrf_token": token, "reason": "x"}).status_code == 403
+        done = deputy.post(f"/desk/cases/{mine}/answer", data={"csrf_token": token, "answer": "已联系社区，下周修好路灯。"})
         assert done.status_code == 303, done.text[-1500:]
-        assert "下周修好路灯" in deputy.get(f"/work/cases/{mine}").text
+        assert "下周修好路灯" in deputy.get(f"/desk/cases/{mine}").text
     case = platform.liaison.call("GetOpinion", lpb.GetOpinionRequest(id=mine), role="staff", region=PREFECTURE)
     assert case.status == lpb.OPINION_STATUS_ANSWERED and case.answer == "已联系社区，下周修好路灯。"

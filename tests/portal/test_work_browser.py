@@ -50,7 +50,7 @@ def press(browser: Browser, selector: str) -> None:
 
 def sign_in(browser: Browser, url: str, username: str, password: str) -> None:
     drv = browser.driver
-    drv.get(f"{url}/work/cases")                       # not signed in: on to the sign-in page
+    drv.get(f"{url}/desk/cases")                       # not signed in: on to the sign-in page
     assert "/signin?next=" in drv.current_url
     drv.find_element(By.ID, "username").send_keys(username)
     drv.find_element(By.ID, "password").send_keys(password)
@@ -74,7 +74,7 @@ def test_staff_accept_and_transfer_and_the_department_replies(platform, shots):
         check_page(staff, shots, "1-staff-signed-in")
         assert "李科员" in drv.find_element(By.ID, "signed-in-as").text
         # The inbox, filtered to cases just raised; the citizen's case is there.
-        drv.get(f"{platform.url}/work/cases?status=1")
+        drv.get(f"{platform.url}/desk/cases?status=1")
         rows = drv.find_element(By.ID, "cases").text
         assert code in rows and "小区自来水发黄已一周。<b>请尽快</b>"[:30] in rows
         check_page(staff, shots, "2-inbox-raised")
