@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from portal.backends import Backends, Citizen
 from portal.i18n import Catalogue
+from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
 
 # Form posts larger than this are refused before they are read (413): a text field of the
 # services' largest size is far below it.
@@ -73,3 +74,16 @@ async def read_form(request: Request) -> dict[str, str] | None:
         return None
     form = await request.form(max_files=0, max_fields=50)
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def checked_form(request: Request) -> dict[str, str] | Response:
+    """The posted form (``read_form``) once its CSRF token checks out; else the page to answer
+    with: 413 for a body too large, 403 for a missing or wrong token (nothing is written)."""
+    form = await read_form(request)
+    if form is None:
+        return error_page(request, 413, "error_title", "too_large")
+    try:
+        check_csrf(request, form.get(CSRF_FIELD))
+    except CsrfRefused:
+        return error_page(request, 403, "forbidden_title", "forbidden")
+    return form

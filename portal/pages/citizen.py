@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from portal.render import backends, catalogue, citizen, error_page, page, read_form, rpc_error_page
-from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from portal.render import backends, catalogue, checked_form, citizen, page, rpc_error_page
 
 MAX_TEXT = 2000            # liaison's limit on an opinion's text (the form says it; the service checks)
 MAX_CODE = 40              # longer than any card or tracking code, grouping spaces included
@@ -67,13 +66,9 @@ async def card_page(request: Request) -> Response:
 async def submit_opinion(request: Request) -> Response:
     """POST /card/<code>: raises the opinion; the page shows its tracking code. A service's
     INVALID_ARGUMENT shows the form again with what was typed and the field's problem."""
-    form = await read_form(request)
-    if form is None:
-        return error_page(request, 413, "error_title", "too_large")
-    try:
-        check_csrf(request, form.get(CSRF_FIELD))
-    except CsrfRefused:
-        return error_page(request, 403, "forbidden_title", "forbidden")
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     code = _code(request.path_params["code"])
     request_id = _uuid_or_new(form.get("request_id", ""))
     b = backends(request)
@@ -131,13 +126,9 @@ async def case_page(request: Request) -> Response:
 async def rate_case(request: Request) -> Response:
     """POST /t/<tracking code>/rating: the citizen's rating, then back to the case page
     (Post/Redirect/Get, so reloading the page does not post again)."""
-    form = await read_form(request)
-    if form is None:
-        return error_page(request, 413, "error_title", "too_large")
-    try:
-        check_csrf(request, form.get(CSRF_FIELD))
-    except CsrfRefused:
-        return error_page(request, 403, "forbidden_title", "forbidden")
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     code = _code(request.path_params["code"])
     b = backends(request)
     md = b.for_citizen(citizen(request))

@@ -12,8 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import SESSION_COOKIE, clear_session_cookie, current_user, set_session_cookie
-from portal.render import backends, catalogue, citizen, error_page, page, read_form, rpc_error_page
-from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from portal.render import backends, catalogue, checked_form, citizen, page, rpc_error_page
 
 HOME = "/desk/cases"
 _LOCKED_UNTIL = re.compile(r"try again after (.+?) \(China time\)")
@@ -69,17 +68,6 @@ def _signed_in(request: Request, r: ipb.SignInResponse, next_path: str) -> Respo
     return response
 
 
-async def _checked_form(request: Request) -> dict[str, str] | Response:
-    form = await read_form(request)
-    if form is None:
-        return error_page(request, 413, "error_title", "too_large")
-    try:
-        check_csrf(request, form.get(CSRF_FIELD))
-    except CsrfRefused:
-        return error_page(request, 403, "forbidden_title", "forbidden")
-    return form
-
-
 async def signin_form(request: Request) -> Response:
     """GET /signin: the form (already signed in: on to the workspace)."""
     next_path = _next(request.query_params.get("next", ""))
@@ -91,7 +79,7 @@ async def signin_form(request: Request) -> Response:
 async def signin(request: Request) -> Response:
     """POST /signin: a session and on to ``next``; a password that must be changed first
     leads to /password; a refusal shows the form again with the reason in Chinese."""
-    form = await _checked_form(request)
+    form = await checked_form(request)
     if isinstance(form, Response):
         return form
     username, next_path = form.get("username", "").strip()[:50], _next(form.get("next", ""))
@@ -120,7 +108,7 @@ async def password_form(request: Request) -> Response:
 
 async def change_password(request: Request) -> Response:
     """POST /password: identity changes the password and signs the holder in."""
-    form = await _checked_form(request)
+    form = await checked_form(request)
     if isinstance(form, Response):
         return form
     t = catalogue(request).t
@@ -148,7 +136,7 @@ async def change_password(request: Request) -> Response:
 async def signout(request: Request) -> Response:
     """POST /signout: identity spends the refresh token, the session is forgotten, the
     cookie cleared."""
-    form = await _checked_form(request)
+    form = await checked_form(request)
     if isinstance(form, Response):
         return form
     sid = request.cookies.get(SESSION_COOKIE)

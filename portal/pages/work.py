@@ -22,8 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import UserSession, require_signin
-from portal.render import backends, catalogue, error_page, page, read_form, rpc_error_page
-from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from portal.render import backends, catalogue, checked_form, error_page, page, rpc_error_page
 from shared import clock
 
 PAGE_SIZE = 50
@@ -184,13 +183,9 @@ async def act(request: Request) -> Response:
     action, case_id = request.path_params["action"], request.path_params["id"][:64]
     if action not in ACTIONS:
         return error_page(request, 404, "not_found_title", "page_not_found")
-    form = await read_form(request)
-    if form is None:
-        return error_page(request, 413, "error_title", "too_large")
-    try:
-        check_csrf(request, form.get(CSRF_FIELD))
-    except CsrfRefused:
-        return error_page(request, 403, "forbidden_title", "forbidden")
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     roles, build = ACTIONS[action]
     if user(request).role not in roles:
         return error_page(request, 403, "forbidden_title", "role_forbidden")
