@@ -131,6 +131,11 @@ class Deployment:
         return self.regions.contains(self.home, code) and not any(
             self.regions.contains(d, code) for d in self.delegated)
 
+    def served_path(self, code: str) -> str | None:
+        """The materialised path of ``code`` when this deployment serves it, else None: what a
+        read model fed by the shared roster topic keeps, and what it passes over."""
+        return self.regions.get(code).path if self.serves(code) else None
+
     def delegated_to(self, code: str) -> str | None:
         """The delegated region whose deployment serves ``code``, if any."""
         return next((d for d in self.delegated if self.regions.contains(d, code)), None)

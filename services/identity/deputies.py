@@ -40,16 +40,10 @@ class DeputiesHandler:
     """Applies one roster event to the read model; callable as a consumer handler."""
 
     def __init__(self, regions: RegionTree, home_region: str, delegated: tuple[str, ...] = ()):
-        self.regions = regions
         self.deployment = Deployment.of(regions, home_region, delegated)
 
-    def _path(self, region_code: str) -> str | None:
-        if not self.deployment.serves(region_code):
-            return None
-        return self.regions.get(region_code).path
-
     def _deputy(self, session: Session, deputy) -> None:
-        path = self._path(deputy.region_code)
+        path = self.deployment.served_path(deputy.region_code)
         if path is None or not deputy.id:
             return
         row = session.get(DeputyRow, deputy.id)
@@ -60,7 +54,7 @@ class DeputiesHandler:
         row.status, row.updated_at = int(deputy.status), now()
 
     def _status_changed(self, session: Session, e: rev.DeputyStatusChanged) -> None:
-        if self._path(e.region_code) is None:
+        if self.deployment.served_path(e.region_code) is None:
             return
         row = session.get(DeputyRow, e.deputy_id)
         if row is not None:

@@ -64,17 +64,11 @@ class DirectoryHandler:
     below that runs its own deployment (``delegated``), are passed over."""
 
     def __init__(self, regions: RegionTree, home_region: str, delegated: tuple[str, ...] = ()):
-        self.regions = regions
         self.home_region = home_region
         self.deployment = Deployment.of(regions, home_region, delegated)
 
-    def _path(self, region_code: str) -> str | None:
-        if not self.deployment.serves(region_code):
-            return None
-        return self.regions.get(region_code).path
-
     def _deputy(self, session: Session, deputy) -> None:
-        path = self._path(deputy.region_code)
+        path = self.deployment.served_path(deputy.region_code)
         if path is None or not deputy.id:
             return
         row = session.get(DirectoryDeputyRow, deputy.id)
@@ -91,7 +85,7 @@ class DirectoryHandler:
         row.updated_at = now()
 
     def _venue(self, session: Session, venue) -> None:
-        path = self._path(venue.region_code)
+        path = self.deployment.served_path(venue.region_code)
         if path is None or not venue.id:
             return
         row = session.get(DirectoryVenueRow, venue.id)
@@ -105,7 +99,7 @@ class DirectoryHandler:
         row.hours = venue.schedule.hours
 
     def _status_changed(self, session: Session, e: rev.DeputyStatusChanged) -> None:
-        if self._path(e.region_code) is None:
+        if self.deployment.served_path(e.region_code) is None:
             return
         row = session.get(DirectoryDeputyRow, e.deputy_id)
         if row is not None:
@@ -113,13 +107,13 @@ class DirectoryHandler:
             row.updated_at = now()
 
     def _assigned(self, session: Session, e: rev.DeputyAssignedToVenue) -> None:
-        if self._path(e.region_code) is None or not (e.venue_id and e.deputy_id):
+        if self.deployment.served_path(e.region_code) is None or not (e.venue_id and e.deputy_id):
             return
         if session.get(DirectoryVenueMemberRow, (e.venue_id, e.deputy_id)) is None:
             session.add(DirectoryVenueMemberRow(venue_id=e.venue_id, deputy_id=e.deputy_id))
 
     def _removed(self, session: Session, e: rev.DeputyRemovedFromVenue) -> None:
-        if self._path(e.region_code) is None:
+        if self.deployment.served_path(e.region_code) is None:
             return
         session.execute(delete(DirectoryVenueMemberRow).where(
             DirectoryVenueMemberRow.venue_id == e.venue_id,
