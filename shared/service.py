@@ -128,6 +128,9 @@ class ServiceDefinition:
     # Its settings: config.Settings, or a subclass with the service's own keys.
     settings: type[config.Settings] = config.Settings
     demo: Demo | None = None
+    # Runs once after migrations, before the service serves or its relay and consumers run
+    # (roster: publish the regions the region file changed); what it returns is ignored.
+    on_start: Callable[[Runtime], object] | None = None
 
 
 @dataclass
@@ -257,6 +260,8 @@ def start(definition: ServiceDefinition, settings: config.Settings, *, migrate: 
         db.wait_until_reachable(settings.database_url, settings.database_wait_seconds)
         db.migrate(definition.name, settings.database_url)
     runtime = build_runtime(settings, definition.bus_tables, regions=regions, transport=transport)
+    if definition.on_start is not None:
+        definition.on_start(runtime)
     edge = definition.edge(runtime)
     server, port, health_servicer = build_server(
         edge, address=f"{settings.host}:{settings.port}",

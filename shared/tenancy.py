@@ -20,6 +20,57 @@ class Tier(enum.IntEnum):
     TOWNSHIP = 3
 
 
+class RegionKind(enum.IntEnum):
+    """What a region is within its tier (GB/T 2260 names it so); numbers match
+    lianxin.common.v1.RegionKind. The kind decides who speaks for the region: a sub-district
+    (街道) is an office of the county with no people's congress of its own, its voice being its
+    deliberation deputies (议事代表); every other kind has a congress."""
+    PREFECTURE = 1    # 州, 地区, 盟
+    CITY = 2          # 市 (a prefecture-level or a county-level city)
+    COUNTY = 3        # 县, 自治县, 旗
+    DISTRICT = 4      # 区 (a city's district)
+    TOWNSHIP = 5      # 乡, 民族乡, 苏木
+    TOWN = 6          # 镇
+    SUBDISTRICT = 7   # 街道
+
+
+# The label a region file writes in its kind column (and the names' own endings).
+KIND_LABELS = {RegionKind.PREFECTURE: "州", RegionKind.CITY: "市", RegionKind.COUNTY: "县",
+               RegionKind.DISTRICT: "区", RegionKind.TOWNSHIP: "乡", RegionKind.TOWN: "镇",
+               RegionKind.SUBDISTRICT: "街道"}
+# The tiers each kind may sit at: a city is a prefecture (焦作市) or a county (昌吉市).
+KIND_TIERS = {RegionKind.PREFECTURE: {Tier.PREFECTURE}, RegionKind.CITY: {Tier.PREFECTURE, Tier.COUNTY},
+              RegionKind.COUNTY: {Tier.COUNTY}, RegionKind.DISTRICT: {Tier.COUNTY},
+              RegionKind.TOWNSHIP: {Tier.TOWNSHIP}, RegionKind.TOWN: {Tier.TOWNSHIP},
+              RegionKind.SUBDISTRICT: {Tier.TOWNSHIP}}
+_TIER_KIND = {Tier.PREFECTURE: RegionKind.PREFECTURE, Tier.COUNTY: RegionKind.COUNTY, Tier.TOWNSHIP: RegionKind.TOWN}
+# Name endings, longest first, for a region file without a kind column.
+_KIND_ENDINGS = (("街道", RegionKind.SUBDISTRICT), ("苏木", RegionKind.TOWNSHIP), ("地区", RegionKind.PREFECTURE),
+                 ("镇", RegionKind.TOWN), ("乡", RegionKind.TOWNSHIP), ("区", RegionKind.DISTRICT),
+                 ("县", RegionKind.COUNTY), ("旗", RegionKind.COUNTY), ("市", RegionKind.CITY),
+                 ("州", RegionKind.PREFECTURE), ("盟", RegionKind.PREFECTURE))
+
+
+def region_kind(label: str, name: str, tier: Tier) -> RegionKind:
+    """The kind a region file gives (its Chinese label, 街道, or the English name,
+    subdistrict), else the one its name ends with (三工镇: 镇), else its tier's usual one (州,
+    县, 镇). ValueError for an unknown label or a kind that cannot sit at ``tier`` (a 镇 is a
+    township, never a county)."""
+    label = label.strip()
+    kind: RegionKind | None = None
+    if label:
+        by_label = {v: k for k, v in KIND_LABELS.items()}
+        kind = by_label.get(label) or RegionKind.__members__.get(label.upper())
+        if kind is None:
+            raise ValueError(f"unknown region kind {label!r} (use {', '.join(KIND_LABELS.values())})")
+    else:
+        kind = next((k for ending, k in _KIND_ENDINGS if name.endswith(ending) and tier in KIND_TIERS[k]),
+                    _TIER_KIND[tier])
+    if tier not in KIND_TIERS[kind]:
+        raise ValueError(f"region {name!r}: a {KIND_LABELS[kind]} is not a {tier.name.lower()}")
+    return kind
+
+
 @dataclass(frozen=True)
 class Region:
     code: str
@@ -27,6 +78,13 @@ class Region:
     tier: Tier
     parent: str | None
     path: str
+    kind: RegionKind = RegionKind.COUNTY
+
+    @property
+    def has_congress(self) -> bool:
+        """Whether the region elects a people's congress: every kind but a sub-district (街道),
+        which has its county's working committee (人大工委) and deliberation deputies instead."""
+        return self.kind is not RegionKind.SUBDISTRICT
 
 
 class RegionTree:
@@ -45,7 +103,12 @@ class RegionTree:
                 code = row["code"].strip()
                 if code in rows:
                     raise ValueError(f"{path}:{n}: region {code} appears twice")
-                rows[code] = (row["name"].strip(), Tier[row["tier"].strip().upper()], row["parent"].strip() or None)
+                name, tier = row["name"].strip(), Tier[row["tier"].strip().upper()]
+                try:
+                    kind = region_kind(row.get("kind") or "", name, tier)
+                except ValueError as e:
+                    raise ValueError(f"{path}:{n}: {e}") from None
+                rows[code] = (name, tier, row["parent"].strip() or None, kind)
         regions: dict[str, Region] = {}
 
         def build(code: str, seen: tuple[str, ...] = ()) -> Region:
@@ -53,11 +116,11 @@ class RegionTree:
                 return regions[code]
             if code in seen:
                 raise ValueError(f"{path}: region {code} is its own ancestor")
-            name, tier, parent = rows[code]
+            name, tier, parent, kind = rows[code]
             if parent and parent not in rows:
                 raise ValueError(f"{path}: region {code} names unknown parent {parent}")
             prefix = build(parent, seen + (code,)).path + "/" if parent else ""
-            regions[code] = Region(code, name, tier, parent, prefix + code)
+            regions[code] = Region(code, name, tier, parent, prefix + code, kind)
             return regions[code]
 
         for code in rows:

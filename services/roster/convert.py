@@ -13,6 +13,7 @@ from lianxin.roster.v1 import roster_pb2 as pb
 from services.roster import domain as d
 from services.roster.store import NewDeputy
 from services.roster.tables import CommitteeLinkRow, DeputyRow, VenueRow, VoterHouseholdRow
+from shared.tenancy import Region
 from shared.wire import enum_value, ts
 
 # ---- deputies -------------------------------------------------------------
@@ -191,3 +192,9 @@ def household_added(row: VoterHouseholdRow, region_code: str) -> ev.VoterHouseho
 
 def household_removed(row: VoterHouseholdRow, region_code: str) -> ev.VoterHouseholdRemoved:
     return ev.VoterHouseholdRemoved(household=household_to_proto(row), region_code=region_code)
+
+
+def region_described(region: Region) -> ev.RegionDescribed:
+    """A served region as the region file describes it (regions.describe_regions)."""
+    return ev.RegionDescribed(code=region.code, name=region.name, tier=int(region.tier), kind=int(region.kind),
+                              parent_code=region.parent or "")

@@ -19,6 +19,7 @@ class DeputyCases(UseCase):
         """The new deputy's column values (convert.new_deputy_to_proto gives its proto)."""
         profile = d.validate_profile(profile)
         path = self._target_region(who, profile.region_code, "deputy.write", "deputy.region_code")
+        self._check_seats(profile)
         status = status or d.DeputyStatus.SERVING
         if status not in d.INITIAL_STATUSES:
             raise InvalidArgument("deputy.status", "a new deputy is serving or by-elected")
@@ -103,6 +104,8 @@ class DeputyCases(UseCase):
             changed = [f for f in d.PROFILE_FIELDS if getattr(merged, f) != getattr(current, f)]
             if not changed:
                 return row
+            if "seats" in changed:
+                self._check_seats(merged)
             other = store.deputy_by_key(row.region_code, merged.name, merged.contact.phone)
             if other is not None and other.id != row.id:
                 raise AlreadyExists("deputy", f"{merged.name} {merged.contact.phone}".strip())

@@ -14,12 +14,14 @@ from shared.errors import FailedPrecondition, InvalidArgument
 
 
 class Level(enum.IntEnum):
-    """The five levels of people's congress (五级人大); numbers match the proto enum."""
+    """The five levels of people's congress (五级人大), and the deliberation seat of a
+    sub-district (街道议事代表), which is no congress; numbers match the proto enum."""
     NATIONAL = 1
     PROVINCIAL = 2
     PREFECTURE = 3
     COUNTY = 4
     TOWNSHIP = 5
+    DELIBERATION = 6
 
 
 class Gender(enum.IntEnum):
@@ -44,7 +46,7 @@ class VenueKind(enum.IntEnum):
 
 # Labels offices write in their spreadsheets; also used in exports.
 LEVEL_LABELS = {Level.NATIONAL: "全国", Level.PROVINCIAL: "省", Level.PREFECTURE: "州",
-                Level.COUNTY: "县", Level.TOWNSHIP: "乡"}
+                Level.COUNTY: "县", Level.TOWNSHIP: "乡", Level.DELIBERATION: "议事代表"}
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女", Gender.UNSPECIFIED: ""}
 STATUS_LABELS = {DeputyStatus.SERVING: "在任", DeputyStatus.RESIGNED: "辞职",
                  DeputyStatus.TERMINATED: "终止", DeputyStatus.BY_ELECTED: "补选"}
@@ -175,7 +177,8 @@ def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:
         try:
             level = Level(s.level)
         except ValueError:
-            raise InvalidArgument(f"{prefix}.seats[{i}].level", "must be one of the five levels") from None
+            raise InvalidArgument(f"{prefix}.seats[{i}].level",
+                                  "must be one of the five levels or a deliberation seat") from None
         if level in seen:
             raise InvalidArgument(f"{prefix}.seats[{i}].level", f"level {level.name} appears twice")
         seen.add(level)
@@ -195,6 +198,19 @@ def validate_profile(p: DeputyProfile, prefix: str = "deputy") -> DeputyProfile:
         work_unit=_text(p.work_unit, f"{prefix}.work_unit", max_len=100),
         position=_text(p.position, f"{prefix}.position", max_len=100),
         contact=Contact(phone, email, address), specialties=specialties)
+
+
+def check_seat_region(p: DeputyProfile, subdistrict: bool, prefix: str = "deputy") -> None:
+    """A deliberation seat (议事代表) is a sub-district's: a 街道 has no people's congress, and
+    its working committee's deliberation deputies speak and vote for it (温县: "街道按相同规定由
+    议事代表进行票选"). A deputy of any other region holding one is INVALID_ARGUMENT naming the
+    seat. ``subdistrict``: whether the deputy's region is a 街道 (shared.tenancy.RegionKind)."""
+    if subdistrict:
+        return
+    for i, s in enumerate(p.seats):
+        if s.level is Level.DELIBERATION:
+            raise InvalidArgument(f"{prefix}.seats[{i}].level", f"a deliberation seat (议事代表) is for a deputy of a "
+                                                                f"sub-district (街道); region {p.region_code} is not one")
 
 
 def normalise_specialties(values: Iterable[str], field_name: str) -> tuple[str, ...]:

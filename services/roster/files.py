@@ -81,6 +81,8 @@ class RosterFiles(DeputyCases):
                 errors.append(sheets.RowError(r.row, "姓名", str(e)))
                 continue
             if existing is None:
+                if not self._seats_fit(r.row, p, errors):
+                    continue
                 status = r.status or d.DeputyStatus.SERVING
                 if status not in d.INITIAL_STATUSES:
                     errors.append(sheets.RowError(r.row, "状态", "a new deputy is serving or by-elected"))
@@ -96,6 +98,8 @@ class RosterFiles(DeputyCases):
             p, notes = sheets.fill_absent(p, current, r.columns)
             status = d.DeputyStatus(existing.status) if r.status is None else r.status
             changed = [f for f in d.PROFILE_FIELDS if getattr(p, f) != getattr(current, f)]
+            if "seats" in changed and not self._seats_fit(r.row, p, errors):
+                continue
             if status != existing.status:
                 try:
                     d.check_status_change(d.DeputyStatus(existing.status), status, "roster import")
@@ -123,6 +127,15 @@ class RosterFiles(DeputyCases):
                            existing.region_code)
             updated += 1
         return ImportReport(len(rows), created, updated, unchanged, errors, warnings)
+
+    def _seats_fit(self, number: int, p: d.DeputyProfile, errors: list[sheets.RowError]) -> bool:
+        """A deliberation seat (议事代表) only for a deputy of a 街道: else the row's error, in 代表层级."""
+        try:
+            self._check_seats(p)
+        except InvalidArgument as e:
+            errors.append(sheets.RowError(number, sheets.LEVELS, e.reason))
+            return False
+        return True
 
     @staticmethod
     def _find(store: RosterStore, scope_path: str, p: d.DeputyProfile, columns: frozenset[str],

@@ -71,14 +71,21 @@ def roster_document(rows: Iterable[DeputyRow], regions: RegionTree) -> dict:
             if level in ABOVE_TREE:
                 org_id, org_name = ABOVE_TREE[level]
                 area_id = None
+            elif level is d.Level.DELIBERATION:
+                # A sub-district's deliberation deputies meet as its 议事代表会议, not a congress.
+                region = regions.get(row.region_code)
+                org_id, org_name, area_id = (f"deliberation/{region.code}", f"{region.name}议事代表会议",
+                                             f"area/{region.code}")
             else:
                 region = _congress_region(regions, row.region_code, level) or regions.get(row.region_code)
                 org_id, org_name, area_id = f"congress/{region.code}", f"{region.name}人民代表大会", f"area/{region.code}"
-            organizations.setdefault(org_id, {"id": org_id, "name": org_name, "classification": "legislature",
+            organizations.setdefault(org_id, {"id": org_id, "name": org_name,
+                                              "classification": "deliberative assembly"
+                                              if level is d.Level.DELIBERATION else "legislature",
                                               "area_id": area_id})
             memberships.append({
                 "id": f"membership/{row.id}/{level.name.lower()}", "person_id": f"person/{row.id}",
-                "organization_id": org_id, "role": "代表", "area_id": area_id,
+                "organization_id": org_id, "role": "议事代表" if level is d.Level.DELIBERATION else "代表", "area_id": area_id,
                 "label": " ".join(x for x in (seat.term, seat.electoral_district) if x) or None,
                 "end_date": _date(left) if left else None,
             })

@@ -107,6 +107,8 @@ LEVEL_ALIASES = {
     **{alias: Level.PREFECTURE for alias in ("州", "州级", "地级", "市级")},
     **{alias: Level.COUNTY for alias in ("县", "县级", "区级", "县市区")},
     **{alias: Level.TOWNSHIP for alias in ("乡", "乡级", "镇", "镇级", "乡镇")},
+    # A sub-district's deliberation deputy (议事代表, 街道议事代表), written with or without 代表.
+    **{alias: Level.DELIBERATION for alias in ("议事", "议事代表", "街道议事", "街道议事代表")},
 }
 # A 街道 (sub-district) is an office of the county, with no people's congress of its own: its
 # 人大工委 is the county congress's working committee, and the deputies there are county deputies.
@@ -417,9 +419,9 @@ def _read_row(number: int, raw: dict[str, str], headings: dict[str, str],
         level = _level(part)
         if level is None and _fold(part).startswith(SUBDISTRICT):
             fail(LEVELS, f"'{part}': a 街道 has no people's congress (its 人大工委 works for the county's); "
-                         "write 县 for the deputies there")
+                         "write 县 for the county deputies there, 议事代表 for its deliberation deputies")
         elif level is None:
-            fail(LEVELS, f"unknown level '{part}' (use 全国, 省, 州, 县 or 乡)")
+            fail(LEVELS, f"unknown level '{part}' (use 全国, 省, 州, 县, 乡 or 议事代表)")
         else:
             levels.append(level)
     terms = _per_seat(get(TERMS), levels, TERMS, fail)

@@ -138,3 +138,14 @@ class ContactLimitsRow(Base):
     region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
     deputies_per_committee_member: Mapped[int] = mapped_column(Integer)
     households_per_deputy: Mapped[int] = mapped_column(Integer)
+
+
+class DescribedRegionRow(Base):
+    """A served region as last published in RegionDescribed (regions.describe_regions)."""
+    __tablename__ = "described_regions"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tier: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[int] = mapped_column(Integer)
+    parent_code: Mapped[str] = mapped_column(String(9))
+    described_at: Mapped[datetime] = mapped_column(UtcDateTime)

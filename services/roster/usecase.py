@@ -15,6 +15,7 @@ from shared.access import Scope
 from shared.auth import Principal
 from shared.errors import NotFound, PermissionDenied
 from shared.service import Runtime
+from shared.tenancy import RegionKind
 
 __all__ = ["ACCESS", "CONTACT_READERS", "READERS", "WRITERS", "UseCase", "new_card_code", "sees_contact"]
 
@@ -63,6 +64,11 @@ class UseCase:
         path = self._region(code, field)
         self.regions.ensure_within(who.region, code)
         return path
+
+    def _check_seats(self, profile: d.DeputyProfile, prefix: str = "deputy") -> None:
+        """A deliberation seat only for a deputy of a sub-district (domain.check_seat_region)."""
+        region = self.regions.get(profile.region_code)
+        d.check_seat_region(profile, region.kind is RegionKind.SUBDISTRICT, prefix)
 
     def _excluded(self, path: str) -> tuple[str, ...]:
         """The paths of the delegated subtrees below ``path``: a listing of ``path`` leaves
