@@ -76,10 +76,12 @@ class Catalogue:
         self.venue_kinds: dict[int, str] = lang.VENUE_KINDS
         self.categories: tuple[str, ...] = lang.CATEGORIES
         self.role_names: dict[str, str] = lang.ROLE_NAMES
+        self.registers: dict[int, str] = lang.REGISTERS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
-                "levels": self.levels, "venue_kinds": self.venue_kinds, "role_names": self.role_names}
+                "levels": self.levels, "venue_kinds": self.venue_kinds, "role_names": self.role_names,
+                "register_names": self.registers}
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's

@@ -133,6 +133,28 @@ STRINGS: dict[str, str] = {
     "action_done": "已完成：{action}。",
     "action_not_allowed": "这件意见当前的状态不允许这样办理（可能已被他人处理），请查看最新状态。",
     "action_denied": "您无权办理这件意见。",
+    # --- registers and dashboard (portal/pages/registers.py, dashboard.py) ---
+    "nav_workspace": "工作台",
+    "nav_cases": "意见办理",
+    "nav_registers": "台账登记簿",
+    "nav_dashboard": "统计",
+    "registers_title": "台账登记簿",
+    "registers_intro": "选择联络站点、登记簿和时间段，查看登记内容并下载 Excel 文件。日期按北京时间计。",
+    "registers_choose": "选择登记簿",
+    "register_venue": "联络站点",
+    "register_kind": "登记簿",
+    "period_from": "开始日期",
+    "period_to": "结束日期",
+    "register_period_hint": "代表名册不按日期筛选。",
+    "register_show": "查看",
+    "register_count": "共 {n} 条",
+    "register_shown": "，下表显示前 {n} 条，完整内容请下载 Excel 文件",
+    "register_empty": "这段时间没有登记内容。",
+    "register_bad_period": "请检查日期：结束日期不能早于开始日期。",
+    "register_no_venue": "没有找到这个联络站点，或您无权查看它的登记簿。",
+    "register_too_long": "这段时间的登记内容太多，请缩短时间段后再导出。",
+    "download_xlsx": "下载 Excel 文件",
+    # --- end registers and dashboard ---
     # errors
     "error_title": "出错了",
     "not_found_title": "没有找到",
@@ -183,6 +205,11 @@ VENUE_KINDS: dict[int, str] = {1: "人大代表之家", 2: "代表联络站", 3:
 
 ROLE_NAMES: dict[str, str] = {"staff": "人大工作人员", "deputy": "人大代表", "department": "承办部门",
                               "committee": "专门委员会", "auditor": "审计"}
+
+# --- registers and dashboard: lianxin.liaison.v1.Register ---
+REGISTERS: dict[int, str] = {1: "代表名册", 2: "重大事项记录", 3: "会议记录", 4: "活动记录", 5: "接待选民登记",
+                             6: "转办登记簿"}
+# --- end registers and dashboard ---
 
 # The categories a citizen picks from (the services take any short label).
 CATEGORIES: tuple[str, ...] = ("道路交通", "教育", "医疗卫生", "社会保障", "就业", "住房", "生态环境",
