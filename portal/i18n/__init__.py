@@ -77,11 +77,17 @@ class Catalogue:
         self.categories: tuple[str, ...] = lang.CATEGORIES
         self.role_names: dict[str, str] = lang.ROLE_NAMES
         self.registers: dict[int, str] = lang.REGISTERS
+        # account management (portal/pages/accounts.py)
+        self.account_roles: dict[int, str] = lang.ACCOUNT_ROLES
+        self.account_statuses: dict[int, str] = lang.ACCOUNT_STATUSES
+        self.audit_kinds: dict[int, str] = lang.AUDIT_KINDS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
                 "levels": self.levels, "venue_kinds": self.venue_kinds, "role_names": self.role_names,
-                "register_names": self.registers}
+                "register_names": self.registers,
+                "account_roles": self.account_roles, "account_statuses": self.account_statuses,
+                "audit_kinds": self.audit_kinds}
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's
