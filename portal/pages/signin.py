@@ -14,7 +14,7 @@ from starlette.routing import Route
 from portal.auth import SESSION_COOKIE, clear_session_cookie, current_user, set_session_cookie
 from portal.render import backends, catalogue, checked_form, citizen, page, rpc_error_page
 
-HOME = "/desk/cases"
+HOME = "/desk"   # the workspace, which sends each role on to its own first page
 _LOCKED_UNTIL = re.compile(r"try again after (.+?) \(China time\)")
 
 

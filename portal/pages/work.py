@@ -213,7 +213,9 @@ async def act(request: Request) -> Response:
 
 @require_signin()
 async def workspace(request: Request) -> Response:
-    return RedirectResponse("/desk/cases", status_code=303)
+    """GET /desk: where a user lands after signing in: a deputy on their own workspace
+    (pages/deputy.py), everyone else on the cases."""
+    return RedirectResponse("/desk/me" if user(request).role == "deputy" else "/desk/cases", status_code=303)
 
 
 routes = [

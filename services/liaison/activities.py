@@ -219,15 +219,22 @@ class Activities:
         a = validate(draft)
         deputy_ids = a.deputy_ids
         if scope is Scope.OWN:
-            # A deputy records only their own visits; staff record everything else.
-            if a.kind != Kind.VISIT:
-                raise PermissionDenied("a deputy records only their own visits (ACTIVITY_KIND_VISIT)")
+            # A deputy records their own visits to voters (走访选民) and the receptions they
+            # held at a venue they belong to (接待选民, 人大代表接待原选区选民制度), from their
+            # phone; meetings, campaigns and major matters are the venue's registers, kept by
+            # its liaison officer and the office (staff).
+            if a.kind not in (Kind.VISIT, Kind.RECEPTION):
+                raise PermissionDenied("a deputy records only their own visits and receptions")
             if not deputy_ids:
                 deputy_ids = (who.subject,)
             elif who.subject not in deputy_ids:
-                raise PermissionDenied("a deputy records only visits they took part in")
+                raise PermissionDenied("a deputy records only visits and receptions they took part in")
         with self.rt.transaction() as s:
             venue = self.venue_in_scope(s, who, a.venue_id, "activity.venue_id") if a.venue_id else None
+            if scope is Scope.OWN and a.kind == Kind.RECEPTION and venue is not None and s.get(
+                    DirectoryVenueMemberRow, (venue.id, who.subject)) is None:
+                # The venue is in the deputy's view (they read the region's venues), not theirs.
+                raise PermissionDenied("a deputy records receptions only at a venue they belong to")
             # validate() asks for a region or a venue (a reception always names its venue).
             region = a.region_code or (venue.region_code if venue is not None else "")
             self.regions.require(region, "activity.region_code")

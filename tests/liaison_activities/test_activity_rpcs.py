@@ -62,7 +62,17 @@ def test_a_deputy_records_their_own_visit_only(liaison, world):
     mine = record(liaison, role="deputy", region=COUNTY_A, subject=world["d1"], region_code=TOWNSHIP_A,
                   kind=K.ACTIVITY_KIND_VISIT, date="2026-01-08", title="走访选民户", people_reached=4)
     assert list(mine.deputy_ids) == [world["d1"]] and mine.recorded_by == world["d1"]
+    # A reception the deputy held at their own venue, on its reception day.
+    held = record(liaison, role="deputy", region=COUNTY_A, subject=world["d1"], venue_id=world["venue"],
+                  kind=K.ACTIVITY_KIND_RECEPTION, date="2026-01-05", title="接待选民", people_reached=9)
+    assert list(held.deputy_ids) == [world["d1"]] and held.on_schedule and held.region_code == COUNTY_A
+    outsider = liaison.deputy(COUNTY_A, "赵六")
     with liaison.expect_no_writes():
+        # Not at a venue the deputy belongs to: the county's venue, a deputy of the county not in it.
+        e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
+            venue_id=world["venue"], kind=K.ACTIVITY_KIND_RECEPTION, date="2026-01-05", title="接待")),
+            role="deputy", region=COUNTY_A, subject=outsider)
+        assert e.code() == grpc.StatusCode.PERMISSION_DENIED
         e = liaison.error("RecordActivity", pb.RecordActivityRequest(activity=pb.Activity(
             region_code=TOWNSHIP_A, kind=K.ACTIVITY_KIND_MEETING, date="2026-01-08", title="会议")),
             role="deputy", region=COUNTY_A, subject=world["d1"])

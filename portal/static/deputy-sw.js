@@ -1,0 +1,68 @@
+/* The deputy's service worker, served as /desk/me/sw.js (scope /desk/me/): keeps the record
+ * page and its assets so the page opens where there is no signal. It never touches a POST
+ * (the page's script queues records itself) and answers nothing outside the page and its
+ * assets.
+ * - The page: from the network when it answers (and kept for later), from the cache when not.
+ *   A redirect (signed out) or an error page is never kept.
+ * - The assets: from the cache at once, refreshed from the network behind it.
+ * A new CACHE name retires the old copies at the next activation.
+ */
+"use strict";
+var CACHE = "lianxin-deputy-v1";
+var PAGE = "/desk/me/record";
+var ASSETS = ["/static/portal.css", "/static/deputy-record.js"];
+
+function keepPage(cache) {
+  return fetch(PAGE, { credentials: "same-origin", redirect: "manual", cache: "no-store" }).then(function (r) {
+    if (r.status === 200 && r.type === "basic") return cache.put(PAGE, r);
+    return undefined;
+  }).catch(function () { return undefined; });
+}
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.addAll(ASSETS).then(function () { return keepPage(cache); });
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.indexOf("lianxin-deputy-") === 0 && k !== CACHE; })
+      .map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname === PAGE) {
+    event.respondWith(fetch(request).then(function (r) {
+      // Only the plain page (no ?sent= notice) is kept, and only a page, never a redirect.
+      if (r.status === 200 && r.type === "basic" && !url.search) {
+        var copy = r.clone();
+        caches.open(CACHE).then(function (cache) { return cache.put(PAGE, copy); });
+      }
+      return r;
+    }).catch(function () {
+      return caches.match(PAGE).then(function (hit) { return hit || Response.error(); });
+    }));
+    return;
+  }
+  if (ASSETS.indexOf(url.pathname) >= 0) {
+    event.respondWith(caches.open(CACHE).then(function (cache) {
+      return cache.match(url.pathname).then(function (hit) {
+        var fresh = fetch(request).then(function (r) {
+          if (r.status === 200) cache.put(url.pathname, r.clone());
+          return r;
+        });
+        if (hit) {
+          fresh.catch(function () { return undefined; });
+          return hit;
+        }
+        return fresh;
+      });
+    }));
+  }
+});
