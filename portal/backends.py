@@ -24,6 +24,7 @@ from shared.auth import issue_token
 from shared.rpc.ratelimit import CLIENT_ADDRESS_HEADER, DEVICE_HEADER
 
 TOKEN_TTL = timedelta(hours=1)
+MAX_MESSAGE = 32 * 1024 * 1024   # bytes of one call or answer, as the services' own limit
 
 
 # How often the token file is looked at for a replacement (one stat call).
@@ -87,7 +88,10 @@ class Backends:
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channel("identity"))
 
     def _channel(self, service: str) -> grpc.aio.Channel:
-        channel = grpc.aio.insecure_channel(self.settings.backend(service))
+        # A roster export or a register's sheet can exceed gRPC's 4 MiB default answer; the
+        # services accept 32 MiB requests (an import), and their answers are held to the same.
+        channel = grpc.aio.insecure_channel(self.settings.backend(service), options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)])
         self._channels.append(channel)
         return channel
 

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import grpc
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from portal.backends import Backends, Citizen
 from portal.i18n import Catalogue
 from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from shared.tenancy import RegionTree
 
 # Form posts larger than this are refused before they are read (413): a text field of the
 # services' largest size is far below it.
@@ -87,3 +90,61 @@ async def checked_form(request: Request) -> dict[str, str] | Response:
     except CsrfRefused:
         return error_page(request, 403, "forbidden_title", "forbidden")
     return form
+
+
+# ---- file downloads, uploads and the region tree (pages of any module use these) ----
+
+def download(request: Request, content: bytes, content_type: str, filename: str) -> Response:
+    """A file the browser saves (Content-Disposition: attachment) as ``filename``: an ASCII
+    stand-in for old browsers and the real (e.g. Chinese) name in RFC 6266's filename*.
+    Not cached: a roster or a register holds people's contact details."""
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "download"
+    response = Response(content, media_type=content_type, headers={
+        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}",
+        "cache-control": "no-store"})
+    return response
+
+
+class Upload:
+    """One uploaded file of a multipart form: its name as the browser sent it and its bytes."""
+
+    def __init__(self, filename: str, content: bytes):
+        self.filename, self.content = filename, content
+
+
+async def checked_upload(request: Request, field: str, max_bytes: int,
+                         message_key: str = "too_large") -> tuple[dict[str, str], Upload | None] | Response:
+    """A multipart form with one file in ``field`` (``read_form`` takes no files): its text
+    fields and the file (None when none was chosen), once its CSRF token checks out. A body
+    over ``max_bytes`` (plus a little for the other fields), or of no stated length, is
+    refused unread with 413 and the page's ``message_key``; a missing or wrong token is 403."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > max_bytes + 64 * 1024:
+        return error_page(request, 413, "error_title", message_key)
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        token = form.get(CSRF_FIELD)
+        check_csrf(request, token if isinstance(token, str) else None)
+    except CsrfRefused:
+        await form.close()
+        return error_page(request, 403, "forbidden_title", "forbidden")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    got = form.get(field)
+    upload = None
+    if isinstance(got, UploadFile) and got.filename:
+        content = await got.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            await form.close()
+            return error_page(request, 413, "error_title", message_key)
+        upload = Upload(got.filename, content)
+    await form.close()
+    return fields, upload
+
+
+def regions(request: Request) -> RegionTree:
+    """The region tree (the services' regions_file; codes and names are public reference
+    data), read once per process."""
+    tree = getattr(request.app.state, "regions", None)
+    if tree is None:
+        tree = request.app.state.regions = RegionTree.load(request.app.state.settings.regions_file)
+    return tree

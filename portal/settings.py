@@ -52,6 +52,9 @@ class PortalSettings:
     # so a new one replaces it without a restart. Empty: an HS256 token from jwt_secret, which
     # services accept only under hs256_tokens (development).
     portal_token_file: str = ""
+    # The region tree the services read (codes, names, parents): the roster pages name
+    # regions and offer a region's subtree as a filter.
+    regions_file: str = "deploy/regions/demo.csv"
 
     def backend(self, service: str) -> str:
         """host:port of ``service`` (a name of services.NAMES)."""

@@ -4,6 +4,7 @@ tables (statuses, levels, venue kinds). Another language is another module with 
 names, picked in ``catalogue()``."""
 from __future__ import annotations
 
+import re
 from datetime import datetime as DateTime
 from types import ModuleType
 
@@ -81,19 +82,25 @@ class Catalogue:
         self.account_roles: dict[int, str] = lang.ACCOUNT_ROLES
         self.account_statuses: dict[int, str] = lang.ACCOUNT_STATUSES
         self.audit_kinds: dict[int, str] = lang.AUDIT_KINDS
+        # the roster's tables (deputy statuses, genders)
+        self.deputy_statuses: dict[int, str] = lang.DEPUTY_STATUS
+        self.genders: dict[int, str] = lang.GENDERS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
                 "levels": self.levels, "venue_kinds": self.venue_kinds, "role_names": self.role_names,
                 "register_names": self.registers,
                 "account_roles": self.account_roles, "account_statuses": self.account_statuses,
-                "audit_kinds": self.audit_kinds}
+                "audit_kinds": self.audit_kinds,
+                "deputy_statuses": self.deputy_statuses, "genders": self.genders}
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's
         sentence for that field (the service's own wording is English, for developers)."""
         field = detail.partition(":")[0].strip()
-        return self.field_problems.get(field, self.field_problem_other)
+        # deputy.seats[2].term has the sentence of deputy.seats.term: which seat is on the form.
+        return self.field_problems.get(field) or self.field_problems.get(re.sub(r"\[\d+\]", "", field),
+                                                                         self.field_problem_other)
 
 
 def catalogue(lang: str = "zh-CN") -> Catalogue:
