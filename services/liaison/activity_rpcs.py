@@ -101,4 +101,14 @@ class ActivityRpcs:
             receptions=s.receptions, people_reached=s.people_reached, opinions_raised=s.opinions_raised,
             answered=s.answered, transferred=s.transferred, resolved=s.resolved, escalated=s.escalated,
             median_days_to_resolve=s.median_days_to_resolve, ratings=s.ratings,
-            average_rating=s.average_rating, rating_counts=list(s.rating_counts))
+            average_rating=s.average_rating, rating_counts=list(s.rating_counts), region_name=s.region_name,
+            months=[pb.StatisticsMonth(month=m.month, figures=_figures(m.figures)) for m in s.months],
+            regions=[pb.StatisticsRegion(region_code=r.region_code, region_name=r.region_name,
+                                         figures=_figures(r.figures)) for r in s.regions],
+            resolve_days=[pb.ResolveDaysBand(min_days=b.min_days, max_days=b.max_days or 0, cases=b.cases)
+                          for b in s.resolve_days])
+
+
+def _figures(f: rollup.Figures) -> pb.StatisticsFigures:
+    return pb.StatisticsFigures(**{k: getattr(f, k) for k in rollup.FIGURES},
+                                median_days_to_resolve=f.median_days_to_resolve)

@@ -18,6 +18,11 @@ What is counted:
 Days are calendar days in China Standard Time (UTC+8): a step at 2026-03-01T17:30Z is
 counted on 2026-03-02. An activity is counted on its own date (already a local date).
 
+The query (``statistics``) sums those rows over a subtree and a period, in total, per calendar
+month and per child region (a prefecture's counties, a county's townships), and bands the
+days to resolve; it reads only the roll-up, so a prefecture's figures are the events of every
+tier below it, never their databases.
+
 Exactly once: the consumer records each event id in its inbox in the same transaction as
 the counter update, so a redelivered event changes nothing.
 """
@@ -29,7 +34,7 @@ from typing import Any
 
 import structlog
 from lianxin.liaison.v1 import events_pb2 as ev
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -195,6 +200,47 @@ def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
 
 # ---- the query ----------------------------------------------------------------------
 
+# The counted figures a month or a child region has of its own (Figures).
+FIGURES = ("visits", "receptions", "people_reached", "opinions_raised", "answered", "transferred", "resolved",
+           "escalated")
+# Bands of days to resolve (raised -> resolved, whole days), both ends inclusive, None = no end:
+# a first week, then the tiers' default deadlines (15/30/60 days: settings escalation_days).
+RESOLVE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 7), (8, 15), (16, 30), (31, 60), (61, None))
+
+
+@dataclass(frozen=True)
+class Figures:
+    visits: int = 0
+    receptions: int = 0
+    people_reached: int = 0
+    opinions_raised: int = 0
+    answered: int = 0
+    transferred: int = 0
+    resolved: int = 0
+    escalated: int = 0
+    median_days_to_resolve: float = 0.0
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str          # YYYY-MM, China time
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    region_code: str
+    region_name: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Band:
+    min_days: int
+    max_days: int | None
+    cases: int
+
+
 @dataclass(frozen=True)
 class Statistics:
     region_code: str
@@ -212,6 +258,10 @@ class Statistics:
     ratings: int = 0
     average_rating: float = 0.0
     rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
+    region_name: str = ""
+    months: tuple[MonthFigures, ...] = ()
+    regions: tuple[RegionFigures, ...] = ()
+    resolve_days: tuple[Band, ...] = ()
 
 
 def median_of_histogram(histogram: list[tuple[int, int]]) -> float:
@@ -243,29 +293,89 @@ def _next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
-def _histogram(path: str, start: date, end: date):
-    """(days, cases) over the subtree and period: whole months from the monthly histogram,
-    the days before and after them from the daily one."""
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _months(start: date, end: date) -> list[date]:
+    """The first day of each calendar month from ``start``'s to ``end``'s, both included."""
+    out, m = [], _month_of(start)
+    while m <= end:
+        out.append(m)
+        m = _next_month(m)
+    return out
+
+
+Histograms = dict[object, dict[int, int]]   # a key (a month or a region path) -> days -> cases
+
+
+def _histograms(conn, path: str, start: date, end: date) -> tuple[Histograms, Histograms]:
+    """(days, cases) of the cases resolved in the subtree and period, per month and per region
+    path: whole months from the monthly histogram, the days before and after them from the
+    daily one (so a long period reads few rows)."""
     r, m = _RESOLVE.c, _RESOLVE_MONTHS.c
     months = whole_months(start, end)
-    if months is None:
-        parts = [select(r.days, r["count"].label("n")).where(subtree(r.region_path, path), r.day >= start,
-                                                                r.day <= end)]
-    else:
+    day_cond = [subtree(r.region_path, path), r.day >= start, r.day <= end]
+    by_month: Histograms = {}
+    by_path: Histograms = {}
+
+    def add(into: Histograms, key: object, days: int, n: int) -> None:
+        bucket = into.setdefault(key, {})
+        bucket[int(days)] = bucket.get(int(days), 0) + int(n)
+
+    if months is not None:
         first, after = months
-        parts = [select(m.days, m["count"].label("n")).where(subtree(m.region_path, path), m.month >= first,
-                                                                m.month < after),
-                 select(r.days, r["count"].label("n")).where(
-                     subtree(r.region_path, path), r.day >= start, r.day <= end,
-                     or_(r.day < first, r.day >= after))]
-    u = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return select(u.c.days, func.sum(u.c.n)).group_by(u.c.days).order_by(u.c.days)
+        day_cond.append(or_(r.day < first, r.day >= after))
+        month_cond = (subtree(m.region_path, path), m.month >= first, m.month < after)
+        n = func.sum(m["count"])
+        for month, days, count in conn.execute(select(m.month, m.days, n).where(*month_cond)
+                                               .group_by(m.month, m.days)):
+            add(by_month, month, days, count)
+        for region_path, days, count in conn.execute(select(m.region_path, m.days, n).where(*month_cond)
+                                                     .group_by(m.region_path, m.days)):
+            add(by_path, region_path, days, count)
+    for region_path, day, days, count in conn.execute(select(r.region_path, r.day, r.days, r["count"])
+                                                      .where(*day_cond)):
+        add(by_month, _month_of(day), days, count)
+        add(by_path, region_path, days, count)
+    return by_month, by_path
+
+
+def _merged(histograms) -> list[tuple[int, int]]:
+    """One histogram of several, as (days, cases) sorted by days."""
+    total: dict[int, int] = {}
+    for h in histograms:
+        for days, n in h.items():
+            total[days] = total.get(days, 0) + n
+    return sorted(total.items())
+
+
+def _figures(sums: dict[str, int], histogram: list[tuple[int, int]]) -> Figures:
+    return Figures(**{k: int(sums.get(k, 0)) for k in FIGURES},
+                   median_days_to_resolve=median_of_histogram(histogram))
+
+
+def _in(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+def bands(histogram: list[tuple[int, int]]) -> tuple[Band, ...]:
+    """The cases of a (days, cases) histogram in RESOLVE_BANDS."""
+    return tuple(Band(lo, hi, sum(n for days, n in histogram if days >= lo and (hi is None or days <= hi)))
+                 for lo, hi in RESOLVE_BANDS)
 
 
 def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: str | date,
                date_to: str | date) -> Statistics:
     """Figures for ``region_code``'s subtree (default: the caller's region), both dates
-    inclusive (China time), read from the roll-up only."""
+    inclusive (China time), read from the roll-up only: the totals, the same counts per
+    calendar month of the period (``months``, oldest first, every month the period touches,
+    zeros included) and per child region's subtree (``regions``: a prefecture's counties, a
+    county's townships; the root's own figures are in no child's), each with its median days
+    to resolve, and the resolved cases in RESOLVE_BANDS (``resolve_days``). A prefecture's
+    figures are its counties' and townships' events rolled up here (module doc), whichever
+    deployment recorded them. Errors: PERMISSION_DENIED (role, or a caller's region not served
+    here), INVALID_ARGUMENT naming region_code, date_from or date_to."""
     ACCESS.scope(who, "statistics.read")
     if not region_code.strip() and who.region not in runtime.regions:
         raise PermissionDenied(f"region {who.region} is not served here")
@@ -280,14 +390,31 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
         raise InvalidArgument("date_to", "is before date_from")
     if (end - start).days > MAX_PERIOD_DAYS:
         raise InvalidArgument("date_to", "the period is longer than 20 years")
-    path = runtime.regions.get(code).path
+    root = runtime.regions.get(code)
     daily = _DAILY.c
-    where = (subtree(daily.region_path, path), daily.day >= start, daily.day <= end)
+    where = (subtree(daily.region_path, root.path), daily.day >= start, daily.day <= end)
     sums = select(*[func.coalesce(func.sum(daily[c]), 0) for c in COUNTERS]).where(*where)
-    hist = _histogram(path, start, end)
+    figure_sums = [func.coalesce(func.sum(daily[c]), 0) for c in FIGURES]
+    per_day = select(daily.day, *figure_sums).where(*where).group_by(daily.day)
+    per_path = select(daily.region_path, *figure_sums).where(*where).group_by(daily.region_path)
+    month_sums: dict[date, dict[str, int]] = {m: dict.fromkeys(FIGURES, 0) for m in _months(start, end)}
+    children = runtime.regions.children(code)
+    child_sums: dict[str, dict[str, int]] = {c.path: dict.fromkeys(FIGURES, 0) for c in children}
     with runtime.engine.connect() as conn:
         totals = dict(zip(COUNTERS, (int(v) for v in conn.execute(sums).one())))
-        histogram = [(int(days), int(n)) for days, n in conn.execute(hist)]
+        for day, *values in conn.execute(per_day):
+            target = month_sums[_month_of(day)]
+            for k, v in zip(FIGURES, values):
+                target[k] += int(v)
+        path_rows = conn.execute(per_path).all()
+        by_month, by_path = _histograms(conn, root.path, start, end)
+    for region_path, *values in path_rows:
+        for c in children:
+            if _in(region_path, c.path):
+                for k, v in zip(FIGURES, values):
+                    child_sums[c.path][k] += int(v)
+                break
+    histogram = _merged(by_month.values())
     ratings = totals["ratings"]
     return Statistics(
         region_code=code, date_from=start.isoformat(), date_to=end.isoformat(),
@@ -296,5 +423,10 @@ def statistics(runtime: Runtime, who: Principal, region_code: str, date_from: st
         transferred=totals["transferred"], resolved=totals["resolved"], escalated=totals["escalated"],
         median_days_to_resolve=median_of_histogram(histogram), ratings=ratings,
         average_rating=round(totals["rating_sum"] / ratings, 4) if ratings else 0.0,
-        rating_counts=tuple(totals[f"rating_{n}"] for n in range(1, 6)))
-
+        rating_counts=tuple(totals[f"rating_{n}"] for n in range(1, 6)),
+        region_name=root.name,
+        months=tuple(MonthFigures(f"{m.year:04d}-{m.month:02d}", _figures(sums_, _merged([by_month.get(m, {})])))
+                     for m, sums_ in month_sums.items()),
+        regions=tuple(RegionFigures(c.code, c.name, _figures(
+            child_sums[c.path], _merged(h for p, h in by_path.items() if _in(str(p), c.path)))) for c in children),
+        resolve_days=bands(histogram))

@@ -234,3 +234,78 @@ def test_each_deployment_counts_only_its_home_subtree(fed):
     with prefecture.engine.connect() as c:
         regions = set(c.execute(text("SELECT region_code FROM rollup_daily")).scalars())
     assert regions == {TOWNSHIP_A, TOWNSHIP_A2, COUNTY_A, TOWNSHIP_B, COUNTY_B}
+
+
+# ---- the parts of the figures: months, child regions, days to resolve ------------------
+
+def part(f: pb.StatisticsFigures) -> dict:
+    return {k: v for k, v in {
+        "visits": f.visits, "receptions": f.receptions, "people": f.people_reached, "raised": f.opinions_raised,
+        "answered": f.answered, "transferred": f.transferred, "resolved": f.resolved, "escalated": f.escalated,
+        "median": f.median_days_to_resolve}.items() if v}
+
+
+def test_the_prefecture_sees_each_month_and_each_county_rolled_up_from_the_tiers_below(fed):
+    prefecture, _ = fed
+    s = prefecture.statistics(PREFECTURE)
+    assert s.region_name == "昌吉回族自治州"
+    assert [m.month for m in s.months] == [f"2026-{n:02d}" for n in range(1, 13)]
+    months = {m.month: part(m.figures) for m in s.months if part(m.figures)}
+    assert months == {
+        "2026-01": {"raised": 1},     # raised 2025-12-31 16:00 UTC: 1 January in China
+        "2026-03": {"visits": 2, "receptions": 1, "people": 51, "raised": 5, "answered": 1, "transferred": 1,
+                    "resolved": 4, "escalated": 1, "median": 7.0}}
+    # the counties, in code order, each with its townships' figures (published by their own
+    # deployments) and its own; the counties without events are there with zeros
+    assert [(r.region_code, r.region_name) for r in s.regions][:2] == [(COUNTY_A, "昌吉市"), (COUNTY_B, "阜康市")]
+    assert len(s.regions) == 7
+    counties = {r.region_code: part(r.figures) for r in s.regions}
+    assert counties[COUNTY_A] == {"visits": 2, "people": 21, "raised": 4, "answered": 1, "transferred": 1,
+                                  "resolved": 3, "escalated": 1, "median": 4.0}
+    assert counties[COUNTY_B] == {"receptions": 1, "people": 30, "raised": 2, "resolved": 1, "median": 20.0}
+    assert all(f == {} for code, f in counties.items() if code not in (COUNTY_A, COUNTY_B))
+    # each month's and each county's counts add up to the totals
+    for field in ("visits", "receptions", "people_reached", "opinions_raised", "resolved", "escalated"):
+        assert sum(getattr(m.figures, field) for m in s.months) == getattr(s, field), field
+        assert sum(getattr(r.figures, field) for r in s.regions) == getattr(s, field), field
+    assert [(b.min_days, b.max_days, b.cases) for b in s.resolve_days] == [
+        (0, 7, 2), (8, 15, 1), (16, 30, 1), (31, 60, 0), (61, 0, 0)]    # 2, 4, 10, 20 days
+
+
+def test_a_county_sees_its_townships_and_a_township_has_no_children(fed):
+    prefecture, county = fed
+    for deployment in (prefecture, county):
+        s = deployment.statistics(COUNTY_A, caller=COUNTY_A)
+        townships = {r.region_code: part(r.figures) for r in s.regions}
+        assert townships == {"652301001": {}, TOWNSHIP_A: {"visits": 1, "people": 14, "raised": 3, "answered": 1,
+                                                           "transferred": 1, "resolved": 2, "escalated": 1,
+                                                           "median": 6.0},
+                             TOWNSHIP_A2: {"visits": 1, "people": 7}}
+        # the county office's own case (raised and resolved at 652301) is in no township's figures
+        assert s.opinions_raised == 4 and sum(r.figures.opinions_raised for r in s.regions) == 3
+    t = prefecture.statistics(TOWNSHIP_A)
+    assert list(t.regions) == [] and t.region_name == "三工镇"
+
+
+def test_months_cut_by_the_period_count_only_their_days_inside_it_in_china_time(fed):
+    prefecture, _ = fed
+    s = prefecture.statistics(TOWNSHIP_A, "2026-03-03", "2026-04-30")
+    assert [(m.month, part(m.figures)) for m in s.months] == [
+        ("2026-03", {"transferred": 1, "resolved": 2, "escalated": 1, "median": 6.0}), ("2026-04", {})]
+    s = prefecture.statistics(TOWNSHIP_A, "2025-12-31", "2026-01-31")
+    assert [(m.month, part(m.figures)) for m in s.months] == [("2025-12", {"raised": 1}), ("2026-01", {"raised": 1})]
+    s = prefecture.statistics(TOWNSHIP_A, "2026-03-03", "2026-03-10")       # inside one month
+    assert [(m.month, part(m.figures)) for m in s.months] == [
+        ("2026-03", {"transferred": 1, "resolved": 1, "escalated": 1, "median": 2.0})]
+    assert [b.cases for b in s.resolve_days] == [1, 0, 0, 0, 0]
+    s = prefecture.statistics(COUNTY_A, "2026-02-01", "2026-03-31")       # whole months only
+    assert [(m.month, m.figures.resolved, m.figures.median_days_to_resolve) for m in s.months] == [
+        ("2026-02", 0, 0.0), ("2026-03", 3, 4.0)]
+    assert [(r.region_code, r.figures.resolved, r.figures.median_days_to_resolve) for r in s.regions] == [
+        ("652301001", 0, 0.0), (TOWNSHIP_A, 2, 6.0), (TOWNSHIP_A2, 0, 0.0)]
+
+
+def test_resolve_bands_follow_the_tiers_deadlines():
+    assert rollup.bands([]) == tuple(rollup.Band(lo, hi, 0) for lo, hi in rollup.RESOLVE_BANDS)
+    got = rollup.bands([(0, 1), (7, 2), (8, 1), (15, 1), (16, 1), (30, 1), (31, 1), (60, 1), (61, 2), (400, 1)])
+    assert [b.cases for b in got] == [3, 2, 2, 2, 3]
