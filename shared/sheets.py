@@ -3,7 +3,7 @@ reading helpers every import shares.
 
 Writing (``write``): headings in bold in the first row, frozen, column widths; text cells
 are always text (never a formula, phones keep their leading 0), whole numbers (序号, 人次)
-are numeric cells; every text cell goes through two guards:
+and finite floats are numeric cells; every text cell goes through two guards:
 
 - Formula injection: Excel and LibreOffice run a cell that starts with = + - @ (or a tab or
   carriage return) as a formula, and a citizen's opinion text ends up in these files. Such
@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -113,10 +114,12 @@ def unquote(text: str) -> str:
     return text[1:] if text.startswith("'") and is_formula_like(text.lstrip("'")) else text
 
 
-def cell_value(value: object) -> str | int:
-    """What a cell holds in a file: whole numbers stay numbers (so Excel can sum 人次),
-    everything else is guarded text within the cell limit."""
+def cell_value(value: object) -> str | int | float:
+    """What a cell holds in a file: whole numbers stay numbers (so Excel can sum 人次), and so
+    do finite floats (a median of days); everything else is guarded text within the cell limit."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_EXACT_NUMBER:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
         return value
     return fit(neutralise(value))
 
@@ -157,7 +160,7 @@ def write(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, *,
     return out.getvalue()
 
 
-def _cell(ws, value: str | int, font: Font | None = None) -> WriteOnlyCell | None:
+def _cell(ws, value: str | int | float, font: Font | None = None) -> WriteOnlyCell | None:
     if value == "" and font is None:
         return None
     cell = WriteOnlyCell(ws, value=value)

@@ -5,6 +5,7 @@ names, picked in ``catalogue()``."""
 from __future__ import annotations
 
 import re
+from datetime import date as DateType
 from datetime import datetime as DateTime
 from types import ModuleType
 
@@ -57,6 +58,18 @@ class Formats:
 
     def number(self, n: int | float) -> str:
         return f"{n:,}"
+
+    def decimal(self, n: float) -> str:
+        """One decimal place, grouped: 1,234.5."""
+        return f"{n:,.1f}"
+
+    def iso_date(self, day: str) -> str:
+        """A YYYY-MM-DD day as the language writes dates; anything else as it is."""
+        try:
+            d = DateType.fromisoformat(day)
+        except ValueError:
+            return day
+        return self.lang.DATE.format(y=d.year, m=d.month, d=d.day)
 
     def days_of_month(self, days) -> str:
         return self.lang.LIST_SEPARATOR.join(self.lang.DAY_OF_MONTH.format(d=d) for d in days)

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from kit.portal import client, hidden, opinion_form, tracking_code
-from kit.settings import COUNTY_A, COUNTY_B
+from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
@@ -24,6 +24,7 @@ from sqlalchemy import text
 from shared import sheets
 
 STAFF, AUDITOR, DEPARTMENT = ipb.ACCOUNT_ROLE_STAFF, ipb.ACCOUNT_ROLE_AUDITOR, ipb.ACCOUNT_ROLE_DEPARTMENT
+COMMITTEE = ipb.ACCOUNT_ROLE_COMMITTEE
 K = lpb.ActivityKind
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
@@ -226,3 +227,169 @@ def test_a_department_has_no_registers(platform, venue):
     except grpc.RpcError as err:
         e = err
     assert e is not None and e.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+# ---- the dashboard -----------------------------------------------------------------------
+
+def number(cell: str) -> float:
+    """A figure as the page writes it (zh-CN: 1,234 or 4.5)."""
+    return float(cell.replace(",", ""))
+
+
+def figures_of(table: list[list[str]]) -> list[tuple[str, list[float]]]:
+    """A chart's table without its heading row: (label, figures) per row."""
+    return [(r[0], [number(c) for c in r[1:]]) for r in table[1:]]
+
+
+def xlsx_figures(content: bytes) -> list[tuple[str, list[float]]]:
+    wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    for r in rows[1:]:
+        assert all(isinstance(v, (int, float)) for v in r[1:]), r      # numbers, not text
+    return [(str(r[0]), [float(v) for v in r[1:]]) for r in rows[1:]]
+
+
+def statistics(platform, region: str, caller: str) -> lpb.Statistics:
+    return platform.liaison.call("GetStatistics", lpb.GetStatisticsRequest(
+        region_code=region, date_from=YEAR["from"], date_to=YEAR["to"]), role="staff", region=caller)
+
+
+@pytest.fixture(scope="module")
+def worked(platform, venue):
+    """Cases worked at several tiers (besides the venue's): three raised in township A (two
+    resolved, one escalated to the county), two in county B (one resolved), a visit in
+    township A; then waits until the prefecture's roll-up has counted them all."""
+    staff_a = {"role": "staff", "region": COUNTY_A}
+    staff_p = {"role": "staff", "region": PREFECTURE}
+
+    def raise_(about: str, text_: str, **who) -> str:
+        return platform.liaison.call("RecordOpinion", lpb.RecordOpinionRequest(
+            channel=lpb.CHANNEL_VISIT, region_code=about, category="社区治理", text=text_), **who).id
+
+    def resolve(case_id: str, **who) -> None:
+        platform.liaison.call("AcceptOpinion", lpb.AcceptOpinionRequest(id=case_id), **who)
+        platform.liaison.call("AnswerOpinion", lpb.AnswerOpinionRequest(id=case_id, answer="已修好"), **who)
+        platform.liaison.call("ConcludeOpinion", lpb.ConcludeOpinionRequest(id=case_id, resolved=True), **who)
+
+    township = [raise_(TOWNSHIP_A, f"三工镇的问题{n}", **staff_a) for n in range(3)]
+    resolve(township[0], **staff_a)
+    resolve(township[1], **staff_a)
+    platform.liaison.call("EscalateOpinion", lpb.EscalateOpinionRequest(id=township[2], reason="需要县里协调"),
+                          **staff_a)
+    county_b = [raise_(COUNTY_B, f"阜康市的问题{n}", **staff_p) for n in range(2)]
+    resolve(county_b[0], **staff_p)
+    platform.liaison.call("RecordActivity", lpb.RecordActivityRequest(activity=lpb.Activity(
+        region_code=TOWNSHIP_A, kind=K.ACTIVITY_KIND_VISIT, date="2026-06-10", title="入户走访", people_reached=5)),
+        **staff_a)
+
+    def counted() -> bool:
+        s = statistics(platform, PREFECTURE, PREFECTURE)
+        return (s.opinions_raised, s.resolved, s.escalated, s.visits, s.receptions) == (6, 3, 1, 2, 2)
+    wait_for(counted, "the roll-up never counted the cases and activities")
+
+
+CHART_IDS = ("months", "regions", "resolve", "resolve-months", "escalations", "activities")
+
+
+def expected_tables(s: lpb.Statistics) -> dict[str, list[tuple[str, list[float]]]]:
+    """What each chart's table must hold, straight from GetStatistics."""
+    def month(m: str) -> str:
+        y, n = m.split("-")
+        return f"{int(y)}年{int(n)}月"
+    ms = [(month(m.month), m.figures) for m in s.months]
+    out = {
+        "months": [(label, [f.opinions_raised, f.answered, f.transferred, f.resolved, f.escalated])
+                   for label, f in ms],
+        "resolve": [(f"{b.min_days}–{b.max_days}天" if b.max_days else f"{b.min_days}天以上", [b.cases])
+                    for b in s.resolve_days],
+        "resolve-months": [(label, [round(f.median_days_to_resolve, 1)]) for label, f in ms],
+        "escalations": [(label, [f.escalated]) for label, f in ms],
+        "activities": [(label, [f.visits, f.receptions, f.people_reached]) for label, f in ms],
+    }
+    if s.regions:
+        out["regions"] = [(r.region_name, [r.figures.opinions_raised, r.figures.resolved, r.figures.escalated,
+                                           r.figures.visits, r.figures.receptions]) for r in s.regions]
+    return {k: [(label, [float(v) for v in values]) for label, values in rows] for k, rows in out.items()}
+
+
+def test_each_chart_table_holds_getstatistics_figures_and_its_xlsx_the_same(platform, worked, county_clerk):
+    s = statistics(platform, "", COUNTY_A)
+    expected = expected_tables(s)
+    with client(platform.url) as c:
+        sign_in(c, *county_clerk)
+        page = c.get("/desk/dashboard", params=YEAR)
+        assert page.status_code == 200, page.text[-1500:]
+        assert "昌吉市联系群众工作统计" in page.text and "2026年1月1日至2026年12月31日" in page.text
+        tables = Tables(page.text).tables
+        assert set(expected) == set(CHART_IDS)
+        for chart in CHART_IDS:
+            got = figures_of(tables[f"table-{chart}"])
+            assert got == expected[chart], chart
+            xlsx = c.get(f"/desk/dashboard/{chart}.xlsx", params=YEAR)
+            assert xlsx.status_code == 200 and xlsx.headers["content-type"] == XLSX
+            assert "filename*=UTF-8''" in xlsx.headers["content-disposition"]
+            assert xlsx_figures(xlsx.content) == got, chart
+        # the county's figures: its townships below it, its own venue's work, the escalation
+        assert (s.opinions_raised, s.resolved, s.escalated) == (4, 2, 1)
+        assert [label for label, _ in expected["regions"]] == ["宁边路街道", "三工镇", "榆树沟镇"]
+        assert dict(expected["regions"])["三工镇"] == [3, 2, 1, 1, 0]
+        march = dict(expected["activities"])["2026年3月"]
+        assert march == [0, 1, 12]                  # the venue's reception of 5 March, 12 people
+
+
+def test_a_countys_staff_see_only_their_subtree(platform, worked, county_clerk):
+    with client(platform.url) as c:
+        sign_in(c, *county_clerk)
+        for region in (PREFECTURE, COUNTY_B, "410825"):
+            r = c.get("/desk/dashboard", params={"region": region} | YEAR)
+            assert r.status_code == 404 and "没有找到这个地区的统计" in r.text, region
+            assert c.get("/desk/dashboard/months.xlsx", params={"region": region} | YEAR).status_code == 404
+        # a township below is theirs to open
+        township = c.get("/desk/dashboard", params={"region": TOWNSHIP_A} | YEAR)
+        assert township.status_code == 200 and "三工镇联系群众工作统计" in township.text
+        assert 'id="table-regions"' not in township.text      # a township has no regions below it
+
+
+def test_the_prefecture_sees_its_counties_and_opens_one(platform, worked):
+    # a member of the prefecture's committee (the prefecture's own staff accounts are opened by
+    # the region above, which this platform has not)
+    password = platform.account("member.pf", COMMITTEE, PREFECTURE, name="州委员", password="member-Passw0rd-pf")
+    with client(platform.url) as c:
+        sign_in(c, "member.pf", password)
+        page = c.get("/desk/dashboard", params=YEAR)
+        assert page.status_code == 200 and "昌吉回族自治州联系群众工作统计" in page.text
+        counties = dict(figures_of(Tables(page.text).tables["table-regions"]))
+        assert list(counties) == ["昌吉市", "阜康市", "呼图壁县", "玛纳斯县", "奇台县", "吉木萨尔县", "木垒哈萨克自治县"]
+        assert counties["昌吉市"] == [4, 2, 1, 2, 2] and counties["阜康市"] == [2, 1, 0, 0, 0]
+        assert counties["呼图壁县"] == [0, 0, 0, 0, 0]
+        link = f'/desk/dashboard?region={COUNTY_A}&amp;from=2026-01-01&amp;to=2026-12-31'
+        assert f'<a href="{link}">昌吉市</a>' in page.text
+        county = c.get(link.replace("&amp;", "&"))
+        assert county.status_code == 200 and "昌吉市联系群众工作统计" in county.text
+        assert "返回本级统计" in county.text
+
+
+def test_auditors_read_the_dashboard_and_departments_do_not(platform, worked):
+    auditor = platform.account("audit.db", AUDITOR, COUNTY_B, name="吴审计", password="audit-Passw0rd-db")
+    dept = platform.account("dept.db", DEPARTMENT, COUNTY_A, stands_for="dept-db", password="dept-Passw0rd-db")
+    with client(platform.url) as c:
+        sign_in(c, "audit.db", auditor)
+        page = c.get("/desk/dashboard", params=YEAR)
+        assert page.status_code == 200 and "阜康市联系群众工作统计" in page.text
+        months = dict(figures_of(Tables(page.text).tables["table-months"]))
+        assert sum(v[0] for v in months.values()) == 2           # county B's two cases
+    with client(platform.url) as c:
+        sign_in(c, "dept.db", dept)
+        assert c.get("/desk/dashboard").status_code == 403
+        assert c.get("/desk/dashboard/months.xlsx").status_code == 403
+
+
+def test_a_wrong_period_is_explained(platform, worked, county_clerk):
+    with client(platform.url) as c:
+        sign_in(c, *county_clerk)
+        r = c.get("/desk/dashboard", params={"from": "2026-05-01", "to": "2026-04-01"})
+        assert r.status_code == 400 and "结束日期不能早于开始日期" in r.text
+        assert c.get("/desk/dashboard/nothing.xlsx", params=YEAR).status_code == 404

@@ -75,3 +75,13 @@ def test_headings_fold_full_width_and_other_spaces():
     assert sheets.fold_heading("性　别") == "性别"
     assert sheets.fold_heading(" 民 族\u200b ") == "民族"
     assert sheets.fold_heading("ＩＤ") == "ID"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_whole_numbers_and_finite_floats_are_numbers_and_nan_is_text(fmt):
+    data = sheets.write(("月份", "件数", "中位数"), [["2026年3月", 4, 6.5], ["=1+1", 0, float("nan")]], fmt, title="t")
+    if fmt == "xlsx":
+        assert xlsx_cells(data)[1:] == [["2026年3月", 4, 6.5], ["'=1+1", 0, "nan"]]
+    else:
+        assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:] == [["2026年3月", "4", "6.5"],
+                                                                              ["'=1+1", "0", "nan"]]
