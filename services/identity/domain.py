@@ -57,6 +57,20 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$", re.ASCII)
 MIN_PASSWORD, MAX_PASSWORD = 10, 256
 
 
+# What sessions issue (secrets.token_urlsafe(32): 43 characters); anything else is not one.
+REFRESH_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$", re.ASCII)
+
+
+def refresh_token(value: str, field: str = "refresh_token") -> str:
+    """A refresh token as sessions issue them (url-safe base64), else InvalidArgument before
+    any lookup: required, and of that shape."""
+    if not value:
+        raise InvalidArgument(field, "is required")
+    if not REFRESH_TOKEN.match(value):
+        raise InvalidArgument(field, "is not a refresh token")
+    return value
+
+
 def username(value: str, field: str = "username") -> str:
     """Lower case ASCII letters, digits, '.', '_', '-'; 3..50, starting with a letter or digit
     (typed on any keyboard; full-width forms are folded first)."""
@@ -69,16 +83,31 @@ def username(value: str, field: str = "username") -> str:
     return name
 
 
-def check_password(password: str, user: str, field: str) -> str:
-    """The password policy: at least 10 characters (at most 256), not made of one repeated
-    character, and neither the username nor containing it. Returns the password unchanged
-    (never stored, logged or audited as such)."""
-    if not password:
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in value)
+
+
+def presented_password(password: str, field: str) -> str:
+    """A password offered to be checked (sign-in, the current password): one the policy
+    could have set, else InvalidArgument before any account is looked at (nothing audited,
+    no attempt counted): required (not blank), at most 256 characters, no control
+    characters. Returned unchanged."""
+    if not canonical.line(password):   # white space and invisible characters alone are none
         raise InvalidArgument(field, "is required")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidArgument(field, f"must be at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise InvalidArgument(field, f"must be at most {MAX_PASSWORD} characters")
+    if _control(password):
+        raise InvalidArgument(field, "contains control characters")
+    return password
+
+
+def check_password(password: str, user: str, field: str) -> str:
+    """The password policy: at least 10 characters (at most 256), no control characters (no
+    keyboard types them), not made of one repeated character, and neither the username nor
+    containing it. Returns the password unchanged (never stored, logged or audited as such)."""
+    presented_password(password, field)
+    if len(password) < MIN_PASSWORD:
+        raise InvalidArgument(field, f"must be at least {MIN_PASSWORD} characters")
     if len(set(password)) == 1:
         raise InvalidArgument(field, "must not be one character repeated")
     if user and user.lower() in password.lower():

@@ -50,21 +50,19 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     # ---- public ----
     def SignIn(self, request, context):
-        if not request.password:
-            raise InvalidArgument("password", "is required")
+        d.presented_password(request.password, "password")
         return _session(self.sessions.sign_in(request.username, request.password, _client(context)))
 
     def ChangePassword(self, request, context):
-        if not request.current_password:
-            raise InvalidArgument("current_password", "is required")
+        d.presented_password(request.current_password, "current_password")
         return _session(self.sessions.change_password(request.username, request.current_password,
                                                       request.new_password, _client(context)))
 
     def RefreshToken(self, request, context):
-        return _session(self.sessions.refresh(request.refresh_token, _client(context)))
+        return _session(self.sessions.refresh(d.refresh_token(request.refresh_token), _client(context)))
 
     def SignOut(self, request, context):
-        self.sessions.sign_out(request.refresh_token, _client(context))
+        self.sessions.sign_out(d.refresh_token(request.refresh_token), _client(context))
         return pb.SignOutResponse()
 
     def GetJwks(self, request, context):

@@ -110,9 +110,9 @@ class Sessions(UseCase):
         """Tokens for the right password of an active account that is not locked; an account
         that must change its password gets none (must_change_password). Unauthenticated
         otherwise, the same message for an unknown username and a wrong password."""
-        user = d.username(username) if username else ""
+        user = d.username(username)
         with self.rt.transaction() as s:
-            row, refused = self._attempt(s, user or "-", password, client)
+            row, refused = self._attempt(s, user, password, client)
             if not refused:
                 row.last_sign_in_at = row.updated_at = clock.now()
                 if row.must_change_password:

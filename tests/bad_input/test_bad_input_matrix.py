@@ -1,0 +1,287 @@
+"""The bad-input table: every RPC of every service (from the proto descriptors), each field of
+its valid request (the isolation Case's, tests/kit/cases.py) broken as its type and name call
+for (tests/kit/bad_input.py), on the real services (gRPC over sockets, PostgreSQL, roster and
+liaison on one bus). Each bad request must be refused with INVALID_ARGUMENT (NOT_FOUND for a
+well-formed id of no record) naming the field, and write nothing: no row added to or removed
+from any table of the service's database, its outbox included. An RPC without a Spec here
+fails, so a new RPC cannot escape; each valid request is finally sent as it is and answered
+OK, so every bad request differed from a good one in the broken field alone.
+
+Specific inputs from field reports that no field type predicts (reception hours that end
+before they start, a committee member linked to themself, files) stay in the services' own
+bad-input tests.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from kit.bad_input import (
+    PREFERRED_CALLERS,
+    Spec,
+    changed,
+    generate,
+    table_counts,
+    unused_exemptions,
+)
+from kit.cases import BY_NAME, CASES, World, resolve, seed_world
+from kit.isolation import OK, SERVICES, call, descriptor_methods, metadata, method_descriptor
+
+SERVICE_BY_NAME = {s.name: s for s in SERVICES}
+
+# ---- what the field types cannot know, per RPC ------------------------------------------------
+
+OUTPUT_ONLY = "output only: the server sets it and ignores what a request sends (AIP-203)"
+RESOURCE_OUTPUT = {
+    "lianxin.roster.v1.Deputy.card_code": OUTPUT_ONLY,
+    "lianxin.roster.v1.Deputy.status_history": OUTPUT_ONLY,
+    "lianxin.roster.v1.Deputy.created_at": OUTPUT_ONLY,
+    "lianxin.roster.v1.Deputy.updated_at": OUTPUT_ONLY,
+    "lianxin.roster.v1.Venue.deputy_count": OUTPUT_ONLY,
+    "lianxin.roster.v1.Venue.created_at": OUTPUT_ONLY,
+    "lianxin.roster.v1.ContactLimits.inherited": OUTPUT_ONLY,
+    "lianxin.liaison.v1.Activity.recorded_by": OUTPUT_ONLY,
+    "lianxin.liaison.v1.Activity.on_schedule": OUTPUT_ONLY,
+    "lianxin.liaison.v1.Activity.created_at": OUTPUT_ONLY,
+    "lianxin.liaison.v1.Activity.recorder_name": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.status": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.must_change_password": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.locked_until": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.created_at": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.last_sign_in_at": OUTPUT_ONLY,
+    "lianxin.identity.v1.Account.created_by": OUTPUT_ONLY,
+}
+CREATED_ID = "output only on a create: the server names the new record"
+
+
+def spec(**kw) -> Spec:
+    exempt = {**RESOURCE_OUTPUT, **kw.pop("exempt", {})}
+    return Spec(exempt=exempt, **kw)
+
+
+REGION_DEFAULT = "empty is the caller's own region"
+CLEARED = "an update may clear it: the field is optional"
+SPECS: dict[tuple[str, str], Spec] = {
+    # ---- roster
+    ("roster", "RegisterDeputy"): spec(exempt={"deputy.id": CREATED_ID}),
+    ("roster", "GetDeputy"): spec(),
+    ("roster", "UpdateDeputy"): spec(optional={"deputy.position": CLEARED}),
+    ("roster", "ChangeDeputyStatus"): spec(),
+    ("roster", "ListDeputies"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("roster", "CreateVenue"): spec(exempt={"venue.id": CREATED_ID}),
+    ("roster", "GetVenue"): spec(),
+    ("roster", "UpdateVenue"): spec(optional={"venue.address": CLEARED}),
+    ("roster", "ListVenues"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("roster", "AssignDeputyToVenue"): spec(),
+    ("roster", "RemoveDeputyFromVenue"): spec(),
+    ("roster", "ListDeputyVenues"): spec(),
+    ("roster", "GroupDeputiesIntoVenues"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("roster", "LinkCommitteeMember"): spec(),
+    ("roster", "UnlinkCommitteeMember"): spec(),
+    ("roster", "ListCommitteeLinks"): spec(optional={"committee_member_id": "deputy_id may name the link instead"}),
+    ("roster", "AddVoterHousehold"): spec(exempt={"household.id": CREATED_ID}),
+    ("roster", "RemoveVoterHousehold"): spec(),
+    ("roster", "ListVoterHouseholds"): spec(),
+    ("roster", "GetContactLimits"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("roster", "SetContactLimits"): spec(),
+    ("roster", "UpdateCard"): spec(optional={"card.pledge": "a deputy may withdraw the pledge"}),
+    ("roster", "GetPublicCard"): spec(),
+    ("roster", "GetCardQrCode"): spec(),
+    ("roster", "ImportRoster"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("roster", "ExportRoster"): spec(optional={"region_code": REGION_DEFAULT}),
+    # ---- liaison
+    ("liaison", "SubmitPublicOpinion"): spec(),
+    ("liaison", "RecordOpinion"): spec(optional={"deputy_id": "an opinion may be raised at a venue instead"}),
+    ("liaison", "GetOpinion"): spec(),
+    ("liaison", "ListOpinions"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("liaison", "AcceptOpinion"): spec(),
+    ("liaison", "RejectOpinion"): spec(),
+    ("liaison", "AnswerOpinion"): spec(),
+    ("liaison", "TransferOpinion"): spec(),
+    ("liaison", "ReplyToTransfer"): spec(),
+    ("liaison", "ConcludeOpinion"): spec(),
+    ("liaison", "EscalateOpinion"): spec(),
+    ("liaison", "GiveFeedback"): spec(),
+    ("liaison", "CloseOpinion"): spec(),
+    ("liaison", "TrackOpinion"): spec(),
+    ("liaison", "RateOpinion"): spec(),
+    ("liaison", "RecordActivity"): spec(exempt={"activity.id": CREATED_ID}, optional={
+        "activity.deputy_ids": "an office may record a meeting or campaign without naming who came; "
+                               "a deputy's own record names the deputy"}),
+    ("liaison", "GetActivity"): spec(),
+    ("liaison", "ListActivities"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("liaison", "ExportRegister"): spec(),
+    ("liaison", "GetStatistics"): spec(optional={"region_code": REGION_DEFAULT}),
+    # ---- identity
+    ("identity", "SignIn"): spec(),
+    ("identity", "ChangePassword"): spec(),
+    ("identity", "RefreshToken"): spec(),
+    ("identity", "SignOut"): spec(),
+    ("identity", "CreateAccount"): spec(exempt={"account.id": CREATED_ID}),
+    ("identity", "ImportAccounts"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("identity", "GetAccount"): spec(),
+    ("identity", "ListAccounts"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("identity", "ResetPassword"): spec(),
+    ("identity", "LockAccount"): spec(),
+    ("identity", "UnlockAccount"): spec(),
+    ("identity", "DisableAccount"): spec(),
+    ("identity", "ListAuditEvents"): spec(optional={"region_code": REGION_DEFAULT}),
+}
+
+
+def rpcs() -> list[tuple[str, str]]:
+    """Every RPC of every service whose request has a field (one without has nothing to break)."""
+    out = []
+    for s in SERVICES:
+        for _, method in descriptor_methods(s.pb2):
+            if method_descriptor(s.pb2, s.full_name, method).input_type.fields:
+                out.append((s.name, method))
+    return out
+
+
+RPCS = rpcs()
+COUNTS: dict[tuple[str, str], int] = {}   # bad requests sent per RPC, reported at the end
+
+
+def test_every_rpc_with_a_request_field_has_a_spec():
+    missing = [f"{s}.{m}" for s, m in RPCS if (s, m) not in SPECS]
+    assert not missing, f"RPCs without a bad-input Spec (tests/bad_input/test_bad_input_matrix.py): {missing}"
+    stale = [f"{s}.{m}" for s, m in SPECS if (s, m) not in RPCS]
+    assert not stale, f"Specs of RPCs that do not exist: {stale}"
+
+
+# ---- the running world -------------------------------------------------------------------
+
+class Bases:
+    """Per RPC: the caller and the valid request the bad ones are made from, built from the
+    world once (a refused request changes nothing, so one serves every case of the RPC)."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.built: dict[tuple[str, str], tuple] = {}
+
+    def caller(self, service: str, method: str):
+        s = SPECS[(service, method)]
+        case = CASES[(service, method)][s.case]
+        name = s.caller or next((c for c in PREFERRED_CALLERS if c in case.ok), "")
+        assert name, f"{service}.{method}: no caller of {PREFERRED_CALLERS} is answered OK; set Spec.caller"
+        return resolve(BY_NAME[name], self.world)
+
+    def get(self, service: str, method: str):
+        if (service, method) not in self.built:
+            who = self.caller(service, method)
+            request = CASES[(service, method)][SPECS[(service, method)].case].request(self.world, who)
+            self.built[(service, method)] = (who, request)
+        return self.built[(service, method)]
+
+
+def settle(world: World, timeout: float = 30.0) -> None:
+    """Waits until every outbox row is relayed and the consumers are done: no table of any
+    service changes for a while."""
+    engines = [s.engine for s in world.by_name.values()]
+    deadline = time.monotonic() + timeout
+    last, stable = None, 0
+    while stable < 3:
+        assert time.monotonic() < deadline, "the services did not settle"
+        now = [table_counts(e) for e in engines]
+        stable = stable + 1 if now == last else 0
+        last = now
+        time.sleep(0.15)
+
+
+@pytest.fixture(scope="module")
+def world(start_service, tmp_path_factory) -> World:
+    return seed_world(start_service, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def bases(world) -> Bases:
+    b = Bases(world)
+    for service, method in RPCS:
+        if (service, method) in SPECS and (service, method) in CASES:
+            b.get(service, method)
+    settle(world)
+    return b
+
+
+def _send(world: World, service: str, method: str, request, who):
+    svc = SERVICE_BY_NAME[service]
+    server = world.by_name[service]
+    return call(server.channel, svc, method, request, metadata(who, server.settings.jwt_secret))
+
+
+@pytest.mark.parametrize("service,method", RPCS, ids=[f"{s}.{m}" for s, m in RPCS])
+def test_bad_requests_are_refused_naming_the_field_and_write_nothing(world, bases, service, method):
+    assert (service, method) in SPECS, f"{service}.{method} has no bad-input Spec"
+    assert (service, method) in CASES, f"{service}.{method} has no isolation Case (tests/kit/cases.py)"
+    who, base = bases.get(service, method)
+    cases = generate(base, SPECS[(service, method)])
+    COUNTS[(service, method)] = len(cases)
+    assert cases, f"{service}.{method}: no bad request derived from its fields"
+    engine = world.by_name[service].engine
+    failures = []
+    for case in cases:
+        request = case.request(base)
+        before = table_counts(engine)
+        got, _, details = _send(world, service, method, request, who)
+        written = changed(before, table_counts(engine))
+        if got != case.code or not case.names_field(details):
+            failures.append(f"{case.label}: {got.name} ({details[:200]}), expected {case.code.name} naming "
+                            f"{' or '.join(case.named or (case.path,))}")
+        if written:
+            failures.append(f"{case.label}: wrote {written}")
+        if got == OK:   # the base may have been used up: build a fresh one
+            bases.built.pop((service, method), None)
+            who, base = bases.get(service, method)
+            settle(world)
+    assert not failures, f"{service}.{method}, {len(failures)} of {len(cases)} bad requests:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("service,method", RPCS, ids=[f"{s}.{m}" for s, m in RPCS])
+def test_specs_name_only_fields_that_exist(bases, service, method):
+    _, base = bases.get(service, method)
+    s = SPECS[(service, method)]
+    own = Spec(caller=s.caller, case=s.case, optional=s.optional,
+               exempt={k: v for k, v in s.exempt.items() if k not in RESOURCE_OUTPUT})
+    assert not unused_exemptions(base, own)
+
+
+def test_the_valid_requests_are_answered(world, bases):
+    """Sent last: each valid request as it is is OK, so each bad one failed for its broken field."""
+    refused = []
+    for service, method in RPCS:
+        who, base = bases.get(service, method)
+        got, _, details = _send(world, service, method, base, who)
+        if got != OK:
+            refused.append(f"{service}.{method}: {got.name} {details}")
+    assert not refused
+
+
+
+def test_how_many_bad_requests_each_service_got():
+    """The table's size per service (shown with ``pytest -rP``); every RPC that ran had some."""
+    per_service: dict[str, int] = {}
+    for (service, _), n in COUNTS.items():
+        per_service[service] = per_service.get(service, 0) + n
+    print("bad requests per service:", ", ".join(f"{s} {n}" for s, n in per_service.items()),
+          f"(total {sum(per_service.values())} over {len(COUNTS)} RPCs)")
+    assert all(COUNTS.values())
+
+
+def test_the_kit_derives_each_kind_of_case_from_the_field_types():
+    """Without servers: what the kit makes of a list request with every kind of field."""
+    from kit.bad_input import INVALID, NOT_FOUND
+    from lianxin.liaison.v1 import liaison_pb2 as lpb
+
+    base = lpb.ListOpinionsRequest(region_code="652301", status=lpb.OPINION_STATUS_RAISED,
+                                   deputy_id="7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    made = {c.label: c for c in generate(base, Spec(optional={"status": "a filter"}))}
+    for label in ("deputy_id: not a UUID", "deputy_id: empty", "region_code: not in the region tree",
+                  "region_code: empty", "status: unknown number", "raised_from: after 9999-12-31",
+                  "raised_to: nanos negative", "page.page_size: negative size", "page.page_token: forged token",
+                  "department: NUL", "department: control character", "department: 10000 characters"):
+        assert made[label].code == INVALID, label
+    assert made["deputy_id: unknown"].code == NOT_FOUND
+    assert "status: UNSPECIFIED" not in made                     # optional: UNSPECIFIED is no filter
+    assert made["deputy_id: not a UUID"].names_field("deputy_id: is not a valid id")
+    assert not made["deputy_id: not a UUID"].names_field("region_code: is required")

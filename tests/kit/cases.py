@@ -1,0 +1,381 @@
+"""The platform's request cases, shared by the isolation matrix and the bad-input table:
+the seeded world (every service started, records in county 652301 (昌吉市) and its sibling
+652302 (阜康市)), the callers around those records, and per RPC one or more ``Case``: how to
+build a valid request from the world and who is answered what.
+
+A new RPC adds its ``Case`` here (tests/isolation fails until it does); the bad-input table
+(tests/bad_input) mutates that same request field by field, so it needs no second request,
+only its entry in tests/bad_input's SPECS.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import replace
+
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
+from lianxin.common.v1 import common_pb2
+from lianxin.identity.v1 import identity_pb2 as ipb
+from lianxin.liaison.v1 import liaison_pb2 as lpb
+from lianxin.roster.v1 import roster_pb2 as rpb
+
+from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
+from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A
+from services.roster import sheets
+
+OUTSIDE = "999999"          # a well-formed code that is not in the region tree
+DEPT = "dept-water"         # a department of 652301 (the cases are transferred to it)
+SEEDER = {"role": "staff", "region": PREFECTURE, "subject": "clerk-seed"}
+
+CALLERS = callers(own=COUNTY_A, child=TOWNSHIP_A, parent=PREFECTURE, sibling=COUNTY_B,
+                  other_prefecture=OTHER_PREFECTURE, other_county=OTHER_COUNTY, outside=OUTSIDE,
+                  department=DEPT, own_deputy="@A1", other_deputy="@A2")
+BY_NAME = {c.name: c for c in CALLERS}
+# Valid tokens of regions the deployment serves (home 652300); the others are refused on
+# every RPC by the kit's rule (Caller.served).
+VALID = frozenset(c.name for c in CALLERS if c.token == "valid" and c.served)
+EVERYONE = VALID | {"public"}
+
+# Callers grouped as the cases use them (the records named are 652301's).
+WRITERS = frozenset({"own", "parent", "committee", "system"})
+READERS = WRITERS | {"auditor", "dept_own", "dept_other", "deputy_own", "deputy_other"}
+CONTACT_READERS = frozenset({"own", "parent", "auditor", "committee", "system"})
+NOT_WRITERS = frozenset({"auditor", "dept_own", "dept_other", "dept_elsewhere", "deputy_own", "deputy_other",
+                         "deputy_elsewhere"})
+DEPARTMENTS = frozenset({"dept_own", "dept_other", "dept_elsewhere"})
+DEPUTIES = frozenset({"deputy_own", "deputy_other"})
+# The own deputy's id in a 652302 token: the deputy role, but no deputy of that region, so it
+# owns nothing (the roster and liaison resolve the deputy inside the token's region).
+ELSEWHERE = "deputy_elsewhere"
+DEPUTY_ROLE = DEPUTIES | {ELSEWHERE}
+
+
+def role_refused(names) -> dict:
+    return {n: PD for n in names}
+
+
+# ---- the seeded world -------------------------------------------------------------------
+
+class World:
+    def __init__(self, roster, liaison, others):
+        self.roster, self.liaison, self.others = roster, liaison, others
+        self.by_name = {"roster": roster, "liaison": liaison, **others}
+        self.seq = 0
+
+    def next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def r(self, method: str, request, **who):
+        return self.roster.call(method, request, **(who or SEEDER))
+
+    def l(self, method: str, request, **who):
+        return self.liaison.call(method, request, **(who or SEEDER))
+
+    def i(self, method: str, request, **who):
+        return self.by_name["identity"].call(method, request, **(who or SEEDER))
+
+    # identity
+    def account(self, region: str = COUNTY_A, *, password: str = "matrix-First-pass") -> ipb.Account:
+        """A department account of ``region`` (made by the prefecture's office), with a
+        one-time password."""
+        return self.i("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+            username=f"matrix.{self.next()}", display_name="矩阵账号", role=ipb.ACCOUNT_ROLE_DEPARTMENT,
+            region_code=region, stands_for="水务局"), one_time_password=password))
+
+    def signed_in(self) -> ipb.SignInResponse:
+        """A fresh account that changed its one-time password: its tokens."""
+        a = self.account()
+        return self.by_name["identity"].public("ChangePassword", ipb.ChangePasswordRequest(
+            username=a.username, current_password="matrix-First-pass", new_password="matrix-Own-pass-2"))
+
+    def locked(self) -> str:
+        a = self.account()
+        return self.i("LockAccount", ipb.LockAccountRequest(id=a.id, reason="矩阵")).id
+
+    # roster
+    def deputy(self, region: str = COUNTY_A) -> rpb.Deputy:
+        n = self.next()
+        return self.r("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=region, name=f"矩阵代表{n}", gender=rpb.GENDER_FEMALE, ethnicity="回族",
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十五届", electoral_district="第1选区")],
+            contact=rpb.Contact(phone=f"1370000{n:04d}", address="北京南路1号"), specialties=["农业"])))
+
+    def venue(self, region: str) -> rpb.Venue:
+        n = self.next()
+        return self.r("CreateVenue", rpb.CreateVenueRequest(venue=rpb.Venue(
+            region_code=region, kind=rpb.VENUE_KIND_DEPUTY_HOME, name=f"矩阵代表之家{n}", address="人民路8号",
+            schedule=rpb.ReceptionSchedule(days_of_month=[5, 25], hours="09:00-12:00"))))
+
+    def assigned(self) -> str:
+        d = self.deputy()
+        self.r("AssignDeputyToVenue", rpb.AssignDeputyToVenueRequest(venue_id=self.VA.id, deputy_id=d.id))
+        return d.id
+
+    def linked(self) -> tuple[str, str]:
+        m, d = self.deputy(), self.deputy()
+        self.r("LinkCommitteeMember", rpb.LinkCommitteeMemberRequest(committee_member_id=m.id, deputy_id=d.id))
+        return m.id, d.id
+
+    def household(self) -> str:
+        return self.r("AddVoterHousehold", rpb.AddVoterHouseholdRequest(household=rpb.VoterHousehold(
+            deputy_id=self.A1.id, household_head=f"户主{self.next()}"))).id
+
+    # liaison
+    def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
+             region: str = COUNTY_A) -> lpb.Opinion:
+        """A new case of ``region`` raised to ``deputy`` (A1), brought to ``status`` by that
+        county's staff."""
+        staff = {"role": "staff", "region": region}
+        o = self.l("RecordOpinion", lpb.RecordOpinionRequest(
+            channel=lpb.CHANNEL_VISIT, region_code=region, category="教育", text=f"矩阵意见{self.next()}",
+            deputy_id=deputy or self.A1.id, contact=lpb.Contact(name="李四", phone="13800002222")), **staff)
+        if status == lpb.OPINION_STATUS_RAISED:
+            return o
+        if status == lpb.OPINION_STATUS_FEEDBACK_GIVEN:
+            self.l("RejectOpinion", lpb.RejectOpinionRequest(id=o.id, reason="不属于受理范围"), **staff)
+            return self.l("GiveFeedback", lpb.GiveFeedbackRequest(id=o.id, feedback="已告知"), **staff)
+        o = self.l("AcceptOpinion", lpb.AcceptOpinionRequest(id=o.id), **staff)
+        if status == lpb.OPINION_STATUS_ANSWERED:
+            return self.l("AnswerOpinion", lpb.AnswerOpinionRequest(id=o.id, answer="已答复"), **staff)
+        if status == lpb.OPINION_STATUS_TRANSFERRED:
+            return self.l("TransferOpinion", lpb.TransferOpinionRequest(
+                id=o.id, department=DEPT, department_name="市水务局", deadline=_future()), **staff)
+        return o
+
+
+def _future() -> Timestamp:
+    t = Timestamp()
+    t.FromSeconds(int(time.time()) + 10 * 86400)
+    return t
+
+
+def _roster_csv(name: str) -> bytes:
+    buf = io.StringIO()
+    row = {sheets.REGION: COUNTY_A, sheets.NAME: name, sheets.GENDER: "男", sheets.ETHNICITY: "汉族",
+           sheets.LEVELS: "县", sheets.PHONE: "13700009999"}
+    csv.writer(buf).writerows([sheets.COLUMNS, [row.get(c, "") for c in sheets.COLUMNS]])
+    return buf.getvalue().encode()
+
+
+def _wait(predicate, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def seed_world(start_service, tmp_path_factory) -> World:
+    """Every service of the platform started (roster and liaison on one bus, as in
+    production) and the records the cases name: deputies A1, A2 of 652301 and B1 of 652302,
+    a venue in each, a committee link, a household, cases, activities and an account."""
+    bus = tmp_path_factory.mktemp("matrix-bus") / "bus.sqlite"
+    extra = {"LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": "100000"}
+    roster = start_service("roster", bus_path=bus, **extra)
+    liaison = start_service("liaison", bus_path=bus, **extra)
+    others = {s.name: start_service(s.name) for s in SERVICES if s.name not in ("roster", "liaison")}
+    w = World(roster, liaison, others)
+    w.A1, w.A2, w.B1 = w.deputy(), w.deputy(), w.deputy(COUNTY_B)
+    w.VA, w.VB = w.venue(COUNTY_A), w.venue(COUNTY_B)
+    w.r("AssignDeputyToVenue", rpb.AssignDeputyToVenueRequest(venue_id=w.VA.id, deputy_id=w.A1.id))
+    w.r("AssignDeputyToVenue", rpb.AssignDeputyToVenueRequest(venue_id=w.VB.id, deputy_id=w.B1.id))
+    w.r("LinkCommitteeMember", rpb.LinkCommitteeMemberRequest(committee_member_id=w.A1.id, deputy_id=w.A2.id))
+    # Every OK cell that adds a household or a link stays within the limits.
+    w.r("SetContactLimits", rpb.SetContactLimitsRequest(limits=rpb.ContactLimits(
+        region_code=COUNTY_A, deputies_per_committee_member=100, households_per_deputy=100)))
+    w.household()
+    # liaison learns deputies and venues from roster's events, as in production
+    _wait(lambda: liaison.count("directory_deputies") >= 3 and liaison.count("directory_venue_members") >= 2,
+          "liaison's roster read model")
+    w.OT = w.case(lpb.OPINION_STATUS_TRANSFERRED)               # A1's case, at dept-water of 652301
+    w.OA2 = w.case(deputy=w.A2.id)                              # A2's case
+    w.OB = w.case(deputy=w.B1.id, region=COUNTY_B)              # 652302's case
+    w.ACT_A = w.l("RecordActivity", lpb.RecordActivityRequest(activity=lpb.Activity(
+        region_code=COUNTY_A, kind=lpb.ACTIVITY_KIND_VISIT, date="2026-01-05", title="走访",
+        deputy_ids=[w.A1.id])), role="staff", region=COUNTY_A)
+    w.ACT_B = w.l("RecordActivity", lpb.RecordActivityRequest(activity=lpb.Activity(
+        venue_id=w.VB.id, kind=lpb.ACTIVITY_KIND_RECEPTION, date="2026-01-05", title="接待日")),
+        role="staff", region=COUNTY_B)
+    w.ACC_A = w.account(COUNTY_A)
+    return w
+
+
+def resolve(caller: Caller, w: World) -> Caller:
+    subjects = {"@A1": w.A1.id, "@A2": w.A2.id}
+    return replace(caller, subject=subjects.get(caller.subject, caller.subject))
+
+
+# ---- the cases: one or more per RPC ------------------------------------------------------
+
+def update_deputy(w, c):
+    return rpb.UpdateDeputyRequest(deputy=rpb.Deputy(id=w.A2.id, position=f"职务{w.next()}"),
+                                   update_mask=FieldMask(paths=["position"]))
+
+
+ROSTER_ACT_ON_RECORD = dict(ok=WRITERS, denied=role_refused(NOT_WRITERS), default=NF)
+
+CASES: dict[tuple[str, str], list[Case]] = {
+    # ---- roster ----
+    ("roster", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+    ("roster", "RegisterDeputy"): [Case(lambda w, c: rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+        region_code=COUNTY_A, name=f"新代表{w.next()}", seats=[rpb.Seat(level=rpb.LEVEL_COUNTY)])),
+        ok=WRITERS, default=PD)],
+    ("roster", "GetDeputy"): [Case(lambda w, c: rpb.GetDeputyRequest(id=w.A1.id), ok=READERS)],
+    ("roster", "UpdateDeputy"): [Case(update_deputy, **ROSTER_ACT_ON_RECORD)],
+    ("roster", "ChangeDeputyStatus"): [Case(lambda w, c: rpb.ChangeDeputyStatusRequest(
+        id=w.deputy().id, status=rpb.DEPUTY_STATUS_RESIGNED, reason="辞职"), **ROSTER_ACT_ON_RECORD)],
+    ("roster", "ListDeputies"): [
+        Case(lambda w, c: rpb.ListDeputiesRequest(region_code=COUNTY_A), ok=READERS, default=PD, label="652301"),
+        Case(lambda w, c: rpb.ListDeputiesRequest(page=common_pb2.PageRequest(page_size=200)),
+             ok=VALID, default=PD, label="own region")],
+    ("roster", "CreateVenue"): [Case(lambda w, c: rpb.CreateVenueRequest(venue=rpb.Venue(
+        region_code=COUNTY_A, kind=rpb.VENUE_KIND_DEPUTY_HOME, name=f"新的家{w.next()}")), ok=WRITERS, default=PD)],
+    ("roster", "GetVenue"): [Case(lambda w, c: rpb.GetVenueRequest(id=w.VA.id), ok=READERS)],
+    ("roster", "UpdateVenue"): [Case(lambda w, c: rpb.UpdateVenueRequest(
+        venue=rpb.Venue(id=w.VA.id, address=f"人民路{w.next()}号"), update_mask=FieldMask(paths=["address"])),
+        **ROSTER_ACT_ON_RECORD)],
+    ("roster", "ListVenues"): [
+        Case(lambda w, c: rpb.ListVenuesRequest(region_code=COUNTY_A), ok=READERS, default=PD, label="652301"),
+        Case(lambda w, c: rpb.ListVenuesRequest(), ok=VALID, default=PD, label="own region")],
+    ("roster", "AssignDeputyToVenue"): [Case(lambda w, c: rpb.AssignDeputyToVenueRequest(
+        venue_id=w.VA.id, deputy_id=w.deputy().id), **ROSTER_ACT_ON_RECORD)],
+    ("roster", "RemoveDeputyFromVenue"): [Case(lambda w, c: rpb.RemoveDeputyFromVenueRequest(
+        venue_id=w.VA.id, deputy_id=w.assigned()), **ROSTER_ACT_ON_RECORD)],
+    ("roster", "ListDeputyVenues"): [Case(lambda w, c: rpb.ListDeputyVenuesRequest(deputy_id=w.A1.id), ok=READERS)],
+    ("roster", "GroupDeputiesIntoVenues"): [Case(lambda w, c: rpb.GroupDeputiesIntoVenuesRequest(
+        region_code=COUNTY_A, dry_run=True), ok=WRITERS, default=PD)],
+    ("roster", "LinkCommitteeMember"): [Case(lambda w, c: rpb.LinkCommitteeMemberRequest(
+        committee_member_id=w.deputy().id, deputy_id=w.deputy().id), **ROSTER_ACT_ON_RECORD)],
+    ("roster", "UnlinkCommitteeMember"): [Case(lambda w, c: rpb.UnlinkCommitteeMemberRequest(
+        **dict(zip(("committee_member_id", "deputy_id"), w.linked()))), **ROSTER_ACT_ON_RECORD)],
+    ("roster", "ListCommitteeLinks"): [Case(lambda w, c: rpb.ListCommitteeLinksRequest(
+        committee_member_id=w.A1.id), ok=READERS)],
+    # households: the office's, and the deputy's own (another deputy sees the record, not this)
+    ("roster", "AddVoterHousehold"): [Case(lambda w, c: rpb.AddVoterHouseholdRequest(household=rpb.VoterHousehold(
+        deputy_id=w.A1.id, household_head=f"户主{w.next()}")), ok=WRITERS | {"deputy_own"},
+        denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
+    ("roster", "RemoveVoterHousehold"): [Case(lambda w, c: rpb.RemoveVoterHouseholdRequest(id=w.household()),
+                                              ok=WRITERS | {"deputy_own"},
+                                              denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
+    ("roster", "ListVoterHouseholds"): [Case(lambda w, c: rpb.ListVoterHouseholdsRequest(deputy_id=w.A1.id),
+                                             ok=CONTACT_READERS | {"deputy_own"},
+                                             denied=role_refused(DEPARTMENTS | {"deputy_other"}))],
+    ("roster", "GetContactLimits"): [Case(lambda w, c: rpb.GetContactLimitsRequest(region_code=COUNTY_A),
+                                          ok=READERS, default=PD)],
+    # an office setting: not the committee's
+    ("roster", "SetContactLimits"): [Case(lambda w, c: rpb.SetContactLimitsRequest(limits=rpb.ContactLimits(
+        region_code=COUNTY_A, deputies_per_committee_member=100, households_per_deputy=100)),
+        ok=frozenset({"own", "parent", "system"}), default=PD)],
+    ("roster", "UpdateCard"): [Case(lambda w, c: rpb.UpdateCardRequest(deputy_id=w.A1.id, card=rpb.CardSettings(
+        show_phone=False, pledge=f"承诺{w.next()}")), ok=WRITERS | {"deputy_own"},
+        denied=role_refused(NOT_WRITERS - {"deputy_own", ELSEWHERE}))],
+    ("roster", "GetPublicCard"): [Case(lambda w, c: rpb.GetPublicCardRequest(card_code=w.A1.card_code), ok=EVERYONE)],
+    ("roster", "GetCardQrCode"): [Case(lambda w, c: rpb.GetCardQrCodeRequest(deputy_id=w.A1.id,
+                                                                            format=rpb.QR_FORMAT_SVG),
+                                       ok=CONTACT_READERS | {"dept_own", "dept_other", "deputy_own"},
+                                       denied={"deputy_other": PD})],
+    ("roster", "ImportRoster"): [Case(lambda w, c: rpb.ImportRosterRequest(
+        region_code=COUNTY_A, format=common_pb2.FILE_FORMAT_CSV, content=_roster_csv("导入代表"), dry_run=True),
+        ok=WRITERS, default=PD)],
+    ("roster", "ExportRoster"): [Case(lambda w, c: rpb.ExportRosterRequest(
+        region_code=COUNTY_A, format=common_pb2.FILE_FORMAT_CSV), ok=CONTACT_READERS, default=PD)],
+}
+
+CASE_STEP = dict(ok=WRITERS, denied=role_refused(NOT_WRITERS), default=NF)
+CASES |= {
+    # ---- liaison ----
+    ("liaison", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+    ("liaison", "SubmitPublicOpinion"): [Case(lambda w, c: lpb.SubmitPublicOpinionRequest(
+        card_code=w.A1.card_code, category="道路交通", text="村口路灯坏了"), ok=EVERYONE)],
+    ("liaison", "RecordOpinion"): [Case(lambda w, c: lpb.RecordOpinionRequest(
+        channel=lpb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text="减速带", deputy_id=w.A1.id),
+        ok=frozenset({"own", "parent", "system", "deputy_own"}), default=PD)],
+    ("liaison", "GetOpinion"): [Case(lambda w, c: lpb.GetOpinionRequest(id=w.OT.id),
+                                     ok=CONTACT_READERS | {"dept_own", "deputy_own"})],
+    ("liaison", "ListOpinions"): [
+        Case(lambda w, c: lpb.ListOpinionsRequest(region_code=COUNTY_A), ok=READERS, default=PD, label="652301"),
+        Case(lambda w, c: lpb.ListOpinionsRequest(page=common_pb2.PageRequest(page_size=200)),
+             ok=VALID, default=PD, label="own scope")],
+    ("liaison", "AcceptOpinion"): [Case(lambda w, c: lpb.AcceptOpinionRequest(id=w.case().id), **CASE_STEP)],
+    ("liaison", "RejectOpinion"): [Case(lambda w, c: lpb.RejectOpinionRequest(id=w.case().id, reason="r"),
+                                        **CASE_STEP)],
+    ("liaison", "AnswerOpinion"): [Case(lambda w, c: lpb.AnswerOpinionRequest(
+        id=w.case(lpb.OPINION_STATUS_ACCEPTED).id, answer="我来答"), ok=frozenset({"own", "parent", "deputy_own"}),
+        denied=role_refused({"committee", "auditor", "system"} | DEPARTMENTS))],
+    ("liaison", "TransferOpinion"): [Case(lambda w, c: lpb.TransferOpinionRequest(
+        id=w.case(lpb.OPINION_STATUS_ACCEPTED).id, department=DEPT, department_name="市水务局", deadline=_future()),
+        **CASE_STEP)],
+    # only that department of that region (or a system); other roles are refused before any lookup
+    ("liaison", "ReplyToTransfer"): [Case(lambda w, c: lpb.ReplyToTransferRequest(
+        id=w.case(lpb.OPINION_STATUS_TRANSFERRED).id, reply="已修复"), ok=frozenset({"dept_own", "system"}),
+        denied={"dept_other": NF, "dept_elsewhere": NF}, default=PD)],
+    ("liaison", "ConcludeOpinion"): [Case(lambda w, c: lpb.ConcludeOpinionRequest(
+        id=w.case(lpb.OPINION_STATUS_ANSWERED).id, resolved=True), **CASE_STEP)],
+    ("liaison", "EscalateOpinion"): [Case(lambda w, c: lpb.EscalateOpinionRequest(
+        id=w.case(lpb.OPINION_STATUS_ACCEPTED).id, reason="超出本级职权"), **CASE_STEP)],
+    ("liaison", "GiveFeedback"): [Case(lambda w, c: lpb.GiveFeedbackRequest(
+        id=w.l("RejectOpinion", lpb.RejectOpinionRequest(id=w.case().id, reason="r"),
+               role="staff", region=COUNTY_A).id, feedback="已告知"), **CASE_STEP)],
+    ("liaison", "CloseOpinion"): [Case(lambda w, c: lpb.CloseOpinionRequest(
+        id=w.case(lpb.OPINION_STATUS_FEEDBACK_GIVEN).id), **CASE_STEP)],
+    ("liaison", "TrackOpinion"): [Case(lambda w, c: lpb.TrackOpinionRequest(tracking_code=w.OT.tracking_code),
+                                       ok=EVERYONE)],
+    ("liaison", "RateOpinion"): [Case(lambda w, c: lpb.RateOpinionRequest(
+        tracking_code=w.case(lpb.OPINION_STATUS_FEEDBACK_GIVEN).tracking_code, rating=4), ok=EVERYONE)],
+    ("liaison", "RecordActivity"): [Case(lambda w, c: lpb.RecordActivityRequest(activity=lpb.Activity(
+        region_code=COUNTY_A, kind=lpb.ACTIVITY_KIND_VISIT, date="2026-01-06", title="走访",
+        deputy_ids=[w.A1.id])), ok=WRITERS | {"deputy_own"}, default=PD)],
+    ("liaison", "GetActivity"): [Case(lambda w, c: lpb.GetActivityRequest(id=w.ACT_A.id),
+                                      ok=CONTACT_READERS | DEPUTIES, denied=role_refused(DEPARTMENTS))],
+    ("liaison", "ListActivities"): [Case(lambda w, c: lpb.ListActivitiesRequest(region_code=COUNTY_A),
+                                         ok=CONTACT_READERS | DEPUTIES, default=PD)],
+    ("liaison", "ExportRegister"): [Case(lambda w, c: lpb.ExportRegisterRequest(
+        venue_id=w.VA.id, register=lpb.REGISTER_RECEPTIONS, format=common_pb2.FILE_FORMAT_CSV),
+        ok=CONTACT_READERS, denied=role_refused(DEPARTMENTS | DEPUTY_ROLE))],
+    ("liaison", "GetStatistics"): [Case(lambda w, c: lpb.GetStatisticsRequest(
+        region_code=COUNTY_A, date_from="2026-01-01", date_to="2026-12-31"), ok=CONTACT_READERS, default=PD)],
+}
+# ---- identity: the session RPCs are public; accounts are the offices' (staff) and read by auditors
+OFFICE = frozenset({"own", "parent"})
+ACCOUNT_READERS = OFFICE | {"auditor"}
+NOT_OFFICE = frozenset({"committee", "system"}) | DEPARTMENTS | DEPUTY_ROLE
+ACT_ON_ACCOUNT = dict(ok=OFFICE, denied=role_refused(NOT_OFFICE | {"auditor"}), default=NF)
+CASES |= {
+    ("identity", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+    ("identity", "SignIn"): [Case(lambda w, c: ipb.SignInRequest(
+        username=w.ACC_A.username, password="matrix-First-pass"), ok=EVERYONE)],
+    ("identity", "ChangePassword"): [Case(lambda w, c: ipb.ChangePasswordRequest(
+        username=w.account().username, current_password="matrix-First-pass", new_password="matrix-Own-pass-2"),
+        ok=EVERYONE)],
+    ("identity", "RefreshToken"): [Case(lambda w, c: ipb.RefreshTokenRequest(
+        refresh_token=w.signed_in().refresh_token), ok=EVERYONE)],
+    ("identity", "SignOut"): [Case(lambda w, c: ipb.SignOutRequest(refresh_token=w.signed_in().refresh_token),
+                                   ok=EVERYONE)],
+    ("identity", "GetJwks"): [Case(lambda w, c: ipb.GetJwksRequest(), ok=EVERYONE)],
+    ("identity", "CreateAccount"): [Case(lambda w, c: ipb.CreateAccountRequest(account=ipb.Account(
+        username=f"made.{w.next()}", display_name="新账号", role=ipb.ACCOUNT_ROLE_DEPARTMENT, region_code=COUNTY_A,
+        stands_for="水务局"), one_time_password="matrix-First-pass"), ok=OFFICE, default=PD)],
+    ("identity", "ImportAccounts"): [Case(lambda w, c: ipb.ImportAccountsRequest(
+        region_code=COUNTY_A, format=common_pb2.FILE_FORMAT_CSV, dry_run=True,
+        content=f"用户名,姓名,角色\nimported.{w.next()},导入,部门\n".encode()), ok=OFFICE, default=PD)],
+    ("identity", "GetAccount"): [Case(lambda w, c: ipb.GetAccountRequest(id=w.ACC_A.id), ok=ACCOUNT_READERS,
+                                      denied=role_refused(NOT_OFFICE))],
+    ("identity", "ListAccounts"): [Case(lambda w, c: ipb.ListAccountsRequest(region_code=COUNTY_A),
+                                        ok=ACCOUNT_READERS, default=PD)],
+    ("identity", "ResetPassword"): [Case(lambda w, c: ipb.ResetPasswordRequest(
+        id=w.account().id, one_time_password="office-Reset-pass"), **ACT_ON_ACCOUNT)],
+    ("identity", "LockAccount"): [Case(lambda w, c: ipb.LockAccountRequest(id=w.account().id, reason="r"),
+                                       **ACT_ON_ACCOUNT)],
+    ("identity", "UnlockAccount"): [Case(lambda w, c: ipb.UnlockAccountRequest(id=w.locked()), **ACT_ON_ACCOUNT)],
+    ("identity", "DisableAccount"): [Case(lambda w, c: ipb.DisableAccountRequest(id=w.account().id, reason="r"),
+                                          **ACT_ON_ACCOUNT)],
+    ("identity", "ListAuditEvents"): [Case(lambda w, c: ipb.ListAuditEventsRequest(region_code=COUNTY_A),
+                                           ok=ACCOUNT_READERS, default=PD)],
+}
+# The services whose domain is still to come describe themselves to any token holder.
+CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
+          for s in SERVICES if s.name not in ("roster", "liaison", "identity")}
+
