@@ -98,6 +98,7 @@ class Catalogue:
         # the roster's tables (deputy statuses, genders)
         self.deputy_statuses: dict[int, str] = lang.DEPUTY_STATUS
         self.genders: dict[int, str] = lang.GENDERS
+        self.import_problems: tuple[tuple[str, str], ...] = lang.IMPORT_PROBLEMS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,

@@ -336,6 +336,8 @@ STRINGS: dict[str, str] = {
     "roster_status_new": "变更为",
     "roster_status_reason": "原因（辞职、终止时必填）",
     "roster_status_submit": "变更状态",
+    "roster_reason_registered": "登记",
+    "roster_reason_import": "名册导入",
     "roster_done_registered": "代表已登记。",
     "roster_done_updated": "基本信息已保存。",
     "roster_done_status": "履职状态已变更。",
@@ -623,3 +625,47 @@ LIST_SEPARATOR = "、"
 # ---- the roster pages' tables ----
 DEPUTY_STATUS: dict[int, str] = {1: "在任", 2: "辞职", 3: "终止代表资格", 4: "补选"}
 GENDERS: dict[int, str] = {1: "男", 2: "女"}
+
+# The roster import's row problems (services/roster/sheets.py words them in English, for
+# developers) as the office reads them: (regular expression matched at the start of the
+# problem, its Chinese with \1... for the groups). A problem no pattern matches is shown as is.
+IMPORT_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"is required", "必须填写。"),
+    (r"is longer than (\d+) characters", r"超过 \1 个字。"),
+    (r"the cell is longer than (\d+) characters", r"单元格超过 \1 个字。"),
+    (r"contains control characters", "含有不可见的控制字符，请重新输入。"),
+    (r"must be digits, optionally with \+, - or spaces", "只能包含数字、+、- 和空格。"),
+    (r"is not an e-mail address", "不是有效的电子邮箱地址。"),
+    (r"must be a 6-digit .* region code", "区划代码应是 6 位（县级以上）或 9 位（乡镇）数字。"),
+    (r"unknown region code '?([^']*)'?", r"没有区划代码 \1。"),
+    (r"region (\d+) is not within (\d+)", r"地区 \1 不在 \2 的范围内。"),
+    (r"region (\d+) is served by the deployment of (\d+)", r"地区 \1 由 \2 的平台管理，请在那里导入。"),
+    (r"unknown level '([^']*)'", r"无法识别的代表层级“\1”（请填写 全国、省、州、县、乡 或 议事代表）。"),
+    (r"'([^']*)': a 街道 has no people's congress",
+     r"“\1”：街道不设人大，街道的县级代表请填“县”，议事代表请填“议事代表”。"),
+    (r"'([^']*)' is not one of the levels in", r"“\1”不是本行代表层级中的一级。"),
+    (r"level '([^']*)' is given twice", r"代表层级“\1”填了两次。"),
+    (r"a deputy sits at one level at least", "至少填写一个代表层级。"),
+    (r"unknown gender '([^']*)'", r"无法识别的性别“\1”（请填写 男 或 女，或留空）。"),
+    (r"unknown status '([^']*)'", r"无法识别的状态“\1”（请填写 在任、辞职、终止 或 补选）。"),
+    (r"a new deputy is serving or by-elected", "新登记的代表状态只能是在任或补选。"),
+    (r"same deputy as row (\d+)", r"与第 \1 行是同一名代表（姓名和电话相同）。"),
+    (r"several deputies are named (\S+): add the column (\S+)", r"有多名代表叫\1：请加上“\2”列以便区分。"),
+    (r"a deputy who is (\w+) cannot become (\w+)", "这名代表当前的状态不能这样变更（离任的代表只能经补选恢复）。"),
+    (r"at most 10 specialties", "专业领域最多 10 项。"),
+    (r"Excel stored this phone as a number \((\d+)\)",
+     r"Excel 把电话存成了数字（\1），丢掉了开头的 0：请把这一列设为文本格式（设置单元格格式 → 文本）后重新输入。"),
+    (r"Excel stored this region code as a number \((\d+)\)",
+     r"Excel 把区划代码存成了数字（\1），已照此导入；请把这一列设为文本格式。"),
+    (r"Excel stored this cell as a number \(([^)]*)\)",
+     r"Excel 把这个单元格存成了数字（\1），已导入；为保留开头的 0，请把这一列设为文本格式。"),
+    (r"Excel turned this cell into a date or time \(([^)]*)\)",
+     r"Excel 把这个单元格变成了日期或时间（\1），原来输入的内容已丢失：请把这一列设为文本格式后重新输入。"),
+    (r"Excel stored this cell as the logical value (\w+)",
+     r"Excel 把这个单元格存成了逻辑值 \1：请把这一列设为文本格式后重新输入。"),
+    (r"Excel shows the error value (\S+) in this cell", r"单元格显示错误值 \1，没有可导入的内容：请改正单元格或公式。"),
+    (r"a formula without a saved value", "是没有保存计算结果的公式：请在 Excel 中保存文件，或粘贴为数值。"),
+    (r"a formula: its saved value \(([^)]*)\) was imported", r"是公式，已导入它保存的值（\1）；请粘贴为数值。"),
+    (r"not a roster column", "不是名册的列，这一列没有导入。"),
+    (r"column (\w+) has no heading", r"第 \1 列有内容但没有列标题，没有导入。"),
+)

@@ -39,6 +39,8 @@ QR_FORMATS = {"png": rpb.QR_FORMAT_PNG, "svg": rpb.QR_FORMAT_SVG}
 # 、 , ， ； ; and line ends separate the items of a list typed in one field (specialties, days).
 SEPARATORS = re.compile(r"[、,，;；\r\n]+")
 DONE = ("registered", "updated", "status", "card", "assigned", "removed")
+# The reasons the roster itself writes into a status history (services/roster), said in Chinese.
+SYSTEM_REASONS = {"registered": "roster_reason_registered", "roster import": "roster_reason_import"}
 
 
 def user(request: Request) -> UserSession:
@@ -188,6 +190,7 @@ async def _deputy_page(request: Request, deputy_id: str, *, errors: list[str] | 
     return page(request, "roster/deputy.html", {
         "user": user(request), "deputy": deputy, "venues": venues.venues, "offered": offered,
         "region_name": region_name(request, deputy.region_code), "writes": writes(request),
+        "status_reasons": {reason: t[key] for reason, key in SYSTEM_REASONS.items()},
         "card_url": f"{base}/card/{deputy.card_code}" if deputy.card_code else "",
         "form_errors": errors or [], "done": t[f"roster_done_{done}"] if done in DONE else ""}, status=status)
 
@@ -381,12 +384,28 @@ async def update(request: Request) -> Response:
 
 # ---- import and export ------------------------------------------------------------
 
+def row_problem(request: Request, e: rpb.RowError) -> str:
+    """A row's problem as the office reads it: the catalogue's wording of the service's reason
+    (without the column's name, which the report shows beside it), or the reason as it is."""
+    reason = e.reason.strip()
+    heading = f"{e.column.strip()}: "
+    if e.column.strip() and reason.startswith(heading):
+        reason = reason[len(heading):]
+    for pattern, said in catalogue(request).import_problems:
+        m = re.match(pattern, reason)
+        if m:
+            return m.expand(said)
+    return reason
+
+
 def _import_page(request: Request, *, region: str = "", report: rpb.ImportRosterResponse | None = None,
                  dry_run: bool = False, filename: str = "", errors: list[str] | None = None,
                  status: int = 200) -> Response:
     return page(request, "roster/import.html", {
         "user": user(request), "regions": region_choices(request), "region": region or user(request).region,
         "report": report, "dry_run": dry_run, "filename": filename, "form_errors": errors or [],
+        "row_errors": [(e.row, e.column, row_problem(request, e)) for e in report.errors] if report else [],
+        "row_warnings": [(e.row, e.column, row_problem(request, e)) for e in report.warnings] if report else [],
         "max_mb": MAX_IMPORT_BYTES // (1024 * 1024)}, status=status)
 
 

@@ -191,7 +191,8 @@ def test_an_import_with_bad_rows_reports_each_rows_problem_and_writes_nothing_fo
                f"{COUNTY_A},导入乙,县,电话号码,二中\r\n"              # row 3: bad phone
                f"{COUNTY_A},,县,13911110003,三中\r\n"                # row 4: no name
                f"{COUNTY_B},导入丁,县,13911110004,四中\r\n"          # row 5: another county
-               f"{COUNTY_A},导入戊,市长,13911110005,五中\r\n").encode()   # row 6: no such level
+               f"{COUNTY_A},导入戊,市长,13911110005,五中\r\n").replace(
+                   "工作单位\r\n", "工作单位,备注\r\n").encode()                   # row 6: no such level
     form = staff.get("/desk/roster/import")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
     token = csrf(form.text)
@@ -209,8 +210,14 @@ def test_an_import_with_bad_rows_reports_each_rows_problem_and_writes_nothing_fo
     cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td class=\"text\">([^<]*)</td></tr>", table)
     rows = {int(row): (column, problem) for row, column, problem in cells}
     assert set(rows) == {3, 4, 5, 6}
-    assert rows[3][0] == "联系电话" and rows[4][0] == "姓名" and rows[5][0] == "区划代码" and rows[6][0] == "代表层级"
-    assert all(problem for _, problem in rows.values())
+    # Each problem in the office's words (the service's English reasons, said in Chinese).
+    assert rows[3] == ("联系电话", "只能包含数字、+、- 和空格。")
+    assert rows[4] == ("姓名", "必须填写。")
+    assert rows[5] == ("区划代码", f"地区 {COUNTY_B} 不在 {COUNTY_A} 的范围内。")
+    assert rows[6] == ("代表层级", "无法识别的代表层级“市长”（请填写 全国、省、州、县、乡 或 议事代表）。")
+    # A heading that is not a roster column is a warning: imported all the same, the office told.
+    warnings = r.text[r.text.index('id="row-warnings"'):]
+    assert "<td>1</td><td>备注</td><td class=\"text\">不是名册的列，这一列没有导入。</td>" in warnings
     assert deputies_named(platform, "导入") == 1         # only row 2
     assert deputies_named(platform, "导入乙") == deputies_named(platform, "导入丁") == 0
     # The same file again: the good row is unchanged, not registered twice.
