@@ -17,6 +17,7 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from lianxin.identity.v1 import identity_pb2, identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
 
@@ -170,6 +171,13 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
                 roster_pb2.GetCardQrCodeRequest(deputy_id=first.id, format=roster_pb2.QR_FORMAT_SVG),
                 metadata=md_roster, timeout=10)
         assert qr.url == card_url.group(1), "card QR codes point at the portal make run started"
+        # A deputy account to try the deputy's workspace with: the roster's first deputy.
+        assert f"identity demo: deputy account demo-deputy for {first.name} ({first.region_code})" in text
+        with grpc.insecure_channel(f"127.0.0.1:{ports['identity']}") as ch:
+            signed = identity_pb2_grpc.IdentityServiceStub(ch).SignIn(identity_pb2.SignInRequest(
+                username="demo-deputy", password="lianxin-deputy-2026"), timeout=10)
+        assert signed.account.role == identity_pb2.ACCOUNT_ROLE_DEPUTY and signed.account.stands_for == first.id
+        assert not signed.must_change_password
         assert sorted(p.name for p in (tmp_path / "var").glob("*.sqlite")) == sorted(
             [f"{name}.sqlite" for name in SERVICES] + ["bus.sqlite"])
     finally:
