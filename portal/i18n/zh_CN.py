@@ -406,11 +406,14 @@ STRINGS: dict[str, str] = {
     "venue_members_title": "进站代表（{n} 名）",
     "venue_no_members": "还没有代表编入这个站点。",
     "venue_members_more": "只列出前 500 名代表。",
-    "venue_members_hint": "在代表信息页把代表编入站点，或用“就近编组进家”一次编入。",
+    "venue_members_hint": "也可以在代表信息页编入，或用“就近编组进家”一次编入尚未进站的代表。",
     "venue_member_remove_named": "把{name}移出本站点",
     "venue_done_created": "站点已新建。",
     "venue_done_updated": "站点信息已保存。",
     "venue_done_removed": "代表已移出本站点。",
+    "venue_done_assigned": "代表已编入本站点。",
+    "venue_add_title": "编入代表",
+    "venue_member_add_named": "把{name}编入本站点",
     "venue_group_title": "就近编组进家",
     "venue_group_intro": (
         "把所选地区内尚未编入站点的在任代表编入最近的站点：先同乡镇（街道），再同县（市、区），"

@@ -39,7 +39,8 @@ from portal.render import catalogue, checked_form, page
 
 VENUE_MASK = ["kind", "name", "address", "liaison_officer", "schedule", "specialties"]
 MAX_NAMED = 300            # deputies and venues named in a grouping's result (the rest by id)
-DONE = ("created", "updated", "removed")
+DONE = ("created", "updated", "assigned", "removed")
+FOUND = 20                 # deputies a venue page's search by name offers to add
 
 
 
@@ -91,19 +92,27 @@ async def venue_list(request: Request) -> Response:
 
 async def venue_page_with(request: Request, venue_id: str, *, errors: list[str] | None = None, done: str = "",
                           status: int = 200) -> Response:
-    """A venue's page: its particulars and schedule, and its members (with the form that
-    removes one, for writers)."""
+    """A venue's page: its particulars and schedule, and its members; for writers, the form
+    that removes a member and a search by name (``?find=``) for deputies to add."""
+    find = request.query_params.get("find", "").strip()[:50]
+    candidates: list[rpb.Deputy] = []
     try:
         venue = await roster_call(request, "GetVenue", rpb.GetVenueRequest(id=venue_id))
         members = await roster_call(request, "ListDeputies", rpb.ListDeputiesRequest(
             venue_id=venue_id, page=common_pb2.PageRequest(page_size=MAX_CHOICES)))
+        if find and writes(request):
+            found = await roster_call(request, "ListDeputies", rpb.ListDeputiesRequest(
+                name=find, page=common_pb2.PageRequest(page_size=FOUND)))
+            joined = {d.id for d in members.deputies}
+            candidates = [d for d in found.deputies if d.id not in joined]
     except grpc.aio.AioRpcError as e:
         return not_found_or(request, e)
     t = catalogue(request).t
     return page(request, "roster/venue.html", {
         "user": user(request), "venue": venue, "members": members.deputies, "more": bool(members.next_page_token),
-        "region_name": lambda c: region_name(request, c), "writes": writes(request),
-        "form_errors": errors or [], "done": t[f"venue_done_{done}"] if done in DONE else ""}, status=status)
+        "region_name": lambda c: region_name(request, c), "writes": writes(request), "find": find,
+        "candidates": candidates, "form_errors": errors or [],
+        "done": t[f"venue_done_{done}"] if done in DONE else ""}, status=status)
 
 
 @require_signin(*READERS)

@@ -307,6 +307,18 @@ def test_venues_are_created_edited_listed_and_deputies_grouped_into_them(platfor
     listed = staff.get("/desk/venues", params={"region": TOWNSHIP_A})
     assert listed.status_code == 200 and "三工镇人大代表之家" in listed.text and "人大代表之家" in listed.text
     assert "外县代表之家" not in staff.get("/desk/venues").text
+    # Members: found by name on the venue's page and added there; twice is refused, explained.
+    candidate = register(platform, "站点候选代表", TOWNSHIP_A)
+    found = staff.get(venue_path, params={"find": "站点候选"})
+    assert 'id="candidates"' in found.text and "站点候选代表" in found.text
+    add = {"csrf_token": csrf(found.text), "venue_id": venue_path.rsplit("/", 1)[1], "back": "venue"}
+    r = staff.post(f"/desk/roster/deputies/{candidate.id}/venues", data=add)
+    assert r.status_code == 303 and r.headers["location"] == f"{venue_path}?done=assigned"
+    page = staff.get(r.headers["location"]).text
+    assert "代表已编入本站点" in page and re.search(r'id="members">\s*<li><a href="/desk/roster/deputies/'
+                                                  rf'{candidate.id}">站点候选代表</a>', page)
+    again = staff.post(f"/desk/roster/deputies/{candidate.id}/venues", data=add)
+    assert again.status_code == 409 and "已在该站点" in again.text and 'id="venue-name"' in again.text
     # Grouping: a serving township deputy without a venue; the proposal writes nothing.
     d = register(platform, "编组代表", TOWNSHIP_A)
     group = staff.get("/desk/venues/group")
