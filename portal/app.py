@@ -3,6 +3,7 @@ the security middleware, and a friendly page for any URL that matches nothing.""
 from __future__ import annotations
 
 import contextlib
+import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -102,6 +103,9 @@ def create_app(settings: PortalSettings) -> Starlette:
                     exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.settings = settings
     app.state.sessions = SessionStore()
+    # The key of signed-in forms' CSRF tokens (security.session_csrf): this process's, like
+    # the sessions they are bound to (a restart ends both).
+    app.state.csrf_key = secrets.token_bytes(32)
     app.state.catalogue = catalogue("zh-CN")
     app.state.log = structlog.get_logger("portal")
     env = templates()

@@ -9,9 +9,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from portal.auth import SESSION_COOKIE, UserSession
 from portal.backends import Backends, Citizen
 from portal.i18n import Catalogue
-from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from portal.security import CSRF_FIELD, CsrfRefused, check_csrf, check_session_csrf, session_csrf
 from shared.tenancy import RegionTree
 
 # Form posts larger than this are refused before they are read (413): a text field of the
@@ -34,10 +35,35 @@ def citizen(request: Request) -> Citizen:
     return Citizen(address=host, device=request.state.device)
 
 
+def live_session(request: Request) -> UserSession | None:
+    """The server-side session the request's ``lx_session`` cookie names, if it is live."""
+    sid = request.cookies.get(SESSION_COOKIE)
+    return request.app.state.sessions.get(sid) if sid else None
+
+
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry: bound to its session when it is signed in
+    (``security.session_csrf``), else the double-submit cookie's value (citizens' forms).
+    ``checked_form`` applies the same choice to the post."""
+    s = live_session(request)
+    if s is not None:
+        return session_csrf(request.app.state.csrf_key, s.id)
+    return request.state.csrf
+
+
+def check_form_token(request: Request, submitted: str | None) -> None:
+    """CsrfRefused unless ``submitted`` is the token ``csrf_token`` gave this browser."""
+    s = live_session(request)
+    if s is not None:
+        check_session_csrf(request, request.app.state.csrf_key, s.id, submitted)
+    else:
+        check_csrf(request, submitted)
+
+
 def page(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> Response:
     """A page from ``template``; ``csrf_token`` is always in the context for forms."""
     env = request.app.state.templates
-    body = env.get_template(template).render({"csrf_token": request.state.csrf, **(context or {})})
+    body = env.get_template(template).render({"csrf_token": csrf_token(request), **(context or {})})
     response = HTMLResponse(body, status_code=status)
     # Pages carry per-browser form tokens and a citizen's case: never stored by a shared cache.
     response.headers["cache-control"] = "no-store"
@@ -80,13 +106,14 @@ async def read_form(request: Request) -> dict[str, str] | None:
 
 
 async def checked_form(request: Request) -> dict[str, str] | Response:
-    """The posted form (``read_form``) once its CSRF token checks out; else the page to answer
-    with: 413 for a body too large, 403 for a missing or wrong token (nothing is written)."""
+    """The posted form (``read_form``) once its CSRF token checks out (``check_form_token``:
+    the session's for a signed-in browser, the double-submit cookie's otherwise); else the page
+    to answer with: 413 for a body too large, 403 for a missing or wrong token (nothing is written)."""
     form = await read_form(request)
     if form is None:
         return error_page(request, 413, "error_title", "too_large")
     try:
-        check_csrf(request, form.get(CSRF_FIELD))
+        check_form_token(request, form.get(CSRF_FIELD))
     except CsrfRefused:
         return error_page(request, 403, "forbidden_title", "forbidden")
     return form
@@ -124,7 +151,7 @@ async def checked_upload(request: Request, field: str, max_bytes: int,
     form = await request.form(max_files=1, max_fields=20)
     try:
         token = form.get(CSRF_FIELD)
-        check_csrf(request, token if isinstance(token, str) else None)
+        check_form_token(request, token if isinstance(token, str) else None)
     except CsrfRefused:
         await form.close()
         return error_page(request, 403, "forbidden_title", "forbidden")

@@ -8,9 +8,17 @@
   their public limits count; ``lx_csrf``, the CSRF token, which every form repeats in a hidden
   field (double-submit: another site can make a browser post, but cannot read or set this
   cookie, so it cannot know the value; SameSite=Strict keeps it off cross-site posts anyway).
+  That is the citizens' forms, which have no session. A signed-in browser's forms carry
+  ``session_csrf``, an HMAC of its server-side session id under a key of this process, instead:
+  a sibling subdomain (same-site, so SameSite does not stop it) can plant an ``lx_csrf`` cookie
+  of its choosing for the parent domain, which defeats a double-submit, but it cannot know the
+  session id (an HttpOnly cookie of this host) nor the key, so it cannot make the token; and a
+  signed-in form posted from another origin of the same site is refused by its Sec-Fetch-Site.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -107,3 +115,22 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not _valid(cookie) or not submitted or not hmac.compare_digest(cookie.encode(), submitted.encode()):
         raise CsrfRefused("missing or wrong CSRF token")
+
+
+def session_csrf(key: bytes, session_id: str) -> str:
+    """The CSRF token of a signed-in browser's forms: HMAC-SHA256 of its session id under
+    ``key`` (this process's, made at start: sessions live in this process too), url-safe
+    base64, 43 characters. Another session's token, or a value planted in ``lx_csrf``, is not it."""
+    mac = hmac.new(key, b"lx-csrf\0" + session_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+def check_session_csrf(request: Request, key: bytes, session_id: str, submitted: str | None) -> None:
+    """Raises CsrfRefused unless the form's token is ``session_csrf`` of this session and the
+    browser does not say the post came from another origin (another site, or a sibling
+    subdomain: Sec-Fetch-Site ``same-site``)."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        raise CsrfRefused("form post from another origin")
+    expected = session_csrf(key, session_id)
+    if not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
+        raise CsrfRefused("missing or wrong CSRF token for this session")

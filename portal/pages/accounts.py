@@ -30,8 +30,17 @@ from starlette.routing import Route
 
 from portal.auth import ROLES, require_signin
 from portal.pages.work import user, user_md
-from portal.render import MAX_FORM_BYTES, backends, catalogue, checked_form, error_page, page, rpc_error_page
-from portal.security import CSRF_FIELD, CsrfRefused, check_csrf
+from portal.render import (
+    MAX_FORM_BYTES,
+    backends,
+    catalogue,
+    check_form_token,
+    checked_form,
+    error_page,
+    page,
+    rpc_error_page,
+)
+from portal.security import CSRF_FIELD, CsrfRefused
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -194,7 +203,7 @@ async def _upload(request: Request) -> tuple[dict[str, str], bytes, str] | Respo
     form = await request.form(max_files=1, max_fields=10)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        check_csrf(request, fields.get(CSRF_FIELD))
+        check_form_token(request, fields.get(CSRF_FIELD))
     except CsrfRefused:
         return error_page(request, 403, "forbidden_title", "forbidden")
     upload = form.get("file")

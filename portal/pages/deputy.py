@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, checked_form, error_page, page, rpc_error_page
+from portal.render import backends, catalogue, checked_form, csrf_token, error_page, page, rpc_error_page
 from shared import clock
 
 ROLE = "deputy"
@@ -339,9 +339,9 @@ async def record(request: Request) -> Response:
 @require_signin(ROLE)
 async def session(request: Request) -> Response:
     """GET /desk/me/session: {"csrf_token", "deputy"} for the queue's replay: the token the
-    next post must carry (the lx_csrf cookie's, set now if the browser had none) and whose
+    next post must carry (render.csrf_token: bound to this session) and whose
     session it is (records queued by another deputy on this phone are not sent in it)."""
-    response = JSONResponse({"csrf_token": request.state.csrf, "deputy": _me(request)})
+    response = JSONResponse({"csrf_token": csrf_token(request), "deputy": _me(request)})
     response.headers["cache-control"] = "no-store"
     return response
 

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import SESSION_COOKIE, clear_session_cookie, current_user, set_session_cookie
-from portal.render import backends, catalogue, checked_form, citizen, page, rpc_error_page
+from portal.render import backends, catalogue, checked_form, citizen, live_session, page, rpc_error_page
 
 HOME = "/desk"   # the workspace, which sends each role on to its own first page
 _LOCKED_UNTIL = re.compile(r"try again after (.+?) \(China time\)")
@@ -135,7 +135,12 @@ async def change_password(request: Request) -> Response:
 
 async def signout(request: Request) -> Response:
     """POST /signout: identity spends the refresh token, the session is forgotten, the
-    cookie cleared."""
+    cookie cleared. A browser whose session has already ended is only sent on (its form's
+    token was bound to that session, and there is nothing left to protect)."""
+    if live_session(request) is None:
+        response = RedirectResponse("/signin?out=1", status_code=303)
+        clear_session_cookie(request, response)
+        return response
     form = await checked_form(request)
     if isinstance(form, Response):
         return form

@@ -247,7 +247,13 @@ def test_the_replay_gets_its_token_from_the_session_endpoint(platform, people, o
     s = ours.get("/desk/me/session", headers={"accept": "application/json"})
     assert s.status_code == 200 and s.headers["cache-control"] == "no-store"
     body = json.loads(s.text)
-    assert body == {"csrf_token": ours.cookies["lx_csrf"], "deputy": people["ours"].id}
+    # The token of the session's forms (bound to the session, not the lx_csrf cookie).
+    assert body == {"csrf_token": hidden(ours.get("/desk/me").text, "csrf_token"), "deputy": people["ours"].id}
+    assert body["csrf_token"] != ours.cookies["lx_csrf"]
+    # A replay carrying it passes the CSRF check (the record itself is refused: no date).
+    checked = ours.post("/desk/me/record", data={"csrf_token": body["csrf_token"], "kind": "1", "title": "x"},
+                        headers={"accept": "application/json"})
+    assert checked.status_code == 400, checked.text[-500:]
     # Signed out, the endpoint sends to /signin (the queue keeps its records and says so).
     page = ours.get("/desk/me")
     assert ours.post("/signout", data={"csrf_token": hidden(page.text, "csrf_token")}).status_code == 303
