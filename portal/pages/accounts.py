@@ -30,17 +30,8 @@ from starlette.routing import Route
 
 from portal.auth import ROLES, require_signin
 from portal.pages.work import user, user_md
-from portal.render import (
-    MAX_FORM_BYTES,
-    backends,
-    catalogue,
-    check_form_token,
-    checked_form,
-    error_page,
-    page,
-    rpc_error_page,
-)
-from portal.security import CSRF_FIELD, CsrfRefused
+from portal.render import backends, catalogue, checked_form, checked_upload, error_page, page, rpc_error_page
+from portal.security import CSRF_FIELD
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -194,44 +185,24 @@ async def import_form(request: Request) -> Response:
     return page(request, "accounts/import.html", {"user": user(request), "report": None, "form_errors": []})
 
 
-async def _upload(request: Request) -> tuple[dict[str, str], bytes, str] | Response:
-    """The posted multipart form (fields, the file's bytes, its name) once its CSRF token
-    checks out; else the page to answer with (413 too large, 403 no or wrong token)."""
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_UPLOAD + MAX_FORM_BYTES:
-        return error_page(request, 413, "error_title", "too_large")
-    form = await request.form(max_files=1, max_fields=10)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        check_form_token(request, fields.get(CSRF_FIELD))
-    except CsrfRefused:
-        return error_page(request, 403, "forbidden_title", "forbidden")
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        return fields, b"", ""
-    content = await upload.read(MAX_UPLOAD + 1)
-    return fields, content, upload.filename or ""
-
-
 @require_signin(*WRITERS)
 async def import_accounts(request: Request) -> Response:
     """POST /desk/accounts/import (multipart: file, dry_run): ImportAccounts; the page shows
     the counts, every row error (row, column, reason) and the one-time passwords drawn for
     the created accounts, once."""
-    got = await _upload(request)
+    got = await checked_upload(request, "file", MAX_UPLOAD, "import_too_large")
     if isinstance(got, Response):
         return got
-    fields, content, filename = got
+    fields, upload = got
     t = catalogue(request).t
 
     def again(message: str, status: int) -> Response:
         return page(request, "accounts/import.html", {"user": user(request), "report": None,
                                                       "form_errors": [message]}, status=status)
-    if not content:
+    if upload is None or not upload.content:
         return again(t.import_no_file, 400)
-    if len(content) > MAX_UPLOAD:
-        return again(t.import_too_large, 413)
-    fmt = common_pb2.FILE_FORMAT_CSV if filename.lower().endswith(".csv") else common_pb2.FILE_FORMAT_XLSX
+    content = upload.content
+    fmt = common_pb2.FILE_FORMAT_CSV if upload.filename.lower().endswith(".csv") else common_pb2.FILE_FORMAT_XLSX
     dry_run = fields.get("dry_run") == "1"
     b = backends(request)
     try:
