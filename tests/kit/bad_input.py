@@ -21,7 +21,8 @@ comes from the RPC's isolation ``Case``, tests/kit/cases.py):
   ideographic space, a zero-width space).
 - a message (a repeated field) the valid request sets: absent (empty).
 - every integer: negative.
-- every repeated field the valid request fills: ``MANY`` elements.
+- every repeated field the valid request fills, and every list of strings (not ids) or
+  integers: ``MANY`` elements.
 
 Each expects INVALID_ARGUMENT (NOT_FOUND for a well-formed unknown id) whose details start
 with the field's path and ": " (``shared.errors``: ``field: problem``), e.g.
@@ -264,6 +265,12 @@ class _Walker:
     def many(self, f: FieldDescriptor, steps, path: str) -> None:
         def apply(m) -> None:
             items = getattr(_resolve(m, steps), f.name)
+            if not len(items):   # a list of distinct made-up values
+                if f.type == FieldDescriptor.TYPE_STRING:
+                    items.extend(f"项{i}" for i in range(MANY))
+                else:
+                    items.extend(range(1, MANY + 1))
+                return
             first = items[0]
             for i in range(MANY - len(items)):
                 if f.type == FieldDescriptor.TYPE_MESSAGE:
@@ -275,8 +282,9 @@ class _Walker:
         self.add(path, f, f"{MANY} elements", apply, steps + (f.name,), within=True)
 
     def repeated_scalar(self, f: FieldDescriptor, steps, path: str, present: bool) -> None:
-        if present:
+        if present or (f.type == FieldDescriptor.TYPE_STRING and not f.name.endswith("_ids")) or f.type in _INTEGERS:
             self.many(f, steps, path)
+        if present:
             if path not in self.spec.optional:
                 self.add(path, f, "empty", _clearer(steps, f.name), steps + (f.name,))
         index = 0

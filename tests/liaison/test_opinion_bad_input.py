@@ -1,5 +1,6 @@
-"""Malformed requests: every opinion RPC refuses them with INVALID_ARGUMENT naming the
-field, and writes nothing. Then random requests never end in UNKNOWN or INTERNAL."""
+"""Malformed requests the opinion rules refuse (limits, formats, ranges) with
+INVALID_ARGUMENT naming the field, writing nothing (the generated table of tests/bad_input
+covers what field types call for). Then random requests never end in UNKNOWN or INTERNAL."""
 from __future__ import annotations
 
 import uuid
@@ -36,7 +37,9 @@ def known(liaison):
 
 
 def cases(k):
-    """(method, request, field named in the error) — each request good in every other field."""
+    """(method, request, field named in the error) — each request good in every other field.
+    Limits one past their bound, formats, ranges and orders: what field types call for (ids,
+    enums, regions, timestamps, pages, NUL, absent fields) is tests/bad_input's generated table."""
     card = k["deputy"].card_code
     r, a, t, an = k["raised"].id, k["accepted"].id, k["transferred"].id, k["answered"].id
     res, fb = k["resolved"].id, k["feedback"].id
@@ -44,68 +47,32 @@ def cases(k):
     rec = dict(channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text="问题")
     tr = dict(id=a, department="d1", department_name="水务局", deadline=future())
     return [
-        ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "card_code": ""}), "card_code"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "card_code": "C" * 17}), "card_code"),
-        ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "category": ""}), "category"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "category": "类" * 21}), "category"),
-        ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "text": "  "}), "text"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "text": LONG}), "text"),
-        ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "text": "a\x00b"}), "text"),
-        ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "region_code": "999999"}), "region_code"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**{**sub, "region_code": OTHER_COUNTY}), "region_code"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**sub, contact=pb.Contact(phone="abc")), "contact.phone"),
         ("SubmitPublicOpinion", pb.SubmitPublicOpinionRequest(**sub, contact=pb.Contact(name="名" * 51)), "contact.name"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "channel": 0}), "channel"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "channel": 99}), "channel"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "region_code": ""}), "region_code"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "region_code": "12345678901"}), "region_code"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "category": ""}), "category"),
         ("RecordOpinion", pb.RecordOpinionRequest(**{**rec, "text": LONG}), "text"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**rec, deputy_id=BAD_ID), "deputy_id"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**rec, venue_id=BAD_ID), "venue_id"),
-        ("RecordOpinion", pb.RecordOpinionRequest(**rec, activity_id=BAD_ID), "activity_id"),
         ("RecordOpinion", pb.RecordOpinionRequest(**rec, contact=pb.Contact(phone="1" * 21)), "contact.phone"),
-        ("GetOpinion", pb.GetOpinionRequest(), "id"),
-        ("GetOpinion", pb.GetOpinionRequest(id=BAD_ID), "id"),
-        ("ListOpinions", pb.ListOpinionsRequest(status=42), "status"),
-        ("ListOpinions", pb.ListOpinionsRequest(deputy_id=BAD_ID), "deputy_id"),
-        ("ListOpinions", pb.ListOpinionsRequest(region_code="000000"), "region_code"),
         ("ListOpinions", pb.ListOpinionsRequest(department="d" * 101), "department"),
-        ("ListOpinions", pb.ListOpinionsRequest(page={"page_token": "bogus"}), "page.page_token"),
-        ("ListOpinions", pb.ListOpinionsRequest(raised_from=Timestamp(seconds=2**62)), "raised_from"),
         ("ListOpinions", pb.ListOpinionsRequest(raised_from=future(2), raised_to=future(1)), "raised_to"),
-        ("AcceptOpinion", pb.AcceptOpinionRequest(id=""), "id"),
         ("AcceptOpinion", pb.AcceptOpinionRequest(id=r, note=LONG), "note"),
-        ("RejectOpinion", pb.RejectOpinionRequest(id=r), "reason"),
-        ("RejectOpinion", pb.RejectOpinionRequest(id=BAD_ID, reason="r"), "id"),
         ("RejectOpinion", pb.RejectOpinionRequest(id=r, reason=LONG), "reason"),
-        ("AnswerOpinion", pb.AnswerOpinionRequest(id=a), "answer"),
         ("AnswerOpinion", pb.AnswerOpinionRequest(id=a, answer=LONG), "answer"),
-        ("TransferOpinion", pb.TransferOpinionRequest(**{**tr, "department": ""}), "department"),
         ("TransferOpinion", pb.TransferOpinionRequest(**{**tr, "department": "d" * 101}), "department"),
-        ("TransferOpinion", pb.TransferOpinionRequest(**{**tr, "department_name": ""}), "department_name"),
-        ("TransferOpinion", pb.TransferOpinionRequest(**{k: v for k, v in tr.items() if k != "deadline"}), "deadline"),
         ("TransferOpinion", pb.TransferOpinionRequest(**{**tr, "deadline": PAST}), "deadline"),
-        ("TransferOpinion", pb.TransferOpinionRequest(**{**tr, "deadline": Timestamp(seconds=-2**62)}), "deadline"),
         ("TransferOpinion", pb.TransferOpinionRequest(**tr, note=LONG), "note"),
-        ("ReplyToTransfer", pb.ReplyToTransferRequest(id=t), "reply"),
         ("ReplyToTransfer", pb.ReplyToTransferRequest(id=t, reply=LONG), "reply"),
-        ("ReplyToTransfer", pb.ReplyToTransferRequest(id=BAD_ID, reply="r"), "id"),
         ("ConcludeOpinion", pb.ConcludeOpinionRequest(id=an, resolved=True, note=LONG), "note"),
-        ("ConcludeOpinion", pb.ConcludeOpinionRequest(id=BAD_ID, resolved=True), "id"),
-        ("EscalateOpinion", pb.EscalateOpinionRequest(id=a), "reason"),
         ("EscalateOpinion", pb.EscalateOpinionRequest(id=a, reason=LONG), "reason"),
-        ("GiveFeedback", pb.GiveFeedbackRequest(id=res), "feedback"),
         ("GiveFeedback", pb.GiveFeedbackRequest(id=res, feedback=LONG), "feedback"),
         ("CloseOpinion", pb.CloseOpinionRequest(id=fb, note=LONG), "note"),
-        ("CloseOpinion", pb.CloseOpinionRequest(id=""), "id"),
-        ("TrackOpinion", pb.TrackOpinionRequest(), "tracking_code"),
         ("TrackOpinion", pb.TrackOpinionRequest(tracking_code="C" * 17), "tracking_code"),
         ("RateOpinion", pb.RateOpinionRequest(tracking_code=k["feedback"].tracking_code, rating=0), "rating"),
         ("RateOpinion", pb.RateOpinionRequest(tracking_code=k["feedback"].tracking_code, rating=6), "rating"),
         ("RateOpinion", pb.RateOpinionRequest(tracking_code=k["feedback"].tracking_code, rating=4,
                                               comment="评" * 501), "comment"),
-        ("RateOpinion", pb.RateOpinionRequest(rating=4), "tracking_code"),
     ]
 
 
@@ -119,7 +86,6 @@ def caller(method: str) -> dict:
 
 def test_every_rpc_refuses_malformed_requests_naming_the_field(liaison, known):
     table = cases(known)
-    assert {m for m, _, _ in table} == set(OPINION_RPCS)
     for method, request, field in table:
         with liaison.expect_no_writes():
             e = liaison.error(method, request, **caller(method))

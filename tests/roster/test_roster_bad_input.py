@@ -1,5 +1,7 @@
-"""Malformed requests: every roster RPC refuses them with INVALID_ARGUMENT naming the field,
-and writes nothing. Then random requests for every RPC never end in UNKNOWN or INTERNAL."""
+"""Malformed requests the roster's own rules refuse (limits, formats, duplicates, reported
+inputs) with INVALID_ARGUMENT naming the field, writing nothing; what field types call for is
+tests/bad_input's generated table. Then random requests for every RPC never end in UNKNOWN
+or INTERNAL."""
 from __future__ import annotations
 
 import base64
@@ -77,36 +79,28 @@ def roster_file(headings, *rows) -> bytes:
     return buf.getvalue().encode()
 
 
-NOT_UUID = "not-a-uuid"
 LONG = "长" * 501
-# Full-width digits (６５２３０１) are not here: they are the same region (shared.text.code).
-BAD_REGIONS = ["12345", "abcdef", "999999", "٦٥٢٣٠١", "6523011001", "652301 "[:5]]
 
 
 def bad_requests(k):
-    """(rpc, request, field the error must name). k: the module's real records."""
-    d, other, v = k["deputy"].id, k["other"].id, k["venue"].id
+    """(rpc, request, field the error must name). k: the module's real records.
+
+    What a field's type calls for (ids not UUIDs or empty, malformed regions, unknown enum
+    numbers, UNSPECIFIED, NUL and control characters, absent messages, bad pages and masks,
+    strings far too long) is generated for every RPC by tests/bad_input; here the roster's
+    own rules: each declared limit one past its bound, formats, duplicates, order, and the
+    inputs reported from the field."""
+    d, v = k["deputy"].id, k["venue"].id
     reg = lambda **kw: pb.RegisterDeputyRequest(deputy=deputy(**kw))  # noqa: E731
     upd = lambda paths, **kw: pb.UpdateDeputyRequest(deputy=deputy(id=d, **kw),  # noqa: E731
                                                      update_mask=FieldMask(paths=paths))
     cases = [
-        ("RegisterDeputy", pb.RegisterDeputyRequest(), "deputy"),
-        ("RegisterDeputy", reg(name=""), "deputy.name"),
-        ("RegisterDeputy", reg(name="   "), "deputy.name"),
         ("RegisterDeputy", reg(name="名" * 51), "deputy.name"),
-        ("RegisterDeputy", reg(name="张\x07三"), "deputy.name"),
-        ("RegisterDeputy", reg(region_code=""), "deputy.region_code"),
-        *[("RegisterDeputy", reg(region_code=r), "deputy.region_code") for r in BAD_REGIONS],
-        ("RegisterDeputy", reg(seats=[]), "deputy.seats"),
-        ("RegisterDeputy", reg(seats=[pb.Seat(level=99)]), "deputy.seats[0].level"),
-        ("RegisterDeputy", reg(seats=[pb.Seat(level=0)]), "deputy.seats[0].level"),
         ("RegisterDeputy", reg(seats=[pb.Seat(level=4), pb.Seat(level=-1)]), "deputy.seats[1].level"),
         ("RegisterDeputy", reg(seats=[pb.Seat(level=4), pb.Seat(level=4)]), "deputy.seats[1].level"),
         ("RegisterDeputy", reg(seats=[pb.Seat(level=4, term="届" * 21)]), "deputy.seats[0].term"),
         ("RegisterDeputy", reg(seats=[pb.Seat(level=4, electoral_district="区" * 51)]),
          "deputy.seats[0].electoral_district"),
-        ("RegisterDeputy", reg(gender=99), "deputy.gender"),
-        ("RegisterDeputy", reg(status=99), "deputy.status"),
         ("RegisterDeputy", reg(status=S.DEPUTY_STATUS_RESIGNED), "deputy.status"),
         ("RegisterDeputy", reg(ethnicity="族" * 21), "deputy.ethnicity"),
         ("RegisterDeputy", reg(work_unit="单" * 101), "deputy.work_unit"),
@@ -119,59 +113,26 @@ def bad_requests(k):
         ("RegisterDeputy", reg(specialties=["法律", "专" * 21]), "deputy.specialties[1]"),
         ("RegisterDeputy", reg(card=pb.CardSettings(pledge=LONG)), "deputy.card.pledge"),
 
-        ("GetDeputy", pb.GetDeputyRequest(), "id"),
-        ("GetDeputy", pb.GetDeputyRequest(id=NOT_UUID), "id"),
-
-        ("UpdateDeputy", pb.UpdateDeputyRequest(update_mask=FieldMask(paths=["name"])), "deputy"),
-        ("UpdateDeputy", pb.UpdateDeputyRequest(deputy=pb.Deputy(id=NOT_UUID, name="x"),
-                                                update_mask=FieldMask(paths=["name"])), "deputy.id"),
-        ("UpdateDeputy", pb.UpdateDeputyRequest(deputy=pb.Deputy(name="x"), update_mask=FieldMask(paths=["name"])),
-         "deputy.id"),
         ("UpdateDeputy", upd(["name"], name="名" * 51), "deputy.name"),
         ("UpdateDeputy", upd(["name"], name=""), "deputy.name"),
         ("UpdateDeputy", upd(["seats"], seats=[pb.Seat(level=99)]), "deputy.seats[0].level"),
         ("UpdateDeputy", upd(["seats"], seats=[]), "deputy.seats"),
-        ("UpdateDeputy", upd(["gender"], gender=7), "deputy.gender"),
         ("UpdateDeputy", upd(["contact"], contact=pb.Contact(email="@")), "deputy.contact.email"),
-        ("UpdateDeputy", upd(["nickname"]), "update_mask"),
-        ("UpdateDeputy", upd([]), "update_mask"),
 
-        ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(status=S.DEPUTY_STATUS_RESIGNED, reason="r"), "id"),
-        ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(id=NOT_UUID, status=S.DEPUTY_STATUS_RESIGNED,
-                                                            reason="r"), "id"),
-        ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(id=d, reason="r"), "status"),
-        ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(id=d, status=99, reason="r"), "status"),
         ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(id=d, status=S.DEPUTY_STATUS_RESIGNED,
                                                             reason="因" * 201), "reason"),
-        ("ChangeDeputyStatus", pb.ChangeDeputyStatusRequest(id=d, status=S.DEPUTY_STATUS_TERMINATED, reason=" "),
-         "reason"),
 
-        *[("ListDeputies", pb.ListDeputiesRequest(region_code=r), "region_code") for r in BAD_REGIONS],
-        ("ListDeputies", pb.ListDeputiesRequest(level=99), "level"),
-        ("ListDeputies", pb.ListDeputiesRequest(level=-3), "level"),
-        ("ListDeputies", pb.ListDeputiesRequest(status=99), "status"),
-        ("ListDeputies", pb.ListDeputiesRequest(venue_id=NOT_UUID), "venue_id"),
         ("ListDeputies", pb.ListDeputiesRequest(specialty="专" * 21), "specialty"),
         ("ListDeputies", pb.ListDeputiesRequest(name="名" * 51), "name"),
         ("ListDeputies", pb.ListDeputiesRequest(name="\x00"), "name"),              # was INTERNAL
-        ("ListDeputies", pb.ListDeputiesRequest(specialty="法\x00律"), "specialty"),  # was INTERNAL
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token=token_of(f"o:{10 ** 20}"))),
          "page.page_token"),                                                        # was INTERNAL
         ("ListVenues", pb.ListVenuesRequest(page=page(token=token_of(f"o:{2 ** 63}"))), "page.page_token"),
-        ("ListDeputies", pb.ListDeputiesRequest(page=page(-1)), "page.page_size"),
-        ("ListDeputies", pb.ListDeputiesRequest(page=page(token="garbage!!")), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token=token_of("o:-5"))), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token=token_of("x:5"))), "page.page_token"),
         ("ListDeputies", pb.ListDeputiesRequest(page=page(token="令牌")), "page.page_token"),
 
-        ("CreateVenue", pb.CreateVenueRequest(), "venue"),
-        ("CreateVenue", pb.CreateVenueRequest(venue=venue(kind=0)), "venue.kind"),
-        ("CreateVenue", pb.CreateVenueRequest(venue=venue(kind=99)), "venue.kind"),
-        ("CreateVenue", pb.CreateVenueRequest(venue=venue(name="")), "venue.name"),
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(name="家" * 101)), "venue.name"),
-        ("CreateVenue", pb.CreateVenueRequest(venue=venue(region_code="")), "venue.region_code"),
-        *[("CreateVenue", pb.CreateVenueRequest(venue=venue(region_code=r)), "venue.region_code")
-          for r in BAD_REGIONS],
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(schedule=pb.ReceptionSchedule(hours="9-12"))),
          "venue.schedule.hours"),
         # reported: reception hours that end before they start
@@ -186,16 +147,8 @@ def bad_requests(k):
         ("CreateVenue", pb.CreateVenueRequest(venue=venue(liaison_officer=pb.LiaisonOfficer(phone="x"))),
          "venue.liaison_officer.phone"),
 
-        ("GetVenue", pb.GetVenueRequest(), "id"),
-        ("GetVenue", pb.GetVenueRequest(id=NOT_UUID), "id"),
-
-        ("UpdateVenue", pb.UpdateVenueRequest(update_mask=FieldMask(paths=["name"])), "venue"),
-        ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=NOT_UUID, name="x"),
-                                              update_mask=FieldMask(paths=["name"])), "venue.id"),
         ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=v, name=""), update_mask=FieldMask(paths=["name"])),
          "venue.name"),
-        ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=v, kind=99), update_mask=FieldMask(paths=["kind"])),
-         "venue.kind"),
         ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=v), update_mask=FieldMask(paths=["kind"])),
          "venue.kind"),
         ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=v), update_mask=FieldMask(paths=["region_code"])),
@@ -203,88 +156,31 @@ def bad_requests(k):
         ("UpdateVenue", pb.UpdateVenueRequest(venue=pb.Venue(id=v, schedule=pb.ReceptionSchedule(hours="25:00-26:00")),
                                               update_mask=FieldMask(paths=["schedule"])), "venue.schedule.hours"),
 
-        *[("ListVenues", pb.ListVenuesRequest(region_code=r), "region_code") for r in BAD_REGIONS],
-        ("ListVenues", pb.ListVenuesRequest(kind=99), "kind"),
-        ("ListVenues", pb.ListVenuesRequest(page=page(-1)), "page.page_size"),
-        ("ListVenues", pb.ListVenuesRequest(page=page(token="%%%")), "page.page_token"),
-
-        ("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(deputy_id=d), "venue_id"),
-        ("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(venue_id=NOT_UUID, deputy_id=d), "venue_id"),
-        ("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(venue_id=v), "deputy_id"),
-        ("AssignDeputyToVenue", pb.AssignDeputyToVenueRequest(venue_id=v, deputy_id=NOT_UUID), "deputy_id"),
-        ("RemoveDeputyFromVenue", pb.RemoveDeputyFromVenueRequest(venue_id=NOT_UUID, deputy_id=d), "venue_id"),
-        ("RemoveDeputyFromVenue", pb.RemoveDeputyFromVenueRequest(venue_id=v, deputy_id=""), "deputy_id"),
-        ("ListDeputyVenues", pb.ListDeputyVenuesRequest(), "deputy_id"),
-        ("ListDeputyVenues", pb.ListDeputyVenuesRequest(deputy_id=NOT_UUID), "deputy_id"),
-        *[("GroupDeputiesIntoVenues", pb.GroupDeputiesIntoVenuesRequest(region_code=r), "region_code")
-          for r in BAD_REGIONS],
-
-        ("LinkCommitteeMember", pb.LinkCommitteeMemberRequest(deputy_id=d), "committee_member_id"),
-        ("LinkCommitteeMember", pb.LinkCommitteeMemberRequest(committee_member_id=NOT_UUID, deputy_id=d),
-         "committee_member_id"),
-        ("LinkCommitteeMember", pb.LinkCommitteeMemberRequest(committee_member_id=d, deputy_id=NOT_UUID), "deputy_id"),
         ("LinkCommitteeMember", pb.LinkCommitteeMemberRequest(committee_member_id=d, deputy_id=d), "deputy_id"),
-        ("UnlinkCommitteeMember", pb.UnlinkCommitteeMemberRequest(committee_member_id=NOT_UUID, deputy_id=other),
-         "committee_member_id"),
-        ("UnlinkCommitteeMember", pb.UnlinkCommitteeMemberRequest(committee_member_id=d), "deputy_id"),
         ("ListCommitteeLinks", pb.ListCommitteeLinksRequest(), "committee_member_id"),
-        ("ListCommitteeLinks", pb.ListCommitteeLinksRequest(committee_member_id=NOT_UUID), "committee_member_id"),
-        ("ListCommitteeLinks", pb.ListCommitteeLinksRequest(deputy_id=NOT_UUID), "deputy_id"),
 
-        ("AddVoterHousehold", pb.AddVoterHouseholdRequest(), "household"),
-        ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(household_head="户")),
-         "household.deputy_id"),
-        ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
-            deputy_id=NOT_UUID, household_head="户")), "household.deputy_id"),
-        ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(deputy_id=d)),
-         "household.household_head"),
         ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
             deputy_id=d, household_head="户" * 51)), "household.household_head"),
         ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
             deputy_id=d, household_head="户", phone="电话")), "household.phone"),
         ("AddVoterHousehold", pb.AddVoterHouseholdRequest(household=pb.VoterHousehold(
             deputy_id=d, household_head="户", address="址" * 201)), "household.address"),
-        ("RemoveVoterHousehold", pb.RemoveVoterHouseholdRequest(), "id"),
-        ("RemoveVoterHousehold", pb.RemoveVoterHouseholdRequest(id=NOT_UUID), "id"),
-        ("ListVoterHouseholds", pb.ListVoterHouseholdsRequest(deputy_id=NOT_UUID), "deputy_id"),
 
-        ("GetContactLimits", pb.GetContactLimitsRequest(), "region_code"),
-        *[("GetContactLimits", pb.GetContactLimitsRequest(region_code=r), "region_code") for r in BAD_REGIONS],
-        ("SetContactLimits", pb.SetContactLimitsRequest(), "limits"),
-        *[("SetContactLimits", pb.SetContactLimitsRequest(limits=pb.ContactLimits(
-            region_code=r, deputies_per_committee_member=5, households_per_deputy=10)), "limits.region_code")
-          for r in ["", *BAD_REGIONS]],
         *[("SetContactLimits", pb.SetContactLimitsRequest(limits=pb.ContactLimits(
             region_code=COUNTY_A, deputies_per_committee_member=n, households_per_deputy=10)),
-           "limits.deputies_per_committee_member") for n in (0, -1, 1001)],
+           "limits.deputies_per_committee_member") for n in (0, 1001)],
         *[("SetContactLimits", pb.SetContactLimitsRequest(limits=pb.ContactLimits(
             region_code=COUNTY_A, deputies_per_committee_member=5, households_per_deputy=n)),
-           "limits.households_per_deputy") for n in (0, -7, 2 ** 31 - 1)],
+           "limits.households_per_deputy") for n in (0, 2 ** 31 - 1)],
 
-        ("UpdateCard", pb.UpdateCardRequest(deputy_id=d), "card"),
-        ("UpdateCard", pb.UpdateCardRequest(card=pb.CardSettings()), "deputy_id"),
-        ("UpdateCard", pb.UpdateCardRequest(deputy_id=NOT_UUID, card=pb.CardSettings()), "deputy_id"),
         ("UpdateCard", pb.UpdateCardRequest(deputy_id=d, card=pb.CardSettings(pledge=LONG)), "card.pledge"),
-        ("UpdateCard", pb.UpdateCardRequest(deputy_id=d, card=pb.CardSettings(pledge="誓\x00言")), "card.pledge"),
 
-        ("GetPublicCard", pb.GetPublicCardRequest(), "card_code"),
         ("GetPublicCard", pb.GetPublicCardRequest(card_code="ABC"), "card_code"),
         ("GetPublicCard", pb.GetPublicCardRequest(card_code="ABCDEFGH10"), "card_code"),
         # Full-width letters are folded (shared.text.code); 1 and 0 are still not in the alphabet.
         ("GetPublicCard", pb.GetPublicCardRequest(card_code="ＡＢＣＤＥＦＧＨ１０"), "card_code"),
-        ("GetPublicCard", pb.GetPublicCardRequest(card_code="A" * 1000), "card_code"),
 
-        ("GetCardQrCode", pb.GetCardQrCodeRequest(format=pb.QR_FORMAT_PNG), "deputy_id"),
-        ("GetCardQrCode", pb.GetCardQrCodeRequest(deputy_id=NOT_UUID, format=pb.QR_FORMAT_PNG), "deputy_id"),
-        ("GetCardQrCode", pb.GetCardQrCodeRequest(deputy_id=d), "format"),
-        ("GetCardQrCode", pb.GetCardQrCodeRequest(deputy_id=d, format=99), "format"),
-
-        ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, content=GOOD_CSV), "format"),
-        ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=99, content=GOOD_CSV), "format"),
         ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=CSV), "content"),
-        ("ImportRoster", pb.ImportRosterRequest(format=CSV, content=GOOD_CSV), "region_code"),
-        *[("ImportRoster", pb.ImportRosterRequest(region_code=r, format=CSV, content=GOOD_CSV), "region_code")
-          for r in BAD_REGIONS],
         ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=XLSX, content=b"not a workbook"),
          "content"),
         ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=XLSX, content=b"PK\x03\x04garbage"),
@@ -298,11 +194,9 @@ def bad_requests(k):
         ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=CSV,
                                                 content="姓名,代表层级\n".encode("utf-16-le")), "content"),
 
-        ("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY_A), "format"),
-        ("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY_A, format=99), "format"),
-        *[("ExportRoster", pb.ExportRosterRequest(region_code=r, format=CSV), "region_code") for r in BAD_REGIONS],
-        ("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY_A, format=CSV, level=99), "level"),
-        ("ExportRoster", pb.ExportRosterRequest(region_code=COUNTY_A, format=CSV, status=-1), "status"),
+        # Popolo JSON is an export format only
+        ("ImportRoster", pb.ImportRosterRequest(region_code=COUNTY_A, format=common_pb2.FILE_FORMAT_POPOLO_JSON,
+                                                content=GOOD_CSV), "format"),
     ]
     return cases
 
@@ -314,11 +208,6 @@ GOOD_XLSX_LIKE = b"PK\x03\x04" + b"\x00" * 40
 def case_id(case) -> str:
     method, request, field = case
     return f"{method}:{field}"
-
-
-def test_bad_request_table_covers_every_rpc(known):
-    covered = {m for m, _, _ in bad_requests(known)}
-    assert ALL_RPCS - covered == {"GetServiceInfo"}
 
 
 def test_every_bad_request_is_invalid_argument_naming_the_field(roster, known):
