@@ -24,9 +24,8 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.i18n import Catalogue
-from portal.pages.registers import attachment
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, error_page, page, rpc_error_page
+from portal.render import backends, catalogue, download, error_page, page, rpc_error_page
 from shared import clock, sheets
 
 DASHBOARD_ROLES = ("staff", "committee", "auditor")
@@ -172,11 +171,10 @@ async def chart_xlsx(request: Request) -> Response:
                            "xlsx", title=chart.title, widths={chart.label_heading: 22})
     name = cat.t.dashboard_file.format(chart=chart.title, region=s.region_name or s.region_code,
                                        start=s.date_from, end=s.date_to)
-    for bad in '/\\:*?"<>|':
+    for bad in '/\\:*?"<>|':   # characters no Windows file name may hold
         name = name.replace(bad, "_")
-    ascii_name = f"{chart.id}-{s.region_code}-{s.date_from}_{s.date_to}.xlsx"
-    return Response(content, media_type=sheets.CONTENT_TYPES["xlsx"], headers={
-        "content-disposition": attachment(ascii_name, name), "cache-control": "no-store"})
+    return download(request, content, sheets.CONTENT_TYPES["xlsx"], name,
+                    ascii_name=f"{chart.id}-{s.region_code}-{s.date_from}_{s.date_to}.xlsx")
 
 
 routes = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import grpc
 from lianxin.common.v1 import common_pb2
@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, error_page, page, rpc_error_page
+from portal.render import backends, catalogue, download, error_page, page, rpc_error_page
 from shared import clock, sheets
 
 REGISTER_ROLES = ("staff", "committee", "auditor")
@@ -68,13 +68,6 @@ def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
     if not rows:
         return [], []
     return rows[0], [[sheets.unquote(c) for c in r] for r in rows[1:]]
-
-
-def attachment(ascii_name: str, name: str) -> str:
-    """Content-Disposition of a download: the ASCII ``filename`` for old clients and the
-    Chinese name as RFC 5987 ``filename*`` (UTF-8, percent-encoded), which browsers prefer."""
-    safe = "".join(c for c in ascii_name if c.isascii() and c.isprintable() and c not in '"\\;') or "download"
-    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def download_name(title: str, venue_name: str, choice: dict[str, str], roster: bool, ext: str) -> str:
@@ -165,8 +158,7 @@ async def register_xlsx(request: Request) -> Response:
     register = int(choice["register"])
     title = catalogue(request).registers[register]
     name = download_name(title, venue.name, choice, register == lpb.REGISTER_ROSTER, "xlsx")
-    return Response(out.content, media_type=out.content_type or XLSX, headers={
-        "content-disposition": attachment(out.filename, name), "cache-control": "no-store"})
+    return download(request, out.content, out.content_type or XLSX, name, ascii_name=out.filename)
 
 
 routes = [

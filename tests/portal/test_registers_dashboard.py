@@ -8,17 +8,21 @@ from __future__ import annotations
 import io
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import grpc
 import openpyxl
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from kit.browser import Browser, output_dir, wait_replaced
 from kit.portal import client, hidden, opinion_form, tracking_code
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
 
 from shared import sheets
@@ -393,3 +397,104 @@ def test_a_wrong_period_is_explained(platform, worked, county_clerk):
         r = c.get("/desk/dashboard", params={"from": "2026-05-01", "to": "2026-04-01"})
         assert r.status_code == 400 and "结束日期不能早于开始日期" in r.text
         assert c.get("/desk/dashboard/nothing.xlsx", params=YEAR).status_code == 404
+
+
+# ---- in a real browser ------------------------------------------------------------------
+
+AXE = Path(__file__).resolve().parents[2] / "portal" / "static" / "vendor" / "axe.min.js"
+# Recorded before any script of the page runs (DevTools injects it; the page's CSP does not apply).
+CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+CHARTS_DRAWN = """
+return Array.from(document.querySelectorAll('.chart[data-chart]')).map(el => {
+  const chart = window.echarts && echarts.getInstanceByDom(el);
+  const svg = el.querySelector('svg');
+  return {id: el.id, instance: !!chart, shapes: svg ? svg.querySelectorAll('path, rect').length : 0,
+          width: svg ? svg.getBoundingClientRect().width : 0,
+          data: chart ? chart.getOption().series.map(s => s.data) : null};
+});"""
+
+
+def check_page(browser: Browser, folder: Path, name: str) -> None:
+    """No serious or critical WCAG 2.1 A/AA violation (axe-core), no sideways scrolling of the
+    page, and a screenshot."""
+    d = browser.driver
+    d.execute_script(AXE.read_text(encoding="utf-8"))
+    found = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))))"
+        ".catch(e => done([{id: 'axe failed: ' + e, impact: 'critical', nodes: 0}]));")
+    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], name
+    assert d.execute_script("return document.documentElement.scrollWidth") <= browser.width, f"{name}: too wide"
+    browser.screenshot(folder, name)
+
+
+def browser_sign_in(browser: Browser, url: str, path: str, username: str, password: str) -> None:
+    d = browser.driver
+    d.get(url + path)
+    assert "/signin?next=" in d.current_url
+    d.find_element(By.ID, "username").send_keys(username)
+    d.find_element(By.ID, "password").send_keys(password)
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_replaced(d, old)
+
+
+def test_a_dashboard_renders_its_charts(platform, worked, county_clerk):
+    """Staff open the dashboard in Chromium: every chart is an ECharts instance that has drawn
+    its SVG from the figures of the table beside it, nothing breaks the CSP, axe-core finds no
+    violation; on a phone the page does not scroll sideways. Screenshots of both."""
+    assert AXE.exists(), f"{AXE} is missing: run `make web-vendor` (make test does)"
+    shots = output_dir("screenshots", "dashboard")
+    print(f"\nscreenshots: {shots}")
+    path = "/desk/dashboard?from=2026-01-01&to=2026-12-31"
+    desk = Browser(width=1280, height=900)
+    try:
+        d = desk.driver
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
+        browser_sign_in(desk, platform.url, path, *county_clerk)
+        assert d.current_url.endswith(path)
+        WebDriverWait(d, 30).until(lambda drv: all(c["instance"] and c["shapes"] > 3
+                                                   for c in drv.execute_script(CHARTS_DRAWN)))
+        drawn = d.execute_script(CHARTS_DRAWN)
+        assert [c["id"] for c in drawn] == [f"chart-{c}" for c in CHART_IDS]
+        assert all(c["width"] > 200 for c in drawn), drawn
+        # each chart draws the figures of its table
+        tables = Tables(d.page_source).tables
+        for c in drawn:
+            rows = figures_of(tables[c["id"].replace("chart-", "table-")])
+            assert [[float(v) for v in series] for series in c["data"]] == \
+                [[values[i] for _, values in rows] for i in range(len(rows[0][1]))], c["id"]
+        assert d.execute_script("return window.__csp") == []
+        check_page(desk, shots, "1-county-dashboard")
+        # the township's own dashboard, through the link in the regions table
+        old = d.find_element(By.TAG_NAME, "html")
+        d.find_element(By.LINK_TEXT, "三工镇").click()
+        wait_replaced(d, old)
+        WebDriverWait(d, 30).until(lambda drv: all(c["instance"] for c in drv.execute_script(CHARTS_DRAWN)))
+        assert "三工镇" in d.find_element(By.TAG_NAME, "h1").text
+        check_page(desk, shots, "2-township-dashboard")
+    finally:
+        desk.close()
+    phone = Browser(width=375)
+    try:
+        browser_sign_in(phone, platform.url, path, *county_clerk)
+        WebDriverWait(phone.driver, 30).until(lambda drv: all(c["instance"] and c["shapes"] > 3
+                                                              for c in drv.execute_script(CHARTS_DRAWN)))
+        check_page(phone, shots, "3-county-dashboard-phone")
+    finally:
+        phone.close()
+
+
+def test_without_javascript_the_dashboard_is_its_tables(platform, worked, county_clerk):
+    plain = Browser(width=1024, javascript=False)
+    try:
+        d = plain.driver
+        browser_sign_in(plain, platform.url, "/desk/dashboard?from=2026-01-01&to=2026-12-31", *county_clerk)
+        assert d.find_element(By.ID, "table-months").is_displayed()
+        assert "2026年3月" in d.find_element(By.ID, "table-months").text
+        assert d.find_elements(By.CSS_SELECTOR, ".chart svg") == []
+        plain.screenshot(output_dir("screenshots", "dashboard"), "4-county-dashboard-no-javascript")
+    finally:
+        plain.close()
