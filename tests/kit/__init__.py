@@ -13,6 +13,11 @@
                  ``start_service("balloting", **extra)`` on a brand-new PostgreSQL database,
                  shut down at the end of the session.
   kit.isolation  the isolation matrix built from the proto descriptors (its own module).
+  kit.cases      the seeded world and, per RPC, a valid request and who may send it
+                 (``CASES``): what the isolation matrix and the bad-input table both use.
+  kit.bad_input  the bad-input table built from the proto descriptors: each field of a valid
+                 request broken as its type and name call for, with the status and the field
+                 the refusal must name; ``table_counts`` for "nothing written".
   kit.portal     ``PortalProcess(backends, log_path, secret=...)``: the real web portal as its
                  own process, pointed at services the test started.
   kit.browser    ``Browser(width=375)``: headless Chromium (Debian's chromium and

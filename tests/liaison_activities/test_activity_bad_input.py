@@ -1,5 +1,7 @@
-"""Malformed requests to every activity, register and statistics RPC: INVALID_ARGUMENT naming
-the field, nothing written. Then random requests never end in UNKNOWN or INTERNAL."""
+"""Malformed requests to the activity, register and statistics RPCs that their own rules
+refuse (dates, limits, duplicates, a reception without its venue): INVALID_ARGUMENT naming the
+field, nothing written; what field types call for is tests/bad_input's generated table. Then
+random requests never end in UNKNOWN or INTERNAL."""
 from __future__ import annotations
 
 import uuid
@@ -31,27 +33,14 @@ def good(known, **over) -> pb.Activity:
 
 UNKNOWN = str(uuid.uuid4())
 BAD_ACTIVITIES = [
-    ("activity.kind", dict(kind=0)),
-    ("activity.kind", dict(kind=99)),
-    ("activity.region_code", dict(region_code="12345", venue_id="", kind=K.ACTIVITY_KIND_VISIT)),
-    ("activity.region_code", dict(region_code="999999", venue_id="", kind=K.ACTIVITY_KIND_VISIT)),
-    ("activity.region_code", dict(region_code="", venue_id="", kind=K.ACTIVITY_KIND_VISIT)),
-    ("activity.region_code", dict(region_code="6523\x0001")),
     ("activity.venue_id", dict(venue_id="")),
-    ("activity.venue_id", dict(venue_id="not-a-uuid")),
-    ("activity.date", dict(date="")),
     ("activity.date", dict(date="2026-1-5")),
     ("activity.date", dict(date="2026-02-30")),
     ("activity.date", dict(date="05/01/2026")),
     ("activity.date", dict(date="2999-01-01")),
-    ("activity.title", dict(title="")),
-    ("activity.title", dict(title="  ")),
     ("activity.title", dict(title="长" * 201)),
-    ("activity.title", dict(title="bell\x07")),
     ("activity.notes", dict(notes="x" * 2001)),
-    ("activity.people_reached", dict(people_reached=-1)),
     ("activity.people_reached", dict(people_reached=100_001)),
-    ("activity.deputy_ids[0]", dict(deputy_ids=["nope"])),
     ("activity.deputy_ids[1]", dict(deputy_ids=["{dep}", "{dep}"])),
     ("activity.opinion_ids[0]", dict(opinion_ids=[""])),
 ]
@@ -67,11 +56,9 @@ def test_record_activity_refuses_bad_fields(liaison, known, field, over):
     assert e.details().startswith(field + ":"), e.details()
 
 
-# Well-formed ids of records that do not exist: NOT_FOUND naming the field, nothing written.
+# A well-formed id of no record after a good one: NOT_FOUND naming its element, nothing written.
 UNKNOWN_IDS = [
-    ("activity.venue_id", dict(venue_id=UNKNOWN)),
     ("activity.deputy_ids[1]", dict(deputy_ids=["{dep}", UNKNOWN])),
-    ("activity.opinion_ids[0]", dict(opinion_ids=[UNKNOWN])),
 ]
 
 
@@ -99,28 +86,11 @@ def test_an_opinion_of_another_region_is_unknown_to_the_caller(liaison, known):
     assert e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("activity.opinion_ids[0]:")
 
 
-@pytest.mark.parametrize("field,req", [
-    ("id", pb.GetActivityRequest()),
-    ("id", pb.GetActivityRequest(id="x")),
-    ("id", pb.GetActivityRequest(id="1234")),
-])
-def test_get_activity_refuses_bad_ids(liaison, field, req):
-    e = liaison.error("GetActivity", req)
-    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith(field + ":")
-
-
 BAD_LISTS = [
-    ("page.page_size", dict(page=common_pb2.PageRequest(page_size=-1))),
-    ("page.page_token", dict(page=common_pb2.PageRequest(page_token="garbage!"))),
     ("page.page_token", dict(page=common_pb2.PageRequest(page_token="bzotMQ=="))),   # o:-1
-    ("kind", dict(kind=9)),
-    ("venue_id", dict(venue_id="v1")),
     ("date_from", dict(date_from="2026-13-01")),
     ("date_to", dict(date_to="yesterday")),
     ("date_to", dict(date_from="2026-02-01", date_to="2026-01-01")),
-    ("region_code", dict(region_code="65\x0000")),
-    ("region_code", dict(region_code="6523")),
-    ("region_code", dict(region_code="123456")),
 ]
 
 
@@ -135,12 +105,6 @@ def bad_exports(known):
     v = known["venue"]
     R = pb.Register
     return [
-        ("venue_id", pb.ExportRegisterRequest(register=R.REGISTER_ROSTER, format=XLSX)),
-        ("venue_id", pb.ExportRegisterRequest(venue_id="abc", register=R.REGISTER_ROSTER, format=XLSX)),
-        ("register", pb.ExportRegisterRequest(venue_id=v, format=XLSX)),
-        ("register", pb.ExportRegisterRequest(venue_id=v, register=7, format=XLSX)),
-        ("format", pb.ExportRegisterRequest(venue_id=v, register=R.REGISTER_MEETINGS)),
-        ("format", pb.ExportRegisterRequest(venue_id=v, register=R.REGISTER_MEETINGS, format=9)),
         ("date_from", pb.ExportRegisterRequest(venue_id=v, register=R.REGISTER_MEETINGS, format=CSV,
                                                date_from="2026-00-01")),
         ("date_to", pb.ExportRegisterRequest(venue_id=v, register=R.REGISTER_MEETINGS, format=CSV,
@@ -166,15 +130,10 @@ def test_export_register_scope_and_roles(liaison, known):
 
 
 BAD_STATS = [
-    ("date_from", dict(date_to="2026-12-31")),
-    ("date_to", dict(date_from="2026-01-01")),
     ("date_from", dict(date_from="2026/01/01", date_to="2026-12-31")),
     ("date_to", dict(date_from="2026-01-01", date_to="2026-12-32")),
     ("date_to", dict(date_from="2026-02-01", date_to="2026-01-31")),
     ("date_to", dict(date_from="1990-01-01", date_to="2026-01-31")),
-    ("region_code", dict(region_code="65230", date_from="2026-01-01", date_to="2026-12-31")),
-    ("region_code", dict(region_code="111111", date_from="2026-01-01", date_to="2026-12-31")),
-    ("region_code", dict(region_code="6\x00", date_from="2026-01-01", date_to="2026-12-31")),
 ]
 
 
