@@ -214,8 +214,11 @@ async def act(request: Request) -> Response:
 @require_signin()
 async def workspace(request: Request) -> Response:
     """GET /desk: where a user lands after signing in: a deputy on their own workspace
-    (pages/deputy.py), everyone else on the cases."""
-    return RedirectResponse("/desk/me" if user(request).role == "deputy" else "/desk/cases", status_code=303)
+    (pages/deputy.py), committee members and auditors (who handle no case) on the dashboard
+    (pages/dashboard.py), everyone else on the cases."""
+    role = user(request).role
+    first = {"deputy": "/desk/me", "committee": "/desk/dashboard", "auditor": "/desk/dashboard"}.get(role, "/desk/cases")
+    return RedirectResponse(first, status_code=303)
 
 
 routes = [

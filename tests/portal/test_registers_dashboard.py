@@ -381,6 +381,8 @@ def test_auditors_read_the_dashboard_and_departments_do_not(platform, worked):
     dept = platform.account("dept.db", DEPARTMENT, COUNTY_A, stands_for="dept-db", password="dept-Passw0rd-db")
     with client(platform.url) as c:
         sign_in(c, "audit.db", auditor)
+        landing = c.get("/desk")          # where sign-in leads: an auditor handles no case
+        assert landing.status_code == 303 and landing.headers["location"] == "/desk/dashboard"
         page = c.get("/desk/dashboard", params=YEAR)
         assert page.status_code == 200 and "阜康市联系群众工作统计" in page.text
         months = dict(figures_of(Tables(page.text).tables["table-months"]))
