@@ -22,7 +22,7 @@ from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import text
 
 from shared import sheets
@@ -443,7 +443,7 @@ def browser_sign_in(browser: Browser, url: str, path: str, username: str, passwo
     wait_replaced(d, old)
 
 
-def test_a_dashboard_renders_its_charts(platform, worked, county_clerk):
+def test_a_dashboard_renders_its_charts(platform, venue, worked, county_clerk):
     """Staff open the dashboard in Chromium: every chart is an ECharts instance that has drawn
     its SVG from the figures of the table beside it, nothing breaks the CSP, axe-core finds no
     violation; on a phone the page does not scroll sideways. Screenshots of both."""
@@ -477,6 +477,21 @@ def test_a_dashboard_renders_its_charts(platform, worked, county_clerk):
         WebDriverWait(d, 30).until(lambda drv: all(c["instance"] for c in drv.execute_script(CHARTS_DRAWN)))
         assert "三工镇" in d.find_element(By.TAG_NAME, "h1").text
         check_page(desk, shots, "2-township-dashboard")
+        # the registers, from the workspace's links: the venue's receptions of the year
+        old = d.find_element(By.TAG_NAME, "html")
+        d.find_element(By.LINK_TEXT, "台账登记簿").click()
+        wait_replaced(d, old)
+        Select(d.find_element(By.ID, "venue")).select_by_value(venue)
+        Select(d.find_element(By.ID, "register")).select_by_visible_text("接待选民登记")
+        for field, day in (("from", "2026-01-01"), ("to", "2026-12-31")):   # the date inputs' own format
+            d.execute_script("arguments[0].value = arguments[1]", d.find_element(By.ID, field), day)
+        old = d.find_element(By.TAG_NAME, "html")
+        d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        wait_replaced(d, old)
+        assert d.find_element(By.ID, "register-count").text.startswith("共 2 条")
+        assert HOSTILE in d.find_element(By.ID, "register-table").text
+        assert d.execute_script("return window.__csp") == []
+        check_page(desk, shots, "5-receptions-register")
     finally:
         desk.close()
     phone = Browser(width=375)
