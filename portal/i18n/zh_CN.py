@@ -496,7 +496,7 @@ STRINGS: dict[str, str] = {
     "me_outbox_sending": "正在发送……",
     "me_outbox_signin": "登录已过期：记录仍保存在本机，请重新登录后自动发送。",
     "me_outbox_signin_link": "重新登录",
-    "me_outbox_other": "这条记录是另一个账号在本机保存的，请用该账号登录后发送。",
+    "me_outbox_other": "本机另有 {n} 条其他代表账号保存的记录，用该账号登录后自动发送。",
     "me_outbox_refused": "未能发送：",
     "me_outbox_delete": "删除这条记录",
     "field_activity_kind": "类型",

@@ -92,11 +92,11 @@
 
   function render() {
     box.hidden = false;
-    var q = load(QUEUE);
+    var all = load(QUEUE);
+    var q = all.filter(function (r) { return r.owner === owner; });
     waitingList.textContent = "";
     q.forEach(function (rec) {
-      var extra = rec.owner !== owner ? strings.other : (rec.refused ? strings.refused + rec.refused : "");
-      var item = li(rec, extra);
+      var item = li(rec, rec.refused ? strings.refused + rec.refused : "");
       item.setAttribute("data-request-id", rec.id);
       if (rec.refused) {
         item.className = "refused";
@@ -113,12 +113,18 @@
       }
       waitingList.appendChild(item);
     });
-    if (!q.length) {
+    if (all.length > q.length) {
+      // Another deputy's records on this phone: how many, not what (theirs to read).
+      var others = document.createElement("li");
+      others.textContent = strings.other.replace("{n}", all.length - q.length);
+      waitingList.appendChild(others);
+    }
+    if (!all.length) {
       var none = document.createElement("li");
       none.textContent = strings.none;
       waitingList.appendChild(none);
     }
-    var sent = load(SENT);
+    var sent = load(SENT).filter(function (r) { return r.owner === owner; });
     sentList.textContent = "";
     sent.forEach(function (rec) {
       var item = li(rec, "");
@@ -167,7 +173,8 @@
         return r.json().then(function (done) {
           update(rec.id, null);
           var sent = load(SENT);
-          sent.unshift({ id: rec.id, activity_id: done.id, fields: rec.fields, sent_at: new Date().toISOString() });
+          sent.unshift({ id: rec.id, owner: rec.owner, activity_id: done.id, fields: rec.fields,
+            sent_at: new Date().toISOString() });
           save(SENT, sent.slice(0, KEEP_SENT));
         });
       }

@@ -3,7 +3,7 @@
  * (the page's script queues records itself) and answers nothing outside the page and its
  * assets.
  * - The page: from the network when it answers (and kept for later), from the cache when not.
- *   A redirect (signed out) or an error page is never kept.
+ *   A redirect (signed out) or an error page is never kept; a redirect removes the copy.
  * - The assets: from the cache at once, refreshed from the network behind it.
  * A new CACHE name retires the old copies at the next activation.
  */
@@ -43,6 +43,9 @@ self.addEventListener("fetch", function (event) {
       if (r.status === 200 && r.type === "basic" && !url.search) {
         var copy = r.clone();
         caches.open(CACHE).then(function (cache) { return cache.put(PAGE, copy); });
+      } else if (r.type === "opaqueredirect") {
+        // Signed out: the copy (the deputy's name, their recent records) goes too.
+        caches.open(CACHE).then(function (cache) { return cache.delete(PAGE); });
       }
       return r;
     }).catch(function () {
