@@ -123,11 +123,17 @@ async def checked_form(request: Request) -> dict[str, str] | Response:
 
 def download(request: Request, content: bytes, content_type: str, filename: str, *, ascii_name: str = "") -> Response:
     """A file the browser saves (Content-Disposition: attachment) as ``filename``: an ASCII
-    stand-in for old browsers (``ascii_name``, e.g. the name a service gave the file, else
-    ``filename`` with its other characters as _) and the real (e.g. Chinese) name in RFC 6266's
+    stand-in for old browsers (``ascii_name``, e.g. the name a service gave the file, else the
+    ASCII part of ``filename`` with its extension) and the real (e.g. Chinese) name in RFC 6266's
     filename*. Not cached: a roster or a register holds people's contact details."""
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
-                         for c in ascii_name or filename) or "download"
+    if ascii_name:
+        ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in ascii_name)
+    else:
+        stem, dot, ext = filename.rpartition(".")
+        if not dot:
+            stem, ext = filename, ""
+        keep = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_.")).strip("-_.") or "download"
+        ascii_name = keep + (f".{''.join(c for c in ext if c.isascii() and c.isalnum() or c == '.')}" if ext else "")
     response = Response(content, media_type=content_type, headers={
         "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}",
         "cache-control": "no-store"})

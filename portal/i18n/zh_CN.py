@@ -351,6 +351,7 @@ STRINGS: dict[str, str] = {
     "roster_export_intro": "按上面选择的地区、层级和状态导出代表名册（含联系方式，请妥善保管）。",
     "roster_export_format": "文件格式",
     "roster_export_submit": "导出",
+    "roster_export_popolo": "Popolo JSON（供其他系统使用）",
     "roster_import_title": "导入名册",
     "roster_import_intro": (
         "上传本地代表名册（XLSX 或 CSV，第一行为列标题：区划代码、姓名、性别、民族、代表层级、"

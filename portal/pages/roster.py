@@ -34,7 +34,8 @@ MAX_CHOICES = 500          # venues offered in a select (the services' largest p
 MAX_IMPORT_BYTES = 20 * 1024 * 1024   # the roster's own limit on an import (servicer.MAX_IMPORT_BYTES)
 LEVELS = tuple(v for v in rpb.Level.values() if v)   # every level but UNSPECIFIED
 PROFILE_MASK = ["name", "gender", "ethnicity", "seats", "work_unit", "position", "contact", "specialties"]
-FILE_FORMATS = {"xlsx": common_pb2.FILE_FORMAT_XLSX, "csv": common_pb2.FILE_FORMAT_CSV}
+FILE_FORMATS = {"xlsx": common_pb2.FILE_FORMAT_XLSX, "csv": common_pb2.FILE_FORMAT_CSV}   # import and export
+EXPORT_FORMATS = FILE_FORMATS | {"popolo.json": common_pb2.FILE_FORMAT_POPOLO_JSON}       # export only
 QR_FORMATS = {"png": rpb.QR_FORMAT_PNG, "svg": rpb.QR_FORMAT_SVG}
 # 、 , ， ； ; and line ends separate the items of a list typed in one field (specialties, days).
 SEPARATORS = re.compile(r"[、,，;；\r\n]+")
@@ -455,17 +456,22 @@ async def import_roster(request: Request) -> Response:
 
 @require_signin(*READERS)
 async def export_roster(request: Request) -> Response:
-    """GET /desk/roster/export?format=xlsx|csv&region=&level=&status=: ExportRoster as a file."""
+    """GET /desk/roster/export?format=xlsx|csv|popolo.json&region=&level=&status=: ExportRoster as
+    a file named after the region (代表名册-昌吉市.xlsx)."""
     q = request.query_params
     cat = catalogue(request)
-    fmt = FILE_FORMATS.get(q.get("format", "xlsx"), common_pb2.FILE_FORMAT_XLSX)
+    fmt = EXPORT_FORMATS.get(q.get("format", "xlsx"), common_pb2.FILE_FORMAT_XLSX)
+    region = picked_region(request, q.get("region", ""))
     try:
         got = await roster_call(request, "ExportRoster", rpb.ExportRosterRequest(
-            region_code=picked_region(request, q.get("region", "")), format=fmt,
+            region_code=region, format=fmt,
             level=choice(q.get("level", ""), cat.levels), status=choice(q.get("status", ""), cat.deputy_statuses)))
     except grpc.aio.AioRpcError as e:
         return not_found_or(request, e)
-    return download(request, got.content, got.content_type, got.filename)
+    # The service names the file roster-<region code>.<ext>; the office reads the region's name.
+    ext = got.filename.split(".", 1)[1] if "." in got.filename else q.get("format", "xlsx")
+    name = f"{cat.t.roster_title}-{region_name(request, region or user(request).region)}.{ext}"
+    return download(request, got.content, got.content_type, name, ascii_name=got.filename)
 
 
 routes = [

@@ -276,14 +276,18 @@ def test_export_downloads_the_countys_roster_as_xlsx_and_csv(platform, staff):
     r = staff.get("/desk/roster/export", params={"format": "xlsx"})
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert r.headers["content-disposition"].startswith("attachment;") and f"roster-{COUNTY_A}.xlsx" in \
-        r.headers["content-disposition"]
+    disposition = r.headers["content-disposition"]          # 代表名册-昌吉市.xlsx
+    assert disposition.startswith("attachment;") and disposition.endswith(
+        "filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%90%8D%E5%86%8C-%E6%98%8C%E5%90%89%E5%B8%82.xlsx")
     sheet = load_workbook(io.BytesIO(r.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["区划代码", "姓名"]
     assert any(row[1] == "导出代表" for row in values) and not any(row[1] == "外县代表" for row in values)
     csv = staff.get("/desk/roster/export", params={"format": "csv", "region": COUNTY_A})
     assert csv.status_code == 200 and "导出代表" in csv.content.decode("utf-8-sig")
+    popolo = staff.get("/desk/roster/export", params={"format": "popolo.json"})
+    assert popolo.status_code == 200 and popolo.headers["content-disposition"].endswith(".popolo.json")
+    assert "导出代表" in popolo.content.decode("utf-8") and "外县代表" not in popolo.content.decode("utf-8")
 
 
 def test_venues_are_created_edited_listed_and_deputies_grouped_into_them(platform, staff):
