@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+import grpc
 import pytest
 from kit.bad_input import (
     PREFERRED_CALLERS,
@@ -25,7 +26,7 @@ from kit.bad_input import (
     unused_exemptions,
 )
 from kit.cases import BY_NAME, CASES, World, resolve, seed_world
-from kit.isolation import OK, SERVICES, call, descriptor_methods, metadata, method_descriptor
+from kit.isolation import OK, SERVICES, descriptor_methods, metadata, method_descriptor
 
 SERVICE_BY_NAME = {s.name: s for s in SERVICES}
 
@@ -204,10 +205,16 @@ def bases(world) -> Bases:
     return b
 
 
-def _send(world: World, service: str, method: str, request, who):
-    svc = SERVICE_BY_NAME[service]
+def _send(world: World, service: str, method: str, payload: bytes, who) -> tuple[grpc.StatusCode, str]:
+    """Sends a serialized request; (status, details)."""
     server = world.by_name[service]
-    return call(server.channel, svc, method, request, metadata(who, server.settings.jwt_secret))
+    rpc = server.channel.unary_unary(f"/{SERVICE_BY_NAME[service].full_name}/{method}",
+                                     request_serializer=bytes, response_deserializer=bytes)
+    try:
+        rpc(payload, metadata=metadata(who, server.settings.jwt_secret), timeout=30)
+    except grpc.RpcError as e:
+        return e.code(), e.details() or ""
+    return grpc.StatusCode.OK, ""
 
 
 @pytest.mark.parametrize("service,method", RPCS, ids=[f"{s}.{m}" for s, m in RPCS])
@@ -221,9 +228,9 @@ def test_bad_requests_are_refused_naming_the_field_and_write_nothing(world, base
     engine = world.by_name[service].engine
     failures = []
     for case in cases:
-        request = case.request(base)
+        payload = case.payload(base)
         before = table_counts(engine)
-        got, _, details = _send(world, service, method, request, who)
+        got, details = _send(world, service, method, payload, who)
         written = changed(before, table_counts(engine))
         if got != case.code or not case.names_field(details):
             failures.append(f"{case.label}: {got.name} ({details[:200]}), expected {case.code.name} naming "
@@ -251,7 +258,7 @@ def test_the_valid_requests_are_answered(world, bases):
     refused = []
     for service, method in RPCS:
         who, base = bases.get(service, method)
-        got, _, details = _send(world, service, method, base, who)
+        got, details = _send(world, service, method, base.SerializeToString(), who)
         if got != OK:
             refused.append(f"{service}.{method}: {got.name} {details}")
     assert not refused
@@ -285,3 +292,20 @@ def test_the_kit_derives_each_kind_of_case_from_the_field_types():
     assert "status: UNSPECIFIED" not in made                     # optional: UNSPECIFIED is no filter
     assert made["deputy_id: not a UUID"].names_field("deputy_id: is not a valid id")
     assert not made["deputy_id: not a UUID"].names_field("region_code: is required")
+
+
+def test_an_undecodable_request_tells_a_caller_without_a_token_nothing(world):
+    """The edge authenticates before it looks at what did not decode."""
+    server = world.by_name["roster"]
+    rpc = server.channel.unary_unary("/lianxin.roster.v1.RosterService/GetDeputy",
+                                     request_serializer=bytes, response_deserializer=bytes)
+    gbk_id = b"\x0a\x04" + "张三".encode("gbk")
+    for md, code in (((), grpc.StatusCode.UNAUTHENTICATED),
+                     (server.md("staff", "652301"), grpc.StatusCode.INVALID_ARGUMENT)):
+        try:
+            rpc(gbk_id, metadata=md, timeout=30)
+        except grpc.RpcError as e:
+            assert e.code() == code, e.details()
+            assert ("id: is not UTF-8" in e.details()) == (code == grpc.StatusCode.INVALID_ARGUMENT)
+        else:
+            raise AssertionError("an undecodable request was answered")

@@ -17,8 +17,8 @@ comes from the RPC's isolation ``Case``, tests/kit/cases.py):
   well-formed token issued for another query (a forged one).
 - a FieldMask: a path the resource does not have.
 - every string: longer than any limit the platform declares (``LONG`` characters), with NUL,
-  with a control character; where the valid request has one, empty and blank (spaces, the
-  ideographic space, a zero-width space).
+  with a control character, in GBK bytes rather than UTF-8 (on the wire); where the valid
+  request has one, empty and blank (spaces, the ideographic space, a zero-width space).
 - a message (a repeated field) the valid request sets: absent (empty).
 - every integer: negative.
 - every repeated field the valid request fills, and every list of strings (not ids) or
@@ -59,6 +59,9 @@ NOT_A_UUID = "not-a-uuid"
 BAD_REGIONS = {"5 digits": "12345", "letters": "abcdef", "10 digits": "6523011001",
                "Arabic-Indic digits": "٦٥٢٣٠١", "not in the region tree": "999999"}
 _MAX_SECONDS, _MIN_SECONDS = 253402300799, -62135596800   # 9999-12-31T23:59:59Z, 0001-01-01T00:00:00Z
+# A string field's text in GBK, not UTF-8, as a legacy system sends it: set as a placeholder
+# of the same length in UTF-8 (6 bytes) and swapped in the serialized request.
+_PLACEHOLDER, _GBK = "\ue000\ue001", "张三李".encode("gbk")
 PAGE_REQUEST = "lianxin.common.v1.PageRequest"
 TIMESTAMP = "google.protobuf.Timestamp"
 FIELD_MASK = "google.protobuf.FieldMask"
@@ -93,6 +96,7 @@ class BadCase:
     code: grpc.StatusCode = INVALID
     named: tuple[str, ...] = ()        # the fields the refusal may name (default: path)
     within: bool = False               # an element or member of the field may be named instead
+    raw: bool = False                  # the field's UTF-8 is swapped for GBK bytes on the wire
 
     @property
     def label(self) -> str:
@@ -103,6 +107,11 @@ class BadCase:
         copy.CopyFrom(base)
         self.apply(copy)
         return copy
+
+    def payload(self, base) -> bytes:
+        """The bad request as it goes on the wire."""
+        data = self.request(base).SerializeToString()
+        return data.replace(_PLACEHOLDER.encode(), _GBK) if self.raw else data
 
     def names_field(self, details: str) -> bool:
         """Whether a refusal's details name the field (``field: problem``)."""
@@ -199,7 +208,7 @@ class _Walker:
         return any(k in self.spec.exempt for k in keys)
 
     def add(self, path: str, f: FieldDescriptor, kind: str, apply: Callable[[Any], None], steps: tuple[Step, ...],
-            code: grpc.StatusCode = INVALID, within: bool = False) -> None:
+            code: grpc.StatusCode = INVALID, within: bool = False, raw: bool = False) -> None:
         if self.exempt(path, f, kind):
             return
         named: tuple[str, ...] = (path,)
@@ -216,7 +225,7 @@ class _Walker:
                 if top not in paths:
                     paths.append(top)
             named = (path, mask)
-        self.out.append(BadCase(path, kind, apply, code, named, within))
+        self.out.append(BadCase(path, kind, apply, code, named, within, raw))
 
     def walk(self, descriptor: Descriptor, steps: tuple[Step, ...], prefix: str, depth: int) -> None:
         for f in descriptor.fields:
@@ -316,6 +325,7 @@ class _Walker:
             self.add(path, f, f"{LONG} characters", setter("长" * LONG), at)
             self.add(path, f, "NUL", setter("a\x00b"), at)
             self.add(path, f, "control character", setter("a\x07b"), at)
+            self.add(path, f, "GBK bytes", setter(_PLACEHOLDER), at, raw=True)
         elif f.type == FieldDescriptor.TYPE_ENUM:
             top = max(v.number for v in f.enum_type.values)
             self.add(path, f, "unknown number", setter(top + 1), at)
