@@ -8,17 +8,21 @@ import re
 from pathlib import Path
 
 import pytest
+from lianxin.balloting.v1 import balloting_pb2 as bpb
+from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import events_pb2 as lev
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
 
 import services
+from services.balloting import domain as bd
 from services.liaison import domain as ld
 from services.roster import domain as rd
 from shared.bus import Envelope
 from shared.bus.envelope import topic_of_event
 from shared.service import event_consumer
+from shared.tenancy import RegionKind, Tier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +31,12 @@ ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
          (rd.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"), (rd.VenueKind, rpb.VenueKind, "VENUE_KIND_"),
          (ld.Channel, lpb.Channel, "CHANNEL_"),
          (ld.ActivityKind, lpb.ActivityKind, "ACTIVITY_KIND_"), (ld.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"),
-         (ld.Status, lpb.OpinionStatus, "OPINION_STATUS_")]
+         (ld.Status, lpb.OpinionStatus, "OPINION_STATUS_"),
+         (bd.Phase, bpb.Phase, "PHASE_"), (bd.ProposerKind, bpb.ProposerKind, "PROPOSER_KIND_"),
+         (bd.ProposalStatus, bpb.ProposalStatus, "PROPOSAL_STATUS_"), (bd.Criterion, bpb.Criterion, "CRITERION_"),
+         (bd.ReviewerKind, bpb.ReviewerKind, "REVIEWER_KIND_"), (bd.Level, rpb.Level, "LEVEL_"),
+         (bd.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"),
+         (Tier, common_pb2.Tier, "TIER_"), (RegionKind, common_pb2.RegionKind, "REGION_KIND_")]
 
 
 @pytest.mark.parametrize("domain_enum, proto_enum, prefix", ENUMS, ids=lambda x: getattr(x, "__name__", ""))

@@ -1,15 +1,42 @@
 """The balloting service, as a table of contents: how work arrives and what it touches.
 
-Its domain arrives in a later release; today it serves GetServiceInfo, health and
-reflection, and owns its database (outbox and inbox) and topic lianxin.balloting.v1.
+Arrives: BallotingService RPCs, who may call which in access.py (SubmitPublicProposal and
+TrackProposal open to the public, rate-limited per client at the edge and per campaign in
+the use case).
+Consumes: lianxin.roster.v1 deputy events into its read model of the roster (directory.py),
+from which it knows who votes in a campaign.
+Timers: none (the relay publishes the outbox).
+Touches: its own database (tables.py) and topic lianxin.balloting.v1.
+Settings: BallotingSettings (settings.py): public proposals per campaign per hour.
 """
 from __future__ import annotations
 
-from lianxin.balloting.v1 import balloting_pb2, balloting_pb2_grpc
+from lianxin.balloting.v1 import balloting_pb2_grpc
 
-from services.balloting.access import ACCESS
-from shared.placeholder import placeholder_definition
+from services.balloting.access import ACCESS, SERVICE_NAME
+from services.balloting.directory import roster_directory
+from services.balloting.servicer import BallotingServicer
+from services.balloting.settings import BallotingSettings
+from services.balloting.tables import BUS, Base
+from shared.rpc.server import GrpcEdge
+from shared.service import ConsumedTopic, Runtime, ServiceDefinition
+
+PUBLIC_METHODS = ACCESS.public_methods()
+__all__ = ["PUBLIC_METHODS", "SERVICE_NAME", "definition"]
 
 
-def definition():
-    return placeholder_definition("balloting", balloting_pb2, balloting_pb2_grpc, "BallotingService", ACCESS)
+def consumes(runtime: Runtime) -> list[ConsumedTopic]:
+    return [roster_directory(runtime)]
+
+
+def definition() -> ServiceDefinition:
+    def edge(runtime: Runtime) -> GrpcEdge:
+        servicer = BallotingServicer(runtime)
+        return GrpcEdge(
+            service="balloting",
+            register=[lambda server: balloting_pb2_grpc.add_BallotingServiceServicer_to_server(servicer, server)],
+            service_names=[SERVICE_NAME],
+            access=[ACCESS])
+
+    return ServiceDefinition(name="balloting", metadata=Base.metadata, bus_tables=BUS, edge=edge,
+                             consumes=consumes, settings=BallotingSettings)

@@ -42,6 +42,8 @@ def hidden(w: World, caller: str) -> dict[str, str]:
         out |= {"B1": w.B1.id, "VB": w.VB.id}
     if caller not in ("parent", "sibling"):
         out |= {"OB": w.OB.id, "ACT_B": w.ACT_B.id}
+    if caller not in ("parent", "sibling", "dept_elsewhere"):
+        out |= {"CB": w.CB.id, "PB": w.PB.id}
     if caller not in ("own", "parent", "auditor", "committee", "system", "dept_own", "deputy_own"):
         out["OT"] = w.OT.id
     if caller not in ("own", "parent", "auditor", "committee", "system", "deputy_other"):
@@ -61,7 +63,8 @@ def test_every_rpc_of_every_service_has_a_matrix_entry():
 
 
 def _outbox(w: World) -> tuple[int, ...]:
-    return tuple(w.by_name[name].count("outbox") for name in ("roster", "liaison", "identity") if name in w.by_name)
+    return tuple(w.by_name[name].count("outbox") for name in ("roster", "liaison", "identity", "balloting")
+                 if name in w.by_name)
 
 
 @pytest.mark.parametrize("service,method,index,caller", CELLS,

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
+from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
@@ -63,6 +64,7 @@ class World:
         self.roster, self.liaison, self.others = roster, liaison, others
         self.by_name = {"roster": roster, "liaison": liaison, **others}
         self.seq = 0
+        self.year = 2000
 
     def next(self) -> int:
         self.seq += 1
@@ -123,6 +125,44 @@ class World:
         return self.r("AddVoterHousehold", rpb.AddVoterHouseholdRequest(household=rpb.VoterHousehold(
             deputy_id=self.A1.id, household_head=f"户主{self.next()}"))).id
 
+    # balloting
+    def next_year(self) -> int:
+        """A year of its own for a new campaign (one per region and year)."""
+        self.year += 1
+        return self.year
+
+    def b(self, method: str, request, **who):
+        return self.by_name["balloting"].call(method, request, **(who or SEEDER))
+
+    def campaign(self, phase: int = bpb.PHASE_CALL, region: str = COUNTY_A, proposals: int = 0) -> bpb.Campaign:
+        """A new campaign of ``region`` (a year of its own) brought to ``phase``, with
+        ``proposals`` recorded (shortlisted once screening begins)."""
+        c = self.b("CreateCampaign", bpb.CreateCampaignRequest(region_code=region, year=self.next_year(),
+                                                               title="矩阵实事"))
+        made = [self.proposal(c) for _ in range(proposals)]
+        if phase == bpb.PHASE_CALL:
+            return c
+        c = self.b("CloseCall", bpb.CloseCallRequest(id=c.id))
+        if phase == bpb.PHASE_SCREENING:
+            return c
+        for p in made:
+            self.b("ShortlistProposal", bpb.ShortlistProposalRequest(id=p.id, shortlisted=True))
+        return self.fix(c, made)
+
+    def fix(self, c: bpb.Campaign, proposals) -> bpb.Campaign:
+        return self.b("FixCandidates", bpb.FixCandidatesRequest(
+            id=c.id, seats=len(proposals) - 1, session_date="2099-01-15",
+            candidates=[bpb.CandidateEntry(proposal_id=p.id, funding_source="财政") for p in proposals]))
+
+    def proposal(self, c: bpb.Campaign) -> bpb.Proposal:
+        return self.b("RecordProposal", bpb.RecordProposalRequest(
+            campaign_id=c.id, proposal=bpb.NewProposal(title=f"矩阵项目{self.next()}", category="教育"),
+            proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_CITIZEN, name="王五", phone="13800003333")))
+
+    def screened(self) -> str:
+        """A fresh proposal of the campaign in screening."""
+        return self.POOL.pop().id
+
     # liaison
     def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
              region: str = COUNTY_A) -> lpb.Opinion:
@@ -176,7 +216,9 @@ def seed_world(start_service, tmp_path_factory) -> World:
     extra = {"LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": "100000"}
     roster = start_service("roster", bus_path=bus, **extra)
     liaison = start_service("liaison", bus_path=bus, **extra)
-    others = {s.name: start_service(s.name) for s in SERVICES if s.name not in ("roster", "liaison")}
+    # balloting learns deputies from the roster's events, as liaison does.
+    others = {s.name: start_service(s.name, bus_path=bus if s.name == "balloting" else None)
+              for s in SERVICES if s.name not in ("roster", "liaison")}
     w = World(roster, liaison, others)
     w.A1, w.A2, w.B1 = w.deputy(), w.deputy(), w.deputy(COUNTY_B)
     w.VA, w.VB = w.venue(COUNTY_A), w.venue(COUNTY_B)
@@ -200,6 +242,16 @@ def seed_world(start_service, tmp_path_factory) -> World:
         venue_id=w.VB.id, kind=lpb.ACTIVITY_KIND_RECEPTION, date="2026-01-05", title="接待日")),
         role="staff", region=COUNTY_B)
     w.ACC_A = w.account(COUNTY_A)
+    _wait(lambda: others["balloting"].count("ballot_deputies") >= 3, "balloting's roster read model")
+    w.CA = w.campaign()                                          # 652301's call, open
+    w.PA = w.proposal(w.CA)                                      # a citizen's proposal to it
+    w.CB = w.campaign(region=COUNTY_B)
+    w.PB = w.proposal(w.CB)
+    w.CS = w.campaign(bpb.PHASE_SCREENING, proposals=120)        # screening: proposals to review
+    w.POOL = list(w.b("ListProposals", bpb.ListProposalsRequest(campaign_id=w.CS.id,
+                                                                 page=common_pb2.PageRequest(page_size=500))).proposals)
+    w.CF = w.campaign(bpb.PHASE_CANDIDATES_FIXED, proposals=5)   # the committee's list, fixed
+    w.CF_PROPOSALS = [c.proposal_id for c in w.CF.candidates]
     return w
 
 
@@ -375,7 +427,80 @@ CASES |= {
     ("identity", "ListAuditEvents"): [Case(lambda w, c: ipb.ListAuditEventsRequest(region_code=COUNTY_A),
                                            ok=ACCOUNT_READERS, default=PD)],
 }
+# ---- balloting ----
+# Campaigns and proposals of 652301 (CA, PA); a deputy or department reads and proposes to the
+# campaigns of the branch it stands on, as itself. A builder seeds a fresh record for a caller
+# that will succeed, so each OK cell takes its step on a record in the right phase.
+CAMPAIGN_READERS = READERS   # office, committee, systems, auditors; deputies and departments of the branch
+OWN_PROPOSERS = frozenset({"dept_own", "dept_other", "deputy_own", "deputy_other"})
+BALLOT_MANAGE = dict(ok=WRITERS, denied=role_refused(NOT_WRITERS), default=NF)
+REVIEWERS = frozenset({"own", "parent", "committee"}) | OWN_PROPOSERS
+
+
+def _review(w, c):
+    pid = w.screened()
+    if c.role == "deputy":
+        return bpb.ReviewProposalRequest(id=pid, criterion=bpb.CRITERION_PUBLIC_BENEFIT, score=80, opinion="好")
+    if c.role == "department":
+        return bpb.ReviewProposalRequest(id=pid, criterion=bpb.CRITERION_COMPLIANCE, score=80, opinion="合规")
+    return bpb.ReviewProposalRequest(id=pid, criterion=bpb.CRITERION_COMPLIANCE, score=80, opinion="合规",
+                                     reviewer_kind=bpb.REVIEWER_KIND_DEPARTMENT, reviewer="财政局")
+
+
+def _record(w, c):
+    office = c.role in ("staff", "committee", "system", "auditor")
+    return bpb.RecordProposalRequest(
+        campaign_id=w.CA.id, proposal=bpb.NewProposal(title=f"提议{w.next()}", category="教育"),
+        proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会") if office else None)
+
+
+def _fresh(phase: int, proposals: int = 0):
+    """A campaign in ``phase`` of its own for a caller that will succeed; the shared one else."""
+    def build(w, c):
+        return w.campaign(phase, proposals=proposals).id if c.name in WRITERS else w.CA.id
+    return build
+
+
+CASES |= {
+    ("balloting", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+    ("balloting", "GetBallotRules"): [Case(lambda w, c: bpb.GetBallotRulesRequest(region_code=COUNTY_A),
+                                           ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
+                                           default=PD)],
+    ("balloting", "SetBallotRules"): [Case(lambda w, c: bpb.SetBallotRulesRequest(rules=bpb.BallotRules(
+        region_code=COUNTY_A, min_surplus_percent=25)), ok=frozenset({"own", "parent", "system"}), default=PD)],
+    ("balloting", "CreateCampaign"): [Case(lambda w, c: bpb.CreateCampaignRequest(
+        region_code=COUNTY_A, year=w.next_year(), title="新实事"),
+        ok=WRITERS, default=PD)],
+    ("balloting", "GetCampaign"): [Case(lambda w, c: bpb.GetCampaignRequest(id=w.CA.id), ok=CAMPAIGN_READERS)],
+    ("balloting", "ListCampaigns"): [Case(lambda w, c: bpb.ListCampaignsRequest(region_code=COUNTY_A),
+                                          ok=CAMPAIGN_READERS, default=PD)],
+    ("balloting", "CloseCall"): [Case(lambda w, c: bpb.CloseCallRequest(id=_fresh(bpb.PHASE_CALL)(w, c)),
+                                      **BALLOT_MANAGE)],
+    ("balloting", "FixCandidates"): [Case(lambda w, c: bpb.FixCandidatesRequest(
+        id=w.CF.id, seats=4, session_date="2099-01-15",
+        candidates=[bpb.CandidateEntry(proposal_id=p, funding_source="财政") for p in w.CF_PROPOSALS]),
+        **BALLOT_MANAGE)],
+    ("balloting", "OpenBallot"): [Case(lambda w, c: bpb.OpenBallotRequest(
+        id=_fresh(bpb.PHASE_CANDIDATES_FIXED, proposals=5)(w, c)), **BALLOT_MANAGE)],
+    ("balloting", "SubmitPublicProposal"): [Case(lambda w, c: bpb.SubmitPublicProposalRequest(
+        region_code=COUNTY_A, year=w.CA.year, proposal=bpb.NewProposal(title="公开征集", category="教育")),
+        ok=EVERYONE)],
+    ("balloting", "TrackProposal"): [Case(lambda w, c: bpb.TrackProposalRequest(tracking_code=w.PA.tracking_code),
+                                          ok=EVERYONE)],
+    ("balloting", "RecordProposal"): [Case(_record, ok=WRITERS | OWN_PROPOSERS, denied={"auditor": PD})],
+    ("balloting", "GetProposal"): [Case(lambda w, c: bpb.GetProposalRequest(id=w.PA.id), ok=CAMPAIGN_READERS)],
+    ("balloting", "ListProposals"): [Case(lambda w, c: bpb.ListProposalsRequest(campaign_id=w.CA.id),
+                                          ok=CAMPAIGN_READERS)],
+    ("balloting", "ReviewProposal"): [Case(_review, ok=REVIEWERS, denied={"auditor": PD, "system": PD})],
+    ("balloting", "MergeProposals"): [Case(lambda w, c: bpb.MergeProposalsRequest(
+        survivor_id=w.screened(), duplicate_ids=[w.screened()]), **BALLOT_MANAGE)],
+    ("balloting", "ShortlistProposal"): [Case(lambda w, c: bpb.ShortlistProposalRequest(
+        id=w.screened(), shortlisted=True), **BALLOT_MANAGE)],
+    ("balloting", "ListEligibleVoters"): [Case(lambda w, c: bpb.ListEligibleVotersRequest(campaign_id=w.CA.id),
+                                               ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
+                                               denied=role_refused(DEPARTMENTS | DEPUTY_ROLE))],
+}
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
-          for s in SERVICES if s.name not in ("roster", "liaison", "identity")}
+          for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting")}
 

@@ -1,0 +1,331 @@
+"""Balloting rules (民生实事项目人大代表票决制): the phases of a campaign and the steps each
+allows, what a proposal and a review must hold, the quarter rule of the differential ballot,
+and who votes for a region. Plain Python: no gRPC, SQL or Kafka here.
+
+Sources: the seed reports (温县: 征集, 初选 by expert deputies and departments, 决策 by the
+committee, 差额 of at least a quarter, 街道 voting through 议事代表) and the Electoral Law for
+the ballot's own rules.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from shared import text as canonical
+from shared import validation
+from shared.errors import FailedPrecondition, InvalidArgument
+from shared.tenancy import Region, RegionKind, Tier
+
+
+class Phase(enum.IntEnum):
+    CALL = 1               # 征集
+    SCREENING = 2          # 初选
+    CANDIDATES_FIXED = 3   # 决策
+    BALLOT = 4             # 票决
+    PUBLISHED = 5          # 公示
+
+
+PHASE_LABELS = {Phase.CALL: "征集", Phase.SCREENING: "初选", Phase.CANDIDATES_FIXED: "决策",
+                Phase.BALLOT: "票决", Phase.PUBLISHED: "公示"}
+
+
+class ProposerKind(enum.IntEnum):
+    CITIZEN = 1
+    DEPUTY = 2
+    DEPARTMENT = 3
+    OFFLINE = 4
+
+
+class ProposalStatus(enum.IntEnum):
+    RECEIVED = 1
+    SHORTLISTED = 2
+    NOT_SHORTLISTED = 3
+    MERGED = 4
+    CANDIDATE = 5
+
+
+class Criterion(enum.IntEnum):
+    PUBLIC_BENEFIT = 1   # 普惠性
+    EFFECTIVENESS = 2    # 实效性
+    COMPLIANCE = 3       # 合规性
+    FEASIBILITY = 4      # 可行性
+
+
+class ReviewerKind(enum.IntEnum):
+    EXPERT = 1
+    DEPARTMENT = 2
+
+
+# Experts (deputies with a specialty: 法律, 教育, 医疗 ...) judge public benefit and
+# effectiveness; departments (财政, 交通, 卫健 ...) compliance and feasibility (温县's 初选关).
+CRITERIA_OF = {ReviewerKind.EXPERT: (Criterion.PUBLIC_BENEFIT, Criterion.EFFECTIVENESS),
+               ReviewerKind.DEPARTMENT: (Criterion.COMPLIANCE, Criterion.FEASIBILITY)}
+
+
+class Level(enum.IntEnum):
+    """The roster's seat levels (lianxin.roster.v1.Level), as its events carry them."""
+    NATIONAL = 1
+    PROVINCIAL = 2
+    PREFECTURE = 3
+    COUNTY = 4
+    TOWNSHIP = 5
+    DELIBERATION = 6
+
+
+class DeputyStatus(enum.IntEnum):
+    """The roster's statuses (lianxin.roster.v1.DeputyStatus), as its events carry them."""
+    SERVING = 1
+    RESIGNED = 2
+    TERMINATED = 3
+    BY_ELECTED = 4
+
+
+# A deputy who is serving, or returned by a by-election, holds their seat; one who resigned or
+# was terminated does not (代表退出和增补机制).
+SEATED = (DeputyStatus.SERVING, DeputyStatus.BY_ELECTED)
+
+# ---- the steps of a campaign, and the phase each is taken in ------------------------------
+
+STEP_PHASES: dict[str, tuple[Phase, ...]] = {
+    "propose": (Phase.CALL,),
+    "close_call": (Phase.CALL,),
+    "review": (Phase.SCREENING,),
+    "merge": (Phase.SCREENING,),
+    "shortlist": (Phase.SCREENING,),
+    # The committee may fix a new list while the ballot has not opened (a candidate withdrawn).
+    "fix_candidates": (Phase.SCREENING, Phase.CANDIDATES_FIXED),
+    "open_ballot": (Phase.CANDIDATES_FIXED,),
+}
+STEP_LABELS = {"propose": "a proposal", "close_call": "closing the call", "review": "a review",
+               "merge": "merging proposals", "shortlist": "the shortlist", "fix_candidates": "fixing the candidates",
+               "open_ballot": "opening the ballot"}
+
+
+def check_step(step: str, phase: Phase) -> None:
+    """A step out of its phase is FAILED_PRECONDITION, naming both."""
+    allowed = STEP_PHASES[step]
+    if phase not in allowed:
+        wanted = " or ".join(f"{p.name.lower()} ({PHASE_LABELS[p]})" for p in allowed)
+        raise FailedPrecondition(f"{STEP_LABELS[step]} is taken in {wanted}; the campaign is in "
+                                 f"{phase.name.lower()} ({PHASE_LABELS[phase]})")
+
+
+# ---- the quarter rule ---------------------------------------------------------------------
+
+# 差额 >= 1/4: at least a quarter more candidates than projects to adopt (温县: "差额按照大于等于
+# 四分之一比例设置"). A region's rules may demand more, never less.
+MIN_SURPLUS_PERCENT = 25
+MAX_SURPLUS_PERCENT = 400
+MAX_SEATS = 500
+MAX_CANDIDATES = 2000
+
+
+def min_candidates(seats: int, surplus_percent: int = MIN_SURPLUS_PERCENT) -> int:
+    """⌈seats × (100 + surplus_percent) / 100⌉ in integers (no float rounding at the boundary):
+    10 seats need 13 candidates, 30 need 38, 80 need 100, 32 need 40."""
+    return -(-seats * (100 + surplus_percent) // 100)
+
+
+def surplus_met(seats: int, candidates: int, surplus_percent: int = MIN_SURPLUS_PERCENT) -> bool:
+    return seats > 0 and candidates >= min_candidates(seats, surplus_percent)
+
+
+def check_surplus(seats: int, candidates: int, surplus_percent: int) -> None:
+    """A ballot opens only with enough candidates: FAILED_PRECONDITION with the numbers."""
+    if not surplus_met(seats, candidates, surplus_percent):
+        raise FailedPrecondition(
+            f"{candidates} candidates for {seats} seats: a differential ballot needs at least "
+            f"{min_candidates(seats, surplus_percent)} (seats + {surplus_percent}%, 差额不少于"
+            f"{'四分之一' if surplus_percent == MIN_SURPLUS_PERCENT else f'{surplus_percent}%'})")
+
+
+def check_surplus_percent(value: int, field: str, floor: int = MIN_SURPLUS_PERCENT) -> int:
+    """A region's (or a campaign's) surplus: at least ``floor`` (the quarter, or the region's)."""
+    if value < floor:
+        raise InvalidArgument(field, f"must be at least {floor} (差额 may be raised, never lowered)")
+    if value > MAX_SURPLUS_PERCENT:
+        raise InvalidArgument(field, f"must be at most {MAX_SURPLUS_PERCENT}")
+    return value
+
+
+# ---- proposals -----------------------------------------------------------------------------
+
+MAX_TITLE = 100
+MAX_DESCRIPTION = 4000
+MAX_CATEGORY = 20
+MAX_NOTE = 500
+MAX_OPINION = 2000
+MAX_NAME = 50
+MAX_ENTRY = 200
+# One trillion yuan, in fen: far above any county's budget, far inside int64.
+MAX_INVESTMENT_FEN = 100_000_000_000_000
+MAX_SUPPORTERS = 100_000_000
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    title: str
+    description: str = ""
+    category: str = ""
+    investment_fen: int = 0
+    location_region: str = ""
+    supporters: int = 0
+
+
+def line(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    return validation.text(value, field, max_len=max_len, required=required)
+
+
+def text(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    return validation.text(value, field, max_len=max_len, required=required, multiline=True)
+
+
+def check_proposal(p: NewProposal, prefix: str = "proposal") -> NewProposal:
+    """The proposal trimmed to its canonical text, or INVALID_ARGUMENT naming the field.
+    Money is integer fen (never a float): 0 is "not estimated", negatives and amounts above
+    a trillion yuan are refused. The location is checked against the campaign by the use case."""
+    if not 0 <= p.investment_fen <= MAX_INVESTMENT_FEN:
+        raise InvalidArgument(f"{prefix}.investment_fen", "must be between 0 and 10^14 fen (a trillion yuan)")
+    if not 0 <= p.supporters <= MAX_SUPPORTERS:
+        raise InvalidArgument(f"{prefix}.supporters", f"must be between 0 and {MAX_SUPPORTERS}")
+    return NewProposal(
+        title=line(p.title, f"{prefix}.title", max_len=MAX_TITLE, required=True),
+        description=text(p.description, f"{prefix}.description", max_len=MAX_DESCRIPTION),
+        category=line(p.category, f"{prefix}.category", max_len=MAX_CATEGORY, required=True),
+        investment_fen=p.investment_fen,
+        location_region=validation.region_code(p.location_region, f"{prefix}.location_region")
+        if p.location_region else "",
+        supporters=p.supporters)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    phone: str = ""
+
+
+def check_contact(c: Contact, name_field: str = "contact_name", phone_field: str = "contact_phone") -> Contact:
+    name = validation.text(c.name, name_field, max_len=MAX_NAME, form=canonical.name)
+    phone = validation.text(c.phone, phone_field, max_len=20, form=canonical.phone)
+    if phone and not PHONE.match(phone):
+        raise InvalidArgument(phone_field, "must be digits, optionally with +, - or spaces")
+    return Contact(name, phone)
+
+
+def check_score(score: int, field: str = "score") -> int:
+    if not 0 <= score <= 100:
+        raise InvalidArgument(field, "must be between 0 and 100")
+    return score
+
+
+def check_criterion(kind: ReviewerKind, criterion: Criterion, field: str = "criterion") -> None:
+    """An expert judges 普惠性 and 实效性; a department 合规性 and 可行性."""
+    if criterion not in CRITERIA_OF[kind]:
+        allowed = " or ".join(c.name for c in CRITERIA_OF[kind])
+        raise InvalidArgument(field, f"a {kind.name.lower()} review judges {allowed}")
+
+
+def check_year(year: int, field: str = "year") -> int:
+    if not 2000 <= year <= 2100:
+        raise InvalidArgument(field, "must be a year between 2000 and 2100")
+    return year
+
+
+def check_seats(seats: int, field: str = "seats") -> int:
+    if not 1 <= seats <= MAX_SEATS:
+        raise InvalidArgument(field, f"must be between 1 and {MAX_SEATS}")
+    return seats
+
+
+def check_priority(priority: int, field: str) -> int:
+    if not 0 <= priority <= MAX_CANDIDATES:
+        raise InvalidArgument(field, f"must be between 0 and {MAX_CANDIDATES} (1 first, 0 unranked)")
+    return priority
+
+
+def check_day(value: str, field: str, *, required: bool) -> date | None:
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    if not value:
+        if required:
+            raise InvalidArgument(field, "is required")
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(field, "must be a day, YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class CandidateEntry:
+    proposal_id: str
+    funding_source: str = ""
+    land: str = ""
+    schedule: str = ""
+    priority: int = 0
+
+
+def check_candidates(entries: list[CandidateEntry], field: str = "candidates") -> list[CandidateEntry]:
+    """The committee's list: one entry per proposal, each with where its money comes from."""
+    if not entries:
+        raise InvalidArgument(field, "name the candidate projects")
+    if len(entries) > MAX_CANDIDATES:
+        raise InvalidArgument(field, f"at most {MAX_CANDIDATES} candidates")
+    seen: set[str] = set()
+    out = []
+    for i, e in enumerate(entries):
+        at = f"{field}[{i}]"
+        if e.proposal_id in seen:
+            raise InvalidArgument(f"{at}.proposal_id", "names a proposal twice")
+        seen.add(e.proposal_id)
+        out.append(CandidateEntry(
+            proposal_id=e.proposal_id,
+            funding_source=line(e.funding_source, f"{at}.funding_source", max_len=MAX_ENTRY, required=True),
+            land=line(e.land, f"{at}.land", max_len=MAX_ENTRY),
+            schedule=line(e.schedule, f"{at}.schedule", max_len=MAX_ENTRY),
+            priority=check_priority(e.priority, f"{at}.priority")))
+    return out
+
+
+# Tracking codes are read out and typed: no 0/O, 1/I. 12 symbols of 32: 60 random bits.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def new_tracking_code() -> str:
+    return "".join(CODE_ALPHABET[b & 31] for b in secrets.token_bytes(CODE_LENGTH))
+
+
+def check_tracking_code(code: str, field: str = "tracking_code") -> str:
+    code = canonical.code(code or "").upper()
+    if not code:
+        raise InvalidArgument(field, "is required")
+    if len(code) > 16 or any(c not in CODE_ALPHABET for c in code):
+        raise InvalidArgument(field, "is not a tracking code")
+    return code
+
+
+# ---- who votes -----------------------------------------------------------------------------
+
+def electorate(region: Region) -> Level:
+    """Whose ballot a region's campaign is: the deputies of its own people's congress (a
+    prefecture's, a county's, a township's), or, for a sub-district (街道), which has no
+    congress, its deliberation deputies (温县: "街道按相同规定由议事代表进行票选")."""
+    if region.kind is RegionKind.SUBDISTRICT:
+        return Level.DELIBERATION
+    return {Tier.PREFECTURE: Level.PREFECTURE, Tier.COUNTY: Level.COUNTY, Tier.TOWNSHIP: Level.TOWNSHIP}[region.tier]
+
+
+ELECTORATE_LABELS = {Level.PREFECTURE: "州人大代表", Level.COUNTY: "县人大代表", Level.TOWNSHIP: "乡镇人大代表",
+                     Level.DELIBERATION: "街道议事代表"}
+
+
+def eligible(levels: frozenset[int], status: int, level: Level) -> bool:
+    """A deputy votes when they hold a seat of ``level`` and are serving or by-elected."""
+    return int(level) in levels and status in (int(s) for s in SEATED)

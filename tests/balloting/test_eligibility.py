@@ -1,0 +1,92 @@
+"""Who votes in a campaign, as balloting learns it from the roster's events over Kafka (it
+never reads the roster's database): the serving and by-elected deputies of the campaign
+region's congress; for a 街道, which has no congress, its deliberation deputies (议事代表). A
+resignation just before the session takes a voter off the list, a by-election puts one on.
+"""
+from __future__ import annotations
+
+import grpc
+import pytest
+from balloting_support import STAFF, SUBDISTRICT, TOWN, wait
+from kit.settings import COUNTY_A, COUNTY_B
+from lianxin.balloting.v1 import balloting_pb2 as pb
+from lianxin.common.v1 import common_pb2
+from lianxin.roster.v1 import roster_pb2 as rpb
+
+pytestmark = pytest.mark.kafka
+S = rpb.DeputyStatus
+
+
+def voters(w, campaign: pb.Campaign, page_size: int = 0) -> tuple[set[str], pb.ListEligibleVotersResponse]:
+    ids: set[str] = set()
+    token, first = "", None
+    while True:
+        resp = w.b.call("ListEligibleVoters", pb.ListEligibleVotersRequest(
+            campaign_id=campaign.id, page=common_pb2.PageRequest(page_size=page_size, page_token=token)), **STAFF)
+        first = first or resp
+        ids |= {v.deputy_id for v in resp.voters}
+        token = resp.next_page_token
+        if not token:
+            return ids, first
+
+
+def settles(w, campaign, expected: set[str]) -> set[str]:
+    """The electorate once balloting has caught up with the roster's events."""
+    return wait(lambda: (got := voters(w, campaign)[0]) == expected and got, "the electorate to settle")
+
+
+def test_a_county_campaign_is_voted_by_the_county_congress_serving_at_the_session(world):
+    w = world
+    c = w.campaign(COUNTY_A)
+    county = [w.deputy(COUNTY_A) for _ in range(3)]
+    living_in_town = w.deputy(TOWN, levels=(rpb.LEVEL_TOWNSHIP, rpb.LEVEL_COUNTY))   # a county seat too
+    township_only = w.deputy(TOWN, levels=(rpb.LEVEL_TOWNSHIP,))
+    other_county = w.deputy(COUNTY_B)
+    prefecture_only = w.deputy(COUNTY_A, levels=(rpb.LEVEL_PREFECTURE,))
+    by_elected = w.deputy(COUNTY_A, status=S.DEPUTY_STATUS_BY_ELECTED)
+    w.known(township_only.id, other_county.id, prefecture_only.id)
+    electorate = {d.id for d in county} | {living_in_town.id, by_elected.id}
+    settles(w, c, electorate)
+    got, first = voters(w, c, page_size=2)          # paged by name: every voter once
+    assert got == electorate and first.total_size == 5 and first.electorate == "县人大代表"
+    assert len(first.voters) == 2 and first.next_page_token
+
+    # Just before the session: one resigns, one is terminated, a resigned one returns by by-election.
+    w.change_status(county[0].id, S.DEPUTY_STATUS_RESIGNED, "辞去代表职务")
+    w.change_status(county[1].id, S.DEPUTY_STATUS_TERMINATED, "代表资格终止")
+    w.change_status(by_elected.id, S.DEPUTY_STATUS_RESIGNED, "辞职")
+    w.change_status(by_elected.id, S.DEPUTY_STATUS_BY_ELECTED, "补选")
+    settles(w, c, {county[2].id, living_in_town.id, by_elected.id})
+    # ...and a newly by-elected deputy joins them.
+    new = w.deputy(COUNTY_A, status=S.DEPUTY_STATUS_BY_ELECTED)
+    settles(w, c, {county[2].id, living_in_town.id, by_elected.id, new.id})
+
+
+def test_a_town_is_voted_by_its_township_congress(world):
+    w = world
+    c = w.campaign(TOWN)
+    township = w.deputy(TOWN, levels=(rpb.LEVEL_TOWNSHIP,))
+    county_here = w.deputy(TOWN, levels=(rpb.LEVEL_COUNTY,))
+    w.known(county_here.id, township.id)
+    got, first = voters(w, c)
+    assert township.id in got
+    assert county_here.id not in got and first.electorate == "乡镇人大代表"
+
+
+def test_a_subdistrict_votes_through_its_deliberation_deputies(world):
+    w = world
+    c = w.campaign(SUBDISTRICT)
+    assert c.region_kind == common_pb2.REGION_KIND_SUBDISTRICT
+    county_here = w.deputy(SUBDISTRICT, levels=(rpb.LEVEL_COUNTY,))
+    w.known(county_here.id)
+    proposals = w.shortlisted(c, 5)
+    c = w.fix(c, 4, proposals)
+    # No deliberation deputy serves yet: the county deputy living there does not vote for it.
+    with w.expect_no_writes():
+        err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "街道议事代表" in err.details()
+    deliberation = [w.deputy(SUBDISTRICT, levels=(rpb.LEVEL_DELIBERATION,)) for _ in range(2)]
+    both = w.deputy(SUBDISTRICT, levels=(rpb.LEVEL_COUNTY, rpb.LEVEL_DELIBERATION))
+    settles(w, c, {d.id for d in deliberation} | {both.id})
+    assert voters(w, c)[1].electorate == "街道议事代表"
+    assert w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF).phase == pb.PHASE_BALLOT
