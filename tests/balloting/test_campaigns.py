@@ -274,25 +274,26 @@ def test_bad_input_names_the_field_and_writes_nothing(world):
     w = world
     c = w.campaign(COUNTY_A)
     good = pb.NewProposal(title="t", category="教育")
+    offline = pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE, name="座谈会")
     cases = [
         ("CreateCampaign", pb.CreateCampaignRequest(region_code=COUNTY_A, year=1999, title="t"), "year"),
         ("CreateCampaign", pb.CreateCampaignRequest(region_code=COUNTY_A, year=2040), "title"),
         ("CreateCampaign", pb.CreateCampaignRequest(region_code="65230", year=2040, title="t"), "region_code"),
         ("CreateCampaign", pb.CreateCampaignRequest(region_code="410825", year=2040, title="t"), "region_code"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id="nope", proposal=good), "campaign_id"),
-        ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=good), "proposer.kind"),
+        ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=good), "proposer"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=pb.NewProposal(
-            title="t", category="教育", investment_fen=-1), proposer=pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE)),
+            title="t", category="教育", investment_fen=-1), proposer=offline),
          "proposal.investment_fen"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=pb.NewProposal(
-            title="t", category="教育", investment_fen=10**15), proposer=pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE)),
+            title="t", category="教育", investment_fen=10**15), proposer=offline),
          "proposal.investment_fen"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=pb.NewProposal(category="教育"),
-                                                    proposer=pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE)),
+                                                    proposer=offline),
          "proposal.title"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=pb.NewProposal(
             title="t", category="教育", location_region=COUNTY_B),
-            proposer=pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE)), "proposal.location_region"),
+            proposer=pb.Proposer(kind=pb.PROPOSER_KIND_OFFLINE, name="座谈会")), "proposal.location_region"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=good, proposer=pb.Proposer(
             kind=pb.PROPOSER_KIND_CITIZEN, phone="打电话")), "proposer.phone"),
         ("RecordProposal", pb.RecordProposalRequest(campaign_id=c.id, proposal=good, proposer=pb.Proposer(
