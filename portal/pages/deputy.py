@@ -43,7 +43,7 @@ from shared import clock
 ROLE = "deputy"
 HOME = "/desk/me"
 RECENT_CASES = 20
-RECENT_ACTIVITIES = 50
+RECENT_ACTIVITIES = 20
 # The kinds a deputy records from the phone (liaison lets a deputy record these two).
 KINDS = (lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION)
 SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "deputy-sw.js"
@@ -248,17 +248,14 @@ async def _record_page(request: Request, *, errors: list[str] | None = None, for
         venues = await b.roster.ListDeputyVenues(rpb.ListDeputyVenuesRequest(deputy_id=me), metadata=md,
                                                  timeout=b.timeout)
         listed = await b.liaison.ListActivities(lpb.ListActivitiesRequest(
-            page=common_pb2.PageRequest(page_size=RECENT_ACTIVITIES)), metadata=md, timeout=b.timeout)
+            deputy_id=me, page=common_pb2.PageRequest(page_size=RECENT_ACTIVITIES)), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="deputy_not_in_roster")
-    # The region's newest records, narrowed to those the deputy took part in (liaison lists by
-    # region; a deputy's own are what this page is about).
-    mine = [a for a in listed.activities if me in a.deputy_ids][:20]
     today = clock.china_today().isoformat()
     values = {"kind": str(lpb.ACTIVITY_KIND_VISIT), "date": today, "title": "", "venue_id": "",
               "people_reached": "", "notes": ""} | (form or {})
     return page(request, "deputy/record.html", {
-        "user": user(request), "deputy": deputy, "venues": venues.venues, "activities": mine,
+        "user": user(request), "deputy": deputy, "venues": venues.venues, "activities": listed.activities,
         "venue_names": {v.id: v.name for v in venues.venues}, "kinds": KINDS, "today": today,
         "form": values, "form_errors": errors or [], "sent": sent,
         "request_id": (form or {}).get("request_id") or str(uuid.uuid4())}, status=status)

@@ -159,6 +159,7 @@ class ActivityFilter:
     kind: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    deputy_id: str = ""       # only the activities this deputy took part in
 
 
 @dataclass
@@ -213,6 +214,13 @@ class Activities:
             with self.rt.transaction() as s:
                 self.venue_in_scope(s, who, venue_id, field_name)
 
+    def check_deputy_filter(self, who: Principal, deputy_id: str, field_name: str = "deputy_id") -> None:
+        """A deputy a listing is narrowed to: known and inside the caller's region (served
+        here), else NOT_FOUND naming the field, as every id a request names."""
+        if deputy_id:
+            with self.rt.transaction() as s:
+                self._check_deputies(s, who, (deputy_id,), field_name)
+
     # ---- record -------------------------------------------------------------------
     def record(self, who: Principal, draft: ActivityDraft) -> tuple[ActivityRow, list[str]]:
         scope = ACCESS.scope(who, "activity.record")
@@ -258,8 +266,9 @@ class Activities:
                                region=region)
             return row, opinion_ids
 
-    def _check_deputies(self, s: Session, who: Principal, ids: tuple[str, ...]) -> None:
-        """Deputies present: each known and inside the caller's region, else NOT_FOUND naming it."""
+    def _check_deputies(self, s: Session, who: Principal, ids: tuple[str, ...], field_name: str = "") -> None:
+        """Deputies present: each known and inside the caller's region, else NOT_FOUND naming
+        it (``field_name`` for a single id, else activity.deputy_ids[i])."""
         if not ids:
             return
         regions = dict(s.execute(select(DirectoryDeputyRow.id, DirectoryDeputyRow.region_code)
@@ -267,7 +276,7 @@ class Activities:
         for i, x in enumerate(ids):
             if (x not in regions or not self.regions.contains(who.region, regions[x])
                     or not self.rt.deployment.serves(regions[x])):
-                raise NotFound("deputy", x, f"activity.deputy_ids[{i}]")
+                raise NotFound("deputy", x, field_name or f"activity.deputy_ids[{i}]")
 
     def _check_opinions(self, s: Session, who: Principal, ids: tuple[str, ...], region: str) -> None:
         """Opinions raised: each one the caller may see, else NOT_FOUND naming it (an opinion
@@ -306,6 +315,9 @@ class Activities:
                 cond.append(ActivityRow.date >= f.date_from)
             if f.date_to:
                 cond.append(ActivityRow.date <= f.date_to)
+            if f.deputy_id:
+                cond.append(ActivityRow.id.in_(select(ActivityDeputyRow.activity_id)
+                                               .where(ActivityDeputyRow.deputy_id == f.deputy_id)))
             total = s.execute(select(func.count()).select_from(ActivityRow).where(*cond)).scalar_one()
             order = [(ActivityRow.date, paging.DESC), (ActivityRow.created_at, paging.DESC),
                      (ActivityRow.id, paging.DESC)]

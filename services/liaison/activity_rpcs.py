@@ -75,8 +75,11 @@ class ActivityRpcs:
         date_to = parse_date(text_arg(request.date_to, "date_to"), "date_to", required=False)
         check_period(date_from, date_to)
         path = self.activities.scope_path(who, text_arg(request.region_code, "region_code"))
+        deputy_id = check_id(request.deputy_id, "deputy_id") if request.deputy_id else ""
         self.activities.check_venue_filter(who, venue_id)
-        f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to)
+        self.activities.check_deputy_filter(who, deputy_id)
+        f = ActivityFilter(scope_path=path, venue_id=venue_id, kind=kind, date_from=date_from, date_to=date_to,
+                           deputy_id=deputy_id)
         page = paging.page(request, who, resolved={"region_code": path})
         rows, opinion_ids, total, token = self.activities.list(who, f, page)
         return pb.ListActivitiesResponse(

@@ -383,7 +383,11 @@ CASES |= {
     ("liaison", "GetActivity"): [Case(lambda w, c: lpb.GetActivityRequest(id=w.ACT_A.id),
                                       ok=CONTACT_READERS | DEPUTIES, denied=role_refused(DEPARTMENTS))],
     ("liaison", "ListActivities"): [Case(lambda w, c: lpb.ListActivitiesRequest(region_code=COUNTY_A),
-                                         ok=CONTACT_READERS | DEPUTIES, default=PD)],
+                                         ok=CONTACT_READERS | DEPUTIES, default=PD),
+                                    # narrowed to a deputy: resolved in the caller's region
+                                    Case(lambda w, c: lpb.ListActivitiesRequest(deputy_id=w.A1.id),
+                                         ok=CONTACT_READERS | DEPUTIES, denied=role_refused(DEPARTMENTS),
+                                         label="one deputy's")],
     ("liaison", "ExportRegister"): [Case(lambda w, c: lpb.ExportRegisterRequest(
         venue_id=w.VA.id, register=lpb.REGISTER_RECEPTIONS, format=common_pb2.FILE_FORMAT_CSV),
         ok=CONTACT_READERS, denied=role_refused(DEPARTMENTS | DEPUTY_ROLE))],

@@ -91,6 +91,8 @@ BAD_LISTS = [
     ("date_from", dict(date_from="2026-13-01")),
     ("date_to", dict(date_to="yesterday")),
     ("date_to", dict(date_from="2026-02-01", date_to="2026-01-01")),
+    ("deputy_id", dict(deputy_id="not-an-id")),
+    ("deputy_id", dict(deputy_id="5d6c8b1e-1f7a-4c5e-9f00-00000000000x")),
 ]
 
 
@@ -183,7 +185,8 @@ def requests(draw):
     if name == "ListActivities":
         return name, pb.ListActivitiesRequest(
             region_code=draw(texts), venue_id=draw(texts), kind=draw(ints), date_from=draw(texts),
-            date_to=draw(texts), page=common_pb2.PageRequest(page_size=draw(ints), page_token=draw(texts)))
+            date_to=draw(texts), page=common_pb2.PageRequest(page_size=draw(ints), page_token=draw(texts)),
+            deputy_id=draw(texts))
     if name == "ExportRegister":
         return name, pb.ExportRegisterRequest(venue_id=draw(texts), register=draw(ints), date_from=draw(texts),
                                               date_to=draw(texts), format=draw(ints))

@@ -83,6 +83,36 @@ def test_a_deputy_records_their_own_visit_only(liaison, world):
         assert e.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+def test_list_narrowed_to_the_activities_a_deputy_took_part_in(liaison, world):
+    d1, d2 = world["d1"], world["d2"]
+    alone = record(liaison, region_code=TOWNSHIP_A, kind=K.ACTIVITY_KIND_VISIT, date="2025-07-03", title="独自走访",
+                   deputy_ids=[d1])
+    both = record(liaison, venue_id=world["venue"], kind=K.ACTIVITY_KIND_RECEPTION, date="2025-07-05",
+                  title="两人接待", deputy_ids=[d1, d2])
+    record(liaison, region_code=TOWNSHIP_A, kind=K.ACTIVITY_KIND_VISIT, date="2025-07-06", title="无代表")
+    july = dict(date_from="2025-07-01", date_to="2025-07-31")
+
+    def ids(deputy_id, **kw):
+        r = liaison.call("ListActivities", pb.ListActivitiesRequest(deputy_id=deputy_id, **july), **kw)
+        return [a.id for a in r.activities], r.total_size
+
+    assert ids(d2) == ([both.id], 1)
+    assert ids(d1) == ([both.id, alone.id], 2)
+    assert ids(d1, role="deputy", region=COUNTY_A, subject=d1) == ([both.id, alone.id], 2)   # a deputy's own
+    first = liaison.call("ListActivities", pb.ListActivitiesRequest(deputy_id=d1, page=common_pb2.PageRequest(
+        page_size=1), **july))
+    assert [a.id for a in first.activities] == [both.id] and first.next_page_token
+    rest = liaison.call("ListActivities", pb.ListActivitiesRequest(deputy_id=d1, page=common_pb2.PageRequest(
+        page_size=1, page_token=first.next_page_token), **july))
+    assert [a.id for a in rest.activities] == [alone.id]
+    # The token is bound to the deputy filter; another county's deputy is unknown to the caller.
+    e = liaison.error("ListActivities", pb.ListActivitiesRequest(deputy_id=d2, page=common_pb2.PageRequest(
+        page_size=1, page_token=first.next_page_token), **july))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and e.details().startswith("page.page_token:")
+    e = liaison.error("ListActivities", pb.ListActivitiesRequest(deputy_id=world["other"]), region=COUNTY_A)
+    assert e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("deputy_id:")
+
+
 @pytest.mark.parametrize("role", ["auditor", "department"])
 def test_readers_and_departments_record_nothing(liaison, role):
     with liaison.expect_no_writes():
