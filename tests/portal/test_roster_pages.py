@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 from kit.portal import client, hidden
-from kit.settings import COUNTY_A, COUNTY_B, TOWNSHIP_A
+from kit.settings import COUNTY_A, COUNTY_B, TOWNSHIP_A, TOWNSHIP_A2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from openpyxl import load_workbook
@@ -77,6 +77,45 @@ def test_search_pages_through_the_countys_deputies_and_leaves_out_another_county
     assert "没有符合条件的代表" in staff.get("/desk/roster", params={"name": "翻页代表", "status": "2"}).text
     township = staff.get("/desk/roster", params={"name": "翻页代表", "region": TOWNSHIP_A})
     assert "共 0 名代表" in township.text
+    # A region outside the clerk's county is not offered, and named by hand it is ignored:
+    # the listing stays the clerk's county.
+    assert f'<option value="{COUNTY_B}"' not in first.text and f'<option value="{TOWNSHIP_A}"' in first.text
+    outside = staff.get("/desk/roster", params={"name": "翻页代表", "region": COUNTY_B})
+    assert "共 55 名代表" in outside.text and "翻页代表99" not in outside.text
+
+
+def test_an_xlsx_import_reports_its_bad_rows_too(platform, staff):
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["区划代码", "姓名", "代表层级", "联系电话", "性别"])
+    sheet.append([COUNTY_A, "表格甲", "县", "13922220001", "女"])
+    sheet.append([COUNTY_A, "表格乙", "县", "13922220002", "未知"])          # row 3: no such gender
+    sheet.append([COUNTY_A, "表格丙", "县", 994123456, "男"])              # row 4: a phone Excel made a number
+    buf = io.BytesIO()
+    book.save(buf)
+    page = staff.get("/desk/roster/import")
+    r = staff.post("/desk/roster/import", data={"csrf_token": csrf(page.text), "region": COUNTY_A, "check": "0"},
+                   files={"file": ("名册.xlsx", buf.getvalue(), "application/octet-stream")})
+    assert r.status_code == 200, r.text[-2000:]
+    assert re.search(r'id="n-created">1<', r.text) and re.search(r'id="n-failed">2<', r.text)
+    assert "<td>3</td><td>性别</td><td class=\"text\">无法识别的性别“未知”（请填写 男 或 女，或留空）。</td>" in r.text
+    assert "<td>4</td><td>联系电话</td><td class=\"text\">Excel 把电话存成了数字（994123456），丢掉了开头的 0" in r.text
+    assert deputies_named(platform, "表格") == 1
+
+
+def test_the_venue_list_pages_through_the_countys_venues(platform, staff):
+    for n in range(52):
+        platform.roster.call("CreateVenue", rpb.CreateVenueRequest(venue=rpb.Venue(
+            region_code=TOWNSHIP_A2, kind=rpb.VENUE_KIND_ACTIVITY_ROOM, name=f"翻页活动室{n:02d}")))
+    first = staff.get("/desk/venues", params={"region": TOWNSHIP_A2, "kind": "4"})
+    assert first.status_code == 200 and "共 52 个站点" in first.text
+    names = re.findall(r'<a href="/desk/venues/[^"]+">(翻页活动室\d+)</a>', first.text)
+    nxt = re.search(r'href="([^"]+)" id="next-page"', first.text)
+    assert len(names) == 50 and nxt
+    second = staff.get(html.unescape(nxt.group(1)))
+    more = re.findall(r'<a href="/desk/venues/[^"]+">(翻页活动室\d+)</a>', second.text)
+    assert sorted(names + more) == [f"翻页活动室{n:02d}" for n in range(52)]
 
 
 def test_another_countys_deputy_and_venue_by_address_are_404_and_nothing_is_written(platform, staff):
