@@ -20,7 +20,8 @@ comes from the RPC's isolation ``Case``, tests/kit/cases.py):
   with a control character, in GBK bytes rather than UTF-8 (on the wire); where the valid
   request has one, empty and blank (spaces, the ideographic space, a zero-width space).
 - a message (a repeated field) the valid request sets: absent (empty).
-- every integer: negative.
+- every integer: negative, and the largest its type holds.
+- bytes the valid request has (a file's content): empty.
 - every repeated field the valid request fills, and every list of strings (not ids) or
   integers: ``MANY`` elements.
 
@@ -65,6 +66,7 @@ _PLACEHOLDER, _GBK = "\ue000\ue001", "张三李".encode("gbk")
 PAGE_REQUEST = "lianxin.common.v1.PageRequest"
 TIMESTAMP = "google.protobuf.Timestamp"
 FIELD_MASK = "google.protobuf.FieldMask"
+_WIDE = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_SFIXED64}
 _INTEGERS = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT32,
              FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_SFIXED32, FieldDescriptor.TYPE_SFIXED64}
 
@@ -333,6 +335,9 @@ class _Walker:
                 self.add(path, f, "UNSPECIFIED", setter(0), at)
         elif f.type in _INTEGERS:
             self.add(path, f, "negative", setter(-1), at)
+            self.add(path, f, "largest", setter(2 ** 63 - 1 if f.type in _WIDE else 2 ** 31 - 1), at)
+        elif f.type == FieldDescriptor.TYPE_BYTES and present and not optional:
+            self.add(path, f, "empty", setter(b""), at)
 
 
 def generate(base, spec: Spec) -> list[BadCase]:
