@@ -2,8 +2,8 @@
 its valid request (the isolation Case's, tests/kit/cases.py) broken as its type and name call
 for (tests/kit/bad_input.py), on the real services (gRPC over sockets, PostgreSQL, roster and
 liaison on one bus). Each bad request must be refused with INVALID_ARGUMENT (NOT_FOUND for a
-well-formed id of no record) naming the field, and write nothing: no row added to or removed
-from any table of the service's database, its outbox included. An RPC without a Spec here
+well-formed id of no record) naming the field, and write nothing: no row added to, removed
+from or changed in any table of the service's database, its outbox included. An RPC without a Spec here
 fails, so a new RPC cannot escape; each valid request is finally sent as it is and answered
 OK, so every bad request differed from a good one in the broken field alone.
 
@@ -22,7 +22,7 @@ from kit.bad_input import (
     Spec,
     changed,
     generate,
-    table_counts,
+    table_state,
     unused_exemptions,
 )
 from kit.cases import BY_NAME, CASES, World, resolve, seed_world
@@ -203,7 +203,7 @@ def settle(world: World, timeout: float = 30.0) -> None:
     last, stable = None, 0
     while stable < 3:
         assert time.monotonic() < deadline, "the services did not settle"
-        now = [table_counts(e) for e in engines]
+        now = [table_state(e) for e in engines]
         stable = stable + 1 if now == last else 0
         last = now
         time.sleep(0.15)
@@ -248,9 +248,9 @@ def test_bad_requests_are_refused_naming_the_field_and_write_nothing(world, base
     failures = []
     for case in cases:
         payload = case.payload(base)
-        before = table_counts(engine)
+        before = table_state(engine)
         got, details = _send(world, service, method, payload, who)
-        written = changed(before, table_counts(engine))
+        written = changed(before, table_state(engine))
         if got != case.code or not case.names_field(details):
             failures.append(f"{case.label}: {got.name} ({details[:200]}), expected {case.code.name} naming "
                             f"{' or '.join(case.named or (case.path,))}")
@@ -274,13 +274,20 @@ def test_specs_name_only_fields_that_exist(bases, service, method):
 
 def test_the_valid_requests_are_answered(world, bases):
     """Sent last: each valid request as it is is OK, so each bad one failed for its broken field."""
-    refused = []
+    refused, wrote = [], {}
     for service, method in RPCS:
         who, base = bases.get(service, method)
+        before = table_state(world.by_name[service].engine)
         got, details = _send(world, service, method, base.SerializeToString(), who)
+        wrote[(service, method)] = changed(before, table_state(world.by_name[service].engine))
         if got != OK:
             refused.append(f"{service}.{method}: {got.name} {details}")
     assert not refused
+    # The check of "nothing written" sees writes: new rows, and a change to a row in place.
+    was, _, now, _ = wrote[("roster", "RegisterDeputy")]["deputies"].split()   # "n -> n+1 rows"
+    assert int(now) == int(was) + 1
+    assert wrote[("roster", "UpdateDeputy")]["deputies"] == "rows changed"
+    assert wrote[("liaison", "RecordOpinion")] and wrote[("identity", "CreateAccount")]
 
 
 

@@ -17,7 +17,7 @@
                  (``CASES``): what the isolation matrix and the bad-input table both use.
   kit.bad_input  the bad-input table built from the proto descriptors: each field of a valid
                  request broken as its type and name call for, with the status and the field
-                 the refusal must name; ``table_counts`` for "nothing written".
+                 the refusal must name; ``table_state`` for "nothing written".
   kit.portal     ``PortalProcess(backends, log_path, secret=...)``: the real web portal as its
                  own process, pointed at services the test started.
   kit.browser    ``Browser(width=375)``: headless Chromium (Debian's chromium and

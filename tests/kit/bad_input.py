@@ -30,7 +30,8 @@ with the field's path and ": " (``shared.errors``: ``field: problem``), e.g.
 ``deputy.seats[0].level: unknown value 6``. A field inside the resource of an update request
 is also added to its FieldMask (else the server rightly ignores it), and the refusal may then
 name the mask instead (a field that may not be updated). The tests also check that nothing
-was written (``table_counts`` of the service's database before and after).
+was written (``table_state``: rows and their content in every table of the service's database,
+before and after).
 
 A service plugs in with one ``Spec`` per RPC (an RPC without one fails), naming what the
 types cannot know: fields where empty or UNSPECIFIED is a valid value (``optional``, with the
@@ -376,18 +377,27 @@ def unused_exemptions(base, spec: Spec) -> list[str]:
 _TABLES: dict[int, list[str]] = {}
 
 
-def table_counts(engine) -> dict[str, int]:
-    """Rows in every table of the database (one query): a refused request adds or removes none."""
+def table_state(engine) -> dict[str, tuple[int, str]]:
+    """Per table of the database (one query): its rows and a digest of their content. A
+    refused request adds, removes and changes none."""
     key = id(engine)
     if key not in _TABLES:
         _TABLES[key] = sorted(t for t in inspect(engine).get_table_names() if t != "alembic_version")
     tables = _TABLES[key]
     if not tables:
         return {}
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
+    sql = " UNION ALL ".join(
+        f"SELECT '{t}', count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') FROM \"{t}\" r"
+        for t in tables)
     with engine.connect() as c:
-        return dict(c.execute(text(sql)).all())
+        return {t: (n, digest) for t, n, digest in c.execute(text(sql)).all()}
 
 
-def changed(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, tuple[int, int]]:
-    return {t: (before.get(t, 0), n) for t, n in after.items() if before.get(t, 0) != n}
+def changed(before: Mapping[str, tuple[int, str]], after: Mapping[str, tuple[int, str]]) -> dict[str, str]:
+    """The tables a request wrote: their row counts before and after, or 'rows changed'."""
+    out = {}
+    for t, (n, digest) in after.items():
+        was, was_digest = before.get(t, (0, ""))
+        if (n, digest) != (was, was_digest):
+            out[t] = f"{was} -> {n} rows" if n != was else "rows changed"
+    return out
