@@ -197,9 +197,10 @@ def test_without_javascript_the_record_form_posts(platform, shots):
     assert len(activities(platform, deputy.id, "入户走访")) == 1
 
 
-def test_a_record_queued_when_the_session_has_ended_waits_for_the_next_sign_in(platform, shots):
-    deputy = platform.deputy(name="哈力木")
+def test_a_record_queued_when_the_session_has_ended_waits_for_its_deputys_next_sign_in(platform, shots):
+    deputy, colleague = platform.deputy(name="哈力木"), platform.deputy(name="周建华")
     password = deputy_account(platform, "deputy.expired", deputy, "deputy-Passw0rd-expired")
+    colleague_pw = deputy_account(platform, "deputy.colleague", colleague, "deputy-Passw0rd-colleague")
     phone = Browser(width=375)
     try:
         drv = phone.driver
@@ -222,13 +223,24 @@ def test_a_record_queued_when_the_session_has_ended_waits_for_the_next_sign_in(p
         assert title in drv.find_element(By.ID, "waiting").text and len(stored(drv, "lianxin.deputy.queue.v1")) == 1
         check_page(phone, shots, "10-record-waiting-signed-out")
         assert activities(platform, deputy.id, title) == []
-        # Signing in again (the page's own link) brings the deputy back, and the record goes.
+        # Another deputy signs in on this phone (the page's own link): the record is not theirs
+        # to send, nor to read; it stays.
         press(phone, "#outbox-signin a")
         assert "/signin?next=%2Fdesk%2Fme%2Frecord" in drv.current_url
-        drv.find_element(By.ID, "username").send_keys("deputy.expired")
-        drv.find_element(By.ID, "password").send_keys(password)
+        drv.find_element(By.ID, "username").send_keys("deputy.colleague")
+        drv.find_element(By.ID, "password").send_keys(colleague_pw)
         press(phone, "main form button[type=submit]")
         assert drv.current_url == f"{platform.url}/desk/me/record"
+        WebDriverWait(drv, 15).until(lambda d: "本机另有 1 条其他代表账号保存的记录" in d.find_element(By.ID, "waiting").text)
+        time.sleep(2)
+        assert title not in drv.find_element(By.ID, "waiting").text
+        assert len(stored(drv, "lianxin.deputy.queue.v1")) == 1 and activities(platform, deputy.id, title) == []
+        assert activities(platform, colleague.id, title) == []
+        check_page(phone, shots, "11-record-another-deputys-waiting")
+        press(phone, "#signout")
+        # Its own deputy signs in again, and the record goes.
+        sign_in(phone, platform.url, "deputy.expired", password)
+        drv.get(f"{platform.url}/desk/me/record")
         WebDriverWait(drv, 60).until(lambda d: title in d.find_element(By.ID, "sent-here").text)
         assert stored(drv, "lianxin.deputy.queue.v1") == []
     finally:
