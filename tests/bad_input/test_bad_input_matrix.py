@@ -146,15 +146,6 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("identity", "UnlockAccount"): spec(),
     ("identity", "DisableAccount"): spec(),
     ("identity", "ListAuditEvents"): spec(optional={"region_code": REGION_DEFAULT}),
-    # ---- balloting
-    **{("balloting", m): spec() for m in (
-        "GetBallotRules", "SetBallotRules", "CreateCampaign", "GetCampaign", "CloseCall",
-        "FixCandidates", "OpenBallot", "SubmitPublicProposal", "TrackProposal", "GetProposal",
-        "ListProposals", "ReviewProposal", "MergeProposals", "ShortlistProposal", "ListEligibleVoters")},
-    ("balloting", "ListCampaigns"): spec(optional={"region_code": REGION_DEFAULT}),
-    # The office records an offline proposal (its Case): such a proposer has no id, so any id,
-    # a well-formed one too, is INVALID_ARGUMENT naming proposer.id, never looked up.
-    ("balloting", "RecordProposal"): spec(exempt={"proposer.id: unknown": "an offline proposer has no id to look up"}),
 }
 
 
