@@ -1,7 +1,7 @@
-/* The deputy's record page (/desk/me/record) where the signal is poor.
+/* The deputy's workspace pages (/desk/me...), and its record page where the signal is poor.
  *
- * - Registers the service worker (/desk/me/sw.js), which keeps this page and its assets so the
- *   page opens without a network.
+ * - Registers the service worker (/desk/me/sw.js), which keeps the record page and its assets
+ *   so the page opens without a network, and has it refresh its copy on every workspace page.
  * - A record is queued in the phone's storage (localStorage) with its request_id, made once
  *   when the form is filled, then sent; what could not be sent waits there ("待发送") and is
  *   sent when the phone is online again (the online event, the page's next load, a timer).
@@ -15,6 +15,16 @@
  */
 (function () {
   "use strict";
+  // On every page of the deputy's workspace: the service worker is installed (so the record
+  // page is kept from the first page after signing in, before the deputy needs it offline),
+  // and asked to take a fresh copy of the record page, which is then the signed-in deputy's
+  // (on a shared phone, never the previous one's for longer than it takes to open a page).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/desk/me/sw.js", { scope: "/desk/me/" }).then(function (reg) {
+      var worker = reg.active || reg.waiting || reg.installing;
+      if (worker && navigator.onLine !== false) worker.postMessage("refresh");
+    }).catch(function () { /* no offline page then */ });
+  }
   var form = document.getElementById("record-form");
   if (!form || !window.fetch || !window.localStorage || !window.JSON) return;
 
@@ -30,10 +40,6 @@
   var status = document.getElementById("outbox-status");
   var signin = document.getElementById("outbox-signin");
   var flushing = false;
-
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/desk/me/sw.js", { scope: "/desk/me/" }).catch(function () { /* no offline page then */ });
-  }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -73,6 +73,13 @@ def offline(drv, on: bool, sessions: dict[str, str]) -> None:
     assert sessions, "no service worker to take offline"
 
 
+def kept_page(drv) -> str:
+    """The service worker's copy of the record page ("" when there is none)."""
+    return drv.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        f"caches.open('{CACHE}').then(c => c.match('/desk/me/record')).then(r => r ? r.text() : '').then(done)")
+
+
 def stored(drv, key: str) -> list:
     return drv.execute_script(f"return JSON.parse(localStorage.getItem('{key}') || '[]')")
 
@@ -93,6 +100,8 @@ def test_a_deputy_answers_a_case_and_records_a_visit_offline(platform, shots):
         sign_in(phone, platform.url, "deputy.phone", password)
         assert drv.current_url == f"{platform.url}/desk/me"
         assert code in drv.find_element(By.ID, "waiting-cases").text
+        # The record page is kept for offline use from the first page after signing in.
+        WebDriverWait(drv, 30).until(lambda d: f'data-deputy="{deputy.id}"' in kept_page(d))
         check_page(phone, shots, "1-home")
         # 码上答 on the phone.
         link = drv.find_element(By.LINK_TEXT, code)
@@ -126,9 +135,7 @@ def test_a_deputy_answers_a_case_and_records_a_visit_offline(platform, shots):
         assert drv.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "navigator.serviceWorker.ready.then(r => done(r.scope))") == f"{platform.url}/desk/me/"
-        WebDriverWait(drv, 30).until(lambda d: d.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            f"caches.open('{CACHE}').then(c => c.match('/desk/me/record')).then(r => done(!!r))"))
+        assert f'data-deputy="{deputy.id}"' in kept_page(drv)
         assert drv.find_element(By.ID, "outbox").is_displayed()
         check_page(phone, shots, "6-record")
 
@@ -237,9 +244,11 @@ def test_a_record_queued_when_the_session_has_ended_waits_for_its_deputys_next_s
         assert len(stored(drv, "lianxin.deputy.queue.v1")) == 1 and activities(platform, deputy.id, title) == []
         assert activities(platform, colleague.id, title) == []
         check_page(phone, shots, "11-record-another-deputys-waiting")
+        WebDriverWait(drv, 30).until(lambda d: f'data-deputy="{colleague.id}"' in kept_page(d))
         press(phone, "#signout")
-        # Its own deputy signs in again, and the record goes.
+        # Its own deputy signs in again: the kept page is theirs again, and the record goes.
         sign_in(phone, platform.url, "deputy.expired", password)
+        WebDriverWait(drv, 30).until(lambda d: f'data-deputy="{deputy.id}"' in kept_page(d))
         drv.get(f"{platform.url}/desk/me/record")
         WebDriverWait(drv, 60).until(lambda d: title in d.find_element(By.ID, "sent-here").text)
         assert stored(drv, "lianxin.deputy.queue.v1") == []
