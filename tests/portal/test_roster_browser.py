@@ -1,7 +1,8 @@
 """The roster in a real browser (headless Chromium): a county's staff sign in, search the
-roster for a deputy, open their page and download their QR code as a PNG file, and open the
-import page; axe-core finds no WCAG 2.1 A/AA violation on any of these pages, none scrolls
-sideways, and each is saved as a screenshot."""
+roster for a deputy, open their page, download their QR code as a PNG file, save the card's
+settings and add them to a venue, check an import, and open the venues, a grouping proposal
+and the forms to register a deputy and create a venue; axe-core finds no WCAG 2.1 A/AA
+violation on any of these pages, none scrolls sideways, and each is saved as a screenshot."""
 from __future__ import annotations
 
 import time
@@ -129,5 +130,19 @@ def test_staff_search_a_deputy_open_their_page_and_download_the_qr_code(platform
         check_page(browser, shots, "6-import-checked")
         drv.get(f"{platform.url}/desk/venues")
         check_page(browser, shots, "7-venues")
+        follow(browser, By.LINK_TEXT, "浏览器测试代表之家")
+        assert "努尔古丽" in drv.find_element(By.ID, "members").text
+        assert "每月8日 09:00-11:30" in drv.find_element(By.ID, "venue-schedule").text
+        check_page(browser, shots, "8-venue")
+        platform.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name="热依拉", seats=[rpb.Seat(level=rpb.LEVEL_COUNTY)])))
+        drv.get(f"{platform.url}/desk/venues/group")
+        follow(browser, By.ID, "group-preview")
+        assert drv.find_element(By.ID, "dry-run").text == "这是方案，还没有编入任何代表。"
+        assert "热依拉 昌吉市 浏览器测试代表之家" in drv.find_element(By.ID, "assignments").text
+        check_page(browser, shots, "9-group-proposal")
+        for path, name in (("/desk/roster/new", "10-register-form"), ("/desk/venues/new", "11-venue-form")):
+            drv.get(f"{platform.url}{path}")
+            check_page(browser, shots, name)
     finally:
         browser.close()

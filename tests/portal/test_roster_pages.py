@@ -371,6 +371,9 @@ def test_venues_are_created_edited_listed_and_deputies_grouped_into_them(platfor
     row = re.search(rf'<tr><td><a href="/desk/roster/deputies/{d.id}">编组代表</a></td><td>三工镇</td>'
                     rf'<td><a href="{venue_path}">三工镇人大代表之家</a></td></tr>', proposal.text)
     assert row, proposal.text[-3000:]
+    # The button that applies it applies this proposal's region, whatever the select shows then.
+    assert f'<input type="hidden" name="region" value="{TOWNSHIP_A}"><input type="hidden" name="apply" value="1">' \
+        in proposal.text
     assert platform.roster.call("ListDeputyVenues", rpb.ListDeputyVenuesRequest(deputy_id=d.id)).venues == []
     applied = staff.post("/desk/venues/group", data={"csrf_token": token, "region": TOWNSHIP_A, "apply": "1"})
     assert applied.status_code == 200 and "编组结果" in applied.text
