@@ -199,6 +199,9 @@ def test_registering_a_deputy_creates_once_and_a_bad_field_is_explained(platform
     bad = staff.post("/desk/roster/new", data=fields | {"seat5": "", "phone": "电话"})
     assert bad.status_code == 400 and "请至少勾选一个代表层级" in bad.text
     assert 'value="新登记代表"' in bad.text and deputies_named(platform, "新登记代表") == 0
+    outside = staff.post("/desk/roster/new", data=fields | {"region": COUNTY_B})      # not offered; typed by hand
+    assert outside.status_code == 403 and "所选地区不在您的管辖范围内" in outside.text
+    assert deputies_named(platform, "新登记代表") == 0
     first = staff.post("/desk/roster/new", data=fields)
     again = staff.post("/desk/roster/new", data=fields)             # the same form sent twice
     assert first.status_code == again.status_code == 303
