@@ -500,6 +500,7 @@ STRINGS: dict[str, str] = {
     "me_outbox_other": "本机另有 {n} 条其他代表账号保存的记录，用该账号登录后自动发送。",
     "me_outbox_refused": "未能发送：",
     "me_outbox_delete": "删除这条记录",
+    "me_outbox_edit": "修改后重新发送",
     "field_activity_kind": "类型",
     "field_activity_date": "日期",
     "field_activity_title": "标题（如：走访三工镇选民户）",

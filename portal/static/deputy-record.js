@@ -114,7 +114,29 @@
           update(rec.id, null);
           render();
         });
+        var edit = document.createElement("button");
+        edit.type = "button";
+        edit.className = "secondary";
+        edit.textContent = strings.edit;
+        edit.addEventListener("click", function () {
+          // Back into the form to correct: a corrected record is another request (a new id).
+          Object.keys(rec.fields).forEach(function (k) {
+            var field = form.elements[k];
+            if (!field || k === "request_id") return;
+            if (field.length !== undefined && field.tagName === undefined) {
+              Array.prototype.forEach.call(field, function (f) { f.checked = f.value === rec.fields[k]; });
+            } else {
+              field.value = rec.fields[k];
+            }
+          });
+          form.elements.request_id.value = uuid();
+          update(rec.id, null);
+          render();
+          form.elements.title.focus();
+        });
         item.appendChild(document.createElement("br"));
+        item.appendChild(edit);
+        item.appendChild(document.createTextNode(" "));
         item.appendChild(del);
       }
       waitingList.appendChild(item);

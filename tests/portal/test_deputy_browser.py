@@ -18,7 +18,7 @@ from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_work_browser import check_page, press
 
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
@@ -255,3 +255,44 @@ def test_a_record_queued_when_the_session_has_ended_waits_for_its_deputys_next_s
     finally:
         phone.close()
     assert len(activities(platform, deputy.id, title)) == 1
+
+
+def test_a_record_liaison_refuses_stays_with_the_reason_until_corrected_or_deleted(platform, shots):
+    deputy = platform.deputy(name="王建国")
+    password = deputy_account(platform, "deputy.refused", deputy, "deputy-Passw0rd-refused")
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, platform.url, "deputy.refused", password)
+        drv.get(f"{platform.url}/desk/me/record")
+        # A reception needs its venue: the form lets it through, liaison does not.
+        drv.find_element(By.CSS_SELECTOR, "input[name=kind][value='2']").click()
+        drv.find_element(By.ID, "title").send_keys("没选站点的接待")
+        drv.find_element(By.ID, "record-submit").click()
+        WebDriverWait(drv, 30).until(lambda d: "未能发送" in d.find_element(By.ID, "waiting").text)
+        item = drv.find_element(By.CSS_SELECTOR, "#waiting li.refused")
+        assert "没选站点的接待" in item.text and "接待选民时请选择代表之家或联络站" in item.text
+        check_page(phone, shots, "12-record-refused")
+        # Corrected: back in the form (a new request_id), the venue chosen, sent.
+        [queued] = stored(drv, "lianxin.deputy.queue.v1")
+        item.find_element(By.XPATH, ".//button[text()='修改后重新发送']").click()
+        assert drv.find_element(By.ID, "title").get_attribute("value") == "没选站点的接待"
+        assert drv.find_element(By.CSS_SELECTOR, "input[name=kind][value='2']").is_selected()
+        assert drv.execute_script("return document.querySelector('input[name=request_id]').value") != queued["id"]
+        assert stored(drv, "lianxin.deputy.queue.v1") == []
+        Select(drv.find_element(By.ID, "venue_id")).select_by_index(1)
+        drv.find_element(By.ID, "record-submit").click()
+        WebDriverWait(drv, 30).until(lambda d: "没选站点的接待" in d.find_element(By.ID, "sent-here").text)
+        # Another refused one, deleted.
+        drv.find_element(By.CSS_SELECTOR, "input[name=kind][value='2']").click()
+        drv.find_element(By.ID, "title").send_keys("不要了")
+        drv.find_element(By.ID, "record-submit").click()
+        WebDriverWait(drv, 30).until(lambda d: "未能发送" in d.find_element(By.ID, "waiting").text)
+        drv.find_element(By.XPATH, "//ul[@id='waiting']//button[text()='删除这条记录']").click()
+        WebDriverWait(drv, 10).until(lambda d: "没有待发送的记录" in d.find_element(By.ID, "waiting").text)
+        assert stored(drv, "lianxin.deputy.queue.v1") == []
+    finally:
+        phone.close()
+    [held] = activities(platform, deputy.id, "没选站点的接待")
+    assert held.kind == lpb.ACTIVITY_KIND_RECEPTION and held.venue_id
+    assert activities(platform, deputy.id, "不要了") == []
