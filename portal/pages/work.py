@@ -17,6 +17,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as lpb
+from lianxin.roster.v1 import roster_pb2 as rpb
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -31,7 +32,7 @@ S = lpb
 # What the case page offers staff in each status (liaison's ALLOWED_FROM decides; a form
 # offered for a status that has since moved is refused there and explained here).
 STAFF_ACTIONS: dict[int, tuple[str, ...]] = {
-    S.OPINION_STATUS_RAISED: ("accept", "escalate"),
+    S.OPINION_STATUS_RAISED: ("accept", "reject", "escalate"),
     S.OPINION_STATUS_ACCEPTED: ("transfer", "escalate"),
     S.OPINION_STATUS_ANSWERED: ("transfer", "conclude", "escalate"),
     S.OPINION_STATUS_TRANSFERRED: ("escalate",),
@@ -69,40 +70,92 @@ def _ts(at: datetime) -> Timestamp:
     return t
 
 
+# The inbox's deadline filter: (which deadline, days from today; None = already passed).
+# "due" is the tier's own deadline (Opinion.due_at, after which the case escalates by itself),
+# "transfer" the department's (Transfer.deadline).
+DEADLINES: dict[str, tuple[str, int | None]] = {
+    "overdue": ("due", None), "due3": ("due", 3), "due7": ("due", 7),
+    "transfer_overdue": ("transfer", None), "transfer_due3": ("transfer", 3), "transfer_due7": ("transfer", 7),
+}
+VENUE_CHOICES = 500      # the venues offered by the inbox's venue filter (ListVenues' largest page)
+
+
+def _cutoff(choice: str, raw: str) -> datetime | None:
+    """The instant a deadline filter compares with: now (passed), or the end of the China day
+    N days from today (due by then); a next-page link carries the first page's instant as
+    ``cutoff`` (epoch seconds), since the page token is bound to the instant sent."""
+    if choice not in DEADLINES:
+        return None
+    if raw.isdigit():
+        try:
+            return datetime.fromtimestamp(int(raw), tz=clock.CHINA)
+        except (ValueError, OverflowError, OSError):
+            return None
+    days = DEADLINES[choice][1]
+    if days is None:
+        return clock.now()
+    day = clock.china_today() + timedelta(days=days)
+    _, end = clock.china_day_bounds(day, day)
+    return end
+
+
+async def _venues(request: Request) -> list:
+    """The venues of the user's region for the venue filter (staff only: a deputy's and a
+    department's lists are their own cases already); none when the roster cannot say."""
+    if user(request).role != "staff":
+        return []
+    b = backends(request)
+    try:
+        listed = await b.roster.ListVenues(rpb.ListVenuesRequest(page=common_pb2.PageRequest(page_size=VENUE_CHOICES)),
+                                           metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError:
+        return []
+    return list(listed.venues)
+
+
 @require_signin(*CASE_ROLES)
 async def inbox(request: Request) -> Response:
-    """GET /desk/cases?status=&deputy=&escalated=1&from=YYYY-MM-DD&to=YYYY-MM-DD&page_token=:
-    the cases in the user's scope, newest first, PAGE_SIZE a page."""
+    """GET /desk/cases?status=&deputy=&venue=&deadline=&escalated=1&from=YYYY-MM-DD&to=YYYY-MM-DD&page_token=:
+    the cases in the user's scope, newest first, PAGE_SIZE a page. ``deadline`` is a key of
+    DEADLINES; ``escalated`` lists the cases that went up a tier (liaison decides which)."""
     q = request.query_params
     status = int(q["status"]) if q.get("status", "").isdigit() and int(q["status"]) in catalogue(request).statuses else 0
     escalated = q.get("escalated") == "1"
-    if escalated:
-        status = S.OPINION_STATUS_ESCALATED
     day_from, day_to = _day(q.get("from", "")), _day(q.get("to", ""))
     start, end = clock.china_day_bounds(day_from, day_to)
     call = lpb.ListOpinionsRequest(status=status, deputy_id=q.get("deputy", "").strip()[:64],
+                                   venue_id=q.get("venue", "").strip()[:64], escalated=escalated,
                                    page=common_pb2.PageRequest(page_size=PAGE_SIZE,
                                                                page_token=q.get("page_token", "")[:500]))
     if start is not None:
         call.raised_from.CopyFrom(_ts(start))
     if end is not None:
         call.raised_to.CopyFrom(_ts(end - timedelta(microseconds=1)))
+    deadline = q.get("deadline", "")
+    cutoff = _cutoff(deadline, q.get("cutoff", "")[:12])
+    if cutoff is not None:
+        (call.due_before if DEADLINES[deadline][0] == "due" else call.transfer_due_before).CopyFrom(_ts(cutoff))
+    else:
+        deadline = ""
     b = backends(request)
     try:
         listed = await b.liaison.ListOpinions(call, metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
-        if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+            # A malformed filter, or a deputy or venue outside the user's scope: the same words.
             return error_page(request, 400, "error_title", "invalid_input")
         return rpc_error_page(request, e, not_found="page_not_found")
-    filters = {"status": str(status) if status and not escalated else "", "deputy": call.deputy_id,
-               "escalated": "1" if escalated else "", "from": day_from.isoformat() if day_from else "",
-               "to": day_to.isoformat() if day_to else ""}
+    filters = {"status": str(status) if status else "", "deputy": call.deputy_id, "venue": call.venue_id,
+               "deadline": deadline, "escalated": "1" if escalated else "",
+               "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else ""}
     next_link = ""
     if listed.next_page_token:
-        next_link = "/desk/cases?" + urlencode({k: v for k, v in filters.items() if v}
+        carried = {"cutoff": str(int(cutoff.timestamp()))} if cutoff is not None else {}
+        next_link = "/desk/cases?" + urlencode({k: v for k, v in filters.items() if v} | carried
                                                | {"page_token": listed.next_page_token})
     return page(request, "work/inbox.html", {"user": user(request), "cases": listed.opinions,
                                              "total": listed.total_size, "filters": filters,
+                                             "venues": await _venues(request), "deadlines": list(DEADLINES),
                                              "next_link": next_link})
 
 
@@ -163,6 +216,7 @@ def _transfer(case_id: str, f: dict[str, str]) -> tuple[str, Any]:
 
 ACTIONS: dict[str, tuple[tuple[str, ...], Callable[[str, dict[str, str]], tuple[str, Any]]]] = {
     "accept": (("staff",), lambda i, f: ("AcceptOpinion", lpb.AcceptOpinionRequest(id=i, note=f.get("note", "")))),
+    "reject": (("staff",), lambda i, f: ("RejectOpinion", lpb.RejectOpinionRequest(id=i, reason=f.get("reason", "")))),
     "transfer": (("staff",), _transfer),
     "conclude": (("staff",), lambda i, f: ("ConcludeOpinion", lpb.ConcludeOpinionRequest(
         id=i, resolved=f.get("resolved") == "1", note=f.get("note", "")))),

@@ -75,6 +75,10 @@ class ListQuery:
     department: str = ""
     raised_from: datetime | None = None
     raised_to: datetime | None = None
+    venue_id: str = ""
+    due_before: datetime | None = None
+    transfer_due_before: datetime | None = None
+    escalated: bool = False
 
 
 def is_token_deputy(session: Session | None, regions: RegionTree, who: Principal) -> bool:

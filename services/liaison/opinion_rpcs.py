@@ -67,7 +67,12 @@ class OpinionRpcs:
             raise InvalidArgument("raised_to", "is before raised_from")
         q = ListQuery(region_code=request.region_code, status=status,
                       deputy_id=wire.optional_id(request.deputy_id, "deputy_id"), department=department,
-                      raised_from=raised_from, raised_to=raised_to)
+                      raised_from=raised_from, raised_to=raised_to,
+                      venue_id=wire.optional_id(request.venue_id, "venue_id"),
+                      due_before=wire.timestamp(request, "due_before", "due_before", required=False),
+                      transfer_due_before=wire.timestamp(request, "transfer_due_before", "transfer_due_before",
+                                                         required=False),
+                      escalated=request.escalated)
         shown, total, token = self.opinions.list(who, q, page)
         return liaison_pb2.ListOpinionsResponse(opinions=[_opinion(x) for x in shown], next_page_token=token,
                                                 total_size=total)

@@ -72,6 +72,9 @@ class Opinions(Intake):
         if deputy_id and not own:
             with self.rt.transaction() as s:   # a deputy named as a filter is resolved in scope too
                 self._deputy_in_scope(OpinionStore(s), who, deputy_id, "deputy_id")
+        if q.venue_id and not own:
+            with self.rt.transaction() as s:   # and so is a venue (an own caller's list is theirs already)
+                self._venue_in_scope(OpinionStore(s), who, q.venue_id, "venue_id")
         if own and who.role is Role.DEPUTY:
             with self.rt.transaction() as s:
                 if not is_token_deputy(s, self.regions, who):
@@ -85,7 +88,9 @@ class Opinions(Intake):
         f = OpinionFilter(scope_path=scope_path, scope_codes=scope_codes, deputy_id=deputy_id,
                           department=department, department_region=department_region,
                           status=int(q.status) if q.status else None,
-                          raised_from=q.raised_from, raised_to=q.raised_to)
+                          raised_from=q.raised_from, raised_to=q.raised_to, venue_id=q.venue_id,
+                          due_before=q.due_before, transfer_due_before=q.transfer_due_before,
+                          open_statuses=tuple(int(x) for x in d.OPEN), escalated=q.escalated)
         with self.rt.transaction() as s:
             rows, total, token = OpinionStore(s).list(f, page)
             return [self.shown(who, r) for r in rows], total, token

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.liaison.directory import ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueRow
+from services.liaison.directory import ACTIVE_STATUSES, DirectoryDeputyRow, DirectoryVenueMemberRow, DirectoryVenueRow
+from services.liaison.domain import Status as S
 from services.liaison.tables import OpinionRow, OpinionStepRow
 from shared import paging
 from shared.db import table_of
@@ -31,6 +32,11 @@ class OpinionFilter:
     status: int | None = None
     raised_from: datetime | None = None
     raised_to: datetime | None = None
+    venue_id: str = ""                          # raised at the venue or to one of its members
+    due_before: datetime | None = None          # open (open_statuses) and due_at before it
+    transfer_due_before: datetime | None = None  # TRANSFERRED and transfer_deadline before it
+    open_statuses: tuple[int, ...] = ()
+    escalated: bool = False                     # went up a tier (see ListOpinionsRequest.escalated)
 
 
 # The public intake (SubmitPublicOpinion), the hottest write: statements built once and
@@ -109,6 +115,19 @@ class OpinionStore:
             q = q.where(OpinionRow.raised_at >= f.raised_from)
         if f.raised_to is not None:
             q = q.where(OpinionRow.raised_at < f.raised_to)
+        if f.venue_id:
+            members = select(DirectoryVenueMemberRow.deputy_id).where(DirectoryVenueMemberRow.venue_id == f.venue_id)
+            q = q.where(or_(OpinionRow.venue_id == f.venue_id,
+                            and_(OpinionRow.deputy_id != "", OpinionRow.deputy_id.in_(members))))
+        if f.due_before is not None:
+            q = q.where(OpinionRow.status.in_(f.open_statuses), OpinionRow.due_at < f.due_before)
+        if f.transfer_due_before is not None:
+            q = q.where(OpinionRow.status == int(S.TRANSFERRED), OpinionRow.transfer_deadline < f.transfer_due_before)
+        if f.escalated:
+            went_up = select(OpinionStepRow.id).where(OpinionStepRow.opinion_id == OpinionRow.id,
+                                                      OpinionStepRow.status == int(S.ESCALATED))
+            q = q.where(or_(OpinionRow.status == int(S.ESCALATED), OpinionRow.origin_opinion_id != "",
+                            went_up.exists()))
         total = self.s.scalars(select(func.count()).select_from(q.subquery())).one()
         order = [(OpinionRow.raised_at, paging.DESC), (OpinionRow.id, paging.DESC)]
         rows, token = paging.take(page, list(self.s.scalars(paging.keyset(q, order, page))),

@@ -350,7 +350,11 @@ CASES |= {
     ("liaison", "ListOpinions"): [
         Case(lambda w, c: lpb.ListOpinionsRequest(region_code=COUNTY_A), ok=READERS, default=PD, label="652301"),
         Case(lambda w, c: lpb.ListOpinionsRequest(page=common_pb2.PageRequest(page_size=200)),
-             ok=VALID, default=PD, label="own scope")],
+             ok=VALID, default=PD, label="own scope"),
+        # A venue filter names a venue, resolved in the caller's region (a deputy's or a
+        # department's list is their own cases already, whatever the venue).
+        Case(lambda w, c: lpb.ListOpinionsRequest(venue_id=w.VA.id), ok=READERS | {"dept_elsewhere", ELSEWHERE},
+             default=NF, label="venue of 652301")],
     ("liaison", "AcceptOpinion"): [Case(lambda w, c: lpb.AcceptOpinionRequest(id=w.case().id), **CASE_STEP)],
     ("liaison", "RejectOpinion"): [Case(lambda w, c: lpb.RejectOpinionRequest(id=w.case().id, reason="r"),
                                         **CASE_STEP)],
