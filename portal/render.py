@@ -7,9 +7,9 @@ from urllib.parse import quote
 import grpc
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from portal.auth import SESSION_COOKIE, UserSession
+from portal.auth import SESSION_COOKIE, UserSession, clear_session_cookie
 from portal.backends import Backends, Citizen
 from portal.i18n import Catalogue
 from portal.security import CSRF_FIELD, CsrfRefused, check_csrf, check_session_csrf, session_csrf
@@ -79,6 +79,8 @@ def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str)
     """The page for a service's error: NOT_FOUND -> 404 with ``not_found``'s message,
     RESOURCE_EXHAUSTED -> 429, UNAVAILABLE/DEADLINE_EXCEEDED -> 503, anything else -> 500."""
     code = e.code()
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return token_refused(request, e)
     # A code that cannot be a card or tracking code is, to the citizen, one that is not there.
     malformed_code = code == grpc.StatusCode.INVALID_ARGUMENT and (e.details() or "").startswith(
         ("card_code:", "tracking_code:"))
@@ -92,6 +94,26 @@ def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str)
         return error_page(request, 503, "unavailable_title", "unavailable")
     request.app.state.log.error("service call failed", code=code.name, details=e.details())
     return error_page(request, 500, "error_title", "server_error")
+
+
+def token_refused(request: Request, e: grpc.aio.AioRpcError) -> Response:
+    """A service refused the token a call carried (expired, signed by a key it no longer
+    trusts, ...). A signed-in user's: the session is ended and the browser sent to /signin
+    (back here after; a form post goes back to the workspace), never a page of data. The
+    portal's own (a citizen's call): the portal is misconfigured, 503 and an error record."""
+    s = live_session(request)
+    log = request.app.state.log
+    if s is None:
+        log.error("a service refused the portal's own token", details=e.details())
+        return error_page(request, 503, "unavailable_title", "unavailable")
+    request.app.state.sessions.drop(s.id)
+    log.warning("a service refused a session's token: signed out", details=e.details())
+    target = "/desk"
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+    clear_session_cookie(request, response)
+    return response
 
 
 async def read_form(request: Request) -> dict[str, str] | None:
