@@ -79,7 +79,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("roster", "GroupDeputiesIntoVenues"): spec(optional={"region_code": REGION_DEFAULT}),
     ("roster", "LinkCommitteeMember"): spec(),
     ("roster", "UnlinkCommitteeMember"): spec(),
-    ("roster", "ListCommitteeLinks"): spec(optional={"committee_member_id": "deputy_id may name the link instead"}),
+    ("roster", "ListCommitteeLinks"): spec(),
     ("roster", "AddVoterHousehold"): spec(exempt={"household.id": CREATED_ID}),
     ("roster", "RemoveVoterHousehold"): spec(),
     ("roster", "ListVoterHouseholds"): spec(),
@@ -92,7 +92,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("roster", "ExportRoster"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- liaison
     ("liaison", "SubmitPublicOpinion"): spec(),
-    ("liaison", "RecordOpinion"): spec(optional={"deputy_id": "an opinion may be raised at a venue instead"}),
+    ("liaison", "RecordOpinion"): spec(optional={
+        "deputy_id": "an opinion may be raised to the office itself (a hotline call) or at a venue"}),
     ("liaison", "GetOpinion"): spec(),
     ("liaison", "ListOpinions"): spec(optional={"region_code": REGION_DEFAULT}),
     ("liaison", "AcceptOpinion"): spec(),
