@@ -4,7 +4,7 @@ deputies by identity, no token, bad tokens) against records seeded in county 652
 652302 (阜康市), on the real services (gRPC over sockets, PostgreSQL, roster and liaison on
 one bus). Each cell asserts the status the caller gets; a refused cell also asserts that
 nothing was written (no outbox row in roster or liaison), and an answered one that no id of a
-record the caller may not see appears in the answer. An RPC with no entry here fails its
+record the caller may not see appears in the answer. An RPC with no entry in CASES (tests/kit/cases.py) fails its
 cells, so a new RPC cannot escape the matrix.
 
 Who gets what (README "Who may do what"): a record named by id outside the caller's scope is

@@ -3,8 +3,9 @@ descriptors, so a new RPC cannot escape) x a fixed set of callers, each cell wit
 the caller must get.
 
 A service is in SERVICES from the moment it is in services.NAMES (its generated module and
-its access table); it plugs into the matrix test with one or more ``Case`` per RPC: how to build the request from the seeded world, which callers are
-answered OK, which are refused how. The kit supplies the callers, the tokens (valid,
+its access table); it plugs into the matrix test with one or more ``Case`` per RPC (CASES in
+kit.cases, which the bad-input table reuses): how to build the request from the seeded
+world, which callers are answered OK, which are refused how. The kit supplies the callers, the tokens (valid,
 expired, forged, none), the rules every cell shares (a bad token is UNAUTHENTICATED, no
 token is UNAUTHENTICATED except on a public method, a token of a region the deployment does
 not serve is PERMISSION_DENIED on every RPC), a generic caller of any method by its
