@@ -42,6 +42,14 @@ ACTIONS = {
     "proposal.review": grant(SUB, R.STAFF, R.COMMITTEE) | grant(OWN, R.DEPUTY, R.DEPARTMENT),
     "proposal.screen": grant(SUB, *MANAGERS),
     "voters.read": grant(SUB, *VIEWERS),
+    # The session: the office opens it and checks deputies in; a deputy checks in and votes as
+    # themself; tellers (计票人, the office's or the committee's people) issue and enter paper ballots.
+    "ballot.manage": grant(SUB, *MANAGERS),
+    "ballot.attend": grant(SUB, R.STAFF, R.COMMITTEE) | grant(OWN, R.DEPUTY),
+    "ballot.cast": grant(OWN, R.DEPUTY),
+    "ballot.tell": grant(SUB, R.STAFF, R.COMMITTEE),
+    # The published result and its bulletin are everyone's.
+    "result.read": grant(PUBLIC, *EVERYONE),
 }
 
 METHODS = {
@@ -63,6 +71,14 @@ METHODS = {
     "MergeProposals": "proposal.screen",
     "ShortlistProposal": "proposal.screen",
     "ListEligibleVoters": "voters.read",
+    "OpenSession": "ballot.manage",
+    "CheckIn": "ballot.attend",
+    "CastBallot": "ballot.cast",
+    "IssuePaperBallot": "ballot.tell",
+    "EnterPaperBallot": "ballot.tell",
+    "CloseBallot": "campaign.manage",
+    "PublishResult": "campaign.manage",
+    "GetPublicResult": "result.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

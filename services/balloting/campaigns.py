@@ -6,12 +6,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from services.balloting import convert
 from services.balloting import domain as d
 from services.balloting.access import ACCESS
 from services.balloting.store import BallotingStore
-from services.balloting.tables import BallotDeputyRow, BallotRulesRow, CampaignRow, CandidateRow
+from services.balloting.tables import (
+    BallotDeputyRow,
+    BallotRoundRow,
+    BallotRulesRow,
+    BallotVoterRow,
+    CampaignRow,
+    CandidateRow,
+)
 from services.balloting.usecase import UseCase
+from services.balloting.views import ShownCampaign
 from shared import paging, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
@@ -24,12 +34,8 @@ class Rules:
     region_code: str
     min_surplus_percent: int = d.MIN_SURPLUS_PERCENT
     inherited: bool = True
-
-
-@dataclass(frozen=True)
-class ShownCampaign:
-    row: CampaignRow
-    proposals: int
+    quorum_percent: int = d.MIN_QUORUM_PERCENT
+    adoption_base: d.AdoptionBase = d.AdoptionBase.ALL_ELIGIBLE
 
 
 class Campaigns(UseCase):
@@ -40,7 +46,8 @@ class Campaigns(UseCase):
         own = store.rules(chain)
         for c in chain:
             if c in own:
-                return Rules(code, own[c], inherited=c != code)
+                r = own[c]
+                return Rules(code, r.min_surplus_percent, c != code, r.quorum_percent, d.AdoptionBase(r.adoption_base))
         return Rules(code)
 
     def get_rules(self, who: Principal, region_code: str) -> Rules:
@@ -52,21 +59,40 @@ class Campaigns(UseCase):
         with self.rt.transaction() as s:
             return self._rules(BallotingStore(s), code)
 
-    def set_rules(self, who: Principal, region_code: str, surplus: int) -> Rules:
-        """A region's own surplus (差额), at least the quarter; its campaigns created afterwards
-        take it (a campaign keeps the rules it was created under)."""
+    def set_rules(self, who: Principal, region_code: str, surplus: int, quorum: int,
+                  base: d.AdoptionBase | None) -> Rules:
+        """A region's own rules: the surplus (差额, at least the quarter: campaigns created
+        afterwards take it, a campaign keeps the rules it was created under), the quorum (more
+        than half present, or more) and whose half adopts a project (all eligible, or those
+        present), which a ballot session takes when it opens."""
         ACCESS.scope(who, "rules.write")
         code = self._served_region(who, region_code, "rules.region_code")
         surplus = d.check_surplus_percent(surplus, "rules.min_surplus_percent")
+        quorum = d.check_quorum_percent(quorum, "rules.quorum_percent")
+        if base is None:
+            raise InvalidArgument("rules.adoption_base", "is required")
         with self.rt.transaction() as s:
             row = s.get(BallotRulesRow, code)
             if row is None:
-                s.add(BallotRulesRow(region_code=code, min_surplus_percent=surplus))
-            else:
-                row.min_surplus_percent = surplus
-            rules = Rules(code, surplus, inherited=False)
+                row = BallotRulesRow(region_code=code)
+                s.add(row)
+            row.min_surplus_percent, row.quorum_percent, row.adoption_base = surplus, quorum, int(base)
+            rules = Rules(code, surplus, False, quorum, base)
             self.rt.outbox.add(s, convert.rules_changed(rules), region=code)
             return rules
+
+    def shown(self, s, row: CampaignRow) -> ShownCampaign:
+        """The campaign with its proposals count, rounds, attendance and adopted projects."""
+        store = BallotingStore(s)
+        rounds = tuple(s.scalars(select(BallotRoundRow).where(BallotRoundRow.campaign_id == row.id)
+                                 .order_by(BallotRoundRow.number)))
+        present = 0
+        if rounds:
+            present = s.scalar(select(func.count()).select_from(BallotVoterRow).where(
+                BallotVoterRow.campaign_id == row.id, BallotVoterRow.round == rounds[-1].number,
+                BallotVoterRow.present.is_(True))) or 0
+        adopted = tuple(x for r in rounds if r.status == int(d.RoundStatus.CLOSED) for x in r.adopted.split(",") if x)
+        return ShownCampaign(row, store.proposal_count(row.id), rounds, present, adopted)
 
     # ---- campaigns ----------------------------------------------------------------------
     def create(self, who: Principal, region_code: str, year: int, title: str, surplus: int) -> ShownCampaign:
@@ -88,13 +114,13 @@ class Campaigns(UseCase):
             self.step(s, row, "created", who)
             s.flush()
             self.rt.outbox.add(s, convert.campaign_created(row, self.regions), region=code)
-            return ShownCampaign(row, 0)
+            return self.shown(s, row)
 
     def get(self, who: Principal, campaign_id: str) -> ShownCampaign:
         with self.rt.transaction() as s:
             store = BallotingStore(s)
             row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.read")
-            return ShownCampaign(row, store.proposal_count(row.id))
+            return self.shown(s, row)
 
     def list_campaigns(self, who: Principal, region_code: str, year: int, phase: d.Phase | None,
              page: paging.Page) -> tuple[list[ShownCampaign], int, str]:
@@ -116,8 +142,7 @@ class Campaigns(UseCase):
                 return [], 0, ""   # a token naming no deputy of its region owns nothing
             rows, total, token = store.list_campaigns(self.regions.get(code).path, year,
                                                       int(phase) if phase else None, page)
-            shown = [ShownCampaign(r, store.proposal_count(r.id)) for r in rows
-                     if self.rt.deployment.serves(r.region_code)]
+            shown = [self.shown(s, r) for r in rows if self.rt.deployment.serves(r.region_code)]
             return shown, total, token
 
     def close_call(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
@@ -128,7 +153,7 @@ class Campaigns(UseCase):
             row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
             d.check_step("close_call", d.Phase(row.phase))
             self.step(s, row, "call_closed", who, note, to_phase=d.Phase.SCREENING)
-            return ShownCampaign(row, store.proposal_count(row.id))
+            return self.shown(s, row)
 
     def fix_candidates(self, who: Principal, campaign_id: str, seats: int, entries: list[d.CandidateEntry],
                        session_date: str, note: str) -> ShownCampaign:
@@ -176,23 +201,7 @@ class Campaigns(UseCase):
                       to_phase=d.Phase.CANDIDATES_FIXED)
             s.flush()
             self.rt.outbox.add(s, convert.candidates_fixed(row), region=row.region_code)
-            return ShownCampaign(row, store.proposal_count(row.id))
-
-    def open_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
-        """决策 -> 票决. The differential ballot opens only with candidates ≥ ⌈seats × (1 +
-        surplus)⌉ (差额 at least a quarter, or the region's more), and with someone to vote."""
-        note = d.line(note, "note", max_len=d.MAX_NOTE)
-        with self.rt.transaction() as s:
-            store = BallotingStore(s)
-            row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
-            d.check_step("open_ballot", d.Phase(row.phase))
-            d.check_surplus(row.seats, len(row.candidates), row.min_surplus_percent)
-            if not self._voters(store, row):
-                level = d.electorate(self.regions.get(row.region_code))
-                raise FailedPrecondition(f"no {d.ELECTORATE_LABELS[level]} of {row.region_code} serve: "
-                                         "nobody could vote")
-            self.step(s, row, "ballot_opened", who, note, to_phase=d.Phase.BALLOT)
-            return ShownCampaign(row, store.proposal_count(row.id))
+            return self.shown(s, row)
 
     # ---- who votes ------------------------------------------------------------------------
     def _voters(self, store: BallotingStore, row: CampaignRow) -> list[BallotDeputyRow]:

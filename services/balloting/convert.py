@@ -3,13 +3,30 @@ only module that builds generated messages: the answers, and the events the use 
 to the outbox. The use cases hand it rows and values."""
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
 from lianxin.balloting.v1 import balloting_pb2 as pb
 from lianxin.balloting.v1 import events_pb2 as ev
 
 from services.balloting import domain as d
-from services.balloting.tables import BallotDeputyRow, CampaignRow, CampaignStepRow, ProposalRow, ReviewRow
+from services.balloting.tables import (
+    BallotDeputyRow,
+    BallotRoundRow,
+    CampaignRow,
+    CampaignStepRow,
+    CandidateRow,
+    ProposalRow,
+    ReviewRow,
+)
+from services.balloting.views import ShownCampaign
+from shared import wire
 from shared.tenancy import RegionTree
 from shared.wire import ts
+
+if TYPE_CHECKING:
+    from services.balloting.ballots import Attendance, Published
+    from services.balloting.campaigns import Rules
 
 # ---- requests ---------------------------------------------------------------------------
 
@@ -26,20 +43,40 @@ def step_to_proto(s: CampaignStepRow) -> pb.CampaignStep:
                            actor_name=s.actor_name, note=s.note, at=ts(s.at))
 
 
-def campaign_to_proto(row: CampaignRow, proposals: int, regions: RegionTree) -> pb.Campaign:
+def candidate_to_proto(c: CandidateRow) -> pb.Candidate:
+    return pb.Candidate(proposal_id=c.proposal_id, title=c.proposal.title, investment_fen=c.proposal.investment_fen,
+                        funding_source=c.funding_source, land=c.land, schedule=c.schedule, priority=c.priority)
+
+
+def round_to_proto(r: BallotRoundRow) -> pb.Round:
+    """A round; once counted, its counts, tally and result as its bulletin states them."""
+    m = pb.Round(number=r.number, status=r.status, seats=r.seats, candidate_ids=[x for x in r.candidates.split(",") if x],
+                 eligible=r.eligible, quorum_percent=r.quorum_percent, adoption_base=r.adoption_base,
+                 adopted=[x for x in r.adopted.split(",") if x], runoff=[x for x in r.runoff.split(",") if x],
+                 bulletin_digest=r.digest)
+    if r.bulletin:
+        doc = json.loads(r.bulletin)
+        c = doc["counts"]
+        m.present, m.issued, m.returned, m.valid, m.invalid = (c["present"], c["issued"], c["returned"], c["valid"],
+                                                               c["invalid"])
+        m.tally.extend(pb.CandidateTally(**t) for t in doc["tally"])
+    return m
+
+
+def campaign_to_proto(x: ShownCampaign, regions: RegionTree) -> pb.Campaign:
+    row = x.row
     candidates = len(row.candidates)
     kind = regions.get(row.region_code).kind if row.region_code in regions else 0
     return pb.Campaign(
         id=row.id, region_code=row.region_code, year=row.year, title=row.title, phase=row.phase, seats=row.seats,
-        candidates=[pb.Candidate(proposal_id=c.proposal_id, title=c.proposal.title,
-                                 investment_fen=c.proposal.investment_fen, funding_source=c.funding_source,
-                                 land=c.land, schedule=c.schedule, priority=c.priority) for c in row.candidates],
+        candidates=[candidate_to_proto(c) for c in row.candidates],
         min_surplus_percent=row.min_surplus_percent,
         min_candidates=d.min_candidates(row.seats, row.min_surplus_percent) if row.seats else 0,
         surplus_met=d.surplus_met(row.seats, candidates, row.min_surplus_percent),
         session_date=row.session_date.isoformat() if row.session_date else "",
-        steps=[step_to_proto(s) for s in row.steps], created_at=ts(row.created_at), proposals=proposals,
-        region_kind=int(kind))
+        steps=[step_to_proto(s) for s in row.steps], created_at=ts(row.created_at), proposals=x.proposals,
+        region_kind=int(kind), rounds=[round_to_proto(r) for r in x.rounds], adopted=list(x.adopted),
+        present=x.present)
 
 
 def review_to_proto(r: ReviewRow) -> pb.ProposalReview:
@@ -74,9 +111,35 @@ def submitted_to_proto(tracking_code: str) -> pb.SubmitPublicProposalResponse:
     return pb.SubmitPublicProposalResponse(tracking_code=tracking_code, status=int(d.ProposalStatus.RECEIVED))
 
 
-def rules_to_proto(rules) -> pb.BallotRules:
+def rules_to_proto(rules: Rules) -> pb.BallotRules:
     return pb.BallotRules(region_code=rules.region_code, min_surplus_percent=rules.min_surplus_percent,
-                          inherited=rules.inherited)
+                          inherited=rules.inherited, quorum_percent=rules.quorum_percent,
+                          adoption_base=int(rules.adoption_base))
+
+
+def attendance_to_proto(a: Attendance) -> pb.Attendance:
+    return pb.Attendance(campaign_id=a.campaign_id, round=a.round, deputy_id=a.deputy_id, present=a.present,
+                         present_count=a.present_count, eligible=a.eligible)
+
+
+def marks_from_proto(marks) -> list[d.Mark]:
+    """A ballot's marks; an unknown or missing choice is INVALID_ARGUMENT naming the mark."""
+    return [d.Mark(m.proposal_id, wire.enum_value(d.Choice, m.choice, f"marks[{i}].choice", required=True))
+            for i, m in enumerate(marks)]
+
+
+def public_result_to_proto(p: Published, regions: RegionTree) -> pb.PublicResult:
+    """The published result: the candidates, the adopted projects and each round with its
+    bulletin; nothing of who proposed, reviewed or voted."""
+    row = p.campaign
+    by_id = {c.proposal_id: c for c in row.candidates}
+    adopted = [x for r in p.rounds if r.status == int(d.RoundStatus.CLOSED) for x in r.adopted.split(",") if x]
+    return pb.PublicResult(
+        region_code=row.region_code, region_name=regions.get(row.region_code).name if row.region_code in regions
+        else "", year=row.year, title=row.title, seats=row.seats,
+        candidates=[candidate_to_proto(c) for c in row.candidates],
+        adopted=[candidate_to_proto(by_id[x]) for x in adopted if x in by_id],
+        rounds=[pb.PublishedRound(round=round_to_proto(r), bulletin=r.bulletin) for r in p.rounds])
 
 
 def voter_to_proto(row: BallotDeputyRow) -> pb.EligibleVoter:
@@ -86,7 +149,7 @@ def voter_to_proto(row: BallotDeputyRow) -> pb.EligibleVoter:
 # ---- events (lianxin.balloting.v1), written to the outbox with the change -------------------
 
 def campaign_created(row: CampaignRow, regions: RegionTree) -> ev.CampaignCreated:
-    return ev.CampaignCreated(campaign=campaign_to_proto(row, 0, regions))
+    return ev.CampaignCreated(campaign=campaign_to_proto(ShownCampaign(row, 0), regions))
 
 
 def phase_changed(row: CampaignRow, before: d.Phase, step: CampaignStepRow) -> ev.CampaignPhaseChanged:
@@ -117,11 +180,28 @@ def proposal_shortlisted(row: ProposalRow, region_code: str, shortlisted: bool) 
 def candidates_fixed(row: CampaignRow) -> ev.CandidatesFixed:
     return ev.CandidatesFixed(
         campaign_id=row.id, region_code=row.region_code, year=row.year, seats=row.seats,
-        candidates=[pb.Candidate(proposal_id=c.proposal_id, title=c.proposal.title,
-                                 investment_fen=c.proposal.investment_fen, funding_source=c.funding_source,
-                                 land=c.land, schedule=c.schedule, priority=c.priority) for c in row.candidates],
+        candidates=[candidate_to_proto(c) for c in row.candidates],
         session_date=row.session_date.isoformat() if row.session_date else "")
 
 
-def rules_changed(rules) -> ev.BallotRulesChanged:
+def ballot_closed(row: CampaignRow, r: BallotRoundRow) -> ev.BallotClosed:
+    """A round counted: its counts, tally, result and bulletin digest (never a ballot)."""
+    return ev.BallotClosed(campaign_id=row.id, region_code=row.region_code, year=row.year, round=round_to_proto(r))
+
+
+def project_adopted(row: CampaignRow, c: CandidateRow) -> ev.ProjectAdopted:
+    p = c.proposal
+    return ev.ProjectAdopted(
+        campaign_id=row.id, region_code=row.region_code, year=row.year, proposal_id=p.id, title=p.title,
+        category=p.category, description=p.description, investment_fen=p.investment_fen,
+        funding_source=c.funding_source, land=c.land, schedule=c.schedule, priority=c.priority,
+        location_region=p.location_region)
+
+
+def result_published(row: CampaignRow, adopted: list[CandidateRow]) -> ev.ResultPublished:
+    return ev.ResultPublished(campaign_id=row.id, region_code=row.region_code, year=row.year,
+                              adopted=[candidate_to_proto(c) for c in adopted])
+
+
+def rules_changed(rules: Rules) -> ev.BallotRulesChanged:
     return ev.BallotRulesChanged(rules=rules_to_proto(rules))

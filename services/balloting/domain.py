@@ -9,6 +9,8 @@ the ballot's own rules.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import re
 import secrets
 import unicodedata
@@ -17,7 +19,7 @@ from datetime import date
 
 from shared import text as canonical
 from shared import validation
-from shared.errors import FailedPrecondition, InvalidArgument
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.tenancy import Region, RegionKind, Tier
 
 
@@ -98,11 +100,15 @@ STEP_PHASES: dict[str, tuple[Phase, ...]] = {
     "shortlist": (Phase.SCREENING,),
     # The committee may fix a new list while the ballot has not opened (a candidate withdrawn).
     "fix_candidates": (Phase.SCREENING, Phase.CANDIDATES_FIXED),
+    "open_session": (Phase.CANDIDATES_FIXED,),
     "open_ballot": (Phase.CANDIDATES_FIXED,),
+    "close_ballot": (Phase.BALLOT,),
+    "publish": (Phase.BALLOT,),
 }
 STEP_LABELS = {"propose": "a proposal", "close_call": "closing the call", "review": "a review",
                "merge": "merging proposals", "shortlist": "the shortlist", "fix_candidates": "fixing the candidates",
-               "open_ballot": "opening the ballot"}
+               "open_session": "opening the session", "open_ballot": "opening the ballot",
+               "close_ballot": "the count", "publish": "publishing the result"}
 
 
 def check_step(step: str, phase: Phase) -> None:
@@ -329,3 +335,142 @@ ELECTORATE_LABELS = {Level.PREFECTURE: "州人大代表", Level.COUNTY: "县人�
 def eligible(levels: frozenset[int], status: int, level: Level) -> bool:
     """A deputy votes when they hold a seat of ``level`` and are serving or by-elected."""
     return int(level) in levels and status in (int(s) for s in SEATED)
+
+
+# ---- the ballot (票决) -------------------------------------------------------------------------
+
+class Choice(enum.IntEnum):
+    APPROVE = 1    # 同意
+    OPPOSE = 2     # 不同意
+    ABSTAIN = 3    # 弃权
+
+
+# How a ballot's marks are stored and published: one letter per candidate, in the round's order.
+CHOICE_LETTERS = {Choice.APPROVE: "A", Choice.OPPOSE: "O", Choice.ABSTAIN: "X"}
+
+
+class RoundStatus(enum.IntEnum):
+    ATTENDANCE = 1   # the session is open: deputies check in
+    VOTING = 2       # the ballot is open
+    CLOSED = 3       # counted
+    VOID = 4         # more ballots than voters present: held again (Electoral Law)
+
+
+class AdoptionBase(enum.IntEnum):
+    ALL_ELIGIBLE = 1   # more than half of all the deputies (the default)
+    PRESENT = 2        # more than half of those present (some regions' measures)
+
+
+# The Electoral Law's rule: the vote is held only when more than half of all deputies are
+# present; a region may demand more (two thirds), never less.
+MIN_QUORUM_PERCENT = 50
+
+
+def check_quorum_percent(value: int, field: str) -> int:
+    if not MIN_QUORUM_PERCENT <= value < 100:
+        raise InvalidArgument(field, f"must be between {MIN_QUORUM_PERCENT} and 99 (present must exceed it)")
+    return value
+
+
+def quorum_met(present: int, eligible: int, quorum_percent: int = MIN_QUORUM_PERCENT) -> bool:
+    """More than ``quorum_percent`` % of all eligible voters present (integers: 2 of 4 is not
+    more than half, 3 of 4 is)."""
+    return eligible > 0 and present * 100 > eligible * quorum_percent
+
+
+def check_quorum(present: int, eligible: int, quorum_percent: int) -> None:
+    if not quorum_met(present, eligible, quorum_percent):
+        raise FailedPrecondition(f"{present} of {eligible} voters present: the ballot opens only with more than "
+                                 f"{quorum_percent}% present (过半数)")
+
+
+@dataclass(frozen=True)
+class Mark:
+    proposal_id: str
+    choice: Choice
+
+
+def ballot_marks(marks: list[Mark], candidates: list[str], field: str = "marks") -> str:
+    """A ballot as stored: one letter per candidate in the round's order, and whether it is
+    valid. Every candidate is marked exactly once (else INVALID_ARGUMENT: the ballot paper has
+    a box per candidate); a candidate not on the ballot is NOT_FOUND naming the mark. More
+    approvals than seats make the ballot invalid (废票), kept and counted as invalid, decided
+    by ``valid_ballot`` when the seats are known."""
+    if not marks:
+        raise InvalidArgument(field, "mark every candidate")
+    position = {pid: i for i, pid in enumerate(candidates)}
+    letters: list[str | None] = [None] * len(candidates)
+    for i, m in enumerate(marks):
+        if i >= len(candidates):
+            raise InvalidArgument(field, f"the ballot has {len(candidates)} candidates; {len(marks)} marks given")
+        if m.proposal_id not in position:
+            raise NotFound("candidate", m.proposal_id, f"{field}[{i}].proposal_id")
+        at = position[m.proposal_id]
+        if letters[at] is not None:
+            raise InvalidArgument(f"{field}[{i}].proposal_id", "marks a candidate twice")
+        letters[at] = CHOICE_LETTERS[m.choice]
+    if any(x is None for x in letters):
+        raise InvalidArgument(field, f"mark every candidate ({len(candidates)}): 同意, 不同意 or 弃权")
+    return "".join(x for x in letters if x is not None)
+
+
+def valid_ballot(marks: str, seats: int) -> bool:
+    """A ballot approving more candidates than there are projects to adopt is void (废票)."""
+    return marks.count("A") <= seats
+
+
+@dataclass(frozen=True)
+class CandidateTally:
+    proposal_id: str
+    approve: int
+    oppose: int
+    abstain: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    tallies: tuple[CandidateTally, ...]
+    adopted: tuple[str, ...]     # highest approvals first
+    runoff: tuple[str, ...]      # tied at the last seat: another ballot among them
+    runoff_seats: int
+
+
+def tally(candidates: list[str], ballots: list[str]) -> list[CandidateTally]:
+    """Counts the valid ballots' letters per candidate (the round's order)."""
+    counts = [[0, 0, 0] for _ in candidates]
+    index = {"A": 0, "O": 1, "X": 2}
+    for marks in ballots:
+        for i, letter in enumerate(marks):
+            counts[i][index[letter]] += 1
+    return [CandidateTally(pid, *c) for pid, c in zip(candidates, counts)]
+
+
+def adopt(tallies: list[CandidateTally], seats: int, base: int) -> Outcome:
+    """Adopted: approved by more than half of ``base`` (all eligible, or those present),
+    highest approvals first, up to ``seats``. When the last seat falls among candidates with
+    equal approvals, those above the tie are adopted and the tied ones go to a run-off for the
+    seats left (the Electoral Law's 另行投票). Ties are broken by nothing else."""
+    passing = sorted((t for t in tallies if 2 * t.approve > base), key=lambda t: -t.approve)
+    if len(passing) <= seats:
+        return Outcome(tuple(tallies), tuple(t.proposal_id for t in passing), (), 0)
+    boundary = passing[seats - 1].approve
+    if passing[seats].approve != boundary:
+        return Outcome(tuple(tallies), tuple(t.proposal_id for t in passing[:seats]), (), 0)
+    above = [t.proposal_id for t in passing if t.approve > boundary]
+    tied = [t.proposal_id for t in passing if t.approve == boundary]
+    return Outcome(tuple(tallies), tuple(above), tuple(tied), seats - len(above))
+
+
+def bulletin_json(doc: dict) -> bytes:
+    """The bulletin's canonical bytes: JSON with sorted keys, no spaces, UTF-8 (its SHA-256 is
+    the digest the closing event publishes; anyone recomputes it from the published text)."""
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def new_receipt_code() -> str:
+    """A receipt code: 16 symbols of 32 (80 random bits), read from a phone's screen."""
+    return "".join(CODE_ALPHABET[b & 31] for b in secrets.token_bytes(16))

@@ -10,9 +10,10 @@ from lianxin.balloting.v1 import balloting_pb2_grpc
 
 from services.balloting import convert
 from services.balloting import domain as d
-from services.balloting.campaigns import Campaigns, ShownCampaign
+from services.balloting.ballots import Ballots
 from services.balloting.proposals import Proposals, Proposer, Review, ShownProposal
 from services.balloting.tables import IDEMPOTENT
+from services.balloting.views import ShownCampaign
 from shared import paging, wire
 from shared.errors import InvalidArgument
 from shared.info import service_info
@@ -31,15 +32,15 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
         self.runtime = runtime
 
     @cached_property
-    def campaigns(self) -> Campaigns:
-        return Campaigns(self.runtime)
+    def campaigns(self) -> Ballots:
+        return Ballots(self.runtime)
 
     @cached_property
     def proposals(self) -> Proposals:
         return Proposals(self.runtime)
 
     def _campaign(self, x: ShownCampaign) -> pb.Campaign:
-        return convert.campaign_to_proto(x.row, x.proposals, self.runtime.regions)
+        return convert.campaign_to_proto(x, self.runtime.regions)
 
     @staticmethod
     def _proposal(x: ShownProposal) -> pb.Proposal:
@@ -55,8 +56,9 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
     def SetBallotRules(self, request, context):
         _required(request, "rules")
         r = request.rules
+        base = wire.enum_value(d.AdoptionBase, r.adoption_base, "rules.adoption_base", required=True)
         return convert.rules_to_proto(self.campaigns.set_rules(current_principal(), r.region_code,
-                                                               r.min_surplus_percent))
+                                                               r.min_surplus_percent, r.quorum_percent, base))
 
     # ---- campaigns ----
     @IDEMPOTENT.create(pb.Campaign)
@@ -153,3 +155,49 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
         rows, total, token, level = self.campaigns.voters(who, campaign_id, page)
         return pb.ListEligibleVotersResponse(voters=[convert.voter_to_proto(r) for r in rows], next_page_token=token,
                                              total_size=total, electorate=d.ELECTORATE_LABELS[level])
+
+    # ---- the ballot session ----
+    def OpenSession(self, request, context):
+        return self._campaign(self.campaigns.open_session(current_principal(), wire.require_id(request.id, "id"),
+                                                          request.note))
+
+    def CheckIn(self, request, context):
+        campaign_id = wire.require_id(request.campaign_id, "campaign_id")
+        deputy_id = wire.optional_id(request.deputy_id, "deputy_id")
+        return convert.attendance_to_proto(self.campaigns.check_in(current_principal(), campaign_id, deputy_id))
+
+    def CastBallot(self, request, context):
+        # Nothing of the request is logged (the edge logs method, caller and status only).
+        campaign_id = wire.require_id(request.campaign_id, "campaign_id")
+        marks = self._marks(request)
+        return pb.CastBallotResponse(receipt_code=self.campaigns.cast(current_principal(), campaign_id, marks))
+
+    def IssuePaperBallot(self, request, context):
+        campaign_id = wire.require_id(request.campaign_id, "campaign_id")
+        deputy_id = wire.require_id(request.deputy_id, "deputy_id")
+        return convert.attendance_to_proto(self.campaigns.issue_paper(current_principal(), campaign_id, deputy_id))
+
+    def EnterPaperBallot(self, request, context):
+        campaign_id = wire.require_id(request.campaign_id, "campaign_id")
+        valid, returned = self.campaigns.enter_paper(current_principal(), campaign_id, self._marks(request))
+        return pb.EnterPaperBallotResponse(valid=valid, returned=returned)
+
+    def CloseBallot(self, request, context):
+        return self._campaign(self.campaigns.close_ballot(current_principal(), wire.require_id(request.id, "id"),
+                                                          request.note))
+
+    def PublishResult(self, request, context):
+        return self._campaign(self.campaigns.publish(current_principal(), wire.require_id(request.id, "id"),
+                                                     request.note))
+
+    def GetPublicResult(self, request, context):
+        return convert.public_result_to_proto(self.campaigns.public_result(request.region_code, request.year),
+                                              self.runtime.regions)
+
+    @staticmethod
+    def _marks(request) -> list[d.Mark]:
+        if not request.marks:
+            raise InvalidArgument("marks", "mark every candidate")
+        for i, m in enumerate(request.marks):
+            wire.require_id(m.proposal_id, f"marks[{i}].proposal_id")
+        return convert.marks_from_proto(request.marks)

@@ -20,10 +20,10 @@ class BallotingStore:
         self.s = session
 
     # ---- rules ----
-    def rules(self, codes: list[str]) -> dict[str, int]:
-        """Own surplus percent of each of ``codes`` that has rules of its own."""
+    def rules(self, codes: list[str]) -> dict[str, BallotRulesRow]:
+        """The own rules of each of ``codes`` that has some."""
         rows = self.s.scalars(select(BallotRulesRow).where(BallotRulesRow.region_code.in_(codes)))
-        return {r.region_code: r.min_surplus_percent for r in rows}
+        return {r.region_code: r for r in rows}
 
     # ---- campaigns ----
     def campaign(self, campaign_id: str, field: str, *, for_update: bool = False) -> CampaignRow:

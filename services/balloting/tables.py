@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
@@ -32,6 +32,8 @@ class BallotRulesRow(Base):
     __tablename__ = "ballot_rules"
     region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
     min_surplus_percent: Mapped[int] = mapped_column(Integer)
+    quorum_percent: Mapped[int] = mapped_column(Integer)
+    adoption_base: Mapped[int] = mapped_column(Integer)
 
 
 class CampaignRow(Base):
@@ -147,3 +149,69 @@ class BallotDeputyRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (Index("ix_ballot_deputies_region_path_name_id", "region_path", "name", "id"),)
+
+
+# ---- the ballot (票决) --------------------------------------------------------------------------
+# Secrecy (docs/decisions.md, "The secret ballot"): who voted is ballot_voters; what was voted is
+# ballots and ballot_receipts, with random keys, no voter, no time, no sequence, no channel, and
+# no key joining them. On SQLite they are WITHOUT ROWID tables (stored in key order, not in the
+# order of the casts); closing a round rewrites them in random order and vacuums them.
+
+class BallotRoundRow(Base):
+    """One round of a campaign's ballot: the first, a run-off among tied candidates, or one
+    held again after a void vote. The electorate and the rules are fixed when it opens."""
+    __tablename__ = "ballot_rounds"
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[str] = mapped_column(Text)               # proposal ids in ballot order, comma-separated
+    eligible: Mapped[int] = mapped_column(Integer)
+    quorum_percent: Mapped[int] = mapped_column(Integer)
+    adoption_base: Mapped[int] = mapped_column(Integer)
+    paper_issued: Mapped[int] = mapped_column(Integer, default=0)
+    paper_returned: Mapped[int] = mapped_column(Integer, default=0)
+    adopted: Mapped[str] = mapped_column(Text, default="")     # adopted in this round, highest first
+    runoff: Mapped[str] = mapped_column(Text, default="")      # tied at the last seat
+    bulletin: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class BallotVoterRow(Base):
+    """A voter of a round (the electorate when it opened): present once checked in, voted
+    once their ballot is in (online) or a paper ballot was handed to them. Nothing here says
+    which ballot is theirs."""
+    __tablename__ = "ballot_voters"
+    campaign_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), default="")
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_by: Mapped[str] = mapped_column(String(100), default="")
+    voted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BallotRow(Base):
+    """One ballot as cast: a random id, the marks (one letter per candidate in ballot order:
+    A 同意, O 不同意, X 弃权) and whether it is valid. No voter, no time, no order."""
+    __tablename__ = "ballots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(36))
+    round: Mapped[int] = mapped_column(Integer)
+    marks: Mapped[str] = mapped_column(String(2000))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (Index("ix_ballots_campaign_round", "campaign_id", "round", "id"),
+                      {"sqlite_with_rowid": False})
+
+
+class ReceiptRow(Base):
+    """A receipt code of a ballot in the box: proves a ballot is counted, not what it says."""
+    __tablename__ = "ballot_receipts"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(36))
+    round: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_ballot_receipts_campaign_round", "campaign_id", "round", "code"),
+                      {"sqlite_with_rowid": False})
+

@@ -51,6 +51,7 @@ RESOURCE_OUTPUT = {
     "lianxin.identity.v1.Account.created_at": OUTPUT_ONLY,
     "lianxin.identity.v1.Account.last_sign_in_at": OUTPUT_ONLY,
     "lianxin.identity.v1.Account.created_by": OUTPUT_ONLY,
+    "lianxin.balloting.v1.BallotRules.inherited": OUTPUT_ONLY,
 }
 CREATED_ID = "output only on a create: the server names the new record"
 
@@ -133,6 +134,14 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("balloting", "MergeProposals"): spec(),
     ("balloting", "ShortlistProposal"): spec(),
     ("balloting", "ListEligibleVoters"): spec(),
+    ("balloting", "OpenSession"): spec(),
+    ("balloting", "CheckIn"): spec(),
+    ("balloting", "CastBallot"): spec(),
+    ("balloting", "IssuePaperBallot"): spec(),
+    ("balloting", "EnterPaperBallot"): spec(),
+    ("balloting", "CloseBallot"): spec(),
+    ("balloting", "PublishResult"): spec(),
+    ("balloting", "GetPublicResult"): spec(),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

@@ -113,3 +113,28 @@ class World:
             candidates=[pb.CandidateEntry(proposal_id=p.id, funding_source="县级财政", land="已落实",
                                           schedule="2099年3月至10月", priority=i + 1)
                         for i, p in enumerate(proposals)]), **STAFF)
+
+    # ---- the session ----
+    def voters(self, campaign: pb.Campaign) -> list[pb.EligibleVoter]:
+        out, token = [], ""
+        while True:
+            resp = self.b.call("ListEligibleVoters", pb.ListEligibleVotersRequest(
+                campaign_id=campaign.id, page={"page_size": 500, "page_token": token}), **STAFF)
+            out += list(resp.voters)
+            token = resp.next_page_token
+            if not token:
+                return out
+
+    def session(self, campaign: pb.Campaign, present: int | None = None) -> list[str]:
+        """Opens the session and checks in the first ``present`` voters (all by default), by
+        the office; returns the ids of the voters of the round, present ones first."""
+        self.b.call("OpenSession", pb.OpenSessionRequest(id=campaign.id), **STAFF)
+        round_voters = [v.deputy_id for v in self.voters(campaign)]
+        for deputy_id in round_voters[:len(round_voters) if present is None else present]:
+            self.b.call("CheckIn", pb.CheckInRequest(campaign_id=campaign.id, deputy_id=deputy_id), **STAFF)
+        return round_voters
+
+    def open_ballot(self, campaign: pb.Campaign, present: int | None = None, note: str = "") -> pb.Campaign:
+        """The session opened, everyone (or ``present`` voters) checked in, the ballot opened."""
+        self.session(campaign, present)
+        return self.b.call("OpenBallot", pb.OpenBallotRequest(id=campaign.id, note=note), **STAFF)

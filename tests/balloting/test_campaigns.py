@@ -179,17 +179,19 @@ def test_a_county_campaign_from_the_call_to_the_ballot(world):
     fixed = ev.CandidatesFixed.FromString(w.b_rows(
         "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.CandidatesFixed'")[-1][0])
     assert (fixed.seats, len(fixed.candidates), fixed.region_code) == (4, 4, COUNTY_A)
-    with w.expect_no_writes():
-        err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
-    assert err.code() == FP and "at least 5" in err.details()
+    for method, request in (("OpenSession", pb.OpenSessionRequest(id=c.id)), ("OpenBallot", pb.OpenBallotRequest(
+            id=c.id))):   # neither the session nor the ballot opens
+        with w.expect_no_writes():
+            err = w.b.error(method, request, **STAFF)
+        assert err.code() == FP and "at least 5" in err.details()
     # Three seats of four candidates: ⌈3 × 1.25⌉ = 4, the ballot opens.
     c = w.fix(c, 3, short)
     assert (c.min_candidates, c.surplus_met) == (4, True)
-    with w.expect_events("CampaignPhaseChanged"):
-        c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id, note="第十五届人大常委会第二次会议"), **STAFF)
+    with w.expect_events("CampaignPhaseChanged"):   # the session itself publishes nothing
+        c = w.open_ballot(c, note="第十五届人大常委会第二次会议")
     assert c.phase == pb.PHASE_BALLOT and [s.action for s in c.steps] == [
         "created", "call_closed", "proposals_merged", *["proposal_shortlisted"] * 4, "candidates_fixed",
-        "candidates_fixed", "ballot_opened"]
+        "candidates_fixed", "session_opened", "ballot_opened"]
     assert w.b.public("TrackProposal", pb.TrackProposalRequest(tracking_code=sub.tracking_code)).campaign_phase == \
         pb.PHASE_BALLOT
     # Once the ballot is open the list is fixed.
@@ -212,7 +214,7 @@ def test_the_seeds_ballots_open(world, seats, count, region, level):
     proposals = w.shortlisted(c, count)
     c = w.fix(c, seats, proposals)
     assert c.surplus_met and c.min_candidates <= count
-    assert w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF).phase == pb.PHASE_BALLOT
+    assert w.open_ballot(c).phase == pb.PHASE_BALLOT
 
 
 def test_ten_seats_need_thirteen_candidates_and_a_region_may_ask_more(world):
@@ -222,21 +224,23 @@ def test_ten_seats_need_thirteen_candidates_and_a_region_may_ask_more(world):
     proposals = w.shortlisted(c, 14)
     c = w.fix(c, 10, proposals[:12])
     with w.expect_no_writes():
-        err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+        err = w.b.error("OpenSession", pb.OpenSessionRequest(id=c.id), **STAFF)
     assert err.code() == FP and "12 candidates for 10 seats" in err.details() and "at least 13" in err.details()
     c = w.fix(c, 10, proposals[:13])
-    assert w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF).phase == pb.PHASE_BALLOT
+    assert w.open_ballot(c).phase == pb.PHASE_BALLOT
 
     # 阜康市 demands 差额 of 40%: its campaigns need 14 for 10 seats; a campaign may not ask less.
     w.known(w.deputy(COUNTY_B).id)
     rules = w.b.call("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
-        region_code=COUNTY_B, min_surplus_percent=40)), **STAFF)
+        region_code=COUNTY_B, min_surplus_percent=40, quorum_percent=50,
+        adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE)), **STAFF)
     assert (rules.min_surplus_percent, rules.inherited) == (40, False)
     below = w.b.call("GetBallotRules", pb.GetBallotRulesRequest(region_code="652302100"), **STAFF)
     assert (below.min_surplus_percent, below.inherited) == (40, True)
     with w.expect_no_writes():
         err = w.b.error("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
-            region_code=COUNTY_B, min_surplus_percent=20)), **STAFF)
+            region_code=COUNTY_B, min_surplus_percent=20, quorum_percent=50,
+            adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE)), **STAFF)
     assert err.code() == IA and err.details().startswith("rules.min_surplus_percent:")
     with w.expect_no_writes():
         err = w.b.error("CreateCampaign", pb.CreateCampaignRequest(
@@ -247,9 +251,9 @@ def test_ten_seats_need_thirteen_candidates_and_a_region_may_ask_more(world):
     proposals = w.shortlisted(b, 14)
     b = w.fix(b, 10, proposals[:13])
     assert (b.min_candidates, b.surplus_met) == (14, False)
-    assert w.b.error("OpenBallot", pb.OpenBallotRequest(id=b.id), **STAFF).code() == FP
+    assert w.b.error("OpenSession", pb.OpenSessionRequest(id=b.id), **STAFF).code() == FP
     b = w.fix(b, 10, proposals)
-    assert w.b.call("OpenBallot", pb.OpenBallotRequest(id=b.id), **STAFF).phase == pb.PHASE_BALLOT
+    assert w.open_ballot(b).phase == pb.PHASE_BALLOT
 
 
 def test_one_campaign_per_region_and_year_and_retries_create_once(world):
@@ -312,9 +316,12 @@ def test_bad_input_names_the_field_and_writes_nothing(world):
         ("ReviewProposal", pb.ReviewProposalRequest(id=str(uuid.uuid4()), criterion=pb.CRITERION_COMPLIANCE,
                                                     score=101, opinion="x"), "score"),
         ("ListProposals", pb.ListProposalsRequest(campaign_id=c.id, page={"page_size": -1}), "page.page_size"),
-        ("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(region_code=COUNTY_A,
-                                                                         min_surplus_percent=500)),
-         "rules.min_surplus_percent"),
+        ("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
+            region_code=COUNTY_A, min_surplus_percent=500, quorum_percent=50,
+            adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE)), "rules.min_surplus_percent"),
+        ("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
+            region_code=COUNTY_A, min_surplus_percent=25, quorum_percent=40,
+            adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE)), "rules.quorum_percent"),
     ]
     for method, request, field in cases:
         with w.expect_no_writes():

@@ -83,10 +83,10 @@ def test_a_subdistrict_votes_through_its_deliberation_deputies(world):
     c = w.fix(c, 4, proposals)
     # No deliberation deputy serves yet: the county deputy living there does not vote for it.
     with w.expect_no_writes():
-        err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+        err = w.b.error("OpenSession", pb.OpenSessionRequest(id=c.id), **STAFF)
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "街道议事代表" in err.details()
     deliberation = [w.deputy(SUBDISTRICT, levels=(rpb.LEVEL_DELIBERATION,)) for _ in range(2)]
     both = w.deputy(SUBDISTRICT, levels=(rpb.LEVEL_COUNTY, rpb.LEVEL_DELIBERATION))
     settles(w, c, {d.id for d in deliberation} | {both.id})
     assert voters(w, c)[1].electorate == "街道议事代表"
-    assert w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF).phase == pb.PHASE_BALLOT
+    assert w.open_ballot(c).phase == pb.PHASE_BALLOT

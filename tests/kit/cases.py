@@ -23,7 +23,7 @@ from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
-from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A
+from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
 
 OUTSIDE = "999999"          # a well-formed code that is not in the region tree
@@ -163,6 +163,24 @@ class World:
         """A fresh proposal of the campaign in screening."""
         return self.POOL.pop().id
 
+    def balloted(self, stage: str = "ballot", region: str = TOWNSHIP_A2) -> bpb.Campaign:
+        """A campaign of its own in 榆树沟镇 (whose one township deputy, T1, votes) taken through
+        its session to ``stage``: "session" (open, T1 checked in), "ballot" (open) or "counted"."""
+        c = self.campaign(bpb.PHASE_CANDIDATES_FIXED, region=region, proposals=5)
+        c = self.b("OpenSession", bpb.OpenSessionRequest(id=c.id))
+        self.b("CheckIn", bpb.CheckInRequest(campaign_id=c.id, deputy_id=self.T1.id))
+        if stage == "session":
+            return c
+        c = self.b("OpenBallot", bpb.OpenBallotRequest(id=c.id))
+        if stage == "ballot":
+            return c
+        return self.b("CloseBallot", bpb.CloseBallotRequest(id=c.id))
+
+    def marks(self, c: bpb.Campaign) -> list:
+        """A valid ballot of ``c``: approving one candidate, opposing the rest."""
+        return [bpb.Mark(proposal_id=x.proposal_id, choice=bpb.CHOICE_APPROVE if i == 0 else bpb.CHOICE_OPPOSE)
+                for i, x in enumerate(c.candidates)]
+
     # liaison
     def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
              region: str = COUNTY_A) -> lpb.Opinion:
@@ -252,6 +270,21 @@ def seed_world(start_service, tmp_path_factory) -> World:
                                                                  page=common_pb2.PageRequest(page_size=500))).proposals)
     w.CF = w.campaign(bpb.PHASE_CANDIDATES_FIXED, proposals=5)   # the committee's list, fixed
     w.CF_PROPOSALS = [c.proposal_id for c in w.CF.candidates]
+    # 榆树沟镇's one township deputy votes in the campaigns taken through their session there.
+    w.T1 = w.r("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+        region_code=TOWNSHIP_A2, name="矩阵乡代表", seats=[rpb.Seat(level=rpb.LEVEL_TOWNSHIP)],
+        contact=rpb.Contact(phone="13700001234"))))
+    extra = [w.deputy() for _ in range(3)]                      # 652301's voters given paper ballots
+    _wait(lambda: others["balloting"].count("ballot_deputies") >= 7, "balloting's roster read model")
+    # 652301's ballot, open: A1, A2 and three more checked in; the three take paper ballots.
+    w.CV = w.campaign(bpb.PHASE_CANDIDATES_FIXED, proposals=5)
+    w.b("OpenSession", bpb.OpenSessionRequest(id=w.CV.id))
+    for d in [w.A1, w.A2, *extra]:
+        w.b("CheckIn", bpb.CheckInRequest(campaign_id=w.CV.id, deputy_id=d.id))
+    w.CV = w.b("OpenBallot", bpb.OpenBallotRequest(id=w.CV.id))
+    w.PAPER_POOL = [d.id for d in extra]
+    w.CPUB = w.balloted("counted")                 # counted, then published
+    w.CPUB = w.b("PublishResult", bpb.PublishResultRequest(id=w.CPUB.id))
     return w
 
 
@@ -442,6 +475,7 @@ CASES |= {
 CAMPAIGN_READERS = READERS   # office, committee, systems, auditors; deputies and departments of the branch
 OWN_PROPOSERS = frozenset({"dept_own", "dept_other", "deputy_own", "deputy_other"})
 BALLOT_MANAGE = dict(ok=WRITERS, denied=role_refused(NOT_WRITERS), default=NF)
+TELLERS = frozenset({"own", "parent", "committee"})   # 计票人: the office's and the committee's
 REVIEWERS = frozenset({"own", "parent", "committee"}) | OWN_PROPOSERS
 
 
@@ -462,6 +496,14 @@ def _record(w, c):
         proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会") if office else None)
 
 
+def _balloted(stage: str):
+    """A campaign taken through its session to ``stage`` for a caller that will succeed; the
+    shared open ballot (CV) else."""
+    def build(w, c):
+        return w.balloted(stage).id if c.name in WRITERS else w.CV.id
+    return build
+
+
 def _fresh(phase: int, proposals: int = 0):
     """A campaign in ``phase`` of its own for a caller that will succeed; the shared one else."""
     def build(w, c):
@@ -475,7 +517,8 @@ CASES |= {
                                            ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
                                            default=PD)],
     ("balloting", "SetBallotRules"): [Case(lambda w, c: bpb.SetBallotRulesRequest(rules=bpb.BallotRules(
-        region_code=COUNTY_A, min_surplus_percent=25)), ok=frozenset({"own", "parent", "system"}), default=PD)],
+        region_code=COUNTY_A, min_surplus_percent=25, quorum_percent=50,
+        adoption_base=bpb.ADOPTION_BASE_ALL_ELIGIBLE)), ok=frozenset({"own", "parent", "system"}), default=PD)],
     ("balloting", "CreateCampaign"): [Case(lambda w, c: bpb.CreateCampaignRequest(
         region_code=COUNTY_A, year=w.next_year(), title="新实事"),
         ok=WRITERS, default=PD)],
@@ -489,7 +532,28 @@ CASES |= {
         candidates=[bpb.CandidateEntry(proposal_id=p, funding_source="财政") for p in w.CF_PROPOSALS]),
         **BALLOT_MANAGE)],
     ("balloting", "OpenBallot"): [Case(lambda w, c: bpb.OpenBallotRequest(
+        id=_balloted("session")(w, c)), **BALLOT_MANAGE)],
+    ("balloting", "OpenSession"): [Case(lambda w, c: bpb.OpenSessionRequest(
         id=_fresh(bpb.PHASE_CANDIDATES_FIXED, proposals=5)(w, c)), **BALLOT_MANAGE)],
+    ("balloting", "CheckIn"): [Case(lambda w, c: bpb.CheckInRequest(
+        campaign_id=w.CV.id, deputy_id="" if c.role == "deputy" else w.A1.id),
+        ok=frozenset({"own", "parent", "committee"}) | DEPUTIES,
+        denied=role_refused({"auditor", "system"} | DEPARTMENTS))],
+    ("balloting", "CastBallot"): [Case(lambda w, c: bpb.CastBallotRequest(campaign_id=w.CV.id, marks=w.marks(w.CV)),
+                                       ok=DEPUTIES, denied=role_refused(TELLERS | {"child", "sibling", "auditor",
+                                                                                  "system"} | DEPARTMENTS))],
+    ("balloting", "IssuePaperBallot"): [Case(lambda w, c: bpb.IssuePaperBallotRequest(
+        campaign_id=w.CV.id, deputy_id=w.PAPER_POOL.pop() if c.name in TELLERS else w.A2.id),
+        ok=TELLERS, denied=role_refused({"auditor", "system"} | DEPARTMENTS | DEPUTY_ROLE))],
+    ("balloting", "EnterPaperBallot"): [Case(lambda w, c: bpb.EnterPaperBallotRequest(
+        campaign_id=w.CV.id, marks=w.marks(w.CV)),
+        ok=TELLERS, denied=role_refused({"auditor", "system"} | DEPARTMENTS | DEPUTY_ROLE))],
+    ("balloting", "CloseBallot"): [Case(lambda w, c: bpb.CloseBallotRequest(id=_balloted("ballot")(w, c)),
+                                        **BALLOT_MANAGE)],
+    ("balloting", "PublishResult"): [Case(lambda w, c: bpb.PublishResultRequest(
+        id=_balloted("counted")(w, c)), **BALLOT_MANAGE)],
+    ("balloting", "GetPublicResult"): [Case(lambda w, c: bpb.GetPublicResultRequest(
+        region_code=w.CPUB.region_code, year=w.CPUB.year), ok=EVERYONE)],
     ("balloting", "SubmitPublicProposal"): [Case(lambda w, c: bpb.SubmitPublicProposalRequest(
         region_code=COUNTY_A, year=w.CA.year, proposal=bpb.NewProposal(title="公开征集", category="教育")),
         ok=EVERYONE)],

@@ -1,0 +1,387 @@
+"""The ballot session (票决): the electorate fixed when the session opens, attendance, the
+ballot opening under quorum, secret casting with receipts (online) and paper ballots entered
+by tellers, the count with its bulletin, run-offs, a void vote held again, and publication.
+
+Secrecy is designed in docs/decisions.md ("The secret ballot"): who voted and what was voted
+are separate records with nothing to join them; closing a round rewrites the ballots in random
+order and vacuums the tables, so no row version, physical order or transaction id ties a
+ballot to its voter afterwards. Nothing here logs or publishes a ballot's marks per cast.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import cast
+
+import structlog
+from sqlalchemy import CursorResult, delete, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from services.balloting import convert
+from services.balloting import domain as d
+from services.balloting.access import ACCESS
+from services.balloting.campaigns import Campaigns
+from services.balloting.store import BallotingStore
+from services.balloting.tables import BallotRoundRow, BallotRow, BallotVoterRow, CampaignRow, ReceiptRow
+from services.balloting.views import ShownCampaign
+from shared import validation
+from shared.access import Scope
+from shared.auth import Principal
+from shared.clock import now
+from shared.errors import FailedPrecondition, NotFound, PermissionDenied
+
+log = structlog.get_logger("balloting.ballots")
+_shuffle = random.SystemRandom().shuffle
+
+
+@dataclass(frozen=True)
+class Attendance:
+    campaign_id: str
+    round: int
+    deputy_id: str
+    present: bool
+    present_count: int
+    eligible: int
+
+
+@dataclass(frozen=True)
+class Published:
+    campaign: CampaignRow
+    rounds: list[BallotRoundRow]
+
+
+class Ballots(Campaigns):
+    # ---- rounds -------------------------------------------------------------------------
+    @staticmethod
+    def current_round(session: Session, campaign_id: str, *, for_update: bool = False) -> BallotRoundRow | None:
+        q = select(BallotRoundRow).where(BallotRoundRow.campaign_id == campaign_id) \
+            .order_by(BallotRoundRow.number.desc()).limit(1)
+        if for_update:
+            q = q.with_for_update()
+        return session.scalars(q).first()
+
+    def _round(self, session: Session, campaign: CampaignRow, *statuses: d.RoundStatus,
+               for_update: bool = False) -> BallotRoundRow:
+        row = self.current_round(session, campaign.id, for_update=for_update)
+        if row is None or d.RoundStatus(row.status) not in statuses:
+            wanted = " or ".join(s.name.lower() for s in statuses)
+            now_ = d.RoundStatus(row.status).name.lower() if row else "no session"
+            raise FailedPrecondition(f"the ballot session must be in {wanted}; it is {now_}")
+        return row
+
+    @staticmethod
+    def present_count(session: Session, r: BallotRoundRow) -> int:
+        return len(session.scalars(select(BallotVoterRow.deputy_id).where(
+            BallotVoterRow.campaign_id == r.campaign_id, BallotVoterRow.round == r.number,
+            BallotVoterRow.present.is_(True))).all())
+
+    def open_session(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
+        """The session opens: the electorate is fixed as balloting knows it now (the deputies
+        serving or by-elected), with the region's quorum and adoption rules; attendance begins."""
+        note = d.line(note, "note", max_len=d.MAX_NOTE)
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            row = self.campaign_in_scope(store, who, campaign_id, "id", "ballot.manage", for_update=True)
+            d.check_step("open_session", d.Phase(row.phase))
+            last = self.current_round(s, row.id)
+            if last is not None and d.RoundStatus(last.status) in (d.RoundStatus.ATTENDANCE, d.RoundStatus.VOTING):
+                raise FailedPrecondition(f"the session of round {last.number} is open already")
+            d.check_surplus(row.seats, len(row.candidates), row.min_surplus_percent)
+            voters = self._voters(store, row)
+            if not voters:
+                level = d.electorate(self.regions.get(row.region_code))
+                raise FailedPrecondition(f"no {d.ELECTORATE_LABELS[level]} of {row.region_code} serve: "
+                                         "nobody could vote")
+            rules = self._rules(store, row.region_code)
+            number = (last.number if last else 0) + 1
+            s.add(BallotRoundRow(
+                campaign_id=row.id, number=number, status=int(d.RoundStatus.ATTENDANCE), seats=row.seats,
+                candidates=",".join(c.proposal_id for c in row.candidates), eligible=len(voters),
+                quorum_percent=rules.quorum_percent, adoption_base=int(rules.adoption_base), paper_issued=0,
+                paper_returned=0, adopted="", runoff="", bulletin="", digest="", opened_at=now(), closed_at=None))
+            s.add_all(BallotVoterRow(campaign_id=row.id, round=number, deputy_id=v.id, name=v.name, present=False,
+                                     checked_in_by="", voted=False) for v in voters)
+            self.step(s, row, "session_opened", who, note or f"round {number}: {len(voters)} voters")
+            s.flush()
+            return self.shown(s, row)
+
+    def check_in(self, who: Principal, campaign_id: str, deputy_id: str) -> Attendance:
+        """Attendance: a deputy checks themself in, or the office checks a deputy in. A deputy
+        who is not a voter of the round is told so about themself only."""
+        scope = ACCESS.scope(who, "ballot.attend")
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.attend")
+            r = self._round(s, campaign, d.RoundStatus.ATTENDANCE, d.RoundStatus.VOTING)
+            if scope is Scope.OWN:
+                if deputy_id and deputy_id != who.subject:
+                    raise PermissionDenied("deputy_id: a deputy checks in themself")
+                deputy_id = who.subject
+            elif not deputy_id:
+                validation.text(deputy_id, "deputy_id", max_len=36, required=True)
+            voter = s.get(BallotVoterRow, (campaign.id, r.number, deputy_id), with_for_update=True)
+            if voter is None:
+                if scope is Scope.OWN:
+                    raise PermissionDenied("you are not among the voters of this ballot")
+                raise NotFound("voter", deputy_id, "deputy_id")
+            if not voter.present:
+                voter.present, voter.checked_in_by = True, who.subject[:100]
+            s.flush()
+            return Attendance(campaign.id, r.number, deputy_id, True, self.present_count(s, r), r.eligible)
+
+    def open_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
+        """The ballot opens only with more than the quorum present (过半数, or the region's more)
+        and, in the first round, under the quarter rule."""
+        note = d.line(note, "note", max_len=d.MAX_NOTE)
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
+            phase = d.Phase(row.phase)
+            r = self.current_round(s, row.id, for_update=True)
+            runoff = phase is d.Phase.BALLOT and r is not None and r.status == int(d.RoundStatus.ATTENDANCE)
+            if not runoff:
+                d.check_step("open_ballot", phase)
+                d.check_surplus(row.seats, len(row.candidates), row.min_surplus_percent)
+            if r is None or r.status != int(d.RoundStatus.ATTENDANCE):
+                raise FailedPrecondition("open the session first (OpenSession): deputies check in before the ballot")
+            d.check_quorum(self.present_count(s, r), r.eligible, r.quorum_percent)
+            r.status = int(d.RoundStatus.VOTING)
+            self.step(s, row, "ballot_opened", who, note or f"round {r.number}",
+                      to_phase=d.Phase.BALLOT)
+            return self.shown(s, row)
+
+    # ---- casting --------------------------------------------------------------------------
+    def _box(self, session: Session, r: BallotRoundRow, marks: list[d.Mark]) -> str:
+        """Puts one ballot and its receipt in the box; returns the receipt code."""
+        letters = d.ballot_marks(marks, r.candidates.split(","))
+        session.add(BallotRow(id=str(uuid.uuid4()), campaign_id=r.campaign_id, round=r.number, marks=letters,
+                              valid=d.valid_ballot(letters, r.seats)))
+        code = d.new_receipt_code()
+        session.add(ReceiptRow(code=code, campaign_id=r.campaign_id, round=r.number))
+        return code
+
+    def cast(self, who: Principal, campaign_id: str, marks: list[d.Mark]) -> str:
+        """A deputy's online ballot: once, while present; returns the receipt code. Refusals
+        speak of the caller alone (not a voter, not checked in, voted already)."""
+        ACCESS.scope(who, "ballot.cast")
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.cast")
+            r = self._round(s, campaign, d.RoundStatus.VOTING)
+            d.ballot_marks(marks, r.candidates.split(","))   # a malformed ballot marks nobody as voted
+            key = (BallotVoterRow.campaign_id == campaign.id, BallotVoterRow.round == r.number,
+                   BallotVoterRow.deputy_id == who.subject)
+            # The row lock makes a second, concurrent cast by the same voter wait, then update nothing.
+            result = s.execute(update(BallotVoterRow).where(*key, BallotVoterRow.present.is_(True),
+                                                             BallotVoterRow.voted.is_(False))
+                               .values(voted=True).execution_options(synchronize_session=False))
+            marked = cast(CursorResult, result).rowcount
+            if marked != 1:
+                voter = s.scalars(select(BallotVoterRow).where(*key)).first()
+                if voter is None:
+                    raise PermissionDenied("you are not among the voters of this ballot")
+                if not voter.present:
+                    raise FailedPrecondition("check in before you vote")
+                raise FailedPrecondition("you have voted already")
+            return self._box(s, r, marks)
+
+    def issue_paper(self, who: Principal, campaign_id: str, deputy_id: str) -> Attendance:
+        """A teller hands a paper ballot to a present deputy who has not voted: the deputy now
+        counts as having voted (no online ballot after it), and the ballots issued grow by one."""
+        ACCESS.scope(who, "ballot.tell")
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell")
+            r = self._round(s, campaign, d.RoundStatus.VOTING, for_update=True)
+            voter = s.get(BallotVoterRow, (campaign.id, r.number, deputy_id), with_for_update=True)
+            if voter is None:
+                raise NotFound("voter", deputy_id, "deputy_id")
+            if not voter.present:
+                raise FailedPrecondition(f"deputy_id: {deputy_id} has not checked in")
+            if voter.voted:
+                raise FailedPrecondition(f"deputy_id: {deputy_id} has voted already")
+            voter.voted = True
+            r.paper_issued += 1
+            s.flush()
+            return Attendance(campaign.id, r.number, deputy_id, True, self.present_count(s, r), r.eligible)
+
+    def enter_paper(self, who: Principal, campaign_id: str, marks: list[d.Mark]) -> tuple[bool, int]:
+        """A teller (计票人) enters one returned paper ballot as marked; an over-filled one is
+        kept as invalid. Returns (valid, paper ballots returned so far)."""
+        ACCESS.scope(who, "ballot.tell")
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell")
+            r = self._round(s, campaign, d.RoundStatus.VOTING, for_update=True)
+            letters = d.ballot_marks(marks, r.candidates.split(","))
+            self._box(s, r, marks)
+            r.paper_returned += 1
+            return d.valid_ballot(letters, r.seats), r.paper_returned
+
+    # ---- the count ------------------------------------------------------------------------
+    def close_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
+        """Counts the round. More ballots returned than voters present: the vote is void and
+        is held again (a new session). Otherwise the tally adopts, highest approvals first, the
+        candidates approved by more than half of all eligible (or of those present, as the
+        region's rules say); a tie at the last seat opens a run-off round among the tied. The
+        bulletin and its SHA-256 are stored and published in BallotClosed."""
+        note = d.line(note, "note", max_len=d.MAX_NOTE)
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
+            d.check_step("close_ballot", d.Phase(row.phase))
+            r = self._round(s, row, d.RoundStatus.VOTING, for_update=True)
+            candidates = r.candidates.split(",")
+            ballots = list(s.scalars(select(BallotRow).where(BallotRow.campaign_id == row.id,
+                                                             BallotRow.round == r.number)))
+            receipts = list(s.scalars(select(ReceiptRow.code).where(ReceiptRow.campaign_id == row.id,
+                                                                    ReceiptRow.round == r.number)))
+            voters = list(s.scalars(select(BallotVoterRow).where(BallotVoterRow.campaign_id == row.id,
+                                                                 BallotVoterRow.round == r.number)))
+            present = sum(1 for v in voters if v.present)
+            online = sum(1 for v in voters if v.voted) - r.paper_issued
+            returned = len(ballots)
+            valid = [b.marks for b in ballots if b.valid]
+            counts = {"eligible": r.eligible, "present": present, "issued": online + r.paper_issued,
+                      "returned": returned, "valid": len(valid), "invalid": returned - len(valid)}
+            base = r.eligible if r.adoption_base == int(d.AdoptionBase.ALL_ELIGIBLE) else present
+            void = returned > present
+            outcome = d.adopt(d.tally(candidates, valid), r.seats, base) if not void else \
+                d.Outcome(tuple(d.tally(candidates, valid)), (), (), 0)
+            titles = {c.proposal_id: c.proposal.title for c in row.candidates}
+            doc = {
+                "campaign_id": row.id, "region_code": row.region_code, "year": row.year, "round": r.number,
+                "status": "void" if void else "closed", "seats": r.seats,
+                "candidates": [{"proposal_id": p, "title": titles.get(p, "")} for p in candidates],
+                "counts": counts, "adoption_base": d.AdoptionBase(r.adoption_base).name.lower(), "base": base,
+                "receipts": sorted(receipts), "ballots": sorted(b.marks for b in ballots),
+                "tally": [{"proposal_id": t.proposal_id, "approve": t.approve, "oppose": t.oppose,
+                           "abstain": t.abstain} for t in outcome.tallies],
+                "adopted": list(outcome.adopted), "runoff": list(outcome.runoff),
+                "runoff_seats": outcome.runoff_seats}
+            data = d.bulletin_json(doc)
+            r.bulletin, r.digest = data.decode("utf-8"), d.digest(data)
+            r.status = int(d.RoundStatus.VOID if void else d.RoundStatus.CLOSED)
+            r.adopted, r.runoff, r.closed_at = ",".join(outcome.adopted), ",".join(outcome.runoff), now()
+            self._rewrite(s, row.id, r.number, ballots, receipts, voters)
+            if void:
+                # 选举无效，应当重新进行投票: back to the fixed list, for a new session.
+                self.step(s, row, "ballot_void", who, note or f"round {r.number}: {returned} ballots, "
+                          f"{present} present", to_phase=d.Phase.CANDIDATES_FIXED)
+            else:
+                self.step(s, row, "ballot_closed", who, note or f"round {r.number}")
+                if outcome.runoff:
+                    self._runoff(s, r, voters, outcome)
+            s.flush()
+            self.rt.outbox.add(s, convert.ballot_closed(row, r), region=row.region_code)
+            shown = self.shown(s, row)
+        self._vacuum()
+        return shown
+
+    def _runoff(self, s: Session, r: BallotRoundRow, voters: list[BallotVoterRow], outcome: d.Outcome) -> None:
+        """另行投票: a round among the tied candidates for the seats left, the same voters with
+        their attendance; it opens with OpenBallot."""
+        number = r.number + 1
+        s.add(BallotRoundRow(
+            campaign_id=r.campaign_id, number=number, status=int(d.RoundStatus.ATTENDANCE),
+            seats=outcome.runoff_seats, candidates=",".join(outcome.runoff), eligible=r.eligible,
+            quorum_percent=r.quorum_percent, adoption_base=r.adoption_base, paper_issued=0, paper_returned=0,
+            adopted="", runoff="", bulletin="", digest="", opened_at=now(), closed_at=None))
+        s.add_all(BallotVoterRow(campaign_id=r.campaign_id, round=number, deputy_id=v.deputy_id, name=v.name,
+                                 present=v.present, checked_in_by=v.checked_in_by, voted=False) for v in voters)
+
+    def _rewrite(self, s: Session, campaign_id: str, number: int, ballots: list[BallotRow], receipts: list[str],
+                 voters: list[BallotVoterRow]) -> None:
+        """The round's ballots and receipts written again in random order, and its voters in
+        deputy order, in this one transaction: no physical order or transaction id is left
+        that follows the order of the casts (docs/decisions.md)."""
+        kept = [(b.id, b.marks, b.valid) for b in ballots]
+        voter_rows = sorted((v.deputy_id, v.name, v.present, v.checked_in_by, v.voted) for v in voters)
+        for b in ballots:
+            s.expunge(b)
+        for v in voters:
+            s.expunge(v)
+        s.execute(delete(BallotRow).where(BallotRow.campaign_id == campaign_id, BallotRow.round == number))
+        s.execute(delete(ReceiptRow).where(ReceiptRow.campaign_id == campaign_id, ReceiptRow.round == number))
+        s.execute(delete(BallotVoterRow).where(BallotVoterRow.campaign_id == campaign_id,
+                                               BallotVoterRow.round == number))
+        _shuffle(kept)
+        shuffled = list(receipts)
+        _shuffle(shuffled)
+        if kept:
+            s.execute(insert(BallotRow), [
+                {"id": str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)), "campaign_id": campaign_id,
+                 "round": number, "marks": m, "valid": v} for _, m, v in kept])
+        if shuffled:
+            s.execute(insert(ReceiptRow), [{"code": c, "campaign_id": campaign_id, "round": number}
+                                                      for c in shuffled])
+        if voter_rows:
+            s.execute(insert(BallotVoterRow), [
+                {"campaign_id": campaign_id, "round": number, "deputy_id": dep, "name": name, "present": present,
+                 "checked_in_by": by, "voted": voted} for dep, name, present, by, voted in voter_rows])
+
+    def _vacuum(self) -> None:
+        """New table files without the dead row versions of the casts (PostgreSQL VACUUM FULL;
+        SQLite VACUUM), outside any transaction. A failure is logged: the rows themselves no
+        longer link anyone, only old versions in the files' free space might."""
+        try:
+            with self.rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                if c.dialect.name == "postgresql":
+                    c.execute(text("VACUUM FULL ballots, ballot_receipts, ballot_voters"))
+                else:
+                    c.execute(text("VACUUM"))
+        except Exception as e:   # noqa: BLE001 - the count stands; the operator is told
+            log.warning("vacuum after the count failed", error=type(e).__name__)
+
+    # ---- publication ------------------------------------------------------------------------
+    def publish(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
+        """公示: the counted result is published; each adopted project is handed on by event
+        with what supervision needs."""
+        note = d.line(note, "note", max_len=d.MAX_NOTE)
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
+            d.check_step("publish", d.Phase(row.phase))
+            r = self.current_round(s, row.id)
+            if r is None or r.status != int(d.RoundStatus.CLOSED):
+                raise FailedPrecondition("the ballot has not been counted (CloseBallot), or a run-off is pending")
+            adopted = self.adopted(s, row.id)
+            self.step(s, row, "result_published", who, note or f"{len(adopted)} projects adopted",
+                      to_phase=d.Phase.PUBLISHED)
+            by_id = {c.proposal_id: c for c in row.candidates}
+            for pid in adopted:
+                self.rt.outbox.add(s, convert.project_adopted(row, by_id[pid]), region=row.region_code)
+            self.rt.outbox.add(s, convert.result_published(row, [by_id[p] for p in adopted]), region=row.region_code)
+            return self.shown(s, row)
+
+    @staticmethod
+    def adopted(s: Session, campaign_id: str) -> list[str]:
+        """The adopted projects over the rounds (a run-off's after the first round's)."""
+        rounds = s.scalars(select(BallotRoundRow).where(BallotRoundRow.campaign_id == campaign_id,
+                                                        BallotRoundRow.status == int(d.RoundStatus.CLOSED))
+                           .order_by(BallotRoundRow.number))
+        out: list[str] = []
+        for r in rounds:
+            out += [x for x in r.adopted.split(",") if x]
+        return out
+
+    def rounds(self, s: Session, campaign_id: str) -> list[BallotRoundRow]:
+        return list(s.scalars(select(BallotRoundRow).where(BallotRoundRow.campaign_id == campaign_id)
+                              .order_by(BallotRoundRow.number)))
+
+    def public_result(self, region_code: str, year: int) -> Published:
+        """The published result of a region's campaign of ``year``; before publication (or for
+        a region not served here) there is none: NOT_FOUND."""
+        code = validation.region_code(region_code, "region_code")
+        self.regions.require(code, "region_code")
+        self.rt.deployment.require_home(code, "region_code")
+        year = d.check_year(year)
+        with self.rt.transaction() as s:
+            row = BallotingStore(s).campaign_of(code, year)
+            if row is None or row.phase != int(d.Phase.PUBLISHED) or not self.rt.deployment.serves(row.region_code):
+                raise NotFound("result", f"{code} {year}", "region_code")
+            return Published(row, self.rounds(s, row.id))
+
+

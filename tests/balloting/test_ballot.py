@@ -1,0 +1,279 @@
+"""The ballot session over real gRPC, PostgreSQL and Kafka: attendance and quorum, secret
+casting with receipts, invalid over-filled ballots, double votes refused (also two at once),
+paper ballots and a vote found void, a tie and its run-off, publication with a bulletin whose
+receipts, recount and digest anyone can check, and the database, the events and the log lines
+after a session holding nothing that links a voter to a choice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import pytest
+from balloting_support import STAFF, wait
+from kit.settings import COUNTY_A, COUNTY_B, TOWNSHIP_A
+from lianxin.balloting.v1 import balloting_pb2 as pb
+from lianxin.balloting.v1 import events_pb2 as ev
+from lianxin.common.v1 import common_pb2
+from lianxin.roster.v1 import roster_pb2 as rpb
+
+pytestmark = pytest.mark.kafka
+FP = grpc.StatusCode.FAILED_PRECONDITION
+CHOICES = {"A": pb.CHOICE_APPROVE, "O": pb.CHOICE_OPPOSE, "X": pb.CHOICE_ABSTAIN}
+
+
+def ballot(c: pb.Campaign, letters: str, round_: int = -1) -> list[pb.Mark]:
+    """Marks for the candidates of the campaign's round (the latest by default), one letter each."""
+    ids = list(c.rounds[round_].candidate_ids) if c.rounds else [x.proposal_id for x in c.candidates]
+    return [pb.Mark(proposal_id=p, choice=CHOICES[x]) for p, x in zip(ids, letters)]
+
+
+def cast(w, c, deputy_id: str, letters: str, round_: int = -1, region: str = COUNTY_A) -> str:
+    return w.b.call("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, letters, round_)),
+                    role="deputy", region=region, subject=deputy_id).receipt_code
+
+
+def campaign(w, region: str, voters: int, candidates: int, seats: int, level=rpb.LEVEL_COUNTY):
+    """A campaign of a region with ``voters`` new deputies (the region's only ones of that
+    level: use a region no other test of the module votes in) and its candidates fixed."""
+    deputies = [w.deputy(region, levels=(level,)) for _ in range(voters)]
+    w.known(*(d.id for d in deputies))
+    c = w.campaign(region)
+    c = w.fix(c, seats, w.shortlisted(c, candidates))
+    return c, [d.id for d in deputies]
+
+
+def get(w, c) -> pb.Campaign:
+    return w.b.call("GetCampaign", pb.GetCampaignRequest(id=c.id), **STAFF)
+
+
+def recount(bulletin: dict) -> tuple[list[dict], int, int]:
+    """The tally of the bulletin's valid ballots, and the valid and invalid counts, from its marks."""
+    seats = bulletin["seats"]
+    valid = [b for b in bulletin["ballots"] if b.count("A") <= seats]
+    tally = [{"proposal_id": c["proposal_id"], "approve": sum(b[i] == "A" for b in valid),
+              "oppose": sum(b[i] == "O" for b in valid), "abstain": sum(b[i] == "X" for b in valid)}
+             for i, c in enumerate(bulletin["candidates"])]
+    return tally, len(valid), len(bulletin["ballots"]) - len(valid)
+
+
+def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
+    w = world
+    c, voters = campaign(w, COUNTY_B, voters=5, candidates=5, seats=3)
+    c = w.b.call("OpenSession", pb.OpenSessionRequest(id=c.id, note="第二次会议"), **STAFF)
+    assert (c.rounds[0].number, c.rounds[0].status, c.rounds[0].eligible) == (1, pb.ROUND_STATUS_ATTENDANCE, 5)
+    assert c.rounds[0].quorum_percent == 50 and c.rounds[0].adoption_base == pb.ADOPTION_BASE_ALL_ELIGIBLE
+
+    # Attendance: a deputy checks in themself, the office checks in others. Two of five is no quorum.
+    a = w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id), role="deputy", region=COUNTY_B, subject=voters[0])
+    assert (a.deputy_id, a.present, a.present_count, a.eligible) == (voters[0], True, 1, 5)
+    w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id, deputy_id=voters[1]), **STAFF)
+    with w.expect_no_writes():
+        err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert err.code() == FP and "2 of 5" in err.details()
+    # A vote before the ballot opens is refused.
+    err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AAAOO")),
+                    role="deputy", region=COUNTY_B, subject=voters[0])
+    assert err.code() == FP
+    for v in voters[2:4]:
+        w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id, deputy_id=v), **STAFF)
+    c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert c.phase == pb.PHASE_BALLOT and c.rounds[0].status == pb.ROUND_STATUS_VOTING and c.present == 4
+
+    # Casting: four present voters vote online; the fifth is not checked in; one over-fills.
+    capfd.readouterr()
+    receipts = [cast(w, c, voters[0], "AAAOO", region=COUNTY_B), cast(w, c, voters[1], "AAOAO", region=COUNTY_B),
+                cast(w, c, voters[2], "AAAOX", region=COUNTY_B)]
+    over = cast(w, c, voters[3], "AAAAO", region=COUNTY_B)   # four approvals for three seats: 废票
+    logged = capfd.readouterr().out
+    assert "CastBallot" in logged
+    for candidate in c.candidates:   # the log lines of the casts carry no choice
+        assert candidate.proposal_id not in logged
+    assert "APPROVE" not in logged and "AAAOO" not in logged
+    assert len(set(receipts + [over])) == 4 and all(len(r) == 16 for r in receipts)
+    for who, why in ((voters[0], "voted already"), (voters[4], "check in")):
+        with w.expect_no_writes():
+            err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
+                            role="deputy", region=COUNTY_B, subject=who)
+        assert err.code() == FP and why in err.details()
+    stranger = w.deputy(COUNTY_B)   # registered after the session opened: not a voter of it
+    w.known(stranger.id)
+    err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
+                    role="deputy", region=COUNTY_B, subject=stranger.id)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "not among the voters" in err.details()
+    err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOO")),
+                    role="deputy", region=COUNTY_B, subject=voters[3])
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and err.details().startswith("marks:")
+
+    # The count: more than half of all five (3) adopts; highest approvals first, up to 3 seats.
+    with w.expect_events("BallotClosed"):
+        c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    r = c.rounds[0]
+    assert r.status == pb.ROUND_STATUS_CLOSED
+    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (5, 4, 4, 4, 3, 1)
+    ids = list(r.candidate_ids)
+    assert [(t.approve, t.oppose, t.abstain) for t in r.tally] == [(3, 0, 0), (3, 0, 0), (2, 1, 0), (1, 2, 0),
+                                                                    (0, 2, 1)]
+    assert list(r.adopted) == ids[:2] and list(c.adopted) == ids[:2] and not r.runoff
+    closed = ev.BallotClosed.FromString(w.b_rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.BallotClosed' ORDER BY seq DESC LIMIT 1")[0][0])
+    assert closed.round.bulletin_digest == r.bulletin_digest and len(r.bulletin_digest) == 64
+
+    # Nothing is public before publication; then the result and its bulletin are everyone's.
+    assert w.b.error("GetPublicResult", pb.GetPublicResultRequest(region_code=COUNTY_B, year=c.year),
+                     token=None).code() == grpc.StatusCode.NOT_FOUND
+    with w.expect_events("CampaignPhaseChanged", "ProjectAdopted", "ProjectAdopted", "ResultPublished"):
+        c = w.b.call("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF)
+    assert c.phase == pb.PHASE_PUBLISHED
+    adopted = [ev.ProjectAdopted.FromString(x[0]) for x in w.b_rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.ProjectAdopted' ORDER BY seq")][-2:]
+    assert [(p.proposal_id, p.funding_source, p.region_code, p.year) for p in adopted] == [
+        (ids[0], "县级财政", COUNTY_B, c.year), (ids[1], "县级财政", COUNTY_B, c.year)]
+    assert all(p.investment_fen == 150_000_000 and p.schedule and p.title for p in adopted)
+    result = w.b.public("GetPublicResult", pb.GetPublicResultRequest(region_code=COUNTY_B, year=c.year))
+    assert [x.proposal_id for x in result.adopted] == ids[:2] and result.region_name == "阜康市"
+    text = result.rounds[0].bulletin
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == closed.round.bulletin_digest   # untouched
+    bulletin = json.loads(text)
+    assert set(receipts + [over]) == set(bulletin["receipts"])             # each voter finds their code
+    assert bulletin["ballots"] == sorted(["AAAOO", "AAOAO", "AAAOX", "AAAAO"])
+    tally, valid, invalid = recount(bulletin)                               # anyone recounts
+    assert tally == bulletin["tally"] and (valid, invalid) == (r.valid, r.invalid)
+    assert [t["approve"] for t in tally] == [t.approve for t in r.tally]
+    # The receipt says nothing of the marks: no field of the bulletin pairs a code with a ballot.
+    assert all(isinstance(x, str) for x in bulletin["receipts"]) and all(isinstance(x, str)
+                                                                          for x in bulletin["ballots"])
+
+    # The database after the session: who voted and what was voted share no key, column, time
+    # or transaction; the ballots' physical order was rewritten at the close.
+    cols = {t: {x[0] for x in w.b_rows("SELECT column_name FROM information_schema.columns WHERE table_name = :t",
+                                       t=t)} for t in ("ballots", "ballot_receipts", "ballot_voters")}
+    assert cols["ballots"] == {"id", "campaign_id", "round", "marks", "valid"}
+    assert cols["ballot_receipts"] == {"code", "campaign_id", "round"}
+    assert "deputy_id" in cols["ballot_voters"] and not cols["ballot_voters"] & {"marks", "code", "ballot_id"}
+    fks = w.b_rows("SELECT tc.table_name FROM information_schema.table_constraints tc WHERE tc.constraint_type = "
+                   "'FOREIGN KEY' AND tc.table_name IN ('ballots', 'ballot_receipts', 'ballot_voters')")
+    assert fks == []
+    xmins = w.b_rows("SELECT DISTINCT xmin::text FROM ballots WHERE campaign_id = :c UNION "
+                     "SELECT DISTINCT xmin::text FROM ballot_receipts WHERE campaign_id = :c UNION "
+                     "SELECT DISTINCT xmin::text FROM ballot_voters WHERE campaign_id = :c", c=c.id)
+    assert len(xmins) == 1   # one rewrite at the close: no transaction of a cast is left
+    assert {x[0] for x in w.b_rows("SELECT deputy_id FROM ballot_voters WHERE campaign_id = :c AND voted",
+                                   c=c.id)} == set(voters[:4])
+    # No event carries a ballot or a receipt.
+    for (data,) in w.b_rows("SELECT data FROM outbox"):
+        assert not any(code.encode() in bytes(data) for code in receipts)
+        assert b"AAAOO" not in bytes(data)
+
+
+def test_two_casts_at_once_by_one_voter_count_once(world):
+    w = world
+    c, voters = campaign(w, TOWNSHIP_A, voters=3, candidates=5, seats=4, level=rpb.LEVEL_TOWNSHIP)
+    w.open_ballot(c)
+    c = get(w, c)
+    results: list[object] = []
+
+    def go():
+        try:
+            results.append(cast(w, c, voters[0], "AOOOO", region=TOWNSHIP_A))
+        except grpc.RpcError as e:
+            results.append(e)
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(isinstance(x, str) for x in results) == 1
+    refused = [x for x in results if not isinstance(x, str)]
+    assert all(x.code() == FP and "voted already" in x.details() for x in refused)
+    assert w.b_rows("SELECT count(*) FROM ballots WHERE campaign_id = :c", c=c.id)[0][0] == 1
+
+
+def test_paper_ballots_and_a_void_vote_held_again(world):
+    w = world
+    region = "652302100"   # 九运街镇
+    c, voters = campaign(w, region, voters=4, candidates=5, seats=4, level=rpb.LEVEL_TOWNSHIP)
+    w.open_ballot(c)
+    c = get(w, c)
+    # Two take paper ballots from the tellers; they can no longer vote online.
+    for v in voters[:2]:
+        a = w.b.call("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=v), **STAFF)
+        assert a.present
+    err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
+                    role="deputy", region=region, subject=voters[0])
+    assert err.code() == FP and "voted already" in err.details()
+    assert w.b.error("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=voters[0]),
+                     **STAFF).code() == FP
+    cast(w, c, voters[2], "AAOOO", region=region)
+    cast(w, c, voters[3], "AOAOO", region=region)
+    entered = [w.b.call("EnterPaperBallot", pb.EnterPaperBallotRequest(campaign_id=c.id, marks=ballot(c, x)),
+                        role="committee", region=region) for x in ("AAAAA", "OOOOA", "AOAOA")]
+    assert [(e.valid, e.returned) for e in entered] == [(False, 1), (True, 2), (True, 3)]
+    # Five ballots returned, four voters present: the vote is void and is held again.
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    r = c.rounds[0]
+    assert r.status == pb.ROUND_STATUS_VOID and c.phase == pb.PHASE_CANDIDATES_FIXED and not c.adopted
+    assert (r.present, r.issued, r.returned, r.valid, r.invalid) == (4, 4, 5, 4, 1)
+    assert c.steps[-1].action == "ballot_void"
+    assert w.b.error("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF).code() == FP
+    c = w.open_ballot(c)
+    assert [x.number for x in c.rounds] == [1, 2] and c.rounds[1].status == pb.ROUND_STATUS_VOTING
+
+
+def test_a_tie_at_the_last_seat_goes_to_a_runoff(world):
+    w = world
+    region = "652302101"   # 滋泥泉子镇
+    c, voters = campaign(w, region, voters=5, candidates=3, seats=2, level=rpb.LEVEL_TOWNSHIP)
+    w.open_ballot(c)
+    c = get(w, c)
+    for v, letters in zip(voters, ("AAO", "AAO", "AOA", "AOA", "OAA")):
+        cast(w, c, v, letters, region=region)
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    ids = list(c.rounds[0].candidate_ids)
+    assert list(c.rounds[0].adopted) == ids[:1] and list(c.rounds[0].runoff) == ids[1:]   # 3 and 3 for one seat
+    assert c.phase == pb.PHASE_BALLOT and len(c.rounds) == 2
+    run = c.rounds[1]
+    assert (run.status, list(run.candidate_ids), run.seats) == (pb.ROUND_STATUS_ATTENDANCE, ids[1:], 1)
+    assert w.b.error("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF).code() == FP   # pending
+    c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)   # attendance carried over
+    for v, letters in zip(voters, ("AO", "AO", "AO", "OA", "OA")):
+        cast(w, c, v, letters, region=region)
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    assert list(c.rounds[1].adopted) == ids[1:2] and list(c.adopted) == [ids[0], ids[1]]
+    c = w.b.call("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF)
+    result = w.b.public("GetPublicResult", pb.GetPublicResultRequest(region_code=region, year=c.year))
+    assert [x.proposal_id for x in result.adopted] == [ids[0], ids[1]] and len(result.rounds) == 2
+
+
+def test_500_voters_casting_at_once_are_each_counted_once(world):
+    """500 deputies of 呼图壁镇 vote at once over gRPC: 500 receipts, 500 ballots in the box and
+    in the bulletin, each voter marked once, none lost."""
+    w = world
+    region = "652323100"   # 呼图壁镇
+    rows = "\n".join(f"{region},千人代表{i:03d},男,汉族,乡,第十八届,1390{i:07d}" for i in range(500))
+    sheet = f"区划代码,姓名,性别,民族,代表层级,届次,联系电话\n{rows}\n".encode()
+    imported = w.r.call("ImportRoster", rpb.ImportRosterRequest(
+        region_code=region, format=common_pb2.FILE_FORMAT_CSV, content=sheet), **STAFF)
+    assert imported.created == 500, imported.errors[:3]
+    c = w.campaign(region)
+    c = w.fix(c, 4, w.shortlisted(c, 5))
+    wait(lambda: len(w.voters(c)) == 500, "the 500 deputies in balloting's read model", timeout=120)
+    voters = w.session(c)
+    c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    letters = ["AAOOO", "OAAXO", "XXXXX", "AAAAA", "OOOOA"]
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        receipts = list(pool.map(lambda iv: cast(w, c, iv[1], letters[iv[0] % 5], region=region),
+                                 enumerate(voters)))
+    assert len(set(receipts)) == 500
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    r = c.rounds[0]
+    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (500, 500, 500, 500, 400, 100)
+    assert [t.approve for t in r.tally] == [100, 200, 100, 0, 100]
+    c = w.b.call("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF)
+    bulletin = json.loads(w.b.public("GetPublicResult", pb.GetPublicResultRequest(
+        region_code=region, year=c.year)).rounds[0].bulletin)
+    assert set(bulletin["receipts"]) == set(receipts) and len(bulletin["ballots"]) == 500
+    assert w.b_rows("SELECT count(*) FROM ballot_voters WHERE campaign_id = :c AND voted", c=c.id)[0][0] == 500
