@@ -60,16 +60,20 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def _refused(request: Request, e: grpc.aio.AioRpcError) -> tuple[int, str] | None:
-    """(status, sentence) for a form the services refused for what it says, else None."""
+def _refused(request: Request, e: grpc.aio.AioRpcError, denied: str = "deputy_not_possible") -> tuple[int, str] | None:
+    """(status, sentence) for a form the services refused for what it says, else None (the
+    caller shows the service's trouble). ``denied``: the catalogue's sentence for
+    PERMISSION_DENIED and NOT_FOUND. A request_id still held by a call in flight
+    (FAILED_PRECONDITION on request_id) is not a refusal: the same request, sent again, gets
+    that call's result."""
     cat = catalogue(request)
-    code = e.code()
+    code, details = e.code(), e.details() or ""
     if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return 400, cat.t.invalid_input + cat.field_error(e.details() or "")
-    if code == grpc.StatusCode.FAILED_PRECONDITION:
-        return 409, cat.t.deputy_not_possible
+        return 400, cat.t.invalid_input + cat.field_error(details)
+    if code == grpc.StatusCode.FAILED_PRECONDITION and not details.startswith("request_id:"):
+        return 409, cat.t.household_limit if "limit of" in details else cat.t.deputy_not_possible
     if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
-        return 422, cat.t.deputy_record_denied
+        return 422, cat.t[denied]
     return None
 
 
@@ -212,10 +216,7 @@ async def add_household(request: Request) -> Response:
         refused = _refused(request, e)
         if refused is None:
             return rpc_error_page(request, e, not_found="deputy_not_in_roster")
-        status, message = refused
-        if status == 409:
-            message = catalogue(request).t.household_limit
-        return await _households_page(request, errors=[message], form=fields, status=status)
+        return await _households_page(request, errors=[refused[1]], form=fields, status=refused[0])
     return RedirectResponse(f"{HOME}/households?done=added", status_code=303)
 
 
@@ -320,10 +321,12 @@ async def record(request: Request) -> Response:
             activity=activity, request_id=fields["request_id"].strip()[:64]), metadata=user_md(request),
             timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
-        refused = _refused(request, e)
+        refused = _refused(request, e, denied="deputy_record_denied")
         if refused is None:
-            if _wants_json(request):   # busy or down: the queue tries again later
+            if _wants_json(request):   # busy, down, or the same record in flight: the queue tries again later
                 return JSONResponse({"field": "", "message": cat.t.unavailable}, status_code=503)
+            if e.code() == grpc.StatusCode.FAILED_PRECONDITION:   # the same record still in flight
+                return await _record_page(request, errors=[cat.t.unavailable], form=fields, status=503)
             return rpc_error_page(request, e, not_found="page_not_found")
         status, message = refused
         return await refuse(status, (e.details() or "").partition(":")[0].strip(), message)

@@ -151,6 +151,17 @@ def test_my_voter_households(platform, people, ours):
     bad = ours.post("/desk/me/households", data={"csrf_token": token, "household_head": "", "phone": "",
                                                   "request_id": "00000000-0000-4000-8000-00000000a001"})
     assert bad.status_code == 400 and "请填写户主姓名" in bad.text
+    # Over the county's limit (双联系): refused with the reason, nothing added.
+    platform.roster.call("SetContactLimits", rpb.SetContactLimitsRequest(limits=rpb.ContactLimits(
+        region_code=COUNTY_A, deputies_per_committee_member=5, households_per_deputy=1)))
+    try:
+        full = ours.post("/desk/me/households", data={"csrf_token": token, "household_head": "赵大妈",
+                                                       "request_id": "00000000-0000-4000-8000-00000000a002"})
+        assert full.status_code == 409 and "联系选民户已达到上限" in full.text
+        assert 'value="赵大妈"' in full.text
+    finally:
+        platform.roster.call("SetContactLimits", rpb.SetContactLimitsRequest(limits=rpb.ContactLimits(
+            region_code=COUNTY_A, deputies_per_committee_member=5, households_per_deputy=10)))
     # Another deputy's household by its address: 404, still there.
     theirs = platform.roster.call("AddVoterHousehold", rpb.AddVoterHouseholdRequest(household=rpb.VoterHousehold(
         deputy_id=people["theirs"].id, household_head="李大爷")))
