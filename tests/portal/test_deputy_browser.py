@@ -142,7 +142,7 @@ def test_a_deputy_answers_a_case_and_records_a_visit_offline(platform, shots):
         # Offline: the record waits on the phone.
         workers: dict[str, str] = {}
         offline(drv, True, workers)
-        title = "离线走访<b>下营村</b>"
+        title = '离线走访<img src=x onerror="window.pwned=1">下营村'   # hostile text stays text, in the queue too
         drv.find_element(By.ID, "title").send_keys(title)
         drv.find_element(By.ID, "people_reached").send_keys("5")
         drv.find_element(By.ID, "notes").send_keys("了解到灌溉渠堵塞")
@@ -159,6 +159,7 @@ def test_a_deputy_answers_a_case_and_records_a_visit_offline(platform, shots):
         assert activities(platform, deputy.id, title) == []
         # Opened again without a network: the page (the service worker's copy), and the record still waiting.
         pages = served(platform, "/desk/me/record")
+        assert pages >= 1, "the portal's request log is not read as expected"
         drv.refresh()
         WebDriverWait(drv, 15).until(lambda d: title in d.find_element(By.ID, "waiting").text)
         assert [r["id"] for r in stored(drv, "lianxin.deputy.queue.v1")] == [queued["id"]]
