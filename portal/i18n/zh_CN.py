@@ -253,6 +253,14 @@ STRINGS: dict[str, str] = {
     "account_done_lock": "账号已锁定。",
     "account_done_unlock": "账号已恢复正常。",
     "account_done_disable": "账号已停用。",
+    "account_done_link": "单点登录关联已保存。",
+    "account_action_link": "关联单点登录",
+    "account_link_hint": ("本地区接入政务统一身份认证（OpenID Connect）后，填写认证平台的地址（iss）"
+                          "和此人在平台上的用户标识（sub）；两项都清空即取消关联。"),
+    "account_external": "单点登录",
+    "account_external_taken": "这个单点登录用户已关联到另一个账号。",
+    "field_external_issuer": "单点登录平台地址（iss，选填）",
+    "field_external_subject": "单点登录用户标识（sub，选填）",
     "account_events": "本账号的记录",
     "account_username_taken": "这个用户名已被使用，请换一个。",
     "account_deputy_taken": "这名代表已有同一角色的账号；如需重新开设，请先停用原账号。",
@@ -556,6 +564,10 @@ FIELD_PROBLEMS: dict[str, str] = {
     "account.region_code": "区划代码须是您管辖范围内的地区（6 位或 9 位数字）。",
     "account.stands_for": "代表账号须选择代表；部门账号须填写部门名称；工作人员和审计人员不填。",
     "one_time_password": "初始密码至少 10 位，不能全是同一个字符，不能包含用户名。",
+    "account.external_issuer": "单点登录平台地址须是 https:// 开头的网址，与用户标识同时填写。",
+    "account.external_subject": "单点登录用户标识须是不含空格的英文字母、数字或符号，与平台地址同时填写。",
+    "external_issuer": "单点登录平台地址须是 https:// 开头的网址，与用户标识同时填写。",
+    "external_subject": "单点登录用户标识须是不含空格的英文字母、数字或符号，与平台地址同时填写。",
     # ---- the deputy's workspace ----
     "activity.kind": "请选择走访选民或接待选民。",
     "activity.date": "请填写今天或以前的日期。",
@@ -627,7 +639,7 @@ ACCOUNT_ROLES: dict[int, str] = {1: "人大工作人员", 2: "人大代表", 3: 
 ACCOUNT_STATUSES: dict[int, str] = {1: "正常", 2: "已锁定", 3: "已停用"}
 AUDIT_KINDS: dict[int, str] = {1: "登录", 2: "登录失败", 3: "输错密码被锁定", 4: "修改密码", 5: "开设账号",
                                6: "重置密码", 7: "锁定账号", 8: "解除锁定", 9: "停用账号", 10: "续期登录",
-                               11: "退出登录"}
+                               11: "退出登录", 12: "关联单点登录"}
 # ---- end of account management ----
 
 # The categories a citizen picks from (the services take any short label).

@@ -1,7 +1,8 @@
 """Account management for the offices: /desk/accounts (the accounts of the user's subtree,
 filtered and paged), /desk/accounts/new (create, with a deputy picker fed by the roster),
 /desk/accounts/import (a spreadsheet, its per-row errors shown in the page), /desk/accounts/<id>
-(the account, its audit trail and the forms: reset password, lock, unlock, disable) and
+(the account, its audit trail and the forms: reset password, lock, unlock, disable, link its
+single sign-on subject) and
 /desk/accounts/audit (the region's audit trail).
 
 Who may do what is identity's (services/identity/access.py): staff read and change the
@@ -63,6 +64,8 @@ def _refusal(request: Request, e: grpc.aio.AioRpcError) -> tuple[int, str] | Non
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return 400, cat.t.invalid_input + cat.field_error(details)
     if code == grpc.StatusCode.ALREADY_EXISTS:
+        if "external_subject" in details.partition(":")[0]:
+            return 409, cat.t.account_external_taken
         if details.startswith("account.stands_for") or "account for deputy" in details:
             return 409, cat.t.account_deputy_taken
         return 409, cat.t.account_username_taken
@@ -129,7 +132,8 @@ async def _create_page(request: Request, form: dict[str, str], *, errors: list[s
             return rpc_error_page(request, e, not_found="page_not_found")
         deputies = []
     values = {"username": "", "display_name": "", "role": "", "region_code": user(request).region,
-              "deputy_id": "", "department": "", "deputy_name": search} | form
+              "deputy_id": "", "department": "", "deputy_name": search, "external_issuer": "",
+              "external_subject": ""} | form
     roles = catalogue(request).account_roles
     return page(request, "accounts/new.html", {"user": user(request), "deputies": deputies, "form": values,
                                                "role_options": [(ROLES[c], roles[c]) for c in sorted(ROLES)],
@@ -166,7 +170,9 @@ async def create_account(request: Request) -> Response:
     call = ipb.CreateAccountRequest(account=ipb.Account(
         username=form.get("username", "").strip(), display_name=form.get("display_name", "").strip(),
         role=ROLE_CODES.get(role, ipb.ACCOUNT_ROLE_UNSPECIFIED), region_code=form.get("region_code", "").strip(),
-        stands_for=stands_for), one_time_password=one_time, request_id=form.get("request_id", ""))
+        stands_for=stands_for, external_issuer=form.get("external_issuer", "").strip(),
+        external_subject=form.get("external_subject", "").strip()),
+        one_time_password=one_time, request_id=form.get("request_id", ""))
     b = backends(request)
     try:
         made = await b.identity.CreateAccount(call, metadata=user_md(request), timeout=b.timeout)
@@ -239,7 +245,7 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
     actions: tuple[str, ...] = ()
     locked_out = account.HasField("locked_until") and account.locked_until.ToSeconds() > time.time()
     if u.role in WRITERS:
-        actions = ("reset",)
+        actions = ("reset", "link")
         if account.status == ipb.ACCOUNT_STATUS_ACTIVE:
             actions += ("unlock", "lock", "disable") if locked_out else ("lock", "disable")
         elif account.status == ipb.ACCOUNT_STATUS_LOCKED:
@@ -249,7 +255,8 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
     return page(request, "accounts/account.html", {
         "user": u, "account": account, "events": events.events, "events_total": events.total_size,
         "actions": actions, "locked_out": locked_out, "one_time": one_time, "form_errors": errors or [],
-        "done": t[f"account_done_{done}"] if done in ("created", "reset", "lock", "unlock", "disable") else ""},
+        "done": t[f"account_done_{done}"] if done in ("created", "reset", "lock", "unlock", "disable", "link")
+        else ""},
         status=status)
 
 
@@ -268,12 +275,12 @@ async def account_page(request: Request) -> Response:
     return await _account_page(request, request.path_params["id"][:64], done=done)
 
 
-ACCOUNT_ACTIONS = ("reset", "lock", "unlock", "disable")
+ACCOUNT_ACTIONS = ("reset", "lock", "unlock", "disable", "link")
 
 
 @require_signin(*WRITERS)
 async def account_action(request: Request) -> Response:
-    """POST /desk/accounts/<id>/<reset|lock|unlock|disable>. A reset answers with the page
+    """POST /desk/accounts/<id>/<reset|lock|unlock|disable|link>. A reset answers with the page
     showing the new one-time password once; the others redirect to the account's page."""
     action, account_id = request.path_params["action"], request.path_params["id"][:64]
     if action not in ACCOUNT_ACTIONS:
@@ -293,6 +300,10 @@ async def account_action(request: Request) -> Response:
         elif action == "lock":
             await b.identity.LockAccount(ipb.LockAccountRequest(id=account_id, reason=reason), metadata=md,
                                          timeout=b.timeout)
+        elif action == "link":
+            await b.identity.LinkExternalSubject(ipb.LinkExternalSubjectRequest(
+                id=account_id, external_issuer=form.get("external_issuer", "")[:300],
+                external_subject=form.get("external_subject", "")[:300]), metadata=md, timeout=b.timeout)
         elif action == "unlock":
             await b.identity.UnlockAccount(ipb.UnlockAccountRequest(id=account_id), metadata=md, timeout=b.timeout)
         else:

@@ -45,6 +45,7 @@ METHODS = {
     "UnlockAccount": "account.write",
     "DisableAccount": "account.write",
     "ListAuditEvents": "audit.read",
+    "LinkExternalSubject": "account.write",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

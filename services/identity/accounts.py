@@ -47,6 +47,9 @@ class Accounts(UseCase):
         self.ensure_manages(who, draft.role, draft.region_code)
         if store.by_username(draft.username) is not None:
             raise AlreadyExists("account", draft.username)
+        if draft.external_subject and store.by_external(draft.external_issuer, draft.external_subject) is not None:
+            raise AlreadyExists("account of external subject", draft.external_subject,
+                                f"{field_prefix}external_subject")
         if draft.stands_for and draft.role in (d.AccountRole.DEPUTY, d.AccountRole.COMMITTEE):
             self._resolve_deputy(store, draft, f"{field_prefix}stands_for")
         now = clock.now()
@@ -55,7 +58,8 @@ class Accounts(UseCase):
                          region_path=self.regions.get(draft.region_code).path, stands_for=draft.stands_for,
                          status=int(d.AccountStatus.ACTIVE), must_change_password=True,
                          password_hash=passwords.hash_password(one_time), failed_count=0, status_reason="",
-                         created_at=now, created_by=actor_of(who), updated_at=now)
+                         created_at=now, created_by=actor_of(who), updated_at=now,
+                         external_issuer=draft.external_issuer, external_subject=draft.external_subject)
         store.add(row)
         return row
 
@@ -199,6 +203,26 @@ class Accounts(UseCase):
                 store.drop_refresh_tokens(row.id)
             row.status, row.status_reason, row.updated_at = int(status), reason, clock.now()
             self.audit(s, kind, account=row, actor=actor_of(who), actor_name=who.name, detail=reason)
+            return row
+
+    def link_external(self, who: Principal, account_id: str, issuer: str, subject: str) -> AccountRow:
+        """Links the account to the subject its holder has at the region's OpenID Connect
+        provider (or unlinks it: both empty), audited. A pair linked to another account is
+        ALREADY_EXISTS naming external_subject; the same pair again changes nothing."""
+        issuer, subject = d.external_subject(issuer, subject)
+        with self.rt.transaction() as s:
+            store = IdentityStore(s)
+            row = self.account_in_scope(store, who, account_id, "account.write", for_update=True)
+            self.ensure_manages(who, d.AccountRole(row.role), row.region_code)
+            if (row.external_issuer, row.external_subject) == (issuer, subject):
+                return row
+            if subject:
+                other = store.by_external(issuer, subject)
+                if other is not None and other.id != row.id:
+                    raise AlreadyExists("account of external subject", subject, "external_subject")
+            row.external_issuer, row.external_subject, row.updated_at = issuer, subject, clock.now()
+            self.audit(s, d.AuditKind.EXTERNAL_SUBJECT_LINKED, account=row, actor=actor_of(who), actor_name=who.name,
+                       detail=f"linked at {issuer}" if subject else "unlinked")
             return row
 
     def audit_events(self, who: Principal, region_code: str, account_id: str, kind: d.AuditKind | None, page):

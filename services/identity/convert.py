@@ -11,7 +11,8 @@ from shared import wire
 
 def draft_from_proto(a: pb.Account) -> d.AccountDraft:
     role = wire.enum_value(d.AccountRole, a.role, "account.role", required=True)
-    return d.AccountDraft(a.username, a.display_name, role, a.region_code, a.stands_for)
+    return d.AccountDraft(a.username, a.display_name, role, a.region_code, a.stands_for, a.external_issuer,
+                          a.external_subject)
 
 
 def account_to_proto(row: AccountRow) -> pb.Account:
@@ -19,7 +20,8 @@ def account_to_proto(row: AccountRow) -> pb.Account:
         id=row.id, username=row.username, display_name=row.display_name, role=row.role,
         region_code=row.region_code, stands_for=row.stands_for, status=row.status,
         must_change_password=row.must_change_password, locked_until=wire.ts(row.locked_until),
-        created_at=wire.ts(row.created_at), last_sign_in_at=wire.ts(row.last_sign_in_at), created_by=row.created_by)
+        created_at=wire.ts(row.created_at), last_sign_in_at=wire.ts(row.last_sign_in_at), created_by=row.created_by,
+        external_issuer=row.external_issuer, external_subject=row.external_subject)
 
 
 def audit_to_proto(row: AuditRow) -> pb.AuditEvent:

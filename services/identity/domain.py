@@ -47,6 +47,7 @@ class AuditKind(enum.IntEnum):
     ACCOUNT_DISABLED = 9
     TOKEN_REFRESHED = 10
     SIGNED_OUT = 11
+    EXTERNAL_SUBJECT_LINKED = 12
 
 
 # Staff and auditors watch an office's work: their accounts come from the office of the region
@@ -115,6 +116,35 @@ def check_password(password: str, user: str, field: str) -> str:
     return password
 
 
+# Single sign-on (OpenID Connect): the provider's issuer URL and its subject for a person.
+MAX_ISSUER, MAX_SUBJECT = 200, 255
+_ISSUER = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$", re.ASCII)
+_SUBJECT = re.compile(r"^[!-~]+$", re.ASCII)
+
+
+def external_subject(issuer: str, subject: str, prefix: str = "") -> tuple[str, str]:
+    """(issuer, subject) of an account's single sign-on, or InvalidArgument naming
+    ``<prefix>external_issuer`` or ``<prefix>external_subject``: the issuer an https URL of at
+    most 200 characters (an OpenID Connect provider's ``iss``), the subject 1-255 printable
+    ASCII characters without spaces (its ``sub``: OpenID Connect Core 1.0, 2.2), compared
+    exactly (case-sensitive, never folded); both or neither ((``"", ""``): not linked)."""
+    issuer_field, subject_field = f"{prefix}external_issuer", f"{prefix}external_subject"
+    issuer, subject = (issuer or "").strip(), (subject or "").strip()
+    if len(issuer) > MAX_ISSUER:
+        raise InvalidArgument(issuer_field, f"is longer than {MAX_ISSUER} characters")
+    if issuer and not _ISSUER.match(issuer):
+        raise InvalidArgument(issuer_field, "must be the identity provider's https URL (its iss)")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidArgument(subject_field, f"is longer than {MAX_SUBJECT} characters")
+    if subject and not _SUBJECT.match(subject):
+        raise InvalidArgument(subject_field, "must be printable ASCII without spaces (an OpenID Connect sub)")
+    if issuer and not subject:
+        raise InvalidArgument(subject_field, "is required with external_issuer")
+    if subject and not issuer:
+        raise InvalidArgument(issuer_field, "is required with external_subject")
+    return issuer, subject
+
+
 @dataclass(frozen=True)
 class AccountDraft:
     username: str
@@ -122,6 +152,8 @@ class AccountDraft:
     role: AccountRole | None
     region_code: str
     stands_for: str
+    external_issuer: str = ""
+    external_subject: str = ""
 
 
 def validate_account(a: AccountDraft, prefix: str = "account.") -> AccountDraft:
@@ -146,7 +178,8 @@ def validate_account(a: AccountDraft, prefix: str = "account.") -> AccountDraft:
         stands = validation.text(stands, field, max_len=50, required=True, form=canonical.name)
     elif stands:
         raise InvalidArgument(field, f"must be empty for a {a.role.name.lower()} account")
-    return AccountDraft(user, name, a.role, region, stands)
+    issuer, subject = external_subject(a.external_issuer, a.external_subject, prefix)
+    return AccountDraft(user, name, a.role, region, stands, issuer, subject)
 
 
 def subject_of(role: AccountRole, user: str, stands_for: str) -> str:

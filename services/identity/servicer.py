@@ -121,6 +121,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return convert.account_to_proto(self.accounts.set_status(
             current_principal(), wire.require_id(request.id, "id"), d.AccountStatus.DISABLED, request.reason))
 
+    def LinkExternalSubject(self, request, context):
+        return convert.account_to_proto(self.accounts.link_external(
+            current_principal(), wire.require_id(request.id, "id"), request.external_issuer, request.external_subject))
+
     def ListAuditEvents(self, request, context):
         who = current_principal()
         page = paging.page(request, who)

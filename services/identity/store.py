@@ -36,6 +36,11 @@ class IdentityStore:
         q = select(AccountRow).where(AccountRow.username == username)
         return self.s.execute(q.with_for_update() if for_update else q).scalar_one_or_none()
 
+    def by_external(self, issuer: str, subject: str) -> AccountRow | None:
+        """The account single sign-on with this OpenID Connect issuer and subject signs in."""
+        return self.s.execute(select(AccountRow).where(AccountRow.external_issuer == issuer,
+                                                       AccountRow.external_subject == subject)).scalar_one_or_none()
+
     def deputy(self, deputy_id: str) -> DeputyRow | None:
         """The roster's deputy as the read model has it (deputies.py), or None."""
         return self.s.get(DeputyRow, deputy_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.bus import bus_tables
@@ -43,9 +44,15 @@ class AccountRow(Base):
     created_by: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Single sign-on (domain.external_subject): the OpenID Connect issuer and subject, or "".
+    external_issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    external_subject: Mapped[str] = mapped_column(String(255), default="", server_default="")
     __table_args__ = (
         # The listing's keyset order (shared.paging): region path, username, id.
         Index("ix_accounts_region_path_username_id", "region_path", "username", "id"),
+        # One account per (issuer, subject): what a verified ID token signs in.
+        Index("ux_accounts_external", "external_issuer", "external_subject", unique=True,
+              postgresql_where=sql_text("external_subject <> ''"), sqlite_where=sql_text("external_subject <> ''")),
     )
 
 

@@ -156,6 +156,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("identity", "UnlockAccount"): spec(),
     ("identity", "DisableAccount"): spec(),
     ("identity", "ListAuditEvents"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("identity", "LinkExternalSubject"): spec(),
 }
 
 

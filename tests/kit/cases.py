@@ -465,6 +465,9 @@ CASES |= {
     ("identity", "UnlockAccount"): [Case(lambda w, c: ipb.UnlockAccountRequest(id=w.locked()), **ACT_ON_ACCOUNT)],
     ("identity", "DisableAccount"): [Case(lambda w, c: ipb.DisableAccountRequest(id=w.account().id, reason="r"),
                                           **ACT_ON_ACCOUNT)],
+    ("identity", "LinkExternalSubject"): [Case(lambda w, c: ipb.LinkExternalSubjectRequest(
+        id=w.account().id, external_issuer="https://sso.example.gov.cn/realms/652301",
+        external_subject=f"sso-{w.next()}"), **ACT_ON_ACCOUNT)],
     ("identity", "ListAuditEvents"): [Case(lambda w, c: ipb.ListAuditEventsRequest(region_code=COUNTY_A),
                                            ok=ACCOUNT_READERS, default=PD)],
 }

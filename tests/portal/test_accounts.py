@@ -259,3 +259,25 @@ def test_identity_itself_refuses_what_the_page_does_not_offer(platform):
             username="own.tier", display_name="某人", role=STAFF, region_code=COUNTY_A),
             one_time_password="Initial-pw-2026-x"), role="staff", region=COUNTY_A)
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_account_page_links_a_single_sign_on_subject(platform, county_clerk):
+    made = create(county_clerk, username="sso.page", display_name="秦科员", role="department", department="水务局",
+                  external_issuer="https://sso.cj.gov.cn", external_subject="cj-0001")
+    assert made.status_code == 200, made.text[-1500:]
+    assert 'id="external">cj-0001 @ https://sso.cj.gov.cn<' in made.text
+    other = create(county_clerk, username="sso.page2", display_name="尤科员", role="department", department="交通局")
+    aid = account_id(other.text)
+    token = hidden(other.text, "csrf_token")
+    taken = county_clerk.post(f"/desk/accounts/{aid}/link", data={
+        "csrf_token": token, "external_issuer": "https://sso.cj.gov.cn", "external_subject": "cj-0001"})
+    assert taken.status_code == 409 and "已关联到另一个账号" in taken.text
+    half = county_clerk.post(f"/desk/accounts/{aid}/link", data={
+        "csrf_token": token, "external_issuer": "https://sso.cj.gov.cn", "external_subject": ""})
+    assert half.status_code == 400 and "单点登录用户标识须是" in half.text
+    done = county_clerk.post(f"/desk/accounts/{aid}/link", data={
+        "csrf_token": token, "external_issuer": "https://sso.cj.gov.cn", "external_subject": "cj-0002"})
+    assert done.status_code == 303
+    page = county_clerk.get(done.headers["location"])
+    assert "单点登录关联已保存" in page.text and 'id="external">cj-0002 @ https://sso.cj.gov.cn<' in page.text
+    assert "关联单点登录</td>" in page.text           # the account's trail has it
