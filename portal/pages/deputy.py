@@ -43,6 +43,7 @@ from shared import clock
 ROLE = "deputy"
 HOME = "/desk/me"
 RECENT_CASES = 20
+MAX_WAITING = 100
 RECENT_ACTIVITIES = 20
 # The kinds a deputy records from the phone (liaison lets a deputy record these two).
 KINDS = (lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION)
@@ -93,18 +94,22 @@ async def _deputy(request: Request) -> rpb.Deputy:
 
 @require_signin(ROLE)
 async def home(request: Request) -> Response:
-    """GET /desk/me: my newest cases (those waiting for my answer first) and my tools."""
-    b = backends(request)
+    """GET /desk/me: every case waiting for my answer (accepted; up to MAX_WAITING, the count
+    is exact), then my newest other cases, and my tools."""
+    b, md = backends(request), user_md(request)
     try:
         deputy = await _deputy(request)
+        waiting = await b.liaison.ListOpinions(lpb.ListOpinionsRequest(
+            status=lpb.OPINION_STATUS_ACCEPTED, page=common_pb2.PageRequest(page_size=MAX_WAITING)),
+            metadata=md, timeout=b.timeout)
         listed = await b.liaison.ListOpinions(lpb.ListOpinionsRequest(
-            page=common_pb2.PageRequest(page_size=RECENT_CASES)), metadata=user_md(request), timeout=b.timeout)
+            page=common_pb2.PageRequest(page_size=RECENT_CASES)), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="deputy_not_in_roster")
-    waiting = [c for c in listed.opinions if c.status == lpb.OPINION_STATUS_ACCEPTED]
     others = [c for c in listed.opinions if c.status != lpb.OPINION_STATUS_ACCEPTED]
-    return page(request, "deputy/home.html", {"user": user(request), "deputy": deputy, "waiting": waiting,
-                                              "others": others, "total": listed.total_size})
+    return page(request, "deputy/home.html", {"user": user(request), "deputy": deputy, "waiting": waiting.opinions,
+                                              "waiting_total": waiting.total_size, "others": others,
+                                              "total": listed.total_size})
 
 
 # ---- my card ----------------------------------------------------------------------------

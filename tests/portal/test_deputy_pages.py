@@ -74,7 +74,7 @@ def test_a_deputy_lands_on_their_workspace_with_their_own_cases(platform, people
         assert landed.status_code == 303 and landed.headers["location"] == "/desk/me"
         home = c.get("/desk/me")
         assert home.status_code == 200, home.text[-1500:]
-        assert "马秀英代表的工作台" in home.text
+        assert "马秀英代表的工作台" in home.text and "等待我答复（1 件）" in home.text
         section = home.text.split('id="waiting-cases"')[1].split("</ul>")[0]
         assert waiting.id in section and raised.id not in section and "已受理" in section
         assert raised.id in home.text.split('id="my-cases"')[1] and other.id not in home.text
