@@ -87,3 +87,4 @@ bench: venv protos
 	kafka="$${LIANXIN_BENCH_KAFKA:-127.0.0.1:$${LIANXIN_KAFKA_PORT:-59092}}"; \
 	LIANXIN_BENCH_DATABASE_URL="$$url" LIANXIN_BENCH_KAFKA="$$kafka" $(BIN)/python -m bench.escalation_latency $(ESCALATION_BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.portal_pages $(PORTAL_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.balloting_ballot $(BALLOT_BENCH_ARGS)

@@ -138,6 +138,8 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
         text = wait_for(launcher, out, "Ctrl-C stops everything")
         assert "demo roster: 59 deputies and 20 venues added" in text
         assert "demo liaison work: 5 opinions, 6 activities" in text
+        assert re.search(r"demo campaign: \d{4}年民生实事项目 of 652300, 5 candidates for 4 seats, ballot open, "
+                         r"\d+ deputies checked in", text), text[-3000:]
         assert "Lianxin is running: " + ", ".join(f"{n} :{p}" for n, p in ports.items()) in text
         assert f"127.0.0.1:{ports['roster']} lianxin.roster.v1.RosterService/ListDeputies" in text
         assert f"127.0.0.1:{ports['liaison']} lianxin.liaison.v1.LiaisonService/ListOpinions" in text

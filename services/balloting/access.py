@@ -50,6 +50,7 @@ ACTIONS = {
     "ballot.tell": grant(SUB, R.STAFF, R.COMMITTEE),
     # The published result and its bulletin are everyone's.
     "result.read": grant(PUBLIC, *EVERYONE),
+    "statistics.read": grant(SUB, *VIEWERS),
 }
 
 METHODS = {
@@ -79,6 +80,7 @@ METHODS = {
     "CloseBallot": "campaign.manage",
     "PublishResult": "campaign.manage",
     "GetPublicResult": "result.read",
+    "GetStatistics": "statistics.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -12,6 +12,7 @@ from services.balloting import convert
 from services.balloting import domain as d
 from services.balloting.ballots import Ballots
 from services.balloting.proposals import Proposals, Proposer, Review, ShownProposal
+from services.balloting.rollup import Statistics
 from services.balloting.tables import IDEMPOTENT
 from services.balloting.views import ShownCampaign
 from shared import paging, wire
@@ -34,6 +35,10 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
     @cached_property
     def campaigns(self) -> Ballots:
         return Ballots(self.runtime)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        return Statistics(self.runtime)
 
     @cached_property
     def proposals(self) -> Proposals:
@@ -193,6 +198,14 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
     def GetPublicResult(self, request, context):
         return convert.public_result_to_proto(self.campaigns.public_result(request.region_code, request.year),
                                               self.runtime.regions)
+
+    # ---- statistics ----
+    def GetStatistics(self, request, context):
+        f = self.statistics.get(current_principal(), request.region_code, request.year_from, request.year_to)
+        return pb.Statistics(region_code=f.region_code, year_from=f.year_from, year_to=f.year_to,
+                             campaigns=f.campaigns, proposals_received=f.received,
+                             proposals_shortlisted=f.shortlisted, candidates=f.candidates, adopted=f.adopted,
+                             investment_fen=f.investment_fen)
 
     @staticmethod
     def _marks(request) -> list[d.Mark]:

@@ -142,6 +142,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("balloting", "CloseBallot"): spec(),
     ("balloting", "PublishResult"): spec(),
     ("balloting", "GetPublicResult"): spec(),
+    ("balloting", "GetStatistics"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

@@ -557,6 +557,9 @@ CASES |= {
         id=_balloted("counted")(w, c)), **BALLOT_MANAGE)],
     ("balloting", "GetPublicResult"): [Case(lambda w, c: bpb.GetPublicResultRequest(
         region_code=w.CPUB.region_code, year=w.CPUB.year), ok=EVERYONE)],
+    ("balloting", "GetStatistics"): [Case(lambda w, c: bpb.GetStatisticsRequest(
+        region_code=COUNTY_A, year_from=2000, year_to=2100),
+        ok=frozenset({"own", "parent", "auditor", "committee", "system"}), default=PD)],
     ("balloting", "SubmitPublicProposal"): [Case(lambda w, c: bpb.SubmitPublicProposalRequest(
         region_code=COUNTY_A, year=w.CA.year, proposal=bpb.NewProposal(title="公开征集", category="教育")),
         ok=EVERYONE)],
