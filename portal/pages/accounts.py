@@ -146,9 +146,10 @@ async def new_account(request: Request) -> Response:
     """GET /desk/accounts/new?deputy_name=: the form; the deputy picker lists the serving
     deputies of the user's subtree, narrowed by name (a plain GET form: works without JS)."""
     q = request.query_params
-    return await _create_page(request, {k: q.get(k, "")[:100] for k in
+    # Only what the query names: an absent field keeps the form's default (the user's region).
+    return await _create_page(request, {k: q[k][:100] for k in
                                         ("deputy_name", "username", "display_name", "role", "region_code",
-                                         "department")})
+                                         "department") if q.get(k)})
 
 
 @require_signin(*WRITERS)
@@ -240,6 +241,13 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
             timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return _not_found_or(request, e)
+    deputy_name = ""
+    if account.role in (ipb.ACCOUNT_ROLE_DEPUTY, ipb.ACCOUNT_ROLE_COMMITTEE) and account.stands_for:
+        try:   # the deputy's name beside the id (the roster's, in the user's scope)
+            deputy_name = (await b.roster.GetDeputy(rpb.GetDeputyRequest(id=account.stands_for), metadata=md,
+                                                    timeout=b.timeout)).name
+        except grpc.aio.AioRpcError:
+            deputy_name = ""
     t = catalogue(request).t
     u = user(request)
     actions: tuple[str, ...] = ()
@@ -254,7 +262,8 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
             actions += ("unlock",)
     return page(request, "accounts/account.html", {
         "user": u, "account": account, "events": events.events, "events_total": events.total_size,
-        "actions": actions, "locked_out": locked_out, "one_time": one_time, "form_errors": errors or [],
+        "actions": actions, "locked_out": locked_out, "deputy_name": deputy_name, "one_time": one_time,
+        "form_errors": errors or [],
         "done": t[f"account_done_{done}"] if done in ("created", "reset", "lock", "unlock", "disable", "link")
         else ""},
         status=status)
