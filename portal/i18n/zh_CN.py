@@ -95,6 +95,7 @@ STRINGS: dict[str, str] = {
     "filter_escalated": "只看提交过上级的",
     # inbox filters by venue and deadline, the reject form (portal/pages/work.py)
     "filter_venue": "联络站点",
+    "filter_deputy_name": "代表",
     "filter_deadline": "办理期限",
     "deadline_overdue": "本级办理已超期",
     "deadline_due3": "本级期限 3 天内到期",

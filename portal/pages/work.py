@@ -77,7 +77,7 @@ DEADLINES: dict[str, tuple[str, int | None]] = {
     "overdue": ("due", None), "due3": ("due", 3), "due7": ("due", 7),
     "transfer_overdue": ("transfer", None), "transfer_due3": ("transfer", 3), "transfer_due7": ("transfer", 7),
 }
-VENUE_CHOICES = 500      # the venues offered by the inbox's venue filter (ListVenues' largest page)
+VENUE_CHOICES = 500      # the venues and deputies the inbox's filters offer (the roster's largest page)
 
 
 def _cutoff(choice: str, raw: str) -> datetime | None:
@@ -99,18 +99,24 @@ def _cutoff(choice: str, raw: str) -> datetime | None:
     return end
 
 
-async def _venues(request: Request) -> list:
-    """The venues of the user's region for the venue filter (staff only: a deputy's and a
-    department's lists are their own cases already); none when the roster cannot say."""
+async def _choices(request: Request) -> tuple[list, list]:
+    """(venues, deputies) of the user's region for the venue and deputy filters, by name
+    (staff only: a deputy's and a department's lists are their own cases already); a list the
+    roster cannot give is empty, and the deputy filter is then a field for the deputy's id."""
     if user(request).role != "staff":
-        return []
+        return [], []
     b = backends(request)
-    try:
-        listed = await b.roster.ListVenues(rpb.ListVenuesRequest(page=common_pb2.PageRequest(page_size=VENUE_CHOICES)),
-                                           metadata=user_md(request), timeout=b.timeout)
-    except grpc.aio.AioRpcError:
-        return []
-    return list(listed.venues)
+    page_ = common_pb2.PageRequest(page_size=VENUE_CHOICES)
+    out: list[list] = []
+    for method, request_type, field in (("ListVenues", rpb.ListVenuesRequest, "venues"),
+                                        ("ListDeputies", rpb.ListDeputiesRequest, "deputies")):
+        try:
+            listed = await getattr(b.roster, method)(request_type(page=page_), metadata=user_md(request),
+                                                     timeout=b.timeout)
+            out.append(list(getattr(listed, field)))
+        except grpc.aio.AioRpcError:
+            out.append([])
+    return out[0], out[1]
 
 
 @require_signin(*CASE_ROLES)
@@ -153,9 +159,10 @@ async def inbox(request: Request) -> Response:
         carried = {"cutoff": str(int(cutoff.timestamp()))} if cutoff is not None else {}
         next_link = "/desk/cases?" + urlencode({k: v for k, v in filters.items() if v} | carried
                                                | {"page_token": listed.next_page_token})
+    venues, deputies = await _choices(request)
     return page(request, "work/inbox.html", {"user": user(request), "cases": listed.opinions,
                                              "total": listed.total_size, "filters": filters,
-                                             "venues": await _venues(request), "deadlines": list(DEADLINES),
+                                             "venues": venues, "deputies": deputies, "deadlines": list(DEADLINES),
                                              "next_link": next_link})
 
 

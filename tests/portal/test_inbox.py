@@ -63,6 +63,10 @@ def test_the_venue_filter_lists_the_cases_of_its_deputies(platform, world):
     assert at_venue.status_code == 200
     assert listed(at_venue.text) == {one}
     assert 'selected>宁边路街道代表联络站' in at_venue.text
+    # The deputy filter picks a deputy by name.
+    second = world["deputies"][1]
+    assert f'<option value="{second.id}">{second.name}（{COUNTY_A}）</option>' in inbox.text
+    assert listed(staff.get("/desk/cases", params={"deputy": second.id}).text) == {world["cases"][1]}
     # A venue id the user cannot see is a refusal, not another county's list.
     assert staff.get("/desk/cases", params={"venue": "00000000-0000-4000-8000-000000000000"}).status_code == 400
 
