@@ -190,9 +190,15 @@ def bench(args) -> int:
                 print(f"  load: {args.callers} caller threads in a separate client process, one channel each")
                 base = rw.load(base_port, staff, argparse.Namespace(callers=args.callers, warmup=1.0, seconds=5.0),
                                tag="ballot")
+                sampler = rw.Sampler(prefix="balloting-rpc") if args.profile else None
+                if sampler:
+                    sampler.start()
                 cpu = time.process_time()
                 cast = cast_in_child(running.port, secret, c.id, voters, candidates, seats, args.callers)
                 server_cpu = time.process_time() - cpu
+                if sampler:
+                    sampler.stop()
+                    print(sampler.report())
                 rate = cast["accepted"] / cast["seconds"]
                 print(f"  cast: {cast['accepted']} of {args.voters} ballots accepted ({cast['unique']} receipts) in "
                       f"{cast['seconds']:.2f} s = {rate:.1f} ballots/s, {cast['error_count']} errors {cast['errors']}; "
@@ -201,9 +207,10 @@ def bench(args) -> int:
                 print(f"  ratio cast/baseline: {rate / base['rate']:.2f}   target: all {args.voters} accepted in <= 5 s: "
                       f"{'met' if cast['seconds'] <= 5 and cast['accepted'] == args.voters else 'NOT met'}")
                 t0 = time.perf_counter()
+                counted = c.rounds[-1].number
                 closed = b.CloseBallot(pb.CloseBallotRequest(id=c.id), metadata=md, timeout=120)
                 close_s = time.perf_counter() - t0
-                r = closed.rounds[-1]
+                r = next(x for x in closed.rounds if x.number == counted)   # a tie may have opened a run-off
                 print(f"  count: CloseBallot of {r.returned} ballots x {args.candidates} candidates in {close_s:.3f} s "
                       f"(valid {r.valid}, adopted {len(r.adopted)}, digest {r.bulletin_digest[:12]}…)")
         finally:
@@ -222,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--callers", type=int, default=32, help="client threads casting at once (default 32)")
     p.add_argument("--database-url", default="", help="default $LIANXIN_BENCH_DATABASE_URL")
     p.add_argument("--workers", type=int, default=0, help="gRPC worker threads of both servers")
+    p.add_argument("--profile", action="store_true", help="sample the server's RPC threads while the ballots are cast")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.client:

@@ -113,7 +113,7 @@ class Ballots(Campaigns):
         scope = ACCESS.scope(who, "ballot.attend")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
-            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.attend")
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.attend", light=True)
             r = self._round(s, campaign, d.RoundStatus.ATTENDANCE, d.RoundStatus.VOTING)
             if scope is Scope.OWN:
                 if deputy_id and deputy_id != who.subject:
@@ -168,7 +168,7 @@ class Ballots(Campaigns):
         ACCESS.scope(who, "ballot.cast")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
-            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.cast")
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.cast", light=True)
             r = self._round(s, campaign, d.RoundStatus.VOTING)
             d.ballot_marks(marks, r.candidates.split(","))   # a malformed ballot marks nobody as voted
             key = (BallotVoterRow.campaign_id == campaign.id, BallotVoterRow.round == r.number,
@@ -193,7 +193,7 @@ class Ballots(Campaigns):
         ACCESS.scope(who, "ballot.tell")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
-            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell")
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell", light=True)
             r = self._round(s, campaign, d.RoundStatus.VOTING, for_update=True)
             voter = s.get(BallotVoterRow, (campaign.id, r.number, deputy_id), with_for_update=True)
             if voter is None:
@@ -213,7 +213,7 @@ class Ballots(Campaigns):
         ACCESS.scope(who, "ballot.tell")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
-            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell")
+            campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell", light=True)
             r = self._round(s, campaign, d.RoundStatus.VOTING, for_update=True)
             letters = d.ballot_marks(marks, r.candidates.split(","))
             self._box(s, r, marks)

@@ -3,7 +3,7 @@ SQL, so a missing check at the edge still cannot leak another region's campaigns
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from services.balloting.tables import BallotDeputyRow, BallotRulesRow, CampaignRow, ProposalRow
 from shared import paging
@@ -26,8 +26,13 @@ class BallotingStore:
         return {r.region_code: r for r in rows}
 
     # ---- campaigns ----
-    def campaign(self, campaign_id: str, field: str, *, for_update: bool = False) -> CampaignRow:
+    def campaign(self, campaign_id: str, field: str, *, for_update: bool = False, light: bool = False) -> CampaignRow:
+        """The campaign; ``light``: its own columns, its steps and candidates loaded only if
+        asked for (a cast reads its region and nothing else: loading 50 candidates with every
+        ballot cost more than the ballot)."""
         q = select(CampaignRow).where(CampaignRow.id == campaign_id)
+        if light:
+            q = q.options(lazyload(CampaignRow.steps), lazyload(CampaignRow.candidates))
         if for_update:
             q = q.with_for_update()
         row = self.s.scalars(q).first()

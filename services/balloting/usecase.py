@@ -71,12 +71,12 @@ class UseCase:
         return False
 
     def campaign_in_scope(self, store: BallotingStore, who: Principal, campaign_id: str, field: str, action: str,
-                          *, for_update: bool = False) -> CampaignRow:
+                          *, for_update: bool = False, light: bool = False) -> CampaignRow:
         """The campaign a request names, for ``action`` (the role is checked first:
         PERMISSION_DENIED); NOT_FOUND naming ``field`` when it does not exist or is outside the
-        caller's scope."""
+        caller's scope. ``light``: its steps and candidates loaded only if asked for (store.campaign)."""
         ACCESS.scope(who, action)
-        row = store.campaign(campaign_id, field, for_update=for_update)
+        row = store.campaign(campaign_id, field, for_update=for_update, light=light)
         if not self.sees_campaign(store, who, row, action):
             raise NotFound("campaign", campaign_id, field)
         return row
