@@ -66,12 +66,14 @@ class Accounts(UseCase):
     def _resolve_deputy(self, store: IdentityStore, draft: d.AccountDraft, field: str) -> None:
         """The deputy a deputy's or committee member's account stands for, resolved inside
         the caller's scope (issue 1's rule for every id a request names): a deputy of the
-        roster (as its events told this service), serving, within the account's region
-        (itself within the caller's scope), else NotFound naming ``field``; and no other
+        roster (as its events told this service), serving, in a region this deployment still
+        serves (a region delegated after the deputy was recorded is another deployment's), within
+        the account's region (itself within the caller's scope), else NotFound naming ``field``; and no other
         active account of the same role standing for them, else AlreadyExists naming it."""
         deputy = store.deputy(draft.stands_for)
         account_path = self.regions.get(draft.region_code).path
         if (deputy is None or deputy.status not in SERVING_STATUSES
+                or self.rt.deployment.served_path(deputy.region_code) is None
                 or not (deputy.region_path == account_path or deputy.region_path.startswith(account_path + "/"))):
             raise NotFound("deputy", draft.stands_for, field)
         taken = store.active_account_standing_for(int(draft.role), draft.stands_for)

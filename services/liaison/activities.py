@@ -117,6 +117,17 @@ class Checked:
     notes: str
 
 
+# How far back a visit or reception may be dated: one term of a county or township people's
+# congress (five years, 宪法 第九十八条), so an office can enter the paper registers of the
+# term it is in and the one before is still reachable from the first year.
+EARLIEST_YEARS_BACK = 5
+
+
+def earliest_activity_day(today: date) -> date:
+    """The first China day an activity may carry: 1 January, EARLIEST_YEARS_BACK years before today's year."""
+    return date(today.year - EARLIEST_YEARS_BACK, 1, 1)
+
+
 def validate(draft: ActivityDraft, prefix: str = "activity") -> Checked:
     if draft.kind not in Kind.ALL:
         raise InvalidArgument(f"{prefix}.kind", "is required" if not draft.kind else f"unknown value {draft.kind}")
@@ -129,8 +140,14 @@ def validate(draft: ActivityDraft, prefix: str = "activity") -> Checked:
     if not region and not venue_id:
         raise InvalidArgument(f"{prefix}.region_code", "is required")
     day = parse_date(draft.date, f"{prefix}.date", required=True)
-    if day > china_today():
+    today = china_today()
+    if day > today:
         raise InvalidArgument(f"{prefix}.date", "is in the future")
+    if day < earliest_activity_day(today):
+        # A mistyped year (0001, 1970, 2006 for 2026) would otherwise go silently into the
+        # registers and the figures of a year nobody looks at.
+        raise InvalidArgument(f"{prefix}.date", f"is before {earliest_activity_day(today).isoformat()}: "
+                              f"a visit or reception is recorded within {EARLIEST_YEARS_BACK} years; check the year")
     title = d.text(draft.title, f"{prefix}.title", max_len=MAX_TITLE, required=True)
     notes = d.text(draft.notes, f"{prefix}.notes", max_len=MAX_NOTES)
     if not 0 <= draft.people_reached <= MAX_PEOPLE_REACHED:

@@ -190,12 +190,15 @@ class CaseRules:
         return row
 
     def _activity_in_scope(self, session: Session, who: Principal, activity_id: str, field: str):
-        """An activity a write names (an opinion attached to it): in the caller's region and
-        served here; a deputy's only if they took part in it (as RecordActivity asks of a
+        """An activity a write names (an opinion attached to it): in the caller's region, else
+        NOT_FOUND, and served here, else INVALID_ARGUMENT naming the deployment that serves it; a deputy's only if they took part in it (as RecordActivity asks of a
         deputy's visit), else PERMISSION_DENIED naming ``field``."""
         row = session.get(ActivityRow, activity_id)
-        if row is None or not self.regions.contains(who.region, row.region_code) or not self._serves(row.region_code):
+        if row is None or not self.regions.contains(who.region, row.region_code):
             raise NotFound("activity", activity_id, field)
+        # An activity recorded here before its region moved to its own deployment stays readable
+        # (GetActivity shows it), so say why it takes no new opinion rather than "not found".
+        self.rt.deployment.require_served(row.region_code, field)
         if ACCESS.scope(who, "opinion.record") is Scope.OWN and who.subject not in {x.deputy_id for x in row.deputies}:
             raise PermissionDenied(f"{field}: a deputy attaches opinions only to activities they took part in")
         return row

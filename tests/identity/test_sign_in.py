@@ -12,6 +12,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from kit.running import start_in_process
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as pb
@@ -335,3 +336,24 @@ def test_the_deputy_an_account_stands_for_is_resolved_in_scope(world):
     assert (r.rows, r.created, r.failed) == (2, 0, 2)
     assert [(x.row, x.column) for x in r.errors] == [(2, "代表或部门"), (3, "代表或部门")]
     assert "not found" in r.errors[0].reason and "already exists" in r.errors[1].reason
+
+
+def test_no_account_stands_for_a_deputy_of_a_region_delegated_since(world, tmp_path):
+    """The reported input: the prefecture's identity heard of 阜康市's deputy, then 阜康市 moved
+    to its own deployment (delegated_regions); prefecture staff could still open a deputy's
+    and a committee member's account standing for them. The same database, restarted with the
+    county delegated, now answers NOT_FOUND naming stands_for, as roster does for that id."""
+    identity, roster, _ = world
+    chief = staff_token(identity)
+    deputy = roster_deputy(identity, roster, chief, COUNTY_B)
+    heard_of(identity, deputy, roster_pb2.DEPUTY_STATUS_SERVING)
+    moved = start_in_process("identity", identity.db_url, tmp_path / "bus.sqlite", LIANXIN_DELEGATED_REGIONS=COUNTY_B)
+    try:
+        token = issue_token(DEV_JWT_SECRET, subject="pref-staff", role="staff", region=PREFECTURE)
+        for role in (pb.ACCOUNT_ROLE_DEPUTY, pb.ACCOUNT_ROLE_COMMITTEE):
+            e = refused(lambda: create(moved, token, f"moved.{role}", role, PREFECTURE, stands_for=deputy))
+            assert e.code() == NF and e.details().startswith("account.stands_for:"), e.details()
+        # The deputy is still there for the deployment that served them before (nothing deleted).
+        create(identity, chief, "kept.dep", pb.ACCOUNT_ROLE_DEPUTY, PREFECTURE, stands_for=deputy)
+    finally:
+        moved.close()

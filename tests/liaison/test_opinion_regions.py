@@ -148,6 +148,10 @@ def test_a_delegated_countys_roster_records_and_cases_are_not_acted_on(prefectur
         ("RecordOpinion", pb.RecordOpinionRequest(channel=pb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育",
                                                   text="路灯坏了", venue_id=VENUE_B),
          grpc.StatusCode.NOT_FOUND, "venue_id"),
+        # The activity stays readable (below), so it is not "not found": the answer names who serves it.
+        ("RecordOpinion", pb.RecordOpinionRequest(channel=pb.CHANNEL_RECEPTION, region_code=PREFECTURE,
+                                                  category="教育", text="路灯坏了", activity_id=activity.id),
+         grpc.StatusCode.INVALID_ARGUMENT, "activity_id"),
         ("ExportRegister", pb.ExportRegisterRequest(venue_id=VENUE_B, register=pb.REGISTER_ACTIVITIES,
                                                     format=common_pb2.FILE_FORMAT_CSV),
          grpc.StatusCode.NOT_FOUND, "venue_id"),

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from lianxin.common.v1 import common_pb2
 from lianxin.liaison.v1 import liaison_pb2 as pb
 
+from shared.clock import china_today
+
 K = pb.ActivityKind
 XLSX, CSV = common_pb2.FILE_FORMAT_XLSX, common_pb2.FILE_FORMAT_CSV
 
@@ -38,6 +40,10 @@ BAD_ACTIVITIES = [
     ("activity.date", dict(date="2026-02-30")),
     ("activity.date", dict(date="05/01/2026")),
     ("activity.date", dict(date="2999-01-01")),
+    # A mistyped year: the reported 0001-01-01, and the years 1970 and one term too far back.
+    ("activity.date", dict(date="0001-01-01")),
+    ("activity.date", dict(date="1970-01-01")),
+    ("activity.date", dict(date=f"{china_today().year - 6}-12-31")),
     ("activity.title", dict(title="长" * 201)),
     ("activity.notes", dict(notes="x" * 2001)),
     ("activity.people_reached", dict(people_reached=100_001)),
