@@ -191,8 +191,9 @@ class CaseRules:
 
     def _activity_in_scope(self, session: Session, who: Principal, activity_id: str, field: str):
         """An activity a write names (an opinion attached to it): in the caller's region, else
-        NOT_FOUND, and served here, else INVALID_ARGUMENT naming the deployment that serves it; a deputy's only if they took part in it (as RecordActivity asks of a
-        deputy's visit), else PERMISSION_DENIED naming ``field``."""
+        NOT_FOUND, and served here, else INVALID_ARGUMENT naming the deployment that serves it;
+        a deputy's only if they took part in it (as RecordActivity asks of a deputy's visit),
+        else PERMISSION_DENIED naming ``field``."""
         row = session.get(ActivityRow, activity_id)
         if row is None or not self.regions.contains(who.region, row.region_code):
             raise NotFound("activity", activity_id, field)
