@@ -63,7 +63,7 @@ STRINGS: dict[str, str] = {
     "rating_value": "{n} 分",
     # sign-in (staff, deputies, departments)
     "signin_title": "工作人员登录",
-    "signin_intro": "人大工作人员、代表和承办部门使用账号登录。账号由上级人大工作人员开设。",
+    "signin_intro": "人大工作人员、代表和承办部门使用账号登录。账号由人大工作人员开设，忘记密码请找开设账号的工作人员重置。",
     "field_username": "用户名",
     "field_password": "密码",
     "signin_submit": "登录",
