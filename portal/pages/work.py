@@ -140,6 +140,7 @@ async def inbox(request: Request) -> Response:
     deadline = q.get("deadline", "")
     cutoff = _cutoff(deadline, q.get("cutoff", "")[:12])
     if cutoff is not None:
+        cutoff = cutoff.replace(microsecond=0)     # whole seconds: what the next-page link carries
         (call.due_before if DEADLINES[deadline][0] == "due" else call.transfer_due_before).CopyFrom(_ts(cutoff))
     else:
         deadline = ""

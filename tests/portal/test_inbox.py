@@ -134,3 +134,41 @@ def test_staff_reject_a_case_with_a_reason(platform, world):
     assert 'id="form-feedback"' in page.text and 'id="form-accept"' not in page.text
     with client(platform.url) as citizen:
         assert "不予受理" in citizen.get(f"/t/{code}").text
+
+
+def test_a_deadline_filter_pages_on_with_the_instant_of_its_first_page(platform, world):
+    """More overdue replies than a page: the next-page link keeps the first page's instant
+    ("now", to the second), so the page token (bound to it) goes on, and every case is listed
+    once."""
+    import time
+
+    from google.protobuf.timestamp_pb2 import Timestamp
+    from kit.settings import PREFECTURE
+    from lianxin.liaison.v1 import liaison_pb2 as lpb
+
+    due = clock.now() + timedelta(seconds=25)     # time enough to transfer them all first
+    deadline = Timestamp()
+    deadline.FromDatetime(due)
+    made = set()
+    for i in range(51):
+        o = platform.liaison.call("RecordOpinion", lpb.RecordOpinionRequest(
+            channel=lpb.CHANNEL_VISIT, region_code=COUNTY_A, category="教育", text=f"第{i}件"),
+            role="staff", region=PREFECTURE)
+        platform.liaison.call("AcceptOpinion", lpb.AcceptOpinionRequest(id=o.id), role="staff", region=PREFECTURE)
+        platform.liaison.call("TransferOpinion", lpb.TransferOpinionRequest(
+            id=o.id, department="dept-paging", department_name="教育局", deadline=deadline),
+            role="staff", region=PREFECTURE)
+        made.add(o.id)
+    staff = world["staff"]
+    assert not made & listed(staff.get("/desk/cases", params={"deadline": "transfer_overdue"}).text)
+    time.sleep(max(0.0, (due - clock.now()).total_seconds()) + 1)       # the departments are late now
+    first = staff.get("/desk/cases", params={"deadline": "transfer_overdue"})
+    m = re.search(r'href="(/desk/cases\?[^"]+)" id="next-page"', first.text)
+    assert m, first.text[-1500:]
+    link = m.group(1).replace("&amp;", "&")
+    assert "cutoff=" in link and "deadline=transfer_overdue" in link
+    time.sleep(1.1)                                # a later "now" must not change page 2's filter
+    second = staff.get(link)
+    assert second.status_code == 200, second.text[-1500:]
+    one, two = listed(first.text), listed(second.text)
+    assert len(one) == 50 and not one & two and made <= one | two
