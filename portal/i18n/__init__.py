@@ -95,6 +95,7 @@ class Catalogue:
         self.account_roles: dict[int, str] = lang.ACCOUNT_ROLES
         self.account_statuses: dict[int, str] = lang.ACCOUNT_STATUSES
         self.audit_kinds: dict[int, str] = lang.AUDIT_KINDS
+        self.audit_details: tuple[tuple[str, str], ...] = lang.AUDIT_DETAILS
         # the roster's tables (deputy statuses, genders)
         self.deputy_statuses: dict[int, str] = lang.DEPUTY_STATUS
         self.genders: dict[int, str] = lang.GENDERS

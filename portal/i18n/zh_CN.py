@@ -641,6 +641,22 @@ ACCOUNT_STATUSES: dict[int, str] = {1: "正常", 2: "已锁定", 3: "已停用"}
 AUDIT_KINDS: dict[int, str] = {1: "登录", 2: "登录失败", 3: "输错密码被锁定", 4: "修改密码", 5: "开设账号",
                                6: "重置密码", 7: "锁定账号", 8: "解除锁定", 9: "停用账号", 10: "续期登录",
                                11: "退出登录", 12: "关联单点登录"}
+# identity's audit details are English for developers: (pattern, what the page says) in order,
+# the first full match wins; a detail no pattern matches (a reason staff typed) is shown as is.
+AUDIT_DETAILS: tuple[tuple[str, str], ...] = (
+    (r"unknown username", "用户名不存在"),
+    (r"wrong password", "密码错误"),
+    (r"locked after failed sign-ins", "账号因输错密码暂时锁定"),
+    (r"(?P<n>\d+) failed sign-ins; locked for (?P<m>[\d.]+) minutes", "连续输错 {n} 次，锁定 {m} 分钟"),
+    (r"account locked", "账号已被锁定"),
+    (r"account disabled", "账号已停用"),
+    (r"password must be changed: no token issued", "须先修改初始密码"),
+    (r"first staff account of the home region", "本级第一个工作人员账号"),
+    (r"role (?P<role>staff|deputy|department|committee|auditor)", "角色：{role}"),
+    (r"role (?P<role>staff|deputy|department|committee|auditor), imported", "角色：{role}（表格导入）"),
+    (r"linked at (?P<issuer>.+)", "关联 {issuer}"),
+    (r"unlinked", "取消关联"),
+)
 # ---- end of account management ----
 
 # The categories a citizen picks from (the services take any short label).

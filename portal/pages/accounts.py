@@ -16,6 +16,7 @@ in the answer to the POST that set it (never in a URL, never stored by the porta
 is ``no-store`` like every page); the holder must change it at the first sign-in."""
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
@@ -47,6 +48,26 @@ DEPUTY_ROLES = ("deputy", "committee")
 OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_UPLOAD = 5 * 1024 * 1024   # identity's MAX_IMPORT_BYTES
 PICKABLE = (rpb.DEPUTY_STATUS_SERVING, rpb.DEPUTY_STATUS_BY_ELECTED)
+
+
+def audit_rows(request: Request, events) -> list[tuple[ipb.AuditEvent, str]]:
+    """Each audited fact with its detail as the page says it (the catalogue's AUDIT_DETAILS;
+    identity writes English for developers, a reason staff typed stays as typed)."""
+    cat = catalogue(request)
+    roles = {name: cat.account_roles[code] for code, name in ROLES.items()}
+    out = []
+    for e in events:
+        text = e.detail
+        for pattern, said in cat.audit_details:
+            m = re.fullmatch(pattern, e.detail)
+            if m:
+                found = m.groupdict()
+                if "role" in found:
+                    found["role"] = roles.get(found["role"], found["role"])
+                text = said.format(**found)
+                break
+        out.append((e, text))
+    return out
 
 
 def one_time_password() -> str:
@@ -261,7 +282,7 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
         else:
             actions += ("unlock",)
     return page(request, "accounts/account.html", {
-        "user": u, "account": account, "events": events.events, "events_total": events.total_size,
+        "user": u, "account": account, "events": audit_rows(request, events.events), "events_total": events.total_size,
         "actions": actions, "locked_out": locked_out, "deputy_name": deputy_name, "one_time": one_time,
         "form_errors": errors or [],
         "done": t[f"account_done_{done}"] if done in ("created", "reset", "lock", "unlock", "disable", "link")
@@ -355,7 +376,7 @@ async def audit(request: Request) -> Response:
     if listed.next_page_token:
         next_link = "/desk/accounts/audit?" + urlencode({k: v for k, v in filters.items() if v}
                                                         | {"page_token": listed.next_page_token})
-    return page(request, "accounts/audit.html", {"user": user(request), "events": listed.events,
+    return page(request, "accounts/audit.html", {"user": user(request), "events": audit_rows(request, listed.events),
                                                  "total": listed.total_size, "filters": filters,
                                                  "next_link": next_link})
 

@@ -173,6 +173,8 @@ def test_reset_lock_unlock_disable_and_the_audit_trail(platform, county_clerk):
     # (the one-time password signs in, as 登录, though it leads to the password change first)
     assert kinds[:7] == ["停用账号", "登录", "登录失败", "重置密码", "解除锁定", "登录失败", "锁定账号"], kinds
     assert "孙科员" in trail and "调离岗位" in trail and "离职" in trail
+    # identity's details in Chinese: the office's lock refused a sign-in, the old password was wrong.
+    assert "账号已被锁定" in trail and "密码错误" in trail and "wrong password" not in trail
     # The region's trail, filtered by kind.
     audit = county_clerk.get("/desk/accounts/audit", params={"kind": "9"})
     assert audit.status_code == 200 and "town.clerk2" in audit.text and "离职" in audit.text
@@ -281,3 +283,4 @@ def test_the_account_page_links_a_single_sign_on_subject(platform, county_clerk)
     page = county_clerk.get(done.headers["location"])
     assert "单点登录关联已保存" in page.text and 'id="external">cj-0002 @ https://sso.cj.gov.cn<' in page.text
     assert "关联单点登录</td>" in page.text           # the account's trail has it
+    assert "关联 https://sso.cj.gov.cn</td>" in page.text and "linked at" not in page.text
