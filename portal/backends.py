@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+from lianxin.balloting.v1 import balloting_pb2_grpc
 from lianxin.identity.v1 import identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2_grpc
@@ -86,6 +87,7 @@ class Backends:
         self.roster = roster_pb2_grpc.RosterServiceStub(self._channel("roster"))
         self.liaison = liaison_pb2_grpc.LiaisonServiceStub(self._channel("liaison"))
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channel("identity"))
+        self.balloting = balloting_pb2_grpc.BallotingServiceStub(self._channel("balloting"))
 
     def _channel(self, service: str) -> grpc.aio.Channel:
         # A roster export or a register's sheet can exceed gRPC's 4 MiB default answer; the

@@ -10,6 +10,7 @@
   /desk/me/session              JSON {csrf_token, deputy} for the offline queue's replay
   /desk/me/sw.js                the service worker (static/deputy-sw.js) that keeps the record
                                 page for offline use; its scope is /desk/me/
+  /desk/me/ballots              票决: the deputy's secret ballot (pages/ballot.py)
 
 Recording works offline (static/deputy-record.js): the record form gets a request_id when it
 is filled, a record sent while offline waits in the phone's storage with it and is replayed

@@ -124,8 +124,9 @@ class Campaigns(UseCase):
 
     def list_campaigns(self, who: Principal, region_code: str, year: int, phase: d.Phase | None,
              page: paging.Page) -> tuple[list[ShownCampaign], int, str]:
-        """Campaigns of a subtree. A deputy or department lists those of the branch it stands
-        on: its own region's subtree (and asks for the campaigns above it by id)."""
+        """Campaigns of a subtree. A deputy or department without a region_code lists those of
+        the branch it stands on: its region's subtree and the regions above it (a county deputy
+        living in a township votes in the county's campaign)."""
         scope = ACCESS.scope(who, "campaign.read")
         if year:
             d.check_year(year)
@@ -140,8 +141,11 @@ class Campaigns(UseCase):
             store = BallotingStore(s)
             if scope is Scope.OWN and who.role is Role.DEPUTY and self.token_deputy(store, who) is None:
                 return [], 0, ""   # a token naming no deputy of its region owns nothing
+            above: tuple[str, ...] = ()
+            if scope is Scope.OWN and not region_code:
+                above = tuple(self.regions.get(code).path.split("/")[:-1])
             rows, total, token = store.list_campaigns(self.regions.get(code).path, year,
-                                                      int(phase) if phase else None, page)
+                                                      int(phase) if phase else None, page, above)
             shown = [self.shown(s, r) for r in rows if self.rt.deployment.serves(r.region_code)]
             return shown, total, token
 

@@ -46,9 +46,11 @@ class BallotingStore:
             q = q.with_for_update()
         return self.s.scalars(q).first()
 
-    def list_campaigns(self, scope_path: str, year: int, phase: int | None,
-                       page: paging.Page) -> tuple[list[CampaignRow], int, str]:
-        where = [in_subtree(CampaignRow.region_path, scope_path)]
+    def list_campaigns(self, scope_path: str, year: int, phase: int | None, page: paging.Page,
+                       above: tuple[str, ...] = ()) -> tuple[list[CampaignRow], int, str]:
+        """Campaigns of the subtree at ``scope_path``, and those of the regions ``above`` it."""
+        where = [or_(in_subtree(CampaignRow.region_path, scope_path), CampaignRow.region_code.in_(above))
+                 if above else in_subtree(CampaignRow.region_path, scope_path)]
         if year:
             where.append(CampaignRow.year == year)
         if phase is not None:

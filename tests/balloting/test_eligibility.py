@@ -90,3 +90,15 @@ def test_a_subdistrict_votes_through_its_deliberation_deputies(world):
     settles(w, c, {d.id for d in deliberation} | {both.id})
     assert voters(w, c)[1].electorate == "街道议事代表"
     assert w.open_ballot(c).phase == pb.PHASE_BALLOT
+
+
+def test_a_deputy_lists_the_campaigns_of_the_branch_they_stand_on(world):
+    """A county deputy living in a town sees the county's campaign (above their region) and the
+    town's, not a sibling county's."""
+    w = world
+    county, town, other = w.campaign(COUNTY_A), w.campaign(TOWN), w.campaign(COUNTY_B)
+    d = w.deputy(TOWN, levels=(rpb.LEVEL_COUNTY,))
+    w.known(d.id)
+    listed = w.b.call("ListCampaigns", pb.ListCampaignsRequest(year=0), role="deputy", region=TOWN, subject=d.id)
+    ids = {c.id for c in listed.campaigns}
+    assert {county.id, town.id} <= ids and other.id not in ids

@@ -1,0 +1,135 @@
+"""A deputy votes on a phone (headless Chromium, 375 px wide) in an open livelihood-project
+ballot (票决): signs in, finds the ballot under 票决, marks every candidate with the seats limit
+kept as they mark (a further 同意 is disabled at the limit), casts it and reads the receipt
+code, which the count's bulletin later lists; a second vote is refused in words. Without
+JavaScript an over-filled ballot is cast and the receipt says it is void (废票). Pages are
+checked with axe-core and saved under var/test-output/screenshots/ballot."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from conftest import Platform, portal_token_file
+from kit.browser import Browser, output_dir
+from kit.deputies import deputy_account
+from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden
+from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.balloting.v1 import balloting_pb2 as bpb
+from lianxin.roster.v1 import roster_pb2 as rpb
+from selenium.webdriver.common.by import By
+from sqlalchemy import text
+from test_deputy_browser import sign_in
+from test_work_browser import check_page, press
+
+STAFF = {"role": "staff", "region": PREFECTURE}
+
+
+@pytest.fixture(scope="module")
+def shots():
+    return output_dir("screenshots", "ballot")
+
+
+@pytest.fixture(scope="module")
+def world(start_service, tmp_path_factory):
+    """Roster, liaison, identity and balloting on one bus, and the real portal in front."""
+    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    folder = tmp_path_factory.mktemp("portal")
+    token_file = portal_token_file(bus, folder)
+    port = free_port()
+    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    roster = start_service("roster", bus_path=bus, **extra)
+    liaison = start_service("liaison", bus_path=bus, **extra)
+    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000", **extra)
+    balloting = start_service("balloting", bus_path=bus, **extra)
+    portal = PortalProcess({"roster": roster.running.port, "liaison": liaison.running.port,
+                            "identity": identity.running.port, "balloting": balloting.running.port},
+                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
+                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
+    platform = Platform(roster, liaison, portal, identity)
+    platform.balloting = balloting   # type: ignore[attr-defined]
+    yield platform
+    portal.close()
+
+
+def open_ballot(w, voters: list[rpb.Deputy]) -> bpb.Campaign:
+    """昌吉市's campaign with 5 candidates for 4 seats, its ballot open with every voter present."""
+    b = w.balloting
+    deadline = time.monotonic() + 30
+    while True:
+        with b.engine.connect() as c:
+            if c.execute(text("SELECT count(*) FROM ballot_deputies")).scalar_one() >= len(voters):
+                break
+        assert time.monotonic() < deadline, "balloting never learnt the deputies"
+        time.sleep(0.1)
+    c = b.call("CreateCampaign", bpb.CreateCampaignRequest(region_code=COUNTY_A, year=2031, title="2031年民生实事项目"),
+               **STAFF)
+    titles = ["老旧小区供热管网改造", "农村饮水安全提升", "课后托管服务", "卫生院远程诊疗", "公园夜间照明"]
+    ps = [b.call("RecordProposal", bpb.RecordProposalRequest(campaign_id=c.id, proposal=bpb.NewProposal(
+        title=t, category="民生", investment_fen=(i + 1) * 1_000_000_000),
+        proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会")), **STAFF) for i, t in enumerate(titles)]
+    b.call("CloseCall", bpb.CloseCallRequest(id=c.id), **STAFF)
+    for p in ps:
+        b.call("ShortlistProposal", bpb.ShortlistProposalRequest(id=p.id, shortlisted=True), **STAFF)
+    b.call("FixCandidates", bpb.FixCandidatesRequest(id=c.id, seats=4, session_date="2099-01-15", candidates=[
+        bpb.CandidateEntry(proposal_id=p.id, funding_source="县级财政", schedule="当年完工") for p in ps]), **STAFF)
+    b.call("OpenSession", bpb.OpenSessionRequest(id=c.id), **STAFF)
+    for v in voters:
+        b.call("CheckIn", bpb.CheckInRequest(campaign_id=c.id, deputy_id=v.id), **STAFF)
+    return b.call("OpenBallot", bpb.OpenBallotRequest(id=c.id), **STAFF)
+
+
+def test_a_deputy_votes_on_a_phone_and_gets_a_receipt(world, shots):
+    w = world
+    first, second = w.deputy(name="阿依古丽", venue=False), w.deputy(name="王建国", venue=False)
+    password = deputy_account(w, "ballot.phone", first, "ballot-Passw0rd-1")
+    other = deputy_account(w, "ballot.paper", second, "ballot-Passw0rd-2")
+    c = open_ballot(w, [first, second])
+
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, w.url, "ballot.phone", password)
+        drv.get(f"{w.url}/desk/me/ballots")
+        assert "2031年民生实事项目" in drv.find_element(By.ID, "ballots").text
+        check_page(phone, shots, "1-ballots")
+        drv.find_element(By.LINK_TEXT, "2031年民生实事项目").click()
+        assert "同意的项目不得超过4个" in drv.find_element(By.ID, "ballot-rule").text
+        radios = {(r.get_attribute("name"), r.get_attribute("value")): r
+                  for r in drv.find_elements(By.CSS_SELECTOR, "#ballot-form input[type=radio]")}
+        ids = list(c.rounds[-1].candidate_ids)
+        for p in ids[:4]:
+            radios[(f"mark-{p}", "approve")].click()
+        # At the seats limit the fifth 同意 cannot be marked; 不同意 can.
+        assert not radios[(f"mark-{ids[4]}", "approve")].is_enabled()
+        assert drv.find_element(By.ID, "approvals").text == "已同意 4 项，最多 4 项"
+        radios[(f"mark-{ids[4]}", "oppose")].click()
+        check_page(phone, shots, "2-ballot-marked")
+        press(phone, "#cast")
+        receipt = drv.find_element(By.ID, "receipt").text
+        assert len(receipt) == 16
+        check_page(phone, shots, "3-receipt")
+        # A second vote is refused, in words.
+        drv.get(f"{w.url}/desk/me/ballots/{c.id}")
+        for p in ids:
+            drv.find_element(By.CSS_SELECTOR, f'input[name="mark-{p}"][value="abstain"]').click()
+        press(phone, "#cast")
+        assert "您已经投过票了" in drv.find_element(By.TAG_NAME, "main").text
+    finally:
+        phone.close()
+
+    # Without JavaScript (a plain form post) an over-filled ballot is cast, and said to be void.
+    with client(w.url) as browser:
+        signin = browser.get("/signin")
+        browser.post("/signin", data={"username": "ballot.paper", "password": other,
+                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        form = browser.get(f"/desk/me/ballots/{c.id}")
+        marks = {f"mark-{p}": "approve" for p in ids}
+        done = browser.post(f"/desk/me/ballots/{c.id}", data={**marks, "csrf_token": hidden(form.text, "csrf_token")})
+        assert done.status_code == 200 and 'id="void-note"' in done.text
+    # The count's bulletin lists the phone's receipt; the over-filled ballot is the invalid one.
+    closed = w.balloting.call("CloseBallot", bpb.CloseBallotRequest(id=c.id), **STAFF)
+    w.balloting.call("PublishResult", bpb.PublishResultRequest(id=c.id), **STAFF)
+    result = w.balloting.public("GetPublicResult", bpb.GetPublicResultRequest(region_code=COUNTY_A, year=2031))
+    bulletin = json.loads(result.rounds[0].bulletin)
+    assert receipt in bulletin["receipts"] and (closed.rounds[0].valid, closed.rounds[0].invalid) == (1, 1)
