@@ -4,6 +4,19 @@ a new service's pages (balloting, supervision, evaluation) is one more module he
 templates under templates/<module>/; app.py mounts every module listed."""
 from __future__ import annotations
 
-from portal.pages import accounts, ballot, citizen, dashboard, deputy, home, registers, roster, signin, venues, work
+from portal.pages import (
+    accounts,
+    ballot,
+    citizen,
+    dashboard,
+    deputy,
+    home,
+    projects,
+    registers,
+    roster,
+    signin,
+    venues,
+    work,
+)
 
-MODULES = (home, citizen, signin, work, registers, accounts, deputy, ballot, roster, venues, dashboard)
+MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, roster, venues, dashboard)

@@ -6,6 +6,7 @@ JavaScript an over-filled ballot is cast and the receipt says it is void (废票
 checked with axe-core and saved under var/test-output/screenshots/ballot."""
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -133,3 +134,81 @@ def test_a_deputy_votes_on_a_phone_and_gets_a_receipt(world, shots):
     result = w.balloting.public("GetPublicResult", bpb.GetPublicResultRequest(region_code=COUNTY_A, year=2031))
     bulletin = json.loads(result.rounds[0].bulletin)
     assert receipt in bulletin["receipts"] and (closed.rounds[0].valid, closed.rounds[0].invalid) == (1, 1)
+
+
+def test_a_citizen_proposes_follows_and_checks_the_published_result(world, shots):
+    """The public call on a phone: a citizen proposes a project (万元 typed, fen stored), follows
+    it by its code; after the ballot, the result page lists the adopted projects, finds a
+    deputy's receipt, and the bulletin downloads byte for byte as its published digest."""
+    w = world
+    b = w.balloting
+    voters = [w.deputy(name=f"赵代表{i}", venue=False) for i in range(2)]
+    c = b.call("CreateCampaign", bpb.CreateCampaignRequest(region_code=COUNTY_A, year=2033, title="2033年民生实事项目"),
+               **STAFF)
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        drv.get(f"{w.url}/call/{COUNTY_A}/2033")
+        check_page(phone, shots, "4-call")
+        drv.find_element(By.ID, "title").send_keys("北京南路<b>加装</b>路灯")
+        drv.find_element(By.ID, "category").send_keys("交通")
+        drv.find_element(By.ID, "investment_wan").send_keys("12.5")
+        press(phone, "#call-form button[type=submit]")
+        code = drv.find_element(By.ID, "tracking-code").text
+        check_page(phone, shots, "5-proposed")
+        drv.find_element(By.LINK_TEXT, "查看办理情况").click()
+        assert drv.find_element(By.ID, "proposal-status").text == "已收到"
+        assert "征集中" in drv.find_element(By.ID, "campaign-phase").text
+        check_page(phone, shots, "6-proposal")
+    finally:
+        phone.close()
+    listed = b.call("ListProposals", bpb.ListProposalsRequest(campaign_id=c.id), **STAFF).proposals
+    [mine] = [p for p in listed if p.tracking_code == code]
+    assert (mine.title, mine.investment_fen) == ("北京南路<b>加装</b>路灯", 12_500_000)   # 12.5万元 in fen
+
+    # The office takes the campaign through; the deputies vote; the result is published.
+    others = [b.call("RecordProposal", bpb.RecordProposalRequest(campaign_id=c.id, proposal=bpb.NewProposal(
+        title=f"项目{i}", category="民生", investment_fen=5_000_000_00),
+        proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会")), **STAFF) for i in range(4)]
+    b.call("CloseCall", bpb.CloseCallRequest(id=c.id), **STAFF)
+    for p in [mine, *others]:
+        b.call("ShortlistProposal", bpb.ShortlistProposalRequest(id=p.id, shortlisted=True), **STAFF)
+    b.call("FixCandidates", bpb.FixCandidatesRequest(id=c.id, seats=4, session_date="2099-01-15", candidates=[
+        bpb.CandidateEntry(proposal_id=p.id, funding_source="县级财政") for p in [mine, *others]]), **STAFF)
+    b.call("OpenSession", bpb.OpenSessionRequest(id=c.id), **STAFF)
+    eligible = b.call("ListEligibleVoters", bpb.ListEligibleVotersRequest(campaign_id=c.id), **STAFF).voters
+    for v in eligible:
+        b.call("CheckIn", bpb.CheckInRequest(campaign_id=c.id, deputy_id=v.deputy_id), **STAFF)
+    c = b.call("OpenBallot", bpb.OpenBallotRequest(id=c.id), **STAFF)
+    ids = list(c.rounds[-1].candidate_ids)
+    receipts = [b.call("CastBallot", bpb.CastBallotRequest(campaign_id=c.id, marks=[
+        bpb.Mark(proposal_id=p, choice=bpb.CHOICE_APPROVE if i < 4 else bpb.CHOICE_OPPOSE) for i, p in enumerate(ids)]),
+        role="deputy", region=COUNTY_A, subject=v.deputy_id).receipt_code for v in eligible]
+    b.call("CloseBallot", bpb.CloseBallotRequest(id=c.id), **STAFF)
+    b.call("PublishResult", bpb.PublishResultRequest(id=c.id), **STAFF)
+    assert len(eligible) >= len(voters)
+
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        drv.get(f"{w.url}/result/{COUNTY_A}/2033")
+        assert len(drv.find_elements(By.CSS_SELECTOR, "#adopted li")) == 4
+        check_page(phone, shots, "7-result")
+        drv.find_element(By.ID, "receipt").send_keys(receipts[0].lower())
+        press(phone, "#receipt-form button[type=submit]")
+        assert "已经计入" in drv.find_element(By.ID, "receipt-answer").text
+        check_page(phone, shots, "8-receipt-found")
+        drv.get(f"{w.url}/p/{code}")
+        assert drv.find_element(By.ID, "proposal-status").text == "已列为候选项目"
+        assert "结果已公示" in drv.find_element(By.ID, "campaign-phase").text
+    finally:
+        phone.close()
+    with client(w.url) as anyone:
+        assert "公告中没有这个回执码" in anyone.get(f"/result/{COUNTY_A}/2033", params={"receipt": "ABCDEFGHJKLMNPQR"}).text
+        download = anyone.get(f"/result/{COUNTY_A}/2033/bulletin-1.json")
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        result = b.public("GetPublicResult", bpb.GetPublicResultRequest(region_code=COUNTY_A, year=2033))
+        assert hashlib.sha256(download.content).hexdigest() == result.rounds[0].round.bulletin_digest
+        assert set(json.loads(download.content)["receipts"]) == set(receipts)
+        assert anyone.get(f"/result/{COUNTY_A}/2099").status_code == 404    # nothing published
+        assert anyone.get("/p/NOSUCHCODE").status_code == 404

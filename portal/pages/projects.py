@@ -1,0 +1,152 @@
+"""Citizens' pages of the livelihood projects (民生实事), no account, phones first, no JavaScript:
+
+  /call/<region>/<year>         the public call (征集): a citizen proposes a project (balloting
+                                SubmitPublicProposal, rate-limited per citizen and per call) and
+                                gets a tracking code
+  /p/<tracking code>            the proposal followed by its code (TrackProposal): its status and
+                                where the campaign stands, nothing of anyone else's
+  /result/<region>/<year>       the published result (GetPublicResult): the adopted projects, each
+                                round's counts and its bulletin's SHA-256; ?receipt=<code> says
+                                whether that receipt is in the bulletin (a deputy checks their
+                                ballot was counted); each bulletin downloads as the JSON the
+                                digest is over (/result/<region>/<year>/bulletin-<round>.json),
+                                so anyone can recount
+
+Every call carries the citizen's address and device (render.citizen), so the services limit
+the citizen, not the portal. The services decide everything; these pages only show.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+import grpc
+from lianxin.balloting.v1 import balloting_pb2 as bpb
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.render import backends, catalogue, checked_form, citizen, error_page, page, rpc_error_page
+
+MAX_CODE = 40
+FEN_PER_WAN = 1_000_000          # 1 万元 = 10,000 yuan = 1,000,000 fen
+
+
+def _year(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) == 4 else 0
+
+
+def _request_id(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def _call_page(request: Request, *, form: dict[str, str] | None = None, errors: list[str] | None = None,
+               request_id: str = "", status: int = 200) -> Response:
+    form = form or {}
+    return page(request, "citizen/call.html", {
+        "region": request.path_params["region"], "year": request.path_params["year"],
+        "form": {k: form.get(k, "") for k in ("title", "description", "category", "investment_wan", "contact_name",
+                                               "contact_phone")},
+        "form_errors": errors or [], "request_id": request_id or str(uuid.uuid4())}, status=status)
+
+
+async def call_form(request: Request) -> Response:
+    """GET /call/<region>/<year>: the form of the public call."""
+    return _call_page(request)
+
+
+async def propose(request: Request) -> Response:
+    """POST /call/<region>/<year>: the citizen's proposal; the page shows its tracking code."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    cat = catalogue(request)
+    request_id = _request_id(form.get("request_id", ""))
+    raw = form.get("investment_wan", "").strip().replace(",", "")
+    try:   # 万元 as typed, to integer fen: Decimal, never a float
+        fen = int((Decimal(raw) * FEN_PER_WAN).to_integral_value()) if raw else 0
+    except InvalidOperation:
+        return _call_page(request, form=form, errors=[cat.t.invalid_input + cat.t.call_investment_number],
+                          request_id=request_id, status=400)
+    b = backends(request)
+    call = bpb.SubmitPublicProposalRequest(
+        region_code=request.path_params["region"], year=_year(request.path_params["year"]), request_id=request_id,
+        contact_name=form.get("contact_name", ""), contact_phone=form.get("contact_phone", ""),
+        proposal=bpb.NewProposal(title=form.get("title", ""), description=form.get("description", ""),
+                                 category=form.get("category", ""), investment_fen=fen))
+    try:
+        done = await b.balloting.SubmitPublicProposal(call, metadata=b.for_citizen(citizen(request)),
+                                                      timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            message = cat.t.invalid_input + cat.field_error(e.details() or "")
+            return _call_page(request, form=form, errors=[message], request_id=request_id, status=400)
+        if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            return error_page(request, 409, "call_closed_title", "call_closed")
+        return rpc_error_page(request, e, not_found="call_not_found")
+    return page(request, "citizen/proposed.html", {"tracking_code": done.tracking_code})
+
+
+async def proposal(request: Request) -> Response:
+    """GET /p/<tracking code>: the proposal and where its campaign stands."""
+    b = backends(request)
+    code = request.path_params["code"].strip()[:MAX_CODE]
+    try:
+        p = await b.balloting.TrackProposal(bpb.TrackProposalRequest(tracking_code=code),
+                                            metadata=b.for_citizen(citizen(request)), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="proposal_not_found")
+    return page(request, "citizen/proposal.html", {"p": p})
+
+
+async def _result(request: Request) -> bpb.PublicResult:
+    b = backends(request)
+    return await b.balloting.GetPublicResult(bpb.GetPublicResultRequest(
+        region_code=request.path_params["region"], year=_year(request.path_params["year"])),
+        metadata=b.for_citizen(citizen(request)), timeout=b.timeout)
+
+
+async def result(request: Request) -> Response:
+    """GET /result/<region>/<year>[?receipt=]: the published result; a receipt looked up in
+    the bulletins."""
+    try:
+        r = await _result(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="result_not_found")
+    receipt = request.query_params.get("receipt", "").strip().upper()[:MAX_CODE]
+    found = None
+    if receipt:
+        found = any(receipt in json.loads(x.bulletin).get("receipts", []) for x in r.rounds if x.bulletin)
+    titles = {c.proposal_id: c.title for c in r.candidates}
+    return page(request, "citizen/result.html", {
+        "r": r, "titles": titles, "receipt": receipt, "found": found,
+        "base": f"/result/{quote(r.region_code)}/{r.year}"})
+
+
+async def bulletin(request: Request) -> Response:
+    """GET /result/<region>/<year>/bulletin-<round>.json: a round's bulletin, byte for byte the
+    text its published SHA-256 is over."""
+    try:
+        r = await _result(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="result_not_found")
+    number = request.path_params["round"]
+    for x in r.rounds:
+        if str(x.round.number) == number and x.bulletin:
+            return Response(x.bulletin.encode("utf-8"), media_type="application/json; charset=utf-8", headers={
+                "content-disposition": f'attachment; filename="bulletin-{r.region_code}-{r.year}-{number}.json"'})
+    return error_page(request, 404, "not_found_title", "page_not_found")
+
+
+routes = [
+    Route("/call/{region}/{year}", call_form, methods=["GET"]),
+    Route("/call/{region}/{year}", propose, methods=["POST"]),
+    Route("/p/{code}", proposal, methods=["GET"]),
+    Route("/result/{region}/{year}", result, methods=["GET"]),
+    Route("/result/{region}/{year}/bulletin-{round}.json", bulletin, methods=["GET"]),
+]
