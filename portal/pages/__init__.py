@@ -7,6 +7,7 @@ from __future__ import annotations
 from portal.pages import (
     accounts,
     ballot,
+    campaigns,
     citizen,
     dashboard,
     deputy,
@@ -19,4 +20,4 @@ from portal.pages import (
     work,
 )
 
-MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, roster, venues, dashboard)
+MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard)

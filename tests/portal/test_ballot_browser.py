@@ -12,11 +12,12 @@ import time
 
 import pytest
 from conftest import Platform, portal_token_file
-from kit.browser import Browser, output_dir
+from kit.browser import Browser, output_dir, wait_replaced
 from kit.deputies import deputy_account
 from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.balloting.v1 import balloting_pb2 as bpb
+from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
@@ -51,6 +52,13 @@ def world(start_service, tmp_path_factory):
     platform.balloting = balloting   # type: ignore[attr-defined]
     yield platform
     portal.close()
+
+
+def click(drv, element) -> None:
+    """Clicks a form's button and waits for the next page."""
+    old = drv.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait_replaced(drv, old)
 
 
 def open_ballot(w, voters: list[rpb.Deputy]) -> bpb.Campaign:
@@ -212,3 +220,80 @@ def test_a_citizen_proposes_follows_and_checks_the_published_result(world, shots
         assert set(json.loads(download.content)["receipts"]) == set(receipts)
         assert anyone.get(f"/result/{COUNTY_A}/2099").status_code == 404    # nothing published
         assert anyone.get("/p/NOSUCHCODE").status_code == 404
+
+
+def test_the_office_runs_a_campaign_from_the_call_to_publication(world, shots):
+    """Staff on a desktop browser: a new campaign, the call closed, the shortlist, the candidate
+    list with the quarter rule shown as it is typed, the session with check-ins, a teller's
+    paper ballot, the count and the publication, each step refused or taken by balloting."""
+    w = world
+    b = w.balloting
+    voter = w.deputy(name="钱代表", venue=False)
+    w.deputy(name="孙代表", venue=False)   # first by name: the teller's paper ballot is theirs
+    password = w.account("campaign.staff", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="李文书", password="Campaign-Pw-2026")
+    desk = Browser(width=1280)
+    try:
+        drv = desk.driver
+        sign_in(desk, w.url, "campaign.staff", password)
+        drv.get(f"{w.url}/desk/campaigns")
+        drv.find_element(By.ID, "year").send_keys("2034")
+        drv.find_element(By.ID, "title").send_keys("2034年民生实事项目")
+        press(desk, "#new-campaign button[type=submit]")
+        assert drv.find_element(By.ID, "phase").text == "征集中"
+        cid = drv.current_url.rstrip("/").rsplit("/", 1)[-1]
+        for i in range(5):
+            b.call("RecordProposal", bpb.RecordProposalRequest(campaign_id=cid, proposal=bpb.NewProposal(
+                title=f"实事{i}", category="民生", investment_fen=3_000_000_00),
+                proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会")), **STAFF)
+        drv.refresh()
+        check_page(desk, shots, "9-campaign-call")
+        press(desk, "#do-close-call")
+        assert drv.find_element(By.ID, "phase").text == "初选中"
+        for _ in range(5):
+            button = next(x for x in drv.find_elements(By.CSS_SELECTOR, "#proposals form button")
+                          if x.text.startswith("列入初选"))
+            click(drv, button)
+        assert all("已列入初选" in x.text for x in drv.find_elements(By.CSS_SELECTOR, "#proposals li"))
+        # The quarter rule as it is typed: 4 seats need 5 candidates.
+        drv.find_element(By.ID, "seats").send_keys("4")
+        drv.execute_script("document.getElementById('session_date').value = '2099-01-15'")
+        picks = drv.find_elements(By.CSS_SELECTOR, '#fix-form input[type=checkbox]')
+        for box in picks[:4]:
+            box.click()
+        rule = drv.find_element(By.ID, "quarter-rule")
+        assert "已选候选项目4个" in rule.text and "至少需要5个" in rule.text and rule.get_attribute("class") == "short"
+        picks[4].click()
+        assert rule.get_attribute("class") == "ok"
+        for field in drv.find_elements(By.CSS_SELECTOR, '#fix-form input[id^="funding-"]'):
+            field.send_keys("县级财政")
+        check_page(desk, shots, "10-candidates")
+        press(desk, "#do-fix")
+        assert drv.find_element(By.ID, "phase").text == "候选项目已确定"
+        press(desk, "#do-open-session")
+        voters = len(drv.find_elements(By.CSS_SELECTOR, '#voters form[action$="check-in"] button'))
+        for i in range(voters):   # check every voter in
+            click(drv, drv.find_elements(By.CSS_SELECTOR, '#voters form[action$="check-in"] button')[i])
+        assert drv.find_element(By.ID, "check-in").text == f"签到：实到{voters}人，应到{voters}人"
+        press(desk, "#do-open-ballot")
+        assert drv.find_element(By.ID, "phase").text == "票决中"
+        # A teller hands a paper ballot to the first voter (孙代表) and enters it.
+        press(desk, '#voters form[action$="issue-paper"] button')
+        for box in drv.find_elements(By.CSS_SELECTOR, '#paper-form input[value="approve"]')[:4]:
+            box.click()
+        drv.find_elements(By.CSS_SELECTOR, '#paper-form input[value="oppose"]')[4].click()
+        check_page(desk, shots, "11-teller")
+        press(desk, "#do-enter-paper")
+        c = b.call("GetCampaign", bpb.GetCampaignRequest(id=cid), **STAFF)
+        ids = list(c.rounds[-1].candidate_ids)
+        b.call("CastBallot", bpb.CastBallotRequest(campaign_id=cid, marks=[
+            bpb.Mark(proposal_id=p, choice=bpb.CHOICE_APPROVE if i < 4 else bpb.CHOICE_OPPOSE)
+            for i, p in enumerate(ids)]), role="deputy", region=COUNTY_A, subject=voter.id)
+        press(desk, "#do-close-ballot")
+        assert "收回2张" in drv.find_element(By.ID, "counted").text
+        press(desk, "#do-publish")
+        assert drv.find_element(By.ID, "phase").text == "结果已公示"
+        check_page(desk, shots, "12-published")
+        steps = drv.find_element(By.ID, "steps").text
+        assert "李文书" in steps and "公示结果" in steps and "确定候选项目" in steps
+    finally:
+        desk.close()
