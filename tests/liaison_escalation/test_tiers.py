@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 from lianxin.liaison.v1 import events_pb2 as ev
 from lianxin.liaison.v1 import liaison_pb2 as pb
 from tiers_support import COUNTY, NAMES, PREFECTURE, TOWNSHIP, S, eventually
@@ -178,16 +178,26 @@ def test_a_deployment_down_while_events_wait_loses_nothing(tiers):
 
 
 def _records_of(tiers, event_type: str, match) -> list:
-    """The records of one event type on the run's liaison topic that ``match`` their payload."""
-    c = KafkaConsumer(f"{tiers.namespace}lianxin.liaison.v1", bootstrap_servers=tiers.kafka,
-                      group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
-                      consumer_timeout_ms=2000)
+    """The records of one event type on the run's liaison topic that ``match`` their payload:
+    every record up to the topic's end offsets as they are now, however slow the broker is to
+    answer (an idle timeout alone returns nothing when a loaded machine is slow to fetch)."""
+    topic = f"{tiers.namespace}lianxin.liaison.v1"
+    c = KafkaConsumer(bootstrap_servers=tiers.kafka, group_id=None, enable_auto_commit=False)
     try:
+        partitions = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
+        assert partitions, f"topic {topic} has no partitions"
+        c.assign(partitions)
+        c.seek_to_beginning(*partitions)
+        end = c.end_offsets(partitions)
         out = []
-        for m in c:
-            headers = dict(m.headers or [])
-            if headers.get("ce_type", b"").decode() == event_type and match(m.value):
-                out.append(m)
+        deadline = time.monotonic() + 60
+        while any(c.position(tp) < end[tp] for tp in partitions):
+            assert time.monotonic() < deadline, f"could not read {topic} to its end offsets {end}"
+            for records in c.poll(timeout_ms=1000).values():
+                for m in records:
+                    headers = dict(m.headers or [])
+                    if headers.get("ce_type", b"").decode() == event_type and match(m.value):
+                        out.append(m)
         return out
     finally:
         c.close()

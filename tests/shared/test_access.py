@@ -41,6 +41,9 @@ def test_public_methods_come_from_the_tables():
                       "/lianxin.liaison.v1.LiaisonService/SubmitPublicOpinion",
                       "/lianxin.liaison.v1.LiaisonService/TrackOpinion",
                       "/lianxin.liaison.v1.LiaisonService/RateOpinion",
+                      # The public call for livelihood projects (征集) and the published result.
+                      *(f"/lianxin.balloting.v1.BallotingService/{m}" for m in
+                        ("SubmitPublicProposal", "TrackProposal", "GetPublicResult")),
                       *(f"/lianxin.identity.v1.IdentityService/{m}" for m in
                         ("SignIn", "ChangePassword", "RefreshToken", "SignOut", "GetJwks"))}
 

@@ -136,7 +136,8 @@ def test_headings_in_any_order_with_spaces_and_unknown_columns():
                  ["x", "全国人大、省级、市级、县市区、乡镇", "李明", 1]])
     [row] = read_roster(data, "xlsx", DEFAULT_REGION)
     assert row.errors == ()
-    assert row.profile.levels == tuple(Level)
+    # The five levels of congress (a deliberation seat, 议事代表, is no level of congress).
+    assert row.profile.levels == tuple(lv for lv in Level if lv is not Level.DELIBERATION)
 
 
 def test_a_subdistrict_is_not_a_level_of_congress():
@@ -186,7 +187,7 @@ def test_each_bad_cell_names_its_row_and_column_and_good_rows_still_parse():
     by_row = {r.row: r for r in rows}
     assert by_row[2].profile.name == "好人" and by_row[2].status == DeputyStatus.SERVING
     assert by_row[13].profile.name == "好人二" and by_row[13].status == DeputyStatus.RESIGNED
-    assert errors_of(by_row[3]) == {"代表层级": "代表层级: unknown level '市长' (use 全国, 省, 州, 县 or 乡)"}
+    assert errors_of(by_row[3]) == {"代表层级": "代表层级: unknown level '市长' (use 全国, 省, 州, 县, 乡 or 议事代表)"}
     assert set(errors_of(by_row[4])) == {"姓名"}
     assert set(errors_of(by_row[5])) == {"区划代码"}
     assert set(errors_of(by_row[6])) == {"联系电话"}
