@@ -100,6 +100,8 @@ class Catalogue:
         self.deputy_statuses: dict[int, str] = lang.DEPUTY_STATUS
         self.genders: dict[int, str] = lang.GENDERS
         self.import_problems: tuple[tuple[str, str], ...] = lang.IMPORT_PROBLEMS
+        # balloting's refusals (portal/pages/campaigns.py)
+        self.ballot_refusals: tuple[tuple[str, str], ...] = lang.BALLOT_REFUSALS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -108,6 +110,14 @@ class Catalogue:
                 "account_roles": self.account_roles, "account_statuses": self.account_statuses,
                 "audit_kinds": self.audit_kinds,
                 "deputy_statuses": self.deputy_statuses, "genders": self.genders}
+
+    def ballot_refusal(self, detail: str) -> str:
+        """Balloting's refusal of a step as the office reads it (BALLOT_REFUSALS), else as it is."""
+        for pattern, said in self.ballot_refusals:
+            m = re.search(pattern, detail)
+            if m:
+                return said.format(**m.groupdict())
+        return detail
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's

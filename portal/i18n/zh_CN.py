@@ -771,6 +771,26 @@ AUDIT_DETAILS: tuple[tuple[str, str], ...] = (
 )
 # ---- end of account management ----
 
+# Balloting's refusals of a campaign step are English for developers: (pattern searched in the
+# service's sentence, what the office reads), first match wins; none matching: shown as is.
+BALLOT_REFUSALS: tuple[tuple[str, str], ...] = (
+    (r"(?P<n>\d+) candidates for (?P<s>\d+) seats: a differential ballot needs at least (?P<m>\d+)",
+     "候选项目{n}个、票决{s}个：差额票决至少需要{m}个候选项目"),
+    (r"(?P<p>\d+) of (?P<e>\d+) voters present", "应到{e}人，实到{p}人，未达到开始投票的法定人数"),
+    (r"is not shortlisted", "只能从列入初选的项目中确定候选项目"),
+    (r"nobody could vote", "本地区没有在任的代表，无法票决"),
+    (r"open the session first", "请先召开票决会议并签到"),
+    (r"has not checked in", "该代表尚未签到"),
+    (r"has voted already", "该代表已经投票"),
+    (r"is taken in .* the campaign is in", "当前阶段不能进行这一步"),
+    (r"session of round \d+ is open already", "票决会议已经召开"),
+    (r"has not been counted|run-off is pending", "尚未计票，或有待另行投票"),
+    (r"session must be in", "票决会议当前不能进行这一步"),
+    (r"already exists", "已经存在（每个地区每年只有一次征集）"),
+    (r"is in the past", "日期不能早于今天"),
+    (r"a ballot adopts fewer projects than it offers", "票决项目数须少于候选项目数"),
+)
+
 # The categories a citizen picks from (the services take any short label).
 CATEGORIES: tuple[str, ...] = ("道路交通", "教育", "医疗卫生", "社会保障", "就业", "住房", "生态环境",
                                "社区治理", "农业农村", "营商环境", "其他")

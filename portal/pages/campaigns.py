@@ -150,7 +150,9 @@ async def step(request: Request) -> Response:
         if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
                         grpc.StatusCode.NOT_FOUND, grpc.StatusCode.ALREADY_EXISTS):
             cat = catalogue(request)
-            sentence = cat.t.campaign_refused + (e.details() or "")
+            detail = e.details() or ""
+            sentence = cat.t.campaign_refused + (cat.field_error(detail) if e.code() == grpc.StatusCode.INVALID_ARGUMENT
+                                                 else cat.ballot_refusal(detail))
             return await _campaign_page(request, cid, errors=[sentence], status=409)
         return rpc_error_page(request, e, not_found="page_not_found")
     return RedirectResponse(f"{HOME}/{cid}#{name}", status_code=303)

@@ -277,3 +277,29 @@ def test_500_voters_casting_at_once_are_each_counted_once(world):
         region_code=region, year=c.year)).rounds[0].bulletin)
     assert set(bulletin["receipts"]) == set(receipts) and len(bulletin["ballots"]) == 500
     assert w.b_rows("SELECT count(*) FROM ballot_voters WHERE campaign_id = :c AND voted", c=c.id)[0][0] == 500
+
+
+def test_a_regions_rules_raise_the_quorum_and_count_half_of_those_present(world):
+    """大丰镇's rules: more than 60% present to open, and more than half of those present adopts
+    (instead of half of all eligible): 3 approvals of 5 present adopt with 7 eligible."""
+    w = world
+    region = "652323101"   # 大丰镇
+    w.b.call("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
+        region_code=region, min_surplus_percent=25, quorum_percent=60, adoption_base=pb.ADOPTION_BASE_PRESENT)),
+        **STAFF)
+    c, voters = campaign(w, region, voters=7, candidates=2, seats=1, level=rpb.LEVEL_TOWNSHIP)
+    w.session(c, present=4)
+    err = w.b.error("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert err.code() == FP and "4 of 7" in err.details() and "60%" in err.details()   # 400 > 420 is false
+    present = [v.deputy_id for v in w.voters(c)]
+    w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id, deputy_id=present[4]), **STAFF)
+    c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert (c.rounds[0].quorum_percent, c.rounds[0].adoption_base) == (60, pb.ADOPTION_BASE_PRESENT)
+    for v, letters in zip(present[:5], ("AO", "AO", "AO", "OA", "OA")):
+        cast(w, c, v, letters, region=region)
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    ids = list(c.rounds[0].candidate_ids)
+    assert list(c.adopted) == ids[:1]            # 3 > 5 / 2; of all 7 it would not be (3 > 3.5 is false)
+    bulletin = json.loads(c.rounds[0].bulletin_digest and w.b_rows(
+        "SELECT bulletin FROM ballot_rounds WHERE campaign_id = :c", c=c.id)[0][0])
+    assert (bulletin["adoption_base"], bulletin["base"]) == ("present", 5)

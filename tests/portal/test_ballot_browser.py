@@ -269,6 +269,12 @@ def test_the_office_runs_a_campaign_from_the_call_to_publication(world, shots):
         check_page(desk, shots, "10-candidates")
         press(desk, "#do-fix")
         assert drv.find_element(By.ID, "phase").text == "候选项目已确定"
+        # A step out of order (the ballot before the session) is refused, in words.
+        old_page = drv.find_element(By.TAG_NAME, "html")
+        drv.execute_script("const f = document.querySelector('form[action$=\"open-session\"]');"
+                           "f.action = f.action.replace('open-session', 'open-ballot'); f.submit();")
+        wait_replaced(drv, old_page)
+        assert "请先召开票决会议并签到" in drv.find_element(By.TAG_NAME, "main").text
         press(desk, "#do-open-session")
         voters = len(drv.find_elements(By.CSS_SELECTOR, '#voters form[action$="check-in"] button'))
         for i in range(voters):   # check every voter in
