@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import timedelta
 
 import pytest
-from conftest import Platform, portal_token_file
 from kit.browser import Browser, output_dir, wait_replaced
 from kit.deputies import deputy_account
 from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden
@@ -24,12 +24,60 @@ from sqlalchemy import text
 from test_deputy_browser import sign_in
 from test_work_browser import check_page, press
 
+from services.identity.keys import KeyFolder, Signer
+
 STAFF = {"role": "staff", "region": PREFECTURE}
 
 
 @pytest.fixture(scope="module")
 def shots():
     return output_dir("screenshots", "ballot")
+
+
+class Platform:
+    """The services and the portal of this module (not tests/portal/conftest.py's: a module's
+    ``from conftest import`` finds whichever conftest was imported first in a whole run)."""
+
+    def __init__(self, roster, liaison, identity, balloting, portal):
+        self.roster, self.liaison, self.identity, self.balloting, self.portal = roster, liaison, identity, balloting, portal
+        self.url = portal.url
+        self.seq = 0
+
+    def deputy(self, *, name: str, venue: bool = False) -> rpb.Deputy:
+        """A county deputy of 昌吉市, once balloting knows them (``venue``: unused, none here)."""
+        self.seq += 1
+        d = self.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")],
+            contact=rpb.Contact(phone=f"1398800{self.seq:04d}"))), **STAFF)
+        deadline = time.monotonic() + 30
+        while True:   # balloting learns the deputy from the roster's events
+            with self.balloting.engine.connect() as c:
+                if c.execute(text("SELECT count(*) FROM ballot_deputies WHERE id = :id"), {"id": d.id}).scalar_one():
+                    return d
+            assert time.monotonic() < deadline, "balloting never learnt the deputy"
+            time.sleep(0.1)
+
+    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
+                password: str = "") -> str:
+        """An account opened by the prefecture's staff, its one-time password changed to ``password``."""
+        one_time = "Initial-pw-2026-x"
+        self.identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+            username=username, display_name=name or username, role=role, region_code=region,
+            stands_for=stands_for), one_time_password=one_time), role="staff", region=PREFECTURE)
+        self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
+            username=username, current_password=one_time, new_password=password))
+        return password
+
+
+def portal_token_file(bus, folder):
+    """The portal's system token signed by identity's active key, as in production."""
+    keys = KeyFolder(bus.parent / "identity-keys", bus.parent / "jwks.json")
+    keys.generate(activate=True)
+    token, _ = Signer(keys).sign(subject=PORTAL_SUBJECT, role="system", region=PREFECTURE, ttl=timedelta(hours=2))
+    path = folder / "portal-token"
+    path.write_text(token + "\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +96,7 @@ def world(start_service, tmp_path_factory):
                             "identity": identity.running.port, "balloting": balloting.running.port},
                            folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
                            LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
-    platform = Platform(roster, liaison, portal, identity)
-    platform.balloting = balloting   # type: ignore[attr-defined]
-    yield platform
+    yield Platform(roster, liaison, identity, balloting, portal)
     portal.close()
 
 
