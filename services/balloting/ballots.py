@@ -1,4 +1,4 @@
-"""The ballot session (票决): the electorate fixed when the session opens, attendance, the
+"""The ballot session (票决): the electorate taken when the session opens and brought up to date as the ballot opens, attendance, the
 ballot opening under quorum, secret casting with receipts (online) and paper ballots entered
 by tellers, the count with its bulletin, run-offs, a void vote held again, and publication.
 
@@ -146,11 +146,36 @@ class Ballots(Campaigns):
                 d.check_surplus(row.seats, len(row.candidates), row.min_surplus_percent)
             if r is None or r.status != int(d.RoundStatus.ATTENDANCE):
                 raise FailedPrecondition("open the session first (OpenSession): deputies check in before the ballot")
+            changed = "" if runoff else self._serving_on_the_day(store, row, r)
             d.check_quorum(self.present_count(s, r), r.eligible, r.quorum_percent)
             r.status = int(d.RoundStatus.VOTING)
-            self.step(s, row, "ballot_opened", who, note or f"round {r.number}",
+            self.step(s, row, "ballot_opened", who, note or f"round {r.number}{changed}",
                       to_phase=d.Phase.BALLOT)
             return self.shown(s, row)
+
+    def _serving_on_the_day(self, store: BallotingStore, row: CampaignRow, r: BallotRoundRow) -> str:
+        """Issue 8 §2: a campaign is voted by the deputies serving on the day of the ballot. The
+        round's electorate, fixed when the session opened, is brought up to the read model's
+        state as the ballot opens: a deputy who resigned or was terminated since leaves it (a
+        check-in with them), one by-elected since joins it (and checks in like anyone). Nobody
+        has voted yet, so nothing is undone; once the ballot is open the electorate, which the
+        quorum and the adoption base rest on, no longer moves (docs/decisions.md). Returns a
+        note for the step ('' when nothing changed)."""
+        s = store.s
+        now_serving = {v.id: v for v in self._voters(store, row)}
+        rows = list(s.scalars(select(BallotVoterRow).where(BallotVoterRow.campaign_id == row.id,
+                                                           BallotVoterRow.round == r.number)))
+        left = [v for v in rows if v.deputy_id not in now_serving]
+        joined = [v for k, v in now_serving.items() if k not in {x.deputy_id for x in rows}]
+        if not left and not joined:
+            return ""
+        for v in left:
+            s.delete(v)
+        s.add_all(BallotVoterRow(campaign_id=row.id, round=r.number, deputy_id=v.id, name=v.name, present=False,
+                                 checked_in_by="", voted=False) for v in joined)
+        r.eligible = len(now_serving)
+        s.flush()
+        return f"; electorate now {r.eligible}: {len(left)} no longer serving, {len(joined)} by-elected since"
 
     # ---- casting --------------------------------------------------------------------------
     def _box(self, session: Session, r: BallotRoundRow, marks: list[d.Mark]) -> str:

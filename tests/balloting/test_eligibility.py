@@ -102,3 +102,44 @@ def test_a_deputy_lists_the_campaigns_of_the_branch_they_stand_on(world):
     listed = w.b.call("ListCampaigns", pb.ListCampaignsRequest(year=0), role="deputy", region=TOWN, subject=d.id)
     ids = {c.id for c in listed.campaigns}
     assert {county.id, town.id} <= ids and other.id not in ids
+
+
+def test_the_electorate_is_who_serves_when_the_ballot_opens(world):
+    """Issue 8 §2, "serving on the day of the ballot": a resignation and a by-election recorded
+    after the session opened but before the ballot opens count; the resigned deputy's check-in
+    goes with them, the by-elected one checks in and votes."""
+    w = world
+    c = w.campaign(COUNTY_B)
+    for _ in range(3):
+        w.deputy(COUNTY_B)
+    c = w.fix(c, 4, w.shortlisted(c, 5))
+    round_voters = w.session(c)                    # everyone checked in
+    before = len(round_voters)
+    leaving = round_voters[0]
+    w.change_status(leaving, S.DEPUTY_STATUS_RESIGNED, "辞去代表职务")
+    joining = w.deputy(COUNTY_B, status=S.DEPUTY_STATUS_BY_ELECTED)
+    w.known(joining.id)
+    wait(lambda: w.b_rows("SELECT status FROM ballot_deputies WHERE id = :i", i=leaving)[0][0]
+         == S.DEPUTY_STATUS_RESIGNED, "the resignation to reach balloting")
+
+    opened = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    r = opened.rounds[-1]
+    assert r.eligible == before and opened.present == before - 1
+    assert "1 no longer serving, 1 by-elected since" in opened.steps[-1].note
+    listed = {row[0] for row in w.b_rows(
+        "SELECT deputy_id FROM ballot_voters WHERE campaign_id = :c", c=c.id)}
+    assert leaving not in listed and joining.id in listed
+
+    marks = [pb.Mark(proposal_id=p, choice=pb.CHOICE_ABSTAIN) for p in r.candidate_ids]
+    err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=marks),
+                    role="deputy", region=COUNTY_B, subject=leaving)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    joiner = {"role": "deputy", "region": COUNTY_B, "subject": joining.id}
+    w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id), **joiner)
+    assert w.b.call("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=marks), **joiner).receipt_code
+
+    # Once the ballot is open the electorate stands: a resignation now changes nothing.
+    w.change_status(round_voters[1], S.DEPUTY_STATUS_RESIGNED, "辞职")
+    wait(lambda: w.b_rows("SELECT status FROM ballot_deputies WHERE id = :i", i=round_voters[1])[0][0]
+         == S.DEPUTY_STATUS_RESIGNED, "the second resignation to reach balloting")
+    assert w.b.call("GetCampaign", pb.GetCampaignRequest(id=c.id), **STAFF).rounds[-1].eligible == before
