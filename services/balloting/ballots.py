@@ -1,5 +1,5 @@
-"""The ballot session (票决): the electorate taken when the session opens and brought up to date as the ballot opens, attendance, the
-ballot opening under quorum, secret casting with receipts (online) and paper ballots entered
+"""The ballot session (票决): the electorate taken when the session opens and brought up to date
+as the ballot opens, attendance, the ballot opening under quorum, secret casting with receipts (online) and paper ballots entered
 by tellers, the count with its bulletin, run-offs, a void vote held again, and publication.
 
 Secrecy is designed in docs/decisions.md ("The secret ballot"): who voted and what was voted
