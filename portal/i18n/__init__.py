@@ -102,6 +102,7 @@ class Catalogue:
         self.import_problems: tuple[tuple[str, str], ...] = lang.IMPORT_PROBLEMS
         # balloting's refusals (portal/pages/campaigns.py)
         self.ballot_refusals: tuple[tuple[str, str], ...] = lang.BALLOT_REFUSALS
+        self.ballot_refusal_other: str = lang.BALLOT_REFUSAL_OTHER
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -112,12 +113,14 @@ class Catalogue:
                 "deputy_statuses": self.deputy_statuses, "genders": self.genders}
 
     def ballot_refusal(self, detail: str) -> str:
-        """Balloting's refusal of a step as the office reads it (BALLOT_REFUSALS), else as it is."""
+        """Balloting's refusal of a step (FAILED_PRECONDITION, NOT_FOUND, ALREADY_EXISTS) as the
+        office reads it: the first of BALLOT_REFUSALS whose pattern is found in the service's
+        English, else BALLOT_REFUSAL_OTHER; never the English itself."""
         for pattern, said in self.ballot_refusals:
             m = re.search(pattern, detail)
             if m:
                 return said.format(**m.groupdict())
-        return detail
+        return self.ballot_refusal_other
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's

@@ -349,3 +349,104 @@ def test_the_office_runs_a_campaign_from_the_call_to_publication(world, shots):
         assert "李文书" in steps and "公示结果" in steps and "确定候选项目" in steps
     finally:
         desk.close()
+
+
+def test_the_office_screens_proposals_and_reads_the_statistics(world, shots):
+    """初选 in the browser: an expert deputy's 普惠性 and a department's 合规性 entered with score
+    and opinion (a score out of range and a second review of one criterion refused in Chinese),
+    two proposals merged into one; then the balloting statistics page, per year and per child
+    region, investment in 万元/亿元."""
+    w = world
+    b = w.balloting
+    expert = w.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+        region_code=COUNTY_A, name="周教授", gender=rpb.GENDER_MALE, ethnicity="汉族", specialties=["教育"],
+        seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone="13988009901"))), **STAFF)
+    deadline = time.monotonic() + 30
+    while True:   # balloting and the roster both know the expert
+        with b.engine.connect() as c:
+            if c.execute(text("SELECT count(*) FROM ballot_deputies WHERE id = :id"), {"id": expert.id}).scalar_one():
+                break
+        assert time.monotonic() < deadline, "balloting never learnt the expert"
+        time.sleep(0.1)
+    c = b.call("CreateCampaign", bpb.CreateCampaignRequest(region_code=COUNTY_A, year=2035, title="2035年民生实事项目"),
+               **STAFF)
+    titles = ["城北学校扩建", "城北小学扩建（重复）", "社区食堂"]
+    ps = [b.call("RecordProposal", bpb.RecordProposalRequest(campaign_id=c.id, proposal=bpb.NewProposal(
+        title=t, category="教育", investment_fen=250_000_000, supporters=10 + i),
+        proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="座谈会")), **STAFF) for i, t in enumerate(titles)]
+    b.call("CloseCall", bpb.CloseCallRequest(id=c.id), **STAFF)
+    password = w.account("screening.staff", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="赵文书", password="Screening-Pw-2026")
+    desk = Browser(width=1280)
+    try:
+        drv = desk.driver
+        sign_in(desk, w.url, "screening.staff", password)
+        drv.get(f"{w.url}/desk/campaigns/{c.id}")
+        assert drv.find_element(By.ID, "phase").text == "初选中"
+        check_page(desk, shots, "13-screening")
+
+        def expert_review(score: str, criterion: str = "public_benefit") -> None:
+            drv.find_element(By.CSS_SELECTOR, f'#expert-proposal option[value="{ps[0].id}"]').click()
+            drv.find_element(By.CSS_SELECTOR, f'#expert option[value="{expert.id}"]').click()
+            drv.find_element(By.CSS_SELECTOR, f'#expert-form input[value="{criterion}"]').click()
+            drv.find_element(By.ID, "expert-score").send_keys(score)
+            drv.find_element(By.ID, "expert-opinion").send_keys("覆盖城北三个社区，<受益面广>")
+            press(desk, "#do-review-expert")
+
+        expert_review("150")                      # out of range: refused, nothing kept
+        main = drv.find_element(By.TAG_NAME, "main").text
+        assert "评分请填写 0 到 100 之间的整数" in main and "score" not in main
+        expert_review("85")
+        assert "周教授" in drv.find_element(By.ID, "expert").text      # the expert is offered by name
+        reviews = drv.find_element(By.ID, f"proposal-{ps[0].id}").text
+        assert "普惠性 · 周教授 · 85分：覆盖城北三个社区，<受益面广>" in reviews   # escaped, shown as typed
+        expert_review("60")                       # the same expert on the same criterion again
+        assert "这位评审人已经就这一评审内容提交过意见" in drv.find_element(By.TAG_NAME, "main").text
+
+        drv.find_element(By.CSS_SELECTOR, f'#department-proposal option[value="{ps[0].id}"]').click()
+        drv.find_element(By.ID, "department").send_keys("县财政局")
+        drv.find_element(By.CSS_SELECTOR, '#department-form input[value="compliance"]').click()
+        drv.find_element(By.ID, "department-score").send_keys("90")
+        drv.find_element(By.ID, "department-opinion").send_keys("资金来源合规")
+        press(desk, "#do-review-department")
+        assert "合规性 · 县财政局 · 90分：资金来源合规" in drv.find_element(By.ID, f"proposal-{ps[0].id}").text
+
+        # The duplicate merged into the first: it points there, its supporters count there.
+        drv.find_element(By.CSS_SELECTOR, f'#survivor option[value="{ps[0].id}"]').click()
+        drv.find_element(By.CSS_SELECTOR, f'#merge-form input[name="dup-{ps[1].id}"]').click()
+        press(desk, "#do-merge")
+        merged = drv.find_element(By.ID, f"proposal-{ps[1].id}").text
+        assert "已与相同建议合并" in merged and f"已并入“{titles[0]}”" in merged
+        assert "支持21人" in drv.find_element(By.ID, f"proposal-{ps[0].id}").text
+        assert "合并相同建议" in drv.find_element(By.ID, "steps").text
+        # A merged proposal is offered for no further review or merge.
+        assert ps[1].id not in drv.find_element(By.ID, "expert-proposal").get_attribute("innerHTML")
+        got = b.call("GetProposal", bpb.GetProposalRequest(id=ps[1].id), **STAFF)
+        assert got.status == bpb.PROPOSAL_STATUS_MERGED and got.merged_into == ps[0].id
+        check_page(desk, shots, "14-reviewed")
+
+        # The statistics: the campaign's three proposals reach the figures from its events.
+        drv.get(f"{w.url}/desk/campaigns")
+        press(desk, "#statistics-link")
+        for name, value in (("from", "2034"), ("to", "2035")):
+            box = drv.find_element(By.ID, name)
+            box.clear()
+            box.send_keys(value)
+        press(desk, "#stats-form button[type=submit]")
+        deadline = time.monotonic() + 30
+        while True:
+            row = next(r for r in drv.find_elements(By.CSS_SELECTOR, "#stats-years tbody tr")
+                       if r.text.startswith("2035"))
+            if row.text.split()[1:4] == ["1", "3", "0"]:    # campaigns, proposals received, shortlisted
+                break
+            assert time.monotonic() < deadline, row.text
+            time.sleep(0.5)
+            drv.refresh()
+        assert row.text.endswith("0.00万元")                   # nothing adopted in 2035 yet
+        assert "2034—2035年度" in drv.find_element(By.ID, "stats-summary").text
+        assert drv.find_elements(By.CSS_SELECTOR, "#stats-regions tbody tr a")   # the townships, each a link
+        check_page(desk, shots, "15-statistics")
+        # A region outside the user's is no page at all.
+        drv.get(f"{w.url}/desk/campaigns/statistics?region=652302")
+        assert drv.find_element(By.TAG_NAME, "h1").text == "没有找到"
+    finally:
+        desk.close()
