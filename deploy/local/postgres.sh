@@ -69,7 +69,9 @@ EOF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR'
-max_connections = 200
+# Every test module keeps its services (and their pools, up to 10 connections each) until
+# the session ends, and the suite starts well over a hundred: headroom, not a tuning.
+max_connections = 1000
 shared_buffers = 128MB
 # Test cluster only: trade durability for speed.
 synchronous_commit = off
