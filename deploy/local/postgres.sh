@@ -69,9 +69,6 @@ EOF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR'
-# Every test module keeps its services (and their pools, up to 10 connections each) until
-# the session ends, and the suite starts well over a hundred: headroom, not a tuning.
-max_connections = 1000
 shared_buffers = 128MB
 # Test cluster only: trade durability for speed.
 synchronous_commit = off
@@ -81,7 +78,10 @@ EOF
     fi
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && die "port $PORT is in use by another server"
     # fsync is a command-line setting so LIANXIN_PG_FSYNC can change it between starts.
-    as_pg "$BINDIR/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 -o "-c fsync=$FSYNC" start >/dev/null \
+    # max_connections too, so a data folder made by an older version of this script gets it:
+    # every test module keeps its services (and their pools, up to 10 connections each) until
+    # the session ends, and a full run starts well over a hundred. Headroom, not tuning.
+    as_pg "$BINDIR/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 -o "-c fsync=$FSYNC -c max_connections=1000" start >/dev/null \
       || { tail -n 30 "$DIR/server.log" >&2; die "PostgreSQL failed to start"; }
   fi
   psql_ <<'SQL'
