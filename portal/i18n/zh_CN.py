@@ -561,6 +561,14 @@ STRINGS: dict[str, str] = {
     "step_ballot_closed": "计票",
     "step_ballot_void": "投票无效",
     "step_result_published": "公示结果",
+    "step_tellers_named": "确定计票人、监票人",
+    "tellers_title": "计票人、监票人",
+    "tellers_required": "本地区规定：计票前须确定计票人和监票人。",
+    "tellers_optional": "计票前确定计票人和监票人，记入计票公告。",
+    "tellers_named": "计票人：{tellers}；监票人：{scrutineers}",
+    "tellers_field": "计票人（多人用顿号隔开）",
+    "scrutineers_field": "监票人（多人用顿号隔开）",
+    "tellers_submit": "确定计票人、监票人",
     # the livelihood projects' public pages (民生实事)
     "call_title": "民生实事项目征集",
     "call_intro": "请提出您希望{year}年办理的民生实事项目。提交后会得到查询码，凭码随时查看办理情况。",
@@ -735,6 +743,8 @@ FIELD_PROBLEMS: dict[str, str] = {
     "candidates.schedule": "建设工期最多 200 字。",
     "candidates.priority": "排序有误，请刷新页面后重试。",
     "deputy_id": "请选择代表。",
+    "tellers": "请填写计票人，1 到 20 人，不要重复。",
+    "scrutineers": "请填写监票人，1 到 20 人，不要重复。",
     "marks": "请对每个候选项目选择同意、不同意或弃权。",
     "marks.proposal_id": "选票上的候选项目有误，请刷新页面后重新录入。",
     "id": "记录已不存在，请刷新页面。",
@@ -871,6 +881,7 @@ BALLOT_REFUSALS: tuple[tuple[str, str], ...] = (
     (r"deputy .* not found", "没有找到该代表，请刷新页面"),
     (r"campaign .* not found|result .* not found", "没有找到该项目征集，请刷新页面"),
     (r"is in the past", "日期不能早于今天"),
+    (r"name the tellers", "本地区规定计票前须确定计票人和监票人，请先确定"),
     (r"a ballot adopts fewer projects than it offers", "票决项目数须少于候选项目数"),
 )
 # A refusal no pattern above words (a message added to balloting and not here): a sentence in

@@ -11,7 +11,9 @@
   POST /desk/campaigns/<id>/<step>  each step, then back to the campaign (Post/Redirect/Get);
                                     in 初选 also the reviews made on paper (an expert deputy's
                                     普惠性 and 实效性, a department's 合规性 and 可行性, each a
-                                    score and an opinion) and merging duplicates into one
+                                    score and an opinion) and merging duplicates into one;
+                                    at the session, naming the tellers and scrutineers
+                                    (计票人, 监票人) before the count
   /desk/campaigns/statistics        balloting's figures (GetStatistics) for a region subtree and
                                     years: per year and per child region, investment in 亿元/万元
 
@@ -22,6 +24,7 @@ English). Deputies and departments may also review through the API as themselves
 from __future__ import annotations
 
 import asyncio
+import re
 from decimal import Decimal
 
 import grpc
@@ -170,6 +173,9 @@ async def step(request: Request) -> Response:
             metadata=md, timeout=b.timeout),
         "open-session": lambda: bs.OpenSession(bpb.OpenSessionRequest(id=cid, note=note), metadata=md,
                                                timeout=b.timeout),
+        "tellers": lambda: bs.NameTellers(bpb.NameTellersRequest(
+            campaign_id=cid, tellers=_names(form.get("tellers", "")),
+            scrutineers=_names(form.get("scrutineers", ""))), metadata=md, timeout=b.timeout),
         "check-in": lambda: bs.CheckIn(bpb.CheckInRequest(campaign_id=cid, deputy_id=form.get("deputy_id", "")),
                                        metadata=md, timeout=b.timeout),
         "open-ballot": lambda: bs.OpenBallot(bpb.OpenBallotRequest(id=cid, note=note), metadata=md,
@@ -198,6 +204,11 @@ async def step(request: Request) -> Response:
             return await _campaign_page(request, cid, errors=[sentence], status=409)
         return rpc_error_page(request, e, not_found="page_not_found")
     return RedirectResponse(f"{HOME}/{cid}#{name}", status_code=303)
+
+
+def _names(raw: str) -> list[str]:
+    """Names typed in one box, separated by 、，, or spaces (as a list is written in Chinese)."""
+    return [x for x in re.split(r"[、，,;；\s]+", raw) if x]
 
 
 def _review(form) -> bpb.ReviewProposalRequest:

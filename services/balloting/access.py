@@ -74,6 +74,7 @@ METHODS = {
     "ListEligibleVoters": "voters.read",
     "OpenSession": "ballot.manage",
     "CheckIn": "ballot.attend",
+    "NameTellers": "ballot.manage",
     "CastBallot": "ballot.cast",
     "IssuePaperBallot": "ballot.tell",
     "EnterPaperBallot": "ballot.tell",

@@ -100,7 +100,8 @@ class Ballots(Campaigns):
                 campaign_id=row.id, number=number, status=int(d.RoundStatus.ATTENDANCE), seats=row.seats,
                 candidates=",".join(c.proposal_id for c in row.candidates), eligible=len(voters),
                 quorum_percent=rules.quorum_percent, adoption_base=int(rules.adoption_base), paper_issued=0,
-                paper_returned=0, adopted="", runoff="", bulletin="", digest="", opened_at=now(), closed_at=None))
+                paper_returned=0, adopted="", runoff="", bulletin="", digest="", tellers="", scrutineers="",
+                tellers_required=rules.tellers_required, opened_at=now(), closed_at=None))
             s.add_all(BallotVoterRow(campaign_id=row.id, round=number, deputy_id=v.id, name=v.name, present=False,
                                      checked_in_by="", voted=False) for v in voters)
             self.step(s, row, "session_opened", who, note or f"round {number}: {len(voters)} voters")
@@ -176,6 +177,28 @@ class Ballots(Campaigns):
         r.eligible = len(now_serving)
         s.flush()
         return f"; electorate now {r.eligible}: {len(left)} no longer serving, {len(joined)} by-elected since"
+
+    # ---- tellers and scrutineers --------------------------------------------------------------
+    def name_tellers(self, who: Principal, campaign_id: str, tellers: list[str], scrutineers: list[str],
+                     note: str) -> ShownCampaign:
+        """计票人 and 监票人 of the current round, named while the session sits (attendance or
+        voting), before the count: the Electoral Law's tellers and scrutineers, whom the
+        region's rules may require before CloseBallot counts. Named again, the new names
+        replace the old; each naming is a campaign step (who, when) and a TellersNamed event.
+        A run-off of the same sitting keeps them."""
+        tellers = d.check_names(tellers, "tellers")
+        scrutineers = d.check_names(scrutineers, "scrutineers")
+        note = d.line(note, "note", max_len=d.MAX_NOTE)
+        with self.rt.transaction() as s:
+            store = BallotingStore(s)
+            row = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.manage", for_update=True)
+            r = self._round(s, row, d.RoundStatus.ATTENDANCE, d.RoundStatus.VOTING, for_update=True)
+            r.tellers, r.scrutineers = "\n".join(tellers), "\n".join(scrutineers)
+            step = self.step(s, row, "tellers_named", who, note or f"round {r.number}: 计票人 "
+                             f"{'、'.join(tellers)}; 监票人 {'、'.join(scrutineers)}")
+            s.flush()
+            self.rt.outbox.add(s, convert.tellers_named(row, r, step), region=row.region_code)
+            return self.shown(s, row)
 
     # ---- casting --------------------------------------------------------------------------
     def _box(self, session: Session, r: BallotRoundRow, marks: list[d.Mark]) -> str:
@@ -258,6 +281,9 @@ class Ballots(Campaigns):
             row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.manage", for_update=True)
             d.check_step("close_ballot", d.Phase(row.phase))
             r = self._round(s, row, d.RoundStatus.VOTING, for_update=True)
+            if r.tellers_required and not (r.tellers and r.scrutineers):
+                raise FailedPrecondition("name the tellers (计票人) and scrutineers (监票人) before the count "
+                                         "(NameTellers): the region's rules require them")
             candidates = r.candidates.split(",")
             ballots = list(s.scalars(select(BallotRow).where(BallotRow.campaign_id == row.id,
                                                              BallotRow.round == r.number)))
@@ -285,7 +311,8 @@ class Ballots(Campaigns):
                 "tally": [{"proposal_id": t.proposal_id, "approve": t.approve, "oppose": t.oppose,
                            "abstain": t.abstain} for t in outcome.tallies],
                 "adopted": list(outcome.adopted), "runoff": list(outcome.runoff),
-                "runoff_seats": outcome.runoff_seats}
+                "runoff_seats": outcome.runoff_seats,
+                "tellers": d.names(r.tellers), "scrutineers": d.names(r.scrutineers)}
             data = d.bulletin_json(doc)
             r.bulletin, r.digest = data.decode("utf-8"), d.digest(data)
             r.status = int(d.RoundStatus.VOID if void else d.RoundStatus.CLOSED)
@@ -313,7 +340,8 @@ class Ballots(Campaigns):
             campaign_id=r.campaign_id, number=number, status=int(d.RoundStatus.ATTENDANCE),
             seats=outcome.runoff_seats, candidates=",".join(outcome.runoff), eligible=r.eligible,
             quorum_percent=r.quorum_percent, adoption_base=r.adoption_base, paper_issued=0, paper_returned=0,
-            adopted="", runoff="", bulletin="", digest="", opened_at=now(), closed_at=None))
+            adopted="", runoff="", bulletin="", digest="", tellers=r.tellers, scrutineers=r.scrutineers,
+            tellers_required=r.tellers_required, opened_at=now(), closed_at=None))
         s.add_all(BallotVoterRow(campaign_id=r.campaign_id, round=number, deputy_id=v.deputy_id, name=v.name,
                                  present=v.present, checked_in_by=v.checked_in_by, voted=False) for v in voters)
 

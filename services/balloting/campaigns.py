@@ -36,6 +36,7 @@ class Rules:
     inherited: bool = True
     quorum_percent: int = d.MIN_QUORUM_PERCENT
     adoption_base: d.AdoptionBase = d.AdoptionBase.ALL_ELIGIBLE
+    tellers_required: bool = False
 
 
 class Campaigns(UseCase):
@@ -47,7 +48,8 @@ class Campaigns(UseCase):
         for c in chain:
             if c in own:
                 r = own[c]
-                return Rules(code, r.min_surplus_percent, c != code, r.quorum_percent, d.AdoptionBase(r.adoption_base))
+                return Rules(code, r.min_surplus_percent, c != code, r.quorum_percent, d.AdoptionBase(r.adoption_base),
+                             bool(r.tellers_required))
         return Rules(code)
 
     def get_rules(self, who: Principal, region_code: str) -> Rules:
@@ -60,11 +62,12 @@ class Campaigns(UseCase):
             return self._rules(BallotingStore(s), code)
 
     def set_rules(self, who: Principal, region_code: str, surplus: int, quorum: int,
-                  base: d.AdoptionBase | None) -> Rules:
+                  base: d.AdoptionBase | None, tellers_required: bool = False) -> Rules:
         """A region's own rules: the surplus (差额, at least the quarter: campaigns created
         afterwards take it, a campaign keeps the rules it was created under), the quorum (more
         than half present, or more) and whose half adopts a project (all eligible, or those
-        present), which a ballot session takes when it opens."""
+        present), and whether the count waits for named tellers and scrutineers (计票人, 监票人),
+        which a ballot session takes when it opens."""
         ACCESS.scope(who, "rules.write")
         code = self._served_region(who, region_code, "rules.region_code")
         surplus = d.check_surplus_percent(surplus, "rules.min_surplus_percent")
@@ -77,7 +80,8 @@ class Campaigns(UseCase):
                 row = BallotRulesRow(region_code=code)
                 s.add(row)
             row.min_surplus_percent, row.quorum_percent, row.adoption_base = surplus, quorum, int(base)
-            rules = Rules(code, surplus, False, quorum, base)
+            row.tellers_required = tellers_required
+            rules = Rules(code, surplus, False, quorum, base, tellers_required)
             self.rt.outbox.add(s, convert.rules_changed(rules), region=code)
             return rules
 

@@ -53,7 +53,8 @@ def round_to_proto(r: BallotRoundRow) -> pb.Round:
     m = pb.Round(number=r.number, status=r.status, seats=r.seats, candidate_ids=[x for x in r.candidates.split(",") if x],
                  eligible=r.eligible, quorum_percent=r.quorum_percent, adoption_base=r.adoption_base,
                  adopted=[x for x in r.adopted.split(",") if x], runoff=[x for x in r.runoff.split(",") if x],
-                 bulletin_digest=r.digest)
+                 bulletin_digest=r.digest, tellers=d.names(r.tellers), scrutineers=d.names(r.scrutineers),
+                 tellers_required=r.tellers_required)
     if r.bulletin:
         doc = json.loads(r.bulletin)
         c = doc["counts"]
@@ -114,7 +115,7 @@ def submitted_to_proto(tracking_code: str) -> pb.SubmitPublicProposalResponse:
 def rules_to_proto(rules: Rules) -> pb.BallotRules:
     return pb.BallotRules(region_code=rules.region_code, min_surplus_percent=rules.min_surplus_percent,
                           inherited=rules.inherited, quorum_percent=rules.quorum_percent,
-                          adoption_base=int(rules.adoption_base))
+                          adoption_base=int(rules.adoption_base), tellers_required=rules.tellers_required)
 
 
 def attendance_to_proto(a: Attendance) -> pb.Attendance:
@@ -182,6 +183,12 @@ def candidates_fixed(row: CampaignRow) -> ev.CandidatesFixed:
         campaign_id=row.id, region_code=row.region_code, year=row.year, seats=row.seats,
         candidates=[candidate_to_proto(c) for c in row.candidates],
         session_date=row.session_date.isoformat() if row.session_date else "")
+
+
+def tellers_named(row: CampaignRow, r: BallotRoundRow, step: CampaignStepRow) -> ev.TellersNamed:
+    return ev.TellersNamed(campaign_id=row.id, region_code=row.region_code, year=row.year, round=r.number,
+                           tellers=d.names(r.tellers), scrutineers=d.names(r.scrutineers),
+                           step=step_to_proto(step))
 
 
 def ballot_closed(row: CampaignRow, r: BallotRoundRow) -> ev.BallotClosed:

@@ -191,6 +191,31 @@ def text(value: str, field: str, *, max_len: int, required: bool = False) -> str
     return validation.text(value, field, max_len=max_len, required=required, multiline=True)
 
 
+# 计票人 and 监票人 (the Electoral Law's tellers and scrutineers, named before the count).
+MAX_TELLERS = 20
+
+
+def check_names(names: list[str], field: str) -> list[str]:
+    """A list of tellers' or scrutineers' names: 1 to MAX_TELLERS names, each a line of at most
+    MAX_NAME characters in canonical form, none twice; INVALID_ARGUMENT naming the field (or
+    the element: ``tellers[2]``)."""
+    if not names:
+        raise InvalidArgument(field, "name at least one")
+    if len(names) > MAX_TELLERS:
+        raise InvalidArgument(field, f"at most {MAX_TELLERS} names")
+    out = [validation.text(n, f"{field}[{i}]", max_len=MAX_NAME, required=True, form=canonical.name)
+           for i, n in enumerate(names)]
+    for i, n in enumerate(out):
+        if n in out[:i]:
+            raise InvalidArgument(f"{field}[{i}]", "names a person twice")
+    return out
+
+
+def names(stored: str) -> list[str]:
+    """Names stored one a line."""
+    return [x for x in stored.split("\n") if x]
+
+
 def check_proposal(p: NewProposal, prefix: str = "proposal") -> NewProposal:
     """The proposal trimmed to its canonical text, or INVALID_ARGUMENT naming the field.
     Money is integer fen (never a float): 0 is "not estimated", negatives and amounts above

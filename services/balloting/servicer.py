@@ -63,7 +63,8 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
         r = request.rules
         base = wire.enum_value(d.AdoptionBase, r.adoption_base, "rules.adoption_base", required=True)
         return convert.rules_to_proto(self.campaigns.set_rules(current_principal(), r.region_code,
-                                                               r.min_surplus_percent, r.quorum_percent, base))
+                                                               r.min_surplus_percent, r.quorum_percent, base,
+                                                               r.tellers_required))
 
     # ---- campaigns ----
     @IDEMPOTENT.create(pb.Campaign)
@@ -170,6 +171,11 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
         campaign_id = wire.require_id(request.campaign_id, "campaign_id")
         deputy_id = wire.optional_id(request.deputy_id, "deputy_id")
         return convert.attendance_to_proto(self.campaigns.check_in(current_principal(), campaign_id, deputy_id))
+
+    def NameTellers(self, request, context):
+        campaign_id = wire.require_id(request.campaign_id, "campaign_id")
+        return self._campaign(self.campaigns.name_tellers(current_principal(), campaign_id, list(request.tellers),
+                                                          list(request.scrutineers), request.note))
 
     def CastBallot(self, request, context):
         # Nothing of the request is logged (the edge logs method, caller and status only).

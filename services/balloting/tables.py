@@ -34,6 +34,8 @@ class BallotRulesRow(Base):
     min_surplus_percent: Mapped[int] = mapped_column(Integer)
     quorum_percent: Mapped[int] = mapped_column(Integer)
     adoption_base: Mapped[int] = mapped_column(Integer)
+    # the count waits for named tellers and scrutineers (计票人, 监票人)
+    tellers_required: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CampaignRow(Base):
@@ -175,6 +177,10 @@ class BallotRoundRow(Base):
     runoff: Mapped[str] = mapped_column(Text, default="")      # tied at the last seat
     bulletin: Mapped[str] = mapped_column(Text, default="")
     digest: Mapped[str] = mapped_column(String(64), default="")
+    # 计票人 and 监票人, one name a line; the rule in force when the session opened
+    tellers: Mapped[str] = mapped_column(Text, default="")
+    scrutineers: Mapped[str] = mapped_column(Text, default="")
+    tellers_required: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

@@ -136,6 +136,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("balloting", "ListEligibleVoters"): spec(),
     ("balloting", "OpenSession"): spec(),
     ("balloting", "CheckIn"): spec(),
+    ("balloting", "NameTellers"): spec(),
     ("balloting", "CastBallot"): spec(),
     ("balloting", "IssuePaperBallot"): spec(),
     ("balloting", "EnterPaperBallot"): spec(),

@@ -303,3 +303,62 @@ def test_a_regions_rules_raise_the_quorum_and_count_half_of_those_present(world)
     bulletin = json.loads(c.rounds[0].bulletin_digest and w.b_rows(
         "SELECT bulletin FROM ballot_rounds WHERE campaign_id = :c", c=c.id)[0][0])
     assert (bulletin["adoption_base"], bulletin["base"]) == ("present", 5)
+
+
+def test_tellers_and_scrutineers_are_named_before_the_count(world):
+    """计票人 and 监票人: 雀尔沟镇's rules say the count waits for them. Named (who and when in the
+    campaign's steps, a TellersNamed event), they stand in the round and the bulletin; bad names
+    are refused naming the field and write nothing; after the count nobody is named any more."""
+    w = world
+    region = "652323102"   # 雀尔沟镇
+    rules = w.b.call("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
+        region_code=region, min_surplus_percent=25, quorum_percent=50, adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE,
+        tellers_required=True)), **STAFF)
+    assert rules.tellers_required
+    c, voters = campaign(w, region, voters=3, candidates=2, seats=1, level=rpb.LEVEL_TOWNSHIP)
+    c = w.open_ballot(c)
+    assert c.rounds[0].tellers_required and not c.rounds[0].tellers
+    for v in voters:
+        cast(w, c, v, "AO", region=region)
+    with w.expect_no_writes():
+        err = w.b.error("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    assert err.code() == FP and "计票人" in err.details() and "监票人" in err.details()
+
+    bad = [(pb.NameTellersRequest(campaign_id=c.id, tellers=["王计票"]), "scrutineers"),
+           (pb.NameTellersRequest(campaign_id=c.id, tellers=["王计票", "王计票"], scrutineers=["李监票"]),
+            "tellers[1]"),
+           (pb.NameTellersRequest(campaign_id=c.id, tellers=[" "], scrutineers=["李监票"]), "tellers[0]"),
+           (pb.NameTellersRequest(campaign_id=c.id, tellers=["王计票"], scrutineers=[f"监{i}" for i in range(21)]),
+            "scrutineers")]
+    for request, field in bad:
+        with w.expect_no_writes():
+            err = w.b.error("NameTellers", request, **STAFF)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and err.details().startswith(f"{field}:"), err.details()
+
+    with w.expect_events("TellersNamed"):
+        c = w.b.call("NameTellers", pb.NameTellersRequest(campaign_id=c.id, tellers=["王计票", "张计票"],
+                                                          scrutineers=["李监票"]),
+                     role="staff", region=region, subject="clerk-tellers", name="赵书记员")
+    assert list(c.rounds[0].tellers) == ["王计票", "张计票"] and list(c.rounds[0].scrutineers) == ["李监票"]
+    step = c.steps[-1]
+    assert (step.action, step.actor, step.actor_name) == ("tellers_named", "clerk-tellers", "赵书记员")
+    assert step.at.seconds > 0 and "王计票" in step.note
+    sent = ev.TellersNamed.FromString(w.b_rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.TellersNamed' ORDER BY seq DESC")[0][0])
+    assert (sent.campaign_id, sent.round, list(sent.scrutineers)) == (c.id, 1, ["李监票"])
+
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    bulletin = json.loads(w.b_rows("SELECT bulletin FROM ballot_rounds WHERE campaign_id = :c", c=c.id)[0][0])
+    assert (bulletin["tellers"], bulletin["scrutineers"]) == (["王计票", "张计票"], ["李监票"])
+    assert hashlib.sha256(json.dumps(bulletin, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest() == c.rounds[0].bulletin_digest
+    err = w.b.error("NameTellers", pb.NameTellersRequest(campaign_id=c.id, tellers=["王"], scrutineers=["李"]),
+                    **STAFF)
+    assert err.code() == FP
+
+    # Without the rule (the default) the count does not wait for them.
+    other, others = campaign(w, "652324100", voters=3, candidates=2, seats=1, level=rpb.LEVEL_TOWNSHIP)
+    other = w.open_ballot(other)
+    assert not other.rounds[0].tellers_required
+    assert w.b.call("CloseBallot", pb.CloseBallotRequest(id=other.id), **STAFF).rounds[0].status == \
+        pb.ROUND_STATUS_CLOSED

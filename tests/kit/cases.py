@@ -542,6 +542,8 @@ CASES |= {
         campaign_id=w.CV.id, deputy_id="" if c.role == "deputy" else w.A1.id),
         ok=frozenset({"own", "parent", "committee"}) | DEPUTIES,
         denied=role_refused({"auditor", "system"} | DEPARTMENTS))],
+    ("balloting", "NameTellers"): [Case(lambda w, c: bpb.NameTellersRequest(
+        campaign_id=w.CV.id, tellers=["王计票", "张计票"], scrutineers=["李监票"]), **BALLOT_MANAGE)],
     ("balloting", "CastBallot"): [Case(lambda w, c: bpb.CastBallotRequest(campaign_id=w.CV.id, marks=w.marks(w.CV)),
                                        ok=DEPUTIES, denied=role_refused(TELLERS | {"child", "sibling", "auditor",
                                                                                   "system"} | DEPARTMENTS))],

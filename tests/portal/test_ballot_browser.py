@@ -326,6 +326,11 @@ def test_the_office_runs_a_campaign_from_the_call_to_publication(world, shots):
         for i in range(voters):   # check every voter in
             click(drv, drv.find_elements(By.CSS_SELECTOR, '#voters form[action$="check-in"] button')[i])
         assert drv.find_element(By.ID, "check-in").text == f"签到：实到{voters}人，应到{voters}人"
+        # 计票人 and 监票人 named before the count, typed as a list is written in Chinese.
+        drv.find_element(By.ID, "tellers-field").send_keys("王计票、张计票")
+        drv.find_element(By.ID, "scrutineers-field").send_keys("李监票")
+        press(desk, "#do-tellers")
+        assert drv.find_element(By.ID, "tellers-named").text == "计票人：王计票、张计票；监票人：李监票"
         press(desk, "#do-open-ballot")
         assert drv.find_element(By.ID, "phase").text == "票决中"
         # A teller hands a paper ballot to the first voter (孙代表) and enters it.
@@ -346,7 +351,7 @@ def test_the_office_runs_a_campaign_from_the_call_to_publication(world, shots):
         assert drv.find_element(By.ID, "phase").text == "结果已公示"
         check_page(desk, shots, "12-published")
         steps = drv.find_element(By.ID, "steps").text
-        assert "李文书" in steps and "公示结果" in steps and "确定候选项目" in steps
+        assert "李文书" in steps and "公示结果" in steps and "确定候选项目" in steps and "确定计票人、监票人" in steps
     finally:
         desk.close()
 

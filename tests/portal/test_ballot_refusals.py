@@ -26,7 +26,7 @@ REFUSALS = ("FailedPrecondition", "AlreadyExists", "NotFound")
 # The RPCs portal/pages/campaigns.py calls with a user's form (GetStatistics' region and
 # years are a query, refused as a page that is not there).
 PAGE_RPCS = ("CreateCampaign", "CloseCall", "ShortlistProposal", "ReviewProposal", "MergeProposals",
-             "FixCandidates", "OpenSession", "CheckIn", "OpenBallot", "IssuePaperBallot", "EnterPaperBallot",
+             "FixCandidates", "OpenSession", "CheckIn", "NameTellers", "OpenBallot", "IssuePaperBallot", "EnterPaperBallot",
              "CloseBallot", "PublishResult")
 
 
