@@ -871,7 +871,7 @@ BALLOT_REFUSALS: tuple[tuple[str, str], ...] = (
     (r"session must be in", "票决会议当前不能进行这一步"),
     (r"was merged into", "该建议已并入其他建议，请对保留的那一件操作"),
     (r"has no specialty", "该代表没有登记专业领域，不能作为专业代表评审"),
-    (r"no longer serves", "该代表已不在任，不能评审"),
+    (r"no longer serves", "该代表已不在任"),
     (r"review .* already exists", "这位评审人已经就这一评审内容提交过意见"),
     (r"campaign .* already exists", "已经存在（每个地区每年只有一次征集）"),
     (r"written at the same time", "有人同时提交了相同的内容，请刷新页面查看"),

@@ -123,6 +123,8 @@ class Ballots(Campaigns):
             elif not deputy_id:
                 validation.text(deputy_id, "deputy_id", max_len=36, required=True)
             voter = s.get(BallotVoterRow, (campaign.id, r.number, deputy_id), with_for_update=True)
+            if r.status == int(d.RoundStatus.ATTENDANCE):
+                voter = self._serving_at_check_in(store, campaign, r, deputy_id, voter)
             if voter is None:
                 if scope is Scope.OWN:
                     raise PermissionDenied("you are not among the voters of this ballot")
@@ -131,6 +133,23 @@ class Ballots(Campaigns):
                 voter.present, voter.checked_in_by = True, who.subject[:100]
             s.flush()
             return Attendance(campaign.id, r.number, deputy_id, True, self.present_count(s, r), r.eligible)
+
+    def _serving_at_check_in(self, store: BallotingStore, campaign: CampaignRow, r: BallotRoundRow, deputy_id: str,
+                             voter: BallotVoterRow | None) -> BallotVoterRow | None:
+        """While attendance is taken, the electorate follows the roster as OpenBallot will
+        (_serving_on_the_day): a deputy by-elected since the session opened joins the round
+        when checked in; one who no longer serves is not checked in (FAILED_PRECONDITION)."""
+        dep = store.deputy(deputy_id) if len(deputy_id) <= 36 else None
+        level = d.electorate(self.regions.get(campaign.region_code))
+        serving = dep is not None and self.regions.contains(campaign.region_code, dep.region_code) and d.eligible(
+            frozenset(int(x) for x in dep.levels.split(",") if x), dep.status, level)
+        if voter is not None and not serving:
+            raise FailedPrecondition(f"deputy_id: {deputy_id} no longer serves")
+        if voter is None and serving and dep is not None:
+            voter = BallotVoterRow(campaign_id=campaign.id, round=r.number, deputy_id=dep.id, name=dep.name,
+                                   present=False, checked_in_by="", voted=False)
+            store.s.add(voter)
+        return voter
 
     def open_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
         """The ballot opens only with more than the quorum present (过半数, or the region's more)

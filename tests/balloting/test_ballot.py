@@ -99,7 +99,7 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
             err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
                             role="deputy", region=COUNTY_B, subject=who)
         assert err.code() == FP and why in err.details()
-    stranger = w.deputy(COUNTY_B)   # registered after the session opened: not a voter of it
+    stranger = w.deputy(COUNTY_B)   # registered after the ballot opened: not a voter of it
     w.known(stranger.id)
     err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
                     role="deputy", region=COUNTY_B, subject=stranger.id)
