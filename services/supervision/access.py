@@ -1,20 +1,51 @@
 """Who may do what in supervision: one row per action (role -> scope), one action per RPC.
-Today the service only describes itself; its domain's RPCs join this table as they land
-(an RPC missing here is refused at the edge). See shared/access.py for the scopes."""
+The gRPC edge refuses a role an RPC's action does not grant, and any RPC missing here; the
+use cases resolve the projects and milestones a request names inside the caller's scope
+(shared/access.py for the scopes and the outside-scope policy).
+
+A project is in a SUBTREE caller's scope when its region lies in the caller's region. OWN is,
+for a department, the projects where it is the lead or a co-department (主办/协办): its
+subject named among the project's departments and its region the project's, the two together
+(a tier's projects are handled by its own government's departments, as liaison's transfers);
+the prefecture's 水务局 sees nothing of a county's project with a 水务局 of the same name. For a
+deputy, OWN is the projects of the branch of the tree the deputy stands on (the project's
+region contains the token's region or lies within it): livelihood projects are public to
+deputies, who oversee them.
+"""
 from __future__ import annotations
 
 from lianxin.supervision.v1 import supervision_pb2
 
 from shared.access import TOKEN_ROLES, AccessTable, Scope, grant
+from shared.auth import Role
 
 SERVICE_NAME = supervision_pb2.DESCRIPTOR.services_by_name["SupervisionService"].full_name
 
+R = Role
+MANAGERS = (R.STAFF, R.COMMITTEE, R.SYSTEM)
+VIEWERS = (*MANAGERS, R.AUDITOR)
+SUB, OWN = Scope.SUBTREE, Scope.OWN
+
 ACTIONS = {
     "service.describe": grant(Scope.SERVICE, *TOKEN_ROLES),
+    # The office (and the committee, and integrating systems) open and plan project files.
+    "project.manage": grant(SUB, *MANAGERS),
+    "project.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY, R.DEPARTMENT),
+    # Progress is the departments' to report on their own projects; the office may enter a
+    # report made on paper, and systems integrate.
+    "project.report": grant(SUB, R.STAFF, R.SYSTEM) | grant(OWN, R.DEPARTMENT),
+    # A programme shows every project of a region: not a department's to read.
+    "programme.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
 }
 
 METHODS = {
     "GetServiceInfo": "service.describe",
+    "CreateProject": "project.manage",
+    "GetProject": "project.read",
+    "ListProjects": "project.read",
+    "SetProjectPlan": "project.manage",
+    "ReportProgress": "project.report",
+    "GetProgramme": "programme.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -1,15 +1,42 @@
 """The supervision service, as a table of contents: how work arrives and what it touches.
 
-Its domain arrives in a later release; today it serves GetServiceInfo, health and
-reflection, and owns its database (outbox and inbox) and topic lianxin.supervision.v1.
+Arrives: SupervisionService RPCs, who may call which in access.py (no public ones).
+Consumes: lianxin.balloting.v1 ProjectAdopted, which opens a project file for each adopted
+project of a region this deployment serves (adoption.py), once however often it arrives.
+Timers: none yet (the lateness sweep and reminder letters are still to come; the relay
+publishes the outbox).
+Touches: its own database (tables.py: projects, their departments, tasks, milestones and
+history) and topic lianxin.supervision.v1.
+Settings: the common ones (no keys of its own yet).
+Demo: a project of the prefecture planned and reported on through the API (demo.py).
 """
 from __future__ import annotations
 
-from lianxin.supervision.v1 import supervision_pb2, supervision_pb2_grpc
+from lianxin.supervision.v1 import supervision_pb2_grpc
 
-from services.supervision.access import ACCESS
-from shared.placeholder import placeholder_definition
+from services.supervision import demo
+from services.supervision.access import ACCESS, SERVICE_NAME
+from services.supervision.adoption import adoption_consumer
+from services.supervision.servicer import SupervisionServicer
+from services.supervision.tables import BUS, Base
+from shared.rpc.server import GrpcEdge
+from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition
+
+__all__ = ["SERVICE_NAME", "definition"]
 
 
-def definition():
-    return placeholder_definition("supervision", supervision_pb2, supervision_pb2_grpc, "SupervisionService", ACCESS)
+def consumes(runtime: Runtime) -> list[ConsumedTopic]:
+    return [adoption_consumer(runtime)]
+
+
+def definition() -> ServiceDefinition:
+    def edge(runtime: Runtime) -> GrpcEdge:
+        servicer = SupervisionServicer(runtime)
+        return GrpcEdge(
+            service="supervision",
+            register=[lambda server: supervision_pb2_grpc.add_SupervisionServiceServicer_to_server(servicer, server)],
+            service_names=[SERVICE_NAME],
+            access=[ACCESS])
+
+    return ServiceDefinition(name="supervision", metadata=Base.metadata, bus_tables=BUS, edge=edge,
+                             consumes=consumes, demo=Demo(through_api=demo.through_api))

@@ -144,6 +144,19 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("balloting", "PublishResult"): spec(),
     ("balloting", "GetPublicResult"): spec(),
     ("balloting", "GetStatistics"): spec(optional={"region_code": REGION_DEFAULT}),
+    # ---- supervision
+    ("supervision", "CreateProject"): spec(optional={"description": "a project may have no description",
+                                                     "tasks": "the task list may come later",
+                                                     "milestones": "the plan may come later"}),
+    ("supervision", "GetProject"): spec(),
+    ("supervision", "ListProjects"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("supervision", "SetProjectPlan"): spec(optional={
+        "note": "a change may go without a note", "tasks": "a plan may have no task list (yet)",
+        "milestones": "a plan may have no milestones (yet)",
+        "milestones[0].id": "empty names a new milestone; an id keeps an existing one"}),
+    ("supervision", "ReportProgress"): spec(optional={"evidence": "a report may go without notes",
+                                                      "attachments": "a report may go without attachments"}),
+    ("supervision", "GetProgramme"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

@@ -44,6 +44,8 @@ def hidden(w: World, caller: str) -> dict[str, str]:
         out |= {"OB": w.OB.id, "ACT_B": w.ACT_B.id}
     if caller not in ("parent", "sibling", "dept_elsewhere"):
         out |= {"CB": w.CB.id, "PB": w.PB.id}
+    if caller not in ("parent", "sibling"):
+        out["SB"] = w.SB.id
     if caller not in ("own", "parent", "auditor", "committee", "system", "dept_own", "deputy_own"):
         out["OT"] = w.OT.id
     if caller not in ("own", "parent", "auditor", "committee", "system", "deputy_other"):

@@ -21,6 +21,7 @@ from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
 
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
@@ -181,6 +182,19 @@ class World:
         return [bpb.Mark(proposal_id=x.proposal_id, choice=bpb.CHOICE_APPROVE if i == 0 else bpb.CHOICE_OPPOSE)
                 for i, x in enumerate(c.candidates)]
 
+    # supervision
+    def sv(self, method: str, request, **who):
+        return self.by_name["supervision"].call(method, request, **(who or SEEDER))
+
+    def project(self, region: str = COUNTY_A, department: str = DEPT) -> spb.Project:
+        """A project of ``region`` opened by the office, ``department`` its lead, two milestones."""
+        return self.sv("CreateProject", spb.CreateProjectRequest(
+            region_code=region, year=2030, title=f"矩阵实事{self.next()}", category="城建", deadline="2030-12-31",
+            departments=[spb.ProjectDepartment(department=department, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                               responsible_person="张三")],
+            milestones=[spb.MilestonePlan(title="开工", due_date="2030-04-01", weight=1),
+                        spb.MilestonePlan(title="完工", due_date="2030-10-01", weight=2)]))
+
     # liaison
     def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
              region: str = COUNTY_A) -> lpb.Opinion:
@@ -285,6 +299,10 @@ def seed_world(start_service, tmp_path_factory) -> World:
     w.PAPER_POOL = [d.id for d in extra]
     w.CPUB = w.balloted("counted")                 # counted, then published
     w.CPUB = w.b("PublishResult", bpb.PublishResultRequest(id=w.CPUB.id))
+    # Projects of 652301 with dept-water as lead: one to read, one to plan, one to report on;
+    # one of 652302 with a department of its own.
+    w.SA, w.SP, w.SR = w.project(), w.project(), w.project()
+    w.SB = w.project(COUNTY_B, department="dept-b")
     return w
 
 
@@ -580,7 +598,46 @@ CASES |= {
                                                ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
                                                denied=role_refused(DEPARTMENTS | DEPUTY_ROLE))],
 }
+# ---- supervision ----
+# Projects of 652301 (SA, SP, SR) led by dept-water (the matrix's own department): the office
+# manages them in its subtree, deputies of the branch and auditors read them, the department
+# reads and reports on its own; a programme is not a department's to read.
+PROJECT_READERS = READERS - {"dept_other"}
+
+
+def _plan(w, c) -> spb.SetProjectPlanRequest:
+    return spb.SetProjectPlanRequest(
+        id=w.SP.id, deadline="2030-12-31", note="矩阵调整",
+        departments=[spb.ProjectDepartment(department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                           responsible_person="张三")],
+        tasks=[spb.Task(title="施工", department=DEPT)],
+        milestones=[spb.MilestonePlan(id=m.id, title=m.title, due_date=m.due_date, weight=m.weight)
+                    for m in w.SP.milestones])
+
+
+CASES |= {
+    ("supervision", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+    ("supervision", "CreateProject"): [Case(lambda w, c: spb.CreateProjectRequest(
+        region_code=COUNTY_A, year=2030, title="矩阵新实事", category="城建", description="说明",
+        budget_fen=100, deadline="2030-12-31",
+        departments=[spb.ProjectDepartment(department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                           responsible_person="张三")],
+        tasks=[spb.Task(title="施工", department=DEPT)],
+        milestones=[spb.MilestonePlan(title="完工", due_date="2030-10-01", weight=1)]), ok=WRITERS, default=PD)],
+    ("supervision", "GetProject"): [Case(lambda w, c: spb.GetProjectRequest(id=w.SA.id), ok=PROJECT_READERS)],
+    ("supervision", "ListProjects"): [Case(lambda w, c: spb.ListProjectsRequest(region_code=COUNTY_A, year=2030),
+                                           ok=READERS, default=PD)],
+    ("supervision", "SetProjectPlan"): [Case(_plan, ok=WRITERS, denied=role_refused(NOT_WRITERS))],
+    ("supervision", "ReportProgress"): [Case(lambda w, c: spb.ReportProgressRequest(
+        project_id=w.SR.id, milestone_id=w.SR.milestones[0].id, percent=40, spent_fen=100, evidence="照片",
+        attachments=["file:matrix.jpg"]),
+        ok=frozenset({"own", "parent", "system", "dept_own"}),
+        denied=role_refused({"committee", "auditor"} | DEPUTY_ROLE))],
+    ("supervision", "GetProgramme"): [Case(lambda w, c: spb.GetProgrammeRequest(region_code=COUNTY_A, year=2030),
+                                           ok=frozenset({"own", "parent", "auditor", "committee", "system"}) | DEPUTIES,
+                                           default=PD)],
+}
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
-          for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting")}
+          for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision")}
 

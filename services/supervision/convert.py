@@ -1,0 +1,86 @@
+"""Translation between supervision protobuf messages and stored rows: with the servicer, the
+only module that builds generated messages: the answers, and the events the use cases write
+to the outbox. The use cases hand it rows and values."""
+from __future__ import annotations
+
+from lianxin.supervision.v1 import events_pb2 as ev
+from lianxin.supervision.v1 import supervision_pb2 as pb
+
+from services.supervision import domain as d
+from services.supervision.tables import MilestoneRow, ProjectChangeRow, ProjectRow
+from services.supervision.views import ProgrammeView
+from shared import wire
+from shared.wire import ts
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+def plan(departments, tasks, milestones) -> d.Plan:
+    """The plan a request carries, its enums and ids checked at the wire (field-named)."""
+    depts = tuple(d.Department(department=x.department, name=x.name,
+                               role=wire.enum_value(d.DepartmentRole, x.role, f"departments[{i}].role",
+                                                    required=True),
+                               responsible_person=x.responsible_person)
+                  for i, x in enumerate(departments))
+    return d.Plan(departments=depts,
+                  tasks=tuple(d.Task(title=x.title, department=x.department) for x in tasks),
+                  milestones=tuple(d.MilestonePlan(id=wire.optional_id(x.id, f"milestones[{i}].id"), title=x.title,
+                                                   due_date=x.due_date, weight=x.weight)
+                                   for i, x in enumerate(milestones)))
+
+
+# ---- answers ----------------------------------------------------------------------------
+
+def change_to_proto(c: ProjectChangeRow) -> pb.ProjectChange:
+    return pb.ProjectChange(action=c.action, before=c.before, after=c.after, actor=c.actor, actor_role=c.actor_role,
+                            actor_name=c.actor_name, at=ts(c.at))
+
+
+def milestone_to_proto(m: MilestoneRow) -> pb.Milestone:
+    return pb.Milestone(id=m.id, title=m.title, due_date=m.due_date.isoformat(), weight=m.weight, percent=m.percent,
+                        spent_fen=m.spent_fen, evidence=m.evidence,
+                        attachments=[x for x in m.attachments.split("\n") if x],
+                        reported_at=ts(m.reported_at), reported_by=m.reported_by)
+
+
+def progress_of(row: ProjectRow):
+    return d.progress([(m.weight, m.percent) for m in row.milestones])
+
+
+def project_to_proto(row: ProjectRow) -> pb.Project:
+    return pb.Project(
+        id=row.id, region_code=row.region_code, year=row.year, title=row.title, category=row.category,
+        description=row.description, origin=row.origin, campaign_id=row.campaign_id,
+        proposal_id=row.proposal_id or "", funding_source=row.funding_source, schedule=row.schedule,
+        location_region=row.location_region, budget_fen=row.budget_fen, budget_yuan=d.yuan(row.budget_fen),
+        deadline=row.deadline.isoformat() if row.deadline else "",
+        departments=[pb.ProjectDepartment(department=x.department, name=x.name, role=x.role,
+                                          responsible_person=x.responsible_person) for x in row.departments],
+        tasks=[pb.Task(title=x.title, department=x.department) for x in row.tasks],
+        milestones=[milestone_to_proto(m) for m in row.milestones],
+        progress_percent=str(progress_of(row)), spent_fen=sum(m.spent_fen for m in row.milestones),
+        history=[change_to_proto(c) for c in row.history],
+        created_at=ts(row.created_at), updated_at=ts(row.updated_at))
+
+
+def programme_to_proto(p: ProgrammeView) -> pb.Programme:
+    return pb.Programme(region_code=p.region_code, year=p.year, projects=len(p.projects), finished=p.finished,
+                        progress_percent=str(p.progress), budget_fen=p.budget_fen, spent_fen=p.spent_fen,
+                        items=[pb.ProgrammeProject(project_id=r.id, title=r.title, region_code=r.region_code,
+                                                   progress_percent=str(x)) for r, x in p.projects])
+
+
+# ---- events -----------------------------------------------------------------------------
+
+def project_opened(row: ProjectRow) -> ev.ProjectOpened:
+    return ev.ProjectOpened(project=project_to_proto(row))
+
+
+def plan_changed(row: ProjectRow, changes: list[ProjectChangeRow]) -> ev.ProjectPlanChanged:
+    return ev.ProjectPlanChanged(project=project_to_proto(row), changes=[change_to_proto(c) for c in changes])
+
+
+def progress_reported(row: ProjectRow, m: MilestoneRow, change: ProjectChangeRow) -> ev.ProgressReported:
+    return ev.ProgressReported(project_id=row.id, region_code=row.region_code, year=row.year, milestone_id=m.id,
+                               percent=m.percent, spent_fen=m.spent_fen, progress_percent=str(progress_of(row)),
+                               change=change_to_proto(change))

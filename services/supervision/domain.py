@@ -1,0 +1,250 @@
+"""Supervision's rules, plain Python (no grpc, no SQL): what a project's plan may hold, how its
+progress is derived from its milestones and how a programme rolls its projects up.
+
+Sources: the seed's reports (温县: 主、协办单位, 任务清单, 推进计划; 督导调研, 提醒督办函) and
+issue 9 §1. Money is integer fen, shown as exact decimal yuan; percentages are exact decimals
+with two places (never floats). Enums mirror lianxin.supervision.v1 name for name
+(tests/test_skeleton.py holds them to the generated numbers).
+"""
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared import text as canonical
+from shared import validation
+from shared.errors import InvalidArgument
+
+
+class ProjectOrigin(enum.IntEnum):
+    UNSPECIFIED = 0
+    BALLOT = 1
+    DIRECT = 2
+
+
+class DepartmentRole(enum.IntEnum):
+    UNSPECIFIED = 0
+    LEAD = 1      # 主办
+    CO = 2        # 协办
+
+
+ROLE_LABELS = {DepartmentRole.LEAD: "主办", DepartmentRole.CO: "协办"}
+
+MAX_TITLE = 100
+MAX_CATEGORY = 20
+MAX_DESCRIPTION = 4000
+MAX_NAME = 50
+MAX_DEPARTMENT = 100
+MAX_NOTE = 500
+MAX_EVIDENCE = 4000
+MAX_ATTACHMENT = 500
+MAX_DEPARTMENTS = 20
+MAX_TASKS = 200
+MAX_MILESTONES = 100
+MAX_ATTACHMENTS = 20
+MAX_WEIGHT = 1000
+# A trillion yuan, as balloting's investment: any real budget fits, int64 overflow cannot.
+MAX_FEN = 100_000_000_000_000
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def line(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    return validation.text(value, field, max_len=max_len, required=required)
+
+
+def text(value: str, field: str, *, max_len: int, required: bool = False) -> str:
+    return validation.text(value, field, max_len=max_len, required=required, multiline=True)
+
+
+def check_year(year: int, field: str = "year") -> int:
+    if not 2000 <= year <= 2100:
+        raise InvalidArgument(field, "must be a year between 2000 and 2100")
+    return year
+
+
+def check_fen(value: int, field: str) -> int:
+    if not 0 <= value <= MAX_FEN:
+        raise InvalidArgument(field, "must be between 0 and 10^14 fen (a trillion yuan)")
+    return value
+
+
+def check_day(value: str, field: str, *, required: bool) -> date | None:
+    """A China day as YYYY-MM-DD (full-width digits folded first)."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    if not value:
+        if required:
+            raise InvalidArgument(field, "is required")
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(field, "must be a day, YYYY-MM-DD") from None
+    if not 2000 <= day.year <= 2100:
+        raise InvalidArgument(field, "must be a day between 2000 and 2100")
+    return day
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as exact decimal yuan text: 420000000 -> "4200000.00"."""
+    return str((Decimal(fen) / HUNDRED).quantize(CENT))
+
+
+# ---- the plan ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Department:
+    department: str
+    name: str
+    role: DepartmentRole
+    responsible_person: str
+
+
+@dataclass(frozen=True)
+class Task:
+    title: str
+    department: str
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    id: str
+    title: str
+    due_date: date | str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    departments: tuple[Department, ...]
+    tasks: tuple[Task, ...]
+    milestones: tuple[MilestonePlan, ...]
+
+
+def check_departments(items: Sequence[Department], field: str = "departments") -> tuple[Department, ...]:
+    """One lead department (主办) and any co-departments (协办), each named once, each with its
+    responsible person (责任人): the seed's 明确主、协办单位 and 主要领导亲自抓."""
+    if not items:
+        raise InvalidArgument(field, "name the lead department (主办)")
+    if len(items) > MAX_DEPARTMENTS:
+        raise InvalidArgument(field, f"at most {MAX_DEPARTMENTS} departments")
+    out, seen = [], set()
+    for i, x in enumerate(items):
+        at = f"{field}[{i}]"
+        dept = line(x.department, f"{at}.department", max_len=MAX_DEPARTMENT, required=True)
+        if dept in seen:
+            raise InvalidArgument(f"{at}.department", "names a department twice")
+        seen.add(dept)
+        if x.role not in (DepartmentRole.LEAD, DepartmentRole.CO):
+            raise InvalidArgument(f"{at}.role", "is required")
+        out.append(Department(department=dept, name=line(x.name, f"{at}.name", max_len=MAX_NAME, required=True),
+                              role=x.role,
+                              responsible_person=validation.text(x.responsible_person, f"{at}.responsible_person",
+                                                                 max_len=MAX_NAME, required=True,
+                                                                 form=canonical.name)))
+    leads = [i for i, x in enumerate(out) if x.role is DepartmentRole.LEAD]
+    if len(leads) != 1:
+        raise InvalidArgument(f"{field}[{leads[1] if leads else 0}].role",
+                              "a project has exactly one lead department (主办)")
+    return tuple(out)
+
+
+def check_tasks(items: Sequence[Task], departments: Sequence[Department], field: str = "tasks") -> tuple[Task, ...]:
+    """The task list (任务清单): each task with the department that does it."""
+    if len(items) > MAX_TASKS:
+        raise InvalidArgument(field, f"at most {MAX_TASKS} tasks")
+    known = {d.department for d in departments}
+    out = []
+    for i, x in enumerate(items):
+        at = f"{field}[{i}]"
+        title = line(x.title, f"{at}.title", max_len=MAX_TITLE, required=True)
+        dept = line(x.department, f"{at}.department", max_len=MAX_DEPARTMENT, required=True)
+        if dept not in known:
+            raise InvalidArgument(f"{at}.department", "is not one of the project's departments")
+        out.append(Task(title, dept))
+    return tuple(out)
+
+
+def check_milestones(items: Sequence[MilestonePlan], field: str = "milestones") -> tuple[MilestonePlan, ...]:
+    """The plan (推进计划): milestones with a title, a due China day and a weight (1..1000, its
+    share of the project). Ids are checked against the project by the use case."""
+    if len(items) > MAX_MILESTONES:
+        raise InvalidArgument(field, f"at most {MAX_MILESTONES} milestones")
+    out, seen = [], set()
+    for i, x in enumerate(items):
+        at = f"{field}[{i}]"
+        if x.id and x.id in seen:
+            raise InvalidArgument(f"{at}.id", "names a milestone twice")
+        seen.add(x.id)
+        if not 1 <= x.weight <= MAX_WEIGHT:
+            raise InvalidArgument(f"{at}.weight", f"must be between 1 and {MAX_WEIGHT}")
+        due = check_day(str(x.due_date), f"{at}.due_date", required=True)
+        out.append(MilestonePlan(id=x.id, title=line(x.title, f"{at}.title", max_len=MAX_TITLE, required=True),
+                                 due_date=due or "", weight=x.weight))
+    return tuple(out)
+
+
+def check_plan(plan: Plan) -> Plan:
+    departments = check_departments(plan.departments)
+    return Plan(departments, check_tasks(plan.tasks, departments), check_milestones(plan.milestones))
+
+
+# ---- progress --------------------------------------------------------------------------------
+
+def check_percent(value: int, field: str = "percent") -> int:
+    if not 0 <= value <= 100:
+        raise InvalidArgument(field, "must be between 0 and 100")
+    return value
+
+
+def check_attachments(items: Sequence[str], field: str = "attachments") -> tuple[str, ...]:
+    """Attachments by reference (a file id or an address), never the file itself."""
+    if len(items) > MAX_ATTACHMENTS:
+        raise InvalidArgument(field, f"at most {MAX_ATTACHMENTS} attachments")
+    return tuple(validation.text(x, f"{field}[{i}]", max_len=MAX_ATTACHMENT, required=True)
+                 for i, x in enumerate(items))
+
+
+def progress(milestones: Sequence[tuple[int, int]]) -> Decimal:
+    """A project's progress from its milestones' (weight, percent): sum(weight x percent) /
+    sum(weight), exact, two places (half up); 0 without milestones. Never typed in."""
+    total = sum(w for w, _ in milestones)
+    if not total:
+        return Decimal("0.00")
+    return (Decimal(sum(w * p for w, p in milestones)) / Decimal(total)).quantize(CENT, ROUND_HALF_UP)
+
+
+def rolled_up(progresses: Sequence[Decimal]) -> Decimal:
+    """A programme's progress: the mean of its projects' progress, each project counting once."""
+    if not progresses:
+        return Decimal("0.00")
+    return (sum(progresses, Decimal(0)) / Decimal(len(progresses))).quantize(CENT, ROUND_HALF_UP)
+
+
+def finished(p: Decimal) -> bool:
+    return p >= HUNDRED
+
+
+# ---- history texts ---------------------------------------------------------------------------
+
+def departments_text(items: Sequence[Department]) -> str:
+    return "；".join(f"{ROLE_LABELS[x.role]} {x.name}（{x.department}，责任人 {x.responsible_person}）" for x in items)
+
+
+def tasks_text(items: Sequence[Task]) -> str:
+    return "；".join(f"{x.title}（{x.department}）" for x in items)
+
+
+def milestones_text(items: Sequence[MilestonePlan]) -> str:
+    return "；".join(f"{x.title} {x.due_date} 权重{x.weight}" for x in items)
+
+
+def progress_text(percent: int, spent_fen: int) -> str:
+    return f"{percent}%，已支出 {yuan(spent_fen)} 元"

@@ -1,0 +1,115 @@
+"""Supervision storage: project files (projects) with their departments (主办/协办), task list,
+milestones and history (project_changes).
+
+Projects carry region_code and region_path (the materialised path of their region) so a
+subtree listing is a prefix match on an index. A project opened from a ballot keeps
+balloting's proposal id, unique, so a redelivered ProjectAdopted opens nothing twice.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.bus import bus_tables
+from shared.db import UtcDateTime
+from shared.idempotency import Idempotency, idempotency_table
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+BUS = bus_tables(Base.metadata)
+# Create RPCs with a request_id (AIP-155) keep their first response here (shared.idempotency).
+IDEMPOTENT = Idempotency(idempotency_table(Base.metadata))
+
+
+class ProjectRow(Base):
+    __tablename__ = "projects"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(20), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[int] = mapped_column(Integer)
+    campaign_id: Mapped[str] = mapped_column(String(36), default="")
+    # balloting's proposal id for a project opened from a ballot; NULL for a direct one.
+    proposal_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    funding_source: Mapped[str] = mapped_column(String(200), default="")
+    schedule: Mapped[str] = mapped_column(String(200), default="")
+    location_region: Mapped[str] = mapped_column(String(9), default="")
+    # Money in integer fen (1 yuan = 100 fen): never a float.
+    budget_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    departments: Mapped[list[ProjectDepartmentRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectDepartmentRow.position", lazy="selectin")
+    tasks: Mapped[list[TaskRow]] = relationship(
+        cascade="all, delete-orphan", order_by="TaskRow.position", lazy="selectin")
+    milestones: Mapped[list[MilestoneRow]] = relationship(
+        cascade="all, delete-orphan", order_by="MilestoneRow.position", lazy="selectin")
+    history: Mapped[list[ProjectChangeRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectChangeRow.id", lazy="selectin")
+
+    __table_args__ = (
+        UniqueConstraint("proposal_id", name="uq_projects_proposal_id"),
+        # The listing's keyset order (shared.paging): region path, year, id.
+        Index("ix_projects_region_path_year_id", "region_path", "year", "id"),
+    )
+
+
+class ProjectDepartmentRow(Base):
+    """A department of the project: the lead (主办) or a co-department (协办), with its
+    responsible person. The department's region is the project's (a tier's own government)."""
+    __tablename__ = "project_departments"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[int] = mapped_column(Integer)
+    responsible_person: Mapped[str] = mapped_column(String(50))
+    __table_args__ = (Index("ix_project_departments_department", "department", "project_id"),)
+
+
+class TaskRow(Base):
+    __tablename__ = "project_tasks"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(100))
+
+
+class MilestoneRow(Base):
+    __tablename__ = "milestones"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    due_date: Mapped[date] = mapped_column(Date)
+    weight: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    spent_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[str] = mapped_column(Text, default="")   # references, one a line
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reported_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ProjectChangeRow(Base):
+    """One change of a project (its history): who, when, what, before -> after."""
+    __tablename__ = "project_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_name: Mapped[str] = mapped_column(String(50), default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
