@@ -548,6 +548,7 @@ STRINGS: dict[str, str] = {
     "stats_candidates": "候选项目",
     "stats_adopted": "票决通过",
     "stats_investment": "总投资",
+    "stats_unit": "件",
     "stats_note": ("数字含本地区及下级各地区（含各级平台）的票决，按各级平台发布的票决事件汇总；"
                    "已公示的项目才计入票决通过和总投资。"),
     "step_created": "发起征集",

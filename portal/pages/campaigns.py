@@ -261,9 +261,17 @@ async def statistics(request: Request) -> Response:
             return error_page(request, 404, "not_found_title", "page_not_found")
         return rpc_error_page(request, e, not_found="page_not_found")
     name = tree.get(code).name if code in tree else code
+    t = catalogue(request).t
+    # The figures by year as static/dashboard.js draws them (the table below holds the same).
+    chart = {"kind": "bar", "title": t.stats_by_year, "unit": t.stats_unit,
+             "categories": [str(y) for y in range(y_from, y_to + 1)],
+             "series": [{"name": label, "data": [getattr(s, key) for s in by_year]}
+                        for label, key in ((t.stats_received, "proposals_received"),
+                                           (t.stats_shortlisted, "proposals_shortlisted"),
+                                           (t.stats_candidates, "candidates"), (t.stats_adopted, "adopted"))]}
     return page(request, "work/campaign_statistics.html", {
         "user": me, "region": code, "region_name": name, "year_from": y_from, "year_to": y_to,
-        "total": total, "money": money,
+        "total": total, "money": money, "chart": chart,
         "by_year": list(zip(range(y_from, y_to + 1), by_year, strict=True)),
         "by_region": [(r, s) for r, s in zip(children, by_region, strict=True)]})
 

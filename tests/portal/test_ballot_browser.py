@@ -449,6 +449,11 @@ def test_the_office_screens_proposals_and_reads_the_statistics(world, shots):
         assert row.text.endswith("0.00万元")                   # nothing adopted in 2035 yet
         assert "2034—2035年度" in drv.find_element(By.ID, "stats-summary").text
         assert drv.find_elements(By.CSS_SELECTOR, "#stats-regions tbody tr a")   # the townships, each a link
+        # The chart drawn from the same figures (ECharts, SVG), beside the table.
+        wait_for = time.monotonic() + 10
+        while not drv.find_elements(By.CSS_SELECTOR, "#chart-years svg"):
+            assert time.monotonic() < wait_for, "the chart was not drawn"
+            time.sleep(0.2)
         check_page(desk, shots, "15-statistics")
         # A region outside the user's is no page at all.
         drv.get(f"{w.url}/desk/campaigns/statistics?region=652302")
