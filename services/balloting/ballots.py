@@ -195,7 +195,8 @@ class Ballots(Campaigns):
                                  checked_in_by="", voted=False) for v in joined)
         r.eligible = len(now_serving)
         s.flush()
-        return f"; electorate now {r.eligible}: {len(left)} no longer serving, {len(joined)} by-elected since"
+        # The campaign's history is read by the office: the note is in Chinese, as the names are.
+        return f"；应到代表更新为{r.eligible}人（{len(left)}人已不在任，{len(joined)}人新补选）"
 
     # ---- tellers and scrutineers --------------------------------------------------------------
     def name_tellers(self, who: Principal, campaign_id: str, tellers: list[str], scrutineers: list[str],
@@ -213,8 +214,8 @@ class Ballots(Campaigns):
             row = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.manage", for_update=True)
             r = self._round(s, row, d.RoundStatus.ATTENDANCE, d.RoundStatus.VOTING, for_update=True)
             r.tellers, r.scrutineers = "\n".join(tellers), "\n".join(scrutineers)
-            step = self.step(s, row, "tellers_named", who, note or f"round {r.number}: 计票人 "
-                             f"{'、'.join(tellers)}; 监票人 {'、'.join(scrutineers)}")
+            step = self.step(s, row, "tellers_named", who, note or f"第{r.number}轮：计票人 "
+                             f"{'、'.join(tellers)}；监票人 {'、'.join(scrutineers)}")
             s.flush()
             self.rt.outbox.add(s, convert.tellers_named(row, r, step), region=row.region_code)
             return self.shown(s, row)

@@ -111,8 +111,7 @@ def test_the_electorate_is_who_serves_when_the_ballot_opens(world):
     taken, one once the ballot is open) and vote."""
     w = world
     c = w.campaign(COUNTY_B)
-    for _ in range(3):
-        w.deputy(COUNTY_B)
+    w.known(*(w.deputy(COUNTY_B).id for _ in range(3)))    # the electorate settled before the session
     c = w.fix(c, 4, w.shortlisted(c, 5))
     round_voters = w.session(c)                    # everyone checked in
     before = len(round_voters)
@@ -130,7 +129,7 @@ def test_the_electorate_is_who_serves_when_the_ballot_opens(world):
     opened = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
     r = opened.rounds[-1]
     assert r.eligible == before + 1 and opened.present == before
-    assert "1 no longer serving, 1 by-elected since" in opened.steps[-1].note
+    assert "应到代表更新为" in opened.steps[-1].note and "1人已不在任，1人新补选" in opened.steps[-1].note
     listed = {row[0] for row in w.b_rows(
         "SELECT deputy_id FROM ballot_voters WHERE campaign_id = :c", c=c.id)}
     assert leaving not in listed and {joining.id, early.id} <= listed
