@@ -36,6 +36,11 @@ ACTIONS = {
     "project.report": grant(SUB, R.STAFF, R.SYSTEM) | grant(OWN, R.DEPARTMENT),
     # A programme shows every project of a region: not a department's to read.
     "programme.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    # Inspections (督导调研): the office's and deputies'. A deputy schedules in their own region,
+    # records and solves what they scheduled, and reads the inspections of their branch.
+    "inspection.manage": grant(SUB, *MANAGERS) | grant(OWN, R.DEPUTY),
+    "inspection.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "inspection.count": grant(SUB, *VIEWERS),
 }
 
 METHODS = {
@@ -46,6 +51,12 @@ METHODS = {
     "SetProjectPlan": "project.manage",
     "ReportProgress": "project.report",
     "GetProgramme": "programme.read",
+    "ScheduleInspection": "inspection.manage",
+    "RecordInspection": "inspection.manage",
+    "SolveProblem": "inspection.manage",
+    "GetInspection": "inspection.read",
+    "ListInspections": "inspection.read",
+    "GetInspectionCounts": "inspection.count",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -3,14 +3,19 @@ only module that builds generated messages: the answers, and the events the use 
 to the outbox. The use cases hand it rows and values."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lianxin.supervision.v1 import events_pb2 as ev
 from lianxin.supervision.v1 import supervision_pb2 as pb
 
 from services.supervision import domain as d
-from services.supervision.tables import MilestoneRow, ProjectChangeRow, ProjectRow
+from services.supervision.tables import InspectionRow, MilestoneRow, ProblemRow, ProjectChangeRow, ProjectRow
 from services.supervision.views import ProgrammeView
 from shared import wire
 from shared.wire import ts
+
+if TYPE_CHECKING:
+    from services.supervision.inspections import Counts, Figures
 
 # ---- requests ---------------------------------------------------------------------------
 
@@ -70,6 +75,31 @@ def programme_to_proto(p: ProgrammeView) -> pb.Programme:
                                                    progress_percent=str(x)) for r, x in p.projects])
 
 
+def problem_to_proto(p: ProblemRow) -> pb.Problem:
+    return pb.Problem(id=p.id, description=p.description, status=p.status, solution=p.solution,
+                      solved_by=p.solved_by, solved_at=ts(p.solved_at))
+
+
+def inspection_to_proto(r: InspectionRow) -> pb.Inspection:
+    return pb.Inspection(
+        id=r.id, region_code=r.region_code, project_id=r.project_id or "", title=r.title,
+        scheduled_on=r.scheduled_on.isoformat(), held_on=r.held_on.isoformat() if r.held_on else "",
+        status=r.status, participants=[x for x in r.participants.split("\n") if x], findings=r.findings,
+        problems=[problem_to_proto(p) for p in r.problems], created_by=r.created_by, created_role=r.created_role,
+        created_name=r.created_name, recorded_by=r.recorded_by, created_at=ts(r.created_at),
+        updated_at=ts(r.updated_at))
+
+
+def figures_to_proto(f: Figures) -> pb.InspectionFigures:
+    return pb.InspectionFigures(region_code=f.region_code, held=f.held, scheduled=f.scheduled,
+                                problems_found=f.problems_found, problems_solved=f.problems_solved)
+
+
+def counts_to_proto(c: Counts) -> pb.InspectionCounts:
+    return pb.InspectionCounts(year=c.year, own=figures_to_proto(c.own), total=figures_to_proto(c.total),
+                               children=[figures_to_proto(f) for f in c.children])
+
+
 # ---- events -----------------------------------------------------------------------------
 
 def project_opened(row: ProjectRow) -> ev.ProjectOpened:
@@ -84,3 +114,15 @@ def progress_reported(row: ProjectRow, m: MilestoneRow, change: ProjectChangeRow
     return ev.ProgressReported(project_id=row.id, region_code=row.region_code, year=row.year, milestone_id=m.id,
                                percent=m.percent, spent_fen=m.spent_fen, progress_percent=str(progress_of(row)),
                                change=change_to_proto(change))
+
+
+def inspection_scheduled(r: InspectionRow) -> ev.InspectionScheduled:
+    return ev.InspectionScheduled(inspection=inspection_to_proto(r))
+
+
+def inspection_recorded(r: InspectionRow) -> ev.InspectionRecorded:
+    return ev.InspectionRecorded(inspection=inspection_to_proto(r))
+
+
+def problem_solved(r: InspectionRow, p: ProblemRow) -> ev.ProblemSolved:
+    return ev.ProblemSolved(inspection_id=r.id, region_code=r.region_code, problem=problem_to_proto(p))

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from shared import text as canonical
 from shared import validation
-from shared.errors import InvalidArgument
+from shared.errors import FailedPrecondition, InvalidArgument
 
 
 class ProjectOrigin(enum.IntEnum):
@@ -248,3 +248,55 @@ def milestones_text(items: Sequence[MilestonePlan]) -> str:
 
 def progress_text(percent: int, spent_fen: int) -> str:
     return f"{percent}%，已支出 {yuan(spent_fen)} 元"
+
+
+# ---- inspections (督导调研) -------------------------------------------------------------------
+
+class InspectionStatus(enum.IntEnum):
+    UNSPECIFIED = 0
+    SCHEDULED = 1
+    HELD = 2
+
+
+class ProblemStatus(enum.IntEnum):
+    UNSPECIFIED = 0
+    OPEN = 1
+    SOLVED = 2
+
+
+MAX_PARTICIPANTS = 200
+MAX_PROBLEMS = 200
+MAX_FINDINGS = 8000
+MAX_PROBLEM = 1000
+
+
+def check_participants(items: Sequence[str], field: str = "participants") -> tuple[str, ...]:
+    """Who took part, by name (deputies, staff, departments' people), each once."""
+    if len(items) > MAX_PARTICIPANTS:
+        raise InvalidArgument(field, f"at most {MAX_PARTICIPANTS} participants")
+    out: list[str] = []
+    for i, x in enumerate(items):
+        name = validation.text(x, f"{field}[{i}]", max_len=MAX_NAME, required=True, form=canonical.name)
+        if name in out:
+            raise InvalidArgument(f"{field}[{i}]", "names a participant twice")
+        out.append(name)
+    return tuple(out)
+
+
+def check_problems(items: Sequence[str], field: str = "problems") -> tuple[str, ...]:
+    if len(items) > MAX_PROBLEMS:
+        raise InvalidArgument(field, f"at most {MAX_PROBLEMS} problems")
+    return tuple(text(x, f"{field}[{i}]", max_len=MAX_PROBLEM, required=True) for i, x in enumerate(items))
+
+
+def check_record(status: InspectionStatus) -> None:
+    """An inspection is recorded once, as held; its problems are then solved one by one."""
+    if status is not InspectionStatus.SCHEDULED:
+        raise FailedPrecondition("the inspection is recorded already")
+
+
+def check_solve(inspection: InspectionStatus, problem: ProblemStatus) -> None:
+    if inspection is not InspectionStatus.HELD:
+        raise FailedPrecondition("the inspection is not recorded yet")
+    if problem is not ProblemStatus.OPEN:
+        raise FailedPrecondition("the problem is solved already")

@@ -1,12 +1,13 @@
 """The supervision service, as a table of contents: how work arrives and what it touches.
 
-Arrives: SupervisionService RPCs, who may call which in access.py (no public ones).
+Arrives: SupervisionService RPCs, who may call which in access.py (no public ones): projects
+(projects.py) and inspections (inspections.py).
 Consumes: lianxin.balloting.v1 ProjectAdopted, which opens a project file for each adopted
 project of a region this deployment serves (adoption.py), once however often it arrives.
 Timers: none yet (the lateness sweep and reminder letters are still to come; the relay
 publishes the outbox).
 Touches: its own database (tables.py: projects, their departments, tasks, milestones and
-history) and topic lianxin.supervision.v1.
+history; inspections and the problems they found) and topic lianxin.supervision.v1.
 Settings: the common ones (no keys of its own yet).
 Demo: a project of the prefecture planned and reported on through the API (demo.py).
 """

@@ -9,6 +9,7 @@ from lianxin.supervision.v1 import supervision_pb2 as pb
 from lianxin.supervision.v1 import supervision_pb2_grpc
 
 from services.supervision import convert
+from services.supervision.inspections import Inspections
 from services.supervision.projects import Projects, Report
 from services.supervision.tables import IDEMPOTENT
 from shared import paging, wire
@@ -24,6 +25,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     @cached_property
     def projects(self) -> Projects:
         return Projects(self.runtime)
+
+    @cached_property
+    def inspections(self) -> Inspections:
+        return Inspections(self.runtime)
 
     def GetServiceInfo(self, request, context):
         return service_info(self.runtime)
@@ -62,3 +67,39 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     def GetProgramme(self, request, context):
         return convert.programme_to_proto(self.projects.programme(current_principal(), request.region_code,
                                                                   request.year))
+
+    # ---- inspections ----
+    @IDEMPOTENT.create(pb.Inspection)
+    def ScheduleInspection(self, request, context):
+        project_id = wire.optional_id(request.project_id, "project_id")
+        return convert.inspection_to_proto(self.inspections.schedule(
+            current_principal(), request.region_code, project_id, request.title, request.scheduled_on,
+            list(request.participants)))
+
+    def RecordInspection(self, request, context):
+        inspection_id = wire.require_id(request.id, "id")
+        return convert.inspection_to_proto(self.inspections.record(
+            current_principal(), inspection_id, request.held_on, list(request.participants), request.findings,
+            list(request.problems)))
+
+    def SolveProblem(self, request, context):
+        inspection_id = wire.require_id(request.inspection_id, "inspection_id")
+        problem_id = wire.require_id(request.problem_id, "problem_id")
+        return convert.inspection_to_proto(self.inspections.solve(current_principal(), inspection_id, problem_id,
+                                                                  request.solution))
+
+    def GetInspection(self, request, context):
+        return convert.inspection_to_proto(self.inspections.get(current_principal(),
+                                                                wire.require_id(request.id, "id")))
+
+    def ListInspections(self, request, context):
+        who = current_principal()
+        page = paging.page(request, who)
+        project_id = wire.optional_id(request.project_id, "project_id")
+        rows, total, token = self.inspections.list_inspections(who, request.region_code, project_id, page)
+        return pb.ListInspectionsResponse(inspections=[convert.inspection_to_proto(r) for r in rows],
+                                          next_page_token=token, total_size=total)
+
+    def GetInspectionCounts(self, request, context):
+        return convert.counts_to_proto(self.inspections.counts(current_principal(), request.region_code,
+                                                               request.year))

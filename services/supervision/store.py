@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.supervision.tables import ProjectDepartmentRow, ProjectRow
+from services.supervision.tables import InspectionRow, ProjectDepartmentRow, ProjectRow
 from shared import paging
 from shared.errors import NotFound
 
@@ -58,3 +58,29 @@ class SupervisionStore:
     def programme(self, scope_path: str, year: int) -> list[ProjectRow]:
         return list(self.s.scalars(select(ProjectRow).where(*self._where(scope_path, year, None))
                                    .order_by(ProjectRow.region_path, ProjectRow.title, ProjectRow.id)))
+
+    # ---- inspections ----
+    def inspection(self, inspection_id: str, field: str, *, for_update: bool = False) -> InspectionRow:
+        q = select(InspectionRow).where(InspectionRow.id == inspection_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.s.scalars(q).first()
+        if row is None:
+            raise NotFound("inspection", inspection_id, field)
+        return row
+
+    def list_inspections(self, scope_path: str, project_id: str,
+                         page: paging.Page) -> tuple[list[InspectionRow], int, str]:
+        where = [in_subtree(InspectionRow.region_path, scope_path)]
+        if project_id:
+            where.append(InspectionRow.project_id == project_id)
+        total = self.s.scalar(select(func.count()).select_from(InspectionRow).where(*where)) or 0
+        order = [(InspectionRow.region_path, paging.ASC), (InspectionRow.scheduled_on, paging.ASC),
+                 (InspectionRow.id, paging.ASC)]
+        rows, token = paging.take(page, list(self.s.scalars(paging.keyset(select(InspectionRow).where(*where),
+                                                                          order, page))),
+                                  lambda r: (r.region_path, r.scheduled_on, r.id))
+        return rows, total, token
+
+    def inspections_of(self, scope_path: str) -> list[InspectionRow]:
+        return list(self.s.scalars(select(InspectionRow).where(in_subtree(InspectionRow.region_path, scope_path))))

@@ -113,3 +113,46 @@ class ProjectChangeRow(Base):
     actor_role: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str] = mapped_column(String(50), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InspectionRow(Base):
+    """An inspection (督导调研) held by a tier's office or its deputies, of a project or not."""
+    __tablename__ = "inspections"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=True,
+                                                   index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    scheduled_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[int] = mapped_column(Integer)
+    participants: Mapped[str] = mapped_column(Text, default="")   # names, one a line
+    findings: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_role: Mapped[str] = mapped_column(String(20))
+    created_name: Mapped[str] = mapped_column(String(50), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    problems: Mapped[list[ProblemRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ProblemRow.position", lazy="selectin")
+
+    __table_args__ = (
+        # The listing's keyset order (shared.paging): region path, day scheduled, id.
+        Index("ix_inspections_region_path_scheduled_id", "region_path", "scheduled_on", "id"),
+    )
+
+
+class ProblemRow(Base):
+    """A problem an inspection found, open until solved (who, when, how)."""
+    __tablename__ = "inspection_problems"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    solution: Mapped[str] = mapped_column(Text, default="")
+    solved_by: Mapped[str] = mapped_column(String(100), default="")
+    solved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

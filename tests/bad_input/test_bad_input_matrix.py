@@ -157,6 +157,17 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("supervision", "ReportProgress"): spec(optional={"evidence": "a report may go without notes",
                                                       "attachments": "a report may go without attachments"}),
     ("supervision", "GetProgramme"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("supervision", "ScheduleInspection"): spec(optional={
+        "project_id": "an inspection may cover no one project",
+        "participants": "who takes part may be named when it is recorded"}),
+    ("supervision", "RecordInspection"): spec(optional={
+        "participants": "empty keeps those named when it was scheduled",
+        "findings": "an inspection may record no findings beyond its problems",
+        "problems": "an inspection may find no problem"}),
+    ("supervision", "SolveProblem"): spec(),
+    ("supervision", "GetInspection"): spec(),
+    ("supervision", "ListInspections"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("supervision", "GetInspectionCounts"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

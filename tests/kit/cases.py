@@ -195,6 +195,18 @@ class World:
             milestones=[spb.MilestonePlan(title="开工", due_date="2030-04-01", weight=1),
                         spb.MilestonePlan(title="完工", due_date="2030-10-01", weight=2)]))
 
+    def inspection(self, region: str = COUNTY_A) -> spb.Inspection:
+        """An inspection of ``region`` (of project SA when 652301's), scheduled by the prefecture's office."""
+        return self.sv("ScheduleInspection", spb.ScheduleInspectionRequest(
+            region_code=region, project_id=self.SA.id if region == COUNTY_A else "", title=f"矩阵督导{self.next()}",
+            scheduled_on="2030-05-01", participants=["张三"]))
+
+    def held(self) -> spb.Inspection:
+        """A fresh inspection of 652301 recorded as held, with one open problem."""
+        i = self.inspection()
+        return self.sv("RecordInspection", spb.RecordInspectionRequest(id=i.id, held_on="2030-05-02",
+                                                                       problems=["用地手续未办结"]))
+
     # liaison
     def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
              region: str = COUNTY_A) -> lpb.Opinion:
@@ -303,6 +315,8 @@ def seed_world(start_service, tmp_path_factory) -> World:
     # one of 652302 with a department of its own.
     w.SA, w.SP, w.SR = w.project(), w.project(), w.project()
     w.SB = w.project(COUNTY_B, department="dept-b")
+    # Inspections of 652301: one scheduled (IS), one held with an open problem (IH).
+    w.IS, w.IH = w.inspection(), w.held()
     return w
 
 
@@ -636,6 +650,34 @@ CASES |= {
     ("supervision", "GetProgramme"): [Case(lambda w, c: spb.GetProgrammeRequest(region_code=COUNTY_A, year=2030),
                                            ok=frozenset({"own", "parent", "auditor", "committee", "system"}) | DEPUTIES,
                                            default=PD)],
+}
+# Inspections of 652301 (IS scheduled, IH held): the office manages them in its subtree, a
+# deputy schedules in their own region and records only what they scheduled (PERMISSION_DENIED
+# on the office's), deputies of the branch and auditors read; departments have no part.
+INSPECTION_READERS = frozenset({"own", "parent", "auditor", "committee", "system"}) | DEPUTIES
+INSPECTION_STEP = dict(ok=WRITERS, denied=role_refused({"auditor"} | DEPARTMENTS | DEPUTIES))
+
+
+def _solve(w, c) -> spb.SolveProblemRequest:
+    i = w.held() if c.name in WRITERS else w.IH
+    return spb.SolveProblemRequest(inspection_id=i.id, problem_id=i.problems[0].id, solution="已办结")
+
+
+CASES |= {
+    ("supervision", "ScheduleInspection"): [Case(lambda w, c: spb.ScheduleInspectionRequest(
+        region_code=COUNTY_A, project_id=w.SA.id, title="矩阵督导", scheduled_on="2030-05-01",
+        participants=["张三", "李四"]), ok=WRITERS | DEPUTIES, default=PD)],
+    ("supervision", "RecordInspection"): [Case(lambda w, c: spb.RecordInspectionRequest(
+        id=w.inspection().id if c.name in WRITERS else w.IS.id, held_on="2030-05-02", participants=["张三"],
+        findings="进度滞后", problems=["用地手续未办结"]), **INSPECTION_STEP)],
+    ("supervision", "SolveProblem"): [Case(_solve, **INSPECTION_STEP)],
+    ("supervision", "GetInspection"): [Case(lambda w, c: spb.GetInspectionRequest(id=w.IH.id), ok=INSPECTION_READERS,
+                                            denied=role_refused(DEPARTMENTS))],
+    ("supervision", "ListInspections"): [Case(lambda w, c: spb.ListInspectionsRequest(region_code=COUNTY_A),
+                                              ok=INSPECTION_READERS, default=PD)],
+    ("supervision", "GetInspectionCounts"): [Case(lambda w, c: spb.GetInspectionCountsRequest(
+        region_code=COUNTY_A, year=2030), ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
+        default=PD)],
 }
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]

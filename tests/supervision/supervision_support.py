@@ -16,7 +16,7 @@ STAFF = {"role": "staff", "region": COUNTY_A}
 PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
 LEAD, CO = "dept-housing", "dept-finance"
 TABLES = ("outbox", "projects", "project_departments", "project_tasks", "milestones", "project_changes",
-          "idempotency_keys")
+          "idempotency_keys", "inspections", "inspection_problems")
 
 
 def wait(predicate, what: str, timeout: float = 60.0):
@@ -70,9 +70,13 @@ class World:
     def expect_no_writes(self):
         before = {t: self.s.count(t) for t in TABLES}
         history = self.rows("SELECT count(*), coalesce(max(id), 0) FROM project_changes")
+        states = self.rows("SELECT status, held_on, updated_at FROM inspections ORDER BY id")
+        problems = self.rows("SELECT status, solution FROM inspection_problems ORDER BY id")
         yield
         assert {t: self.s.count(t) for t in TABLES} == before
         assert self.rows("SELECT count(*), coalesce(max(id), 0) FROM project_changes") == history
+        assert self.rows("SELECT status, held_on, updated_at FROM inspections ORDER BY id") == states
+        assert self.rows("SELECT status, solution FROM inspection_problems ORDER BY id") == problems
 
     def project(self, of: str = COUNTY_A, year: int = 2031, *, budget_fen: int = 860_000_000,
                 deadline: str = "", milestones=None, **who) -> pb.Project:

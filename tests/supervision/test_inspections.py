@@ -1,0 +1,147 @@
+"""Inspections (督导调研) over gRPC: scheduled by the office or a deputy, recorded once as held
+with participants, findings and problems, each problem tracked to solved; the inspection kept
+in its project's history; counts per region and year; who may do what; bad input refused."""
+from __future__ import annotations
+
+import uuid
+
+import grpc
+from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
+from lianxin.supervision.v1 import events_pb2 as ev
+from lianxin.supervision.v1 import supervision_pb2 as pb
+from supervision_support import STAFF
+
+IA, NF, PD, FP = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,
+                  grpc.StatusCode.FAILED_PRECONDITION)
+
+
+def schedule(world, of=COUNTY_A, project_id="", day="2036-05-10", participants=("张代表", "王主任"), **who):
+    return world.s.call("ScheduleInspection", pb.ScheduleInspectionRequest(
+        region_code=of, project_id=project_id, title="民生实事项目集中督导", scheduled_on=day,
+        participants=list(participants)), **(who or STAFF))
+
+
+def test_an_inspection_finds_problems_and_each_is_tracked_to_solved(world):
+    project = world.project(year=2036)
+    with world.expect_events("InspectionScheduled"):
+        i = schedule(world, project_id=project.id)
+    assert (i.status, i.project_id, list(i.participants)) == (pb.INSPECTION_STATUS_SCHEDULED, project.id,
+                                                               ["张代表", "王主任"])
+    # Solving before it is held is out of order; so is recording it twice.
+    with world.expect_events("InspectionRecorded"):
+        i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-11", findings="施工进度滞后于计划",
+            problems=["项目用地手续未办结", "施工扰民引发矛盾纠纷", "补助资金拨付慢"]), **STAFF)
+    assert (i.status, i.held_on, i.findings) == (pb.INSPECTION_STATUS_HELD, "2036-05-11", "施工进度滞后于计划")
+    assert [p.status for p in i.problems] == [pb.PROBLEM_STATUS_OPEN] * 3
+    with world.expect_no_writes():
+        assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-12"), **STAFF).code() == FP
+    with world.expect_events("ProblemSolved"):
+        i = world.s.call("SolveProblem", pb.SolveProblemRequest(
+            inspection_id=i.id, problem_id=i.problems[0].id, solution="自然资源局已办结用地手续"), **STAFF)
+    assert (i.problems[0].status, i.problems[0].solution) == (pb.PROBLEM_STATUS_SOLVED, "自然资源局已办结用地手续")
+    assert i.problems[0].solved_at.seconds and i.problems[1].status == pb.PROBLEM_STATUS_OPEN
+    solved = ev.ProblemSolved.FromString(world.rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.supervision.v1.ProblemSolved' ORDER BY seq DESC LIMIT 1")[0][0])
+    assert (solved.inspection_id, solved.problem.id) == (i.id, i.problems[0].id)
+    with world.expect_no_writes():
+        assert world.s.error("SolveProblem", pb.SolveProblemRequest(
+            inspection_id=i.id, problem_id=i.problems[0].id, solution="再次"), **STAFF).code() == FP
+    other = schedule(world)
+    err = world.s.error("SolveProblem", pb.SolveProblemRequest(
+        inspection_id=other.id, problem_id=i.problems[1].id, solution="x"), **STAFF)
+    assert err.code() == NF and err.details().startswith("problem_id:")
+    # The project's history keeps the inspection; the project lists its inspections.
+    p = world.s.call("GetProject", pb.GetProjectRequest(id=project.id), **STAFF)
+    assert (p.history[-1].action, p.history[-1].after) == ("inspection", "民生实事项目集中督导（2036-05-11）：发现问题 3 个")
+    listed = world.s.call("ListInspections", pb.ListInspectionsRequest(project_id=project.id), **STAFF)
+    assert [x.id for x in listed.inspections] == [i.id]
+
+
+def test_deputies_schedule_and_record_their_own_inspections(world):
+    deputy, colleague = str(uuid.uuid4()), str(uuid.uuid4())
+    mine = {"role": "deputy", "region": TOWNSHIP_A, "subject": deputy, "name": "张代表"}
+    i = schedule(world, TOWNSHIP_A, **mine)
+    assert (i.created_by, i.created_role, i.created_name) == (deputy, "deputy", "张代表")
+    # A deputy schedules only in their own region.
+    assert world.s.error("ScheduleInspection", pb.ScheduleInspectionRequest(
+        region_code=COUNTY_A, title="督导", scheduled_on="2036-06-01"), **mine).code() == PD
+    # Another deputy of the branch reads it but may not record it; one of another county does not see it.
+    other = {"role": "deputy", "region": COUNTY_A, "subject": colleague}
+    assert world.s.call("GetInspection", pb.GetInspectionRequest(id=i.id), **other).id == i.id
+    with world.expect_no_writes():
+        assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-10"), **other).code() == PD
+    elsewhere = {"role": "deputy", "region": COUNTY_B, "subject": deputy}
+    assert world.s.error("GetInspection", pb.GetInspectionRequest(id=i.id), **elsewhere).code() == NF
+    assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
+        id=i.id, held_on="2036-05-10"), **elsewhere).code() == NF
+    # Departments have no part in inspections (yet).
+    assert world.s.error("GetInspection", pb.GetInspectionRequest(id=i.id), role="department", region=TOWNSHIP_A,
+                         subject="dept-housing").code() == PD
+    i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+        id=i.id, held_on="2036-05-10", participants=["张代表", "李代表"], problems=["路灯不亮"]), **mine)
+    assert list(i.participants) == ["张代表", "李代表"] and i.recorded_by == deputy
+    i = world.s.call("SolveProblem", pb.SolveProblemRequest(
+        inspection_id=i.id, problem_id=i.problems[0].id, solution="已修复"), **mine)
+    assert i.problems[0].solved_by == deputy
+
+
+def test_counts_per_region_and_year(world):
+    year = 2037
+    county = {"role": "staff", "region": COUNTY_B}
+
+    def held(region, problems, solved, day=f"{year}-04-01"):
+        i = schedule(world, region, day=day, **county)
+        i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on=day, problems=[f"问题{n}" for n in range(problems)]), **county)
+        for p in i.problems[:solved]:
+            world.s.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=p.id,
+                                                                solution="已解决"), **county)
+
+    township = "652302100"
+    held(COUNTY_B, 3, 2)
+    held(COUNTY_B, 1, 1)
+    held(township, 2, 0)
+    held(COUNTY_B, 5, 5, day=f"{year + 1}-01-02")           # another year
+    schedule(world, township, day=f"{year}-12-01", **county)  # scheduled, not held yet
+    c = world.s.call("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=COUNTY_B, year=year),
+                     role="auditor", region=COUNTY_B)
+    figures = lambda f: (f.held, f.scheduled, f.problems_found, f.problems_solved)  # noqa: E731
+    assert figures(c.own) == (2, 0, 4, 3)
+    assert figures(c.total) == (3, 1, 6, 3)
+    by_child = {f.region_code: figures(f) for f in c.children}
+    assert by_child[township] == (1, 1, 2, 0)
+    whole = world.s.call("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=PREFECTURE, year=year),
+                         role="staff", region=PREFECTURE)
+    assert figures(next(f for f in whole.children if f.region_code == COUNTY_B)) == (3, 1, 6, 3)
+    assert world.s.error("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=COUNTY_B, year=year),
+                         **STAFF).code() == PD
+    assert world.s.error("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=COUNTY_A, year=year),
+                         role="deputy", region=COUNTY_A).code() == PD
+
+
+def test_bad_inspections_are_refused_naming_the_field(world):
+    theirs = world.project(COUNTY_B, year=2036, role="staff", region=COUNTY_B)
+    county = world.project(year=2036)
+    for req, code, field in [
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, project_id=theirs.id, title="督导", scheduled_on="2036-05-01"),
+         NF, "project_id:"),
+        (pb.ScheduleInspectionRequest(region_code=TOWNSHIP_A2, project_id=county.id, title="督导",
+                                      scheduled_on="2036-05-01"), IA, "project_id:"),
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="2036-05-01",
+                                      participants=["张三", "张三"]), IA, "participants[1]:"),
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="明天"), IA, "scheduled_on:"),
+    ]:
+        with world.expect_no_writes():
+            err = world.s.error("ScheduleInspection", req, **STAFF)
+        assert err.code() == code and err.details().startswith(field), err.details()
+    bare = schedule(world, participants=())
+    with world.expect_no_writes():
+        err = world.s.error("RecordInspection", pb.RecordInspectionRequest(id=bare.id, held_on="2036-05-10"), **STAFF)
+    assert err.code() == IA and err.details().startswith("participants:")
+    with world.expect_no_writes():
+        err = world.s.error("RecordInspection", pb.RecordInspectionRequest(
+            id=bare.id, held_on="2036-05-10", participants=["张三"], problems=["有", ""]), **STAFF)
+    assert err.code() == IA and err.details().startswith("problems[1]:")
