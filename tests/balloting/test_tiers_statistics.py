@@ -89,8 +89,10 @@ def test_a_countys_campaign_counts_in_the_prefectures_statistics(deployments):
     assert (s.campaigns, s.proposals_received, s.proposals_shortlisted, s.candidates, s.adopted, s.investment_fen) \
         == (1, 3, 2, 2, 1, FEN[0])
     # The county's own figures agree, and the prefecture has the county's subtree too.
-    own = b.call("GetStatistics", pb.GetStatisticsRequest(region_code=COUNTY_A, year_from=YEAR, year_to=YEAR),
-                 **COUNTY_STAFF)
+    # (each deployment rolls up from the topic at its own pace: the county's may come later)
+    own = wait(lambda: (x := b.call("GetStatistics", pb.GetStatisticsRequest(
+        region_code=COUNTY_A, year_from=YEAR, year_to=YEAR), **COUNTY_STAFF)).adopted == 1 and x,
+        "the county's own statistics")
     assert (own.proposals_received, own.adopted, own.investment_fen) == (3, 1, FEN[0])
     sub = prefecture.call("GetStatistics", pb.GetStatisticsRequest(region_code=COUNTY_A, year_from=YEAR,
                                                                    year_to=YEAR), **PREFECTURE_AUDITOR)
