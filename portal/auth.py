@@ -55,6 +55,10 @@ class UserSession:
     refresh_expires: float
     last_seen: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    # One-time passwords waiting to be shown once, by account id: a create or reset answers
+    # with a 303 to the account's page, which takes the password out (a refresh shows it no
+    # more and sends nothing again). Held here only, never in a URL or a cookie.
+    one_time: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 def _seconds(ts) -> float:
@@ -171,7 +175,7 @@ def require_signin(*roles: str) -> Callable[[Endpoint], Endpoint]:
                 return response
             if roles and user.role not in roles:
                 from portal.render import error_page
-                return error_page(request, 403, "forbidden_title", "role_forbidden")
+                return error_page(request, 403, "no_permission_title", "role_forbidden")
             request.state.user = user
             return await endpoint(request)
         return guarded

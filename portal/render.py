@@ -70,15 +70,23 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
     return response
 
 
-def error_page(request: Request, status: int, title_key: str, message_key: str) -> Response:
+def error_page(request: Request, status: int, title_key: str, message_key: str, *, message: str = "") -> Response:
+    """The error page: ``title_key``'s title and ``message_key``'s sentence (or ``message``,
+    already in the user's language, when given)."""
     t = catalogue(request).t
-    return page(request, "error.html", {"title": t[title_key], "message": t[message_key]}, status=status)
+    return page(request, "error.html", {"title": t[title_key], "message": message or t[message_key]}, status=status)
 
 
 def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str) -> Response:
-    """The page for a service's error: NOT_FOUND -> 404 with ``not_found``'s message,
-    RESOURCE_EXHAUSTED -> 429, UNAVAILABLE/DEADLINE_EXCEEDED -> 503, anything else -> 500."""
+    """The page for a service's error, always a sentence in the user's language (the service's
+    own detail is English for developers and never shown): NOT_FOUND -> 404 with ``not_found``'s
+    message; PERMISSION_DENIED -> 403 "no permission"; INVALID_ARGUMENT -> 400 naming the field's
+    problem (``Catalogue.field_error``, a general sentence for a field the page has no input for);
+    FAILED_PRECONDITION/ALREADY_EXISTS/ABORTED -> 409 "not possible now"; RESOURCE_EXHAUSTED -> 429;
+    UNAVAILABLE/DEADLINE_EXCEEDED -> 503; UNAUTHENTICATED -> sign in again; anything else -> 500
+    (a fault, logged as an error). A foreseeable refusal is never a 500."""
     code = e.code()
+    cat = catalogue(request)
     if code == grpc.StatusCode.UNAUTHENTICATED:
         return token_refused(request, e)
     # A code that cannot be a card or tracking code is, to the citizen, one that is not there.
@@ -86,6 +94,14 @@ def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str)
         ("card_code:", "tracking_code:"))
     if code == grpc.StatusCode.NOT_FOUND or malformed_code:
         return error_page(request, 404, "not_found_title", not_found)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        request.app.state.log.info("service refused the user", code=code.name, details=e.details())
+        return error_page(request, 403, "no_permission_title", "role_forbidden")
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return error_page(request, 400, "invalid_input_title", "invalid_input",
+                          message=cat.t.invalid_input + cat.field_error(e.details() or ""))
+    if code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.ABORTED):
+        return error_page(request, 409, "not_now_title", "not_now")
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
         response = error_page(request, 429, "too_many_title", "too_many")
         response.headers["retry-after"] = "60"

@@ -103,6 +103,7 @@ class Catalogue:
         # balloting's refusals (portal/pages/campaigns.py)
         self.ballot_refusals: tuple[tuple[str, str], ...] = lang.BALLOT_REFUSALS
         self.ballot_refusal_other: str = lang.BALLOT_REFUSAL_OTHER
+        self.campaign_step_notes: tuple[tuple[str, str], ...] = lang.CAMPAIGN_STEP_NOTES
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -110,7 +111,16 @@ class Catalogue:
                 "register_names": self.registers,
                 "account_roles": self.account_roles, "account_statuses": self.account_statuses,
                 "audit_kinds": self.audit_kinds,
-                "deputy_statuses": self.deputy_statuses, "genders": self.genders}
+                "deputy_statuses": self.deputy_statuses, "genders": self.genders,
+                "step_note": self.step_note}
+
+    def step_note(self, note: str) -> str:
+        """A campaign step's note as the history shows it: balloting's own wording (when staff
+        gave no note) in the catalogue's language, a note staff typed as typed."""
+        for pattern, said in self.campaign_step_notes:
+            if re.fullmatch(pattern, note):
+                return re.sub(pattern, said, note)
+        return note
 
     def ballot_refusal(self, detail: str) -> str:
         """Balloting's refusal of a step (FAILED_PRECONDITION, NOT_FOUND, ALREADY_EXISTS) as the

@@ -60,6 +60,8 @@ STRINGS: dict[str, str] = {
     "field_comment": "评价意见（选填）",
     "submit_rating": "提交评价",
     "rated_thanks": "感谢您的评价。",
+    "rated_already": "这件意见已经评价过了，每件意见只能评价一次，上面是已记录的评价。",
+    "rate_not_yet": "办理结果反馈给您之后才能评价，请到时再来。",
     "rating_value": "{n} 分",
     # sign-in (staff, deputies, departments)
     "signin_title": "工作人员登录",
@@ -69,7 +71,8 @@ STRINGS: dict[str, str] = {
     "signin_submit": "登录",
     "signed_out": "您已退出登录。",
     "signin_wrong": "用户名或密码错误。",
-    "signin_locked": "密码连续输错次数过多，账号已暂时锁定，请于 {until} 之后再试，或请上级人大工作人员解锁。",
+    "signin_wrong_lockout": ("密码连续输错多次后，账号会暂时锁定，锁定期间密码正确也无法登录："
+                             "请过一段时间再试，或请开设账号的人大工作人员解锁。"),
     "signin_locked_by_office": "账号已被锁定，请联系开设账号的人大工作人员解锁。",
     "signin_disabled": "账号已停用。",
     "signin_too_many": "登录尝试过于频繁，请过一分钟再试。",
@@ -372,6 +375,7 @@ STRINGS: dict[str, str] = {
     "roster_export_intro": "按上面选择的地区、层级和状态导出代表名册（含联系方式，请妥善保管）。",
     "roster_export_format": "文件格式",
     "roster_export_submit": "导出",
+    "roster_export_bad_format": "不支持这种文件格式。名册可以导出为 Excel（xlsx）、CSV 或 Popolo JSON，请在名册页面选择后导出。",
     "roster_export_popolo": "Popolo JSON（供其他系统使用）",
     "roster_import_title": "导入名册",
     "roster_import_intro": (
@@ -465,6 +469,10 @@ STRINGS: dict[str, str] = {
     "unavailable": "系统暂时无法处理您的请求，请稍后再试。您填写的内容没有丢失：返回上一页即可重新提交。",
     "server_error": "系统出现错误，请稍后再试。",
     "invalid_input": "请检查填写的内容：",
+    "invalid_input_title": "请检查填写的内容",
+    "no_permission_title": "无权访问",
+    "not_now_title": "暂时无法办理",
+    "not_now": "这项操作现在无法办理：情况可能已经变化，请返回上一页刷新后再看。",
     "back_home": "返回首页",
     "too_large": "提交的内容太长了。",
     # ---- the deputy's workspace (/desk/me: portal/pages/deputy.py) ----
@@ -635,6 +643,12 @@ STRINGS: dict[str, str] = {
     "ballot_not_a_voter": "您不在本次票决的代表名单中。",
     "ballot_voted_already": "您已经投过票了，每位代表只能投一次。",
     "ballot_done_title": "投票成功",
+    "ballot_voted": "您已经投过票了。",
+    "ballot_voted_mark": "已投票",
+    "ballot_voted_receipt": ("为了无记名投票的保密，系统不保存回执码与代表的对应关系，无法再次显示您的回执码。"
+                             "结果公示后，可在公示页面输入投票时记下的回执码，核对您的选票已经计入："),
+    "ballot_voted_result_link": "{title}公示页面",
+    "campaign_voted": "已投票",
     "ballot_done": "您对“{title}”的投票已经计入票箱。",
     "ballot_receipt": "您的回执码：",
     "ballot_receipt_note": ("计票结束后公布的公告中列出全部回执码，您可以核对自己的回执码在其中。"
@@ -946,4 +960,19 @@ IMPORT_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"a formula: its saved value \(([^)]*)\) was imported", r"是公式，已导入它保存的值（\1）；请粘贴为数值。"),
     (r"not a roster column", "不是名册的列，这一列没有导入。"),
     (r"column (\w+) has no heading", r"第 \1 列有内容但没有列标题，没有导入。"),
+)
+
+# The notes balloting writes itself on a campaign's steps when staff give none (English, for
+# developers: services/balloting/ballots.py, campaigns.py), as the history shows them: (regular
+# expression matched against the whole note, Chinese with its groups). A note staff typed is
+# shown as typed.
+CAMPAIGN_STEP_NOTES: tuple[tuple[str, str], ...] = (
+    (r"round (\d+): (\d+) voters", r"第 \1 轮，应到 \2 人"),
+    (r"round (\d+); electorate now (\d+): (\d+) no longer serving, (\d+) by-elected since",
+     r"第 \1 轮；投票人数调整为 \2 人：\3 人已不再担任代表，\4 人为此后补选"),
+    (r"round (\d+): (\d+) ballots, (\d+) present", r"第 \1 轮：收回选票 \2 张，实到 \3 人"),
+    (r"round (\d+)", r"第 \1 轮"),
+    (r"(\d+) projects adopted", r"通过 \1 个项目"),
+    (r"(\d+) candidates for (\d+) seats", r"候选项目 \1 个，票决 \2 个"),
+    (r"(\d+) merged into (\w+)", r"\1 条建议并入 \2"),
 )

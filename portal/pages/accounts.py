@@ -16,6 +16,7 @@ in the answer to the POST that set it (never in a URL, never stored by the porta
 is ``no-store`` like every page); the holder must change it at the first sign-in."""
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -31,6 +32,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import ROLES, require_signin
+from portal.pages.roster import region_choices
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, checked_upload, error_page, page, rpc_error_page
 from portal.security import CSRF_FIELD
@@ -123,13 +125,32 @@ async def accounts(request: Request) -> Response:
             return error_page(request, 400, "error_title", "account_bad_filter")
         return rpc_error_page(request, e, not_found="page_not_found")
     filters = {"role": str(role) if role else "", "status": str(status) if status else "", "region": region}
+    deputy_names = await _deputy_names(request, listed.accounts)
     next_link = ""
     if listed.next_page_token:
         next_link = "/desk/accounts?" + urlencode({k: v for k, v in filters.items() if v}
                                                   | {"page_token": listed.next_page_token})
     return page(request, "accounts/list.html", {"user": user(request), "accounts": listed.accounts,
                                                 "total": listed.total_size, "filters": filters,
-                                                "next_link": next_link, "can_write": user(request).role in WRITERS})
+                                                "next_link": next_link, "can_write": user(request).role in WRITERS,
+                                                "deputy_names": deputy_names})
+
+
+async def _deputy_names(request: Request, accounts) -> dict[str, str]:
+    """The roster's names of the deputies the listed accounts stand for (the user's scope; one
+    the roster does not give keeps its id on the page)."""
+    b = backends(request)
+    md = user_md(request)
+    ids = sorted({a.stands_for for a in accounts
+                  if a.role in (ipb.ACCOUNT_ROLE_DEPUTY, ipb.ACCOUNT_ROLE_COMMITTEE) and a.stands_for})
+
+    async def name(deputy_id: str) -> tuple[str, str]:
+        try:
+            got = await b.roster.GetDeputy(rpb.GetDeputyRequest(id=deputy_id), metadata=md, timeout=b.timeout)
+            return deputy_id, got.name
+        except grpc.aio.AioRpcError:
+            return deputy_id, ""
+    return {k: v for k, v in await asyncio.gather(*(name(i) for i in ids)) if v}
 
 
 # ---- create ---------------------------------------------------------------------------------
@@ -156,7 +177,10 @@ async def _create_page(request: Request, form: dict[str, str], *, errors: list[s
               "deputy_id": "", "department": "", "deputy_name": search, "external_issuer": "",
               "external_subject": ""} | form
     roles = catalogue(request).account_roles
+    # The region is picked from the user's subtree by name (a field pre-filled with a code made
+    # typing append to it); a form sent with another code shows it unselected, and identity decides.
     return page(request, "accounts/new.html", {"user": user(request), "deputies": deputies, "form": values,
+                                               "region_options": region_choices(request),
                                                "role_options": [(ROLES[c], roles[c]) for c in sorted(ROLES)],
                                                "form_errors": errors or [], "request_id": form.get("request_id")
                                                or str(uuid.uuid4())}, status=status)
@@ -175,8 +199,8 @@ async def new_account(request: Request) -> Response:
 
 @require_signin(*WRITERS)
 async def create_account(request: Request) -> Response:
-    """POST /desk/accounts/new: CreateAccount; the new account's page with its one-time
-    password shown once. The form's request_id makes a form sent twice create one account."""
+    """POST /desk/accounts/new: CreateAccount, then (303) the new account's page with its
+    one-time password shown once (``_show_once``). The form's request_id makes a form sent twice create one account."""
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
@@ -203,7 +227,7 @@ async def create_account(request: Request) -> Response:
         if refused is None:
             return rpc_error_page(request, e, not_found="page_not_found")
         return await _create_page(request, form, errors=[refused[1]], status=refused[0])
-    return await _account_page(request, made.id, one_time=one_time, done="created")
+    return _show_once(request, made.id, one_time, "created")
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -262,6 +286,14 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
             timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return _not_found_or(request, e)
+    created_by_name = ""
+    try:   # who opened the account, by name (identity's audit has the actor's name)
+        created = await b.identity.ListAuditEvents(ipb.ListAuditEventsRequest(
+            account_id=account_id, kind=ipb.AUDIT_KIND_ACCOUNT_CREATED, page=common_pb2.PageRequest(page_size=1)),
+            metadata=md, timeout=b.timeout)
+        created_by_name = created.events[0].actor_name if created.events else ""
+    except grpc.aio.AioRpcError:
+        created_by_name = ""
     deputy_name = ""
     if account.role in (ipb.ACCOUNT_ROLE_DEPUTY, ipb.ACCOUNT_ROLE_COMMITTEE) and account.stands_for:
         try:   # the deputy's name beside the id (the roster's, in the user's scope)
@@ -284,6 +316,7 @@ async def _account_page(request: Request, account_id: str, *, one_time: str = ""
     return page(request, "accounts/account.html", {
         "user": u, "account": account, "events": audit_rows(request, events.events), "events_total": events.total_size,
         "actions": actions, "locked_out": locked_out, "deputy_name": deputy_name, "one_time": one_time,
+        "created_by_name": created_by_name,
         "form_errors": errors or [],
         "done": t[f"account_done_{done}"] if done in ("created", "reset", "lock", "unlock", "disable", "link")
         else ""},
@@ -297,12 +330,22 @@ def _not_found_or(request: Request, e: grpc.aio.AioRpcError) -> Response:
     return rpc_error_page(request, e, not_found="page_not_found")
 
 
+def _show_once(request: Request, account_id: str, one_time: str, done: str) -> Response:
+    """Post/Redirect/Get for a one-time password: kept in the server-side session and shown by
+    the next GET of the account's page only (a refresh neither shows it again nor resends)."""
+    user(request).one_time[account_id] = one_time
+    return RedirectResponse(f"/desk/accounts/{quote(account_id, safe='')}?done={done}", status_code=303)
+
+
 @require_signin(*READERS)
 async def account_page(request: Request) -> Response:
     """GET /desk/accounts/<id>: the account, its last AUDIT_PAGE_SIZE audited facts, and
-    (staff) the forms of the changes its status allows."""
+    (staff) the forms of the changes its status allows; a one-time password just set is shown
+    this once (``_show_once``)."""
     done = request.query_params.get("done", "")
-    return await _account_page(request, request.path_params["id"][:64], done=done)
+    account_id = request.path_params["id"][:64]
+    one_time = user(request).one_time.pop(account_id, "")
+    return await _account_page(request, account_id, done=done, one_time=one_time)
 
 
 ACCOUNT_ACTIONS = ("reset", "lock", "unlock", "disable", "link")
@@ -310,8 +353,8 @@ ACCOUNT_ACTIONS = ("reset", "lock", "unlock", "disable", "link")
 
 @require_signin(*WRITERS)
 async def account_action(request: Request) -> Response:
-    """POST /desk/accounts/<id>/<reset|lock|unlock|disable|link>. A reset answers with the page
-    showing the new one-time password once; the others redirect to the account's page."""
+    """POST /desk/accounts/<id>/<reset|lock|unlock|disable|link>, then (303) the account's page;
+    after a reset it shows the new one-time password once (``_show_once``)."""
     action, account_id = request.path_params["action"], request.path_params["id"][:64]
     if action not in ACCOUNT_ACTIONS:
         return error_page(request, 404, "not_found_title", "page_not_found")
@@ -347,7 +390,7 @@ async def account_action(request: Request) -> Response:
             return rpc_error_page(request, e, not_found="page_not_found")
         return await _account_page(request, account_id, errors=[refused[1]], status=refused[0])
     if action == "reset":
-        return await _account_page(request, account_id, one_time=one_time, done="reset")
+        return _show_once(request, account_id, one_time, "reset")
     return RedirectResponse(f"/desk/accounts/{quote(account_id, safe='')}?done={action}", status_code=303)
 
 

@@ -5,7 +5,11 @@
   /desk/me/ballots/<id>         the ballot: every candidate on one screen with 同意 / 不同意 / 弃权;
                                 static/ballot.js keeps the approvals within the seats as the
                                 deputy marks (a ballot with more is void, 废票); POST casts it
-                                (CastBallot with the deputy's own token) and shows the receipt code
+                                (CastBallot with the deputy's own token) and shows the receipt code;
+                                once the deputy has voted (balloting's Campaign.voted, theirs
+                                alone) it says so instead of the form, and where to check the
+                                receipt: balloting keeps no link from deputy to receipt (secrecy),
+                                so the code cannot be shown again
 
 The services decide everything: who may vote (a voter of the round, checked in, not voted
 yet), what a ballot must hold; the page shows their refusals in words. Nothing the deputy
@@ -83,6 +87,8 @@ async def cast(request: Request) -> Response:
         c = await _campaign(request)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="page_not_found")
+    if c.voted:     # the page says so (a form sent twice, or from another tab)
+        return _ballot_page(request, c, errors=[t.ballot_voted_already], status=409)
     r = _open_round(c)
     if r is None:
         return _ballot_page(request, c, status=409)

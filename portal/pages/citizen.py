@@ -103,12 +103,13 @@ async def track_form(request: Request) -> Response:
 
 
 def _case_page(request: Request, case: lpb.TrackedOpinion, *, errors: list[str] | None = None,
-               comment: str = "", rated_now: bool = False, status: int = 200) -> Response:
+               comment: str = "", rated_now: bool = False, rate_refused: bool = False,
+               status: int = 200) -> Response:
     outcome = next((s.status for s in reversed(case.steps) if s.status in OUTCOMES), 0)
     return page(request, "citizen/case.html", {
         "case": case, "concluded": bool(outcome) or case.status in RATEABLE,
         "rateable": case.status in RATEABLE and not case.rating, "form_errors": errors or [],
-        "comment": comment, "rated_now": rated_now}, status=status)
+        "comment": comment, "rated_now": rated_now, "rate_refused": rate_refused}, status=status)
 
 
 async def case_page(request: Request) -> Response:
@@ -120,7 +121,8 @@ async def case_page(request: Request) -> Response:
                                             metadata=b.for_citizen(citizen(request)), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="case_not_found")
-    return _case_page(request, case, rated_now=request.query_params.get("rated") == "1")
+    rated = request.query_params.get("rated")
+    return _case_page(request, case, rated_now=rated == "1", rate_refused=rated == "refused")
 
 
 async def rate_case(request: Request) -> Response:
@@ -139,8 +141,8 @@ async def rate_case(request: Request) -> Response:
             comment=form.get("comment", "")), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
-            # Rated already (the form sent twice) or not yet rateable: the case page shows which.
-            return RedirectResponse(f"/t/{quote(code, safe='')}", status_code=303)
+            # Rated already (the form sent twice) or not yet rateable: the case page says which.
+            return RedirectResponse(f"/t/{quote(code, safe='')}?rated=refused", status_code=303)
         if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
             return rpc_error_page(request, e, not_found="case_not_found")
         try:

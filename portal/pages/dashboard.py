@@ -30,7 +30,13 @@ from shared import clock, sheets
 
 DASHBOARD_ROLES = ("staff", "committee", "auditor")
 DEFAULT_MONTHS = 12       # the default period: this month and the eleven before it
-Number = int | float
+Number = int | float | None      # None: no figure (a median of no cases): "—", a gap, an empty cell
+
+
+def _median(f) -> float | None:
+    """The median days to resolve, one decimal; None for a period with nothing resolved (a
+    median of no cases is not 0 days)."""
+    return round(f.median_days_to_resolve, 1) if f.resolved else None
 
 
 @dataclass
@@ -86,7 +92,7 @@ def charts(cat: Catalogue, s: lpb.Statistics, link: dict[str, str]) -> list[Char
         Chart("resolve", t.chart_resolve, "bar", t.col_days,
               [t.fig_resolved], [(_band_label(cat, b), [b.cases]) for b in s.resolve_days], unit=t.unit_cases),
         Chart("resolve-months", t.chart_resolve_months, "line", t.col_month,
-              [t.fig_median_days], [(label, [round(f.median_days_to_resolve, 1)]) for label, f in months],
+              [t.fig_median_days], [(label, [_median(f)]) for label, f in months],
               unit=t.unit_days),
         Chart("escalations", t.chart_escalations, "line", t.col_month,
               [t.fig_escalated], [(label, [f.escalated]) for label, f in months], unit=t.unit_cases),
@@ -167,7 +173,8 @@ async def chart_xlsx(request: Request) -> Response:
     if not found:
         return error_page(request, 404, "not_found_title", "page_not_found")
     chart = found[0]
-    content = sheets.write([chart.label_heading, *chart.columns], ([label, *values] for label, values in chart.rows),
+    content = sheets.write([chart.label_heading, *chart.columns],
+                           ([label, *("" if v is None else v for v in values)] for label, values in chart.rows),
                            "xlsx", title=chart.title, widths={chart.label_heading: 22})
     name = cat.t.dashboard_file.format(chart=chart.title, region=s.region_name or s.region_code,
                                        start=s.date_from, end=s.date_to)

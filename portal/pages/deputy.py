@@ -38,7 +38,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, checked_form, csrf_token, error_page, page, rpc_error_page
+from portal.render import backends, catalogue, checked_form, csrf_token, download, error_page, page, rpc_error_page
 from shared import clock
 
 ROLE = "deputy"
@@ -165,7 +165,8 @@ async def save_card(request: Request) -> Response:
 @require_signin(ROLE)
 async def card_qr(request: Request) -> Response:
     """GET /desk/me/card/qr?format=png|svg&download=1: the QR code of my card (PNG by
-    default); with download=1 as a file to save and print."""
+    default); with download=1 as a file to save and print, named as the staff's download
+    (<name>-二维码-<card code>.png)."""
     fmt = request.query_params.get("format", "png")
     if fmt not in QR_FORMATS:
         return error_page(request, 404, "not_found_title", "page_not_found")
@@ -175,10 +176,15 @@ async def card_qr(request: Request) -> Response:
                                           metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return _not_found_or(request, e)
-    headers = {"cache-control": "private, max-age=300"}
     if request.query_params.get("download") == "1":
-        headers["content-disposition"] = f'attachment; filename="card-qr.{fmt}"'
-    return Response(qr.image, media_type=qr.content_type, headers=headers)
+        # The same file name as the staff's download (<name>-二维码-<card code>.png).
+        try:
+            deputy = await _deputy(request)
+        except grpc.aio.AioRpcError as e:
+            return _not_found_or(request, e)
+        name = f"{deputy.name}-{catalogue(request).t.roster_qr_file}-{deputy.card_code}.{fmt}"
+        return download(request, qr.image, qr.content_type, name)
+    return Response(qr.image, media_type=qr.content_type, headers={"cache-control": "private, max-age=300"})
 
 
 # ---- my voter households ----------------------------------------------------------------

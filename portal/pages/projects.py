@@ -55,9 +55,39 @@ def _call_page(request: Request, *, form: dict[str, str] | None = None, errors: 
         "form_errors": errors or [], "request_id": request_id or str(uuid.uuid4())}, status=status)
 
 
+async def _call_refused(request: Request) -> Response | None:
+    """The page to show instead of the form when no call is open for this region and year:
+    404 "no such call" when there is no campaign, 409 "the call has ended" once it is past
+    征集; None while the call is open. Whether a call is open is public (the office announces
+    it): the portal asks balloting with its own credentials (``for_citizen``) and reads the
+    campaign's phase only. SubmitPublicProposal still decides (a call that closes meanwhile)."""
+    year = _year(request.path_params["year"])
+    region = request.path_params["region"]
+    if not year or not region.isdigit():
+        return error_page(request, 404, "not_found_title", "call_not_found")
+    b = backends(request)
+    try:
+        listed = await b.balloting.ListCampaigns(bpb.ListCampaignsRequest(region_code=region, year=year, page={"page_size": 500}),
+                                                 metadata=b.for_citizen(citizen(request)), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,
+                        grpc.StatusCode.INVALID_ARGUMENT):
+            # A region outside this deployment's tree, or not a region: no call here.
+            return error_page(request, 404, "not_found_title", "call_not_found")
+        return rpc_error_page(request, e, not_found="call_not_found")
+    campaign = next((c for c in listed.campaigns if c.region_code == region and c.year == year), None)
+    if campaign is None:
+        return error_page(request, 404, "not_found_title", "call_not_found")
+    if campaign.phase != bpb.PHASE_CALL:
+        return error_page(request, 409, "call_closed_title", "call_closed")
+    return None
+
+
 async def call_form(request: Request) -> Response:
-    """GET /call/<region>/<year>: the form of the public call."""
-    return _call_page(request)
+    """GET /call/<region>/<year>: the form of the public call while it is open; otherwise
+    why there is none (no such call, or the call has ended), before the citizen writes."""
+    refused = await _call_refused(request)
+    return refused if refused is not None else _call_page(request)
 
 
 async def propose(request: Request) -> Response:

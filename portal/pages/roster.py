@@ -214,7 +214,7 @@ async def _deputy_write(request: Request, method: str, build, done: str) -> Resp
     if isinstance(form, Response):
         return form
     if not writes(request):
-        return error_page(request, 403, "forbidden_title", "role_forbidden")
+        return error_page(request, 403, "no_permission_title", "role_forbidden")
     deputy_id = request.path_params["id"][:64]
     try:
         await roster_call(request, method, build(deputy_id, form))
@@ -457,10 +457,12 @@ async def import_roster(request: Request) -> Response:
 @require_signin(*READERS)
 async def export_roster(request: Request) -> Response:
     """GET /desk/roster/export?format=xlsx|csv|popolo.json&region=&level=&status=: ExportRoster as
-    a file named after the region (代表名册-昌吉市.xlsx)."""
+    a file named after the region (代表名册-昌吉市.xlsx); another format is refused (400, in words)."""
     q = request.query_params
     cat = catalogue(request)
-    fmt = EXPORT_FORMATS.get(q.get("format", "xlsx"), common_pb2.FILE_FORMAT_XLSX)
+    if q.get("format", "xlsx") not in EXPORT_FORMATS:   # never another format than the one asked for
+        return error_page(request, 400, "invalid_input_title", "roster_export_bad_format")
+    fmt = EXPORT_FORMATS[q.get("format", "xlsx")]
     region = picked_region(request, q.get("region", ""))
     try:
         got = await roster_call(request, "ExportRoster", rpb.ExportRosterRequest(

@@ -3,8 +3,6 @@ first sign-in with a one-time password, or a change), /signout. identity checks 
 password, counts failures and locks; the portal keeps the tokens server-side (portal.auth)."""
 from __future__ import annotations
 
-import re
-
 import grpc
 from lianxin.identity.v1 import identity_pb2 as ipb
 from starlette.requests import Request
@@ -15,7 +13,6 @@ from portal.auth import SESSION_COOKIE, clear_session_cookie, current_user, set_
 from portal.render import backends, catalogue, checked_form, citizen, live_session, page, rpc_error_page
 
 HOME = "/desk"   # the workspace, which sends each role on to its own first page
-_LOCKED_UNTIL = re.compile(r"try again after (.+?) \(China time\)")
 
 
 def _next(raw: str) -> str:
@@ -27,13 +24,14 @@ def _next(raw: str) -> str:
 
 def refusal(request: Request, e: grpc.aio.AioRpcError) -> tuple[int, str] | None:
     """(status, sentence) for identity refusing a sign-in or a password change, else None.
-    The same sentence for an unknown username and a wrong password."""
+    The same sentence for an unknown username, a wrong password and an account locked out
+    after failed attempts."""
     t = catalogue(request).t
     code, details = e.code(), e.details() or ""
     if code == grpc.StatusCode.UNAUTHENTICATED:
-        if details.startswith("account locked after"):
-            m = _LOCKED_UNTIL.search(details)
-            return 403, t.signin_locked.format(until=m.group(1) if m else "")
+        # A lockout after failed attempts is refused as a wrong password (identity gives the same
+        # answer, so the page cannot tell an outsider that a username exists); the locked-by-office
+        # and disabled answers come only after the right password.
         if details.startswith("account locked by the office"):
             return 403, t.signin_locked_by_office
         if details.startswith("account disabled"):
@@ -92,7 +90,10 @@ async def signin(request: Request) -> Response:
         if refused is None:
             return rpc_error_page(request, e, not_found="page_not_found")
         status, message = refused
-        return _signin_page(request, username=username, next_path=next_path, errors=[message], status=status)
+        # Every refused password says how the lockout works: a locked-out user who types the
+        # right password reads the same page as everyone else (see ``refusal``) and learns why.
+        said = [message, catalogue(request).t.signin_wrong_lockout] if status == 401 else [message]
+        return _signin_page(request, username=username, next_path=next_path, errors=said, status=status)
     if r.must_change_password:
         return page(request, "work/password.html", {"username": username, "next": next_path, "form_errors": [],
                                                     "first": True})

@@ -148,9 +148,13 @@ async def inbox(request: Request) -> Response:
     try:
         listed = await b.liaison.ListOpinions(call, metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
-        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
-            # A malformed filter, or a deputy or venue outside the user's scope: the same words.
-            return error_page(request, 400, "error_title", "invalid_input")
+        if e.code() == grpc.StatusCode.NOT_FOUND:
+            # A deputy or venue outside the user's scope reads as a malformed one: the same words.
+            cat = catalogue(request)
+            return error_page(request, 400, "invalid_input_title", "invalid_input",
+                              message=cat.t.invalid_input + cat.field_error(e.details() or ""))
+        # INVALID_ARGUMENT names the filter's problem; PERMISSION_DENIED (a deputy naming another
+        # deputy in the address: the form offers no such filter) is "no permission", in Chinese.
         return rpc_error_page(request, e, not_found="page_not_found")
     filters = {"status": str(status) if status else "", "deputy": call.deputy_id, "venue": call.venue_id,
                "deadline": deadline, "escalated": "1" if escalated else "",
@@ -250,7 +254,7 @@ async def act(request: Request) -> Response:
         return form
     roles, build = ACTIONS[action]
     if user(request).role not in roles:
-        return error_page(request, 403, "forbidden_title", "role_forbidden")
+        return error_page(request, 403, "no_permission_title", "role_forbidden")
     method, call = build(case_id, {k: v[:MAX_TEXT + 100] for k, v in form.items()})
     b = backends(request)
     try:

@@ -85,8 +85,9 @@ class Campaigns(UseCase):
             self.rt.outbox.add(s, convert.rules_changed(rules), region=code)
             return rules
 
-    def shown(self, s, row: CampaignRow) -> ShownCampaign:
-        """The campaign with its proposals count, rounds, attendance and adopted projects."""
+    def shown(self, s, row: CampaignRow, who: Principal | None = None) -> ShownCampaign:
+        """The campaign with its proposals count, rounds, attendance and adopted projects; for
+        a deputy ``who``, whether they have voted in the latest round (their own, never another's)."""
         store = BallotingStore(s)
         rounds = tuple(s.scalars(select(BallotRoundRow).where(BallotRoundRow.campaign_id == row.id)
                                  .order_by(BallotRoundRow.number)))
@@ -96,7 +97,12 @@ class Campaigns(UseCase):
                 BallotVoterRow.campaign_id == row.id, BallotVoterRow.round == rounds[-1].number,
                 BallotVoterRow.present.is_(True))) or 0
         adopted = tuple(x for r in rounds if r.status == int(d.RoundStatus.CLOSED) for x in r.adopted.split(",") if x)
-        return ShownCampaign(row, store.proposal_count(row.id), rounds, present, adopted)
+        voted = False
+        if rounds and who is not None and who.role is Role.DEPUTY:
+            voted = bool(s.scalar(select(BallotVoterRow.voted).where(
+                BallotVoterRow.campaign_id == row.id, BallotVoterRow.round == rounds[-1].number,
+                BallotVoterRow.deputy_id == who.subject)))
+        return ShownCampaign(row, store.proposal_count(row.id), rounds, present, adopted, voted)
 
     # ---- campaigns ----------------------------------------------------------------------
     def create(self, who: Principal, region_code: str, year: int, title: str, surplus: int) -> ShownCampaign:
@@ -124,7 +130,7 @@ class Campaigns(UseCase):
         with self.rt.transaction() as s:
             store = BallotingStore(s)
             row = self.campaign_in_scope(store, who, campaign_id, "id", "campaign.read")
-            return self.shown(s, row)
+            return self.shown(s, row, who)
 
     def list_campaigns(self, who: Principal, region_code: str, year: int, phase: d.Phase | None,
              page: paging.Page) -> tuple[list[ShownCampaign], int, str]:
@@ -150,7 +156,7 @@ class Campaigns(UseCase):
                 above = tuple(self.regions.get(code).path.split("/")[:-1])
             rows, total, token = store.list_campaigns(self.regions.get(code).path, year,
                                                       int(phase) if phase else None, page, above)
-            shown = [self.shown(s, r) for r in rows if self.rt.deployment.serves(r.region_code)]
+            shown = [self.shown(s, r, who) for r in rows if self.rt.deployment.serves(r.region_code)]
             return shown, total, token
 
     def close_call(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
@@ -221,8 +227,9 @@ class Campaigns(UseCase):
         return store.seated_deputies(row.region_path, int(level), tuple(int(x) for x in d.SEATED))
 
     def voters(self, who: Principal, campaign_id: str, page: paging.Page
-               ) -> tuple[list[BallotDeputyRow], int, str, d.Level]:
-        """One page of the electorate, by name then id."""
+               ) -> tuple[list[BallotDeputyRow], int, str, d.Level, dict[str, tuple[bool, bool]]]:
+        """One page of the electorate, by name then id, and each one's (present, voted) in the
+        latest round (none before a session)."""
         with self.rt.transaction() as s:
             store = BallotingStore(s)
             row = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "voters.read")
@@ -235,4 +242,10 @@ class Campaigns(UseCase):
             else:
                 rest = everyone
             shown, token = paging.take(page, rest[:page.size + 1], lambda r: (r.name, r.id))
-            return shown, len(everyone), token, d.electorate(self.regions.get(row.region_code))
+            latest = s.scalar(select(func.max(BallotRoundRow.number)).where(BallotRoundRow.campaign_id == row.id))
+            attendance: dict[str, tuple[bool, bool]] = {}
+            if latest is not None and shown:
+                attendance = {v.deputy_id: (v.present, v.voted) for v in s.scalars(select(BallotVoterRow).where(
+                    BallotVoterRow.campaign_id == row.id, BallotVoterRow.round == latest,
+                    BallotVoterRow.deputy_id.in_([r.id for r in shown])))}
+            return shown, len(everyone), token, d.electorate(self.regions.get(row.region_code)), attendance

@@ -77,7 +77,7 @@ def campaign_to_proto(x: ShownCampaign, regions: RegionTree) -> pb.Campaign:
         session_date=row.session_date.isoformat() if row.session_date else "",
         steps=[step_to_proto(s) for s in row.steps], created_at=ts(row.created_at), proposals=x.proposals,
         region_kind=int(kind), rounds=[round_to_proto(r) for r in x.rounds], adopted=list(x.adopted),
-        present=x.present)
+        present=x.present, voted=x.voted)
 
 
 def review_to_proto(r: ReviewRow) -> pb.ProposalReview:
@@ -143,8 +143,10 @@ def public_result_to_proto(p: Published, regions: RegionTree) -> pb.PublicResult
         rounds=[pb.PublishedRound(round=round_to_proto(r), bulletin=r.bulletin) for r in p.rounds])
 
 
-def voter_to_proto(row: BallotDeputyRow) -> pb.EligibleVoter:
-    return pb.EligibleVoter(deputy_id=row.id, name=row.name, region_code=row.region_code)
+def voter_to_proto(row: BallotDeputyRow, attendance: tuple[bool, bool] = (False, False)) -> pb.EligibleVoter:
+    """A voter with their (present, voted) in the latest round."""
+    return pb.EligibleVoter(deputy_id=row.id, name=row.name, region_code=row.region_code,
+                            present=attendance[0], voted=attendance[1])
 
 
 # ---- events (lianxin.balloting.v1), written to the outbox with the change -------------------

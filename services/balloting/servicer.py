@@ -158,8 +158,9 @@ class BallotingServicer(balloting_pb2_grpc.BallotingServiceServicer):
         who = current_principal()
         page = paging.page(request, who)
         campaign_id = wire.require_id(request.campaign_id, "campaign_id")
-        rows, total, token, level = self.campaigns.voters(who, campaign_id, page)
-        return pb.ListEligibleVotersResponse(voters=[convert.voter_to_proto(r) for r in rows], next_page_token=token,
+        rows, total, token, level, attendance = self.campaigns.voters(who, campaign_id, page)
+        return pb.ListEligibleVotersResponse(voters=[convert.voter_to_proto(r, attendance.get(r.id, (False, False)))
+                                                     for r in rows], next_page_token=token,
                                              total_size=total, electorate=d.ELECTORATE_LABELS[level])
 
     # ---- the ballot session ----

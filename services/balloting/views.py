@@ -15,3 +15,4 @@ class ShownCampaign:
     rounds: tuple[BallotRoundRow, ...] = ()
     present: int = 0
     adopted: tuple[str, ...] = ()
+    voted: bool = False          # the calling deputy has voted in the latest round

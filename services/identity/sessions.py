@@ -67,10 +67,14 @@ class Sessions(UseCase):
             return None, WRONG
         actor = f"account:{row.username}"
         if row.locked_until is not None and row.locked_until > now:
+            # Locked out after failed attempts: the same answer as an unknown username or a wrong
+            # password, after the same argon2 work (OWASP authentication guidance: a caller who
+            # does not hold the password must not learn that the username exists). The password
+            # is not checked for its own sake: while locked, even the right one is refused.
+            passwords.verify(row.password_hash, password)
             self.audit(s, d.AuditKind.SIGN_IN_FAILED, account=row, actor=actor, client=client,
                        detail="locked after failed sign-ins")
-            until = clock.china_minute(row.locked_until)
-            return row, f"account locked after repeated failed sign-ins; try again after {until} (China time)"
+            return row, WRONG
         if not passwords.verify(row.password_hash, password):
             f = d.after_failure(d.Failures(row.failed_count, row.first_failed_at, row.locked_until), now,
                                 limit=self.settings.lockout_failures,
@@ -116,11 +120,13 @@ class Sessions(UseCase):
             if not refused:
                 row.last_sign_in_at = row.updated_at = clock.now()
                 if row.must_change_password:
-                    self.audit(s, d.AuditKind.SIGNED_IN, account=row, actor=f"account:{row.username}", client=client,
+                    self.audit(s, d.AuditKind.SIGNED_IN, account=row, actor=f"account:{row.username}",
+                               actor_name=row.display_name, client=client,
                                detail="password must be changed: no token issued")
                     session = Session(row)
                 else:
-                    self.audit(s, d.AuditKind.SIGNED_IN, account=row, actor=f"account:{row.username}", client=client)
+                    self.audit(s, d.AuditKind.SIGNED_IN, account=row, actor=f"account:{row.username}",
+                               actor_name=row.display_name, client=client)
                     session = self._issue(s, row)
         if refused:
             raise Unauthenticated(refused)
@@ -140,7 +146,8 @@ class Sessions(UseCase):
                 row.must_change_password = False
                 row.last_sign_in_at = row.updated_at = clock.now()
                 IdentityStore(s).drop_refresh_tokens(row.id)
-                self.audit(s, d.AuditKind.PASSWORD_CHANGED, account=row, actor=f"account:{row.username}", client=client)
+                self.audit(s, d.AuditKind.PASSWORD_CHANGED, account=row, actor=f"account:{row.username}",
+                           actor_name=row.display_name, client=client)
                 session = self._issue(s, row)
         if refused:
             raise Unauthenticated(refused)
@@ -164,7 +171,7 @@ class Sessions(UseCase):
                           and not row.must_change_password and not (row.locked_until and row.locked_until > now))
                 if usable:
                     self.audit(s, d.AuditKind.TOKEN_REFRESHED, account=row, actor=f"account:{row.username}",
-                               client=client)
+                               actor_name=row.display_name, client=client)
                     session = self._issue(s, row)
         if session is None:
             raise Unauthenticated(refused)
@@ -178,4 +185,5 @@ class Sessions(UseCase):
             if found is not None:
                 s.delete(found)
                 row = store.account(found.account_id)
-                self.audit(s, d.AuditKind.SIGNED_OUT, account=row, actor=f"account:{row.username}", client=client)
+                self.audit(s, d.AuditKind.SIGNED_OUT, account=row, actor=f"account:{row.username}",
+                           actor_name=row.display_name, client=client)

@@ -53,11 +53,16 @@ def county_clerk(platform):
 
 
 def create(c, **fields: str):
+    """The new-account form posted; a success is followed (303) to the account's page."""
     form = c.get("/desk/accounts/new")
     assert form.status_code == 200, form.text[-1500:]
-    return c.post("/desk/accounts/new", data={"csrf_token": hidden(form.text, "csrf_token"),
-                                              "request_id": hidden(form.text, "request_id"), "region_code": COUNTY_A}
-                  | fields)
+    r = c.post("/desk/accounts/new", data={"csrf_token": hidden(form.text, "csrf_token"),
+                                           "request_id": hidden(form.text, "request_id"), "region_code": COUNTY_A}
+               | fields)
+    if r.status_code == 303:
+        assert "one-time-password" not in r.text
+        r = c.get(r.headers["location"])
+    return r
 
 
 def test_the_list_shows_the_subtree_only(platform, county_clerk):
@@ -79,8 +84,12 @@ def test_a_county_opens_a_township_staff_account_and_its_one_time_password_signs
     assert r.status_code == 200, r.text[-1500:]
     assert "账号已开设" in r.text and "人大工作人员" in r.text and TOWNSHIP_A in r.text
     one_time = one_time_shown(r.text)
-    assert len(one_time) == 12
-    # Shown once: the account's page, opened again, does not repeat it.
+    assert len(one_time) == 12 and r.headers["cache-control"] == "no-store"
+    # Shown once (Post/Redirect/Get, the password held in the session): a refresh of the page the
+    # form led to, or the account's page opened again, neither repeats it nor sends the form again.
+    assert r.url.path == f"/desk/accounts/{account_id(r.text)}" and "done=created" in str(r.url)
+    refreshed = county_clerk.get(str(r.url))
+    assert refreshed.status_code == 200 and one_time not in refreshed.text and "账号已开设" in refreshed.text
     again = county_clerk.get(f"/desk/accounts/{account_id(r.text)}")
     assert again.status_code == 200 and one_time not in again.text and "待修改初始密码" in again.text
     with client(platform.url) as holder:
@@ -113,6 +122,10 @@ def test_the_deputy_picker_offers_the_rosters_deputies_and_makes_their_account(p
     picker = county_clerk.get("/desk/accounts/new", params={"deputy_name": "马玉兰"})
     assert picker.status_code == 200
     assert f'<option value="{deputy.id}">马玉兰（{COUNTY_A}）</option>' in picker.text
+    # The region is chosen by name from the user's subtree (a pre-filled text field made typing append).
+    assert '<select id="region_code" name="region_code" required>' in picker.text
+    assert re.search(rf'<option value="{COUNTY_A}" selected>[^<]*（{COUNTY_A}）</option>', picker.text)
+    assert f'<option value="{TOWNSHIP_A}">' in picker.text and f'<option value="{COUNTY_B}"' not in picker.text
     # Identity learns the roster's deputies from its events: the account waits until it has.
     deadline = time.monotonic() + 30
     while True:
@@ -122,6 +135,11 @@ def test_the_deputy_picker_offers_the_rosters_deputies_and_makes_their_account(p
         time.sleep(0.2)
     assert r.status_code == 200, r.text[-1500:]
     assert deputy.id in r.text and "人大代表" in r.text
+    assert 'id="created-by">孙科员<' in r.text          # the opener by name, not by login
+    # The list names the deputy an account stands for, not the roster's id.
+    listed = county_clerk.get("/desk/accounts")
+    row = re.search(r'<tr data-id="[^"]+"><td><a [^>]+>ma\.yulan</a>.*?</tr>', listed.text).group(0)
+    assert deputy.id not in row and '<td class="text">马玉兰</td>' in row
     second = create(county_clerk, username="ma.yulan2", display_name="马玉兰", role="deputy", deputy_id=deputy.id)
     assert second.status_code == 409 and "这名代表已有同一角色的账号" in second.text
 
@@ -153,8 +171,11 @@ def test_reset_lock_unlock_disable_and_the_audit_trail(platform, county_clerk):
     assert twice.status_code == 409 and "账号状态已变化" in twice.text
     assert county_clerk.post(f"/desk/accounts/{aid}/unlock", data={"csrf_token": token}).status_code == 303
     reset = county_clerk.post(f"/desk/accounts/{aid}/reset", data={"csrf_token": token})
+    assert reset.status_code == 303 and reset.headers["location"] == f"/desk/accounts/{aid}?done=reset"
+    reset = county_clerk.get(reset.headers["location"])
     assert reset.status_code == 200 and "密码已重置" in reset.text
     one_time = one_time_shown(reset.text)
+    assert one_time not in county_clerk.get(f"/desk/accounts/{aid}?done=reset").text
     with client(platform.url) as holder:
         form = holder.get("/signin")
         old = holder.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"),
@@ -173,6 +194,9 @@ def test_reset_lock_unlock_disable_and_the_audit_trail(platform, county_clerk):
     # (the one-time password signs in, as 登录, though it leads to the password change first)
     assert kinds[:7] == ["停用账号", "登录", "登录失败", "重置密码", "解除锁定", "登录失败", "锁定账号"], kinds
     assert "孙科员" in trail and "调离岗位" in trail and "离职" in trail
+    # The holder's own sign-in is theirs by name, not by login.
+    signed_in = re.search(r"<tr><td>[^<]*</td><td>登录</td><td>.*?</tr>", trail).group(0)
+    assert "褚科员" in signed_in and "account:town.clerk2" not in signed_in
     # identity's details in Chinese: the office's lock refused a sign-in, the old password was wrong.
     assert "账号已被锁定" in trail and "密码错误" in trail and "wrong password" not in trail
     # The region's trail, filtered by kind.

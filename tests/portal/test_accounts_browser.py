@@ -74,6 +74,11 @@ def test_staff_manage_accounts_in_the_browser(platform, shots, tmp_path: Path):
         assert len(one_time) == 12
         assert drv.find_element(By.ID, "stands-for").text == f"阿依古丽（{deputy.id}）"
         check_page(browser, shots, "4-account-created")
+        # A refresh shows the page again without the password and without sending the form again
+        # (no "confirm form resubmission": the answer was a redirect).
+        drv.refresh()
+        assert not drv.find_elements(By.ID, "one-time-password")
+        assert drv.find_element(By.ID, "done").text == "账号已开设。"
         # Lock it, with a reason.
         drv.find_element(By.ID, "lock-reason").send_keys("代表请假")
         press(browser, "#form-lock button[type=submit]")

@@ -164,12 +164,16 @@ def test_a_deputy_votes_on_a_phone_and_gets_a_receipt(world, shots):
         receipt = drv.find_element(By.ID, "receipt").text
         assert len(receipt) == 16
         check_page(phone, shots, "3-receipt")
-        # A second vote is refused, in words.
+        # Afterwards the list and the ballot say the deputy has voted, with no form to vote
+        # again, and where the receipt is checked (the code itself is not kept with the deputy).
+        drv.get(f"{w.url}/desk/me/ballots")
+        assert "已投票" in drv.find_element(By.ID, "ballots").text
         drv.get(f"{w.url}/desk/me/ballots/{c.id}")
-        for p in ids:
-            drv.find_element(By.CSS_SELECTOR, f'input[name="mark-{p}"][value="abstain"]').click()
-        press(phone, "#cast")
-        assert "您已经投过票了" in drv.find_element(By.TAG_NAME, "main").text
+        assert "您已经投过票了" in drv.find_element(By.ID, "ballot-voted").text
+        assert not drv.find_elements(By.ID, "ballot-form")
+        link = drv.find_element(By.CSS_SELECTOR, f'main a[href="/result/{COUNTY_A}/2031"]')
+        assert "公示页面" in link.text
+        check_page(phone, shots, "3b-voted")
     finally:
         phone.close()
 

@@ -251,6 +251,8 @@ def test_the_rating_form_appears_once_the_result_is_fed_back_and_a_second_rating
         # A rating posted before there is anything to rate: back to the case page, nothing written.
         forged = c.post(f"/t/{code}/rating", data={"csrf_token": c.cookies["lx_csrf"], "rating": "1"})
         assert forged.status_code == 303 and platform.case(code).rating == 0
+        early = c.get(forged.headers["location"]).text           # and the page says why
+        assert "办理结果反馈给您之后才能评价" in early and 'name="rating"' not in early
         for method, req in (("AcceptOpinion", lpb.AcceptOpinionRequest(id=case.id)),
                             ("AnswerOpinion", lpb.AnswerOpinionRequest(id=case.id, answer="已联系供电所")),
                             ("ConcludeOpinion", lpb.ConcludeOpinionRequest(id=case.id, resolved=False, note="待改造")),
@@ -263,7 +265,9 @@ def test_the_rating_form_appears_once_the_result_is_fed_back_and_a_second_rating
         again = c.post(f"/t/{code}/rating", data=form | {"rating": "5"})
         assert first.status_code == again.status_code == 303
         shown = c.get(first.headers["location"]).text
+        twice = c.get(again.headers["location"]).text            # the second is said to be refused
     assert "感谢您的评价" in shown and 'id="rating">2 分' in shown and 'name="rating"' not in shown
+    assert "已经评价过了" in twice and 'id="rating">2 分' in twice and "感谢您的评价" not in twice
     assert platform.case(code).rating == 2
 
 

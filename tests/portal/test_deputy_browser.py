@@ -117,7 +117,12 @@ def test_a_deputy_answers_a_case_and_records_a_visit_offline(platform, shots):
 
         # My card and a voter household.
         drv.get(f"{platform.url}/desk/me/card")
-        assert drv.find_element(By.ID, "public-card").text == f"{platform.url}/card/{deputy.card_code}"
+        assert drv.find_element(By.ID, "public-card").text.replace("\n", "") == f"{platform.url}/card/{deputy.card_code}"
+        # The long address wraps inside the card's box (its padding kept), not past it.
+        assert drv.execute_script(
+            "const a = document.getElementById('public-card'), box = a.closest('section');"
+            "return a.getBoundingClientRect().right <= box.getBoundingClientRect().right"
+            " - parseFloat(getComputedStyle(box).paddingRight) + 0.5"), "the card's address runs past its box"
         assert drv.execute_script("return document.getElementById('qr').naturalWidth") > 0
         check_page(phone, shots, "4-card")
         drv.find_element(By.ID, "show_phone").click()

@@ -7,6 +7,7 @@ is refused, hostile text comes back as text."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from kit.deputies import deputy_account
@@ -126,7 +127,9 @@ def test_my_card_settings_public_page_and_qr_code(platform, people, ours):
     # The QR code: PNG to download and SVG to show.
     png = ours.get("/desk/me/card/qr?format=png&download=1")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
-    assert png.headers["content-disposition"] == 'attachment; filename="card-qr.png"'
+    # Named as the staff's download: <name>-二维码-<card code>.png
+    assert png.headers["content-disposition"].endswith(
+        "filename*=UTF-8''" + quote(f"{deputy.name}-二维码-{deputy.card_code}.png", safe=""))
     svg = ours.get("/desk/me/card/qr?format=svg")
     assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
     assert "content-disposition" not in svg.headers

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from kit.deputies import deputy_account
 from kit.portal import client, hidden, opinion_form, tracking_code
 from kit.settings import COUNTY_A
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -172,3 +173,33 @@ def test_a_deadline_filter_pages_on_with_the_instant_of_its_first_page(platform,
     assert second.status_code == 200, second.text[-1500:]
     one, two = listed(first.text), listed(second.text)
     assert len(one) == 50 and not one & two and made <= one | two
+
+
+def test_a_refused_filter_is_explained_in_chinese_never_a_system_error(platform, world):
+    """A deputy lists their own cases: the inbox offers them no deputy filter, and another
+    deputy's id typed into the address is "no permission" (403, in Chinese), not a 500. A
+    department has no deputy filter either; a malformed id in the address still says what is
+    wrong after "请检查填写的内容：". Staff get the wide layout (the table's short columns on
+    one line)."""
+    ours, theirs = world["deputies"]
+    deputy_account(platform, "deputy.inbox", ours, "deputy-Passw0rd-inbox")
+    with client(platform.url) as deputy:
+        sign_in(deputy, "deputy.inbox", "deputy-Passw0rd-inbox")
+        own = deputy.get("/desk/cases")
+        assert own.status_code == 200 and world["cases"][1] not in listed(own.text)
+        assert 'name="deputy"' not in own.text
+        for other in (theirs.id, "00000000-0000-0000-0000-000000000000"):
+            refused = deputy.get("/desk/cases", params={"deputy": other})
+            assert refused.status_code == 403, refused.text[-1500:]
+            assert "<title>无权访问" in refused.text and "无权" in refused.text
+            assert "系统出现错误" not in refused.text and "请求无效" not in refused.text
+    with client(platform.url) as dept:
+        sign_in(dept, "dept.inbox", world["dept"])
+        page_ = dept.get("/desk/cases")
+        assert page_.status_code == 200 and 'name="deputy"' not in page_.text
+        bad = dept.get("/desk/cases", params={"deputy": "zzz"})
+        assert bad.status_code == 400
+        said = re.search(r"请检查填写的内容：([^<]*)<", bad.text)
+        assert said and said.group(1).strip(), bad.text[-1500:]
+    staff = world["staff"].get("/desk/cases")
+    assert '<main id="main" class="wide">' in staff.text and 'name="deputy"' in staff.text

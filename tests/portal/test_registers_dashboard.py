@@ -235,9 +235,9 @@ def test_a_department_has_no_registers(platform, venue):
 
 # ---- the dashboard -----------------------------------------------------------------------
 
-def number(cell: str) -> float:
-    """A figure as the page writes it (zh-CN: 1,234 or 4.5)."""
-    return float(cell.replace(",", ""))
+def number(cell: str) -> float | None:
+    """A figure as the page writes it (zh-CN: 1,234 or 4.5); "—" is no figure (None)."""
+    return None if cell == "—" else float(cell.replace(",", ""))
 
 
 def figures_of(table: list[list[str]]) -> list[tuple[str, list[float]]]:
@@ -251,9 +251,11 @@ def xlsx_figures(content: bytes) -> list[tuple[str, list[float]]]:
         rows = list(wb.worksheets[0].iter_rows(values_only=True))
     finally:
         wb.close()
+    width = len(rows[0])      # a row's empty cells at its end are not read back: padded
+    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
     for r in rows[1:]:
-        assert all(isinstance(v, (int, float)) for v in r[1:]), r      # numbers, not text
-    return [(str(r[0]), [float(v) for v in r[1:]]) for r in rows[1:]]
+        assert all(v is None or isinstance(v, (int, float)) for v in r[1:]), r      # numbers (or empty), not text
+    return [(str(r[0]), [None if v is None else float(v) for v in r[1:]]) for r in rows[1:]]
 
 
 def statistics(platform, region: str, caller: str) -> lpb.Statistics:
@@ -309,14 +311,16 @@ def expected_tables(s: lpb.Statistics) -> dict[str, list[tuple[str, list[float]]
                    for label, f in ms],
         "resolve": [(f"{b.min_days}–{b.max_days}天" if b.max_days else f"{b.min_days}天以上", [b.cases])
                     for b in s.resolve_days],
-        "resolve-months": [(label, [round(f.median_days_to_resolve, 1)]) for label, f in ms],
+        # A month with nothing resolved has no median: "—" on the page, an empty cell in the file.
+        "resolve-months": [(label, [round(f.median_days_to_resolve, 1) if f.resolved else None]) for label, f in ms],
         "escalations": [(label, [f.escalated]) for label, f in ms],
         "activities": [(label, [f.visits, f.receptions, f.people_reached]) for label, f in ms],
     }
     if s.regions:
         out["regions"] = [(r.region_name, [r.figures.opinions_raised, r.figures.resolved, r.figures.escalated,
                                            r.figures.visits, r.figures.receptions]) for r in s.regions]
-    return {k: [(label, [float(v) for v in values]) for label, values in rows] for k, rows in out.items()}
+    return {k: [(label, [None if v is None else float(v) for v in values]) for label, values in rows]
+            for k, rows in out.items()}
 
 
 def test_each_chart_table_holds_getstatistics_figures_and_its_xlsx_the_same(platform, worked, county_clerk):
@@ -339,6 +343,9 @@ def test_each_chart_table_holds_getstatistics_figures_and_its_xlsx_the_same(plat
         # the county's figures: its townships below it, its own venue's work, the escalation
         assert (s.opinions_raised, s.resolved, s.escalated) == (4, 2, 1)
         assert [label for label, _ in expected["regions"]] == ["宁边路街道", "三工镇", "榆树沟镇"]
+        # The year has months with nothing resolved: their median is "—", never "0.0".
+        assert None in [v for _, (v,) in expected["resolve-months"]]
+        assert "0.0" not in [c for r in tables["table-resolve-months"][1:] for c in r[1:]]
         assert dict(expected["regions"])["三工镇"] == [3, 2, 1, 1, 0]
         march = dict(expected["activities"])["2026年3月"]
         assert march == [0, 1, 12]                  # the venue's reception of 5 March, 12 people
@@ -466,7 +473,7 @@ def test_a_dashboard_renders_its_charts(platform, venue, worked, county_clerk):
         tables = Tables(d.page_source).tables
         for c in drawn:
             rows = figures_of(tables[c["id"].replace("chart-", "table-")])
-            assert [[float(v) for v in series] for series in c["data"]] == \
+            assert [[None if v is None else float(v) for v in series] for series in c["data"]] == \
                 [[values[i] for _, values in rows] for i in range(len(rows[0][1]))], c["id"]
         assert d.execute_script("return window.__csp") == []
         check_page(desk, shots, "1-county-dashboard")

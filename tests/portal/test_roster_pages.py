@@ -330,6 +330,10 @@ def test_export_downloads_the_countys_roster_as_xlsx_and_csv(platform, staff):
     popolo = staff.get("/desk/roster/export", params={"format": "popolo.json"})
     assert popolo.status_code == 200 and popolo.headers["content-disposition"].endswith(".popolo.json")
     assert "导出代表" in popolo.content.decode("utf-8") and "外县代表" not in popolo.content.decode("utf-8")
+    # A format not offered is refused in words, never another format's file.
+    other = staff.get("/desk/roster/export", params={"format": "json"})
+    assert other.status_code == 400 and "content-disposition" not in other.headers
+    assert "不支持这种文件格式" in other.text
 
 
 def test_venues_are_created_edited_listed_and_deputies_grouped_into_them(platform, staff):
