@@ -971,6 +971,7 @@ CAMPAIGN_STEP_NOTES: tuple[tuple[str, str], ...] = (
     (r"round (\d+); electorate now (\d+): (\d+) no longer serving, (\d+) by-elected since",
      r"第 \1 轮；投票人数调整为 \2 人：\3 人已不再担任代表，\4 人为此后补选"),
     (r"round (\d+): (\d+) ballots, (\d+) present", r"第 \1 轮：收回选票 \2 张，实到 \3 人"),
+    (r"round (\d+)(；.+)", r"第 \1 轮\2"),     # the round, then balloting's Chinese (the electorate updated)
     (r"round (\d+)", r"第 \1 轮"),
     (r"(\d+) projects adopted", r"通过 \1 个项目"),
     (r"(\d+) candidates for (\d+) seats", r"候选项目 \1 个，票决 \2 个"),

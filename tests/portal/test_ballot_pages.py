@@ -124,4 +124,6 @@ def test_the_walk_finds_the_step_notes():
     # The session's note with changed electorate ("round 1; electorate now …") is built from two parts.
     cat = catalogue()
     assert cat.step_note("round 1; electorate now 9: 1 no longer serving, 0 by-elected since").startswith("第 1 轮")
+    updated = "；应到代表更新为9人（1人已不在任，0人新补选）"    # balloting's own Chinese after the round
+    assert cat.step_note("round 2" + updated) == "第 2 轮" + updated
     assert cat.step_note("会后补记") == "会后补记"     # a note staff typed is shown as typed
