@@ -11,9 +11,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+
+from kit.settings import PREFECTURE
+from services.identity.keys import KeyFolder, Signer
 
 REPO = Path(__file__).resolve().parents[2]
 PORTAL_SUBJECT = "portal"
@@ -106,3 +110,14 @@ def weight(c: httpx.Client, path: str) -> tuple[int, list[str]]:
         assert got.status_code == 200, a
         total += len(got.content)
     return total, assets
+
+
+def portal_token_file(bus: Path, folder: Path) -> Path:
+    """The portal's system token as production has it: signed by identity's active key
+    (EdDSA), which the services verify from the JWKS file beside the bus (kit.settings)."""
+    keys = KeyFolder(bus.parent / "identity-keys", bus.parent / "jwks.json")
+    keys.generate(activate=True)
+    token, _ = Signer(keys).sign(subject=PORTAL_SUBJECT, role="system", region=PREFECTURE, ttl=timedelta(hours=2))
+    path = folder / "portal-token"
+    path.write_text(token + "\n", encoding="utf-8")
+    return path

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from kit.clients import InProcessService
-from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port
+from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port, portal_token_file
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
-
-from services.identity.keys import KeyFolder, Signer
 
 
 @dataclass
@@ -84,17 +80,6 @@ class Platform:
                                    role="staff", region=PREFECTURE)
         [o] = [o for o in listed.opinions if o.tracking_code == tracking_code]
         return o
-
-
-def portal_token_file(bus: Path, folder: Path) -> Path:
-    """The portal's system token as production has it: signed by identity's active key
-    (EdDSA), which the services verify from the JWKS file beside the bus (kit.settings)."""
-    keys = KeyFolder(bus.parent / "identity-keys", bus.parent / "jwks.json")
-    keys.generate(activate=True)
-    token, _ = Signer(keys).sign(subject=PORTAL_SUBJECT, role="system", region=PREFECTURE, ttl=timedelta(hours=2))
-    path = folder / "portal-token"
-    path.write_text(token + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

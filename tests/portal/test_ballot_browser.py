@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import timedelta
 
 import pytest
 from kit.browser import Browser, output_dir, wait_replaced
 from kit.deputies import deputy_account
-from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden
+from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -23,8 +22,6 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 from test_deputy_browser import sign_in
 from test_work_browser import check_page, press
-
-from services.identity.keys import KeyFolder, Signer
 
 STAFF = {"role": "staff", "region": PREFECTURE}
 
@@ -68,16 +65,6 @@ class Platform:
         self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
             username=username, current_password=one_time, new_password=password))
         return password
-
-
-def portal_token_file(bus, folder):
-    """The portal's system token signed by identity's active key, as in production."""
-    keys = KeyFolder(bus.parent / "identity-keys", bus.parent / "jwks.json")
-    keys.generate(activate=True)
-    token, _ = Signer(keys).sign(subject=PORTAL_SUBJECT, role="system", region=PREFECTURE, ttl=timedelta(hours=2))
-    path = folder / "portal-token"
-    path.write_text(token + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
