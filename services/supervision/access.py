@@ -41,6 +41,9 @@ ACTIONS = {
     "inspection.manage": grant(SUB, *MANAGERS) | grant(OWN, R.DEPUTY),
     "inspection.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
     "inspection.count": grant(SUB, *VIEWERS),
+    # Reminder letters: the office's subtree, and a department the letters addressed to it
+    # (its subject and region together).
+    "letter.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPARTMENT),
 }
 
 METHODS = {
@@ -57,6 +60,8 @@ METHODS = {
     "GetInspection": "inspection.read",
     "ListInspections": "inspection.read",
     "GetInspectionCounts": "inspection.count",
+    "ListLetters": "letter.read",
+    "GetLetter": "letter.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

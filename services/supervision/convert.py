@@ -9,7 +9,14 @@ from lianxin.supervision.v1 import events_pb2 as ev
 from lianxin.supervision.v1 import supervision_pb2 as pb
 
 from services.supervision import domain as d
-from services.supervision.tables import InspectionRow, MilestoneRow, ProblemRow, ProjectChangeRow, ProjectRow
+from services.supervision.tables import (
+    InspectionRow,
+    LetterRow,
+    MilestoneRow,
+    ProblemRow,
+    ProjectChangeRow,
+    ProjectRow,
+)
 from services.supervision.views import ProgrammeView
 from shared import wire
 from shared.wire import ts
@@ -100,6 +107,14 @@ def counts_to_proto(c: Counts) -> pb.InspectionCounts:
                                children=[figures_to_proto(f) for f in c.children])
 
 
+def letter_to_proto(r: LetterRow, *, with_document: bool = False) -> pb.Letter:
+    return pb.Letter(id=r.id, number=r.number, region_code=r.region_code, project_id=r.project_id,
+                     milestone_id=r.milestone_id, department=r.department, department_name=r.department_name,
+                     kind=r.kind, days_late=r.days_late, what_is_late=r.what_is_late,
+                     reply_by=r.reply_by.isoformat(), issued_at=ts(r.issued_at),
+                     document=r.document if with_document else b"", issuer=r.issuer)
+
+
 # ---- events -----------------------------------------------------------------------------
 
 def project_opened(row: ProjectRow) -> ev.ProjectOpened:
@@ -126,3 +141,7 @@ def inspection_recorded(r: InspectionRow) -> ev.InspectionRecorded:
 
 def problem_solved(r: InspectionRow, p: ProblemRow) -> ev.ProblemSolved:
     return ev.ProblemSolved(inspection_id=r.id, region_code=r.region_code, problem=problem_to_proto(p))
+
+
+def letter_issued(r: LetterRow) -> ev.LetterIssued:
+    return ev.LetterIssued(letter=letter_to_proto(r))

@@ -300,3 +300,75 @@ def check_solve(inspection: InspectionStatus, problem: ProblemStatus) -> None:
         raise FailedPrecondition("the inspection is not recorded yet")
     if problem is not ProblemStatus.OPEN:
         raise FailedPrecondition("the problem is solved already")
+
+
+# ---- lateness and reminder letters (提醒督办函) --------------------------------------------------
+
+class LatenessKind(enum.IntEnum):
+    UNSPECIFIED = 0
+    MILESTONE_OVERDUE = 1
+    BEHIND_PLAN = 2
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """One lateness a letter answers; ``key`` is unique per lateness (no second letter)."""
+    key: str
+    kind: LatenessKind
+    milestone_id: str
+    days_late: int
+    what: str
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    id: str
+    title: str
+    due_date: date
+    weight: int
+    percent: int
+
+
+def day_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def planned_progress(milestones: Sequence[MilestoneState], today: date) -> Decimal:
+    """What the plan asks by ``today``: the weights of the milestones due before it, as a
+    percentage of all weights (a milestone due is planned done)."""
+    total = sum(m.weight for m in milestones)
+    if not total:
+        return Decimal("0.00")
+    due = sum(m.weight for m in milestones if m.due_date < today)
+    return (Decimal(due * 100) / Decimal(total)).quantize(CENT, ROUND_HALF_UP)
+
+
+def lateness(project_id: str, milestones: Sequence[MilestoneState], today: date, margin: int) -> list[Lateness]:
+    """What is late in a project on ``today`` (a China day): each milestone past its due day
+    and not at 100% (温县: 及时通报办理进展, 发放《提醒督办函》), and the project when its progress
+    trails the plan by more than ``margin`` points, as of the latest due day passed."""
+    out = []
+    for m in milestones:
+        if m.due_date < today and m.percent < 100:
+            days = (today - m.due_date).days
+            out.append(Lateness(
+                key=f"milestone:{m.id}:{m.due_date.isoformat()}", kind=LatenessKind.MILESTONE_OVERDUE,
+                milestone_id=m.id, days_late=days,
+                what=f"节点“{m.title}”应于{day_text(m.due_date)}完成，截至{day_text(today)}完成{m.percent}%，"
+                     f"已逾期{days}天"))
+    passed = [m.due_date for m in milestones if m.due_date < today]
+    if passed:
+        planned = planned_progress(milestones, today)
+        actual = progress([(m.weight, m.percent) for m in milestones])
+        if actual + margin < planned:
+            last = max(passed)
+            out.append(Lateness(
+                key=f"behind:{project_id}:{last.isoformat()}", kind=LatenessKind.BEHIND_PLAN, milestone_id="",
+                days_late=(today - last).days,
+                what=f"按推进计划截至{day_text(today)}应完成{planned}%，实际完成{actual}%，"
+                     f"落后{planned - actual}个百分点"))
+    return out
+
+
+def letter_number(issuer: str, year: int, seq: int) -> str:
+    return f"{issuer}督办函〔{year}〕{seq}号"

@@ -4,11 +4,12 @@ Arrives: SupervisionService RPCs, who may call which in access.py (no public one
 (projects.py) and inspections (inspections.py).
 Consumes: lianxin.balloting.v1 ProjectAdopted, which opens a project file for each adopted
 project of a region this deployment serves (adoption.py), once however often it arrives.
-Timers: none yet (the lateness sweep and reminder letters are still to come; the relay
-publishes the outbox).
+Timers: the lateness sweep (letters.py), every lateness_sweep_interval: reminder letters to
+the lead departments of late milestones and projects behind plan (the relay publishes the outbox).
 Touches: its own database (tables.py: projects, their departments, tasks, milestones and
 history; inspections and the problems they found) and topic lianxin.supervision.v1.
-Settings: the common ones (no keys of its own yet).
+Settings: SupervisionSettings (settings.py): the sweep's interval, the behind-plan margin and
+the days a department has to answer a letter.
 Demo: a project of the prefecture planned and reported on through the API (demo.py).
 """
 from __future__ import annotations
@@ -18,16 +19,22 @@ from lianxin.supervision.v1 import supervision_pb2_grpc
 from services.supervision import demo
 from services.supervision.access import ACCESS, SERVICE_NAME
 from services.supervision.adoption import adoption_consumer
+from services.supervision.letters import lateness_timer
 from services.supervision.servicer import SupervisionServicer
+from services.supervision.settings import SupervisionSettings
 from services.supervision.tables import BUS, Base
 from shared.rpc.server import GrpcEdge
-from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition
+from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition, Timer
 
 __all__ = ["SERVICE_NAME", "definition"]
 
 
 def consumes(runtime: Runtime) -> list[ConsumedTopic]:
     return [adoption_consumer(runtime)]
+
+
+def timers(runtime: Runtime) -> list[Timer]:
+    return [lateness_timer(runtime)]
 
 
 def definition() -> ServiceDefinition:
@@ -40,4 +47,5 @@ def definition() -> ServiceDefinition:
             access=[ACCESS])
 
     return ServiceDefinition(name="supervision", metadata=Base.metadata, bus_tables=BUS, edge=edge,
-                             consumes=consumes, demo=Demo(through_api=demo.through_api))
+                             consumes=consumes, timers=timers, settings=SupervisionSettings,
+                             demo=Demo(through_api=demo.through_api))

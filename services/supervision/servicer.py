@@ -10,6 +10,7 @@ from lianxin.supervision.v1 import supervision_pb2_grpc
 
 from services.supervision import convert
 from services.supervision.inspections import Inspections
+from services.supervision.letters import Letters
 from services.supervision.projects import Projects, Report
 from services.supervision.tables import IDEMPOTENT
 from shared import paging, wire
@@ -29,6 +30,10 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     @cached_property
     def inspections(self) -> Inspections:
         return Inspections(self.runtime)
+
+    @cached_property
+    def letters(self) -> Letters:
+        return Letters(self.runtime)
 
     def GetServiceInfo(self, request, context):
         return service_info(self.runtime)
@@ -103,3 +108,16 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     def GetInspectionCounts(self, request, context):
         return convert.counts_to_proto(self.inspections.counts(current_principal(), request.region_code,
                                                                request.year))
+
+    # ---- reminder letters ----
+    def ListLetters(self, request, context):
+        who = current_principal()
+        page = paging.page(request, who)
+        project_id = wire.optional_id(request.project_id, "project_id")
+        rows, total, token = self.letters.list_letters(who, request.region_code, project_id, page)
+        return pb.ListLettersResponse(letters=[convert.letter_to_proto(r) for r in rows], next_page_token=token,
+                                      total_size=total)
+
+    def GetLetter(self, request, context):
+        return convert.letter_to_proto(self.letters.get(current_principal(), wire.require_id(request.id, "id")),
+                                       with_document=True)

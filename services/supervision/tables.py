@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.bus import bus_tables
@@ -156,3 +167,33 @@ class ProblemRow(Base):
     solution: Mapped[str] = mapped_column(Text, default="")
     solved_by: Mapped[str] = mapped_column(String(100), default="")
     solved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LetterRow(Base):
+    """A reminder letter (提醒督办函) the lateness sweep issued to a project's lead department.
+    ``lateness`` names the lateness it answers (an overdue milestone and its due day, or a
+    project behind plan as of a milestone's due day), unique: no lateness gets two letters,
+    also when two sweeps run at once. ``number`` counts per issuing region and year."""
+    __tablename__ = "letters"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    lateness: Mapped[str] = mapped_column(String(120), unique=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(100))
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    milestone_id: Mapped[str] = mapped_column(String(36), default="")
+    department: Mapped[str] = mapped_column(String(100))
+    department_name: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[int] = mapped_column(Integer)
+    days_late: Mapped[int] = mapped_column(Integer)
+    what_is_late: Mapped[str] = mapped_column(Text)
+    reply_by: Mapped[date] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (
+        UniqueConstraint("region_code", "year", "seq", name="uq_letters_region_year_seq"),
+        Index("ix_letters_region_path_issued_id", "region_path", "issued_at", "id"),
+    )

@@ -168,6 +168,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("supervision", "GetInspection"): spec(),
     ("supervision", "ListInspections"): spec(optional={"region_code": REGION_DEFAULT}),
     ("supervision", "GetInspectionCounts"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("supervision", "ListLetters"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("supervision", "GetLetter"): spec(),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

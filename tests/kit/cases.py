@@ -13,6 +13,7 @@ import csv
 import io
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -26,6 +27,8 @@ from lianxin.supervision.v1 import supervision_pb2 as spb
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
+from services.supervision.letters import Letters
+from shared.clock import frozen
 
 OUTSIDE = "999999"          # a well-formed code that is not in the region tree
 DEPT = "dept-water"         # a department of 652301 (the cases are transferred to it)
@@ -317,6 +320,11 @@ def seed_world(start_service, tmp_path_factory) -> World:
     w.SB = w.project(COUNTY_B, department="dept-b")
     # Inspections of 652301: one scheduled (IS), one held with an open problem (IH).
     w.IS, w.IH = w.inspection(), w.held()
+    # The lateness sweep a month after the projects' first milestones were due: reminder
+    # letters to dept-water of 652301 (LA is one) and to dept-b of 652302.
+    with frozen(datetime(2030, 5, 1, 4, tzinfo=timezone.utc)):
+        Letters(others["supervision"].runtime).sweep()
+    w.LA = w.sv("ListLetters", spb.ListLettersRequest(region_code=COUNTY_A)).letters[0]
     return w
 
 
@@ -675,6 +683,12 @@ CASES |= {
                                             denied=role_refused(DEPARTMENTS))],
     ("supervision", "ListInspections"): [Case(lambda w, c: spb.ListInspectionsRequest(region_code=COUNTY_A),
                                               ok=INSPECTION_READERS, default=PD)],
+    ("supervision", "ListLetters"): [Case(lambda w, c: spb.ListLettersRequest(region_code=COUNTY_A),
+                                          ok=frozenset({"own", "parent", "auditor", "committee", "system", "dept_own",
+                                                        "dept_other"}), default=PD)],
+    ("supervision", "GetLetter"): [Case(lambda w, c: spb.GetLetterRequest(id=w.LA.id),
+                                        ok=frozenset({"own", "parent", "auditor", "committee", "system", "dept_own"}),
+                                        denied=role_refused(DEPUTY_ROLE))],
     ("supervision", "GetInspectionCounts"): [Case(lambda w, c: spb.GetInspectionCountsRequest(
         region_code=COUNTY_A, year=2030), ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
         default=PD)],
