@@ -72,6 +72,12 @@ class Ballots(Campaigns):
         return row
 
     @staticmethod
+    def _voter_count(session: Session, r: BallotRoundRow) -> int:
+        """The round's electorate as its voter rows stand (应到)."""
+        return len(session.scalars(select(BallotVoterRow.deputy_id).where(
+            BallotVoterRow.campaign_id == r.campaign_id, BallotVoterRow.round == r.number)).all())
+
+    @staticmethod
     def present_count(session: Session, r: BallotRoundRow) -> int:
         return len(session.scalars(select(BallotVoterRow.deputy_id).where(
             BallotVoterRow.campaign_id == r.campaign_id, BallotVoterRow.round == r.number,
@@ -149,6 +155,12 @@ class Ballots(Campaigns):
             voter = BallotVoterRow(campaign_id=campaign.id, round=r.number, deputy_id=dep.id, name=dep.name,
                                    present=False, checked_in_by="", voted=False)
             store.s.add(voter)
+            # The round's 应到 (eligible) counts them from now on: quorum and the bulletin rest on
+            # it. The round is locked for this rare write only, so two deputies joining at once
+            # each count the other's committed row.
+            store.s.flush()
+            store.s.refresh(r, with_for_update=True)
+            r.eligible = self._voter_count(store.s, r)
         return voter
 
     def open_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
@@ -188,6 +200,9 @@ class Ballots(Campaigns):
         left = [v for v in rows if v.deputy_id not in now_serving]
         joined = [v for k, v in now_serving.items() if k not in {x.deputy_id for x in rows}]
         if not left and not joined:
+            # Those by-elected since the session opened may have joined already at check-in;
+            # the count stands as it is then.
+            r.eligible = len(rows)
             return ""
         for v in left:
             s.delete(v)

@@ -147,3 +147,20 @@ def test_the_electorate_is_who_serves_when_the_ballot_opens(world):
     wait(lambda: w.b_rows("SELECT status FROM ballot_deputies WHERE id = :i", i=round_voters[1])[0][0]
          == S.DEPUTY_STATUS_RESIGNED, "the second resignation to reach balloting")
     assert w.b.call("GetCampaign", pb.GetCampaignRequest(id=c.id), **STAFF).rounds[-1].eligible == before + 1
+
+
+def test_a_deputy_by_elected_after_the_session_opened_counts_in_the_eligible_once_checked_in(world):
+    """The reported input: a deputy by-elected after OpenSession was checked in and voted, yet
+    the round's 应到 (eligible), the base of quorum and adoption and a count the bulletin
+    publishes, stayed at the number of the session's opening."""
+    w = world
+    c = w.campaign(COUNTY_B)
+    w.known(*(w.deputy(COUNTY_B).id for _ in range(3)))
+    c = w.fix(c, 4, w.shortlisted(c, 5))
+    before = len(w.session(c))
+    late = w.deputy(COUNTY_B, status=S.DEPUTY_STATUS_BY_ELECTED)
+    w.known(late.id)
+    checked = w.b.call("CheckIn", pb.CheckInRequest(campaign_id=c.id, deputy_id=late.id), **STAFF)
+    assert (checked.eligible, checked.present_count) == (before + 1, before + 1)
+    opened = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
+    assert opened.rounds[-1].eligible == before + 1 and opened.present == before + 1
