@@ -29,6 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.render import backends, catalogue, checked_form, citizen, error_page, page, rpc_error_page
+from shared.text import code as canonical_code
 
 MAX_CODE = 40
 FEN_PER_WAN = 1_000_000          # 1 万元 = 10,000 yuan = 1,000,000 fen
@@ -148,10 +149,12 @@ async def result(request: Request) -> Response:
         r = await _result(request)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="result_not_found")
-    receipt = request.query_params.get("receipt", "").strip().upper()[:MAX_CODE]
+    # A receipt as the deputy may type it back: grouped, hyphenated, full width, any case.
+    receipt = canonical_code(request.query_params.get("receipt", ""))[:MAX_CODE]
     found = None
     if receipt:
-        found = any(receipt in json.loads(x.bulletin).get("receipts", []) for x in r.rounds if x.bulletin)
+        found = next((x.round for x in r.rounds
+                      if x.bulletin and receipt in json.loads(x.bulletin).get("receipts", [])), False)
     titles = {c.proposal_id: c.title for c in r.candidates}
     return page(request, "citizen/result.html", {
         "r": r, "titles": titles, "receipt": receipt, "found": found,

@@ -239,8 +239,12 @@ def test_a_citizen_proposes_follows_and_checks_the_published_result(world, shots
         drv.get(f"{w.url}/result/{COUNTY_A}/2033")
         assert len(drv.find_elements(By.CSS_SELECTOR, "#adopted li")) == 4
         check_page(phone, shots, "7-result")
-        drv.find_element(By.ID, "receipt").send_keys(receipts[0].lower())
+        # Typed back as a person copies it: in groups of four, lower case, a full-width letter.
+        typed = " ".join(receipts[0][i:i + 4] for i in range(0, len(receipts[0]), 4)).lower()
+        typed = chr(ord(typed[0]) - ord("a") + ord("ａ")) + typed[1:] if typed[0].isalpha() else typed
+        drv.find_element(By.ID, "receipt").send_keys(typed)
         press(phone, "#receipt-form button[type=submit]")
+        assert "第1轮" in drv.find_element(By.ID, "receipt-answer").text
         assert "已经计入" in drv.find_element(By.ID, "receipt-answer").text
         check_page(phone, shots, "8-receipt-found")
         drv.get(f"{w.url}/p/{code}")
