@@ -617,7 +617,8 @@ STRINGS: dict[str, str] = {
     "result_receipt_field": "您的回执码",
     "result_receipt_check": "核对",
     "result_receipt_found": "这个回执码在第{round}轮的公告中：您的选票已经计入。",
-    "result_receipt_void": "这个回执码在第{round}轮的公告中；该轮收回的选票多于出席人数，整轮无效，已重新投票，请核对重新投票那一轮的回执码。",
+    "result_receipt_void": ("这个回执码在第{round}轮的公告中；该轮收回的选票多于出席人数，整轮无效，"
+                           "已重新投票，请核对重新投票那一轮的回执码。"),
     "result_receipt_missing": "公告中没有这个回执码，请核对输入。",
     "result_round": "第{n}轮投票",
     "result_void": "投票无效，已重新投票",
