@@ -260,7 +260,8 @@ def with_saved_value(content: bytes, ref: str, value: str) -> bytes:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f><v ?/>'.encode(),
+                # openpyxl writes an empty <v/> or, with lxml installed, <v></v>.
+                data, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f>(?:<v ?/>|<v></v>)'.encode(),
                                   rf'<c r="{ref}" t="str"><f>\1</f><v>{value}</v>'.encode(), data)
                 assert n == 1
             dst.writestr(item, data)
