@@ -363,6 +363,7 @@ class Ballots(Campaigns):
                     self._runoff(s, r, voters, outcome)
             s.flush()
             self.rt.outbox.add(s, convert.ballot_closed(row, r), region=row.region_code)
+            self.rt.outbox.add(s, convert.attendance_recorded(row, r, voters), region=row.region_code)
             shown = self.shown(s, row)
         self._vacuum()
         return shown

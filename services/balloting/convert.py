@@ -13,6 +13,7 @@ from services.balloting import domain as d
 from services.balloting.tables import (
     BallotDeputyRow,
     BallotRoundRow,
+    BallotVoterRow,
     CampaignRow,
     CampaignStepRow,
     CandidateRow,
@@ -21,6 +22,7 @@ from services.balloting.tables import (
 )
 from services.balloting.views import ShownCampaign
 from shared import wire
+from shared.clock import china_day, now
 from shared.tenancy import RegionTree
 from shared.wire import ts
 
@@ -196,6 +198,15 @@ def tellers_named(row: CampaignRow, r: BallotRoundRow, step: CampaignStepRow) ->
 def ballot_closed(row: CampaignRow, r: BallotRoundRow) -> ev.BallotClosed:
     """A round counted: its counts, tally, result and bulletin digest (never a ballot)."""
     return ev.BallotClosed(campaign_id=row.id, region_code=row.region_code, year=row.year, round=round_to_proto(r))
+
+
+def attendance_recorded(row: CampaignRow, r: BallotRoundRow, voters: list[BallotVoterRow]) -> ev.AttendanceRecorded:
+    """Who was present and who voted in a counted round, ids sorted (never how anyone voted)."""
+    day = row.session_date.isoformat() if row.session_date else china_day(r.closed_at or now()).isoformat()
+    return ev.AttendanceRecorded(
+        campaign_id=row.id, region_code=row.region_code, year=row.year, round=r.number, session_date=day,
+        present_deputy_ids=sorted(v.deputy_id for v in voters if v.present),
+        voted_deputy_ids=sorted(v.deputy_id for v in voters if v.voted))
 
 
 def project_adopted(row: CampaignRow, c: CandidateRow) -> ev.ProjectAdopted:

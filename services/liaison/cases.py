@@ -228,4 +228,5 @@ class CaseRules:
         self.rt.outbox.add(session, convert.step_recorded(
             opinion_id=row.id, region_code=row.region_code, handling_region=row.handling_region,
             status=int(status), channel=row.channel, raised_at=row.raised_at, at=at,
-            rating=rating, linked=bool(row.origin_opinion_id)), region=row.region_code)
+            rating=rating, linked=bool(row.origin_opinion_id),
+            actor_deputy_id=who.subject if who.role is Role.DEPUTY else ""), region=row.region_code)

@@ -89,11 +89,13 @@ def activity_to_proto(row: ActivityRow, opinion_ids: list[str]) -> pb.Activity:
 # ---- events (lianxin.liaison.v1), written to the outbox with the change -------------------
 
 def step_recorded(*, opinion_id: str, region_code: str, handling_region: str, status: int, channel: int,
-                  raised_at: datetime, at: datetime, rating: int, linked: bool) -> ev.OpinionStepRecorded:
-    """One step of a case, for the statistics roll-up (rollup.count_step)."""
+                  raised_at: datetime, at: datetime, rating: int, linked: bool,
+                  actor_deputy_id: str = "") -> ev.OpinionStepRecorded:
+    """One step of a case, for the statistics roll-up (rollup.count_step) and, when a deputy
+    took it, that deputy's performance file (evaluation)."""
     return ev.OpinionStepRecorded(opinion_id=opinion_id, region_code=region_code, handling_region=handling_region,
                                   status=int(status), channel=int(channel), raised_at=ts(raised_at), at=ts(at),
-                                  rating=rating, linked=linked)
+                                  rating=rating, linked=linked, actor_deputy_id=actor_deputy_id)
 
 
 def opinion_escalated(row: OpinionRow, from_region: str, to_region: str, reason: str) -> ev.OpinionEscalated:

@@ -109,7 +109,7 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and err.details().startswith("marks:")
 
     # The count: more than half of all five (3) adopts; highest approvals first, up to 3 seats.
-    with w.expect_events("BallotClosed"):
+    with w.expect_events("BallotClosed", "AttendanceRecorded"):
         c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
     r = c.rounds[0]
     assert r.status == pb.ROUND_STATUS_CLOSED
@@ -121,6 +121,11 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
     closed = ev.BallotClosed.FromString(w.b_rows(
         "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.BallotClosed' ORDER BY seq DESC LIMIT 1")[0][0])
     assert closed.round.bulletin_digest == r.bulletin_digest and len(r.bulletin_digest) == 64
+    # Who attended and who voted (deputies' performance files), sorted ids: never how.
+    attended = ev.AttendanceRecorded.FromString(w.b_rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.AttendanceRecorded' ORDER BY seq DESC LIMIT 1")[0][0])
+    assert (attended.campaign_id, attended.round, attended.year) == (c.id, 1, c.year)
+    assert list(attended.present_deputy_ids) == list(attended.voted_deputy_ids) == sorted(voters[:4])
 
     # Nothing is public before publication; then the result and its bulletin are everyone's.
     assert w.b.error("GetPublicResult", pb.GetPublicResultRequest(region_code=COUNTY_B, year=c.year),
