@@ -2,8 +2,8 @@
 reading helpers every import shares.
 
 Writing (``write``): headings in bold in the first row, frozen, column widths; text cells
-are always text (never a formula, phones keep their leading 0), whole numbers (序号, 人次)
-and finite floats are numeric cells; every text cell goes through two guards:
+are always text (never a formula, phones keep their leading 0), whole numbers (序号, 人次),
+finite floats and Decimals (money in yuan, shown with two places) are numeric cells; every text cell goes through two guards:
 
 - Formula injection: Excel and LibreOffice run a cell that starts with = + - @ (or a tab or
   carriage return) as a formula, and a citizen's opinion text ends up in these files. Such
@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from itertools import zip_longest
 
 from openpyxl import Workbook, load_workbook
@@ -114,12 +115,15 @@ def unquote(text: str) -> str:
     return text[1:] if text.startswith("'") and is_formula_like(text.lstrip("'")) else text
 
 
-def cell_value(value: object) -> str | int | float:
+def cell_value(value: object) -> str | int | float | Decimal:
     """What a cell holds in a file: whole numbers stay numbers (so Excel can sum 人次), and so
-    do finite floats (a median of days); everything else is guarded text within the cell limit."""
+    do finite floats (a median of days) and Decimals (money in yuan, shown with two places);
+    everything else is guarded text within the cell limit."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_EXACT_NUMBER:
         return value
     if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and abs(value) <= MAX_EXACT_NUMBER:
         return value
     return fit(neutralise(value))
 
@@ -160,12 +164,14 @@ def write(columns: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, *,
     return out.getvalue()
 
 
-def _cell(ws, value: str | int | float, font: Font | None = None) -> WriteOnlyCell | None:
+def _cell(ws, value: str | int | float | Decimal, font: Font | None = None) -> WriteOnlyCell | None:
     if value == "" and font is None:
         return None
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"   # always text: never a formula, and phones keep leading zeros
+    elif isinstance(value, Decimal):
+        cell.number_format = "0.00"   # money in yuan: its two places shown, summable
     if font is not None:
         cell.font = font
     return cell
