@@ -14,9 +14,11 @@ from lianxin.liaison.v1 import events_pb2 as lev
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
 
 import services
 from services.balloting import domain as bd
+from services.evaluation import domain as ed
 from services.liaison import domain as ld
 from services.roster import domain as rd
 from shared.bus import Envelope
@@ -36,6 +38,7 @@ ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
          (bd.ProposalStatus, bpb.ProposalStatus, "PROPOSAL_STATUS_"), (bd.Criterion, bpb.Criterion, "CRITERION_"),
          (bd.ReviewerKind, bpb.ReviewerKind, "REVIEWER_KIND_"), (bd.Level, rpb.Level, "LEVEL_"),
          (bd.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"),
+         (ed.DepartmentRole, spb.DepartmentRole, "DEPARTMENT_ROLE_"),
          (Tier, common_pb2.Tier, "TIER_"), (RegionKind, common_pb2.RegionKind, "REGION_KIND_")]
 
 

@@ -9,14 +9,10 @@ ballot to its voter afterwards. Nothing here logs or publishes a ballot's marks 
 """
 from __future__ import annotations
 
-import random
-import secrets
 import uuid
 from dataclasses import dataclass
-from typing import cast
 
-import structlog
-from sqlalchemy import CursorResult, delete, insert, select, text, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from services.balloting import convert
@@ -26,14 +22,11 @@ from services.balloting.campaigns import Campaigns
 from services.balloting.store import BallotingStore
 from services.balloting.tables import BallotRoundRow, BallotRow, BallotVoterRow, CampaignRow, ReceiptRow
 from services.balloting.views import ShownCampaign
-from shared import validation
+from shared import secret_ballot, validation
 from shared.access import Scope
 from shared.auth import Principal
 from shared.clock import now
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied
-
-log = structlog.get_logger("balloting.ballots")
-_shuffle = random.SystemRandom().shuffle
 
 
 @dataclass(frozen=True)
@@ -256,12 +249,9 @@ class Ballots(Campaigns):
             d.ballot_marks(marks, r.candidates.split(","))   # a malformed ballot marks nobody as voted
             key = (BallotVoterRow.campaign_id == campaign.id, BallotVoterRow.round == r.number,
                    BallotVoterRow.deputy_id == who.subject)
-            # The row lock makes a second, concurrent cast by the same voter wait, then update nothing.
-            result = s.execute(update(BallotVoterRow).where(*key, BallotVoterRow.present.is_(True),
-                                                             BallotVoterRow.voted.is_(False))
-                               .values(voted=True).execution_options(synchronize_session=False))
-            marked = cast(CursorResult, result).rowcount
-            if marked != 1:
+            # One vote each (shared.secret_ballot.claim_vote): a second cast, even a concurrent one, marks nothing.
+            marked = secret_ballot.claim_vote(s, BallotVoterRow, *key, BallotVoterRow.present.is_(True))
+            if not marked:
                 voter = s.scalars(select(BallotVoterRow).where(*key)).first()
                 if voter is None:
                     raise PermissionDenied("you are not among the voters of this ballot")
@@ -386,43 +376,28 @@ class Ballots(Campaigns):
         """The round's ballots and receipts written again in random order, and its voters in
         deputy order, in this one transaction: no physical order or transaction id is left
         that follows the order of the casts (docs/decisions.md)."""
-        kept = [(b.id, b.marks, b.valid) for b in ballots]
+        kept = [{"campaign_id": campaign_id, "round": number, "marks": b.marks, "valid": b.valid} for b in ballots]
         voter_rows = sorted((v.deputy_id, v.name, v.present, v.checked_in_by, v.voted) for v in voters)
         for b in ballots:
             s.expunge(b)
         for v in voters:
             s.expunge(v)
-        s.execute(delete(BallotRow).where(BallotRow.campaign_id == campaign_id, BallotRow.round == number))
-        s.execute(delete(ReceiptRow).where(ReceiptRow.campaign_id == campaign_id, ReceiptRow.round == number))
+        secret_ballot.rewrite_shuffled(s, BallotRow, [BallotRow.campaign_id == campaign_id, BallotRow.round == number],
+                                       kept, fresh_id="id")
+        secret_ballot.rewrite_shuffled(s, ReceiptRow, [ReceiptRow.campaign_id == campaign_id,
+                                                       ReceiptRow.round == number],
+                                       [{"code": c, "campaign_id": campaign_id, "round": number} for c in receipts])
+        # Voters in deputy order: who voted is public; the order they voted in is not kept.
         s.execute(delete(BallotVoterRow).where(BallotVoterRow.campaign_id == campaign_id,
                                                BallotVoterRow.round == number))
-        _shuffle(kept)
-        shuffled = list(receipts)
-        _shuffle(shuffled)
-        if kept:
-            s.execute(insert(BallotRow), [
-                {"id": str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)), "campaign_id": campaign_id,
-                 "round": number, "marks": m, "valid": v} for _, m, v in kept])
-        if shuffled:
-            s.execute(insert(ReceiptRow), [{"code": c, "campaign_id": campaign_id, "round": number}
-                                                      for c in shuffled])
         if voter_rows:
             s.execute(insert(BallotVoterRow), [
                 {"campaign_id": campaign_id, "round": number, "deputy_id": dep, "name": name, "present": present,
                  "checked_in_by": by, "voted": voted} for dep, name, present, by, voted in voter_rows])
 
     def _vacuum(self) -> None:
-        """New table files without the dead row versions of the casts (PostgreSQL VACUUM FULL;
-        SQLite VACUUM), outside any transaction. A failure is logged: the rows themselves no
-        longer link anyone, only old versions in the files' free space might."""
-        try:
-            with self.rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                if c.dialect.name == "postgresql":
-                    c.execute(text("VACUUM FULL ballots, ballot_receipts, ballot_voters"))
-                else:
-                    c.execute(text("VACUUM"))
-        except Exception as e:   # noqa: BLE001 - the count stands; the operator is told
-            log.warning("vacuum after the count failed", error=type(e).__name__)
+        """New table files without the dead row versions of the casts (shared.secret_ballot.vacuum)."""
+        secret_ballot.vacuum(self.rt.engine, ("ballots", "ballot_receipts", "ballot_voters"))
 
     # ---- publication ------------------------------------------------------------------------
     def publish(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:

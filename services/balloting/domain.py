@@ -9,8 +9,6 @@ the ballot's own rules.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 import re
 import secrets
 import unicodedata
@@ -20,7 +18,21 @@ from datetime import date
 from shared import text as canonical
 from shared import validation
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
-from shared.tenancy import Region, RegionKind, Tier
+from shared.secret_ballot import (  # noqa: F401 - the shared secret ballot, re-exported for balloting's modules
+    ELECTORATE_LABELS,
+    MIN_QUORUM_PERCENT,
+    SEATED,
+    DeputyStatus,
+    Level,
+    bulletin_json,
+    check_quorum,
+    check_quorum_percent,
+    digest,
+    electorate,
+    eligible,
+    new_receipt_code,
+    quorum_met,
+)
 
 
 class Phase(enum.IntEnum):
@@ -67,28 +79,6 @@ class ReviewerKind(enum.IntEnum):
 CRITERIA_OF = {ReviewerKind.EXPERT: (Criterion.PUBLIC_BENEFIT, Criterion.EFFECTIVENESS),
                ReviewerKind.DEPARTMENT: (Criterion.COMPLIANCE, Criterion.FEASIBILITY)}
 
-
-class Level(enum.IntEnum):
-    """The roster's seat levels (lianxin.roster.v1.Level), as its events carry them."""
-    NATIONAL = 1
-    PROVINCIAL = 2
-    PREFECTURE = 3
-    COUNTY = 4
-    TOWNSHIP = 5
-    DELIBERATION = 6
-
-
-class DeputyStatus(enum.IntEnum):
-    """The roster's statuses (lianxin.roster.v1.DeputyStatus), as its events carry them."""
-    SERVING = 1
-    RESIGNED = 2
-    TERMINATED = 3
-    BY_ELECTED = 4
-
-
-# A deputy who is serving, or returned by a by-election, holds their seat; one who resigned or
-# was terminated does not (代表退出和增补机制).
-SEATED = (DeputyStatus.SERVING, DeputyStatus.BY_ELECTED)
 
 # ---- the steps of a campaign, and the phase each is taken in ------------------------------
 
@@ -342,25 +332,7 @@ def check_tracking_code(code: str, field: str = "tracking_code") -> str:
     return code
 
 
-# ---- who votes -----------------------------------------------------------------------------
-
-def electorate(region: Region) -> Level:
-    """Whose ballot a region's campaign is: the deputies of its own people's congress (a
-    prefecture's, a county's, a township's), or, for a sub-district (街道), which has no
-    congress, its deliberation deputies (温县: "街道按相同规定由议事代表进行票选")."""
-    if region.kind is RegionKind.SUBDISTRICT:
-        return Level.DELIBERATION
-    return {Tier.PREFECTURE: Level.PREFECTURE, Tier.COUNTY: Level.COUNTY, Tier.TOWNSHIP: Level.TOWNSHIP}[region.tier]
-
-
-ELECTORATE_LABELS = {Level.PREFECTURE: "州人大代表", Level.COUNTY: "县人大代表", Level.TOWNSHIP: "乡镇人大代表",
-                     Level.DELIBERATION: "街道议事代表"}
-
-
-def eligible(levels: frozenset[int], status: int, level: Level) -> bool:
-    """A deputy votes when they hold a seat of ``level`` and are serving or by-elected."""
-    return int(level) in levels and status in (int(s) for s in SEATED)
-
+# ---- who votes: shared.secret_ballot (electorate, eligible, SEATED) ----------------------------
 
 # ---- the ballot (票决) -------------------------------------------------------------------------
 
@@ -388,27 +360,6 @@ class AdoptionBase(enum.IntEnum):
 
 # The Electoral Law's rule: the vote is held only when more than half of all deputies are
 # present; a region may demand more (two thirds), never less.
-MIN_QUORUM_PERCENT = 50
-
-
-def check_quorum_percent(value: int, field: str) -> int:
-    if not MIN_QUORUM_PERCENT <= value < 100:
-        raise InvalidArgument(field, f"must be between {MIN_QUORUM_PERCENT} and 99 (present must exceed it)")
-    return value
-
-
-def quorum_met(present: int, eligible: int, quorum_percent: int = MIN_QUORUM_PERCENT) -> bool:
-    """More than ``quorum_percent`` % of all eligible voters present (integers: 2 of 4 is not
-    more than half, 3 of 4 is)."""
-    return eligible > 0 and present * 100 > eligible * quorum_percent
-
-
-def check_quorum(present: int, eligible: int, quorum_percent: int) -> None:
-    if not quorum_met(present, eligible, quorum_percent):
-        raise FailedPrecondition(f"{present} of {eligible} voters present: the ballot opens only with more than "
-                                 f"{quorum_percent}% present (过半数)")
-
-
 @dataclass(frozen=True)
 class Mark:
     proposal_id: str
@@ -484,18 +435,3 @@ def adopt(tallies: list[CandidateTally], seats: int, base: int) -> Outcome:
     above = [t.proposal_id for t in passing if t.approve > boundary]
     tied = [t.proposal_id for t in passing if t.approve == boundary]
     return Outcome(tuple(tallies), tuple(above), tuple(tied), seats - len(above))
-
-
-def bulletin_json(doc: dict) -> bytes:
-    """The bulletin's canonical bytes: JSON with sorted keys, no spaces, UTF-8 (its SHA-256 is
-    the digest the closing event publishes; anyone recomputes it from the published text)."""
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def new_receipt_code() -> str:
-    """A receipt code: 16 symbols of 32 (80 random bits), read from a phone's screen."""
-    return "".join(CODE_ALPHABET[b & 31] for b in secrets.token_bytes(16))

@@ -1,20 +1,73 @@
-"""Who may do what in evaluation: one row per action (role -> scope), one action per RPC.
-Today the service only describes itself; its domain's RPCs join this table as they land
-(an RPC missing here is refused at the edge). See shared/access.py for the scopes."""
+"""Who may do what in evaluation: one row per action (role -> scope), one action per RPC, one
+block per area. The gRPC edge refuses a role an RPC's action does not grant, and any RPC
+missing here; the use cases resolve the records a request names inside the caller's scope
+(shared/access.py for the scopes and the outside-scope policy).
+"""
 from __future__ import annotations
 
 from lianxin.evaluation.v1 import evaluation_pb2
 
-from shared.access import TOKEN_ROLES, AccessTable, Scope, grant
+from shared.access import EVERYONE, TOKEN_ROLES, AccessTable, Scope, grant
+from shared.auth import Role
 
 SERVICE_NAME = evaluation_pb2.DESCRIPTOR.services_by_name["EvaluationService"].full_name
 
-ACTIONS = {
+R = Role
+MANAGERS = (R.STAFF, R.COMMITTEE, R.SYSTEM)
+VIEWERS = (*MANAGERS, R.AUDITOR)
+SUB, OWN, PUBLIC = Scope.SUBTREE, Scope.OWN, Scope.PUBLIC
+
+
+COMMON_ACTIONS = {
     "service.describe": grant(Scope.SERVICE, *TOKEN_ROLES),
 }
-
-METHODS = {
+COMMON_METHODS = {
     "GetServiceInfo": "service.describe",
 }
+
+# ---- satisfaction vote (满意度测评), rectification (整改), inquiries (询问/质询) ----
+SATISFACTION_ACTIONS = {
+    # The year's projects are public to deputies, who rate them.
+    "projects.read": grant(SUB, *VIEWERS, R.DEPUTY),
+    # The thresholds and the quorum are the office's setting (like contact limits).
+    "rules.read": grant(SUB, *VIEWERS),
+    "rules.manage": grant(SUB, R.STAFF, R.SYSTEM),
+    # The office (and the committee, and integrating systems) open, count and publish a vote.
+    "vote.manage": grant(SUB, *MANAGERS),
+    # A deputy reads the votes they are a voter of, and casts their own ballot there.
+    "vote.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "vote.cast": grant(OWN, R.DEPUTY),
+    # Published results are public (公开), with or without a token.
+    "result.read": grant(PUBLIC, *EVERYONE),
+    # A rectification is the lead department's to answer (its subject and region together);
+    # the office may enter a paper answer, systems integrate.
+    "rectification.read": grant(SUB, *VIEWERS, R.DEPUTY) | grant(OWN, R.DEPARTMENT),
+    "rectification.answer": grant(SUB, R.STAFF, R.SYSTEM) | grant(OWN, R.DEPARTMENT),
+    # 询问 and 质询 are the standing committee's: the office and the committee record them.
+    "inquiry.manage": grant(SUB, *MANAGERS),
+    "inquiry.read": grant(SUB, *VIEWERS, R.DEPUTY),
+}
+SATISFACTION_METHODS = {
+    "ListYearProjects": "projects.read",
+    "SetSatisfactionRules": "rules.manage",
+    "GetSatisfactionRules": "rules.read",
+    "OpenSatisfactionVote": "vote.manage",
+    "GetSatisfactionVote": "vote.read",
+    "ListSatisfactionVotes": "vote.read",
+    "CastSatisfactionBallot": "vote.cast",
+    "CloseSatisfactionVote": "vote.manage",
+    "PublishSatisfactionResult": "vote.manage",
+    "GetPublicSatisfactionResult": "result.read",
+    "ListRectifications": "rectification.read",
+    "GetRectification": "rectification.read",
+    "SubmitRectificationPlan": "rectification.answer",
+    "CompleteRectification": "rectification.answer",
+    "OpenInquiry": "inquiry.manage",
+    "RecordInquiryAnswers": "inquiry.manage",
+    "ListInquiries": "inquiry.read",
+}
+
+ACTIONS = {**COMMON_ACTIONS, **SATISFACTION_ACTIONS}
+METHODS = {**COMMON_METHODS, **SATISFACTION_METHODS}
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

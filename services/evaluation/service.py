@@ -1,15 +1,53 @@
-"""The evaluation service, as a table of contents: how work arrives and what it touches.
+"""The evaluation service (评), as a table of contents: how work arrives and what it touches.
 
-Its domain arrives in a later release; today it serves GetServiceInfo, health and
-reflection, and owns its database (outbox and inbox) and topic lianxin.evaluation.v1.
+Arrives: EvaluationService RPCs, who may call which in access.py (GetPublicSatisfactionResult
+open to the public): the year's projects (projects.py); the satisfaction vote (satisfaction.py);
+rectifications and inquiries (rectifications.py).
+Consumes: lianxin.roster.v1 deputy events into its read model of the roster (directory.py),
+from which it knows who rates; lianxin.supervision.v1 project events (ProjectOpened,
+ProjectPlanChanged, ProgressReported) into its read model of the year's projects (projects.py).
+Timers: the rectification sweep (rectifications.py), every rectification_sweep_interval: one
+RectificationOverdue per lateness (the relay publishes the outbox).
+Touches: its own database (tables.py and each area's *_tables.py) and topic lianxin.evaluation.v1.
+Settings: EvaluationSettings (settings.py).
+Demo: demo.py, through the API.
 """
 from __future__ import annotations
 
-from lianxin.evaluation.v1 import evaluation_pb2, evaluation_pb2_grpc
+from lianxin.evaluation.v1 import evaluation_pb2_grpc
 
-from services.evaluation.access import ACCESS
-from shared.placeholder import placeholder_definition
+from services.evaluation import demo
+from services.evaluation import satisfaction_tables as _satisfaction_tables  # noqa: F401 - its tables on Base
+from services.evaluation.access import ACCESS, SERVICE_NAME
+from services.evaluation.directory import roster_directory
+from services.evaluation.projects import projects_consumer
+from services.evaluation.rectifications import reminder_timer
+from services.evaluation.servicer import EvaluationServicer
+from services.evaluation.settings import EvaluationSettings
+from services.evaluation.tables import BUS, Base
+from shared.rpc.server import GrpcEdge
+from shared.service import ConsumedTopic, Demo, Runtime, ServiceDefinition, Timer
+
+__all__ = ["SERVICE_NAME", "definition"]
 
 
-def definition():
-    return placeholder_definition("evaluation", evaluation_pb2, evaluation_pb2_grpc, "EvaluationService", ACCESS)
+def consumes(runtime: Runtime) -> list[ConsumedTopic]:
+    return [roster_directory(runtime), projects_consumer(runtime)]
+
+
+def timers(runtime: Runtime) -> list[Timer]:
+    return [reminder_timer(runtime)]
+
+
+def definition() -> ServiceDefinition:
+    def edge(runtime: Runtime) -> GrpcEdge:
+        servicer = EvaluationServicer(runtime)
+        return GrpcEdge(
+            service="evaluation",
+            register=[lambda server: evaluation_pb2_grpc.add_EvaluationServiceServicer_to_server(servicer, server)],
+            service_names=[SERVICE_NAME],
+            access=[ACCESS])
+
+    return ServiceDefinition(name="evaluation", metadata=Base.metadata, bus_tables=BUS, edge=edge,
+                             consumes=consumes, timers=timers, settings=EvaluationSettings,
+                             demo=Demo(through_api=demo.through_api, needs=frozenset({"roster", "supervision"})))

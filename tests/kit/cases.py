@@ -19,11 +19,13 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.common.v1 import common_pb2
+from lianxin.evaluation.v1 import satisfaction_pb2 as epb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
 
+from kit import satisfaction_cases
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
@@ -263,8 +265,8 @@ def seed_world(start_service, tmp_path_factory) -> World:
     extra = {"LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": "100000"}
     roster = start_service("roster", bus_path=bus, **extra)
     liaison = start_service("liaison", bus_path=bus, **extra)
-    # balloting learns deputies from the roster's events, as liaison does.
-    others = {s.name: start_service(s.name, bus_path=bus if s.name == "balloting" else None)
+    # balloting and evaluation learn deputies from the roster's events, as liaison does.
+    others = {s.name: start_service(s.name, bus_path=bus if s.name in ("balloting", "evaluation") else None)
               for s in SERVICES if s.name not in ("roster", "liaison")}
     w = World(roster, liaison, others)
     w.A1, w.A2, w.B1 = w.deputy(), w.deputy(), w.deputy(COUNTY_B)
@@ -325,6 +327,8 @@ def seed_world(start_service, tmp_path_factory) -> World:
     with frozen(datetime(2030, 5, 1, 4, tzinfo=timezone.utc)):
         Letters(others["supervision"].runtime).sweep()
     w.LA = w.sv("ListLetters", spb.ListLettersRequest(region_code=COUNTY_A)).letters[0]
+    _wait(lambda: others["evaluation"].count("evaluation_deputies") >= 7, "evaluation's roster read model")
+    satisfaction_cases.seed(w)
     return w
 
 
@@ -693,7 +697,21 @@ CASES |= {
         region_code=COUNTY_A, year=2030), ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
         default=PD)],
 }
+# ---- evaluation ----
+CASES |= {
+    ("evaluation", "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)],
+}
+# ---- evaluation: the satisfaction vote (满意度测评) ----
+CASES |= {
+    ("evaluation", "ListYearProjects"): [Case(lambda w, c: epb.ListYearProjectsRequest(region_code=COUNTY_A,
+                                                                                      year=2030),
+                                              ok=frozenset({"own", "parent", "auditor", "committee", "system"})
+                                              | DEPUTIES, default=PD)],
+}
+CASES |= satisfaction_cases.cases(WRITERS=WRITERS, READERS=READERS, DEPUTIES=DEPUTIES, DEPUTY_ROLE=DEPUTY_ROLE,
+                                  DEPARTMENTS=DEPARTMENTS, EVERYONE=EVERYONE, role_refused=role_refused)
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
-          for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision")}
+          for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision",
+                                              "evaluation")}
 

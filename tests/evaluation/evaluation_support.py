@@ -1,0 +1,94 @@
+"""The evaluation test world: roster, balloting, supervision and evaluation on one Kafka
+namespace, and the steps its tests take often (deputies registered in the roster, projects
+opened and reported on in supervision, reading evaluation's tables and outbox)."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
+from sqlalchemy import inspect, text
+
+STAFF = {"role": "staff", "region": COUNTY_A}
+PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
+LEAD = "dept-housing"
+
+
+def wait(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class World:
+    def __init__(self, roster, balloting, supervision, evaluation):
+        self.r, self.b, self.s, self.e = roster, balloting, supervision, evaluation
+        self.seq = 0
+
+    def next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    # ---- evaluation's database ----
+    def rows(self, sql: str, **params) -> list:
+        with self.e.engine.connect() as c:
+            return list(c.execute(text(sql), params))
+
+    def events(self) -> list[str]:
+        return [r[0].removeprefix("lianxin.evaluation.v1.") for r in self.rows("SELECT type FROM outbox ORDER BY seq")]
+
+    def digest(self) -> list:
+        """Every table of evaluation, row by row: equal before and after a refused call."""
+        out = []
+        for table in sorted(inspect(self.e.engine).get_table_names()):
+            out.append((table, sorted(map(repr, self.rows(f"SELECT * FROM {table}")))))
+        return out
+
+    @contextmanager
+    def expect_no_writes(self):
+        before = self.digest()
+        yield
+        assert self.digest() == before
+
+    # ---- the roster ----
+    def deputies(self, region: str, level: int, n: int) -> list[rpb.Deputy]:
+        """``n`` deputies of ``region`` with a seat of ``level``, known to evaluation on return."""
+        made = [self.r.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=region, name=f"测评代表{self.next():03d}", seats=[rpb.Seat(level=level)],
+            contact=rpb.Contact(phone=f"1390000{self.next():04d}"))), **PREFECTURE_STAFF) for _ in range(n)]
+        ids = [d.id for d in made]
+        wait(lambda: self.rows("SELECT count(*) FROM evaluation_deputies WHERE id = ANY(:ids)",
+                               ids=ids)[0][0] == n if ids else True, "evaluation's roster read model")
+        return made
+
+    # ---- supervision ----
+    def project(self, region: str, year: int, title: str = "", **who) -> spb.Project:
+        """A project opened by the office, dept-housing its lead, one milestone."""
+        return self.s.call("CreateProject", spb.CreateProjectRequest(
+            region_code=region, year=year, title=title or f"民生实事{self.next()}", category="城建",
+            deadline=f"{year}-12-31",
+            departments=[spb.ProjectDepartment(department=LEAD, name="住建局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                               responsible_person="马建国")],
+            milestones=[spb.MilestonePlan(title="验收交付", due_date=f"{year}-11-30", weight=1)]),
+            **(who or PREFECTURE_STAFF))
+
+    def finish(self, p: spb.Project, percent: int = 100) -> spb.Project:
+        return self.s.call("ReportProgress", spb.ReportProgressRequest(
+            project_id=p.id, milestone_id=p.milestones[0].id, percent=percent, evidence="已验收"),
+            role="department", region=p.region_code, subject=LEAD)
+
+    def known(self, projects, progress: str | None = None) -> None:
+        """Waits until evaluation knows ``projects`` (with ``progress`` when given)."""
+        ids = [p.id for p in projects]
+
+        def seen():
+            rows = self.rows("SELECT id, progress FROM year_projects WHERE id = ANY(:ids)", ids=ids)
+            return len(rows) == len(ids) and (progress is None or all(str(r.progress) == progress for r in rows))
+        wait(seen, "evaluation's read model of supervision's projects")
