@@ -49,6 +49,11 @@ def check_day(value: str, field: str, *, required: bool) -> date | None:
     return day
 
 
+def day_text(day: date) -> str:
+    """A day as Chinese documents write it: 2031年3月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def percent_text(value: Decimal) -> str:
     """An exact percent with two places, as text ("90.00")."""
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -36,12 +36,13 @@ from shared.service import Runtime, Timer
 
 def lateness(r: RectificationRow, today: date) -> tuple[str, int, str] | None:
     """(kind, days late, what is late) of a rectification on ``today``, or None."""
+    why = "年底满意度测评为不满意" if r.verdict == int(d.Rating.UNSATISFIED) else "当年未完成"
     if r.status == int(d.RectificationStatus.REQUIRED) and today > r.plan_due:
         days = (today - r.plan_due).days
-        return "plan", days, f"书面说明和整改方案应于{r.plan_due.isoformat()}前提交，已逾期{days}天"
+        return "plan", days, f"{why}，书面说明和整改方案应于{d.day_text(r.plan_due)}前报送，已逾期{days}天"
     if r.status == int(d.RectificationStatus.PLANNED) and r.due_date is not None and today > r.due_date:
         days = (today - r.due_date).days
-        return "completion", days, f"整改应于{r.due_date.isoformat()}前完成，已逾期{days}天"
+        return "completion", days, f"{why}，整改应于{d.day_text(r.due_date)}前完成，已逾期{days}天"
     return None
 
 

@@ -308,6 +308,7 @@ class LatenessKind(enum.IntEnum):
     UNSPECIFIED = 0
     MILESTONE_OVERDUE = 1
     BEHIND_PLAN = 2
+    RECTIFICATION_OVERDUE = 3
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Arrives: SupervisionService RPCs, who may call which in access.py (no public ones): projects
 (projects.py) and inspections (inspections.py).
 Consumes: lianxin.balloting.v1 ProjectAdopted, which opens a project file for each adopted
-project of a region this deployment serves (adoption.py), once however often it arrives.
+project of a region this deployment serves (adoption.py), once however often it arrives;
+lianxin.evaluation.v1 RectificationOverdue, a reminder letter to the lead department of a
+project late with its rectification (rectification.py).
 Timers: the lateness sweep (letters.py), every lateness_sweep_interval: reminder letters to
 the lead departments of late milestones and projects behind plan (the relay publishes the outbox).
 Touches: its own database (tables.py: projects, their departments, tasks, milestones and
@@ -20,6 +22,7 @@ from services.supervision import demo
 from services.supervision.access import ACCESS, SERVICE_NAME
 from services.supervision.adoption import adoption_consumer
 from services.supervision.letters import lateness_timer
+from services.supervision.rectification import rectification_consumer
 from services.supervision.servicer import SupervisionServicer
 from services.supervision.settings import SupervisionSettings
 from services.supervision.tables import BUS, Base
@@ -30,7 +33,7 @@ __all__ = ["SERVICE_NAME", "definition"]
 
 
 def consumes(runtime: Runtime) -> list[ConsumedTopic]:
-    return [adoption_consumer(runtime)]
+    return [adoption_consumer(runtime), rectification_consumer(runtime)]
 
 
 def timers(runtime: Runtime) -> list[Timer]:

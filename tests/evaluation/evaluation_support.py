@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 
 from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
 from sqlalchemy import inspect, text
@@ -92,3 +93,55 @@ class World:
             rows = self.rows("SELECT id, progress FROM year_projects WHERE id = ANY(:ids)", ids=ids)
             return len(rows) == len(ids) and (progress is None or all(str(r.progress) == progress for r in rows))
         wait(seen, "evaluation's read model of supervision's projects")
+
+    # ---- balloting: a campaign of a township taken to its published result ----
+    def published_ballot(self, region: str, year: int, deputies: list[rpb.Deputy], proposals: int = 3,
+                         seats: int = 2) -> bpb.Campaign:
+        """``region``'s campaign of ``year`` from the call to the published result, every
+        deputy present and approving the first ``seats`` candidates."""
+        ids = [d.id for d in deputies]
+        wait(lambda: self._b_rows("SELECT count(*) FROM ballot_deputies WHERE id = ANY(:ids)", ids=ids)[0][0]
+             == len(ids), "balloting's roster read model")
+        office = PREFECTURE_STAFF
+        c = self.b.call("CreateCampaign", bpb.CreateCampaignRequest(region_code=region, year=year, title="民生实事"),
+                        **office)
+        made = [self.b.call("RecordProposal", bpb.RecordProposalRequest(
+            campaign_id=c.id, proposal=bpb.NewProposal(title=f"村道硬化{i}", category="交通", description="硬化村道",
+                                                       investment_fen=(i + 1) * 100_000_000),
+            proposer=bpb.Proposer(kind=bpb.PROPOSER_KIND_OFFLINE, name="群众座谈会")), **office)
+            for i in range(proposals)]
+        self.b.call("CloseCall", bpb.CloseCallRequest(id=c.id), **office)
+        for p in made:
+            self.b.call("ShortlistProposal", bpb.ShortlistProposalRequest(id=p.id, shortlisted=True), **office)
+        c = self.b.call("FixCandidates", bpb.FixCandidatesRequest(
+            id=c.id, seats=seats, session_date="2099-01-15",
+            candidates=[bpb.CandidateEntry(proposal_id=p.id, funding_source="乡级财政", priority=i + 1)
+                        for i, p in enumerate(made)]), **office)
+        self.b.call("OpenSession", bpb.OpenSessionRequest(id=c.id), **office)
+        for dep in deputies:
+            self.b.call("CheckIn", bpb.CheckInRequest(campaign_id=c.id, deputy_id=dep.id), **office)
+        c = self.b.call("OpenBallot", bpb.OpenBallotRequest(id=c.id), **office)
+        marks = [bpb.Mark(proposal_id=x.proposal_id, choice=bpb.CHOICE_APPROVE if i < seats else bpb.CHOICE_OPPOSE)
+                 for i, x in enumerate(c.candidates)]
+        for dep in deputies:
+            self.b.call("CastBallot", bpb.CastBallotRequest(campaign_id=c.id, marks=marks), role="deputy",
+                        region=region, subject=dep.id)
+        self.b.call("CloseBallot", bpb.CloseBallotRequest(id=c.id), **office)
+        return self.b.call("PublishResult", bpb.PublishResultRequest(id=c.id), **office)
+
+    def _b_rows(self, sql: str, **params) -> list:
+        with self.b.engine.connect() as c:
+            return list(c.execute(text(sql), params))
+
+    def plan(self, project_id: str, year: int) -> spb.Project:
+        """The office plans a project opened from a ballot: dept-housing its lead, one milestone."""
+        return self.s.call("SetProjectPlan", spb.SetProjectPlanRequest(
+            id=project_id,
+            departments=[spb.ProjectDepartment(department=LEAD, name="镇住建办", role=spb.DEPARTMENT_ROLE_LEAD,
+                                               responsible_person="马建国")],
+            milestones=[spb.MilestonePlan(title="验收交付", due_date=f"{year}-11-30", weight=1)],
+            budget_fen=100_000_000, deadline=f"{year}-12-31"), **PREFECTURE_STAFF)
+
+    def s_rows(self, sql: str, **params) -> list:
+        with self.s.engine.connect() as c:
+            return list(c.execute(text(sql), params))

@@ -3,12 +3,13 @@ rectification (整改) from their lead department, tracked to completion with re
 their days; staff record an interpellation (质询) on one; bad input writes nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import grpc
-from evaluation_support import LEAD
+from evaluation_support import LEAD, wait
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
 
 from services.evaluation.rectifications import Rectifications
 from shared.clock import china_today, frozen
@@ -114,3 +115,49 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
         id=market.id, report="摊位已重新规划，新增停车位120个。"), **STAFF)
     assert done_.status == pb.RECTIFICATION_STATUS_RECTIFIED and done_.report.startswith("摊位")
     assert world.events()[-1] == "RectificationCompleted"
+
+
+def test_the_chain_from_ballot_to_rating_to_rectification_runs_by_events(world):
+    """§7: balloting adopts projects → supervision opens and follows them → evaluation rates
+    them → the unsatisfied project's rectification is tracked, and its lateness becomes a
+    supervision letter, all by events over Kafka."""
+    township, year = "652325100", 2045       # 奇台镇
+    staff = {"role": "staff", "region": township}
+    deputies = world.deputies(township, rpb.LEVEL_TOWNSHIP, 3)
+    campaign = world.published_ballot(township, year, deputies)
+    adopted = list(campaign.adopted)
+    opened = wait(lambda: (r := world.s_rows("SELECT id, proposal_id, title FROM projects WHERE campaign_id = :c",
+                                             c=campaign.id)) and len(r) == 2 and r, "supervision's project files")
+    projects = [world.plan(r.id, year) for r in sorted(opened, key=lambda r: adopted.index(r.proposal_id))]
+    world.finish(projects[0])
+    world.finish(projects[1])
+    world.known(projects, progress="100.00")
+    vote = world.e.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=township, year=year),
+                        **staff)
+    assert vote.eligible == 3 and {p.project_id for p in vote.projects} == {p.id for p in projects}
+    bad = projects[1].id
+    for dep in deputies:
+        world.e.call("CastSatisfactionBallot", pb.CastSatisfactionBallotRequest(vote_id=vote.id, ratings=[
+            pb.ProjectRating(project_id=p.project_id, rating=U if p.project_id == bad else S)
+            for p in vote.projects]), role="deputy", region=township, subject=dep.id)
+    world.e.call("CloseSatisfactionVote", pb.CloseSatisfactionVoteRequest(id=vote.id), **staff)
+    published = world.e.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id), **staff)
+    assert published.satisfaction_rate == "50.00"
+    rect = next(p.rectification_id for p in published.projects if p.project_id == bad)
+    assert rect and world.e.call("GetRectification", pb.GetRectificationRequest(id=rect),
+                                 role="department", region=township, subject=LEAD).department == LEAD
+
+    # Its explanation and plan come late: a reminder by event, a letter from supervision.
+    due = date.fromisoformat(world.e.call("GetRectification", pb.GetRectificationRequest(id=rect), **staff).plan_due)
+    with frozen(datetime.combine(due + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)):
+        assert Rectifications(world.e.runtime).sweep() == 1
+    letters = wait(lambda: world.s.call("ListLetters", spb.ListLettersRequest(region_code=township, project_id=bad),
+                                        **staff).letters, "supervision's reminder letter")
+    assert [(x.kind, x.department) for x in letters] == [(spb.LATENESS_KIND_RECTIFICATION_OVERDUE, LEAD)]
+    assert "不满意" in letters[0].what_is_late and "已逾期2天" in letters[0].what_is_late
+    world.e.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
+        id=rect, explanation="施工质量问题", plan="返工整改", due_date="2099-03-31"),
+        role="department", region=township, subject=LEAD)
+    done = world.e.call("CompleteRectification", pb.CompleteRectificationRequest(id=rect, report="返工完成，已验收"),
+                        role="department", region=township, subject=LEAD)
+    assert done.status == pb.RECTIFICATION_STATUS_RECTIFIED
