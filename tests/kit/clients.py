@@ -39,7 +39,9 @@ class ServiceClient:
             metadata = (("authorization", f"Bearer {token}"),)
         elif metadata is _DEFAULT:
             metadata = self.md(role, region, **kw)
-        return getattr(self.stub, method)(request, metadata=metadata, timeout=30)
+        # 60 s: an import of 500 rows took over 30 s once with the machine's load average near
+        # 100 (two cores shared by parallel runs); a real hang still fails within the minute.
+        return getattr(self.stub, method)(request, metadata=metadata, timeout=60)
 
     def public(self, method: str, request):
         return self.call(method, request, token=None)
