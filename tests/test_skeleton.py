@@ -21,6 +21,8 @@ from services.balloting import domain as bd
 from services.evaluation import domain as ed
 from services.liaison import domain as ld
 from services.roster import domain as rd
+from services.supervision import bills_domain as sbd
+from services.supervision import domain as sd
 from shared.bus import Envelope
 from shared.bus.envelope import topic_of_event
 from shared.service import event_consumer
@@ -39,7 +41,14 @@ ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
          (bd.ReviewerKind, bpb.ReviewerKind, "REVIEWER_KIND_"), (bd.Level, rpb.Level, "LEVEL_"),
          (bd.DeputyStatus, rpb.DeputyStatus, "DEPUTY_STATUS_"),
          (ed.DepartmentRole, spb.DepartmentRole, "DEPARTMENT_ROLE_"),
-         (Tier, common_pb2.Tier, "TIER_"), (RegionKind, common_pb2.RegionKind, "REGION_KIND_")]
+         (Tier, common_pb2.Tier, "TIER_"), (RegionKind, common_pb2.RegionKind, "REGION_KIND_"),
+         (sd.ProjectOrigin, spb.ProjectOrigin, "PROJECT_ORIGIN_"), (sd.DepartmentRole, spb.DepartmentRole, "DEPARTMENT_ROLE_"),
+         (sd.InspectionStatus, spb.InspectionStatus, "INSPECTION_STATUS_"),
+         (sd.ProblemStatus, spb.ProblemStatus, "PROBLEM_STATUS_"), (sd.LatenessKind, spb.LatenessKind, "LATENESS_KIND_"),
+         (sbd.ItemKind, spb.ItemKind, "ITEM_KIND_"), (sbd.ItemStatus, spb.ItemStatus, "ITEM_STATUS_"),
+         (sbd.MeetingStage, spb.MeetingStage, "MEETING_STAGE_"), (sbd.MeetingForm, spb.MeetingForm, "MEETING_FORM_"),
+         (sbd.ReplyClass, spb.ReplyClass, "REPLY_CLASS_"), (sbd.ReplyRating, spb.ReplyRating, "REPLY_RATING_"),
+         (sbd.OrganMeetingStatus, spb.OrganMeetingStatus, "ORGAN_MEETING_STATUS_")]
 
 
 @pytest.mark.parametrize("domain_enum, proto_enum, prefix", ENUMS, ids=lambda x: getattr(x, "__name__", ""))

@@ -44,6 +44,29 @@ ACTIONS = {
     # Reminder letters: the office's subtree, and a department the letters addressed to it
     # (its subject and region together).
     "letter.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPARTMENT),
+    # Deputies' bills and suggestions (议案建议). A deputy submits to the congress of their
+    # token's region and co-signs what they were invited to; OWN for a deputy is the items
+    # they submitted or were invited to co-sign (in their token's region), for a department
+    # the items assigned to it (lead or co, its subject and region together).
+    "item.submit": grant(OWN, R.DEPUTY),
+    "item.cosign": grant(OWN, R.DEPUTY),
+    # The office registers, classifies and assigns.
+    "item.manage": grant(SUB, *MANAGERS),
+    # The lead department handles (four in place, three meetings, the reply); the office may
+    # enter what a department did on paper, and systems integrate.
+    "item.handle": grant(SUB, R.STAFF, R.SYSTEM) | grant(OWN, R.DEPARTMENT),
+    # The submitting deputy rates the reply.
+    "item.rate": grant(OWN, R.DEPUTY),
+    "item.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY, R.DEPARTMENT),
+    # A region's rules for items: the office sets them; deputies read those of their region
+    # and the regions above it (how many must sign a bill).
+    "item_rules.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "item_rules.write": grant(SUB, R.STAFF, R.COMMITTEE),
+    # Meetings with heads of state organs (约见): a deputy asks; the office arranges, records
+    # and follows up; a deputy reads their own.
+    "organ_meeting.request": grant(OWN, R.DEPUTY),
+    "organ_meeting.manage": grant(SUB, *MANAGERS),
+    "organ_meeting.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
 }
 
 METHODS = {
@@ -62,6 +85,24 @@ METHODS = {
     "GetInspectionCounts": "inspection.count",
     "ListLetters": "letter.read",
     "GetLetter": "letter.read",
+    "SubmitItem": "item.submit",
+    "CoSignItem": "item.cosign",
+    "RegisterItem": "item.manage",
+    "AssignItem": "item.manage",
+    "RecordFourInPlace": "item.handle",
+    "RecordItemMeeting": "item.handle",
+    "ReplyItem": "item.handle",
+    "RateItemReply": "item.rate",
+    "GetItem": "item.read",
+    "ListItems": "item.read",
+    "GetItemRules": "item_rules.read",
+    "SetItemRules": "item_rules.write",
+    "RequestOrganMeeting": "organ_meeting.request",
+    "ArrangeOrganMeeting": "organ_meeting.manage",
+    "RecordOrganMeeting": "organ_meeting.manage",
+    "CompleteOrganMeetingFollowUp": "organ_meeting.manage",
+    "GetOrganMeeting": "organ_meeting.read",
+    "ListOrganMeetings": "organ_meeting.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -8,17 +8,22 @@ from typing import TYPE_CHECKING
 from lianxin.supervision.v1 import events_pb2 as ev
 from lianxin.supervision.v1 import supervision_pb2 as pb
 
+from services.supervision import bills_domain as b
 from services.supervision import domain as d
 from services.supervision.tables import (
     InspectionRow,
+    ItemChangeRow,
+    ItemRow,
     LetterRow,
     MilestoneRow,
+    OrganMeetingRow,
     ProblemRow,
     ProjectChangeRow,
     ProjectRow,
 )
 from services.supervision.views import ProgrammeView
 from shared import wire
+from shared.clock import china_day, now
 from shared.wire import ts
 
 if TYPE_CHECKING:
@@ -107,12 +112,67 @@ def counts_to_proto(c: Counts) -> pb.InspectionCounts:
                                children=[figures_to_proto(f) for f in c.children])
 
 
+LETTER_SUBJECTS = {"project": pb.LETTER_SUBJECT_KIND_PROJECT, "item": pb.LETTER_SUBJECT_KIND_ITEM}
+
+
 def letter_to_proto(r: LetterRow, *, with_document: bool = False) -> pb.Letter:
-    return pb.Letter(id=r.id, number=r.number, region_code=r.region_code, project_id=r.project_id,
+    return pb.Letter(id=r.id, number=r.number, region_code=r.region_code, project_id=r.project_id or "",
                      milestone_id=r.milestone_id, department=r.department, department_name=r.department_name,
                      kind=r.kind, days_late=r.days_late, what_is_late=r.what_is_late,
                      reply_by=r.reply_by.isoformat(), issued_at=ts(r.issued_at),
-                     document=r.document if with_document else b"", issuer=r.issuer)
+                     document=r.document if with_document else b"", issuer=r.issuer,
+                     subject_kind=LETTER_SUBJECTS.get(r.subject_kind, 0), subject_id=r.subject_id)
+
+
+def item_change_to_proto(c: ItemChangeRow) -> pb.ItemChange:
+    return pb.ItemChange(action=c.action, before=c.before, after=c.after, actor=c.actor, actor_role=c.actor_role,
+                         actor_name=c.actor_name, at=ts(c.at))
+
+
+def item_to_proto(r: ItemRow) -> pb.DeputyItem:
+    four = None
+    if r.four_recorded_at is not None:
+        four = pb.FourInPlace(plan=r.plan, measures=r.measures, target=r.target,
+                              time_limit=r.time_limit.isoformat() if r.time_limit else "",
+                              recorded_by=r.four_recorded_by, recorded_at=ts(r.four_recorded_at))
+    return pb.DeputyItem(
+        id=r.id, region_code=r.region_code, year=r.year, number=r.number, kind=r.kind, requested_kind=r.requested_kind,
+        title=r.title, content=r.content, category=r.category, submitter_id=r.submitter_id,
+        submitter_name=r.submitter_name,
+        co_signers=[pb.CoSigner(deputy_id=c.deputy_id, name=c.name, signed=c.signed_at is not None,
+                                signed_at=ts(c.signed_at)) for c in r.co_signers],
+        signers=1 + sum(1 for c in r.co_signers if c.signed_at is not None),
+        bill_signers_required=r.signers_required, status=r.status,
+        departments=[pb.ProjectDepartment(department=x.department, name=x.name, role=x.role,
+                                          responsible_person=x.responsible_person) for x in r.departments],
+        deadline=r.deadline.isoformat() if r.deadline else "",
+        days_overdue=b.days_overdue(b.ItemStatus(r.status), r.deadline, china_day(now())),
+        four_in_place=four,
+        meetings=[pb.ItemMeeting(round=m.round, stage=m.stage, held_on=m.held_on.isoformat(), form=m.form,
+                                 notes=m.notes, recorded_by=m.recorded_by, recorded_at=ts(m.recorded_at))
+                  for m in r.meetings],
+        replies=[pb.ItemReply(round=x.round, reply_class=x.reply_class, text=x.text, replied_by=x.replied_by,
+                              replied_at=ts(x.replied_at), rating=x.rating, rating_comment=x.rating_comment,
+                              rated_at=ts(x.rated_at)) for x in r.replies],
+        round=r.round, final_rating=r.final_rating, history=[item_change_to_proto(c) for c in r.history],
+        submitted_at=ts(r.submitted_at), updated_at=ts(r.updated_at))
+
+
+def item_rules_to_proto(rules: b.ItemRules) -> pb.ItemRules:
+    return pb.ItemRules(region_code=rules.region_code, bill_signers_required=rules.bill_signers_required,
+                        handling_months=rules.handling_months, rehandling_months=rules.rehandling_months,
+                        inherited=rules.inherited)
+
+
+def organ_meeting_to_proto(r: OrganMeetingRow) -> pb.OrganMeeting:
+    return pb.OrganMeeting(
+        id=r.id, region_code=r.region_code, deputy_id=r.deputy_id, deputy_name=r.deputy_name, organ=r.organ,
+        subject=r.subject, reason=r.reason, status=r.status,
+        meeting_on=r.meeting_on.isoformat() if r.meeting_on else "", arranged_organ=r.arranged_organ,
+        head_name=r.head_name, head_post=r.head_post, outcome=r.outcome, follow_up=r.follow_up,
+        follow_up_result=r.follow_up_result, requested_by=r.deputy_id, arranged_by=r.arranged_by,
+        recorded_by=r.recorded_by, completed_by=r.completed_by, requested_at=ts(r.requested_at),
+        arranged_at=ts(r.arranged_at), held_at=ts(r.held_at), completed_at=ts(r.completed_at))
 
 
 # ---- events -----------------------------------------------------------------------------
@@ -145,3 +205,39 @@ def problem_solved(r: InspectionRow, p: ProblemRow) -> ev.ProblemSolved:
 
 def letter_issued(r: LetterRow) -> ev.LetterIssued:
     return ev.LetterIssued(letter=letter_to_proto(r))
+
+
+def _item_event(kind):
+    def build(r: ItemRow, c: ItemChangeRow):
+        return kind(item=item_to_proto(r), change=item_change_to_proto(c))
+    return build
+
+
+item_submitted = _item_event(ev.ItemSubmitted)
+item_co_signed = _item_event(ev.ItemCoSigned)
+item_registered = _item_event(ev.ItemRegistered)
+item_assigned = _item_event(ev.ItemAssigned)
+four_in_place_recorded = _item_event(ev.FourInPlaceRecorded)
+item_meeting_recorded = _item_event(ev.ItemMeetingRecorded)
+item_replied = _item_event(ev.ItemReplied)
+item_rated = _item_event(ev.ItemRated)
+
+
+def item_rules_changed(rules: b.ItemRules) -> ev.ItemRulesChanged:
+    return ev.ItemRulesChanged(rules=item_rules_to_proto(rules))
+
+
+def organ_meeting_requested(r: OrganMeetingRow) -> ev.OrganMeetingRequested:
+    return ev.OrganMeetingRequested(meeting=organ_meeting_to_proto(r))
+
+
+def organ_meeting_arranged(r: OrganMeetingRow) -> ev.OrganMeetingArranged:
+    return ev.OrganMeetingArranged(meeting=organ_meeting_to_proto(r))
+
+
+def organ_meeting_held(r: OrganMeetingRow) -> ev.OrganMeetingHeld:
+    return ev.OrganMeetingHeld(meeting=organ_meeting_to_proto(r))
+
+
+def organ_meeting_followed_up(r: OrganMeetingRow) -> ev.OrganMeetingFollowedUp:
+    return ev.OrganMeetingFollowedUp(meeting=organ_meeting_to_proto(r))

@@ -1,7 +1,9 @@
 """Demo supervision for `make run`: one livelihood project of the prefecture opened by the
 office through the API like any caller, with its lead and co-department, a task list, three
 milestones (the first due a month ago) and the lead department's report on the first, so the
-project's derived progress has something to show. Runs once: a supervision that already holds
+project's derived progress has something to show; a deputy's suggestion in handling (assigned,
+the meeting on the plan and the four in place recorded) and a meeting with a head of a state
+organ awaiting its follow-up. Runs once: a supervision that already holds
 a project of the home region is left alone. (Projects adopted by the demo ballot open here by
 themselves once that ballot is counted and published.)"""
 from __future__ import annotations
@@ -18,6 +20,9 @@ from shared.clock import china_today
 from shared.config import Settings
 
 LEAD, CO = "dept-housing", "dept-finance"
+EDUCATION = "dept-education"
+# Demo deputies' subjects (roster ids in a real deployment; fixed so a demo token can be made).
+DEPUTY, CO_SIGNER = "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d01", "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d02"
 
 
 def load(port: int, secret: str, region: str) -> str:
@@ -51,7 +56,49 @@ def load(port: int, secret: str, region: str) -> str:
         p = s.ReportProgress(pb.ReportProgressRequest(
             project_id=p.id, milestone_id=p.milestones[0].id, percent=60, spent_fen=1_200_000 * 100,
             evidence="已完成12个小区中7个的选址和设计。"), metadata=lead, timeout=10)
-        return f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id})"
+        item, meeting = _bills(s, secret, region, office)
+        return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
+                f"demo suggestion {item.number} in handling; a meeting with {meeting.head_post} awaiting its follow-up")
+
+
+def _bills(s, secret: str, region: str, office) -> tuple[pb.DeputyItem, pb.OrganMeeting]:
+    """A deputy's suggestion with a co-signer, registered, assigned to the education bureau
+    with the meeting on the plan and the four in place recorded (handling); and the deputy's
+    meeting with a vice-governor, held, its follow-up pending."""
+    def token(subject: str, role: str, name: str):
+        return (("authorization", "Bearer " + issue_token(secret, subject=subject, role=role, region=region,
+                                                          name=name)),)
+    deputy, colleague = token(DEPUTY, "deputy", "演示代表"), token(CO_SIGNER, "deputy", "演示联名代表")
+    education = token(EDUCATION, "department", "州教育局")
+    today = china_today()
+    item = s.SubmitItem(pb.SubmitItemRequest(
+        title="关于改善农村学校冬季供暖条件的建议", category="教育", co_signer_ids=[CO_SIGNER],
+        content="部分农村学校冬季供暖设施老化，室温达不到标准，建议列入改造计划并加大资金投入。"),
+        metadata=deputy, timeout=10)
+    s.CoSignItem(pb.CoSignItemRequest(id=item.id), metadata=colleague, timeout=10)
+    s.RegisterItem(pb.RegisterItemRequest(id=item.id, kind=pb.ITEM_KIND_SUGGESTION), metadata=office, timeout=10)
+    s.AssignItem(pb.AssignItemRequest(id=item.id, departments=[
+        pb.ProjectDepartment(department=EDUCATION, name="州教育局", role=pb.DEPARTMENT_ROLE_LEAD,
+                             responsible_person="周明"),
+        pb.ProjectDepartment(department=CO, name="州财政局", role=pb.DEPARTMENT_ROLE_CO, responsible_person="李红")]),
+        metadata=office, timeout=10)
+    s.RecordItemMeeting(pb.RecordItemMeetingRequest(id=item.id, stage=pb.MEETING_STAGE_PLAN,
+                                                    held_on=today.isoformat(), form=pb.MEETING_FORM_IN_PERSON,
+                                                    notes="就办理方案当面听取代表意见"), metadata=education, timeout=10)
+    item = s.RecordFourInPlace(pb.RecordFourInPlaceRequest(
+        id=item.id, plan="分两年完成农村学校供暖设施改造", measures="州县两级财政安排专项资金",
+        target="农村学校冬季室温全部达标", time_limit=(today + timedelta(days=80)).isoformat()),
+        metadata=education, timeout=10)
+    m = s.RequestOrganMeeting(pb.RequestOrganMeetingRequest(
+        organ="州人民政府", subject="农村饮水安全", reason="多个村反映自来水水压不足，夏季经常停水"),
+        metadata=deputy, timeout=10)
+    s.ArrangeOrganMeeting(pb.ArrangeOrganMeetingRequest(id=m.id, meeting_on=today.isoformat(), organ="州人民政府",
+                                                        head_name="刘建华", head_post="副州长"),
+                          metadata=office, timeout=10)
+    m = s.RecordOrganMeeting(pb.RecordOrganMeetingRequest(
+        id=m.id, outcome="副州长听取意见，责成州水利局牵头解决", follow_up="一个月内完成增压泵站改造并回复代表"),
+        metadata=office, timeout=10)
+    return item, m
 
 
 def through_api(settings: Settings, ports: Mapping[str, int]) -> str:

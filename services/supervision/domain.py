@@ -309,6 +309,7 @@ class LatenessKind(enum.IntEnum):
     MILESTONE_OVERDUE = 1
     BEHIND_PLAN = 2
     RECTIFICATION_OVERDUE = 3
+    ITEM_OVERDUE = 4     # a deputy's bill or suggestion not replied by its deadline (bills.py)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 On its own schedule (``lateness_sweep_interval``) the sweep finds, in every project this
 deployment serves, the milestones past their due day and the projects behind plan
-(domain.lateness), and issues one numbered letter per lateness to the project's lead
-department (主办): the project, what is late and by how much, a reply-by day, signed with the
+(domain.lateness), and the deputies' bills and suggestions past their handling deadline
+(bills.overdue_items), and issues one numbered letter per lateness to the lead department
+(主办): the project, what is late and by how much, a reply-by day, signed with the
 issuing standing committee's name, rendered as DOCX (python-docx) for staff to print and send.
 Each letter is kept (letters), published (LetterIssued) and entered in the project's history.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import io
 import uuid
 import zlib
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import structlog
@@ -31,7 +33,7 @@ from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.supervision import convert
+from services.supervision import bills, convert
 from services.supervision import domain as d
 from services.supervision import settings as supervision_settings
 from services.supervision.access import ACCESS
@@ -48,7 +50,25 @@ from shared.service import Runtime, Timer
 LOCK = zlib.crc32(b"lianxin.supervision.lateness-sweep")
 
 
-def render(letter: LetterRow, project: ProjectRow, today: date) -> bytes:
+@dataclass(frozen=True)
+class Subject:
+    """What a letter is about, generically: a project or a deputy's item (bills.py), where it
+    stands (the issuing region), how the letter names it, and its lead department (主办)."""
+    kind: str                    # "project" or "item"
+    id: str
+    region_code: str
+    region_path: str
+    described: str               # e.g. 2031年民生实事项目“…” / 张三代表提出的建议“…”
+    department: str
+    department_name: str
+
+
+def project_subject(project: ProjectRow, lead) -> Subject:
+    return Subject("project", project.id, project.region_code, project.region_path,
+                   f"{project.year}年民生实事项目“{project.title}”", lead.department, lead.name)
+
+
+def render(letter: LetterRow, described: str, today: date) -> bytes:
     """The letter as a DOCX document: title, number, addressee, body, issuer and day."""
     doc = Document()
     style = doc.styles["Normal"]
@@ -62,7 +82,7 @@ def render(letter: LetterRow, project: ProjectRow, today: date) -> bytes:
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(f"{letter.department_name}：")
     doc.add_paragraph(
-        f"你单位作为主办单位承办的{project.year}年民生实事项目“{project.title}”，{letter.what_is_late}。"
+        f"你单位作为主办单位承办的{described}，{letter.what_is_late}。"
         f"请接函后认真研究，采取有力措施加快推进，并于{d.day_text(letter.reply_by)}前将整改落实情况书面回复本委员会。")
     doc.add_paragraph("特此函告。")
     for text in (letter.issuer, d.day_text(today)):
@@ -105,27 +125,46 @@ class Letters:
                     self._issue(s, project, lead, late, today, cfg.letter_reply_days)
                     known.add(late.key)
                     issued += 1
+            # Deputies' bills and suggestions past their handling deadline (bills.py).
+            for o in bills.overdue_items(s, home, today, self.rt.deployment.serves):
+                if o.lateness.key in known:
+                    continue
+                subject = Subject("item", o.item.id, o.item.region_code, o.item.region_path, bills.described(o.item),
+                                  o.lead.department, o.lead.name)
+                letter = self._issue_about(s, subject, o.lateness, today, cfg.letter_reply_days)
+                bills.change(o.item, "letter", None, "", f"{letter.number}：{o.lateness.what}")
+                known.add(o.lateness.key)
+                issued += 1
         if issued:
             structlog.get_logger().info("supervision.letters_issued", count=issued)
         return issued
 
     def _issue(self, s: Session, project: ProjectRow, lead, late: d.Lateness, today: date, reply_days: int) -> None:
-        region = self.regions.get(project.region_code)
+        """A letter about a project to its lead department, entered in the project's history."""
+        letter = self._issue_about(s, project_subject(project, lead), late, today, reply_days)
+        self.projects.change(project, "letter", None, "", f"{letter.number}：{late.what}")
+        project.history[-1].actor, project.history[-1].actor_name = "supervision", "督办提醒"
+
+    def _issue_about(self, s: Session, subject: Subject, late: d.Lateness, today: date,
+                     reply_days: int) -> LetterRow:
+        """A letter about any subject (a project or an item): numbered, rendered, kept, published."""
+        region = self.regions.get(subject.region_code)
         issuer = f"{region.name}人大常委会"
-        seq = (s.scalar(select(func.max(LetterRow.seq)).where(LetterRow.region_code == project.region_code,
+        seq = (s.scalar(select(func.max(LetterRow.seq)).where(LetterRow.region_code == subject.region_code,
                                                               LetterRow.year == today.year)) or 0) + 1
-        row = LetterRow(id=str(uuid.uuid4()), lateness=late.key, region_code=project.region_code,
-                        region_path=project.region_path, year=today.year, seq=seq,
-                        number=d.letter_number(issuer, today.year, seq), project_id=project.id,
-                        milestone_id=late.milestone_id, department=lead.department, department_name=lead.name,
+        row = LetterRow(id=str(uuid.uuid4()), lateness=late.key, region_code=subject.region_code,
+                        region_path=subject.region_path, year=today.year, seq=seq,
+                        number=d.letter_number(issuer, today.year, seq), subject_kind=subject.kind,
+                        subject_id=subject.id, project_id=subject.id if subject.kind == "project" else None,
+                        milestone_id=late.milestone_id, department=subject.department,
+                        department_name=subject.department_name,
                         kind=int(late.kind), days_late=late.days_late, what_is_late=late.what,
                         reply_by=today + timedelta(days=reply_days), issuer=issuer, issued_at=now(), document=b"")
-        row.document = render(row, project, today)
+        row.document = render(row, subject.described, today)
         s.add(row)
-        self.projects.change(project, "letter", None, "", f"{row.number}：{late.what}")
-        project.history[-1].actor, project.history[-1].actor_name = "supervision", "督办提醒"
         s.flush()
         self.rt.outbox.add(s, convert.letter_issued(row), region=row.region_code)
+        return row
 
     # ---- reading ------------------------------------------------------------------------------
     def _sees(self, who: Principal, row: LetterRow) -> bool:
@@ -145,8 +184,9 @@ class Letters:
             return row
 
     def list_letters(self, who: Principal, region_code: str, project_id: str,
-                     page: paging.Page) -> tuple[list[LetterRow], int, str]:
-        """Letters of a region's subtree (newest first); a department's own letters only."""
+                     page: paging.Page, item_id: str = "") -> tuple[list[LetterRow], int, str]:
+        """Letters of a region's subtree (newest first), of one project or item if named; a
+        department's own letters only."""
         ACCESS.scope(who, "letter.read")
         code = self.projects._region_filter(who, region_code)
         with self.rt.transaction() as s:
@@ -154,6 +194,9 @@ class Letters:
             if project_id:
                 self.projects.in_scope(SupervisionStore(s), who, project_id, "project_id", "project.read")
                 where.append(LetterRow.project_id == project_id)
+            if item_id:
+                bills.Items(self.rt).in_scope(s, who, item_id, "item_id", "item.read")
+                where += [LetterRow.subject_kind == "item", LetterRow.subject_id == item_id]
             if who.role is Role.DEPARTMENT:
                 where += [LetterRow.department == who.subject, LetterRow.region_code == who.region]
             total = s.scalar(select(func.count()).select_from(LetterRow).where(*where)) or 0

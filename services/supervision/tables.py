@@ -1,5 +1,7 @@
 """Supervision storage: project files (projects) with their departments (主办/协办), task list,
-milestones and history (project_changes).
+milestones and history (project_changes); inspections; deputies' bills and suggestions (items,
+with co-signers, departments, meetings, replies and history) and meetings with heads of state
+organs (organ_meetings); reminder letters (letters) about either.
 
 Projects carry region_code and region_path (the materialised path of their region) so a
 subtree listing is a prefix match on an index. A project opened from a ballot keeps
@@ -169,6 +171,166 @@ class ProblemRow(Base):
     solved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class ItemRow(Base):
+    """A deputy's bill or suggestion (议案建议), of the congress of its region (the submitting
+    deputy's token region), from submission to the deputy's rating. ``seq`` numbers the
+    registered items per region, year and kind (NULL before registration)."""
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    number: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[int] = mapped_column(Integer, default=0)
+    requested_kind: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20), default="")
+    submitter_id: Mapped[str] = mapped_column(String(100))
+    submitter_name: Mapped[str] = mapped_column(String(50), default="")
+    status: Mapped[int] = mapped_column(Integer)
+    signers_required: Mapped[int] = mapped_column(Integer, default=0)   # the rule applied at registration
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    final_rating: Mapped[int] = mapped_column(Integer, default=0)
+    # The four in place (四落实), NULL/"" until recorded.
+    plan: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    target: Mapped[str] = mapped_column(Text, default="")
+    time_limit: Mapped[date | None] = mapped_column(Date, nullable=True)
+    four_recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    four_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    co_signers: Mapped[list[ItemCoSignerRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemCoSignerRow.position", lazy="selectin")
+    departments: Mapped[list[ItemDepartmentRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemDepartmentRow.position", lazy="selectin")
+    meetings: Mapped[list[ItemMeetingRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemMeetingRow.id", lazy="selectin")
+    replies: Mapped[list[ItemReplyRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemReplyRow.round", lazy="selectin")
+    history: Mapped[list[ItemChangeRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemChangeRow.id", lazy="selectin")
+
+    __table_args__ = (
+        UniqueConstraint("region_code", "year", "kind", "seq", name="uq_items_region_year_kind_seq"),
+        # The listing's keyset order (shared.paging): region path, day submitted, id.
+        Index("ix_items_region_path_submitted_id", "region_path", "submitted_at", "id"),
+        Index("ix_items_submitter", "submitter_id"),
+    )
+
+
+class ItemCoSignerRow(Base):
+    """A deputy invited to co-sign (联名); ``signed_at`` once they signed with their own token."""
+    __tablename__ = "item_co_signers"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50), default="")
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    __table_args__ = (Index("ix_item_co_signers_deputy", "deputy_id", "item_id"),)
+
+
+class ItemDepartmentRow(Base):
+    """A department an item is assigned to: the lead (主办) or a co-department (协办), of the
+    item's region (as a project's departments)."""
+    __tablename__ = "item_departments"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    department: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[int] = mapped_column(Integer)
+    responsible_person: Mapped[str] = mapped_column(String(50))
+    __table_args__ = (Index("ix_item_departments_department", "department", "item_id"),)
+
+
+class ItemMeetingRow(Base):
+    """One of the three meetings with the deputy (三见面), in a round of handling."""
+    __tablename__ = "item_meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[date] = mapped_column(Date)
+    form: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("item_id", "round", "stage", name="uq_item_meetings_round_stage"),)
+
+
+class ItemReplyRow(Base):
+    """The final reply of a round (A/B/C) and the deputy's rating of it."""
+    __tablename__ = "item_replies"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reply_class: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    replied_by: Mapped[str] = mapped_column(String(100))
+    replied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rating: Mapped[int] = mapped_column(Integer, default=0)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ItemChangeRow(Base):
+    """One change of an item (its history): who, when, what, before -> after."""
+    __tablename__ = "item_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_name: Mapped[str] = mapped_column(String(50), default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ItemRulesRow(Base):
+    """A region's own rules for items (else its nearest ancestor's, else the law's defaults)."""
+    __tablename__ = "item_rules"
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    bill_signers_required: Mapped[int] = mapped_column(Integer)
+    handling_months: Mapped[int] = mapped_column(Integer)
+    rehandling_months: Mapped[int] = mapped_column(Integer)
+
+
+class OrganMeetingRow(Base):
+    """A deputy's meeting with the head of a state organ (约见), from request to follow-up done."""
+    __tablename__ = "organ_meetings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    deputy_id: Mapped[str] = mapped_column(String(100), index=True)
+    deputy_name: Mapped[str] = mapped_column(String(50), default="")
+    organ: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    meeting_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    arranged_organ: Mapped[str] = mapped_column(String(100), default="")
+    head_name: Mapped[str] = mapped_column(String(50), default="")
+    head_post: Mapped[str] = mapped_column(String(50), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    follow_up_result: Mapped[str] = mapped_column(Text, default="")
+    arranged_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    completed_by: Mapped[str] = mapped_column(String(100), default="")
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    arranged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        Index("ix_organ_meetings_region_path_requested_id", "region_path", "requested_at", "id"),
+    )
+
+
 class LetterRow(Base):
     """A reminder letter (提醒督办函) the lateness sweep issued to a project's lead department.
     ``lateness`` names the lateness it answers (an overdue milestone and its due day, or a
@@ -182,7 +344,12 @@ class LetterRow(Base):
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(100))
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # What the letter is about: a project (subject_kind "project", project_id set) or a
+    # deputy's item ("item", project_id NULL); subject_id is the one's id.
+    subject_kind: Mapped[str] = mapped_column(String(20), default="project")
+    subject_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True,
+                                                   nullable=True)
     milestone_id: Mapped[str] = mapped_column(String(36), default="")
     department: Mapped[str] = mapped_column(String(100))
     department_name: Mapped[str] = mapped_column(String(50))

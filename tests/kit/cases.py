@@ -30,7 +30,7 @@ from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
 from services.supervision.letters import Letters
-from shared.clock import frozen
+from shared.clock import china_today, frozen
 
 OUTSIDE = "999999"          # a well-formed code that is not in the region tree
 DEPT = "dept-water"         # a department of 652301 (the cases are transferred to it)
@@ -212,6 +212,54 @@ class World:
         return self.sv("RecordInspection", spb.RecordInspectionRequest(id=i.id, held_on="2030-05-02",
                                                                        problems=["用地手续未办结"]))
 
+    # supervision: deputies' bills and suggestions, meetings with heads of state organs
+    def item(self, step: str = "submitted") -> spb.DeputyItem:
+        """A suggestion of 652301 submitted by A1 with A2 invited, brought to ``step``:
+        "submitted", "signed" (A2 co-signed), "registered", "assigned" (dept-water the lead),
+        "handling" (four in place and the plan meeting), "met" (the three meetings), "replied"."""
+        a1 = {"role": "deputy", "region": COUNTY_A, "subject": self.A1.id, "name": "矩阵代表"}
+        a2 = {"role": "deputy", "region": COUNTY_A, "subject": self.A2.id, "name": "矩阵联名"}
+        item = self.sv("SubmitItem", spb.SubmitItemRequest(title=f"矩阵建议{self.next()}", content="建议内容",
+                                                           category="教育", co_signer_ids=[self.A2.id]), **a1)
+        steps = ["submitted", "signed", "registered", "assigned", "handling", "met", "replied"]
+        at = steps.index(step)
+        if at >= 1:
+            item = self.sv("CoSignItem", spb.CoSignItemRequest(id=item.id), **a2)
+        if at >= 2:
+            item = self.sv("RegisterItem", spb.RegisterItemRequest(id=item.id, kind=spb.ITEM_KIND_SUGGESTION))
+        if at >= 3:
+            item = self.sv("AssignItem", spb.AssignItemRequest(id=item.id, departments=[spb.ProjectDepartment(
+                department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD, responsible_person="张三")]))
+        today = china_today().isoformat()
+        if at >= 4:
+            item = self.item_meeting(item, spb.MEETING_STAGE_PLAN, today)
+            item = self.sv("RecordFourInPlace", spb.RecordFourInPlaceRequest(
+                id=item.id, plan="方案", measures="措施", target="目标", time_limit="2099-12-31"))
+        if at >= 5:
+            item = self.item_meeting(item, spb.MEETING_STAGE_HANDLING, today)
+            item = self.item_meeting(item, spb.MEETING_STAGE_REPLY, today)
+        if at >= 6:
+            item = self.sv("ReplyItem", spb.ReplyItemRequest(id=item.id, reply_class=spb.REPLY_CLASS_A, text="已解决"))
+        return item
+
+    def item_meeting(self, item: spb.DeputyItem, stage: int, day: str) -> spb.DeputyItem:
+        return self.sv("RecordItemMeeting", spb.RecordItemMeetingRequest(
+            id=item.id, stage=stage, held_on=day, form=spb.MEETING_FORM_IN_PERSON))
+
+    def organ_meeting(self, step: str = "requested") -> spb.OrganMeeting:
+        """A1's request to meet a head of 昌吉市人民政府, brought to ``step``: "requested",
+        "arranged" (for a past day), "held" (a follow-up promised)."""
+        m = self.sv("RequestOrganMeeting", spb.RequestOrganMeetingRequest(
+            organ="昌吉市人民政府", subject=f"矩阵约见{self.next()}", reason="群众反映强烈"),
+            role="deputy", region=COUNTY_A, subject=self.A1.id)
+        if step in ("arranged", "held"):
+            m = self.sv("ArrangeOrganMeeting", spb.ArrangeOrganMeetingRequest(
+                id=m.id, meeting_on="2025-06-01", organ="昌吉市人民政府", head_name="刘副市长", head_post="副市长"))
+        if step == "held":
+            m = self.sv("RecordOrganMeeting", spb.RecordOrganMeetingRequest(id=m.id, outcome="当面答复",
+                                                                            follow_up="一个月内回复"))
+        return m
+
     # liaison
     def case(self, status: int = lpb.OPINION_STATUS_RAISED, deputy: str | None = None,
              region: str = COUNTY_A) -> lpb.Opinion:
@@ -329,6 +377,8 @@ def seed_world(start_service, tmp_path_factory) -> World:
     w.LA = w.sv("ListLetters", spb.ListLettersRequest(region_code=COUNTY_A)).letters[0]
     _wait(lambda: others["evaluation"].count("evaluation_deputies") >= 7, "evaluation's roster read model")
     satisfaction_cases.seed(w)
+    # A1's suggestion with A2 co-signing, assigned to dept-water (IT); A1's meeting request (OM).
+    w.IT, w.OM = w.item("assigned"), w.organ_meeting()
     return w
 
 
@@ -710,6 +760,72 @@ CASES |= {
 }
 CASES |= satisfaction_cases.cases(WRITERS=WRITERS, READERS=READERS, DEPUTIES=DEPUTIES, DEPUTY_ROLE=DEPUTY_ROLE,
                                   DEPARTMENTS=DEPARTMENTS, EVERYONE=EVERYONE, role_refused=role_refused)
+# Deputies' bills and suggestions of 652301 (A1's, A2 co-signing, dept-water the lead): the
+# office registers and assigns in its subtree; the lead department (or the office, or a system)
+# handles; A1 rates; the deputies and the department read theirs. A step on a fresh item each
+# time (a step done is done).
+ITEM_READERS = frozenset({"own", "parent", "auditor", "committee", "system", "dept_own"}) | DEPUTIES
+ITEM_MANAGE = dict(ok=WRITERS, denied=role_refused({"auditor"} | DEPARTMENTS | DEPUTY_ROLE))
+ITEM_HANDLE = dict(ok=frozenset({"own", "parent", "system", "dept_own"}),
+                   denied=role_refused({"auditor", "committee"} | DEPUTY_ROLE))
+ANOTHER_DEPUTY = "7c1f4a52-0d4e-4c3b-9a51-5b0e2f7d9a11"   # invited: a deputy supervision has not met
+
+
+CASES |= {
+    ("supervision", "SubmitItem"): [Case(lambda w, c: spb.SubmitItemRequest(
+        title="矩阵建议", content="建议内容", category="教育", requested_kind=spb.ITEM_KIND_SUGGESTION,
+        co_signer_ids=[ANOTHER_DEPUTY]), ok=DEPUTY_ROLE, default=PD)],
+    ("supervision", "CoSignItem"): [Case(lambda w, c: spb.CoSignItemRequest(
+        id=w.item().id if c.name == "deputy_other" else w.IT.id), ok=frozenset({"deputy_other"}), default=PD,
+        denied={"deputy_elsewhere": NF})],
+    ("supervision", "RegisterItem"): [Case(lambda w, c: spb.RegisterItemRequest(
+        id=w.item("signed").id if c.name in WRITERS else w.IT.id, kind=spb.ITEM_KIND_SUGGESTION, note="矩阵立案"),
+        **ITEM_MANAGE)],
+    ("supervision", "AssignItem"): [Case(lambda w, c: spb.AssignItemRequest(
+        id=w.item("registered").id if c.name in WRITERS else w.IT.id, deadline="2099-12-31",
+        departments=[spb.ProjectDepartment(department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                           responsible_person="张三")]), **ITEM_MANAGE)],
+    ("supervision", "RecordFourInPlace"): [Case(lambda w, c: spb.RecordFourInPlaceRequest(
+        id=w.item("assigned").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, plan="方案", measures="措施",
+        target="目标", time_limit="2099-12-31"), **ITEM_HANDLE)],
+    ("supervision", "RecordItemMeeting"): [Case(lambda w, c: spb.RecordItemMeetingRequest(
+        id=w.item("assigned").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, stage=spb.MEETING_STAGE_PLAN,
+        held_on="2026-01-05", form=spb.MEETING_FORM_SYMPOSIUM, notes="座谈"), **ITEM_HANDLE)],
+    ("supervision", "ReplyItem"): [Case(lambda w, c: spb.ReplyItemRequest(
+        id=w.item("met").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, reply_class=spb.REPLY_CLASS_B,
+        text="列入明年计划"), **ITEM_HANDLE)],
+    ("supervision", "RateItemReply"): [Case(lambda w, c: spb.RateItemReplyRequest(
+        id=w.item("replied").id if c.name in DEPUTIES else w.IT.id, rating=spb.REPLY_RATING_SATISFIED,
+        comment="满意"), ok=frozenset({"deputy_own"}), default=PD, denied={"deputy_elsewhere": NF})],
+    ("supervision", "GetItem"): [Case(lambda w, c: spb.GetItemRequest(id=w.IT.id), ok=ITEM_READERS)],
+    ("supervision", "ListItems"): [Case(lambda w, c: spb.ListItemsRequest(region_code=COUNTY_A, year=2026),
+                                        ok=ITEM_READERS | {"dept_other"}, default=PD)],
+    ("supervision", "GetItemRules"): [Case(lambda w, c: spb.GetItemRulesRequest(region_code=COUNTY_A),
+                                           ok=frozenset({"own", "parent", "auditor", "committee", "system"}) | DEPUTIES,
+                                           default=PD)],
+    ("supervision", "SetItemRules"): [Case(lambda w, c: spb.SetItemRulesRequest(rules=spb.ItemRules(
+        region_code=COUNTY_A, bill_signers_required=10, handling_months=3, rehandling_months=1)),
+        ok=frozenset({"own", "parent", "committee"}), default=PD)],
+    # Meetings with heads of state organs (约见): A1's (OM); the office arranges, records and
+    # follows up in its subtree; A1 reads their own.
+    ("supervision", "RequestOrganMeeting"): [Case(lambda w, c: spb.RequestOrganMeetingRequest(
+        organ="昌吉市人民政府", subject="矩阵约见", reason="群众反映强烈"), ok=DEPUTY_ROLE, default=PD)],
+    ("supervision", "ArrangeOrganMeeting"): [Case(lambda w, c: spb.ArrangeOrganMeetingRequest(
+        id=w.organ_meeting().id if c.name in WRITERS else w.OM.id, meeting_on="2025-06-01", organ="昌吉市人民政府",
+        head_name="刘副市长", head_post="副市长"), **ITEM_MANAGE)],
+    ("supervision", "RecordOrganMeeting"): [Case(lambda w, c: spb.RecordOrganMeetingRequest(
+        id=w.organ_meeting("arranged").id if c.name in WRITERS else w.OM.id, outcome="当面答复",
+        follow_up="一个月内回复"), **ITEM_MANAGE)],
+    ("supervision", "CompleteOrganMeetingFollowUp"): [Case(lambda w, c: spb.CompleteOrganMeetingFollowUpRequest(
+        id=w.organ_meeting("held").id if c.name in WRITERS else w.OM.id, result="已回复代表"), **ITEM_MANAGE)],
+    ("supervision", "GetOrganMeeting"): [Case(lambda w, c: spb.GetOrganMeetingRequest(id=w.OM.id),
+                                              ok=frozenset({"own", "parent", "auditor", "committee", "system",
+                                                            "deputy_own"}),
+                                              denied=role_refused(DEPARTMENTS))],
+    ("supervision", "ListOrganMeetings"): [Case(lambda w, c: spb.ListOrganMeetingsRequest(region_code=COUNTY_A),
+                                                ok=frozenset({"own", "parent", "auditor", "committee", "system"})
+                                                | DEPUTIES, default=PD)],
+}
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
           for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision",
