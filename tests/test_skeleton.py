@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.common.v1 import common_pb2
+from lianxin.evaluation.v1 import performance_pb2 as perf_pb
 from lianxin.liaison.v1 import events_pb2 as lev
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import events_pb2 as rev
@@ -19,6 +20,7 @@ from lianxin.supervision.v1 import supervision_pb2 as spb
 import services
 from services.balloting import domain as bd
 from services.evaluation import domain as ed
+from services.evaluation import scoring as sc
 from services.liaison import domain as ld
 from services.roster import domain as rd
 from services.supervision import bills_domain as sbd
@@ -48,7 +50,10 @@ ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
          (sbd.ItemKind, spb.ItemKind, "ITEM_KIND_"), (sbd.ItemStatus, spb.ItemStatus, "ITEM_STATUS_"),
          (sbd.MeetingStage, spb.MeetingStage, "MEETING_STAGE_"), (sbd.MeetingForm, spb.MeetingForm, "MEETING_FORM_"),
          (sbd.ReplyClass, spb.ReplyClass, "REPLY_CLASS_"), (sbd.ReplyRating, spb.ReplyRating, "REPLY_RATING_"),
-         (sbd.OrganMeetingStatus, spb.OrganMeetingStatus, "ORGAN_MEETING_STATUS_")]
+         (sbd.OrganMeetingStatus, spb.OrganMeetingStatus, "ORGAN_MEETING_STATUS_"),
+         (sc.WorkKind, perf_pb.WorkKind, "WORK_KIND_"), (sc.Level, rpb.Level, "LEVEL_"),
+         (sc.Flag, perf_pb.PerformanceFlag, "PERFORMANCE_FLAG_"), (sc.ActivityKind, lpb.ActivityKind, "ACTIVITY_KIND_"),
+         (sc.OpinionStatus, lpb.OpinionStatus, "OPINION_STATUS_")]
 
 
 @pytest.mark.parametrize("domain_enum, proto_enum, prefix", ENUMS, ids=lambda x: getattr(x, "__name__", ""))

@@ -67,7 +67,35 @@ SATISFACTION_METHODS = {
     "ListInquiries": "inquiry.read",
 }
 
-ACTIONS = {**COMMON_ACTIONS, **SATISFACTION_ACTIONS}
-METHODS = {**COMMON_METHODS, **SATISFACTION_METHODS}
+# ---- deputies' performance (履职量化考评) ----
+# OWN for a deputy: their own file and annual report; the rules and, once published, the
+# rankings of their branch of the tree (performance.py).
+PERFORMANCE_ACTIONS = {
+    # A region's office sets its rules (versioned) and records its deputies' reports (述职).
+    "performance.rules.manage": grant(SUB, R.STAFF, R.SYSTEM),
+    "performance.rules.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "performance.file.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "performance.annual_report.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "performance.ranking.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "performance.ranking.publish": grant(SUB, R.STAFF, R.COMMITTEE),
+    "performance.flags.read": grant(SUB, *VIEWERS),
+    "performance.constituent_report.record": grant(SUB, R.STAFF, R.SYSTEM),
+    "performance.recompute": grant(SUB, R.STAFF, R.SYSTEM),
+}
+PERFORMANCE_METHODS = {
+    "SetPerformanceRules": "performance.rules.manage",
+    "GetPerformanceRules": "performance.rules.read",
+    "ListPerformanceRules": "performance.rules.read",
+    "GetPerformanceFile": "performance.file.read",
+    "GetRanking": "performance.ranking.read",
+    "PublishRanking": "performance.ranking.publish",
+    "ListPerformanceFlags": "performance.flags.read",
+    "GetAnnualReport": "performance.annual_report.read",
+    "RecordConstituentReport": "performance.constituent_report.record",
+    "RecomputePerformance": "performance.recompute",
+}
+
+ACTIONS = {**COMMON_ACTIONS, **SATISFACTION_ACTIONS, **PERFORMANCE_ACTIONS}
+METHODS = {**COMMON_METHODS, **SATISFACTION_METHODS, **PERFORMANCE_METHODS}
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

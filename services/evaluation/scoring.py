@@ -78,6 +78,32 @@ class Level(enum.IntEnum):
 LEVELS = tuple(x for x in Level if x is not Level.UNSPECIFIED)
 
 
+class ActivityKind(enum.IntEnum):
+    """Liaison's activity kinds (lianxin.liaison.v1.ActivityKind), as its events carry them."""
+    UNSPECIFIED = 0
+    VISIT = 1
+    RECEPTION = 2
+    MEETING = 3
+    CAMPAIGN = 4
+    MAJOR_MATTER = 5
+
+
+class OpinionStatus(enum.IntEnum):
+    """Liaison's case statuses (lianxin.liaison.v1.OpinionStatus); a deputy's answer is ANSWERED."""
+    UNSPECIFIED = 0
+    RAISED = 1
+    ACCEPTED = 2
+    REJECTED = 3
+    ANSWERED = 4
+    TRANSFERRED = 5
+    REPLIED = 6
+    ESCALATED = 7
+    RESOLVED = 8
+    UNRESOLVED = 9
+    FEEDBACK_GIVEN = 10
+    CLOSED = 11
+
+
 class Flag(enum.IntEnum):
     """Mirrors lianxin.evaluation.v1.PerformanceFlag."""
     UNSPECIFIED = 0
@@ -269,29 +295,29 @@ def decimal_of(value: str, field: str, *, high: Decimal) -> Decimal:
     return number.quantize(CENT)
 
 
-def check_rules(points: Mapping[int, str], caps: Mapping[int, str], weights: Mapping[int, str],
-                inactive_days: int, term_start: date | None, *, prefix: str = "rules") -> Rules:
-    """Rules from the numbers staff entered (kind and level numbers to decimal text): every
-    kind needs its points; caps and weights are optional; INVALID_ARGUMENT names the entry."""
-    def kind_of(number: int, field: str) -> WorkKind:
-        if number not in WorkKind._value2member_map_ or number == 0:
-            raise InvalidArgument(field, "names no kind of work")
-        return WorkKind(number)
+def check_rules(points: Sequence[tuple[int, str]], caps: Sequence[tuple[int, str]],
+                weights: Sequence[tuple[int, str]], inactive_days: int, term_start: date | None, *,
+                prefix: str = "rules") -> Rules:
+    """Rules from what staff entered, as (kind or level number, decimal text) entries in the
+    request's order: every kind needs its points, once; caps and weights are optional.
+    INVALID_ARGUMENT names the entry (``rules.points[2].points``)."""
+    def entries(given, field: str, members, value: str, high: Decimal) -> dict:
+        out: dict = {}
+        for i, (number, text) in enumerate(given):
+            key = "level" if field == "weights" else "kind"
+            if number not in members._value2member_map_ or number == 0:
+                raise InvalidArgument(f"{prefix}.{field}[{i}].{key}", f"names no {key}")
+            if members(number) in out:
+                raise InvalidArgument(f"{prefix}.{field}[{i}].{key}", f"names {members(number).name} twice")
+            out[members(number)] = decimal_of(text, f"{prefix}.{field}[{i}].{value}", high=high)
+        return out
 
-    got_points: dict[WorkKind, Decimal] = {}
-    for number, text in points.items():
-        got_points[kind_of(number, f"{prefix}.points")] = decimal_of(text, f"{prefix}.points[{number}]",
-                                                                     high=MAX_POINTS)
+    got_points = entries(points, "points", WorkKind, "points", MAX_POINTS)
     missing = [k for k in KINDS if k not in got_points]
     if missing:
         raise InvalidArgument(f"{prefix}.points", f"gives no points for {missing[0].name}")
-    got_caps = {kind_of(n, f"{prefix}.caps"): decimal_of(t, f"{prefix}.caps[{n}]", high=MAX_CAP)
-                for n, t in caps.items()}
-    got_weights: dict[Level, Decimal] = {}
-    for number, text in weights.items():
-        if number not in Level._value2member_map_ or number == 0:
-            raise InvalidArgument(f"{prefix}.weights", "names no level")
-        got_weights[Level(number)] = decimal_of(text, f"{prefix}.weights[{number}]", high=MAX_WEIGHT)
+    got_caps = entries(caps, "caps", WorkKind, "points", MAX_CAP)
+    got_weights = entries(weights, "weights", Level, "weight", MAX_WEIGHT)
     if not 1 <= inactive_days <= MAX_INACTIVE_DAYS:
         raise InvalidArgument(f"{prefix}.inactive_days", f"must be between 1 and {MAX_INACTIVE_DAYS}")
     if term_start is None:

@@ -212,6 +212,22 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("evaluation", "RecordInquiryAnswers"): spec(optional={"follow_up": "the follow-up may come later"}),
     ("evaluation", "ListInquiries"): spec(optional={"region_code": REGION_DEFAULT,
                                                     "rectification_id": "empty lists every inquiry"}),
+    # ---- evaluation: deputies' performance
+    ("evaluation", "SetPerformanceRules"): spec(
+        optional={"rules.caps": "a kind without a cap is not capped",
+                  "rules.weights": "a level without a weight weighs 1"},
+        exempt={"rules.id": OUTPUT_ONLY, "rules.number": OUTPUT_ONLY, "rules.created_by": OUTPUT_ONLY,
+                "rules.created_at": OUTPUT_ONLY}),
+    ("evaluation", "GetPerformanceRules"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("evaluation", "ListPerformanceRules"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("evaluation", "GetPerformanceFile"): spec(),
+    ("evaluation", "GetAnnualReport"): spec(),
+    ("evaluation", "GetRanking"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("evaluation", "PublishRanking"): spec(optional={"region_code": REGION_DEFAULT}),
+    ("evaluation", "ListPerformanceFlags"): spec(optional={"region_code": REGION_DEFAULT,
+                                                           "as_of": "empty is today"}),
+    ("evaluation", "RecordConstituentReport"): spec(optional={"title": "empty takes 向原选区选民述职"}),
+    ("evaluation", "RecomputePerformance"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

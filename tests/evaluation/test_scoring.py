@@ -87,21 +87,27 @@ def test_flags_at_their_boundaries():
 
 
 def test_rules_as_entered_are_refused_entry_by_entry():
-    points = {int(k): "1" for k in sc.KINDS}
-    ok = sc.check_rules(points, {int(K.VISIT): "20"}, {int(sc.Level.COUNTY): "1.25"}, 90, date(2026, 1, 1))
-    assert ok.points_of(K.VISIT, sc.Level.COUNTY) == Decimal("1.25")
+    points = [(int(k), "1") for k in sc.KINDS]
+    ok = sc.check_rules(points, [(int(K.VISIT), "20")], [(int(sc.Level.COUNTY), "1.25")], 90, date(2026, 1, 1))
+    assert ok.points_of(K.VISIT, sc.Level.COUNTY) == Decimal("1.25") and ok.caps == {K.VISIT: Decimal(20)}
+    visit = int(K.VISIT) - 1      # its index in ``points``
+
+    def with_visit(text: str) -> list:
+        return [(k, text if k == int(K.VISIT) else v) for k, v in points]
+    day = date(2026, 1, 1)
     bad = [
-        (({**points, int(K.VISIT): "abc"}, {}, {}, 90, date(2026, 1, 1)), "rules.points[7]"),
-        (({**points, int(K.VISIT): "0.125"}, {}, {}, 90, date(2026, 1, 1)), "rules.points[7]"),
-        (({**points, int(K.VISIT): "-1"}, {}, {}, 90, date(2026, 1, 1)), "rules.points[7]"),
-        (({**points, int(K.VISIT): "NaN"}, {}, {}, 90, date(2026, 1, 1)), "rules.points[7]"),
-        (({k: v for k, v in points.items() if k != int(K.VISIT)}, {}, {}, 90, date(2026, 1, 1)), "rules.points"),
-        (({**points, 99: "1"}, {}, {}, 90, date(2026, 1, 1)), "rules.points"),
-        ((points, {int(K.VISIT): "100001"}, {}, 90, date(2026, 1, 1)), "rules.caps[7]"),
-        ((points, {}, {9: "1"}, 90, date(2026, 1, 1)), "rules.weights"),
-        ((points, {}, {int(sc.Level.COUNTY): "11"}, 90, date(2026, 1, 1)), "rules.weights[4]"),
-        ((points, {}, {}, 0, date(2026, 1, 1)), "rules.inactive_days"),
-        ((points, {}, {}, 90, None), "rules.term_start"),
+        ((with_visit("abc"), [], [], 90, day), f"rules.points[{visit}].points"),
+        ((with_visit("0.125"), [], [], 90, day), f"rules.points[{visit}].points"),
+        ((with_visit("-1"), [], [], 90, day), f"rules.points[{visit}].points"),
+        ((with_visit("NaN"), [], [], 90, day), f"rules.points[{visit}].points"),
+        (([p for p in points if p[0] != int(K.VISIT)], [], [], 90, day), "rules.points"),
+        ((points + [(99, "1")], [], [], 90, day), f"rules.points[{len(points)}].kind"),
+        ((points + [(int(K.VISIT), "1")], [], [], 90, day), f"rules.points[{len(points)}].kind"),
+        ((points, [(int(K.VISIT), "100001")], [], 90, day), "rules.caps[0].points"),
+        ((points, [], [(9, "1")], 90, day), "rules.weights[0].level"),
+        ((points, [], [(int(sc.Level.COUNTY), "11")], 90, day), "rules.weights[0].weight"),
+        ((points, [], [], 0, day), "rules.inactive_days"),
+        ((points, [], [], 90, None), "rules.term_start"),
     ]
     for args, field in bad:
         with pytest.raises(InvalidArgument) as e:

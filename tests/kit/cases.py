@@ -25,7 +25,7 @@ from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
 
-from kit import satisfaction_cases
+from kit import performance_cases, satisfaction_cases
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
@@ -826,6 +826,7 @@ CASES |= {
                                                 ok=frozenset({"own", "parent", "auditor", "committee", "system"})
                                                 | DEPUTIES, default=PD)],
 }
+CASES |= performance_cases.cases(DEPARTMENTS=DEPARTMENTS, DEPUTY_ROLE=DEPUTY_ROLE, role_refused=role_refused)
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
           for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision",

@@ -1,0 +1,600 @@
+"""Deputies' performance (履职量化考评) as use cases: items from the other services' events,
+kept incrementally with their points; rules set by the office, versioned; each deputy's file,
+rankings per region and level, flags, the annual report, and recomputation from the stored
+events. The rules themselves are scoring.py; the readers of each event performance_events.py.
+
+Incremental and recomputed agree by construction: an arriving event is stored as received
+(perf_sources) and read by the same reader recomputation uses; its items are inserted once
+(their key is unique per deputy and piece of work, so a redelivered event, or a second event
+about the same session, adds nothing) and the caps of the touched (deputy, year, kind, version)
+groups are credited again in day order (scoring.credit), with the year's total moved by the
+difference. A new rules version re-scores the items it now governs the same way.
+
+Scope: the office (staff, committee, systems, auditors reading) sees the deputies of its
+subtree; a deputy their own file and report, the rules of their branch, and the rankings of
+their branch once published (PublishRanking of that region or one above it).
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.evaluation import scoring as sc
+from services.evaluation.access import ACCESS
+from services.evaluation.performance_events import Arrival, Reading
+from services.evaluation.performance_tables import (
+    PerfItemRow,
+    PerfPublicationRow,
+    PerfRulesRow,
+    PerfSourceRow,
+    PerfTotalRow,
+)
+from services.evaluation.tables import DeputyRow
+from shared import validation
+from shared.access import Scope
+from shared.auth import Principal, Role
+from shared.bus import Envelope
+from shared.clock import china_today, now
+from shared.errors import InvalidArgument, NotFound, PermissionDenied
+from shared.secret_ballot import SEATED
+from shared.service import Runtime
+from shared.tenancy import RegionKind, Tier
+
+HUNDRED = Decimal(100)
+TIER_LEVEL = {Tier.PREFECTURE: sc.Level.PREFECTURE, Tier.COUNTY: sc.Level.COUNTY, Tier.TOWNSHIP: sc.Level.TOWNSHIP}
+
+
+def to_points(hundredths: int) -> Decimal:
+    return (Decimal(hundredths) / HUNDRED).quantize(sc.CENT)
+
+
+def to_hundredths(points: Decimal) -> int:
+    return int(points * HUNDRED)
+
+
+def check_day(value: str, field: str, *, required: bool) -> date | None:
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        if required:
+            raise InvalidArgument(field, "is required (YYYY-MM-DD)")
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(field, "must be a day as YYYY-MM-DD") from None
+    if not 2000 <= day.year <= 2100:
+        raise InvalidArgument(field, "must be a day between 2000 and 2100")
+    return day
+
+
+def check_year(year: int, field: str = "year") -> int:
+    if not 2000 <= year <= 2100:
+        raise InvalidArgument(field, "must be a year between 2000 and 2100")
+    return year
+
+
+# ---- rules as stored ------------------------------------------------------------------------------
+
+def rules_body(rules: sc.Rules) -> str:
+    return json.dumps({"points": {int(k): str(v) for k, v in sorted(rules.points.items())},
+                       "caps": {int(k): str(v) for k, v in sorted(rules.caps.items())},
+                       "weights": {int(k): str(v) for k, v in sorted(rules.weights.items())},
+                       "inactive_days": rules.inactive_days, "term_start": rules.term_start.isoformat()},
+                      sort_keys=True)
+
+
+def version_of_row(row: PerfRulesRow) -> sc.RuleVersion:
+    b = json.loads(row.body)
+    rules = sc.Rules(points={sc.WorkKind(int(k)): Decimal(v) for k, v in b["points"].items()},
+                     caps={sc.WorkKind(int(k)): Decimal(v) for k, v in b["caps"].items()},
+                     weights={sc.Level(int(k)): Decimal(v) for k, v in b["weights"].items()},
+                     inactive_days=int(b["inactive_days"]), term_start=date.fromisoformat(b["term_start"]))
+    return sc.RuleVersion(id=row.id, region_code=row.region_code, number=row.number,
+                          effective_year=row.effective_year, rules=rules)
+
+
+@dataclass
+class ShownRules:
+    version: sc.RuleVersion
+    row: PerfRulesRow | None     # None: the defaults
+
+
+@dataclass
+class FileView:
+    deputy: DeputyRow
+    year: int
+    items: list[PerfItemRow]
+    versions: dict[str, sc.RuleVersion]
+    total: Decimal
+    kinds: list[tuple[sc.WorkKind, int, Decimal]]
+    flags: list[sc.Flag]
+
+
+@dataclass
+class RankingView:
+    region_code: str
+    level: sc.Level
+    year: int
+    entries: list[tuple[sc.Ranked, str]]     # with the deputy's region code
+    publication: PerfPublicationRow | None
+
+
+@dataclass
+class Flagged:
+    deputy: DeputyRow
+    flags: list[sc.Flag]
+    last_work: date | None
+    last_report: date | None
+
+
+@dataclass
+class Recomputed:
+    sources: int
+    items: int
+    changed: int
+    total: Decimal
+
+
+class Performance:
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+        self.regions = runtime.regions
+
+    # ---- the tree and the rules ------------------------------------------------------------
+    def path_codes(self, code: str) -> list[str]:
+        """The region and its ancestors, nearest first."""
+        out, current = [], code
+        while current and current in self.regions:
+            out.append(current)
+            current = self.regions.get(current).parent or ""
+        return out
+
+    def level_of(self, code: str) -> sc.Level:
+        region = self.regions.get(code)
+        if region.kind is RegionKind.SUBDISTRICT:
+            return sc.Level.DELIBERATION
+        return TIER_LEVEL.get(region.tier, sc.Level.UNSPECIFIED)
+
+    @staticmethod
+    def versions(s: Session) -> list[sc.RuleVersion]:
+        return [version_of_row(r) for r in s.scalars(select(PerfRulesRow))]
+
+    def version_for(self, versions: Sequence[sc.RuleVersion], region_code: str, year: int) -> sc.RuleVersion:
+        return sc.in_force(versions, self.path_codes(region_code), year)
+
+    # ---- intake --------------------------------------------------------------------------------
+    def resolver(self, s: Session):
+        """Participants' names to deputy ids: a name matching exactly one deputy of the
+        region's branch (the region, its ancestors and its subtree)."""
+        def resolve(region_code: str, names: Sequence[str]) -> tuple[str, ...]:
+            if region_code not in self.regions or not names:
+                return ()
+            path = self.regions.get(region_code).path
+            ancestors = [self.regions.get(c).path for c in self.path_codes(region_code)]
+            rows = s.execute(select(DeputyRow.id, DeputyRow.name, DeputyRow.region_path)
+                             .where(DeputyRow.name.in_([n[:50] for n in names]))).all()
+            by_name: dict[str, list[str]] = defaultdict(list)
+            for dep, name, dpath in rows:
+                if dpath in ancestors or dpath == path or dpath.startswith(path + "/"):
+                    by_name[name].append(dep)
+            return tuple(sorted({ids[0] for n in names if len(ids := by_name.get(n[:50], [])) == 1}))
+        return resolve
+
+    def ingest(self, s: Session, message, env: Envelope, reader) -> int:
+        """One arriving event: stored as received, its items inserted and credited. Returns the
+        items added (0 for an event already stored or saying nothing of deputies' work)."""
+        if s.get(PerfSourceRow, env.id) is not None:
+            return 0
+        reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s)))
+        if reading is None or reading.region_code not in self.regions or not reading.facts:
+            return 0
+        s.add(PerfSourceRow(event_id=env.id, type=env.type, region_code=reading.region_code, day=reading.day,
+                            year=reading.day.year, data=env.data, resolved=",".join(reading.resolved),
+                            received_at=now()))
+        return self.add_items(s, self.items_of(reading, env.id, env.type))
+
+    def items_of(self, reading: Reading, event_id: str, type_name: str) -> list[sc.Item]:
+        level = self.level_of(reading.region_code)
+        return [sc.Item(key=f.key[:200], deputy_id=f.deputy_id, kind=f.kind, day=reading.day,
+                        region_code=reading.region_code, level=level, source_event_id=event_id,
+                        source_type=type_name, title=f.title) for f in reading.facts]
+
+    def add_items(self, s: Session, given: Iterable[sc.Item]) -> int:
+        """Inserts the items not kept yet (one select for the keys held) and credits each
+        touched deputy's year again. Returns the items added."""
+        items = list(given)
+        if not items:
+            return 0
+        versions = self.versions(s)
+        held = {r.key: r for r in s.scalars(select(PerfItemRow).where(PerfItemRow.key.in_([i.key for i in items])))}
+        touched: set[tuple[str, int]] = set()
+        added = 0
+        for it in items:
+            row = held.get(it.key)
+            if row is not None:
+                # Two events naming one piece of work (a session re-published under a new id):
+                # one item, whose source is the smaller event id whatever the arrival order,
+                # as recomputation picks it.
+                if it.source_event_id < row.source_event_id:
+                    row.source_event_id, row.source_type = it.source_event_id, it.source_type
+                    touched.add((it.deputy_id, it.year))
+                continue
+            v = self.version_for(versions, it.region_code, it.year)
+            held[it.key] = row = PerfItemRow(
+                key=it.key, deputy_id=it.deputy_id, year=it.year, kind=int(it.kind), day=it.day,
+                region_code=it.region_code, region_path=self.regions.get(it.region_code).path, level=int(it.level),
+                source_event_id=it.source_event_id, source_type=it.source_type, title=it.title, rule_version_id=v.id,
+                points=to_hundredths(v.rules.points_of(it.kind, it.level)), credited=0)
+            s.add(row)
+            touched.add((it.deputy_id, it.year))
+            added += 1
+        for dep, year in sorted(touched):
+            self._credit(s, dep, year, versions)
+        return added
+
+    def _credit(self, s: Session, deputy_id: str, year: int, versions: Sequence[sc.RuleVersion]) -> None:
+        """Credits the deputy's items of a year again, writing the rows that changed, and sets
+        the year's total to their sum (as recomputation sums them)."""
+        rows = list(s.scalars(select(PerfItemRow).where(PerfItemRow.deputy_id == deputy_id,
+                                                        PerfItemRow.year == year)))
+        by_id = {v.id: v for v in versions}
+        by_key = {r.key: r for r in rows}
+        points = 0
+        for got in sc.credit([self.item_of(r) for r in rows],
+                             lambda it: by_id.get(by_key[it.key].rule_version_id, sc.DEFAULT_VERSION)):
+            row = by_key[got.item.key]
+            new = to_hundredths(got.credited)
+            if row.credited != new:
+                row.credited = new
+            points += new
+        total = s.get(PerfTotalRow, (deputy_id, year))
+        if total is None:
+            s.add(PerfTotalRow(deputy_id=deputy_id, year=year, points=points, items=len(rows)))
+        elif (total.points, total.items) != (points, len(rows)):
+            total.points, total.items = points, len(rows)
+
+    @staticmethod
+    def item_of(row: PerfItemRow) -> sc.Item:
+        return sc.Item(key=row.key, deputy_id=row.deputy_id, kind=sc.WorkKind(row.kind), day=row.day,
+                       region_code=row.region_code, level=sc.Level(row.level), source_event_id=row.source_event_id,
+                       source_type=row.source_type, title=row.title)
+
+    # ---- scope -----------------------------------------------------------------------------------
+    def region(self, who: Principal, region_code: str, field: str = "region_code", *, branch: bool = False) -> str:
+        """A region the request names (empty: the caller's): within the caller's subtree, or for
+        ``branch`` (a deputy reading) on the caller's branch of the tree."""
+        code = validation.region_code(region_code, field) if region_code else who.region
+        self.regions.require(code, field)
+        if branch and who.role is Role.DEPUTY:
+            if not (self.regions.contains(who.region, code) or self.regions.contains(code, who.region)):
+                raise PermissionDenied(f"region {code} is not on the caller's branch of the tree")
+            return code
+        self.regions.ensure_within(who.region, code)
+        return code
+
+    def deputy(self, s: Session, who: Principal, deputy_id: str, action: str, field: str = "deputy_id") -> DeputyRow:
+        """A deputy the request names, inside the caller's scope: the office's subtree; a
+        deputy themself (NOT_FOUND for any other, as for one that does not exist)."""
+        scope = ACCESS.scope(who, action)
+        if not deputy_id:
+            raise InvalidArgument(field, "is required")
+        try:
+            uuid.UUID(deputy_id)
+        except ValueError:
+            raise InvalidArgument(field, "must be a deputy's id (a UUID)") from None
+        row = s.get(DeputyRow, deputy_id)
+        if row is None or row.region_code not in self.regions:
+            raise NotFound("deputy", deputy_id, field)
+        if scope is Scope.OWN:
+            if who.role is not Role.DEPUTY or row.id != who.subject or \
+                    not self.regions.contains(who.region, row.region_code):
+                raise NotFound("deputy", deputy_id, field)
+        elif not self.regions.contains(who.region, row.region_code):
+            raise NotFound("deputy", deputy_id, field)
+        return row
+
+    # ---- rules ---------------------------------------------------------------------------------
+    def set_rules(self, who: Principal, region_code: str, effective_year: int, rules: sc.Rules) -> ShownRules:
+        """A new version of a region's rules, effective from ``effective_year``: the items it now
+        governs (of that region's subtree, that year and later) are scored again."""
+        ACCESS.scope(who, "performance.rules.manage")
+        code = validation.region_code(region_code, "rules.region_code")
+        self.regions.require(code, "rules.region_code")
+        self.regions.ensure_within(who.region, code)
+        check_year(effective_year, "rules.effective_year")
+        with self.rt.transaction() as s:
+            number = (s.scalar(select(func.max(PerfRulesRow.number)).where(PerfRulesRow.region_code == code))
+                      or 0) + 1
+            row = PerfRulesRow(id=str(uuid.uuid4()), region_code=code, number=number, effective_year=effective_year,
+                               body=rules_body(rules), created_by=who.subject[:100], created_at=now())
+            s.add(row)
+            s.flush()
+            self.rescore(s, self.regions.get(code).path, effective_year)
+            return ShownRules(version_of_row(row), row)
+
+    def rescore(self, s: Session, region_path: str, from_year: int) -> None:
+        """Items of a subtree from a year on take the version now in force for them; every
+        deputy and year touched is credited again."""
+        versions = self.versions(s)
+        touched: set[tuple[str, int]] = set()
+        q = select(PerfItemRow).where(PerfItemRow.year >= from_year,
+                                      (PerfItemRow.region_path == region_path)
+                                      | PerfItemRow.region_path.startswith(region_path + "/"))
+        for row in s.scalars(q):
+            v = self.version_for(versions, row.region_code, row.year)
+            pts = to_hundredths(v.rules.points_of(sc.WorkKind(row.kind), sc.Level(row.level)))
+            if row.rule_version_id != v.id or row.points != pts:
+                row.rule_version_id, row.points = v.id, pts
+                touched.add((row.deputy_id, row.year))
+        s.flush()
+        for dep, year in touched:
+            self._credit(s, dep, year, versions)
+
+    def rules_in_force(self, who: Principal, region_code: str, year: int) -> ShownRules:
+        ACCESS.scope(who, "performance.rules.read")
+        code = self.region(who, region_code, branch=True)
+        check_year(year)
+        with self.rt.transaction() as s:
+            v = self.version_for(self.versions(s), code, year)
+            return ShownRules(v, s.get(PerfRulesRow, v.id) if v.id != sc.DEFAULT_VERSION.id else None)
+
+    def list_rules(self, who: Principal, region_code: str) -> list[ShownRules]:
+        ACCESS.scope(who, "performance.rules.read")
+        code = self.region(who, region_code, branch=True)
+        with self.rt.transaction() as s:
+            rows = s.scalars(select(PerfRulesRow).where(PerfRulesRow.region_code == code)
+                             .order_by(PerfRulesRow.number.desc()))
+            return [ShownRules(version_of_row(r), r) for r in rows]
+
+    # ---- the file --------------------------------------------------------------------------------
+    def file(self, who: Principal, deputy_id: str, year: int) -> FileView:
+        check_year(year)
+        with self.rt.transaction() as s:
+            deputy = self.deputy(s, who, deputy_id, "performance.file.read")
+            return self._file(s, deputy, year)
+
+    def _file(self, s: Session, deputy: DeputyRow, year: int) -> FileView:
+        items = list(s.scalars(select(PerfItemRow).where(PerfItemRow.deputy_id == deputy.id, PerfItemRow.year == year)
+                               .order_by(PerfItemRow.day, PerfItemRow.source_event_id, PerfItemRow.key)))
+        versions = {v.id: v for v in self.versions(s)}
+        counts: dict[sc.WorkKind, list[int]] = defaultdict(lambda: [0, 0])
+        for r in items:
+            c = counts[sc.WorkKind(r.kind)]
+            c[0] += 1
+            c[1] += r.credited
+        kinds: list[tuple[sc.WorkKind, int, Decimal]] = [
+            (k, counts[k][0], to_points(counts[k][1])) for k in sc.KINDS if k in counts]
+        total = s.get(PerfTotalRow, (deputy.id, year))
+        as_of = min(china_today(), date(year, 12, 31))
+        return FileView(deputy=deputy, year=year, items=items, versions=versions,
+                        total=to_points(total.points if total else 0), kinds=kinds,
+                        flags=self._flags_of(s, [deputy], as_of)[deputy.id][0])
+
+    # ---- ranking -------------------------------------------------------------------------------
+    def ranking(self, who: Principal, region_code: str, level: int, year: int) -> RankingView:
+        scope = ACCESS.scope(who, "performance.ranking.read")
+        if level not in sc.Level._value2member_map_ or level == 0:
+            raise InvalidArgument("level", "name a level (LEVEL_NATIONAL .. LEVEL_DELIBERATION)")
+        code = self.region(who, region_code, branch=scope is Scope.OWN)
+        check_year(year)
+        with self.rt.transaction() as s:
+            publication = self.publication(s, code, year)
+            if scope is Scope.OWN and publication is None:
+                raise NotFound("ranking", f"{code}/{year}", "region_code")
+            return RankingView(code, sc.Level(level), year, self._ranking(s, code, sc.Level(level), year), publication)
+
+    def _ranking(self, s: Session, code: str, level: sc.Level, year: int) -> list[tuple[sc.Ranked, str]]:
+        path = self.regions.get(code).path
+        rows = s.execute(
+            select(DeputyRow.id, DeputyRow.name, DeputyRow.region_code, DeputyRow.levels, PerfTotalRow.points)
+            .outerjoin(PerfTotalRow, (PerfTotalRow.deputy_id == DeputyRow.id) & (PerfTotalRow.year == year))
+            .where((DeputyRow.region_path == path) | DeputyRow.region_path.startswith(path + "/"),
+                   DeputyRow.status.in_([int(x) for x in SEATED]))).all()
+        regions: dict[str, str] = {}
+        entries = []
+        for dep, name, region, levels, points in rows:
+            if str(int(level)) in levels.split(","):
+                entries.append((dep, name, to_points(points or 0)))
+                regions[dep] = region
+        return [(r, regions[r.deputy_id]) for r in sc.rank(entries)]
+
+    def publication(self, s: Session, code: str, year: int) -> PerfPublicationRow | None:
+        """A ranking is published when its region or one above it published the year's."""
+        codes = self.path_codes(code)
+        rows = s.scalars(select(PerfPublicationRow).where(PerfPublicationRow.region_code.in_(codes),
+                                                          PerfPublicationRow.year == year))
+        return min(rows, key=lambda r: r.published_at, default=None)
+
+    def publish(self, who: Principal, region_code: str, year: int) -> PerfPublicationRow:
+        ACCESS.scope(who, "performance.ranking.publish")
+        code = self.region(who, region_code)
+        check_year(year)
+        with self.rt.transaction() as s:
+            row = s.get(PerfPublicationRow, (code, year))
+            if row is None:
+                row = PerfPublicationRow(region_code=code, year=year, published_by=who.subject[:100],
+                                         published_at=now())
+                s.add(row)
+                s.flush()
+            return row
+
+    # ---- flags ---------------------------------------------------------------------------------
+    def flags(self, who: Principal, region_code: str, as_of: str) -> tuple[date, list[Flagged]]:
+        ACCESS.scope(who, "performance.flags.read")
+        code = self.region(who, region_code)
+        day = check_day(as_of, "as_of", required=False) or china_today()
+        path = self.regions.get(code).path
+        with self.rt.transaction() as s:
+            deputies = list(s.scalars(select(DeputyRow).where(
+                (DeputyRow.region_path == path) | DeputyRow.region_path.startswith(path + "/"),
+                DeputyRow.status.in_([int(x) for x in SEATED])).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)))
+            found = self._flags_of(s, deputies, day)
+            return day, [Flagged(d_, *found[d_.id]) for d_ in deputies if found[d_.id][0]]
+
+    def _flags_of(self, s: Session, deputies: Sequence[DeputyRow], as_of: date
+                  ) -> dict[str, tuple[list[sc.Flag], date | None, date | None]]:
+        ids = [d_.id for d_ in deputies]
+        last_work: dict[str, date] = {}
+        last_report: dict[str, date] = {}
+        for chunk in (ids[i:i + 1000] for i in range(0, len(ids), 1000)):
+            for dep, day in s.execute(select(PerfItemRow.deputy_id, func.max(PerfItemRow.day))
+                                      .where(PerfItemRow.deputy_id.in_(chunk), PerfItemRow.day <= as_of)
+                                      .group_by(PerfItemRow.deputy_id)):
+                last_work[dep] = day
+            for dep, day in s.execute(select(PerfItemRow.deputy_id, func.max(PerfItemRow.day))
+                                      .where(PerfItemRow.deputy_id.in_(chunk), PerfItemRow.day <= as_of,
+                                             PerfItemRow.kind == int(sc.WorkKind.CONSTITUENT_REPORT))
+                                      .group_by(PerfItemRow.deputy_id)):
+                last_report[dep] = day
+        versions = self.versions(s)
+        out = {}
+        for d_ in deputies:
+            rules = self.version_for(versions, d_.region_code, as_of.year).rules
+            out[d_.id] = (sc.flags_for(last_work.get(d_.id), last_report.get(d_.id), rules, as_of),
+                          last_work.get(d_.id), last_report.get(d_.id))
+        return out
+
+    # ---- the annual report ---------------------------------------------------------------------------
+    def annual_report(self, who: Principal, deputy_id: str, year: int) -> FileView:
+        check_year(year)
+        with self.rt.transaction() as s:
+            deputy = self.deputy(s, who, deputy_id, "performance.annual_report.read")
+            return self._file(s, deputy, year)
+
+    # ---- 述职 -----------------------------------------------------------------------------------
+    def record_report(self, who: Principal, deputy_id: str, held_on: str, title: str, convert_event) -> PerfItemRow:
+        """A report to constituents (述职) held by a deputy of the caller's subtree, published
+        (ConstituentReportRecorded) and entered in the deputy's file at once, as its event."""
+        ACCESS.scope(who, "performance.constituent_report.record")
+        day = check_day(held_on, "held_on", required=True)
+        assert day is not None
+        if day > china_today():
+            raise InvalidArgument("held_on", "is a day still to come")
+        title = validation.text(title, "title", max_len=sc.MAX_TITLE)
+        with self.rt.transaction() as s:
+            deputy = self.deputy(s, who, deputy_id, "performance.constituent_report.record")
+            event = convert_event(deputy.id, deputy.region_code, day.isoformat(), title, who.subject[:100])
+            env = self.rt.outbox.add(s, event, region=deputy.region_code)
+            from services.evaluation.performance_events import constituent_report
+            self.ingest(s, event, env, constituent_report)
+            row = s.get(PerfItemRow, f"report:{env.id}:{deputy.id}")
+            assert row is not None
+            return row
+
+    # ---- recomputation ----------------------------------------------------------------------------
+    def recompute(self, who: Principal, region_code: str, year: int) -> Recomputed:
+        """The year's items of the subtree's deputies derived again from the stored events and
+        credited under the year's rules; whatever differs from the kept items and totals is
+        put right and counted."""
+        ACCESS.scope(who, "performance.recompute")
+        code = self.region(who, region_code)
+        check_year(year)
+        with self.rt.transaction() as s:
+            return self.recompute_in(s, code, year)
+
+    def recompute_in(self, s: Session, code: str, year: int) -> Recomputed:
+        """Within an open transaction (the RPC's, or a benchmark's): reads with plain selects
+        and writes in bulk, so a prefecture's year (hundreds of thousands of events) fits."""
+        from services.evaluation.performance_events import read_stored
+        path = self.regions.get(code).path
+        home = code == self.rt.settings.home_region
+        deputies = {dep for (dep,) in s.execute(select(DeputyRow.id).where(
+            (DeputyRow.region_path == path) | DeputyRow.region_path.startswith(path + "/")))}
+        known = {dep for (dep,) in s.execute(select(DeputyRow.id))} if home else deputies
+
+        def mine(dep: str) -> bool:
+            # A home-region recomputation also covers deputies the roster has not told of yet.
+            return dep in deputies or (home and dep not in known)
+
+        derived: dict[str, sc.Item] = {}
+        sources = 0
+        paths: dict[str, str] = {}
+        for event_id, type_name, data, resolved in s.execute(
+                select(PerfSourceRow.event_id, PerfSourceRow.type, PerfSourceRow.data, PerfSourceRow.resolved)
+                .where(PerfSourceRow.year == year)):
+            sources += 1
+            reading = read_stored(type_name, data, event_id, tuple(x for x in resolved.split(",") if x))
+            if reading is None or reading.region_code not in self.regions:
+                continue
+            for it in self.items_of(reading, event_id, type_name):
+                # An item two events name keeps the smaller event id as its source (add_items).
+                if mine(it.deputy_id) and (it.key not in derived
+                                           or it.source_event_id < derived[it.key].source_event_id):
+                    derived[it.key] = it
+        versions = self.versions(s)
+        in_force: dict[str, sc.RuleVersion] = {}
+
+        def version_of(it: sc.Item) -> sc.RuleVersion:
+            if it.region_code not in in_force:
+                in_force[it.region_code] = self.version_for(versions, it.region_code, year)
+            return in_force[it.region_code]
+
+        scored = sc.credit(derived.values(), version_of)
+        cols = (PerfItemRow.key, PerfItemRow.deputy_id, PerfItemRow.kind, PerfItemRow.day, PerfItemRow.region_code,
+                PerfItemRow.level, PerfItemRow.source_event_id, PerfItemRow.rule_version_id, PerfItemRow.points,
+                PerfItemRow.credited)
+        kept = {r[0]: tuple(r[1:]) for r in s.execute(select(*cols).where(PerfItemRow.year == year))
+                if mine(r[1])}
+        changed = 0
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        inserts: list[dict] = []
+        updates: list[dict] = []
+        for got in scored:
+            it = got.item
+            want = (it.deputy_id, int(it.kind), it.day, it.region_code, int(it.level), it.source_event_id,
+                    got.rule_version_id, to_hundredths(got.points), to_hundredths(got.credited))
+            t = totals[it.deputy_id]
+            t[0] += want[-1]
+            t[1] += 1
+            held = kept.pop(it.key, None)
+            if held == want:
+                continue
+            changed += 1
+            if it.region_code not in paths:
+                paths[it.region_code] = self.regions.get(it.region_code).path
+            row = {"key": it.key, "deputy_id": it.deputy_id, "year": year, "kind": int(it.kind), "day": it.day,
+                   "region_code": it.region_code, "region_path": paths[it.region_code], "level": int(it.level),
+                   "source_event_id": it.source_event_id, "source_type": it.source_type, "title": it.title,
+                   "rule_version_id": got.rule_version_id, "points": want[-2], "credited": want[-1]}
+            (inserts if held is None else updates).append(row)
+        if inserts:
+            s.execute(insert(PerfItemRow), inserts)
+        if updates:
+            s.execute(update(PerfItemRow), updates)
+        stale = list(kept)    # kept but derived from no stored event
+        changed += len(stale)
+        for i in range(0, len(stale), 1000):
+            s.execute(delete(PerfItemRow).where(PerfItemRow.key.in_(stale[i:i + 1000])))
+        stored = {r[0]: (r[1], r[2]) for r in s.execute(
+            select(PerfTotalRow.deputy_id, PerfTotalRow.points, PerfTotalRow.items).where(PerfTotalRow.year == year))
+            if mine(r[0])}
+        new_totals: list[dict] = []
+        fixed_totals: list[dict] = []
+        for dep, (points, count) in totals.items():
+            held_t = stored.pop(dep, None)
+            if held_t == (points, count):
+                continue
+            changed += 1
+            (new_totals if held_t is None else fixed_totals).append(
+                {"deputy_id": dep, "year": year, "points": points, "items": count})
+        if new_totals:
+            s.execute(insert(PerfTotalRow), new_totals)
+        if fixed_totals:
+            s.execute(update(PerfTotalRow), fixed_totals)
+        empty = [dep for dep, held_t in stored.items() if held_t != (0, 0)]
+        changed += len(empty)
+        for i in range(0, len(empty), 1000):
+            s.execute(delete(PerfTotalRow).where(PerfTotalRow.year == year,
+                                                 PerfTotalRow.deputy_id.in_(empty[i:i + 1000])))
+        s.flush()
+        return Recomputed(sources=sources, items=len(scored), changed=changed,
+                          total=to_points(sum(t[0] for t in totals.values())))

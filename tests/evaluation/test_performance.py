@@ -1,0 +1,292 @@
+"""Deputies' performance points over gRPC, from the other services' real events over Kafka:
+roster, liaison, supervision and evaluation in this process, each on its own PostgreSQL
+database. A balloting deployment that was down is played by publishing its AttendanceRecorded
+late, twice, and once more under a new id.
+
+What a user checks: each deputy's file lists every item with its source event, its points and
+the rule version that gave them (a rule change between two years, and one made afterwards for a
+year already scored); recomputing a year from the stored events gives the same points and
+ranking (and puts right a total someone broke); ties rank 1, 1, 3; flags; the annual report
+opened with python-docx says what the file says; who sees what.
+"""
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import grpc
+import pytest
+from docx import Document
+from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
+from lianxin.balloting.v1 import events_pb2 as bev
+from lianxin.evaluation.v1 import performance_pb2 as pb
+from lianxin.liaison.v1 import liaison_pb2 as lpb
+from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
+from sqlalchemy import text as sql
+
+from shared.bus import Envelope
+from shared.bus.kafka import KafkaTransport
+from shared.clock import frozen
+
+STAFF = {"role": "staff", "region": COUNTY_A}
+NF, PD, IA = grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT
+
+
+def scalar(svc, query: str, **params):
+    with svc.engine.connect() as c:
+        return c.execute(sql(query), params).scalar()
+
+
+def execute(svc, query: str, **params) -> None:
+    with svc.engine.begin() as c:
+        c.execute(sql(query), params)
+
+
+def wait(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def world(start_service, kafka_bootstrap):
+    namespace = f"perf-{uuid.uuid4().hex[:8]}"
+    env = {"LIANXIN_BUS": "kafka", "LIANXIN_KAFKA_BOOTSTRAP": kafka_bootstrap, "LIANXIN_KAFKA_NAMESPACE": namespace}
+    w = type("World", (), {})()
+    w.r, w.l, w.s = start_service("roster", **env), start_service("liaison", **env), start_service("supervision", **env)
+    w.e = start_service("evaluation", **env)
+    w.kafka, w.namespace = kafka_bootstrap, namespace
+    return w
+
+
+def register(w, name: str, region: str, level: int) -> rpb.Deputy:
+    return w.r.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+        region_code=region, name=name, gender=rpb.GENDER_MALE, ethnicity="汉族",
+        seats=[rpb.Seat(level=level, term="第十七届")], status=rpb.DEPUTY_STATUS_SERVING,
+        contact=rpb.Contact(phone=f"1390000{uuid.uuid4().int % 10000:04d}"))), role="staff", region=region)
+
+
+def rules(year: int, region: str = COUNTY_A, **points) -> pb.SetPerformanceRulesRequest:
+    base = {k: "1" for k in pb.WorkKind.keys() if k != "WORK_KIND_UNSPECIFIED"}
+    base.update({f"WORK_KIND_{k.upper()}": v for k, v in points.items() if not k.startswith("cap_")})
+    caps = {f"WORK_KIND_{k[4:].upper()}": v for k, v in points.items() if k.startswith("cap_")}
+    return pb.SetPerformanceRulesRequest(rules=pb.PerformanceRules(
+        region_code=region, effective_year=year, inactive_days=60, term_start="2025-01-01",
+        points=[pb.KindPoints(kind=pb.WorkKind.Value(k), points=v) for k, v in base.items()],
+        caps=[pb.KindPoints(kind=pb.WorkKind.Value(k), points=v) for k, v in caps.items()]))
+
+
+def visit(w, deputies, day: str, title: str, kind=lpb.ACTIVITY_KIND_VISIT) -> lpb.Activity:
+    return w.l.call("RecordActivity", lpb.RecordActivityRequest(activity=lpb.Activity(
+        region_code=COUNTY_A, kind=kind, date=day, title=title, deputy_ids=[d.id for d in deputies])), **STAFF)
+
+
+def publish(w, message, *, region: str, again_as: str | None = None, env: Envelope | None = None) -> Envelope:
+    """As balloting's relay would publish it (a deployment that was down, delivering late)."""
+    env = env or Envelope.for_message(message, service="balloting", home_region=PREFECTURE, region=region)
+    headers = [(k, again_as.encode() if again_as and k == "ce_id" else v) for k, v in env.headers()]
+    t = KafkaTransport(w.kafka, client_id="perf-tests", namespace=w.namespace)
+    try:
+        t.send(env.topic, env.key.encode(), env.data, headers)
+        t.flush(10)
+    finally:
+        t.close()
+    return env
+
+
+def file_of(w, deputy, year: int, **who) -> pb.PerformanceFile:
+    return w.e.call("GetPerformanceFile", pb.GetPerformanceFileRequest(deputy_id=deputy.id, year=year),
+                    **(who or STAFF))
+
+
+def snapshot(w, year: int, deputies) -> tuple:
+    files = [file_of(w, d, year) for d in deputies]
+    ranking = w.e.call("GetRanking", pb.GetRankingRequest(region_code=COUNTY_A, level=rpb.LEVEL_COUNTY, year=year),
+                       **STAFF)
+    return ([(f.total, [(i.source_event_id, i.kind, i.day, i.points, i.credited, i.rule_version_id)
+                        for i in f.items]) for f in files],
+            [(e.rank, e.tied, e.deputy_id, e.points) for e in ranking.entries])
+
+
+def test_points_files_rankings_reproducible_with_duplicates_late_events_and_rule_changes(world):
+    # Mid-2026 in China: every day recorded below has passed; the deputy's answer falls on 2026-07-01.
+    with frozen(datetime(2026, 7, 1, 4, tzinfo=timezone.utc)):
+        points_flow(world)
+
+
+def points_flow(w):
+    a, b, c, quiet = (register(w, n, COUNTY_A, rpb.LEVEL_COUNTY) for n in ("艾力·积分", "白雪", "陈晨", "丁静"))
+    stranger = register(w, "外县代表", COUNTY_B, rpb.LEVEL_COUNTY)
+    wait(lambda: w.e.count("evaluation_deputies") >= 5, "evaluation's roster read model")
+
+    # Rules: 2025 under v1, 2026 under v2 (a visit is worth more, capped at 5 a year).
+    v1 = w.e.call("SetPerformanceRules", rules(2025, visit="1", session_attended="10", ballot_cast="2"), **STAFF)
+    v2 = w.e.call("SetPerformanceRules", rules(2026, visit="2", cap_visit="5", inspection_joined="4",
+                                               opinion_answered="3", constituent_report="6"), **STAFF)
+    assert (v1.number, v2.number, v2.effective_year) == (1, 2, 2026) and not v2.defaults
+
+    # Work recorded in liaison and supervision, its events over Kafka.
+    visit(w, [a, b], "2025-06-01", "走访东街社区选民")
+    for day in ("2026-03-09", "2026-03-02", "2026-04-20"):
+        visit(w, [a], day, f"走访选民（{day}）")
+    visit(w, [b, c], "2026-05-05", "代表小组学习会", kind=lpb.ACTIVITY_KIND_MEETING)
+    opinion = w.l.call("RecordOpinion", lpb.RecordOpinionRequest(
+        channel=lpb.CHANNEL_VISIT, region_code=COUNTY_A, category="道路交通", text="路灯不亮", deputy_id=a.id), **STAFF)
+    w.l.call("AcceptOpinion", lpb.AcceptOpinionRequest(id=opinion.id), **STAFF)
+    w.l.call("AnswerOpinion", lpb.AnswerOpinionRequest(id=opinion.id, answer="已联系路灯所"),
+             role="deputy", region=COUNTY_A, subject=a.id)
+    insp = w.s.call("ScheduleInspection", spb.ScheduleInspectionRequest(
+        region_code=COUNTY_A, title="农村道路建设视察", scheduled_on="2026-06-10",
+        participants=[a.name, "王主任"]), **STAFF)
+    w.s.call("RecordInspection", spb.RecordInspectionRequest(id=insp.id, held_on="2026-06-10"), **STAFF)
+    report = w.e.call("RecordConstituentReport", pb.RecordConstituentReportRequest(
+        deputy_id=a.id, held_on="2026-01-20", title="向第3选区选民述职"), **STAFF)
+    assert report.kind == pb.WORK_KIND_CONSTITUENT_REPORT and report.credited == "6.00"
+
+    wait(lambda: len(file_of(w, a, 2026).items) == 6, "a's 2026 items (3 visits, answer, inspection, report)")
+    # The ballot of 2025 arrives late (its deployment was down), twice, and re-published.
+    late = bev.AttendanceRecorded(campaign_id=str(uuid.uuid4()), region_code=COUNTY_A, year=2025, round=1,
+                                  session_date="2025-01-15", present_deputy_ids=sorted([a.id, b.id, c.id]),
+                                  voted_deputy_ids=sorted([a.id, b.id]))
+    env = publish(w, late, region=COUNTY_A)
+    publish(w, late, region=COUNTY_A, env=env)
+    republished = str(uuid.uuid4())
+    publish(w, late, region=COUNTY_A, env=env, again_as=republished)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM perf_sources WHERE type LIKE '%AttendanceRecorded'") == 2,
+         "both ids of the attendance stored")
+
+    fa25, fa26 = file_of(w, a, 2025), file_of(w, a, 2026)
+    # 2025: a visit (1) + the session (10) + the ballot (2), under v1, the session once.
+    assert sorted((i.kind, i.day, i.points, i.rule_version_id) for i in fa25.items) == [
+        (pb.WORK_KIND_SESSION_ATTENDED, "2025-01-15", "10.00", v1.id),
+        (pb.WORK_KIND_VISIT, "2025-06-01", "1.00", v1.id),
+        (pb.WORK_KIND_BALLOT_CAST, "2025-01-15", "2.00", v1.id)]
+    # Its source: the smaller of the two ids it came under, whatever the order they arrived in.
+    assert fa25.total == "13.00" and {min(env.id, republished)} == {
+        i.source_event_id for i in fa25.items if i.day == "2025-01-15"}
+    # 2026 under v2: visits credited in day order up to the cap of 5 (2 + 2 + 1).
+    visits = [(i.day, i.points, i.credited) for i in fa26.items if i.kind == pb.WORK_KIND_VISIT]
+    assert visits == [("2026-03-02", "2.00", "2.00"), ("2026-03-09", "2.00", "2.00"), ("2026-04-20", "2.00", "1.00")]
+    kinds = {k.kind: (k.count, k.points) for k in fa26.kinds}
+    assert kinds == {pb.WORK_KIND_VISIT: (3, "5.00"), pb.WORK_KIND_INSPECTION_JOINED: (1, "4.00"),
+                     pb.WORK_KIND_OPINION_ANSWERED: (1, "3.00"), pb.WORK_KIND_CONSTITUENT_REPORT: (1, "6.00")}
+    assert fa26.total == "18.00" and {i.rule_version_id for i in fa26.items} == {v2.id}
+    assert all(i.source_event_id and i.source_type.startswith("lianxin.") for i in fa26.items)
+    inspection = next(i for i in fa26.items if i.kind == pb.WORK_KIND_INSPECTION_JOINED)
+    assert inspection.source_type == "lianxin.supervision.v1.InspectionRecorded" and inspection.title == "农村道路建设视察"
+
+    # Ranking 2025: a 13, b 13 (visit, session, ballot), c 10, quiet 0: ranks 1, 1, 3, 4.
+    r25 = w.e.call("GetRanking", pb.GetRankingRequest(region_code=COUNTY_A, level=rpb.LEVEL_COUNTY, year=2025),
+                   **STAFF)
+    got = [(e.deputy_id, e.rank, e.tied, e.points) for e in r25.entries]
+    assert sorted(got[:2]) == sorted([(a.id, 1, True, "13.00"), (b.id, 1, True, "13.00")])
+    assert got[2:] == [(c.id, 3, False, "10.00"), (quiet.id, 4, False, "0.00")]
+    assert stranger.id not in {e.deputy_id for e in r25.entries}
+
+    # Recomputing each year from the stored events gives the same, changing nothing.
+    before = {y: snapshot(w, y, (a, b, c)) for y in (2025, 2026)}
+    for y in (2025, 2026):
+        got = w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=y), **STAFF)
+        assert got.changed == 0 and got.sources > 0, (y, got)
+        assert snapshot(w, y, (a, b, c)) == before[y]
+    # A total someone broke is found and put right.
+    execute(w.e, "UPDATE perf_totals SET points = points + 700 WHERE deputy_id = :d AND year = 2026", d=c.id)
+    got = w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2026), **STAFF)
+    assert got.changed == 1 and snapshot(w, 2026, (a, b, c)) == before[2026]
+
+    # A rule change made afterwards for 2026 re-scores 2026 only; recomputation agrees.
+    v3 = w.e.call("SetPerformanceRules", rules(2026, visit="3", cap_visit="5", inspection_joined="4",
+                                               opinion_answered="3", constituent_report="6"), **STAFF)
+    fa26 = file_of(w, a, 2026)
+    assert {i.rule_version_id for i in fa26.items} == {v3.id} and fa26.total == "18.00"   # 3 + 2 capped at 5
+    assert [i.credited for i in fa26.items if i.kind == pb.WORK_KIND_VISIT] == ["3.00", "2.00", "0.00"]
+    assert snapshot(w, 2025, (a, b, c)) == before[2025]
+    after = snapshot(w, 2026, (a, b, c))
+    assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2026),
+                    **STAFF).changed == 0
+    assert snapshot(w, 2026, (a, b, c)) == after
+    in_force = w.e.call("GetPerformanceRules", pb.GetPerformanceRulesRequest(region_code=TOWNSHIP_A, year=2025),
+                        **STAFF)
+    assert in_force.id == v1.id    # inherited down the tree
+    assert [v.number for v in w.e.call("ListPerformanceRules", pb.ListPerformanceRulesRequest(
+        region_code=COUNTY_A), **STAFF).versions] == [3, 2, 1]
+
+    # Flags as of the end of 2026: quiet did nothing and never reported; b and c never reported.
+    flags = w.e.call("ListPerformanceFlags", pb.ListPerformanceFlagsRequest(region_code=COUNTY_A,
+                                                                           as_of="2026-06-30"), **STAFF)
+    got_flags = {f.deputy_id: list(f.flags) for f in flags.deputies}
+    assert got_flags[quiet.id] == [pb.PERFORMANCE_FLAG_INACTIVE, pb.PERFORMANCE_FLAG_NO_REPORT_THIS_TERM]
+    assert got_flags[b.id] == [pb.PERFORMANCE_FLAG_NO_REPORT_THIS_TERM]    # met on 2026-05-05, within 60 days
+    assert a.id not in got_flags
+    later = {f.deputy_id: list(f.flags) for f in w.e.call("ListPerformanceFlags", pb.ListPerformanceFlagsRequest(
+        region_code=COUNTY_A, as_of="2026-08-30"), **STAFF).deputies}
+    assert later[b.id] == [pb.PERFORMANCE_FLAG_INACTIVE, pb.PERFORMANCE_FLAG_NO_REPORT_THIS_TERM]
+    assert later[a.id] == [pb.PERFORMANCE_FLAG_INACTIVE]     # last work 2026-07-01, more than 60 days back
+
+    # The annual report: the file's items by kind, with days and counts, in Chinese.
+    doc_msg = w.e.call("GetAnnualReport", pb.GetAnnualReportRequest(deputy_id=a.id, year=2026),
+                       role="deputy", region=COUNTY_A, subject=a.id)
+    assert doc_msg.filename == f"{a.name}-2026年度履职报告.docx"
+    doc = Document(io.BytesIO(doc_msg.document))
+    text = [p.text for p in doc.paragraphs]
+    assert text[0] == f"{a.name}代表2026年度履职情况报告"
+    assert f"2026年，本人履职记录共6项，按履职量化考评细则计{fa26.total}分。" in text
+    rows = [[c_.text for c_ in r.cells] for r in doc.tables[0].rows]
+    assert rows[0] == ["履职类别", "次数", "积分"] and rows[-1] == ["合计", "6", fa26.total]
+    assert {r[0]: (r[1], r[2]) for r in rows[1:-1]} == {
+        "参加视察、调研和执法检查": ("1", "4.00"), "走访选民": ("3", "5.00"), "答复群众意见": ("1", "3.00"),
+        "向原选区选民述职": ("1", "6.00")}
+    assert "（二）走访选民（3次）" in text and "2026年3月2日　走访选民（2026-03-02）" in text
+    assert "2026年1月20日　向第3选区选民述职" in text and "2026年6月10日　农村道路建设视察" in text
+
+
+def test_who_sees_what(world):
+    w = world
+    d1, d2 = register(w, "甲代表", COUNTY_A, rpb.LEVEL_COUNTY), register(w, "乙代表", COUNTY_A, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id IN (:a, :b)", a=d1.id, b=d2.id) == 2,
+         "the read model")
+    me = {"role": "deputy", "region": COUNTY_A, "subject": d1.id}
+    assert file_of(w, d1, 2026, **me).deputy_id == d1.id
+    assert w.e.error("GetPerformanceFile", pb.GetPerformanceFileRequest(deputy_id=d2.id, year=2026), **me).code() == NF
+    assert w.e.error("GetAnnualReport", pb.GetAnnualReportRequest(deputy_id=d2.id, year=2026), **me).code() == NF
+    other_county = {"role": "staff", "region": COUNTY_B}
+    assert w.e.error("GetPerformanceFile", pb.GetPerformanceFileRequest(deputy_id=d1.id, year=2026),
+                     **other_county).code() == NF
+    assert w.e.error("GetRanking", pb.GetRankingRequest(region_code=COUNTY_A, level=rpb.LEVEL_COUNTY, year=2031),
+                     **other_county).code() == PD
+    # A ranking is the deputies' to read once published (by its region or one above it).
+    ranking = pb.GetRankingRequest(region_code=COUNTY_A, level=rpb.LEVEL_COUNTY, year=2031)
+    assert w.e.error("GetRanking", ranking, **me).code() == NF
+    assert not w.e.call("GetRanking", ranking, **STAFF).published
+    assert w.e.error("PublishRanking", pb.PublishRankingRequest(region_code=COUNTY_A, year=2031), **me).code() == PD
+    w.e.call("PublishRanking", pb.PublishRankingRequest(region_code=PREFECTURE, year=2031),
+             role="staff", region=PREFECTURE)
+    shown = w.e.call("GetRanking", ranking, **me)
+    assert shown.published and {d1.id, d2.id} <= {e.deputy_id for e in shown.entries}
+    assert w.e.error("ListPerformanceFlags", pb.ListPerformanceFlagsRequest(region_code=COUNTY_A), **me).code() == PD
+    assert w.e.error("SetPerformanceRules", rules(2031), **me).code() == PD
+    assert w.e.error("SetPerformanceRules", rules(2031, region=COUNTY_A), **other_county).code() == PD
+    assert w.e.error("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2031),
+                     **me).code() == PD
+    # Bad rules are refused naming the entry, and write nothing.
+    before = w.e.count("perf_rules")
+    missing = rules(2031)
+    del missing.rules.points[0]
+    err = w.e.error("SetPerformanceRules", missing, **STAFF)
+    assert err.code() == IA and err.details().startswith("rules.points")
+    twice = rules(2031)
+    twice.rules.caps.extend([pb.KindPoints(kind=pb.WORK_KIND_VISIT, points="1")] * 2)
+    assert w.e.error("SetPerformanceRules", twice, **STAFF).details().startswith("rules.caps[1].kind")
+    future = pb.RecordConstituentReportRequest(deputy_id=d1.id, held_on=(date.today().replace(year=2099)).isoformat())
+    assert w.e.error("RecordConstituentReport", future, **STAFF).details().startswith("held_on")
+    assert w.e.count("perf_rules") == before
+    assert Decimal(w.e.call("GetPerformanceRules", pb.GetPerformanceRulesRequest(region_code=COUNTY_B, year=2031),
+                            **other_county).points[0].points) >= 0
