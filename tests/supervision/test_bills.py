@@ -331,9 +331,14 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
 def test_each_sees_only_their_own_items(sv):
     a, b, invited = deputy("甲代表"), deputy("乙代表"), deputy("丙代表")
     mine = submit(sv, a, [invited])
+    # A retried submission (the same request_id) answers the first item, adding nothing.
+    key = str(uuid.uuid4())
+    again = [sv.call("SubmitItem", pb.SubmitItemRequest(title="重复提交", content="内容", category="教育",
+                                                        request_id=key), **a) for _ in range(2)]
+    assert again[0].id == again[1].id and again[0].id != mine.id
     theirs = assigned(sv, b)
     # A deputy: their own and those they were invited to co-sign, in their token's region.
-    assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **a).items] == [mine.id]
+    assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **a).items] == [mine.id, again[0].id]
     assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **invited).items] == [mine.id]
     refused(sv, "GetItem", pb.GetItemRequest(id=theirs.id), NF, "id", **a)
     refused(sv, "GetItem", pb.GetItemRequest(id=mine.id), NF, "id", **dict(a, region=COUNTY_B))
