@@ -1,12 +1,141 @@
-"""Evaluation's demo data for `make run`, through the API once the services serve (one
-function per area, each saying in one line what it did)."""
+"""Evaluation's demo data for `make run`, through the API like any caller once the services
+serve: one function per area, each returning one line.
+
+The satisfaction vote (satisfaction): last year's livelihood projects of the home region opened
+and reported on in supervision, rated by the deputies of its congress, counted and published,
+with the rectification that follows (planned by its department and questioned in a 询问);
+and this year's vote left open, so the demo deputy can rate on a phone. Runs once: an
+evaluation that already holds a vote of the home region is left alone."""
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
+import grpc
+from lianxin.evaluation.v1 import evaluation_pb2_grpc
+from lianxin.evaluation.v1 import satisfaction_pb2 as pb
+from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.roster.v1 import roster_pb2_grpc
+from lianxin.supervision.v1 import supervision_pb2 as spb
+from lianxin.supervision.v1 import supervision_pb2_grpc
+
+from shared.auth import issue_token
+from shared.clock import china_today
 from shared.config import Settings
 
 
 def through_api(settings: Settings, ports: Mapping[str, int]) -> str:
-    """The launcher's demo hook, once evaluation serves."""
-    return "evaluation: no demo data yet"
+    """The launcher's demo hook, once evaluation (with roster and supervision) serves."""
+    lines = [satisfaction(ports, settings.jwt_secret, settings.home_region)]
+    return "\n".join(lines)
+
+
+# ---- the satisfaction vote ----------------------------------------------------------------------
+
+LEAD = "dept-housing"
+# (title, category, progress at year end)
+PROJECTS = [
+    ("城区道路畅通提质工程", "交通", 100), ("农村饮水安全巩固提升", "水利", 100), ("中小学校食堂改造", "教育", 100),
+    ("社区卫生服务站标准化建设", "医疗", 100), ("农贸市场升级改造", "商贸", 100), ("城区污水管网改造", "城建", 70),
+]
+S, B, U = pb.RATING_SATISFIED, pb.RATING_BASICALLY_SATISFIED, pb.RATING_UNSATISFIED
+
+
+def _rating(project: int, k: int) -> int:
+    """Deputy ``k``'s rating of project ``project``: four 满意, one 基本满意, one 不满意 (the
+    unfinished one, which therefore also needs rectifying)."""
+    if project < 4:
+        return B if k % 5 == 4 else S
+    if project == 4:
+        return S if k % 3 == 0 else B
+    return B if k % 3 == 0 else U
+
+
+def _retry(call, timeout: float):
+    """``call()`` until evaluation has learnt what it needs from the events (FAILED_PRECONDITION)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except grpc.RpcError as e:
+            if e.code() is not grpc.StatusCode.FAILED_PRECONDITION or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def satisfaction(ports: Mapping[str, int], secret: str, region: str, timeout: float = 60.0) -> str:
+    def md(role: str, subject: str, in_region: str = region, name: str = ""):
+        return (("authorization", "Bearer " + issue_token(secret, subject=subject, role=role, region=in_region,
+                                                          name=name)),)
+    office = md("staff", "demo-office", name="演示办公室")
+    dept = md("department", LEAD, name="州住房和城乡建设局")
+    year = china_today().year - 1
+    with grpc.insecure_channel(f"127.0.0.1:{ports['evaluation']}") as ec, \
+            grpc.insecure_channel(f"127.0.0.1:{ports['supervision']}") as sc, \
+            grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as rc:
+        e = evaluation_pb2_grpc.EvaluationServiceStub(ec)
+        s = supervision_pb2_grpc.SupervisionServiceStub(sc)
+        roster = roster_pb2_grpc.RosterServiceStub(rc)
+        present = [v for v in e.ListSatisfactionVotes(pb.ListSatisfactionVotesRequest(
+            region_code=region, page={"page_size": 500}), metadata=office, timeout=10).votes
+            if v.region_code == region]
+        if present:
+            return f"demo satisfaction votes already present: {len(present)}; nothing added"
+        for title, category, percent in PROJECTS:
+            p = s.CreateProject(spb.CreateProjectRequest(
+                region_code=region, year=year, title=title, category=category, deadline=f"{year}-12-31",
+                budget_fen=5_000_000 * 100,
+                departments=[spb.ProjectDepartment(department=LEAD, name="州住建局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                                   responsible_person="马建国")],
+                milestones=[spb.MilestonePlan(title="竣工验收", due_date=f"{year}-11-30", weight=1)]),
+                metadata=office, timeout=10)
+            s.ReportProgress(spb.ReportProgressRequest(project_id=p.id, milestone_id=p.milestones[0].id,
+                                                       percent=percent, evidence="竣工验收资料已上传"),
+                             metadata=dept, timeout=10)
+        deadline = time.monotonic() + timeout
+        while e.ListYearProjects(pb.ListYearProjectsRequest(region_code=region, year=year), metadata=office,
+                                 timeout=10).total_size < len(PROJECTS) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        vote = _retry(lambda: e.OpenSatisfactionVote(pb.OpenSatisfactionVoteRequest(region_code=region, year=year),
+                                                     metadata=office, timeout=10), timeout)
+        voters = roster.ListDeputies(rpb.ListDeputiesRequest(region_code=region, level=rpb.LEVEL_PREFECTURE,
+                                                             status=rpb.DEPUTY_STATUS_SERVING,
+                                                             page={"page_size": 500}),
+                                     metadata=office, timeout=10).deputies
+        cast = 0
+        for k, dep in enumerate(voters):
+            try:
+                e.CastSatisfactionBallot(pb.CastSatisfactionBallotRequest(vote_id=vote.id, ratings=[
+                    pb.ProjectRating(project_id=p.project_id, rating=_rating(PROJECTS.index(
+                        next(x for x in PROJECTS if x[0] == p.title)), k)) for p in vote.projects]),
+                    metadata=md("deputy", dep.id, dep.region_code), timeout=10)
+                cast += 1
+            except grpc.RpcError:   # a deputy evaluation has not learnt of: not a voter of this vote
+                continue
+        e.CloseSatisfactionVote(pb.CloseSatisfactionVoteRequest(id=vote.id), metadata=office, timeout=10)
+        vote = e.PublishSatisfactionResult(pb.PublishSatisfactionResultRequest(id=vote.id), metadata=office,
+                                           timeout=10)
+        rects = {p.title: p.rectification_id for p in vote.projects if p.rectification_id}
+        sewer = rects.get("城区污水管网改造")
+        if sewer:
+            e.SubmitRectificationPlan(pb.SubmitRectificationPlanRequest(
+                id=sewer, explanation="受征地拆迁影响，管网铺设晚于计划三个月，群众出行受影响。",
+                plan="调整施工组织，增加作业面，于次年汛期前完成剩余管网铺设并验收。",
+                due_date=china_today().replace(month=12, day=31).isoformat()), metadata=dept, timeout=10)
+            inquiry = e.OpenInquiry(pb.OpenInquiryRequest(
+                rectification_id=sewer, kind=pb.INQUIRY_KIND_INQUIRY, organ="州住房和城乡建设局",
+                questions=["污水管网改造当年未完成，原因是什么？", "下一步如何整改，何时完成？"],
+                held_on=china_today().isoformat()), metadata=office, timeout=10)
+            e.RecordInquiryAnswers(pb.RecordInquiryAnswersRequest(
+                id=inquiry.id, answers=["征地拆迁延误，施工组织不力。", "增加作业面，汛期前完成并验收。"],
+                follow_up="常委会将听取整改情况报告。"), metadata=office, timeout=10)
+        this_year = ""
+        try:
+            now_vote = e.OpenSatisfactionVote(pb.OpenSatisfactionVoteRequest(region_code=region,
+                                                                             year=china_today().year),
+                                              metadata=office, timeout=10)
+            this_year = f"; {now_vote.title} open ({len(now_vote.projects)} projects)"
+        except grpc.RpcError:   # no project of this year is known yet
+            pass
+        return (f"demo satisfaction vote: {vote.title}, {cast} deputies rated, overall "
+                f"{vote.satisfaction_rate}%, {len(rects)} rectifications{this_year}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import grpc
+import pytest
 from evaluation_support import LEAD, wait
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
@@ -13,6 +14,8 @@ from lianxin.supervision.v1 import supervision_pb2 as spb
 
 from services.evaluation.rectifications import Rectifications
 from shared.clock import china_today, frozen
+
+pytestmark = pytest.mark.kafka
 
 MANAS = "652324"                   # 玛纳斯县
 STAFF = {"role": "staff", "region": MANAS}

@@ -9,10 +9,15 @@ import hashlib
 import json
 
 import grpc
+import pytest
 from evaluation_support import PREFECTURE_STAFF, STAFF
-from kit.settings import COUNTY_A, COUNTY_B
+from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
+
+from services.evaluation import demo
+
+pytestmark = pytest.mark.kafka
 
 HUTUBI = "652323"                  # 呼图壁县: the seed's year
 HUTUBI_STAFF = {"role": "staff", "region": HUTUBI}
@@ -141,3 +146,21 @@ def test_the_seeds_year_18_satisfied_2_basically_satisfied_is_90_percent(world):
     # Every project finished and none rated 不满意: nothing to rectify.
     assert world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=HUTUBI, year=2032),
                         **HUTUBI_STAFF).total_size == 0
+
+
+def test_the_demo_rates_last_years_projects_and_opens_this_years_vote(world):
+    deputies = world.deputies(PREFECTURE, rpb.LEVEL_PREFECTURE, 3)
+    ports = {"evaluation": world.e.running.port, "supervision": world.s.running.port,
+             "roster": world.r.running.port}
+    line = demo.satisfaction(ports, world.e.settings.jwt_secret, PREFECTURE)
+    assert "3 deputies rated, overall 66.67%, 1 rectifications" in line
+    votes = world.e.call("ListSatisfactionVotes", pb.ListSatisfactionVotesRequest(region_code=PREFECTURE),
+                         **PREFECTURE_STAFF).votes
+    published = next(v for v in votes if v.region_code == PREFECTURE)
+    assert (published.status, published.satisfied_projects, published.voted) == (pb.VOTE_STATUS_PUBLISHED, 4, 3)
+    rect = world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=PREFECTURE),
+                        **PREFECTURE_STAFF).rectifications
+    assert [(r.title, r.status) for r in rect] == [("城区污水管网改造", pb.RECTIFICATION_STATUS_PLANNED)]
+    assert world.e.call("ListInquiries", pb.ListInquiriesRequest(region_code=PREFECTURE),
+                        role="deputy", region=PREFECTURE, subject=deputies[0].id).total_size == 1
+    assert "already present" in demo.satisfaction(ports, world.e.settings.jwt_secret, PREFECTURE)
