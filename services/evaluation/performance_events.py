@@ -12,6 +12,11 @@ stored events, so both derive the same items.
   inspection names its participants as written (张三, 李四): names are matched on arrival
   to deputies of the inspection's branch of the tree, a name matching exactly one deputy, and
   the ids matched are stored with the event, so recomputing reads the same ids.
+- supervision ItemRegistered: a bill (议案) or a suggestion (建议) its submitting deputy (领衔)
+  submitted, and each co-signer who signed (附议), on the China day it was submitted, counted
+  once the office registered it (立案: its kind is known then, a withdrawn draft never counts).
+- supervision OrganMeetingHeld: a meeting with the head of a state organ (约见) the deputy
+  asked for, on the day it was held.
 - evaluation SatisfactionVoteCounted: each deputy whose ballot is in (who voted, never what),
   on the China day the vote was counted.
 - evaluation ConstituentReportRecorded: a report to constituents (述职), as the office recorded it.
@@ -32,7 +37,7 @@ from lianxin.evaluation.v1 import events_pb2 as eev
 from lianxin.liaison.v1 import events_pb2 as lev
 from lianxin.supervision.v1 import events_pb2 as sev
 
-from services.evaluation.scoring import MAX_TITLE, ActivityKind, OpinionStatus, WorkKind
+from services.evaluation.scoring import MAX_TITLE, ActivityKind, ItemKind, OpinionStatus, WorkKind
 from shared.clock import china_day
 from shared.service import ConsumedTopic, EventHandler, Runtime, event_consumer
 
@@ -125,6 +130,28 @@ def inspection(e: sev.InspectionRecorded, a: Arrival) -> Reading | None:
                    resolved=tuple(ids))
 
 
+def item_registered(e: sev.ItemRegistered, a: Arrival) -> Reading | None:
+    item = e.item
+    kind = {ItemKind.BILL: WorkKind.BILL_SUBMITTED, ItemKind.SUGGESTION: WorkKind.SUGGESTION_SUBMITTED}.get(item.kind)
+    if kind is None or not item.id or not item.HasField("submitted_at"):
+        return None
+    title = (f"{item.number}：" if item.number else "") + item.title
+    facts = [Fact(dep, kind, f"item:{item.id}:{dep}", title[:MAX_TITLE]) for dep in _ids([item.submitter_id])]
+    facts += [Fact(dep, WorkKind.CO_SIGNED, f"cosign:{item.id}:{dep}", f"附议：{title}"[:MAX_TITLE])
+              for dep in _ids(c.deputy_id for c in item.co_signers if c.signed and c.deputy_id != item.submitter_id)]
+    return Reading(item.region_code, china_day(item.submitted_at.ToDatetime()), facts)
+
+
+def organ_meeting(e: sev.OrganMeetingHeld, a: Arrival) -> Reading | None:
+    m = e.meeting
+    day = _day(m.meeting_on) or (china_day(m.held_at.ToDatetime()) if m.HasField("held_at") else None)
+    if day is None or not m.id or not m.deputy_id:
+        return None
+    head = f"{m.arranged_organ or m.organ}{m.head_post}{m.head_name}"
+    return Reading(m.region_code, day, [Fact(m.deputy_id, WorkKind.ORGAN_HEAD_MEETING, f"organ:{m.id}:{m.deputy_id}",
+                                             f"约见{head}：{m.subject}"[:MAX_TITLE])])
+
+
 def satisfaction_vote(e: eev.SatisfactionVoteCounted, a: Arrival) -> Reading | None:
     vote = e.vote
     if not vote.id or not vote.HasField("closed_at"):
@@ -148,6 +175,8 @@ READERS: dict[Any, Callable[[Any, Arrival], Reading | None]] = {
     lev.OpinionStepRecorded: opinion_step,
     bev.AttendanceRecorded: attendance,
     sev.InspectionRecorded: inspection,
+    sev.ItemRegistered: item_registered,
+    sev.OrganMeetingHeld: organ_meeting,
     eev.SatisfactionVoteCounted: satisfaction_vote,
     eev.ConstituentReportRecorded: constituent_report,
 }

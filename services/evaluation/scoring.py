@@ -104,6 +104,13 @@ class OpinionStatus(enum.IntEnum):
     CLOSED = 11
 
 
+class ItemKind(enum.IntEnum):
+    """Supervision's kinds of deputies' items (lianxin.supervision.v1.ItemKind)."""
+    UNSPECIFIED = 0
+    BILL = 1
+    SUGGESTION = 2
+
+
 class Flag(enum.IntEnum):
     """Mirrors lianxin.evaluation.v1.PerformanceFlag."""
     UNSPECIFIED = 0

@@ -102,6 +102,17 @@ def publish(w, message, *, region: str, again_as: str | None = None, env: Envelo
     return env
 
 
+def _submits(w, who: dict, co_signer) -> bool:
+    try:
+        w.s.call("SubmitItem", spb.SubmitItemRequest(
+            title="关于改善农村学校供暖条件的建议", content="部分农村学校冬季供暖不足。", category="教育",
+            requested_kind=spb.ITEM_KIND_SUGGESTION, co_signer_ids=[co_signer.id]), **who)
+        return True
+    except grpc.RpcError as e:
+        assert e.code() == NF, e.details()
+        return False
+
+
 def file_of(w, deputy, year: int, **who) -> pb.PerformanceFile:
     return w.e.call("GetPerformanceFile", pb.GetPerformanceFileRequest(deputy_id=deputy.id, year=year),
                     **(who or STAFF))
@@ -147,11 +158,24 @@ def points_flow(w):
         region_code=COUNTY_A, title="农村道路建设视察", scheduled_on="2026-06-10",
         participants=[a.name, "王主任"]), **STAFF)
     w.s.call("RecordInspection", spb.RecordInspectionRequest(id=insp.id, held_on="2026-06-10"), **STAFF)
+    # A suggestion a submits and b co-signs, registered by the office; a's meeting with a head
+    # of a state organ (约见), held today.
+    deputy_a, deputy_b = ({"role": "deputy", "region": COUNTY_A, "subject": x.id} for x in (a, b))
+    wait(lambda: _submits(w, deputy_a, b), "supervision to know the deputies")
+    item = w.s.call("ListItems", spb.ListItemsRequest(region_code=COUNTY_A, year=2026), **STAFF).items[0]
+    w.s.call("CoSignItem", spb.CoSignItemRequest(id=item.id), **deputy_b)
+    w.s.call("RegisterItem", spb.RegisterItemRequest(id=item.id, kind=spb.ITEM_KIND_SUGGESTION), **STAFF)
+    meeting = w.s.call("RequestOrganMeeting", spb.RequestOrganMeetingRequest(
+        organ="昌吉市人民政府", subject="农村饮水安全", reason="多个村反映水压不足"), **deputy_a)
+    w.s.call("ArrangeOrganMeeting", spb.ArrangeOrganMeetingRequest(
+        id=meeting.id, meeting_on="2026-07-01", organ="昌吉市水务局", head_name="陈局长", head_post="局长"), **STAFF)
+    w.s.call("RecordOrganMeeting", spb.RecordOrganMeetingRequest(id=meeting.id, outcome="改造增压泵站"), **STAFF)
     report = w.e.call("RecordConstituentReport", pb.RecordConstituentReportRequest(
         deputy_id=a.id, held_on="2026-01-20", title="向第3选区选民述职"), **STAFF)
     assert report.kind == pb.WORK_KIND_CONSTITUENT_REPORT and report.credited == "6.00"
 
-    wait(lambda: len(file_of(w, a, 2026).items) == 6, "a's 2026 items (3 visits, answer, inspection, report)")
+    wait(lambda: len(file_of(w, a, 2026).items) == 8,
+         "a's 2026 items (3 visits, answer, inspection, suggestion, meeting, report)")
     # The ballot of 2025 arrives late (its deployment was down), twice, and re-published.
     late = bev.AttendanceRecorded(campaign_id=str(uuid.uuid4()), region_code=COUNTY_A, year=2025, round=1,
                                   session_date="2025-01-15", present_deputy_ids=sorted([a.id, b.id, c.id]),
@@ -177,8 +201,14 @@ def points_flow(w):
     assert visits == [("2026-03-02", "2.00", "2.00"), ("2026-03-09", "2.00", "2.00"), ("2026-04-20", "2.00", "1.00")]
     kinds = {k.kind: (k.count, k.points) for k in fa26.kinds}
     assert kinds == {pb.WORK_KIND_VISIT: (3, "5.00"), pb.WORK_KIND_INSPECTION_JOINED: (1, "4.00"),
-                     pb.WORK_KIND_OPINION_ANSWERED: (1, "3.00"), pb.WORK_KIND_CONSTITUENT_REPORT: (1, "6.00")}
-    assert fa26.total == "18.00" and {i.rule_version_id for i in fa26.items} == {v2.id}
+                     pb.WORK_KIND_OPINION_ANSWERED: (1, "3.00"), pb.WORK_KIND_CONSTITUENT_REPORT: (1, "6.00"),
+                     pb.WORK_KIND_SUGGESTION_SUBMITTED: (1, "1.00"), pb.WORK_KIND_ORGAN_HEAD_MEETING: (1, "1.00")}
+    assert fa26.total == "20.00" and {i.rule_version_id for i in fa26.items} == {v2.id}
+    fb26 = file_of(w, b, 2026)
+    assert [(i.kind, i.day, i.source_type) for i in fb26.items if i.kind == pb.WORK_KIND_CO_SIGNED] == [
+        (pb.WORK_KIND_CO_SIGNED, "2026-07-01", "lianxin.supervision.v1.ItemRegistered")]
+    meeting_item = next(i for i in fa26.items if i.kind == pb.WORK_KIND_ORGAN_HEAD_MEETING)
+    assert meeting_item.title == "约见昌吉市水务局局长陈局长：农村饮水安全"
     assert all(i.source_event_id and i.source_type.startswith("lianxin.") for i in fa26.items)
     inspection = next(i for i in fa26.items if i.kind == pb.WORK_KIND_INSPECTION_JOINED)
     assert inspection.source_type == "lianxin.supervision.v1.InspectionRecorded" and inspection.title == "农村道路建设视察"
@@ -206,7 +236,7 @@ def points_flow(w):
     v3 = w.e.call("SetPerformanceRules", rules(2026, visit="3", cap_visit="5", inspection_joined="4",
                                                opinion_answered="3", constituent_report="6"), **STAFF)
     fa26 = file_of(w, a, 2026)
-    assert {i.rule_version_id for i in fa26.items} == {v3.id} and fa26.total == "18.00"   # 3 + 2 capped at 5
+    assert {i.rule_version_id for i in fa26.items} == {v3.id} and fa26.total == "20.00"   # 3 + 2 capped at 5
     assert [i.credited for i in fa26.items if i.kind == pb.WORK_KIND_VISIT] == ["3.00", "2.00", "0.00"]
     assert snapshot(w, 2025, (a, b, c)) == before[2025]
     after = snapshot(w, 2026, (a, b, c))
@@ -238,13 +268,13 @@ def points_flow(w):
     doc = Document(io.BytesIO(doc_msg.document))
     text = [p.text for p in doc.paragraphs]
     assert text[0] == f"{a.name}代表2026年度履职情况报告"
-    assert f"2026年，本人履职记录共6项，按履职量化考评细则计{fa26.total}分。" in text
+    assert f"2026年，本人履职记录共8项，按履职量化考评细则计{fa26.total}分。" in text
     rows = [[c_.text for c_ in r.cells] for r in doc.tables[0].rows]
-    assert rows[0] == ["履职类别", "次数", "积分"] and rows[-1] == ["合计", "6", fa26.total]
+    assert rows[0] == ["履职类别", "次数", "积分"] and rows[-1] == ["合计", "8", fa26.total]
     assert {r[0]: (r[1], r[2]) for r in rows[1:-1]} == {
-        "参加视察、调研和执法检查": ("1", "4.00"), "走访选民": ("3", "5.00"), "答复群众意见": ("1", "3.00"),
-        "向原选区选民述职": ("1", "6.00")}
-    assert "（二）走访选民（3次）" in text and "2026年3月2日　走访选民（2026-03-02）" in text
+        "提出建议、批评和意见": ("1", "1.00"), "参加视察、调研和执法检查": ("1", "4.00"), "走访选民": ("3", "5.00"),
+        "答复群众意见": ("1", "3.00"), "约见国家机关负责人": ("1", "1.00"), "向原选区选民述职": ("1", "6.00")}
+    assert "（三）走访选民（3次）" in text and "2026年3月2日　走访选民（2026-03-02）" in text
     assert "2026年1月20日　向第3选区选民述职" in text and "2026年6月10日　农村道路建设视察" in text
 
 
