@@ -88,3 +88,4 @@ bench: venv protos
 	LIANXIN_BENCH_DATABASE_URL="$$url" LIANXIN_BENCH_KAFKA="$$kafka" $(BIN)/python -m bench.escalation_latency $(ESCALATION_BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.portal_pages $(PORTAL_BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.balloting_ballot $(BALLOT_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.evaluation_points $(POINTS_BENCH_ARGS)
