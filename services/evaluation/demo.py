@@ -5,7 +5,13 @@ The satisfaction vote (satisfaction): last year's livelihood projects of the hom
 and reported on in supervision, rated by the deputies of its congress, counted and published,
 with the rectification that follows (planned by its department and questioned in a 询问);
 and this year's vote left open, so the demo deputy can rate on a phone. Runs once: an
-evaluation that already holds a vote of the home region is left alone."""
+evaluation that already holds a vote of the home region is left alone.
+
+Deputies' performance (performance): the home region's rules (the defaults, as its own first
+version), a report to constituents (述职) by the roster's first deputy (the demo deputy), and
+this year's rankings published; the points themselves come from the demo's events (liaison's
+visits and receptions, the satisfaction vote's voters). Runs once: a home region with rules of
+its own is left alone."""
 from __future__ import annotations
 
 import time
@@ -13,12 +19,14 @@ from collections.abc import Mapping
 
 import grpc
 from lianxin.evaluation.v1 import evaluation_pb2_grpc
+from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.roster.v1 import roster_pb2_grpc
 from lianxin.supervision.v1 import supervision_pb2 as spb
 from lianxin.supervision.v1 import supervision_pb2_grpc
 
+from services.evaluation import scoring
 from shared.auth import issue_token
 from shared.clock import china_today
 from shared.config import Settings
@@ -26,7 +34,8 @@ from shared.config import Settings
 
 def through_api(settings: Settings, ports: Mapping[str, int]) -> str:
     """The launcher's demo hook, once evaluation (with roster and supervision) serves."""
-    lines = [satisfaction(ports, settings.jwt_secret, settings.home_region)]
+    lines = [satisfaction(ports, settings.jwt_secret, settings.home_region),
+             performance(ports, settings.jwt_secret, settings.home_region)]
     return "\n".join(lines)
 
 
@@ -139,3 +148,46 @@ def satisfaction(ports: Mapping[str, int], secret: str, region: str, timeout: fl
             pass
         return (f"demo satisfaction vote: {vote.title}, {cast} deputies rated, overall "
                 f"{vote.satisfaction_rate}%, {len(rects)} rectifications{this_year}")
+
+
+# ---- deputies' performance ----------------------------------------------------------------------
+
+def performance(ports: Mapping[str, int], secret: str, region: str, timeout: float = 60.0) -> str:
+    office = (("authorization", "Bearer " + issue_token(secret, subject="demo-office", role="staff", region=region,
+                                                        name="演示办公室")),)
+    year = china_today().year
+    with grpc.insecure_channel(f"127.0.0.1:{ports['evaluation']}") as ec, \
+            grpc.insecure_channel(f"127.0.0.1:{ports['roster']}") as rc:
+        e = evaluation_pb2_grpc.EvaluationServiceStub(ec)
+        roster = roster_pb2_grpc.RosterServiceStub(rc)
+        if e.ListPerformanceRules(ppb.ListPerformanceRulesRequest(region_code=region), metadata=office,
+                                  timeout=10).versions:
+            return "demo performance rules already present; nothing added"
+        rules = scoring.DEFAULT_RULES
+        e.SetPerformanceRules(ppb.SetPerformanceRulesRequest(rules=ppb.PerformanceRules(
+            region_code=region, effective_year=year - 1, inactive_days=rules.inactive_days,
+            term_start=f"{year - 1}-01-01",
+            points=[ppb.KindPoints(kind=int(k), points=str(v)) for k, v in rules.points.items()],
+            caps=[ppb.KindPoints(kind=int(k), points=str(v)) for k, v in rules.caps.items()])),
+            metadata=office, timeout=10)
+        listed = roster.ListDeputies(rpb.ListDeputiesRequest(page={"page_size": 1}), metadata=office, timeout=10)
+        line = ""
+        if listed.deputies:
+            deputy = listed.deputies[0]
+            deadline = time.monotonic() + timeout
+            while True:   # evaluation learns the deputy from the roster's events, a moment later
+                try:
+                    e.RecordConstituentReport(ppb.RecordConstituentReportRequest(
+                        deputy_id=deputy.id, held_on=china_today().isoformat(), title="向原选区选民述职"),
+                        metadata=office, timeout=10)
+                    break
+                except grpc.RpcError as err:
+                    if err.code() is not grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            f = e.GetPerformanceFile(ppb.GetPerformanceFileRequest(deputy_id=deputy.id, year=year), metadata=office,
+                                     timeout=10)
+            line = f", {deputy.name}'s file: {len(f.items)} items, {f.total} points"
+        e.PublishRanking(ppb.PublishRankingRequest(region_code=region, year=year), metadata=office, timeout=10)
+        e.PublishRanking(ppb.PublishRankingRequest(region_code=region, year=year - 1), metadata=office, timeout=10)
+    return f"demo performance: rules of {region} from {year - 1}, rankings of {year - 1} and {year} published{line}"

@@ -28,6 +28,7 @@ from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
 from sqlalchemy import text as sql
 
+from services.evaluation import demo
 from shared.bus import Envelope
 from shared.bus.kafka import KafkaTransport
 from shared.clock import frozen
@@ -320,3 +321,19 @@ def test_who_sees_what(world):
     assert w.e.count("perf_rules") == before
     assert Decimal(w.e.call("GetPerformanceRules", pb.GetPerformanceRulesRequest(region_code=COUNTY_B, year=2031),
                             **other_county).points[0].points) >= 0
+
+
+def test_the_demo_sets_rules_records_a_report_and_publishes_the_rankings(world):
+    w = world
+    ports = {"evaluation": w.e.running.port, "roster": w.r.running.port}
+    line = demo.performance(ports, w.e.settings.jwt_secret, PREFECTURE)
+    year = date.today().year
+    assert line.startswith(f"demo performance: rules of {PREFECTURE} from {year - 1}, rankings of {year - 1} and "
+                           f"{year} published, ") and "points" in line, line
+    rules_now = w.e.call("GetPerformanceRules", pb.GetPerformanceRulesRequest(region_code=PREFECTURE, year=year),
+                         role="staff", region=PREFECTURE)
+    assert (rules_now.number, rules_now.defaults, rules_now.term_start) == (1, False, f"{year - 1}-01-01")
+    ranking = w.e.call("GetRanking", pb.GetRankingRequest(region_code=PREFECTURE, level=rpb.LEVEL_COUNTY, year=year),
+                       role="staff", region=PREFECTURE)
+    assert ranking.published
+    assert "already present" in demo.performance(ports, w.e.settings.jwt_secret, PREFECTURE)
