@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grpc
 from lianxin.balloting.v1 import balloting_pb2_grpc
+from lianxin.evaluation.v1 import evaluation_pb2_grpc
 from lianxin.identity.v1 import identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2_grpc
@@ -88,6 +89,7 @@ class Backends:
         self.liaison = liaison_pb2_grpc.LiaisonServiceStub(self._channel("liaison"))
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channel("identity"))
         self.balloting = balloting_pb2_grpc.BallotingServiceStub(self._channel("balloting"))
+        self.evaluation = evaluation_pb2_grpc.EvaluationServiceStub(self._channel("evaluation"))
 
     def _channel(self, service: str) -> grpc.aio.Channel:
         # A roster export or a register's sheet can exceed gRPC's 4 MiB default answer; the

@@ -720,11 +720,48 @@ STRINGS: dict[str, str] = {
     "deputy_not_possible": "现在无法这样操作，请刷新页面查看最新情况。",
     "deputy_record_denied": "您无权这样记录：代表只能记录本人参加的走访，以及在本人所在的代表之家或联络站的接待。",
     # ---- end of the deputy's workspace ----
+    # ---- activity funding (portal/pages/funding.py) ----
+    "nav_funding": "代表活动经费",
+    "funding_title": "代表活动经费",
+    "funding_heading": "{region}{year}年代表活动经费",
+    "funding_intro": "代表活动经费和“人大代表之家”补助经费按年度列入预算；本表由本级和下级各地的经费记录汇总，金额单位为元。",
+    "funding_choose": "选择年度",
+    "funding_year": "年度",
+    "funding_show": "查看",
+    "funding_table": "各地区经费安排和支出",
+    "funding_allocated": "已安排（元）",
+    "funding_spent": "已支出（元）",
+    "funding_remaining": "结余（元）",
+    "funding_subsidy": "无固定收入代表补贴（元）",
+    "funding_over": "超预算支出（元）",
+    "funding_total": "{region}合计",
+    "funding_no_region": "没有找到这个地区的经费情况，或您无权查看。",
+    "funding_file": "代表活动经费-{region}-{year}年.xlsx",
+    "funding_record_title": "登记一笔支出",
+    "funding_budget": "预算（代表或代表之家）",
+    "funding_budget_option": "{name}（结余 {remaining} 元，共 {allocated} 元）",
+    "funding_date": "支出日期",
+    "funding_purpose": "用途",
+    "funding_amount": "金额（元）",
+    "funding_amount_hint": "无固定收入代表的误工补贴请不填金额，只填天数，按每天标准计算。",
+    "funding_days": "补贴天数",
+    "funding_record": "登记支出",
+    "funding_recorded": "支出已登记。",
+    "funding_recorded_flagged": "支出已登记，但超出了预算结余，已标记为超预算支出。",
+    "funding_over_refused": "这笔支出超出了预算结余，本地区规定超预算支出不予登记。",
+    "funding_amount_number": "金额请填写数字，最多两位小数；天数请填写整数。",
+    "funding_budget_choose": "请选择一项本年度的预算。",
+    "funding_no_budgets": "本年度还没有编制预算。",
 }
 
 # What to tell a citizen when a service refuses a form field (INVALID_ARGUMENT names the
 # field; its own wording is for developers and in English, so the page says it this way).
 FIELD_PROBLEMS: dict[str, str] = {
+    # activity funding (portal/pages/funding.py)
+    "spending.date": "支出日期应是本预算年度内、不晚于今天的日期。",
+    "spending.purpose": "请填写用途，最多 200 字。",
+    "spending.amount_fen": "请填写金额（不超过 100 万元）；填写补贴天数时金额留空。",
+    "spending.subsidy_days": "补贴天数为 0 到 366 天，只用于代表的预算。",
     "category": "请选择问题类别。",
     "text": "请填写问题描述，最多 2000 字。",
     "contact.name": "姓名最多 50 字。",

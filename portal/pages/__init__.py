@@ -11,6 +11,7 @@ from portal.pages import (
     citizen,
     dashboard,
     deputy,
+    funding,
     home,
     projects,
     registers,
@@ -20,4 +21,5 @@ from portal.pages import (
     work,
 )
 
-MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard)
+MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
+           funding)

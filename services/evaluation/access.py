@@ -95,7 +95,34 @@ PERFORMANCE_METHODS = {
     "RecomputePerformance": "performance.recompute",
 }
 
-ACTIONS = {**COMMON_ACTIONS, **SATISFACTION_ACTIONS, **PERFORMANCE_ACTIONS}
-METHODS = {**COMMON_METHODS, **SATISFACTION_METHODS, **PERFORMANCE_METHODS}
+
+# ---- activity funding (经费) and the roll-up ----
+# Money is the office's: standards, budgets and spending are set by staff (and integrating
+# systems), as contact limits are; the committee and auditors read. A deputy reads their own
+# budget and its spending (OWN: the budget whose deputy is the token's subject); departments
+# nothing.
+FUNDING_ACTIONS = {
+    "funding.standards.read": grant(SUB, *VIEWERS),
+    "funding.standards.write": grant(SUB, R.STAFF, R.SYSTEM),
+    "funding.allocate": grant(SUB, R.STAFF, R.SYSTEM),
+    "funding.spend": grant(SUB, R.STAFF, R.SYSTEM),
+    "funding.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    "funding.report": grant(SUB, *VIEWERS),
+    "rollup.read": grant(SUB, *VIEWERS),
+}
+FUNDING_METHODS = {
+    "GetFundingStandards": "funding.standards.read",
+    "SetFundingStandards": "funding.standards.write",
+    "AllocateBudgets": "funding.allocate",
+    "ListBudgets": "funding.read",
+    "GetBudget": "funding.read",
+    "RecordSpending": "funding.spend",
+    "GetFundingReport": "funding.report",
+    "ExportFundingReport": "funding.report",
+    "GetRollup": "rollup.read",
+}
+
+ACTIONS = {**COMMON_ACTIONS, **SATISFACTION_ACTIONS, **PERFORMANCE_ACTIONS, **FUNDING_ACTIONS}
+METHODS = {**COMMON_METHODS, **SATISFACTION_METHODS, **PERFORMANCE_METHODS, **FUNDING_METHODS}
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import grpc
 from lianxin.evaluation.v1 import evaluation_pb2_grpc
+from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
@@ -32,10 +33,59 @@ from shared.clock import china_today
 from shared.config import Settings
 
 
+def funding(port: int, secret: str, region: str) -> str:
+    """Activity funding (经费): this year's budgets of the home subtree drawn up under the seed's
+    standards (昌吉市 with a venue allowance of its own, overspending flagged), and a few spendings:
+    a deputy's visit costs, two days' subsidy, a venue's furniture. Once: a year already drawn up
+    is left alone. Evaluation learns the demo roster from its events, so the budgets are drawn
+    up again until their number stops growing."""
+    office = (("authorization", "Bearer " + issue_token(secret, subject="demo-office", role="staff", region=region,
+                                                        name="演示办公室")),)
+    year = china_today().year
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        e = evaluation_pb2_grpc.EvaluationServiceStub(channel)
+        present = e.ListBudgets(fpb.ListBudgetsRequest(region_code=region, year=year), metadata=office, timeout=10)
+        if present.total_size:
+            return f"demo budgets already present: {present.total_size}; nothing added"
+        county = "652301"      # 昌吉市 in the demo tree
+        if county != region:
+            try:
+                e.SetFundingStandards(fpb.SetFundingStandardsRequest(standards=fpb.FundingStandards(
+                    region_code=county, from_year=year, prefecture_fen=330_000, county_fen=160_000,
+                    township_fen=100_000, daily_subsidy_fen=15_000, venue_allowance_fen=500_000,
+                    overspend=fpb.OVERSPEND_POLICY_FLAG)), metadata=office, timeout=10)
+            except grpc.RpcError:
+                pass   # 昌吉市 is not served here (delegated, or another home): the defaults hold
+        count, steady, deadline = -1, 0, time.monotonic() + 30
+        while steady < 3 and time.monotonic() < deadline:
+            got = e.AllocateBudgets(fpb.AllocateBudgetsRequest(region_code=region, year=year), metadata=office,
+                                    timeout=30)
+            steady = steady + 1 if got.budgets == count and count > 0 else 0
+            count = got.budgets
+            time.sleep(0.5)
+        budgets = list(e.ListBudgets(fpb.ListBudgetsRequest(region_code=region, year=year,
+                                                            page={"page_size": 500}), metadata=office,
+                                     timeout=10).budgets)
+        deputies = [b for b in budgets if b.kind == fpb.FUND_KIND_DEPUTY_ACTIVITY]
+        venues = [b for b in budgets if b.kind == fpb.FUND_KIND_VENUE_ALLOWANCE and b.allocated_fen]
+        day = f"{year}-01-01"     # a day of the year never after today
+        spent = []
+        for b, fen, days, purpose in [*((b, 80_000, 0, "走访选民交通费") for b in deputies[:3]),
+                                      *((b, 0, 2, "参加视察误工补贴") for b in deputies[3:4]),
+                                      *((b, 300_000, 0, "代表之家桌椅购置") for b in venues[:1])]:
+            spent.append(e.RecordSpending(fpb.RecordSpendingRequest(spending=fpb.Spending(
+                budget_id=b.id, date=day, purpose=purpose, amount_fen=fen, subsidy_days=days)),
+                metadata=office, timeout=10))
+    total = sum(b.allocated_fen for b in budgets)
+    return (f"funding: {len(budgets)} budgets of {year} drawn up ({total // 100} yuan), "
+            f"{len(spent)} spendings recorded")
+
+
 def through_api(settings: Settings, ports: Mapping[str, int]) -> str:
     """The launcher's demo hook, once evaluation (with roster and supervision) serves."""
     lines = [satisfaction(ports, settings.jwt_secret, settings.home_region),
-             performance(ports, settings.jwt_secret, settings.home_region)]
+             performance(ports, settings.jwt_secret, settings.home_region),
+             funding(ports["evaluation"], settings.jwt_secret, settings.home_region)]
     return "\n".join(lines)
 
 

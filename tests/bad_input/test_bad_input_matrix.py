@@ -52,6 +52,10 @@ RESOURCE_OUTPUT = {
     "lianxin.identity.v1.Account.last_sign_in_at": OUTPUT_ONLY,
     "lianxin.identity.v1.Account.created_by": OUTPUT_ONLY,
     "lianxin.balloting.v1.BallotRules.inherited": OUTPUT_ONLY,
+    "lianxin.evaluation.v1.FundingStandards.inherited": OUTPUT_ONLY,
+    "lianxin.evaluation.v1.FundingStandards.source_region": OUTPUT_ONLY,
+    **{f"lianxin.evaluation.v1.Spending.{name}": OUTPUT_ONLY
+       for name in ("amount_yuan", "over_fen", "flagged", "recorded_by", "recorded_by_name", "recorded_at")},
 }
 CREATED_ID = "output only on a create: the server names the new record"
 
@@ -62,6 +66,7 @@ def spec(**kw) -> Spec:
 
 
 REGION_DEFAULT = "empty is the caller's own region"
+THIS_YEAR = "0 is this year (China)"
 CLEARED = "an update may clear it: the field is optional"
 SPECS: dict[tuple[str, str], Spec] = {
     # ---- roster
@@ -228,6 +233,17 @@ SPECS: dict[tuple[str, str], Spec] = {
                                                            "as_of": "empty is today"}),
     ("evaluation", "RecordConstituentReport"): spec(optional={"title": "empty takes 向原选区选民述职"}),
     ("evaluation", "RecomputePerformance"): spec(optional={"region_code": REGION_DEFAULT}),
+    # ---- evaluation: activity funding and the roll-up
+    ("evaluation", "GetFundingStandards"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
+    ("evaluation", "SetFundingStandards"): spec(),
+    ("evaluation", "AllocateBudgets"): spec(),
+    ("evaluation", "ListBudgets"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR,
+                                                  "kind": "UNSPECIFIED lists both kinds of budget"}),
+    ("evaluation", "GetBudget"): spec(),
+    ("evaluation", "RecordSpending"): spec(exempt={"spending.id": CREATED_ID}),
+    ("evaluation", "GetFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
+    ("evaluation", "ExportFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
+    ("evaluation", "GetRollup"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

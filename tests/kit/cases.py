@@ -25,7 +25,7 @@ from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
 
-from kit import performance_cases, satisfaction_cases
+from kit import funding_cases, performance_cases, satisfaction_cases
 from kit.isolation import NF, PD, SERVICES, Caller, Case, callers
 from kit.settings import COUNTY_A, COUNTY_B, OTHER_COUNTY, OTHER_PREFECTURE, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from services.roster import sheets
@@ -313,7 +313,7 @@ def seed_world(start_service, tmp_path_factory) -> World:
     extra = {"LIANXIN_PUBLIC_SUBMISSIONS_PER_CARD_PER_HOUR": "100000"}
     roster = start_service("roster", bus_path=bus, **extra)
     liaison = start_service("liaison", bus_path=bus, **extra)
-    # balloting and evaluation learn deputies from the roster's events, as liaison does.
+    # balloting and evaluation learn deputies (evaluation venues too) from the roster's events, as liaison does.
     others = {s.name: start_service(s.name, bus_path=bus if s.name in ("balloting", "evaluation") else None)
               for s in SERVICES if s.name not in ("roster", "liaison")}
     w = World(roster, liaison, others)
@@ -827,6 +827,8 @@ CASES |= {
                                                 | DEPUTIES, default=PD)],
 }
 CASES |= performance_cases.cases(DEPARTMENTS=DEPARTMENTS, DEPUTY_ROLE=DEPUTY_ROLE, role_refused=role_refused)
+CASES |= funding_cases.cases(DEPUTIES=DEPUTIES, DEPUTY_ROLE=DEPUTY_ROLE, DEPARTMENTS=DEPARTMENTS,
+                              role_refused=role_refused)
 # The services whose domain is still to come describe themselves to any token holder.
 CASES |= {(s.name, "GetServiceInfo"): [Case(lambda w, c: common_pb2.GetServiceInfoRequest(), ok=VALID)]
           for s in SERVICES if s.name not in ("roster", "liaison", "identity", "balloting", "supervision",

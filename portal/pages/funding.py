@@ -1,0 +1,166 @@
+"""Activity funding (经费) in the workspace: /desk/funding shows evaluation's funding report for
+the user's region (or one below it, ?region=) and a year: allocated, spent, remaining, the
+subsidies paid by the day and spending over budget, per child region and in total, with the
+sheet the service writes (/desk/funding.xlsx). The office (staff) also records a spending
+against one of the year's budgets of the region (POST /desk/funding/spending: evaluation's
+RecordSpending; amounts typed in yuan are sent as integer fen, Decimal, never a float).
+
+Every figure and every rule is evaluation's: the report is rolled up there from every tier's
+events; whether a spending is within budget, refused or flagged is its to say. Staff, committee
+members and auditors read (evaluation's access table); a region outside the user's is refused
+there and a 404 here.
+"""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+import grpc
+from lianxin.common.v1 import common_pb2
+from lianxin.evaluation.v1 import funding_pb2 as fpb
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.auth import require_signin
+from portal.pages.work import user, user_md
+from portal.render import backends, catalogue, checked_form, download, error_page, page, rpc_error_page
+from shared import clock, sheets
+
+FUNDING_ROLES = ("staff", "committee", "auditor")
+BUDGETS_LISTED = 500      # budgets offered in the spending form (ListBudgets' largest page)
+FEN_PER_YUAN = 100
+
+
+def _year(raw: str) -> int:
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) == 4 else clock.china_today().year
+
+
+def _choice(request: Request) -> dict[str, str]:
+    q = request.query_params
+    return {"region": q.get("region", "").strip()[:12], "year": str(_year(q.get("year", "")))}
+
+
+def _query(choice: dict[str, str]) -> str:
+    return urlencode({k: v for k, v in choice.items() if v})
+
+
+def _fen(raw: str) -> int | None:
+    """Yuan as typed ("1,234.5", "８００") to integer fen; None when it is not an amount with
+    at most two places."""
+    raw = raw.strip().replace(",", "").replace("，", "")
+    raw = raw.translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0xFF0E: "."})
+    try:
+        value = Decimal(raw) * FEN_PER_YUAN
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.to_integral_value():
+        return None
+    return int(value)
+
+
+def _refused(request: Request, e: grpc.aio.AioRpcError) -> Response:
+    """A region outside the user's (or unknown) is a 404."""
+    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
+        return error_page(request, 404, "not_found_title", "funding_no_region")
+    return rpc_error_page(request, e, not_found="funding_no_region")
+
+
+async def _page(request: Request, choice: dict[str, str], *, form: dict[str, str] | None = None,
+                errors: list[str] | None = None, status: int = 200) -> Response:
+    b = backends(request)
+    md = user_md(request)
+    u = user(request)
+    try:
+        report = await b.evaluation.GetFundingReport(fpb.GetFundingReportRequest(
+            region_code=choice["region"], year=int(choice["year"])), metadata=md, timeout=b.timeout)
+        budgets: list[fpb.Budget] = []
+        if u.role == "staff":
+            listed = await b.evaluation.ListBudgets(fpb.ListBudgetsRequest(
+                region_code=choice["region"], year=int(choice["year"]),
+                page=common_pb2.PageRequest(page_size=BUDGETS_LISTED)), metadata=md, timeout=b.timeout)
+            budgets = list(listed.budgets)
+    except grpc.aio.AioRpcError as e:
+        return _refused(request, e)
+    form = form or {}
+    return page(request, "reports/funding.html", {
+        "user": u, "report": report, "choice": choice, "query": _query(choice), "budgets": budgets,
+        "form": {k: form.get(k, "") for k in ("budget_id", "date", "purpose", "amount_yuan", "subsidy_days")},
+        "form_errors": errors or [], "request_id": form.get("request_id") or str(uuid.uuid4()),
+        "recorded": request.query_params.get("recorded", "") == "1",
+        "flagged": request.query_params.get("flagged", "") == "1",
+        "today": clock.china_today().isoformat()}, status=status)
+
+
+@require_signin(*FUNDING_ROLES)
+async def funding_page(request: Request) -> Response:
+    """GET /desk/funding?region=<code>&year=<yyyy>: the report, its download and (staff) the
+    spending form."""
+    return await _page(request, _choice(request))
+
+
+@require_signin(*FUNDING_ROLES)
+async def funding_xlsx(request: Request) -> Response:
+    """GET /desk/funding.xlsx?region=&year=: the report as evaluation writes it (XLSX)."""
+    choice = _choice(request)
+    b = backends(request)
+    try:
+        out = await b.evaluation.ExportFundingReport(fpb.ExportFundingReportRequest(
+            region_code=choice["region"], year=int(choice["year"]), format=common_pb2.FILE_FORMAT_XLSX),
+            metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return _refused(request, e)
+    region = out.filename.split("-")[1] if out.filename.count("-") >= 2 else choice["region"]
+    name = catalogue(request).t.funding_file.format(region=region, year=choice["year"])
+    return download(request, out.content, out.content_type or sheets.CONTENT_TYPES["xlsx"], name,
+                    ascii_name=out.filename)
+
+
+@require_signin("staff")
+async def record_spending(request: Request) -> Response:
+    """POST /desk/funding/spending: one spending against a budget of the year; back to the
+    report (PRG) saying whether it was flagged over budget, or the form again with the
+    service's refusal in words (an amount over budget under REFUSE: 409 with its sentence)."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    choice = {"region": form.get("region", "").strip()[:12], "year": str(_year(form.get("year", "")))}
+    t = catalogue(request).t
+    cat = catalogue(request)
+    raw_amount, raw_days = form.get("amount_yuan", "").strip(), form.get("subsidy_days", "").strip()
+    fen = _fen(raw_amount) if raw_amount else 0
+    days = int(raw_days) if raw_days.isdigit() and len(raw_days) <= 4 else (0 if not raw_days else -1)
+    if fen is None or days < 0:
+        return await _page(request, choice, form=form, errors=[t.invalid_input + t.funding_amount_number],
+                           status=400)
+    try:
+        request_id = str(uuid.UUID(form.get("request_id", "")))
+    except ValueError:
+        request_id = str(uuid.uuid4())
+    b = backends(request)
+    try:
+        done = await b.evaluation.RecordSpending(fpb.RecordSpendingRequest(spending=fpb.Spending(
+            budget_id=form.get("budget_id", ""), date=form.get("date", ""), purpose=form.get("purpose", ""),
+            amount_fen=fen, subsidy_days=days), request_id=request_id), metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            detail = e.details() or ""
+            message = t.funding_budget_choose if detail.startswith("spending.budget_id") else \
+                t.invalid_input + cat.field_error(detail)
+            return await _page(request, choice, form=form, errors=[message], status=400)
+        if e.code() == grpc.StatusCode.NOT_FOUND:
+            return await _page(request, choice, form=form, errors=[t.funding_budget_choose], status=404)
+        if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            return await _page(request, choice, form=form, errors=[t.funding_over_refused], status=409)
+        return rpc_error_page(request, e, not_found="funding_no_region")
+    query = _query(choice) + "&recorded=1" + ("&flagged=1" if done.flagged else "")
+    return RedirectResponse(f"/desk/funding?{query}#spending", status_code=303)
+
+
+routes = [
+    Route("/desk/funding", funding_page, methods=["GET"]),
+    Route("/desk/funding.xlsx", funding_xlsx, methods=["GET"]),
+    Route("/desk/funding/spending", record_spending, methods=["POST"]),
+]

@@ -1,0 +1,164 @@
+"""Evaluation's figures per region subtree and year, rolled up to the prefecture from every
+tier's evaluation events (issue 10 §4): funds allocated, spent, paid as subsidies and spent
+over budget; the satisfaction vote's, rectifications', inquiries' and points' counters join
+as their events land.
+
+Every deployment publishes its evaluation events on the one topic and consumes it (its own
+events included): the events about regions of its home subtree become facts in rollup_facts,
+one row per fact and counter, keyed by what the fact is about ("budget:<id>",
+"spending:<id>"). A fact is set, never added to: a redelivered event writes the same value
+again (the inbox drops it first anyway), and a later event about the same thing (a budget
+drawn up again) replaces the value, unless it is older than the one stored (``at``). A query
+sums a counter over a subtree's facts for a year. So a prefecture's figures are the events of
+every tier below it, never their databases.
+
+Adding counters: one function per event class returning ``Fact``s under counter names of its
+own (e.g. "satisfaction_rated", "points_total"), listed in ``FACTS``; no table change.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from lianxin.evaluation.v1 import events_pb2 as eev
+from sqlalchemy import BigInteger, Index, Integer, String, func, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from services.evaluation.access import ACCESS
+from services.evaluation.tables import Base
+from shared import validation
+from shared.auth import Principal
+from shared.bus import Envelope
+from shared.clock import china_today, utc
+from shared.db import UtcDateTime
+from shared.errors import InvalidArgument
+from shared.service import ConsumedTopic, EventHandler, Runtime, event_consumer
+from shared.tenancy import RegionTree
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+class RollupFactRow(Base):
+    """One counter's value for one fact (a budget, a spending, ...) of a region and year."""
+    __tablename__ = "rollup_facts"
+    fact: Mapped[str] = mapped_column(String(80), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (Index("ix_rollup_facts_year_region_path", "year", "region_path"),)
+
+
+@dataclass(frozen=True)
+class Fact:
+    fact: str
+    counter: str
+    region_code: str
+    year: int
+    value: int
+
+
+def in_subtree(column, path: str):
+    # Escape LIKE wildcards: paths are digits and '/', but the scope must never widen.
+    return or_(column == path, column.like(path.replace("%", r"\%").replace("_", r"\_") + "/%", escape="\\"))
+
+
+# ---- funding (经费) ---------------------------------------------------------------------------
+
+def budget_facts(e: eev.BudgetAllocated) -> list[Fact]:
+    b = e.budget
+    return [Fact(f"budget:{b.id}", "funds_allocated_fen", b.region_code, b.year, b.allocated_fen)]
+
+
+def spending_facts(e: eev.SpendingRecorded) -> list[Fact]:
+    sp = e.spending
+    counter = "funds_subsidy_fen" if sp.subsidy_days else "funds_spent_fen"
+    out = [Fact(f"spending:{sp.id}", counter, e.region_code, e.year, sp.amount_fen)]
+    if sp.over_fen:
+        out.append(Fact(f"spending:{sp.id}", "funds_over_fen", e.region_code, e.year, sp.over_fen))
+    return out
+
+
+FACTS: dict[type, Callable] = {
+    eev.BudgetAllocated: budget_facts,
+    eev.SpendingRecorded: spending_facts,
+}
+
+
+class RollupHandler:
+    """Consumer handler: sets one event's facts, in the consumer's transaction."""
+
+    def __init__(self, regions: RegionTree, home_region: str):
+        self.regions = regions
+        self.home_region = home_region
+        self.log = structlog.get_logger("evaluation.rollup")
+
+    def put(self, s: Session, facts: list[Fact], env: Envelope) -> None:
+        at = utc(env.time)
+        for x in facts:
+            if x.region_code not in self.regions or not self.regions.contains(self.home_region, x.region_code):
+                self.log.debug("rollup.outside_home", event_id=env.id, region=x.region_code, home=self.home_region)
+                continue
+            row = s.get(RollupFactRow, (x.fact, x.counter))
+            if row is None:
+                s.add(RollupFactRow(fact=x.fact, counter=x.counter, region_code=x.region_code,
+                                    region_path=self.regions.get(x.region_code).path, year=x.year, value=x.value,
+                                    at=at))
+            elif utc(row.at) <= at:
+                row.region_code, row.region_path = x.region_code, self.regions.get(x.region_code).path
+                row.year, row.value, row.at = x.year, x.value, at
+        s.flush()
+
+    def table(self) -> dict[type, EventHandler]:
+        def handler(facts_of: Callable) -> EventHandler:
+            return lambda s, e, env: self.put(s, facts_of(e), env)
+        return {cls: handler(fn) for cls, fn in FACTS.items()}
+
+
+def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
+    return event_consumer(f"evaluation-rollup-{runtime.settings.home_region}",
+                          RollupHandler(runtime.regions, runtime.settings.home_region).table())
+
+
+def _sums(s: Session, path: str, year: int) -> dict[str, int]:
+    r = RollupFactRow
+    return {counter: int(total) for counter, total in s.execute(
+        select(r.counter, func.coalesce(func.sum(r.value), 0))
+        .where(r.year == year, in_subtree(r.region_path, path)).group_by(r.counter))}
+
+
+def figures(s: Session, regions: RegionTree, code: str, year: int) -> tuple[dict[str, int], list[tuple[str, dict]]]:
+    """The counters of ``code``'s subtree for ``year``, and of each child region's subtree in
+    code order."""
+    total = _sums(s, regions.get(code).path, year)
+    children = [(c.code, _sums(s, c.path, year)) for c in sorted(regions.children(code), key=lambda c: c.code)]
+    return total, children
+
+
+class Rollups:
+    """GetRollup: every counter of a region subtree's year, in total and per child region."""
+
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+        self.regions = runtime.regions
+
+    def get(self, who: Principal, region_code: str, year: int) -> tuple[int, tuple[str, str, dict[str, int]],
+                                                                        list[tuple[str, str, dict[str, int]]]]:
+        """(year, (code, name, counters), [(child code, name, counters)]) for a region (the
+        caller's by default) and year (this year by default), from every tier's events."""
+        ACCESS.scope(who, "rollup.read")
+        code = validation.region_code(region_code, "region_code") if region_code else who.region
+        self.regions.require(code, "region_code")
+        self.rt.deployment.require_home(code, "region_code")
+        self.regions.ensure_within(who.region, code)
+        if year and not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidArgument("year", f"must be a year between {MIN_YEAR} and {MAX_YEAR}")
+        year = year or china_today().year
+        with self.rt.transaction() as s:
+            total, children = figures(s, self.regions, code, year)
+        return year, (code, self.regions.get(code).name, total), \
+            [(c, self.regions.get(c).name, x) for c, x in children]
