@@ -9,9 +9,12 @@ themselves once that ballot is counted and published.)"""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 import grpc
+from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.roster.v1 import roster_pb2_grpc
 from lianxin.supervision.v1 import supervision_pb2 as pb
 from lianxin.supervision.v1 import supervision_pb2_grpc
 
@@ -25,7 +28,14 @@ EDUCATION = "dept-education"
 DEPUTY, CO_SIGNER = "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d01", "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d02"
 
 
-def load(port: int, secret: str, region: str) -> str:
+@dataclass(frozen=True)
+class DemoDeputy:
+    id: str
+    name: str
+    region_code: str
+
+
+def load(port: int, secret: str, region: str, deputies: tuple[DemoDeputy, ...] = ()) -> str:
     office = (("authorization", "Bearer " + issue_token(secret, subject="demo-office", role="staff", region=region,
                                                         name="演示办公室")),)
     lead = (("authorization", "Bearer " + issue_token(secret, subject=LEAD, role="department", region=region,
@@ -56,31 +66,41 @@ def load(port: int, secret: str, region: str) -> str:
         p = s.ReportProgress(pb.ReportProgressRequest(
             project_id=p.id, milestone_id=p.milestones[0].id, percent=60, spent_fen=1_200_000 * 100,
             evidence="已完成12个小区中7个的选址和设计。"), metadata=lead, timeout=10)
-        item, meeting = _bills(s, secret, region, office)
+        if not deputies:
+            deputies = (DemoDeputy(DEPUTY, "演示代表", region), DemoDeputy(CO_SIGNER, "演示联名代表", region))
+        try:
+            item, meeting = _bills(s, secret, office, deputies)
+        except grpc.RpcError as e:   # the project stands; only the bills demo is missing
+            return f"demo project: {p.title} of {region} (project {p.id}); bills demo not loaded: {e.details()}"
         return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
                 f"demo suggestion {item.number} in handling; a meeting with {meeting.head_post} awaiting its follow-up")
 
 
-def _bills(s, secret: str, region: str, office) -> tuple[pb.DeputyItem, pb.OrganMeeting]:
-    """A deputy's suggestion with a co-signer, registered, assigned to the education bureau
-    with the meeting on the plan and the four in place recorded (handling); and the deputy's
-    meeting with a vice-governor, held, its follow-up pending."""
+def _bills(s, secret: str, office, deputies: tuple[DemoDeputy, ...]) -> tuple[pb.DeputyItem, pb.OrganMeeting]:
+    """The first deputy's suggestion (the second co-signing, when there is one), registered,
+    assigned to the education bureau of the deputy's region with the meeting on the plan and
+    the four in place recorded (handling); and the deputy's meeting with a vice-governor, held,
+    its follow-up pending."""
+    first = deputies[0]
+
     def token(subject: str, role: str, name: str):
-        return (("authorization", "Bearer " + issue_token(secret, subject=subject, role=role, region=region,
-                                                          name=name)),)
-    deputy, colleague = token(DEPUTY, "deputy", "演示代表"), token(CO_SIGNER, "deputy", "演示联名代表")
-    education = token(EDUCATION, "department", "州教育局")
+        return (("authorization", "Bearer " + issue_token(secret, subject=subject, role=role,
+                                                          region=first.region_code, name=name)),)
+    deputy = token(first.id, "deputy", first.name)
+    others = [x for x in deputies[1:] if x.region_code == first.region_code and x.id != first.id][:1]
+    education = token(EDUCATION, "department", "教育局")
     today = china_today()
     item = s.SubmitItem(pb.SubmitItemRequest(
-        title="关于改善农村学校冬季供暖条件的建议", category="教育", co_signer_ids=[CO_SIGNER],
+        title="关于改善农村学校冬季供暖条件的建议", category="教育", co_signer_ids=[x.id for x in others],
         content="部分农村学校冬季供暖设施老化，室温达不到标准，建议列入改造计划并加大资金投入。"),
         metadata=deputy, timeout=10)
-    s.CoSignItem(pb.CoSignItemRequest(id=item.id), metadata=colleague, timeout=10)
+    for x in others:
+        s.CoSignItem(pb.CoSignItemRequest(id=item.id), metadata=token(x.id, "deputy", x.name), timeout=10)
     s.RegisterItem(pb.RegisterItemRequest(id=item.id, kind=pb.ITEM_KIND_SUGGESTION), metadata=office, timeout=10)
     s.AssignItem(pb.AssignItemRequest(id=item.id, departments=[
-        pb.ProjectDepartment(department=EDUCATION, name="州教育局", role=pb.DEPARTMENT_ROLE_LEAD,
+        pb.ProjectDepartment(department=EDUCATION, name="教育局", role=pb.DEPARTMENT_ROLE_LEAD,
                              responsible_person="周明"),
-        pb.ProjectDepartment(department=CO, name="州财政局", role=pb.DEPARTMENT_ROLE_CO, responsible_person="李红")]),
+        pb.ProjectDepartment(department=CO, name="财政局", role=pb.DEPARTMENT_ROLE_CO, responsible_person="李红")]),
         metadata=office, timeout=10)
     s.RecordItemMeeting(pb.RecordItemMeetingRequest(id=item.id, stage=pb.MEETING_STAGE_PLAN,
                                                     held_on=today.isoformat(), form=pb.MEETING_FORM_IN_PERSON,
@@ -90,9 +110,9 @@ def _bills(s, secret: str, region: str, office) -> tuple[pb.DeputyItem, pb.Organ
         target="农村学校冬季室温全部达标", time_limit=(today + timedelta(days=80)).isoformat()),
         metadata=education, timeout=10)
     m = s.RequestOrganMeeting(pb.RequestOrganMeetingRequest(
-        organ="州人民政府", subject="农村饮水安全", reason="多个村反映自来水水压不足，夏季经常停水"),
+        organ="人民政府", subject="农村饮水安全", reason="多个村反映自来水水压不足，夏季经常停水"),
         metadata=deputy, timeout=10)
-    s.ArrangeOrganMeeting(pb.ArrangeOrganMeetingRequest(id=m.id, meeting_on=today.isoformat(), organ="州人民政府",
+    s.ArrangeOrganMeeting(pb.ArrangeOrganMeetingRequest(id=m.id, meeting_on=today.isoformat(), organ="人民政府",
                                                         head_name="刘建华", head_post="副州长"),
                           metadata=office, timeout=10)
     m = s.RecordOrganMeeting(pb.RecordOrganMeetingRequest(
@@ -101,6 +121,29 @@ def _bills(s, secret: str, region: str, office) -> tuple[pb.DeputyItem, pb.Organ
     return item, m
 
 
+def roster_deputies(port: int, secret: str, region: str) -> tuple[DemoDeputy, ...]:
+    """The roster's first deputy (the one the identity demo opens the ``demo-deputy`` account
+    for) and the others of that deputy's region, so the demo suggestion is theirs in the portal."""
+    md = (("authorization", "Bearer " + issue_token(secret, subject="demo-office", role="staff", region=region)),)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        roster = roster_pb2_grpc.RosterServiceStub(channel)
+        listed = roster.ListDeputies(rpb.ListDeputiesRequest(page={"page_size": 1}), metadata=md, timeout=10)
+        if not listed.deputies:
+            return ()
+        first = listed.deputies[0]
+        same = roster.ListDeputies(rpb.ListDeputiesRequest(region_code=first.region_code, page={"page_size": 5}),
+                                   metadata=md, timeout=10)
+        return tuple(DemoDeputy(x.id, x.name, x.region_code)
+                     for x in [first, *[y for y in same.deputies if y.id != first.id]])
+
+
 def through_api(settings: Settings, ports: Mapping[str, int]) -> str:
-    """The launcher's demo hook, once supervision serves."""
-    return load(ports["supervision"], settings.jwt_secret, settings.home_region)
+    """The launcher's demo hook, once supervision serves (with the roster's deputies when the
+    roster serves too, else two deputies of its own making)."""
+    deputies: tuple[DemoDeputy, ...] = ()
+    if "roster" in ports:
+        try:
+            deputies = roster_deputies(ports["roster"], settings.jwt_secret, settings.home_region)
+        except grpc.RpcError:
+            deputies = ()
+    return load(ports["supervision"], settings.jwt_secret, settings.home_region, deputies)

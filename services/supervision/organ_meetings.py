@@ -41,9 +41,13 @@ class OrganMeetings:
             return row.region_code == who.region and row.deputy_id == who.subject
         return False
 
-    def in_scope(self, s: Session, who: Principal, meeting_id: str, action: str) -> OrganMeetingRow:
+    def in_scope(self, s: Session, who: Principal, meeting_id: str, action: str,
+                 *, for_update: bool = True) -> OrganMeetingRow:
+        """The meeting a request names, for ``action``; NOT_FOUND naming ``id`` when unknown or
+        outside the caller's scope (another deputy's, another region's)."""
         scope = ACCESS.scope(who, action)
-        row = s.scalars(select(OrganMeetingRow).where(OrganMeetingRow.id == meeting_id).with_for_update()).first()
+        q = select(OrganMeetingRow).where(OrganMeetingRow.id == meeting_id)
+        row = s.scalars(q.with_for_update() if for_update else q).first()
         if row is None or not self.sees(who, row):
             raise NotFound("organ meeting", meeting_id, "id")
         if scope is Scope.SUBTREE and not self.regions.contains(who.region, row.region_code):
@@ -117,7 +121,7 @@ class OrganMeetings:
 
     def get(self, who: Principal, meeting_id: str) -> OrganMeetingRow:
         with self.rt.transaction() as s:
-            return self.in_scope(s, who, meeting_id, "organ_meeting.read")
+            return self.in_scope(s, who, meeting_id, "organ_meeting.read", for_update=False)
 
     def list_meetings(self, who: Principal, region_code: str, status: b.OrganMeetingStatus | None,
                       page: paging.Page) -> tuple[list[OrganMeetingRow], int, str]:
