@@ -16,10 +16,11 @@ from portal.pages import (
     projects,
     registers,
     roster,
+    satisfaction,
     signin,
     venues,
     work,
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding)
+           funding, satisfaction)

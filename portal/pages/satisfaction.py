@@ -1,0 +1,212 @@
+"""The year-end satisfaction vote on livelihood projects (满意度测评) and what follows it:
+
+  /desk/me/satisfaction          a deputy's votes (evaluation ListSatisfactionVotes with the
+                                 deputy's own token: the votes they are a voter of)
+  /desk/me/satisfaction/<id>     the ballot on a phone: every project with 满意 / 基本满意 / 不满意
+                                 and whether it was finished at year end; POST casts it
+                                 (CastSatisfactionBallot) and shows the receipt code, which
+                                 evaluation keeps no link to (secrecy): once the deputy has voted
+                                 the page says so instead of the form
+  /satisfaction/<region>/<year>  the published result, public, no account, no JavaScript needed:
+                                 the overall rate, each project's ratings, verdict and whether it
+                                 must be rectified, a chart (ECharts, static/dashboard.js over the
+                                 table's figures), the bulletin's SHA-256 and download, and
+                                 ?receipt=<code> says whether that receipt is in the bulletin
+  /desk/rectifications           rectifications (整改) of the caller's region and year, with their status
+  /desk/rectifications/<id>      one rectification: the explanation, plan, days and report, and
+                                 the inquiries (询问) and interpellations (质询) on it
+
+The services decide everything: who may vote and see what; the pages show their refusals in
+words. Nothing a deputy rated is logged or kept by the portal.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import grpc
+from lianxin.evaluation.v1 import satisfaction_pb2 as pb
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth import require_signin
+from portal.pages.work import user, user_md
+from portal.render import backends, catalogue, checked_form, citizen, error_page, page, rpc_error_page
+from shared.clock import china_today
+from shared.text import code as canonical_code
+
+HOME = "/desk/me/satisfaction"
+RATINGS = {"satisfied": pb.RATING_SATISFIED, "basically": pb.RATING_BASICALLY_SATISFIED,
+           "unsatisfied": pb.RATING_UNSATISFIED}
+READERS = ("staff", "committee", "auditor", "department", "deputy")
+MAX_CODE = 40
+
+
+def _year(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) == 4 else 0
+
+
+# ---- the deputy's ballot ------------------------------------------------------------------------
+
+@require_signin("deputy")
+async def votes(request: Request) -> Response:
+    """GET /desk/me/satisfaction: the votes the deputy is a voter of."""
+    b = backends(request)
+    try:
+        listed = await b.evaluation.ListSatisfactionVotes(pb.ListSatisfactionVotesRequest(),
+                                                          metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    return page(request, "deputy/satisfaction_votes.html", {"user": user(request), "votes": listed.votes})
+
+
+async def _vote(request: Request) -> pb.SatisfactionVote:
+    b = backends(request)
+    return await b.evaluation.GetSatisfactionVote(pb.GetSatisfactionVoteRequest(id=request.path_params["id"]),
+                                                  metadata=user_md(request), timeout=b.timeout)
+
+
+def _ballot_page(request: Request, v: pb.SatisfactionVote, *, errors: list[str] | None = None,
+                 marked: dict[str, str] | None = None, status: int = 200) -> Response:
+    return page(request, "deputy/satisfaction_ballot.html", {
+        "user": user(request), "vote": v, "form_errors": errors or [], "marked": marked or {},
+        "open": v.status == pb.VOTE_STATUS_OPEN}, status=status)
+
+
+@require_signin("deputy")
+async def ballot(request: Request) -> Response:
+    """GET /desk/me/satisfaction/<id>: the ballot (or why there is none to fill)."""
+    try:
+        v = await _vote(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    return _ballot_page(request, v)
+
+
+@require_signin("deputy")
+async def cast(request: Request) -> Response:
+    """POST /desk/me/satisfaction/<id>: CastSatisfactionBallot with every project's rating."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    t = catalogue(request).t
+    try:
+        v = await _vote(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    if v.you_voted:
+        return _ballot_page(request, v, errors=[t.ballot_voted_already], status=409)
+    if v.status != pb.VOTE_STATUS_OPEN:
+        return _ballot_page(request, v, status=409)
+    marked = {p.project_id: form.get(f"rate-{p.project_id}", "") for p in v.projects}
+    if any(x not in RATINGS for x in marked.values()):
+        return _ballot_page(request, v, errors=[t.sat_rate_every], marked=marked, status=400)
+    b = backends(request)
+    try:
+        done = await b.evaluation.CastSatisfactionBallot(pb.CastSatisfactionBallotRequest(vote_id=v.id, ratings=[
+            pb.ProjectRating(project_id=p, rating=RATINGS[x]) for p, x in marked.items()]),
+            metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        sentence = {grpc.StatusCode.FAILED_PRECONDITION: t.sat_not_now,
+                    grpc.StatusCode.PERMISSION_DENIED: t.sat_not_a_voter,
+                    grpc.StatusCode.INVALID_ARGUMENT: t.sat_rate_every}.get(e.code())
+        if sentence is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        if e.code() == grpc.StatusCode.FAILED_PRECONDITION and "voted already" in (e.details() or ""):
+            sentence = t.ballot_voted_already
+        return _ballot_page(request, v, errors=[sentence], marked=marked, status=409)
+    return page(request, "deputy/satisfaction_receipt.html", {"user": user(request), "vote": v,
+                                                              "receipt": done.receipt_code})
+
+
+# ---- the published result -------------------------------------------------------------------------
+
+async def _result(request: Request) -> pb.SatisfactionVote:
+    b = backends(request)
+    return await b.evaluation.GetPublicSatisfactionResult(pb.GetPublicSatisfactionResultRequest(
+        region_code=request.path_params["region"], year=_year(request.path_params["year"])),
+        metadata=b.for_citizen(citizen(request)), timeout=b.timeout)
+
+
+def _chart(v: pb.SatisfactionVote, t) -> str:
+    """The figures of the results table as the chart script reads them (static/dashboard.js)."""
+    return json.dumps({"kind": "bar", "title": t.sat_chart_title, "unit": t.sat_chart_unit,
+                       "categories": [p.title for p in v.projects],
+                       "series": [{"name": t.rating_satisfied, "data": [p.satisfied for p in v.projects]},
+                                  {"name": t.rating_basically, "data": [p.basically_satisfied for p in v.projects]},
+                                  {"name": t.rating_unsatisfied, "data": [p.unsatisfied for p in v.projects]}]},
+                      ensure_ascii=False)
+
+
+async def result(request: Request) -> Response:
+    """GET /satisfaction/<region>/<year>[?receipt=]: the published result."""
+    try:
+        v = await _result(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="sat_result_not_found")
+    t = catalogue(request).t
+    receipt = canonical_code(request.query_params.get("receipt", ""))[:MAX_CODE]
+    found = (receipt in json.loads(v.bulletin).get("receipts", [])) if receipt and v.bulletin else None
+    return page(request, "citizen/satisfaction.html", {
+        "v": v, "chart": _chart(v, t), "receipt": receipt, "found": found,
+        "base": f"/satisfaction/{quote(v.region_code)}/{v.year}"})
+
+
+async def bulletin(request: Request) -> Response:
+    """GET /satisfaction/<region>/<year>/bulletin.json: byte for byte the text the digest is over."""
+    try:
+        v = await _result(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="sat_result_not_found")
+    if not v.bulletin:
+        return error_page(request, 404, "not_found_title", "page_not_found")
+    return Response(v.bulletin.encode("utf-8"), media_type="application/json; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="satisfaction-{v.region_code}-{v.year}.json"'})
+
+
+# ---- rectifications and inquiries ------------------------------------------------------------------
+
+@require_signin(*READERS)
+async def rectifications(request: Request) -> Response:
+    """GET /desk/rectifications[?year=]: the rectifications of the user's region (of a year)."""
+    year = _year(request.query_params.get("year", "")) or china_today().year - 1
+    b = backends(request)
+    try:
+        listed = await b.evaluation.ListRectifications(pb.ListRectificationsRequest(
+            year=year, page={"page_size": 200}), metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    return page(request, "work/rectifications.html", {"user": user(request), "items": listed.rectifications,
+                                                      "year": year, "total": listed.total_size})
+
+
+@require_signin(*READERS)
+async def rectification(request: Request) -> Response:
+    """GET /desk/rectifications/<id>: one rectification and the inquiries on it."""
+    b = backends(request)
+    md = user_md(request)
+    try:
+        r = await b.evaluation.GetRectification(pb.GetRectificationRequest(id=request.path_params["id"]),
+                                                metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    inquiries: list[pb.Inquiry] = []
+    if user(request).role != "department":    # 询问 and 质询 are the committee's records
+        try:
+            inquiries = list((await b.evaluation.ListInquiries(pb.ListInquiriesRequest(
+                region_code=r.region_code, rectification_id=r.id), metadata=md, timeout=b.timeout)).inquiries)
+        except grpc.aio.AioRpcError as e:
+            return rpc_error_page(request, e, not_found="page_not_found")
+    return page(request, "work/rectification.html", {"user": user(request), "r": r, "inquiries": inquiries})
+
+
+routes = [
+    Route(HOME, votes, methods=["GET"]),
+    Route(f"{HOME}/{{id}}", ballot, methods=["GET"]),
+    Route(f"{HOME}/{{id}}", cast, methods=["POST"]),
+    Route("/satisfaction/{region}/{year}", result, methods=["GET"]),
+    Route("/satisfaction/{region}/{year}/bulletin.json", bulletin, methods=["GET"]),
+    Route("/desk/rectifications", rectifications, methods=["GET"]),
+    Route("/desk/rectifications/{id}", rectification, methods=["GET"]),
+]

@@ -1,0 +1,196 @@
+"""The satisfaction vote (满意度测评) in the portal, on a real portal process in front of roster,
+identity, supervision and evaluation on one bus: a deputy rates every project of the year on a
+phone (headless Chromium, 375 px) and reads the receipt code; a second deputy rates without
+JavaScript; once counted and published, the public result shows the overall rate, each
+project's ratings and verdict with a chart, and finds the first deputy's receipt in the
+bulletin; staff follow the rectification that a project unfinished at year end requires, with
+the interpellation (质询) on it. Pages are checked with axe-core and saved under
+var/test-output/screenshots/satisfaction."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+from kit.browser import Browser, output_dir
+from kit.deputies import deputy_account
+from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
+from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.evaluation.v1 import satisfaction_pb2 as pb
+from lianxin.identity.v1 import identity_pb2 as ipb
+from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import supervision_pb2 as spb
+from selenium.webdriver.common.by import By
+from sqlalchemy import text
+from test_deputy_browser import sign_in
+from test_work_browser import check_page, press
+
+STAFF = {"role": "staff", "region": PREFECTURE}
+LEAD = "dept-housing"
+
+
+@pytest.fixture(scope="module")
+def shots():
+    return output_dir("screenshots", "satisfaction")
+
+
+class Platform:
+    def __init__(self, roster, identity, supervision, evaluation, portal):
+        self.roster, self.identity, self.supervision, self.evaluation = roster, identity, supervision, evaluation
+        self.portal, self.url = portal, portal.url
+        self.seq = 0
+
+    def wait(self, sql: str, want: int, what: str, **params) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            with self.evaluation.engine.connect() as c:
+                if c.execute(text(sql), params).scalar_one() >= want:
+                    return
+            assert time.monotonic() < deadline, f"evaluation never learnt {what}"
+            time.sleep(0.1)
+
+    def deputy(self, name: str) -> rpb.Deputy:
+        self.seq += 1
+        d = self.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name=name, seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")],
+            contact=rpb.Contact(phone=f"1397700{self.seq:04d}"))), **STAFF)
+        self.wait("SELECT count(*) FROM evaluation_deputies WHERE id = :id", 1, "the deputy", id=d.id)
+        return d
+
+    def project(self, title: str, percent: int) -> spb.Project:
+        p = self.supervision.call("CreateProject", spb.CreateProjectRequest(
+            region_code=COUNTY_A, year=2031, title=title, category="城建", deadline="2031-12-31",
+            departments=[spb.ProjectDepartment(department=LEAD, name="市住建局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                               responsible_person="马建国")],
+            milestones=[spb.MilestonePlan(title="竣工验收", due_date="2031-11-30", weight=1)]), **STAFF)
+        self.supervision.call("ReportProgress", spb.ReportProgressRequest(
+            project_id=p.id, milestone_id=p.milestones[0].id, percent=percent, evidence="验收资料"),
+            role="department", region=COUNTY_A, subject=LEAD)
+        return p
+
+    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
+                password: str = "") -> str:
+        one_time = "Initial-pw-2026-x"
+        self.identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+            username=username, display_name=name or username, role=role, region_code=region,
+            stands_for=stands_for), one_time_password=one_time), role="staff", region=PREFECTURE)
+        self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
+            username=username, current_password=one_time, new_password=password))
+        return password
+
+
+@pytest.fixture(scope="module")
+def world(start_service, tmp_path_factory):
+    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    folder = tmp_path_factory.mktemp("portal")
+    token_file = portal_token_file(bus, folder)
+    port = free_port()
+    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    roster = start_service("roster", bus_path=bus, **extra)
+    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000", **extra)
+    supervision = start_service("supervision", bus_path=bus, **extra)
+    evaluation = start_service("evaluation", bus_path=bus, **extra)
+    portal = PortalProcess({"roster": roster.running.port, "identity": identity.running.port,
+                            "supervision": supervision.running.port, "evaluation": evaluation.running.port},
+                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
+                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
+    yield Platform(roster, identity, supervision, evaluation, portal)
+    portal.close()
+
+
+def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(world, shots):
+    w = world
+    first, second = w.deputy("阿依古丽"), w.deputy("王建国")
+    password = deputy_account(w, "sat.phone", first, "sat-Passw0rd-1")
+    other = deputy_account(w, "sat.paper", second, "sat-Passw0rd-2")
+    for title, percent in (("城区道路畅通提质工程", 100), ("农贸市场<b>升级</b>改造", 100), ("城区污水管网改造", 60)):
+        w.project(title, percent)
+    w.wait("SELECT count(*) FROM year_projects WHERE year = 2031 AND progress > 0", 3, "the projects' progress")
+    vote = w.evaluation.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=COUNTY_A, year=2031),
+                             **STAFF)
+    by_title = {p.title: p.project_id for p in vote.projects}
+
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, w.url, "sat.phone", password)
+        drv.get(f"{w.url}/desk/me/satisfaction")
+        assert "待测评" in drv.find_element(By.ID, "sat-votes").text
+        check_page(phone, shots, "1-votes")
+        link = drv.find_element(By.CSS_SELECTOR, "#sat-votes a")
+        assert link.text == "2031年民生实事项目实施情况满意度测评"
+        drv.get(link.get_attribute("href"))
+        assert "3 个项目" in drv.find_element(By.ID, "sat-rule").text
+        # Citizens' and departments' text is shown as text, never as markup.
+        assert "农贸市场<b>升级</b>改造" in drv.find_element(By.ID, "sat-form").text
+        assert "年底未完成" in drv.find_element(By.ID, "sat-form").text
+        for title, value in (("城区道路畅通提质工程", "satisfied"), ("农贸市场<b>升级</b>改造", "satisfied"),
+                             ("城区污水管网改造", "basically")):
+            drv.find_element(By.CSS_SELECTOR, f'input[name="rate-{by_title[title]}"][value="{value}"]').click()
+        check_page(phone, shots, "2-ballot")
+        press(phone, "#sat-cast")
+        receipt = drv.find_element(By.ID, "receipt").text
+        assert len(receipt) == 16
+        check_page(phone, shots, "3-receipt")
+        drv.get(f"{w.url}/desk/me/satisfaction/{vote.id}")
+        assert "已经参加" in drv.find_element(By.ID, "sat-voted").text and not drv.find_elements(By.ID, "sat-form")
+    finally:
+        phone.close()
+
+    # Without JavaScript: a plain form post; a ballot missing a rating is refused in words.
+    with client(w.url) as browser:
+        signin = browser.get("/signin")
+        browser.post("/signin", data={"username": "sat.paper", "password": other,
+                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        form = browser.get(f"/desk/me/satisfaction/{vote.id}")
+        rates = {f"rate-{pid}": "satisfied" for pid in by_title.values()}
+        token = hidden(form.text, "csrf_token")
+        short = browser.post(f"/desk/me/satisfaction/{vote.id}",
+                             data={**dict(list(rates.items())[:2]), "csrf_token": token})
+        assert short.status_code == 400 and "请对每个项目都作出选择" in short.text
+        done = browser.post(f"/desk/me/satisfaction/{vote.id}", data={**rates, "csrf_token": token})
+        assert done.status_code == 200 and 'id="receipt"' in done.text
+
+    w.evaluation.call("CloseSatisfactionVote", pb.CloseSatisfactionVoteRequest(id=vote.id), **STAFF)
+    published = w.evaluation.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id),
+                                  **STAFF)
+    rect = next(p.rectification_id for p in published.projects if p.title == "城区污水管网改造")
+    w.evaluation.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
+        id=rect, explanation="征地拆迁延误。", plan="增加作业面，汛期前完工。", due_date="2099-06-30"),
+        role="department", region=COUNTY_A, subject=LEAD)
+    w.evaluation.call("OpenInquiry", pb.OpenInquiryRequest(
+        rectification_id=rect, kind=pb.INQUIRY_KIND_INTERPELLATION, organ="市住房和城乡建设局",
+        questions=["为何当年未完工？"], held_on="2032-01-20"), **STAFF)
+
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        drv.get(f"{w.url}/satisfaction/{COUNTY_A}/2031?receipt={receipt.lower()}")
+        assert drv.find_element(By.ID, "sat-rate").text == "66.67%"
+        table = drv.find_element(By.ID, "sat-table").text
+        assert "城区污水管网改造（未完成）" in table and "需整改" in table
+        assert "已经计入" in drv.find_element(By.ID, "receipt-answer").text
+        assert drv.find_elements(By.CSS_SELECTOR, ".chart svg"), "the chart was not drawn"
+        assert drv.find_element(By.CSS_SELECTOR, ".chart").size["height"] >= 300
+        check_page(phone, shots, "4-result")
+        with client(w.url) as browser:
+            bulletin = browser.get(f"/satisfaction/{COUNTY_A}/2031/bulletin.json").content
+        assert hashlib.sha256(bulletin).hexdigest() == drv.find_element(By.ID, "sat-digest").text
+    finally:
+        phone.close()
+
+    # Staff follow the rectification and the interpellation on it.
+    password = w.account("sat.staff", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="李干事", password="sat-Passw0rd-3")
+    desk = Browser()
+    try:
+        drv = desk.driver
+        sign_in(desk, w.url, "sat.staff", password)
+        drv.get(f"{w.url}/desk/rectifications?year=2031")
+        assert "整改中" in drv.find_element(By.ID, "rectifications").text
+        check_page(desk, shots, "5-rectifications")
+        drv.find_element(By.LINK_TEXT, "城区污水管网改造").click()
+        assert drv.find_element(By.ID, "rect-plan").text == "增加作业面，汛期前完工。"
+        assert "质询 · 市住房和城乡建设局" in drv.find_element(By.CSS_SELECTOR, ".inquiry h3").text
+        check_page(desk, shots, "6-rectification")
+    finally:
+        desk.close()
