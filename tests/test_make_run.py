@@ -143,6 +143,9 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
         # One supervision project, its first milestone a month past due and reported at 60% of weight 20.
         assert re.search(r"demo project: 城区老旧小区加装电梯 of 652300, progress 12\.00% \(project [0-9a-f-]{36}\)",
                          text), text[-3000:]
+        # The roster's first deputy's suggestion in handling, and their meeting with a head of a state organ.
+        assert re.search(r"demo suggestion \S+\d{4}年第1号建议 in handling; a meeting with 副州长 awaiting its follow-up",
+                         text), text[-3000:]
         # Last year's projects rated and published (four 满意 of six), this year's vote open.
         assert re.search(r"demo satisfaction vote: \d{4}年民生实事项目实施情况满意度测评, \d+ deputies rated, overall "
                          r"66\.67%, 1 rectifications; \d{4}年民生实事项目实施情况满意度测评 open \(1 projects\)", text), \

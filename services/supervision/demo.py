@@ -71,7 +71,8 @@ def load(port: int, secret: str, region: str, deputies: tuple[DemoDeputy, ...] =
         try:
             item, meeting = _bills(s, secret, office, deputies)
         except grpc.RpcError as e:   # the project stands; only the bills demo is missing
-            return f"demo project: {p.title} of {region} (project {p.id}); bills demo not loaded: {e.details()}"
+            return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
+                    f"bills demo not loaded: {e.details()}")
         return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
                 f"demo suggestion {item.number} in handling; a meeting with {meeting.head_post} awaiting its follow-up")
 
