@@ -20,6 +20,7 @@ from lianxin.evaluation.v1 import evaluation_pb2_grpc
 from lianxin.identity.v1 import identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2_grpc
+from lianxin.supervision.v1 import supervision_pb2_grpc
 
 from portal.settings import PortalSettings
 from shared.auth import issue_token
@@ -90,6 +91,7 @@ class Backends:
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channel("identity"))
         self.balloting = balloting_pb2_grpc.BallotingServiceStub(self._channel("balloting"))
         self.evaluation = evaluation_pb2_grpc.EvaluationServiceStub(self._channel("evaluation"))
+        self.supervision = supervision_pb2_grpc.SupervisionServiceStub(self._channel("supervision"))
 
     def _channel(self, service: str) -> grpc.aio.Channel:
         # A roster export or a register's sheet can exceed gRPC's 4 MiB default answer; the

@@ -116,8 +116,11 @@ class KeySet:
         if now - self._checked >= self.check_every:
             with self._lock:
                 if now - self._checked >= self.check_every:
-                    self._checked = now
+                    # Marked checked only once the keys are read: a call arriving meanwhile
+                    # waits on the lock rather than reading the keys not yet loaded (the first
+                    # burst of parallel calls after a start or a new key was refused).
                     self._reload()
+                    self._checked = now
         return self._keys.get(kid)
 
     def _reload(self) -> None:

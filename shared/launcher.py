@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"{name} demo not loaded: {type(e).__name__}: {e}", err=True)
 
     env = dict(os.environ)
+    for demo in demos.values():
+        for key, value in demo.settings.items():
+            env.setdefault(key, value)
     if portal is not None:
         env.update(portal_env_for_services(portal, env))
     for name, port in ports.items():

@@ -110,10 +110,13 @@ class Demo:
     maps each launched service's name to the port it really serves on, and the hook runs
     only when the services in ``needs`` are launched too. Each returns one line for the
     launcher to print; when the demo data is there already (a restart), the line says so.
+    ``settings`` are environment variables the launcher gives the services under the demo
+    (one not already set), e.g. a sweep that runs soon enough to show its work on a first look.
     """
     seed: Callable[[config.Settings], str] | None = None
     through_api: Callable[[config.Settings, Mapping[str, int]], str] | None = None
     needs: frozenset[str] = frozenset()
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lianxin.identity.v1 import identity_pb2, identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
+from lianxin.supervision.v1 import supervision_pb2, supervision_pb2_grpc
 
 from services import NAMES as SERVICES
 from shared import config
@@ -190,6 +191,26 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
                 username="demo-deputy", password="lianxin-deputy-2026"), timeout=10)
         assert signed.account.role == identity_pb2.ACCOUNT_ROLE_DEPUTY and signed.account.stands_for == first.id
         assert not signed.must_change_password
+        # A department officer's account for the demo project's lead department (its progress form).
+        assert "identity demo: department account demo-department for dept-housing (652300)" in text
+        with grpc.insecure_channel(f"127.0.0.1:{ports['identity']}") as ch:
+            signed = identity_pb2_grpc.IdentityServiceStub(ch).SignIn(identity_pb2.SignInRequest(
+                username="demo-department", password="lianxin-dept-2026"), timeout=10)
+        assert signed.account.role == identity_pb2.ACCOUNT_ROLE_DEPARTMENT
+        assert signed.account.stands_for == "dept-housing"
+        # The demo project's late milestone gets its reminder letter from the sweep (every 15 s
+        # under make run), which the supervision board shows beside it.
+        with grpc.insecure_channel(f"127.0.0.1:{ports['supervision']}") as ch:
+            stub = supervision_pb2_grpc.SupervisionServiceStub(ch)
+            deadline = time.monotonic() + 60
+            while not (letters := stub.ListLetters(supervision_pb2.ListLettersRequest(), metadata=md,
+                                                   timeout=10).letters):
+                assert time.monotonic() < deadline, "no reminder letter for the demo project"
+                time.sleep(1)
+            project = stub.GetProject(supervision_pb2.GetProjectRequest(id=letters[0].project_id), metadata=md,
+                                      timeout=10)
+        assert project.title == "城区老旧小区加装电梯" and project.milestones[0].days_late >= 30
+        assert letters[0].number.startswith("昌吉回族自治州人大常委会督办函〔")
         assert sorted(p.name for p in (tmp_path / "var").glob("*.sqlite")) == sorted(
             [f"{name}.sqlite" for name in SERVICES] + ["bus.sqlite"])
     finally:

@@ -30,6 +30,11 @@ class Strings:
     def __getitem__(self, key: str) -> str:
         return self._strings[key]
 
+    def get(self, key: str, default: str) -> str:
+        """The string of ``key``, or ``default`` (a label of a value a service may add later,
+        e.g. a new kind of history entry, shown as it came rather than failing the page)."""
+        return self._strings.get(key, default)
+
 
 class Formats:
     """Dates in China time and numbers, as the language writes them."""
@@ -104,6 +109,9 @@ class Catalogue:
         self.ballot_refusals: tuple[tuple[str, str], ...] = lang.BALLOT_REFUSALS
         self.ballot_refusal_other: str = lang.BALLOT_REFUSAL_OTHER
         self.campaign_step_notes: tuple[tuple[str, str], ...] = lang.CAMPAIGN_STEP_NOTES
+        # supervision's refusals and fields (portal/pages/supervision.py)
+        self.supervision_refusals: tuple[tuple[str, str], ...] = lang.SUPERVISION_REFUSALS
+        self.supervision_field_problems: dict[str, str] = lang.SUPERVISION_FIELD_PROBLEMS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -131,6 +139,23 @@ class Catalogue:
             if m:
                 return said.format(**m.groupdict())
         return self.ballot_refusal_other
+
+    def supervision_refusal(self, detail: str) -> str:
+        """Supervision's refusal of a step (FAILED_PRECONDITION, ALREADY_EXISTS) in words: the
+        first of SUPERVISION_REFUSALS found in the service's English, else the general sentence."""
+        for pattern, said in self.supervision_refusals:
+            m = re.search(pattern, detail)
+            if m:
+                return said.format(**m.groupdict())
+        return self.ballot_refusal_other
+
+    def supervision_field_error(self, detail: str) -> str:
+        """A supervision INVALID_ARGUMENT (or NOT_FOUND naming a field) as the forms name the
+        field: supervision's own words for its fields (a project's 完成时限 is not a case's
+        办理期限), else the catalogue's general ones."""
+        field = re.sub(r"\[\d+\]", "", detail.partition(":")[0].strip())
+        said = self.supervision_field_problems.get(field)
+        return said if said is not None else self.field_error(detail)
 
     def field_error(self, detail: str) -> str:
         """What to show for a service's INVALID_ARGUMENT 'field: problem': the catalogue's

@@ -18,9 +18,10 @@ from portal.pages import (
     roster,
     satisfaction,
     signin,
+    supervision,
     venues,
     work,
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction)
+           funding, satisfaction, supervision)

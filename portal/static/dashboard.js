@@ -1,5 +1,6 @@
 /* The dashboard's charts (templates/reports/dashboard.html): each .chart[data-chart] holds the
- * figures of the table beside it as JSON ({kind, title, unit, categories, series}); this draws
+ * figures of the table beside it as JSON ({kind, title, unit, categories, series, and an
+ * optional max for the value axis}); this draws
  * them with ECharts (the vendored copy, /static/vendor/echarts.min.js). No inline script: the
  * page's Content-Security-Policy allows only this site's script files. Without JavaScript the
  * tables alone show the same figures. */
@@ -18,7 +19,8 @@
       legend: spec.series.length > 1 ? {top: 0, type: "scroll"} : undefined,
       tooltip: {trigger: "axis", valueFormatter: function (v) { return number.format(v) + (spec.unit || ""); }},
       xAxis: {type: "category", data: spec.categories, axisLabel: {rotate: many ? 45 : 0, interval: 0}},
-      yAxis: {type: "value", minInterval: 1, axisLabel: {formatter: function (v) { return number.format(v); }}},
+      // spec.max: a fixed top (100 for percentages), else ECharts picks one from the data
+      yAxis: {type: "value", minInterval: 1, max: spec.max, axisLabel: {formatter: function (v) { return number.format(v); }}},
       series: spec.series.map(function (s) {
         return {name: s.name, type: spec.kind === "line" ? "line" : "bar", data: s.data,
                 barMaxWidth: 32, symbolSize: 6};

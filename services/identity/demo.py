@@ -1,7 +1,9 @@
 """The identity demo for `make run`: a signing key (service.key_folder makes one at start in
 development), a staff account of the home region, and, once roster and identity serve, a deputy
-account for the demo roster's first deputy, so the portal can be signed in to at once as
-either. Their passwords are fixed and printed: a development convenience, never a deployment's."""
+account for the demo roster's first deputy and a department officer's account for the lead
+department of supervision's demo project (州住建局, subject ``dept-housing``: it reports that
+project's progress in the portal), so the portal can be signed in to at once as any of them.
+Their passwords are fixed and printed: a development convenience, never a deployment's."""
 from __future__ import annotations
 
 import time
@@ -22,6 +24,11 @@ DEMO_USERNAME = "demo-staff"
 DEMO_PASSWORD = "lianxin-demo-2026"
 DEMO_DEPUTY_USERNAME = "demo-deputy"
 DEMO_DEPUTY_PASSWORD = "lianxin-deputy-2026"
+DEMO_DEPARTMENT_USERNAME = "demo-department"
+DEMO_DEPARTMENT_PASSWORD = "lianxin-dept-2026"
+# supervision's demo project's lead department (services/supervision/demo.py LEAD): the
+# department an account stands for is its token subject.
+DEMO_DEPARTMENT = "dept-housing"
 
 
 def seed(settings: Settings) -> str:
@@ -67,3 +74,35 @@ def deputy_account(settings: Settings, ports: Mapping[str, int], timeout: float 
                                                           new_password=DEMO_DEPUTY_PASSWORD), timeout=10)
     return (f"identity demo: deputy account {DEMO_DEPUTY_USERNAME} for {deputy.name} ({deputy.region_code}), "
             f"password {DEMO_DEPUTY_PASSWORD}")
+
+
+def department_account(settings: Settings, ports: Mapping[str, int]) -> str:
+    """An account ``demo-department`` for the home region's 州住建局 (``dept-housing``, the
+    lead department of supervision's demo project), opened as the demo office's staff would,
+    its one-time password changed to DEMO_DEPARTMENT_PASSWORD. Left alone when already there."""
+    token = issue_token(settings.jwt_secret, subject="demo-office", role="staff", region=settings.home_region)
+    md = (("authorization", f"Bearer {token}"),)
+    one_time = "demo-one-time-2026"
+    with grpc.insecure_channel(f"127.0.0.1:{ports['identity']}") as ic:
+        identity = identity_pb2_grpc.IdentityServiceStub(ic)
+        try:
+            identity.CreateAccount(ipb.CreateAccountRequest(account=ipb.Account(
+                username=DEMO_DEPARTMENT_USERNAME, display_name="州住建局", role=ipb.ACCOUNT_ROLE_DEPARTMENT,
+                region_code=settings.home_region, stands_for=DEMO_DEPARTMENT), one_time_password=one_time),
+                metadata=md, timeout=10)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            return (f"identity demo: department account {DEMO_DEPARTMENT_USERNAME} already there "
+                    f"(password {DEMO_DEPARTMENT_PASSWORD} if unchanged)")
+        identity.ChangePassword(ipb.ChangePasswordRequest(
+            username=DEMO_DEPARTMENT_USERNAME, current_password=one_time, new_password=DEMO_DEPARTMENT_PASSWORD),
+            timeout=10)
+    return (f"identity demo: department account {DEMO_DEPARTMENT_USERNAME} for {DEMO_DEPARTMENT} "
+            f"({settings.home_region}), password {DEMO_DEPARTMENT_PASSWORD}")
+
+
+def accounts(settings: Settings, ports: Mapping[str, int]) -> str:
+    """The launcher's hook once roster and identity serve: the deputy's and the department's
+    demo accounts, one line each."""
+    return deputy_account(settings, ports) + "\n" + department_account(settings, ports)

@@ -8,7 +8,7 @@ Touches: its own database (tables.py: accounts, refresh tokens, audit trail; dep
 lianxin.identity.v1 (AccountAudited), and the key folder (keys_dir: the private keys, only
 here) and the JWKS file every service verifies tokens with (jwks_file).
 Settings: settings.py. Demo: the keys and a first staff account of the home region, then a deputy account
-for the demo roster's first deputy (demo.py).
+for the demo roster's first deputy and a department account for supervision's demo project (demo.py).
 Why a service of its own: the holder of the signing key must be neither the portal (no domain
 tables) nor a domain service (none may mint tokens) -- docs/decisions.md.
 """
@@ -59,5 +59,5 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(name="identity", metadata=Base.metadata, bus_tables=BUS, edge=edge, timers=timers,
                              consumes=lambda runtime: [roster_deputies(runtime)],
                              settings=IdentitySettings,
-                             demo=Demo(seed=demo.seed, through_api=demo.deputy_account,
+                             demo=Demo(seed=demo.seed, through_api=demo.accounts,
                                        needs=frozenset({"roster"})))

@@ -57,7 +57,8 @@ def milestone_to_proto(m: MilestoneRow) -> pb.Milestone:
     return pb.Milestone(id=m.id, title=m.title, due_date=m.due_date.isoformat(), weight=m.weight, percent=m.percent,
                         spent_fen=m.spent_fen, evidence=m.evidence,
                         attachments=[x for x in m.attachments.split("\n") if x],
-                        reported_at=ts(m.reported_at), reported_by=m.reported_by)
+                        reported_at=ts(m.reported_at), reported_by=m.reported_by,
+                        days_late=d.days_late(m.due_date, m.percent, china_day(now())))
 
 
 def progress_of(row: ProjectRow):

@@ -1,7 +1,8 @@
 """Demo supervision for `make run`: one livelihood project of the prefecture opened by the
 office through the API like any caller, with its lead and co-department, a task list, three
 milestones (the first due a month ago) and the lead department's report on the first, so the
-project's derived progress has something to show; a deputy's suggestion in handling (assigned,
+project's derived progress has something to show, and the sweep's reminder letter for the
+overdue milestone shortly after (SETTINGS); a deputy's suggestion in handling (assigned,
 the meeting on the plan and the four in place recorded) and a meeting with a head of a state
 organ awaiting its follow-up. Runs once: a supervision that already holds
 a project of the home region is left alone. (Projects adopted by the demo ballot open here by
@@ -26,6 +27,10 @@ LEAD, CO = "dept-housing", "dept-finance"
 EDUCATION = "dept-education"
 # Demo deputies' subjects (roster ids in a real deployment; fixed so a demo token can be made).
 DEPUTY, CO_SIGNER = "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d01", "5d0c3a9e-1c1e-4d55-9a8e-2f3a6b7c8d02"
+# Under `make run` the lateness sweep runs every 15 s (unless set otherwise), so the demo
+# project's overdue milestone has its reminder letter on the supervision board moments after
+# the project opens, not at the next five-minute sweep.
+SETTINGS = {"LIANXIN_SUPERVISION_LATENESS_SWEEP_INTERVAL": "15"}
 
 
 @dataclass(frozen=True)

@@ -345,14 +345,20 @@ def planned_progress(milestones: Sequence[MilestoneState], today: date) -> Decim
     return (Decimal(due * 100) / Decimal(total)).quantize(CENT, ROUND_HALF_UP)
 
 
+def days_late(due_date: date, percent: int, today: date) -> int:
+    """Days a milestone is past its due China day while below 100% on ``today``; 0 when it is
+    not late (due today is not late yet). The sweep's rule, and what answers show."""
+    return (today - due_date).days if due_date < today and percent < 100 else 0
+
+
 def lateness(project_id: str, milestones: Sequence[MilestoneState], today: date, margin: int) -> list[Lateness]:
     """What is late in a project on ``today`` (a China day): each milestone past its due day
     and not at 100% (温县: 及时通报办理进展, 发放《提醒督办函》), and the project when its progress
     trails the plan by more than ``margin`` points, as of the latest due day passed."""
     out = []
     for m in milestones:
-        if m.due_date < today and m.percent < 100:
-            days = (today - m.due_date).days
+        days = days_late(m.due_date, m.percent, today)
+        if days:
             out.append(Lateness(
                 key=f"milestone:{m.id}:{m.due_date.isoformat()}", kind=LatenessKind.MILESTONE_OVERDUE,
                 milestone_id=m.id, days_late=days,

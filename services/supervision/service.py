@@ -51,4 +51,4 @@ def definition() -> ServiceDefinition:
 
     return ServiceDefinition(name="supervision", metadata=Base.metadata, bus_tables=BUS, edge=edge,
                              consumes=consumes, timers=timers, settings=SupervisionSettings,
-                             demo=Demo(through_api=demo.through_api))
+                             demo=Demo(through_api=demo.through_api, settings=demo.SETTINGS))

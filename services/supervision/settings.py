@@ -1,5 +1,5 @@
 """Supervision's own settings, read like every setting (shared/config.py): e.g.
-LIANXIN_SUPERVISION_SWEEP_INTERVAL, or the key in a deployment file (top level or
+LIANXIN_SUPERVISION_LATENESS_SWEEP_INTERVAL, or the key in a deployment file (top level or
 ``[supervision]``)."""
 from __future__ import annotations
 

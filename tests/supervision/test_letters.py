@@ -44,6 +44,9 @@ def test_late_milestones_and_a_project_behind_plan_get_one_letter_each(world):
                 t.join()
         assert sorted(counts) == [0, 2]
         assert sweep() == 0
+        # Answers say how late each milestone is, by the sweep's rule (the pages show it).
+        got = world.s.call("GetProject", pb.GetProjectRequest(id=p.id), **STAFF)
+        assert [m.days_late for m in got.milestones] == [5, 0, 0]
     got = sorted(letters(world), key=lambda x: x.number)
     assert [(x.kind, x.days_late, x.department, x.reply_by) for x in got] == [
         (pb.LATENESS_KIND_MILESTONE_OVERDUE, 5, LEAD, "2031-04-15"), (pb.LATENESS_KIND_BEHIND_PLAN, 5, LEAD, "2031-04-15")]

@@ -1,0 +1,520 @@
+"""Supervision's pages (办 督): the adopted livelihood projects followed until they are done,
+for the office (staff, committee members, auditors reading), the departments handling them
+and deputies overseeing them:
+
+  /desk/supervision                     the board of a tier (?region=&year=): late milestones
+                                        first (days late, as the service counts them), the
+                                        projects by progress (latest behind first), the
+                                        programme's progress rolled up (and each child
+                                        region's), the reminder letters issued and awaiting a
+                                        reply, the inspections held and problems solved. A
+                                        department sees its own projects and letters only.
+  /desk/supervision/projects/<id>       a project: its plan (departments with responsible
+                                        persons, tasks, milestones with weights and due days),
+                                        a chart of the milestones' progress (static/dashboard.js),
+                                        its letters, inspections and history (who, when,
+                                        before → after); for its lead and co-departments a
+                                        progress report form per milestone (percent, spend to
+                                        date in yuan, evidence); for the office the plan form
+  POST .../projects/<id>/report         ReportProgress (the spend typed in yuan, exact to the
+                                        fen: "1,200,000.50"; anything else is refused naming
+                                        the field)
+  POST .../projects/<id>/plan           SetProjectPlan
+  /desk/supervision/letters             the reminder letters (提醒督办函), newest first
+  /desk/supervision/letters/<id>.docx   one letter as the DOCX supervision rendered, to print
+  /desk/supervision/inspections         inspections (督导调研), and the form to schedule one
+  /desk/supervision/inspections/<id>    one inspection: record it as held (findings, problems
+                                        found, one a line), mark each problem solved
+
+Every call carries the user's own token: supervision decides who sees which project, letter
+or inspection (a department's are the projects it leads or co-handles; another's is NOT_FOUND
+there and a 404 page here) and what may be done; refusals read in Chinese
+(``SUPERVISION_REFUSALS`` and ``SUPERVISION_FIELD_PROBLEMS`` in portal/i18n/zh_CN.py). The
+pages compute nothing the service decides: progress, lateness (``Milestone.days_late``) and
+roll-ups are supervision's; the pages only order and show them.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+import uuid
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote, urlencode
+
+import grpc
+from lianxin.common.v1 import common_pb2
+from lianxin.supervision.v1 import supervision_pb2 as pb
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.auth import require_signin
+from portal.pages.work import user, user_md
+from portal.render import backends, catalogue, checked_form, download, error_page, page, regions, rpc_error_page
+from shared import clock
+
+HOME = "/desk/supervision"
+# Who opens which page (supervision's access table decides what each sees on it).
+BOARD_ROLES = ("staff", "committee", "auditor", "department", "deputy")
+OFFICE = ("staff", "committee", "auditor")
+MANAGERS = ("staff", "committee")                       # project.manage, inspection.manage
+LETTER_ROLES = (*OFFICE, "department")                  # letter.read
+INSPECTION_ROLES = (*OFFICE, "deputy")                  # inspection.read
+INSPECTION_WRITERS = (*MANAGERS, "deputy")              # inspection.manage
+PROGRAMME_ROLES = (*OFFICE, "deputy")                   # programme.read
+COUNT_ROLES = OFFICE                                    # inspection.count
+BOARD_PROJECTS = 500            # the projects a board shows (a prefecture's year holds far fewer)
+PAGE_SIZE = 50
+MAX_TEXT = 8000
+# Blank rows the plan form offers for a new department, task or milestone.
+NEW_ROWS = {"departments": 1, "tasks": 2, "milestones": 2}
+CENT = Decimal("0.01")
+# Records a form names besides the page's own (a NOT_FOUND of these is the form's refusal,
+# not a missing page).
+FORM_RECORDS = ("milestone_id", "problem_id", "milestones.id", "project_id")
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as exact yuan, grouped, two places: 120000050 -> '1,200,000.50'."""
+    return f"{(Decimal(fen) / 100).quantize(CENT):,}"
+
+
+def fen_of(raw: str) -> int:
+    """Yuan typed in a form as integer fen: grouping commas, spaces, full-width digits and a
+    trailing 元 are allowed; more than two decimal places, a sign or anything else is -1, which
+    supervision refuses naming the field (the page does not judge amounts)."""
+    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("元").replace(",", "").replace(" ", "")
+    if not re.fullmatch(r"\d{1,15}(\.\d{1,2})?", text, re.ASCII):
+        return -1
+    try:
+        return int(Decimal(text) * 100)
+    except InvalidOperation:
+        return -1
+
+
+def _int(raw: str, default: int = -1) -> int:
+    raw = unicodedata.normalize("NFKC", raw).strip()
+    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+
+def _lines(raw: str) -> list[str]:
+    """One item a line (problems found, attachments), blank lines dropped."""
+    return [x.strip() for x in raw.splitlines() if x.strip()]
+
+
+def _names(raw: str) -> list[str]:
+    """Names typed in one box, separated by 、，, or spaces (as a list is written in Chinese)."""
+    return [x for x in re.split(r"[、，,;；\s]+", raw) if x]
+
+
+def _year(raw: str | None, default: int) -> int:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) == 4 else default
+
+
+def _refusal(request: Request, e: grpc.aio.AioRpcError) -> tuple[str, int] | None:
+    """A refused step as a sentence for the form's page, and its status; None for an error
+    the whole page answers (NOT_FOUND, a busy service, ...)."""
+    cat = catalogue(request)
+    detail = e.details() or ""
+    if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        return cat.t.invalid_input + cat.supervision_field_error(detail), 400
+    if e.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS):
+        return cat.t.sv_refused + cat.supervision_refusal(detail), 409
+    if e.code() == grpc.StatusCode.PERMISSION_DENIED:
+        return cat.t.sv_denied, 403
+    if e.code() == grpc.StatusCode.NOT_FOUND and re.sub(r"\[\d+\]", "", detail.partition(":")[0]) in FORM_RECORDS:
+        # a milestone or problem on the form gone meanwhile (the plan changed): said on the form
+        return cat.t.invalid_input + cat.supervision_field_error(detail), 409
+    return None
+
+
+def _not_found(request: Request, e: grpc.aio.AioRpcError, message: str) -> Response:
+    # Another department's (or region's) project is NOT_FOUND at supervision, as one that does
+    # not exist: the same 404 page, so an address does not tell them apart.
+    if e.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+        return error_page(request, 404, "not_found_title", message)
+    return rpc_error_page(request, e, not_found=message)
+
+
+# ---- the board ------------------------------------------------------------------------------
+
+def late_milestones(projects) -> list[tuple[pb.Project, pb.Milestone]]:
+    """Every late milestone of the projects, longest late first (supervision's days_late)."""
+    late = [(p, m) for p in projects for m in p.milestones if m.days_late > 0]
+    return sorted(late, key=lambda pm: (-pm[1].days_late, pm[0].title, pm[1].due_date))
+
+
+def by_progress(projects) -> list[pb.Project]:
+    """Projects with a late milestone first (longest late first), then by progress, least
+    first: the board's order, what needs pressing on at the top."""
+    def key(p: pb.Project):
+        most = max((m.days_late for m in p.milestones), default=0)
+        return (-most, Decimal(p.progress_percent or "0"), p.title)
+    return sorted(projects, key=key)
+
+
+@require_signin(*BOARD_ROLES)
+async def board(request: Request) -> Response:
+    """GET /desk/supervision?region=&year=: the tier's board (default the user's region and
+    this year)."""
+    me, b, md = user(request), backends(request), user_md(request)
+    tree = regions(request)
+    code = (request.query_params.get("region") or me.region).strip()[:9]
+    year = _year(request.query_params.get("year"), clock.china_today().year)
+    children = list(tree.children(code)) if code in tree and me.role in PROGRAMME_ROLES else []
+
+    async def programme(region: str) -> pb.Programme:
+        return await b.supervision.GetProgramme(pb.GetProgrammeRequest(region_code=region, year=year),
+                                                metadata=md, timeout=b.timeout)
+
+    async def nothing():
+        return None
+
+    try:
+        listed, letters, programmes, counts = await asyncio.gather(
+            b.supervision.ListProjects(pb.ListProjectsRequest(
+                region_code=code, year=year, page=common_pb2.PageRequest(page_size=BOARD_PROJECTS)),
+                metadata=md, timeout=b.timeout),
+            b.supervision.ListLetters(pb.ListLettersRequest(
+                region_code=code, page=common_pb2.PageRequest(page_size=PAGE_SIZE)), metadata=md, timeout=b.timeout)
+            if me.role in LETTER_ROLES else nothing(),
+            asyncio.gather(*(programme(r) for r in [code, *(c.code for c in children)]))
+            if me.role in PROGRAMME_ROLES else nothing(),
+            b.supervision.GetInspectionCounts(pb.GetInspectionCountsRequest(region_code=code, year=year),
+                                              metadata=md, timeout=b.timeout)
+            if me.role in COUNT_ROLES else nothing())
+    except grpc.aio.AioRpcError as e:
+        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+            # a region not served here or not the user's: to this user, no such page
+            return error_page(request, 404, "not_found_title", "page_not_found")
+        return rpc_error_page(request, e, not_found="page_not_found")
+    projects = list(listed.projects)
+    t = catalogue(request).t
+    rolled = programmes[0] if programmes else None
+    by_child = list(zip(children, programmes[1:], strict=True)) if programmes else []
+    chart = None
+    if projects:
+        shown = by_progress(projects)[:40]
+        chart = {"kind": "bar", "title": t.sv_chart_projects, "unit": "%", "max": 100,
+                 "categories": [p.title for p in shown],
+                 "series": [{"name": t.sv_progress, "data": [float(p.progress_percent or 0) for p in shown]}]}
+    return page(request, "supervision/board.html", {
+        "user": me, "region": code, "region_name": tree.get(code).name if code in tree else code, "year": year,
+        "projects": by_progress(projects), "total": listed.total_size, "late": late_milestones(projects),
+        "letters": list(letters.letters) if letters else [], "letters_total": letters.total_size if letters else 0,
+        "programme": rolled, "by_child": by_child, "counts": counts, "chart": chart, "yuan": yuan,
+        "decimal": Decimal})
+
+
+# ---- a project --------------------------------------------------------------------------------
+
+def _dept_of(request: Request, p: pb.Project) -> pb.ProjectDepartment | None:
+    """The signed-in department's place on the project (主办 or 协办), if it is one of them."""
+    me = user(request)
+    if me.role != "department":
+        return None
+    return next((x for x in p.departments if x.department == me.stands_for), None)
+
+
+def _milestone_chart(request: Request, p: pb.Project) -> dict | None:
+    if not p.milestones:
+        return None
+    t = catalogue(request).t
+    return {"kind": "bar", "title": t.sv_chart_milestones, "unit": "%", "max": 100,
+            "categories": [m.title for m in p.milestones],
+            "series": [{"name": t.sv_milestone_percent, "data": [m.percent for m in p.milestones]}]}
+
+
+async def _project_page(request: Request, project_id: str, *, errors: list[str] | None = None,
+                        done: str = "", status: int = 200) -> Response:
+    me, b, md = user(request), backends(request), user_md(request)
+    try:
+        p = await b.supervision.GetProject(pb.GetProjectRequest(id=project_id), metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return _not_found(request, e, "sv_project_not_found")
+    letters: list[pb.Letter] = []
+    inspections: list[pb.Inspection] = []
+    try:
+        if me.role in LETTER_ROLES:
+            letters = list((await b.supervision.ListLetters(pb.ListLettersRequest(
+                region_code=p.region_code, project_id=p.id, page=common_pb2.PageRequest(page_size=PAGE_SIZE)),
+                metadata=md, timeout=b.timeout)).letters)
+        if me.role in INSPECTION_ROLES:
+            inspections = list((await b.supervision.ListInspections(pb.ListInspectionsRequest(
+                region_code=p.region_code, project_id=p.id, page=common_pb2.PageRequest(page_size=PAGE_SIZE)),
+                metadata=md, timeout=b.timeout)).inspections)
+    except grpc.aio.AioRpcError as e:
+        if e.code() not in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
+            return rpc_error_page(request, e, not_found="sv_project_not_found")
+        # a deputy of a township reads a county's project but not the county's lists: none shown
+    names = {x.department: x.name for x in p.departments}
+    plan_rows = {"departments": list(p.departments) + [None] * NEW_ROWS["departments"],
+                 "tasks": list(p.tasks) + [None] * NEW_ROWS["tasks"],
+                 "milestones": list(p.milestones) + [None] * NEW_ROWS["milestones"]}
+    mine = _dept_of(request, p)
+    return page(request, "supervision/project.html", {
+        "user": me, "p": p, "names": names, "letters": letters, "inspections": inspections,
+        "chart": _milestone_chart(request, p), "yuan": yuan, "mine": mine, "can_plan": me.role in MANAGERS,
+        "can_inspect": me.role in INSPECTION_WRITERS, "plan_rows": plan_rows, "form_errors": errors or [],
+        "done": done, "history": list(reversed(p.history)), "request_id": str(uuid.uuid4()),
+        "today": clock.china_today().isoformat()}, status=status)
+
+
+@require_signin(*BOARD_ROLES)
+async def project(request: Request) -> Response:
+    """GET /desk/supervision/projects/<id>."""
+    done = request.query_params.get("done", "")
+    t = catalogue(request).t
+    said = {"report": t.sv_done_report, "plan": t.sv_done_plan}.get(done, "")
+    return await _project_page(request, request.path_params["id"][:64], done=said)
+
+
+@require_signin("department", "staff")
+async def report(request: Request) -> Response:
+    """POST /desk/supervision/projects/<id>/report: one milestone's progress. The form is a
+    department's (the office may enter a report made on paper through the API); supervision
+    checks the department is the project's lead or co-department."""
+    project_id = request.path_params["id"][:64]
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    call = pb.ReportProgressRequest(
+        project_id=project_id, milestone_id=form.get("milestone_id", "")[:64], percent=_int(form.get("percent", "")),
+        spent_fen=fen_of(form.get("spent_yuan", "")[:40]), evidence=form.get("evidence", "")[:MAX_TEXT],
+        attachments=_lines(form.get("attachments", "")[:MAX_TEXT]))
+    try:
+        await b.supervision.ReportProgress(call, metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        refused = _refusal(request, e)
+        if refused is None:
+            return _not_found(request, e, "sv_project_not_found")
+        return await _project_page(request, project_id, errors=[refused[0]], status=refused[1])
+    return RedirectResponse(f"{HOME}/projects/{quote(project_id, safe='')}?done=report#m-{call.milestone_id}",
+                            status_code=303)
+
+
+ROLE_VALUES = {"lead": pb.DEPARTMENT_ROLE_LEAD, "co": pb.DEPARTMENT_ROLE_CO}
+
+
+def plan_request(project_id: str, form: dict[str, str]) -> pb.SetProjectPlanRequest:
+    """The plan form as SetProjectPlan: rows numbered dept-<i>-*, task-<i>-*, ms-<i>-*; a row
+    left blank is no row (that is how a department, task or milestone is dropped); supervision
+    checks the rest (one lead, weights, due days within the deadline, ...)."""
+    def rows(prefix: str, keys: tuple[str, ...], typed: tuple[str, ...]) -> list[dict[str, str]]:
+        """The rows with something typed in a ``typed`` field (a choice preset in a blank
+        row, the role or a task's department, is not a row)."""
+        found = sorted({int(m.group(1)) for k in form if (m := re.fullmatch(rf"{prefix}-(\d{{1,3}})-\w+", k))})
+        out = []
+        for i in found:
+            row = {k: form.get(f"{prefix}-{i}-{k}", "").strip() for k in keys}
+            if any(row[k] for k in typed):
+                out.append(row)
+        return out
+    r = pb.SetProjectPlanRequest(id=project_id, budget_fen=fen_of(form.get("budget_yuan", "")[:40]),
+                                 deadline=form.get("deadline", "")[:20], note=form.get("note", "")[:1000])
+    for x in rows("dept", ("department", "name", "role", "responsible_person"),
+                  ("department", "name", "responsible_person")):
+        r.departments.append(pb.ProjectDepartment(department=x["department"], name=x["name"],
+                                                  role=ROLE_VALUES.get(x["role"], 0),
+                                                  responsible_person=x["responsible_person"]))
+    for x in rows("task", ("title", "department"), ("title",)):
+        r.tasks.append(pb.Task(title=x["title"], department=x["department"]))
+    for x in rows("ms", ("id", "title", "due_date", "weight"), ("title", "due_date", "weight")):
+        r.milestones.append(pb.MilestonePlan(id=x["id"], title=x["title"], due_date=x["due_date"],
+                                             weight=_int(x["weight"], 0)))
+    return r
+
+
+@require_signin(*MANAGERS)
+async def plan(request: Request) -> Response:
+    """POST /desk/supervision/projects/<id>/plan: SetProjectPlan from the plan form."""
+    project_id = request.path_params["id"][:64]
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    try:
+        await b.supervision.SetProjectPlan(plan_request(project_id, form), metadata=user_md(request),
+                                           timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        refused = _refusal(request, e)
+        if refused is None:
+            return _not_found(request, e, "sv_project_not_found")
+        return await _project_page(request, project_id, errors=[refused[0]], status=refused[1])
+    return RedirectResponse(f"{HOME}/projects/{quote(project_id, safe='')}?done=plan#plan", status_code=303)
+
+
+# ---- letters ------------------------------------------------------------------------------------
+
+@require_signin(*LETTER_ROLES)
+async def letters(request: Request) -> Response:
+    """GET /desk/supervision/letters?region=&page_token=: the letters of the region's subtree
+    (a department's own), newest first."""
+    me, b = user(request), backends(request)
+    code = (request.query_params.get("region") or me.region).strip()[:9]
+    token = request.query_params.get("page_token", "")[:500]
+    try:
+        listed = await b.supervision.ListLetters(pb.ListLettersRequest(
+            region_code=code, page=common_pb2.PageRequest(page_size=PAGE_SIZE, page_token=token)),
+            metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+            return error_page(request, 404, "not_found_title", "page_not_found")
+        return rpc_error_page(request, e, not_found="page_not_found")
+    next_link = f"{HOME}/letters?" + urlencode({"region": code, "page_token": listed.next_page_token}) \
+        if listed.next_page_token else ""
+    return page(request, "supervision/letters.html", {"user": me, "letters": listed.letters,
+                                                      "total": listed.total_size, "next_link": next_link})
+
+
+@require_signin(*LETTER_ROLES)
+async def letter_docx(request: Request) -> Response:
+    """GET /desk/supervision/letters/<id>.docx: the letter as supervision rendered it, saved as
+    '<number>.docx' (the letter's own number, e.g. 昌吉市人大常委会督办函〔2031〕1号.docx)."""
+    b = backends(request)
+    try:
+        letter = await b.supervision.GetLetter(pb.GetLetterRequest(id=request.path_params["id"][:64]),
+                                               metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return _not_found(request, e, "sv_letter_not_found")
+    return download(request, letter.document,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    f"{letter.number}.docx", ascii_name=f"letter-{letter.region_code}-{letter.id[:8]}.docx")
+
+
+# ---- inspections ---------------------------------------------------------------------------------
+
+async def _inspections_page(request: Request, *, errors: list[str] | None = None, status: int = 200,
+                            form: dict[str, str] | None = None) -> Response:
+    me, b, md = user(request), backends(request), user_md(request)
+    q = request.query_params
+    code = (q.get("region") or me.region).strip()[:9]
+    project_id = (q.get("project") or (form or {}).get("project_id", "")).strip()[:64]
+    token = q.get("page_token", "")[:500]
+    try:
+        listed = await b.supervision.ListInspections(pb.ListInspectionsRequest(
+            region_code=code, project_id=project_id,
+            page=common_pb2.PageRequest(page_size=PAGE_SIZE, page_token=token)), metadata=md, timeout=b.timeout)
+        projects = (await b.supervision.ListProjects(pb.ListProjectsRequest(
+            region_code=me.region, page=common_pb2.PageRequest(page_size=BOARD_PROJECTS)),
+            metadata=md, timeout=b.timeout)).projects
+    except grpc.aio.AioRpcError as e:
+        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+            return error_page(request, 404, "not_found_title", "page_not_found")
+        return rpc_error_page(request, e, not_found="page_not_found")
+    next_link = f"{HOME}/inspections?" + urlencode(
+        {k: v for k, v in {"region": code, "project": project_id, "page_token": listed.next_page_token}.items() if v}
+    ) if listed.next_page_token else ""
+    return page(request, "supervision/inspections.html", {
+        "user": me, "inspections": listed.inspections, "total": listed.total_size, "next_link": next_link,
+        "projects": projects, "project_id": project_id, "form_errors": errors or [], "form": form or {},
+        "can_inspect": me.role in INSPECTION_WRITERS, "request_id": str(uuid.uuid4()),
+        "today": clock.china_today().isoformat(), "titles": {p.id: p.title for p in projects}}, status=status)
+
+
+@require_signin(*INSPECTION_ROLES)
+async def inspections(request: Request) -> Response:
+    """GET /desk/supervision/inspections?project=&region=&page_token=."""
+    return await _inspections_page(request)
+
+
+@require_signin(*INSPECTION_WRITERS)
+async def schedule(request: Request) -> Response:
+    """POST /desk/supervision/inspections: ScheduleInspection in the user's region (of a
+    project, or of none), then the inspection's page."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    me, b = user(request), backends(request)
+    call = pb.ScheduleInspectionRequest(
+        region_code=me.region, project_id=form.get("project_id", "").strip()[:64], title=form.get("title", "")[:500],
+        scheduled_on=form.get("scheduled_on", "")[:20], participants=_names(form.get("participants", "")[:MAX_TEXT]),
+        request_id=form.get("request_id", "")[:64])
+    try:
+        got = await b.supervision.ScheduleInspection(call, metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        refused = _refusal(request, e)
+        if refused is None and e.code() == grpc.StatusCode.NOT_FOUND:
+            refused = (catalogue(request).t.invalid_input + catalogue(request).supervision_field_error(
+                e.details() or ""), 400)
+        if refused is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        return await _inspections_page(request, errors=[refused[0]], status=refused[1], form=form)
+    return RedirectResponse(f"{HOME}/inspections/{quote(got.id, safe='')}?done=schedule", status_code=303)
+
+
+async def _inspection_page(request: Request, inspection_id: str, *, errors: list[str] | None = None,
+                           done: str = "", status: int = 200) -> Response:
+    me, b, md = user(request), backends(request), user_md(request)
+    try:
+        x = await b.supervision.GetInspection(pb.GetInspectionRequest(id=inspection_id), metadata=md,
+                                              timeout=b.timeout)
+        title = ""
+        if x.project_id:
+            try:
+                title = (await b.supervision.GetProject(pb.GetProjectRequest(id=x.project_id), metadata=md,
+                                                        timeout=b.timeout)).title
+            except grpc.aio.AioRpcError as e:
+                if e.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+    except grpc.aio.AioRpcError as e:
+        return _not_found(request, e, "sv_inspection_not_found")
+    return page(request, "supervision/inspection.html", {
+        "user": me, "x": x, "project_title": title, "form_errors": errors or [], "done": done,
+        "can_inspect": me.role in INSPECTION_WRITERS, "today": clock.china_today().isoformat()}, status=status)
+
+
+@require_signin(*INSPECTION_ROLES)
+async def inspection(request: Request) -> Response:
+    """GET /desk/supervision/inspections/<id>."""
+    t = catalogue(request).t
+    said = {"schedule": t.sv_done_schedule, "record": t.sv_done_record, "solve": t.sv_done_solve}.get(
+        request.query_params.get("done", ""), "")
+    return await _inspection_page(request, request.path_params["id"][:64], done=said)
+
+
+@require_signin(*INSPECTION_WRITERS)
+async def inspection_step(request: Request) -> Response:
+    """POST /desk/supervision/inspections/<id>/record (held_on, participants, findings,
+    problems one a line) or /solve (problem_id, solution), then back to the inspection."""
+    inspection_id, step = request.path_params["id"][:64], request.path_params["step"]
+    if step not in ("record", "solve"):
+        return error_page(request, 404, "not_found_title", "page_not_found")
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b, md = backends(request), user_md(request)
+    try:
+        if step == "record":
+            await b.supervision.RecordInspection(pb.RecordInspectionRequest(
+                id=inspection_id, held_on=form.get("held_on", "")[:20],
+                participants=_names(form.get("participants", "")[:MAX_TEXT]),
+                findings=form.get("findings", "")[:MAX_TEXT + 100],
+                problems=_lines(form.get("problems", "")[:MAX_TEXT * 4])), metadata=md, timeout=b.timeout)
+        else:
+            await b.supervision.SolveProblem(pb.SolveProblemRequest(
+                inspection_id=inspection_id, problem_id=form.get("problem_id", "")[:64],
+                solution=form.get("solution", "")[:2000]), metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        refused = _refusal(request, e)
+        if refused is None:
+            return _not_found(request, e, "sv_inspection_not_found")
+        return await _inspection_page(request, inspection_id, errors=[refused[0]], status=refused[1])
+    return RedirectResponse(f"{HOME}/inspections/{quote(inspection_id, safe='')}?done={step}", status_code=303)
+
+
+routes = [
+    Route(HOME, board, methods=["GET"]),
+    Route(f"{HOME}/projects/{{id}}", project, methods=["GET"]),
+    Route(f"{HOME}/projects/{{id}}/report", report, methods=["POST"]),
+    Route(f"{HOME}/projects/{{id}}/plan", plan, methods=["POST"]),
+    Route(f"{HOME}/letters", letters, methods=["GET"]),
+    Route(f"{HOME}/letters/{{id}}.docx", letter_docx, methods=["GET"]),
+    Route(f"{HOME}/inspections", inspections, methods=["GET"]),
+    Route(f"{HOME}/inspections", schedule, methods=["POST"]),
+    Route(f"{HOME}/inspections/{{id}}", inspection, methods=["GET"]),
+    Route(f"{HOME}/inspections/{{id}}/{{step}}", inspection_step, methods=["POST"]),
+]

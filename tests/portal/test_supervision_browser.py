@@ -1,0 +1,295 @@
+"""Supervision's pages in a real browser (headless Chromium) against real identity and
+supervision services and the real portal process: the county's staff read the board (the late
+milestones first, the letters awaiting a reply, the programme rolled up), open a project (its
+plan, its progress chart drawn by ECharts, its history), change its plan, download a reminder
+letter and open it with python-docx, and schedule, record and close an inspection; the lead
+department's officer, on a phone, reports a milestone's progress and the project's derived
+progress moves, a spend typed with three decimals is refused in Chinese naming the field, and
+another department's project is a Chinese 404 page. Every page is checked with axe-core and
+saved under var/test-output/screenshots/supervision/."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import unquote
+
+import docx
+import httpx
+import pytest
+from kit.browser import Browser, output_dir, wait_replaced
+from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port, portal_token_file
+from kit.settings import COUNTY_A, PREFECTURE
+from lianxin.identity.v1 import identity_pb2 as ipb
+from lianxin.supervision.v1 import supervision_pb2 as pb
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from test_work_browser import check_page, press
+
+from services.supervision.letters import Letters
+from shared.clock import china_today
+
+STAFF = {"role": "staff", "region": COUNTY_A}
+TODAY = china_today()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    return output_dir("screenshots", "supervision")
+
+
+class World:
+    def __init__(self, identity, supervision, portal):
+        self.identity, self.s, self.portal = identity, supervision, portal
+        self.url = portal.url
+
+    def account(self, username: str, role: int, *, stands_for: str = "", name: str, password: str) -> str:
+        """An account of 昌吉市 opened by the prefecture's staff, its one-time password changed."""
+        one_time = "Initial-pw-2026-x"
+        self.identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+            username=username, display_name=name, role=role, region_code=COUNTY_A, stands_for=stands_for),
+            one_time_password=one_time), role="staff", region=PREFECTURE)
+        self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
+            username=username, current_password=one_time, new_password=password))
+        return password
+
+    def project(self, title: str, lead: str, lead_name: str, milestones: list[tuple[str, int, int]]) -> pb.Project:
+        """A project of 昌吉市 this year; ``milestones``: (title, days from today, weight)."""
+        deadline = TODAY + timedelta(days=200)
+        return self.s.call("CreateProject", pb.CreateProjectRequest(
+            region_code=COUNTY_A, year=TODAY.year, title=title, category="城建", budget_fen=860_000_000,
+            deadline=deadline.isoformat(),
+            departments=[pb.ProjectDepartment(department=lead, name=lead_name, role=pb.DEPARTMENT_ROLE_LEAD,
+                                              responsible_person="马建国"),
+                         pb.ProjectDepartment(department="dept-finance", name="市财政局", role=pb.DEPARTMENT_ROLE_CO,
+                                              responsible_person="李红")],
+            tasks=[pb.Task(title="摸底选定小区", department=lead), pb.Task(title="拨付补助资金", department="dept-finance")],
+            milestones=[pb.MilestonePlan(title=t, due_date=(TODAY + timedelta(days=d)).isoformat(), weight=w)
+                        for t, d, w in milestones]), name="李科员", **STAFF)
+
+
+@pytest.fixture(scope="module")
+def world(start_service, tmp_path_factory):
+    """Identity and supervision on one bus, and the real portal in front."""
+    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    folder = tmp_path_factory.mktemp("portal")
+    token_file = portal_token_file(bus, folder)
+    port = free_port()
+    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    identity = start_service("identity", bus_path=bus, **extra)
+    supervision = start_service("supervision", bus_path=bus, **extra)
+    portal = PortalProcess({"identity": identity.running.port, "supervision": supervision.running.port},
+                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
+                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
+    yield World(identity, supervision, portal)
+    portal.close()
+
+
+def sign_in(browser: Browser, url: str, username: str, password: str) -> None:
+    """Opens the board signed out (on to /signin), signs in and lands on the board."""
+    drv = browser.driver
+    drv.get(f"{url}/desk/supervision")
+    assert "/signin?next=" in drv.current_url
+    drv.find_element(By.ID, "username").send_keys(username)
+    drv.find_element(By.ID, "password").send_keys(password)
+    press(browser, "main form button[type=submit]")
+    assert drv.current_url.endswith("/desk/supervision"), drv.find_element(By.TAG_NAME, "main").text
+
+
+def follow(browser: Browser, element) -> None:
+    old = browser.driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait_replaced(browser.driver, old)
+
+
+def drawn(browser: Browser, chart_id: str) -> None:
+    """The chart's figures drawn by ECharts (static/dashboard.js, SVG renderer)."""
+    WebDriverWait(browser.driver, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"#{chart_id} svg rect, #{chart_id} svg path"))
+
+
+def type_day(drv, field_id: str, day) -> None:
+    """A day into an <input type=date> (its typing order follows the browser's locale)."""
+    drv.execute_script("document.getElementById(arguments[0]).value = arguments[1]", field_id, day.isoformat())
+
+
+def session_client(browser: Browser, url: str) -> httpx.Client:
+    """An HTTP client with the browser's cookies: what clicking a download link sends."""
+    jar = {c["name"]: c["value"] for c in browser.driver.get_cookies()}
+    return httpx.Client(base_url=url, cookies=jar, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def projects(world):
+    """Three projects of 昌吉市: 加装电梯 with two milestones past due (20 and 5 days), 供热管网
+    on time at 50%, and 水务局's 饮水 project; the sweep's letters for the late ones."""
+    lift = world.project("老旧小区加装电梯", "dept-housing", "市住建局",
+                         [("完成选址和设计", -20, 20), ("完成主体施工", -5, 30), ("验收交付使用", 150, 50)])
+    heat = world.project("供热管网改造", "dept-housing", "市住建局", [("完成改造", 100, 100)])
+    world.s.call("ReportProgress", pb.ReportProgressRequest(project_id=heat.id, milestone_id=heat.milestones[0].id,
+                                                            percent=50, spent_fen=100), role="department",
+                 region=COUNTY_A, subject="dept-housing")
+    water = world.project("农村饮水安全提升", "dept-water", "市水务局", [("完成管网铺设", 120, 100)])
+    assert Letters(world.s.runtime).sweep() == 3     # two late milestones, and the project behind plan
+    return lift, heat, water
+
+
+def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, projects, shots):
+    lift, heat, water = projects
+    world.account("sv.clerk", ipb.ACCOUNT_ROLE_STAFF, name="李科员", password="clerk-Passw0rd-sv")
+    staff = Browser(width=1024)
+    try:
+        drv = staff.driver
+        sign_in(staff, world.url, "sv.clerk", "clerk-Passw0rd-sv")
+        # The late milestones first, longest late first; then the projects, the late one on top.
+        late = drv.find_elements(By.CSS_SELECTOR, "#late li")
+        assert [x.text.split("\n")[0] for x in late] == ["老旧小区加装电梯：完成选址和设计", "老旧小区加装电梯：完成主体施工"]
+        assert "已逾期 20 天" in late[0].text and "已逾期 5 天" in late[1].text
+        rows = [x.text for x in drv.find_elements(By.CSS_SELECTOR, "#projects > li")]
+        assert [r.split(" ")[0] for r in rows] == ["老旧小区加装电梯", "农村饮水安全提升", "供热管网改造"]
+        assert "逾期 20 天" in rows[0] and "进度 50.00%" in rows[2]
+        # The programme rolled up: the mean of 0, 0 and 50.
+        assert drv.find_element(By.ID, "programme-progress").text == "16.67%"
+        letters = drv.find_element(By.ID, "letters").text
+        assert "昌吉市人大常委会督办函" in letters and "致市住建局" in letters and "请于" in letters
+        drawn(staff, "chart-projects")
+        check_page(staff, shots, "1-board")
+
+        # The project: plan, chart, letters, history.
+        follow(staff, drv.find_element(By.LINK_TEXT, "老旧小区加装电梯"))
+        assert drv.find_element(By.ID, "project-progress").text == "0.00%"
+        assert [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#departments tbody tr")] == [
+            "主办 市住建局 马建国", "协办 市财政局 李红"]
+        assert "摸底选定小区 （市住建局）" in drv.find_element(By.ID, "tasks").text
+        first = drv.find_element(By.ID, f"m-{lift.milestones[0].id}").text
+        assert "逾期 20 天" in first and "权重 20" in first
+        assert not drv.find_elements(By.CSS_SELECTOR, "form[id^=report-]")    # the department's form only
+        history = drv.find_element(By.ID, "history").text
+        assert "立项" in history and "李科员" in history and "提醒督办函" in history
+        drawn(staff, "chart-milestones")
+        check_page(staff, shots, "2-project")
+
+        # The letter as a document, fetched as the link sends it and opened with python-docx.
+        link = drv.find_elements(By.CSS_SELECTOR, "#letters a.letter-docx")[0]
+        with session_client(staff, world.url) as c:
+            got = c.get(link.get_attribute("href"))
+        assert got.status_code == 200
+        assert got.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument")
+        name = unquote(got.headers["content-disposition"].split("filename*=UTF-8''")[1])
+        assert name.startswith("昌吉市人大常委会督办函〔") and name.endswith("号.docx")
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(got.content)).paragraphs)
+        assert "提醒督办函" in text and name.removesuffix(".docx") in text and "市住建局：" in text
+        assert "老旧小区加装电梯" in text and "昌吉市人大常委会" in text
+
+        # The plan: a milestone added in a blank row, with a weight out of range first.
+        drv.find_element(By.CSS_SELECTOR, "#plan-details summary").click()
+        drv.find_element(By.ID, "ms-3-title").send_keys("<b>试运行</b>")
+        type_day(drv, "ms-3-due_date", TODAY + timedelta(days=160))
+        drv.find_element(By.ID, "ms-3-weight").send_keys("2000")
+        drv.execute_script("document.getElementById('ms-3-weight').removeAttribute('max')")
+        press(staff, "#save-plan")
+        assert "权重请填写 1 到 1000 之间的整数。" in drv.find_element(By.CSS_SELECTOR, ".errors").text
+        assert len(world.s.call("GetProject", pb.GetProjectRequest(id=lift.id), **STAFF).milestones) == 3
+        check_page(staff, shots, "3-plan-refused")
+        drv.find_element(By.ID, "ms-3-title").send_keys("<b>试运行</b>")
+        type_day(drv, "ms-3-due_date", TODAY + timedelta(days=160))
+        drv.find_element(By.ID, "ms-3-weight").send_keys("10")
+        press(staff, "#save-plan")
+        assert drv.find_element(By.ID, "done").text == "推进计划已保存。"
+        assert "<b>试运行</b>" in drv.find_element(By.ID, "milestones").text
+        assert "推进计划" in drv.find_element(By.CSS_SELECTOR, "#history li").text
+
+        # An inspection of the project: scheduled, recorded with two problems, one solved.
+        follow(staff, drv.find_element(By.ID, "schedule-link"))
+        assert drv.find_element(By.ID, "schedule-project").get_attribute("value") == lift.id
+        drv.find_element(By.ID, "schedule-title").send_keys("加装电梯项目集中督导")
+        drv.find_element(By.ID, "schedule-participants").send_keys("张代表、王主任")
+        check_page(staff, shots, "4-inspections")
+        press(staff, "#do-schedule")
+        assert drv.find_element(By.ID, "inspection-status").text == "已安排"
+        drv.find_element(By.ID, "findings-field").send_keys("施工进度滞后于计划。")
+        drv.find_element(By.ID, "problems-field").send_keys("用地手续未办结\n施工扰民引发纠纷")
+        check_page(staff, shots, "5-inspection-scheduled")
+        press(staff, "#do-record")
+        assert drv.find_element(By.ID, "inspection-status").text == "已开展"
+        problems = drv.find_elements(By.CSS_SELECTOR, "#problems > li")
+        assert [p.find_element(By.CSS_SELECTOR, ".problem-status").text for p in problems] == ["待解决", "待解决"]
+        problems[0].find_element(By.TAG_NAME, "textarea").send_keys("用地手续已办结")
+        press(staff, "#problems > li:first-child form button")
+        assert drv.find_element(By.ID, "done").text == "问题已标记为解决。"
+        assert [p.find_element(By.CSS_SELECTOR, ".problem-status").text
+                for p in drv.find_elements(By.CSS_SELECTOR, "#problems > li")] == ["已解决", "待解决"]
+        assert "发现问题 2 个，已解决 1 个" in drv.find_element(By.ID, "h-problems").text
+        check_page(staff, shots, "6-problem-solved")
+        # The board counts it.
+        drv.get(f"{world.url}/desk/supervision")
+        assert drv.find_element(By.ID, "inspections-held").text == "1"
+        assert drv.find_element(By.ID, "problems-solved").text == "1 / 2"
+    finally:
+        staff.close()
+
+
+def test_a_department_reports_progress_on_a_phone_and_not_on_another_departments_project(world, projects, shots):
+    lift, heat, water = projects
+    world.account("sv.housing", ipb.ACCOUNT_ROLE_DEPARTMENT, stands_for="dept-housing", name="市住建局",
+                  password="housing-Passw0rd-sv")
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, world.url, "sv.housing", "housing-Passw0rd-sv")
+        # Its own projects and letters only: not 水务局's.
+        projects_text = drv.find_element(By.ID, "projects").text
+        assert "老旧小区加装电梯" in projects_text and "农村饮水安全提升" not in projects_text
+        assert "致市住建局" in drv.find_element(By.ID, "letters").text
+        check_page(phone, shots, "7-department-board")
+        drv.get(f"{world.url}/desk/supervision/projects/{lift.id}")
+        before = drv.find_element(By.ID, "project-progress").text
+        m = lift.milestones[0]
+        drv.find_element(By.CSS_SELECTOR, f"#m-{m.id} summary").click()
+        percent, spent = drv.find_element(By.ID, f"percent-{m.id}"), drv.find_element(By.ID, f"spent-{m.id}")
+        # A spend with three decimals: refused naming the field, nothing written.
+        percent.clear()
+        percent.send_keys("100")
+        spent.clear()
+        spent.send_keys("1,234,567.891")
+        drv.find_element(By.ID, f"evidence-{m.id}").send_keys("12个小区选址和设计全部完成。")
+        press(phone, f"#report-{m.id} button[type=submit]")
+        assert "累计支出请填写以元为单位的金额" in drv.find_element(By.CSS_SELECTOR, ".errors").text
+        assert drv.find_element(By.ID, "project-progress").text == before == "0.00%"
+        check_page(phone, shots, "8-report-refused")
+        spent = drv.find_element(By.ID, f"spent-{m.id}")
+        spent.clear()
+        spent.send_keys("1,234,567.89")
+        percent = drv.find_element(By.ID, f"percent-{m.id}")
+        percent.clear()
+        percent.send_keys("100")
+        evidence = drv.find_element(By.ID, f"evidence-{m.id}")
+        evidence.clear()
+        evidence.send_keys("12个小区选址和设计全部完成。")
+        press(phone, f"#report-{m.id} button[type=submit]")
+        assert drv.find_element(By.ID, "done").text == "进度已报告，项目进度已更新。"
+        # 20 weights at 100% of all the milestones' weights (110 once the staff added 试运行).
+        weights = sum(x.weight for x in world.s.call("GetProject", pb.GetProjectRequest(id=lift.id), **STAFF).milestones)
+        expected = (Decimal(20 * 100) / weights).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert drv.find_element(By.ID, "project-progress").text == f"{expected}%"
+        assert drv.find_element(By.ID, f"m-{m.id}-percent").text == "100%"
+        assert "逾期" not in drv.find_element(By.ID, f"m-{m.id}").text.split("\n")[0]
+        assert drv.find_element(By.ID, "project-spent").text == "1,234,567.89 元"
+        row = drv.find_element(By.CSS_SELECTOR, "#history li").text
+        assert "报告进度" in row and "市住建局" in row and "100%，已支出 1234567.89 元" in row
+        check_page(phone, shots, "9-reported")
+        got = world.s.call("GetProject", pb.GetProjectRequest(id=lift.id), **STAFF)
+        assert (got.progress_percent, got.milestones[0].spent_fen) == (str(expected), 123_456_789)
+
+        # Another department's project: the same Chinese 404 as one that does not exist.
+        drv.get(f"{world.url}/desk/supervision/projects/{water.id}")
+        assert drv.find_element(By.TAG_NAME, "h1").text == "没有找到"
+        assert "没有找到这个项目：它不存在，或不由您的单位承办。" in drv.find_element(By.TAG_NAME, "main").text
+        check_page(phone, shots, "10-other-department")
+        with session_client(phone, world.url) as c:
+            assert c.get(f"/desk/supervision/projects/{water.id}").status_code == 404
+            # Inspections are not a department's: refused in words.
+            refused = c.get("/desk/supervision/inspections")
+            assert refused.status_code == 403 and "您的账号无权查看这个页面。" in refused.text
+    finally:
+        phone.close()
