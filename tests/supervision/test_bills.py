@@ -277,6 +277,23 @@ def test_an_overdue_item_gets_one_letter_to_its_lead_department(sv):
     assert sv.call("ListLetters", pb.ListLettersRequest(region_code=COUNTY_A), **CO_DEPT).letters == []
     got = sv.call("GetItem", pb.GetItemRequest(id=item.id), **lead)
     assert got.history[-1].action == "letter" and got.history[-1].after.startswith(letters[0].number)
+    # Handled, replied and rated unsatisfied: round 2 has its own deadline, and its own letter when late.
+    item = meeting(sv, item, pb.MEETING_STAGE_PLAN)
+    sv.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(id=item.id, plan="方案", measures="措施", target="目标",
+                                                             time_limit=due.isoformat()), **LEAD_DEPT)
+    meeting(sv, item, pb.MEETING_STAGE_HANDLING)
+    meeting(sv, item, pb.MEETING_STAGE_REPLY)
+    sv.call("ReplyItem", pb.ReplyItemRequest(id=item.id, reply_class=pb.REPLY_CLASS_C, text="暂不具备条件"), **LEAD_DEPT)
+    with on(due + timedelta(days=5)):
+        assert sweep() == 0                      # replied: the deputy's rating is awaited, not the department
+    item = sv.call("RateItemReply", pb.RateItemReplyRequest(id=item.id, rating=pb.REPLY_RATING_UNSATISFIED), **lead)
+    again = add_months(china_today(), 1)
+    assert item.deadline == again.isoformat()
+    with on(again + timedelta(days=2)):
+        assert sweep() == 1
+        assert sweep() == 0
+    letters = sv.call("ListLetters", pb.ListLettersRequest(item_id=item.id), **STAFF).letters
+    assert [x.days_late for x in letters] == [2, 4]          # newest first
     # The deputy of another item may not list this one's letters.
     refused(sv, "ListLetters", pb.ListLettersRequest(region_code=COUNTY_A, item_id=item.id), PD,
             "role deputy may not letter read", **lead)
