@@ -13,6 +13,7 @@ from portal.pages import (
     deputy,
     funding,
     home,
+    performance,
     projects,
     registers,
     roster,
@@ -24,4 +25,4 @@ from portal.pages import (
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction, supervision)
+           funding, satisfaction, supervision, performance)

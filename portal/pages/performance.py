@@ -1,0 +1,160 @@
+"""Deputies' performance (履职量化考评) in the portal, over evaluation's RPCs:
+
+  /desk/me/performance                      a deputy's own file of a year (?year=; phone first):
+                                            points, each item with its day, source and the rule
+                                            version that scored it, flags, the annual report
+  /desk/me/performance/report.docx          that deputy's annual report draft (GetAnnualReport)
+  /desk/performance                         activity ranking (活跃度排名) of a region and level in a
+                                            year (?region=&level=&year=), ties shown; for the
+                                            office also the deputies flagged; a deputy reads the
+                                            rankings of their branch once published
+  /desk/performance/deputies/<id>           a deputy's file as the office reads it
+  /desk/performance/deputies/<id>/report.docx
+
+Every call carries the user's own token: evaluation decides who sees which file and ranking
+(a file outside the user's scope, or a ranking not published to a deputy, is its NOT_FOUND and
+a 404 here). The pages show what the service answers; they compute nothing.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import grpc
+from lianxin.evaluation.v1 import performance_pb2 as ppb
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth import require_signin
+from portal.pages.work import user, user_md
+from portal.render import backends, catalogue, download, page, regions, rpc_error_page
+from shared import clock
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFFICE = ("staff", "committee", "auditor")
+LEVELS = (3, 4, 5, 6, 1, 2)     # the order the form offers them: the tiers this platform serves first
+
+
+def _year(request: Request) -> int:
+    raw = request.query_params.get("year", "")
+    return int(raw) if raw.isdigit() and len(raw) == 4 else clock.china_today().year
+
+
+def _source(request: Request):
+    """The source of an item as the page names it: its event type's label in the catalogue
+    (perf_source_<message name>), the type itself for one the catalogue does not know."""
+    t = catalogue(request).t
+
+    def label(type_name: str) -> str:
+        try:
+            return t["perf_source_" + type_name.rsplit(".", 1)[-1]]
+        except KeyError:
+            return type_name
+    return label
+
+
+def _file_page(request: Request, f: ppb.PerformanceFile, *, own: bool) -> Response:
+    tree = regions(request)
+    rule_regions = {i.rule_region_code: tree.get(i.rule_region_code).name
+                    for i in f.items if i.rule_region_code and i.rule_region_code in tree}
+    report = "/desk/me/performance/report.docx" if own else f"/desk/performance/deputies/{f.deputy_id}/report.docx"
+    return page(request, "performance/file.html", {
+        "user": user(request), "file": f, "own": own, "year": f.year, "this_year": clock.china_today().year,
+        "report_url": f"{report}?year={f.year}", "rule_regions": rule_regions, "source": _source(request),
+        "region_name": tree.get(f.region_code).name if f.region_code in tree else f.region_code,
+        "ranking_url": f"/desk/performance?region={f.region_code}&level={f.levels[0] if f.levels else 4}"
+                       f"&year={f.year}"})
+
+
+async def _file(request: Request, deputy_id: str) -> ppb.PerformanceFile:
+    b = backends(request)
+    return await b.evaluation.GetPerformanceFile(ppb.GetPerformanceFileRequest(deputy_id=deputy_id,
+                                                                              year=_year(request)),
+                                                 metadata=user_md(request), timeout=b.timeout)
+
+
+async def _report(request: Request, deputy_id: str) -> Response:
+    b = backends(request)
+    try:
+        got = await b.evaluation.GetAnnualReport(ppb.GetAnnualReportRequest(deputy_id=deputy_id, year=_year(request)),
+                                                 metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="perf_not_found")
+    return download(request, got.document, DOCX, got.filename, ascii_name=f"report-{_year(request)}.docx")
+
+
+@require_signin("deputy")
+async def my_file(request: Request) -> Response:
+    """GET /desk/me/performance?year=: the signed-in deputy's own file."""
+    try:
+        f = await _file(request, user(request).stands_for)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="perf_not_found")
+    return _file_page(request, f, own=True)
+
+
+@require_signin("deputy")
+async def my_report(request: Request) -> Response:
+    return await _report(request, user(request).stands_for)
+
+
+@require_signin(*OFFICE)
+async def deputy_file(request: Request) -> Response:
+    """GET /desk/performance/deputies/<id>?year=: a deputy's file as the office reads it."""
+    try:
+        f = await _file(request, request.path_params["id"])
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="perf_not_found")
+    return _file_page(request, f, own=False)
+
+
+@require_signin(*OFFICE)
+async def deputy_report(request: Request) -> Response:
+    return await _report(request, request.path_params["id"])
+
+
+@require_signin(*OFFICE, "deputy")
+async def ranking(request: Request) -> Response:
+    """GET /desk/performance?region=&level=&year=: the ranking; the office also sees the flags
+    (as of today, or the year's last day for a past year)."""
+    u, b, md = user(request), backends(request), user_md(request)
+    tree = regions(request)
+    year = _year(request)
+    region = request.query_params.get("region", "").strip()[:12] or u.region
+    raw_level = request.query_params.get("level", "")
+    level = int(raw_level) if raw_level.isdigit() and int(raw_level) in LEVELS else 4
+    # The regions the form offers: the office's subtree; a deputy's branch (their region and above).
+    choices: list = []
+    if u.role == "deputy":
+        code = u.region
+        while code and code in tree:
+            choices.insert(0, tree.get(code))
+            code = tree.get(code).parent or ""
+    else:
+        choices = tree.subtree(u.region) if u.region in tree else []
+    try:
+        got = await b.evaluation.GetRanking(ppb.GetRankingRequest(region_code=region, level=level, year=year),
+                                            metadata=md, timeout=b.timeout)
+        flags = None
+        if u.role in OFFICE:
+            as_of = min(clock.china_today(), date(year, 12, 31)) if 2000 <= year <= 2100 else clock.china_today()
+            flags = await b.evaluation.ListPerformanceFlags(ppb.ListPerformanceFlagsRequest(
+                region_code=region, as_of=as_of.isoformat()), metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.NOT_FOUND and u.role == "deputy":
+            return page(request, "performance/ranking.html", {
+                "user": u, "ranking": None, "flags": None, "choices": choices, "region": region, "level": level,
+                "year": year, "level_choices": LEVELS, "tree": tree}, status=404)
+        return rpc_error_page(request, e, not_found="perf_not_found")
+    return page(request, "performance/ranking.html", {
+        "user": u, "ranking": got, "flags": flags, "choices": choices, "region": region, "level": level,
+        "year": year, "level_choices": LEVELS, "tree": tree})
+
+
+routes = [
+    Route("/desk/me/performance", my_file, methods=["GET"]),
+    Route("/desk/me/performance/report.docx", my_report, methods=["GET"]),
+    Route("/desk/performance", ranking, methods=["GET"]),
+    Route("/desk/performance/deputies/{id}", deputy_file, methods=["GET"]),
+    Route("/desk/performance/deputies/{id}/report.docx", deputy_report, methods=["GET"]),
+]
