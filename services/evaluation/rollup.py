@@ -12,14 +12,23 @@ drawn up again) replaces the value, unless it is older than the one stored (``at
 sums a counter over a subtree's facts for a year. So a prefecture's figures are the events of
 every tier below it, never their databases.
 
+The counters (a region subtree's year; rates are ratios of two counters, so that they roll up):
+  funds_allocated_fen, funds_spent_fen, funds_subsidy_fen, funds_over_fen: activity funding;
+  satisfaction_votes, satisfaction_projects and satisfaction_satisfied /
+  _basically_satisfied / _unsatisfied: published satisfaction votes (the rate of a subtree is
+  satisfied / projects, the seed's 18 of 20 = 90%);
+  rectifications_required, rectifications_completed: projects needing rectification, and done;
+  inquiries, interpellations: 询问 and 质询 held (the year of their day);
+  constituent_reports: deputies' reports to constituents (述职) recorded.
+
 Adding counters: one function per event class returning ``Fact``s under counter names of its
-own (e.g. "satisfaction_rated", "points_total"), listed in ``FACTS``; no table change.
+own (at most MAX_COUNTER characters: the column's width), listed in ``FACTS``; no table change.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import structlog
 from lianxin.evaluation.v1 import events_pb2 as eev
@@ -27,24 +36,26 @@ from sqlalchemy import BigInteger, Index, Integer, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.evaluation.access import ACCESS
+from services.evaluation.domain import InquiryKind
 from services.evaluation.tables import Base
 from shared import validation
 from shared.auth import Principal
 from shared.bus import Envelope
-from shared.clock import china_today, utc
+from shared.clock import china_day, china_today, utc
 from shared.db import UtcDateTime
 from shared.errors import InvalidArgument
 from shared.service import ConsumedTopic, EventHandler, Runtime, event_consumer
 from shared.tenancy import RegionTree
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_FACT, MAX_COUNTER = 80, 40     # the widths of rollup_facts.fact and .counter
 
 
 class RollupFactRow(Base):
     """One counter's value for one fact (a budget, a spending, ...) of a region and year."""
     __tablename__ = "rollup_facts"
-    fact: Mapped[str] = mapped_column(String(80), primary_key=True)
-    counter: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fact: Mapped[str] = mapped_column(String(MAX_FACT), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(MAX_COUNTER), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(9))
     region_path: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
@@ -83,10 +94,54 @@ def spending_facts(e: eev.SpendingRecorded) -> list[Fact]:
     return out
 
 
+# ---- the satisfaction vote, rectification, inquiries (满意度测评, 整改, 询问/质询) ------------------
+
+def vote_facts(e: eev.SatisfactionResultPublished) -> list[Fact]:
+    v = e.vote
+    key = f"vote:{v.id}"
+    return [Fact(key, counter, v.region_code, v.year, value) for counter, value in (
+        ("satisfaction_votes", 1), ("satisfaction_projects", len(v.projects)),
+        ("satisfaction_satisfied", v.satisfied_projects),
+        ("satisfaction_basically_satisfied", v.basically_satisfied_projects),
+        ("satisfaction_unsatisfied", v.unsatisfied_projects))]
+
+
+def rectification_facts(counter: str) -> Callable:
+    def facts(e) -> list[Fact]:
+        r = e.rectification
+        return [Fact(f"rectification:{r.id}", counter, r.region_code, r.year, 1)]
+    return facts
+
+
+def _year_of(day: str, env: Envelope) -> int:
+    try:
+        return date.fromisoformat(day).year
+    except ValueError:
+        return china_day(env.time).year
+
+
+def inquiry_facts(e: eev.InquiryOpened, env: Envelope) -> list[Fact]:
+    q = e.inquiry
+    counter = "interpellations" if q.kind == InquiryKind.INTERPELLATION else "inquiries"
+    return [Fact(f"inquiry:{q.id}", counter, q.region_code, _year_of(q.held_on, env), 1)]
+
+
+def constituent_report_facts(e: eev.ConstituentReportRecorded, env: Envelope) -> list[Fact]:
+    key = f"constituent_report:{e.deputy_id}:{e.held_on}"     # one report of a deputy a day
+    return [Fact(key, "constituent_reports", e.region_code, _year_of(e.held_on, env), 1)]
+
+
+# Event class -> its facts: fn(event) or fn(event, envelope) (when the envelope is needed).
 FACTS: dict[type, Callable] = {
     eev.BudgetAllocated: budget_facts,
     eev.SpendingRecorded: spending_facts,
+    eev.SatisfactionResultPublished: vote_facts,
+    eev.RectificationRequired: rectification_facts("rectifications_required"),
+    eev.RectificationCompleted: rectification_facts("rectifications_completed"),
+    eev.InquiryOpened: inquiry_facts,
+    eev.ConstituentReportRecorded: constituent_report_facts,
 }
+WITH_ENVELOPE = frozenset({inquiry_facts, constituent_report_facts})
 
 
 class RollupHandler:
@@ -115,6 +170,8 @@ class RollupHandler:
 
     def table(self) -> dict[type, EventHandler]:
         def handler(facts_of: Callable) -> EventHandler:
+            if facts_of in WITH_ENVELOPE:
+                return lambda s, e, env: self.put(s, facts_of(e, env), env)
             return lambda s, e, env: self.put(s, facts_of(e), env)
         return {cls: handler(fn) for cls, fn in FACTS.items()}
 

@@ -16,7 +16,9 @@ import pytest
 from kafka_lock import kafka_shared
 from kit.settings import COUNTY_A, COUNTY_B, COUNTY_C, PREFECTURE, TOWNSHIP_B
 from lianxin.common.v1 import common_pb2
+from lianxin.evaluation.v1 import events_pb2 as ev
 from lianxin.evaluation.v1 import funding_pb2 as pb
+from lianxin.evaluation.v1 import satisfaction_pb2 as spb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from sqlalchemy import inspect, text
 
@@ -289,3 +291,34 @@ def test_who_sees_which_budget(tiers, prefecture_world):
                             ("GetFundingReport", pb.GetFundingReportRequest(year=YEAR)),
                             ("GetRollup", pb.GetRollupRequest(year=YEAR))]:
         assert e.error(method, request, **dept).code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_county_s_satisfaction_vote_rectifications_and_inquiries_roll_up(tiers):
+    """The county's published vote (the seed's year: 18 of 20 satisfied, 2 basically), a
+    rectification required and completed, an interpellation held: the county's evaluation
+    publishes them as it would (its outbox, the relay, Kafka); the prefecture counts them in its
+    roll-up, each once, though the vote's result and the rectification arrive twice."""
+    _, prefecture, _, county = tiers
+    vote = spb.SatisfactionVote(id=str(uuid.uuid4()), region_code=COUNTY_A, year=YEAR - 1, title="民生实事满意度测评",
+                                projects=[spb.ProjectResult() for _ in range(20)], satisfied_projects=18,
+                                basically_satisfied_projects=2, unsatisfied_projects=0, satisfaction_rate="90.00")
+    fix = spb.Rectification(id=str(uuid.uuid4()), region_code=COUNTY_A, year=YEAR - 1, title="农村饮水安全巩固提升")
+    events = [ev.SatisfactionResultPublished(vote=vote), ev.SatisfactionResultPublished(vote=vote),
+              ev.RectificationRequired(rectification=fix), ev.RectificationCompleted(rectification=fix),
+              ev.RectificationCompleted(rectification=fix),
+              ev.InquiryOpened(inquiry=spb.Inquiry(id=str(uuid.uuid4()), region_code=COUNTY_A, held_on=f"{YEAR - 1}-11-20",
+                                                   kind=spb.INQUIRY_KIND_INTERPELLATION))]
+    with county.runtime.transaction() as s:
+        for e in events:
+            county.runtime.outbox.add(s, e, region=COUNTY_A)
+
+    def counted():
+        r = prefecture.call("GetRollup", pb.GetRollupRequest(region_code=PREFECTURE, year=YEAR - 1), **PREFECTURE_STAFF)
+        c = {x.region_code: dict(x.counters) for x in r.regions}.get(COUNTY_A, {})
+        return (r, c) if c.get("interpellations") else None
+    r, c = wait(counted, "the county's vote in the prefecture's roll-up")
+    assert (c["satisfaction_votes"], c["satisfaction_projects"], c["satisfaction_satisfied"],
+            c["satisfaction_basically_satisfied"]) == (1, 20, 18, 2)
+    assert (c["rectifications_required"], c["rectifications_completed"], c["interpellations"]) == (1, 1, 1)
+    assert dict(r.total.counters)["satisfaction_satisfied"] == 18
+    assert "inquiries" not in c and "funds_allocated_fen" not in c    # none of those that year
