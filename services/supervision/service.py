@@ -1,18 +1,24 @@
 """The supervision service, as a table of contents: how work arrives and what it touches.
 
 Arrives: SupervisionService RPCs, who may call which in access.py (no public ones): projects
-(projects.py) and inspections (inspections.py).
+(projects.py), inspections (inspections.py), reminder letters (letters.py), deputies' bills
+and suggestions (bills.py, rules in bills_domain.py) and meetings with heads of state organs
+(organ_meetings.py).
 Consumes: lianxin.balloting.v1 ProjectAdopted, which opens a project file for each adopted
 project of a region this deployment serves (adoption.py), once however often it arrives;
 lianxin.evaluation.v1 RectificationOverdue, a reminder letter to the lead department of a
 project late with its rectification (rectification.py).
 Timers: the lateness sweep (letters.py), every lateness_sweep_interval: reminder letters to
-the lead departments of late milestones and projects behind plan (the relay publishes the outbox).
+the lead departments of late milestones, projects behind plan and bills and suggestions past
+their handling deadline (the relay publishes the outbox).
 Touches: its own database (tables.py: projects, their departments, tasks, milestones and
-history; inspections and the problems they found) and topic lianxin.supervision.v1.
+history; inspections and the problems they found; letters; items with their co-signers,
+departments, meetings, replies and history; item rules; organ meetings) and topic
+lianxin.supervision.v1.
 Settings: SupervisionSettings (settings.py): the sweep's interval, the behind-plan margin and
 the days a department has to answer a letter.
-Demo: a project of the prefecture planned and reported on through the API (demo.py).
+Demo: a project of the prefecture planned and reported on, a deputy's suggestion in handling
+and a meeting awaiting its follow-up, through the API (demo.py).
 """
 from __future__ import annotations
 
