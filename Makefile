@@ -89,3 +89,4 @@ bench: venv protos
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.portal_pages $(PORTAL_BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.balloting_ballot $(BALLOT_BENCH_ARGS)
 	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.evaluation_points $(POINTS_BENCH_ARGS)
+	@url="$${LIANXIN_BENCH_DATABASE_URL:-$$(bash deploy/local/postgres.sh url)}"; LIANXIN_BENCH_DATABASE_URL="$$url" $(BIN)/python -m bench.supervision_sweep $(SWEEP_BENCH_ARGS)

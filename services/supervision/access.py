@@ -67,6 +67,11 @@ ACTIONS = {
     "organ_meeting.request": grant(OWN, R.DEPUTY),
     "organ_meeting.manage": grant(SUB, *MANAGERS),
     "organ_meeting.read": grant(SUB, *VIEWERS) | grant(OWN, R.DEPUTY),
+    # A department answers the letters addressed to it; the office enters an answer made on
+    # paper; systems integrate.
+    "letter.answer": grant(SUB, R.STAFF, R.SYSTEM) | grant(OWN, R.DEPARTMENT),
+    # Figures rolled up from every tier's events: the office's, the committee's and auditors'.
+    "statistics.read": grant(SUB, *VIEWERS),
 }
 
 METHODS = {
@@ -103,6 +108,8 @@ METHODS = {
     "CompleteOrganMeetingFollowUp": "organ_meeting.manage",
     "GetOrganMeeting": "organ_meeting.read",
     "ListOrganMeetings": "organ_meeting.read",
+    "AnswerLetter": "letter.answer",
+    "GetSupervisionStatistics": "statistics.read",
 }
 
 ACCESS = AccessTable(SERVICE_NAME, ACTIONS, METHODS)

@@ -27,6 +27,7 @@ from shared.clock import china_day, now
 from shared.wire import ts
 
 if TYPE_CHECKING:
+    from services.supervision import rollup
     from services.supervision.inspections import Counts, Figures
 
 # ---- requests ---------------------------------------------------------------------------
@@ -116,13 +117,23 @@ def counts_to_proto(c: Counts) -> pb.InspectionCounts:
 LETTER_SUBJECTS = {"project": pb.LETTER_SUBJECT_KIND_PROJECT, "item": pb.LETTER_SUBJECT_KIND_ITEM}
 
 
+def subject_kind(value: int) -> str:
+    """A letter's subject kind as stored ("project", "item") from the enum an event carries."""
+    return "item" if value == pb.LETTER_SUBJECT_KIND_ITEM else "project"
+
+
 def letter_to_proto(r: LetterRow, *, with_document: bool = False) -> pb.Letter:
     return pb.Letter(id=r.id, number=r.number, region_code=r.region_code, project_id=r.project_id or "",
                      milestone_id=r.milestone_id, department=r.department, department_name=r.department_name,
                      kind=r.kind, days_late=r.days_late, what_is_late=r.what_is_late,
                      reply_by=r.reply_by.isoformat(), issued_at=ts(r.issued_at),
-                     document=r.document if with_document else b"", issuer=r.issuer,
-                     subject_kind=LETTER_SUBJECTS.get(r.subject_kind, 0), subject_id=r.subject_id)
+                     document=r.document if with_document else b"", issuer=r.issuer, level=r.level,
+                     title=r.title, follows_id=r.follows_id, chain=r.chain, subject_text=r.subject_text,
+                     year=r.year, answer=r.answer, answered_on=r.answered_on.isoformat() if r.answered_on else "",
+                     answered_by=r.answered_by, escalated_to=r.escalated_to, origin_region=r.origin_region,
+                     origin_letter_id=r.origin_letter_id, origin_number=r.origin_number,
+                     subject_region=r.subject_region, subject_kind=LETTER_SUBJECTS.get(r.subject_kind, 0),
+                     subject_id=r.subject_id)
 
 
 def item_change_to_proto(c: ItemChangeRow) -> pb.ItemChange:
@@ -174,6 +185,20 @@ def organ_meeting_to_proto(r: OrganMeetingRow) -> pb.OrganMeeting:
         follow_up_result=r.follow_up_result, requested_by=r.deputy_id, arranged_by=r.arranged_by,
         recorded_by=r.recorded_by, completed_by=r.completed_by, requested_at=ts(r.requested_at),
         arranged_at=ts(r.arranged_at), held_at=ts(r.held_at), completed_at=ts(r.completed_at))
+
+
+
+def supervision_figures_to_proto(f: rollup.Figures) -> pb.SupervisionFigures:
+    return pb.SupervisionFigures(region_code=f.region_code, region_name=f.region_name, projects=f.projects,
+                                 projects_on_schedule=f.projects_on_schedule, projects_late=f.projects_late,
+                                 projects_finished=f.projects_finished, milestones_late=f.milestones_late,
+                                 **f.counted)
+
+
+def statistics_to_proto(x: rollup.Statistics) -> pb.SupervisionStatistics:
+    return pb.SupervisionStatistics(year=x.year, own=supervision_figures_to_proto(x.own),
+                                    total=supervision_figures_to_proto(x.total),
+                                    children=[supervision_figures_to_proto(f) for f in x.children])
 
 
 # ---- events -----------------------------------------------------------------------------

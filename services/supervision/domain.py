@@ -351,32 +351,120 @@ def days_late(due_date: date, percent: int, today: date) -> int:
     return (today - due_date).days if due_date < today and percent < 100 else 0
 
 
+def overdue(m: MilestoneState, today: date) -> Lateness | None:
+    """A milestone past its due day and not at 100% (温县: 及时通报办理进展, 发放《提醒督办函》)."""
+    days = days_late(m.due_date, m.percent, today)
+    if not days:
+        return None
+    return Lateness(key=f"milestone:{m.id}:{m.due_date.isoformat()}", kind=LatenessKind.MILESTONE_OVERDUE,
+                    milestone_id=m.id, days_late=days,
+                    what=f"节点“{m.title}”应于{day_text(m.due_date)}完成，截至{day_text(today)}完成{m.percent}%，"
+                         f"已逾期{days}天")
+
+
+@dataclass(frozen=True)
+class PlanSums:
+    """A project's milestones summed (what SQL can sum for a whole programme at once): all
+    weights, sum(weight x percent), the weights due before today, the latest due day passed,
+    the milestones overdue."""
+    weight: int
+    weighted_percent: int
+    weight_due: int
+    last_due: date | None
+    overdue: int
+
+    @classmethod
+    def of(cls, milestones: Sequence[MilestoneState], today: date) -> PlanSums:
+        passed = [m for m in milestones if m.due_date < today]
+        return cls(sum(m.weight for m in milestones), sum(m.weight * m.percent for m in milestones),
+                   sum(m.weight for m in passed), max((m.due_date for m in passed), default=None),
+                   sum(m.percent < 100 for m in passed))
+
+
+def behind_plan(project_id: str, sums: PlanSums, today: date, margin: int) -> Lateness | None:
+    """The project when its progress trails the plan (planned_progress) by more than
+    ``margin`` points, as of the latest due day passed."""
+    if sums.last_due is None or not sums.weight:
+        return None
+    planned = (Decimal(sums.weight_due * 100) / Decimal(sums.weight)).quantize(CENT, ROUND_HALF_UP)
+    actual = (Decimal(sums.weighted_percent) / Decimal(sums.weight)).quantize(CENT, ROUND_HALF_UP)
+    if not actual + margin < planned:
+        return None
+    last = sums.last_due
+    return Lateness(key=f"behind:{project_id}:{last.isoformat()}", kind=LatenessKind.BEHIND_PLAN, milestone_id="",
+                    days_late=(today - last).days,
+                    what=f"按推进计划截至{day_text(today)}应完成{planned}%，实际完成{actual}%，"
+                         f"落后{planned - actual}个百分点")
+
+
 def lateness(project_id: str, milestones: Sequence[MilestoneState], today: date, margin: int) -> list[Lateness]:
-    """What is late in a project on ``today`` (a China day): each milestone past its due day
-    and not at 100% (温县: 及时通报办理进展, 发放《提醒督办函》), and the project when its progress
-    trails the plan by more than ``margin`` points, as of the latest due day passed."""
-    out = []
-    for m in milestones:
-        days = days_late(m.due_date, m.percent, today)
-        if days:
-            out.append(Lateness(
-                key=f"milestone:{m.id}:{m.due_date.isoformat()}", kind=LatenessKind.MILESTONE_OVERDUE,
-                milestone_id=m.id, days_late=days,
-                what=f"节点“{m.title}”应于{day_text(m.due_date)}完成，截至{day_text(today)}完成{m.percent}%，"
-                     f"已逾期{days}天"))
-    passed = [m.due_date for m in milestones if m.due_date < today]
-    if passed:
-        planned = planned_progress(milestones, today)
-        actual = progress([(m.weight, m.percent) for m in milestones])
-        if actual + margin < planned:
-            last = max(passed)
-            out.append(Lateness(
-                key=f"behind:{project_id}:{last.isoformat()}", kind=LatenessKind.BEHIND_PLAN, milestone_id="",
-                days_late=(today - last).days,
-                what=f"按推进计划截至{day_text(today)}应完成{planned}%，实际完成{actual}%，"
-                     f"落后{planned - actual}个百分点"))
-    return out
+    """What is late in a project on ``today`` (a China day): each milestone overdue, and the
+    project when behind plan (behind_plan)."""
+    out = [x for x in (overdue(m, today) for m in milestones) if x is not None]
+    behind = behind_plan(project_id, PlanSums.of(milestones, today), today, margin)
+    return out + ([behind] if behind else [])
 
 
 def letter_number(issuer: str, year: int, seq: int) -> str:
     return f"{issuer}督办函〔{year}〕{seq}号"
+
+
+# Firmness of a chain of letters about one lateness (温县: 发放《提醒督办函》, 对牵头部门持续提要求、
+# 压责任): the first reminds, an unanswered one is followed by a 督办函, then by 再次督办函 until
+# the configured number of unanswered letters sends the chain to the tier above (提级督办).
+LETTER_TITLES = {1: "提醒督办函", 2: "督办函"}
+TITLE_AGAIN = "再次督办函"
+TITLE_ABOVE = "提级督办函"
+MAX_ANSWER = 4000
+
+
+def letter_title(level: int, *, from_above: bool = False) -> str:
+    if from_above:
+        return TITLE_ABOVE
+    return LETTER_TITLES.get(level, TITLE_AGAIN)
+
+
+def letter_request(level: int, reply_by: date, *, from_above: bool = False) -> str:
+    """What the letter asks, firmer with each level (the sentence after the lateness)."""
+    by = day_text(reply_by)
+    if from_above:
+        return (f"本委员会决定提级督办。请你单位主要负责同志亲自研究部署，限期整改到位，"
+                f"并于{by}前将整改落实情况书面报告本委员会，同时抄报原发函单位。")
+    if level <= 1:
+        return f"请接函后认真研究，采取有力措施加快推进，并于{by}前将整改落实情况书面回复本委员会。"
+    if level == 2:
+        return (f"你单位未在规定期限内书面回复。请高度重视，切实履行主办责任，"
+                f"于{by}前将整改落实情况书面回复本委员会。")
+    return (f"本委员会已{level - 1}次发函，你单位仍未书面回复。现再次督办，请你单位主要负责同志亲自过问，"
+            f"于{by}前将整改落实情况书面回复本委员会，逾期未复的，本委员会将提请上级人大常委会督办。")
+
+
+def check_answer_day(answered_on: date, issued_on: date, today: date, field: str = "answered_on") -> date:
+    """The day a department answered: not before the letter was issued, not after today."""
+    if answered_on > today:
+        raise InvalidArgument(field, "is after today")
+    if answered_on < issued_on:
+        raise InvalidArgument(field, "is before the letter was issued")
+    return answered_on
+
+
+def check_answerable(answered: bool) -> None:
+    if answered:
+        raise FailedPrecondition("the letter is answered already")
+
+
+# ---- how a project stands (statistics) -------------------------------------------------------
+
+class ProjectStandingKind(enum.IntEnum):
+    UNSPECIFIED = 0
+    ON_SCHEDULE = 1
+    LATE = 2
+    FINISHED = 3
+
+
+def standing(sums: PlanSums, behind: Lateness | None) -> tuple[ProjectStandingKind, int]:
+    """(standing, overdue milestones) of a project: finished at 100%, late with an overdue
+    milestone or behind plan, else on schedule."""
+    if sums.weight and sums.weighted_percent >= 100 * sums.weight:
+        return ProjectStandingKind.FINISHED, 0
+    return (ProjectStandingKind.LATE if sums.overdue or behind else ProjectStandingKind.ON_SCHEDULE), sums.overdue

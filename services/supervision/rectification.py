@@ -42,8 +42,8 @@ class RectificationHandler:
             return
         late = d.Lateness(key=key, kind=d.LatenessKind.RECTIFICATION_OVERDUE, milestone_id="",
                           days_late=max(e.days_late, 0), what=e.what_is_late[:500])
-        self.letters._issue(s, project, lead, late, china_day(now()),
-                            supervision_settings.of(self.rt).letter_reply_days)
+        self.letters.issue_for_project(s, project, lead, late, china_day(now()),
+                                       supervision_settings.of(self.rt).letter_reply_days)
 
     def table(self) -> dict[type, EventHandler]:
         return {eev.RectificationOverdue: self.overdue}

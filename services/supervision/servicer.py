@@ -9,7 +9,7 @@ from lianxin.supervision.v1 import supervision_pb2 as pb
 from lianxin.supervision.v1 import supervision_pb2_grpc
 
 from services.supervision import bills_domain as b
-from services.supervision import convert
+from services.supervision import convert, rollup
 from services.supervision.bills import Items
 from services.supervision.inspections import Inspections
 from services.supervision.letters import Letters
@@ -232,3 +232,11 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         rows, total, token = self.organ_meetings.list_meetings(who, request.region_code, status, page)
         return pb.ListOrganMeetingsResponse(meetings=[convert.organ_meeting_to_proto(r) for r in rows],
                                             next_page_token=token, total_size=total)
+    def AnswerLetter(self, request, context):
+        return convert.letter_to_proto(self.letters.answer(current_principal(), wire.require_id(request.id, "id"),
+                                                           request.answer, request.answered_on))
+
+    # ---- statistics ----
+    def GetSupervisionStatistics(self, request, context):
+        return convert.statistics_to_proto(rollup.statistics(self.runtime, current_principal(), request.region_code,
+                                                             request.year))

@@ -21,6 +21,9 @@ class SupervisionSettings(Settings):
     behind_plan_margin: int = 10
     # Days a department has to answer a reminder letter (回复时限).
     letter_reply_days: int = 10
+    # Letters of one chain left unanswered (提醒督办函, 督办函, 再次督办函...) before the chain
+    # goes to the tier above, whose standing committee then writes (提级督办).
+    letters_before_tier_above: int = 3
 
 
 def of(runtime: Runtime) -> SupervisionSettings:

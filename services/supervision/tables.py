@@ -60,6 +60,10 @@ class ProjectRow(Base):
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # How the lateness sweep last saw it (d.ProjectStandingKind; 0 = not swept yet) and its
+    # overdue milestones then: a change is published (ProjectStanding) for the statistics.
+    standing: Mapped[int] = mapped_column(Integer, default=0)
+    milestones_late: Mapped[int] = mapped_column(Integer, default=0)
 
     departments: Mapped[list[ProjectDepartmentRow]] = relationship(
         cascade="all, delete-orphan", order_by="ProjectDepartmentRow.position", lazy="selectin")
@@ -333,9 +337,13 @@ class OrganMeetingRow(Base):
 
 class LetterRow(Base):
     """A reminder letter (提醒督办函) the lateness sweep issued to a project's lead department.
-    ``lateness`` names the lateness it answers (an overdue milestone and its due day, or a
-    project behind plan as of a milestone's due day), unique: no lateness gets two letters,
-    also when two sweeps run at once. ``number`` counts per issuing region and year."""
+    ``chain`` names the lateness it answers (an overdue milestone and its due day, or a
+    project behind plan as of a milestone's due day); ``lateness`` is unique per letter of
+    the chain (the chain's key for the first, "<chain>#<level>" for a firmer one, and
+    "above:<region>:<chain>" for a letter of the tier above), so no lateness gets two letters
+    of one level, also when two sweeps run at once or an event comes twice. ``number`` counts
+    per issuing region and year. A letter of the tier above (origin_region set) has no project
+    here (project_id NULL) when the project lives in the deployment below."""
     __tablename__ = "letters"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     lateness: Mapped[str] = mapped_column(String(120), unique=True)
@@ -345,7 +353,8 @@ class LetterRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(100))
     # What the letter is about: a project (subject_kind "project", project_id set) or a
-    # deputy's item ("item", project_id NULL); subject_id is the one's id.
+    # deputy's item ("item", project_id NULL); subject_id is the one's id. A letter of the
+    # tier above keeps the subject's kind and id as sent from below, with project_id NULL.
     subject_kind: Mapped[str] = mapped_column(String(20), default="project")
     subject_id: Mapped[str] = mapped_column(String(36))
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True,
@@ -360,7 +369,63 @@ class LetterRow(Base):
     issuer: Mapped[str] = mapped_column(String(100))
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     document: Mapped[bytes] = mapped_column(LargeBinary)
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(20), default="")
+    follows_id: Mapped[str] = mapped_column(String(36), default="")
+    chain: Mapped[str] = mapped_column(String(120), default="")
+    subject_text: Mapped[str] = mapped_column(String(300), default="")   # 2031年民生实事项目“…”
+    subject_region: Mapped[str] = mapped_column(String(9), default="")   # the subject's region
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    answered_by: Mapped[str] = mapped_column(String(100), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    escalated_to: Mapped[str] = mapped_column(String(9), default="")
+    origin_region: Mapped[str] = mapped_column(String(9), default="")
+    origin_letter_id: Mapped[str] = mapped_column(String(36), default="")
+    origin_number: Mapped[str] = mapped_column(String(100), default="")
     __table_args__ = (
         UniqueConstraint("region_code", "year", "seq", name="uq_letters_region_year_seq"),
         Index("ix_letters_region_path_issued_id", "region_path", "issued_at", "id"),
+        Index("ix_letters_chain", "chain"),
+        Index("ix_letters_follows_id", "follows_id"),
     )
+
+
+class FigureProjectRow(Base):
+    """A project as it last stood, from ProjectOpened and ProjectStanding events of every
+    deployment (statistics; rollup.py)."""
+    __tablename__ = "figure_projects"
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    standing: Mapped[int] = mapped_column(Integer, default=0)
+    milestones_late: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_figure_projects_region_path_year", "region_path", "year"),)
+
+
+class FigureItemRow(Base):
+    """A deputy's bill or suggestion as it last stood, from the item events of every deployment
+    (statistics; rollup.py): its kind once registered, its latest reply's class and rating."""
+    __tablename__ = "figure_items"
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_path: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[int] = mapped_column(Integer, default=0)
+    reply_class: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_figure_items_region_path_year", "region_path", "year"),)
+
+
+class FigureCountRow(Base):
+    """A counter per (region, year, name), added to from events of every deployment (letters
+    issued and answered, inspections held, problems found and solved, bills and suggestions,
+    meetings): a new figure is a new name, no new column."""
+    __tablename__ = "figure_counts"
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region_path: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (Index("ix_figure_counts_region_path_year", "region_path", "year"),)

@@ -46,6 +46,19 @@ class Outbox:
         session.info[WROTE_EVENTS] = True
         return env
 
+    def add_many(self, session: Session, items: list[tuple[object, str]]) -> None:
+        """Queue several (message, region) at once, in order, in one executemany (a sweep
+        announcing thousands of changes); otherwise as ``add``."""
+        if not items:
+            return
+        rows = []
+        for message, region in items:
+            env = Envelope.for_message(message, service=self.service, home_region=self.home_region, region=region)
+            rows.append({"event_id": env.id, "topic": env.topic, "key": env.key, "type": env.type,
+                         "source": env.source, "subject": env.subject, "time": env.time, "data": env.data})
+        session.execute(self._insert, rows)
+        session.info[WROTE_EVENTS] = True
+
 
 def wrote_events(session: Session) -> bool:
     """True once per transaction that added events (for an after-commit hook: wake the relay)."""

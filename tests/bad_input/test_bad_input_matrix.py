@@ -244,6 +244,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("evaluation", "GetFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
     ("evaluation", "ExportFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
     ("evaluation", "GetRollup"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
+    ("supervision", "AnswerLetter"): spec(optional={"answered_on": "empty: the day it is recorded (today, China)"}),
+    ("supervision", "GetSupervisionStatistics"): spec(optional={"region_code": REGION_DEFAULT}),
     # ---- identity
     ("identity", "SignIn"): spec(),
     ("identity", "ChangePassword"): spec(),

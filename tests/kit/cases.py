@@ -200,6 +200,18 @@ class World:
             milestones=[spb.MilestonePlan(title="开工", due_date="2030-04-01", weight=1),
                         spb.MilestonePlan(title="完工", due_date="2030-10-01", weight=2)]))
 
+    def letter(self) -> spb.Letter:
+        """A fresh reminder letter to dept-water of 652301, issued today (so it can be answered
+        today): a new project of 2020 whose milestone is long overdue, swept."""
+        p = self.sv("CreateProject", spb.CreateProjectRequest(
+            region_code=COUNTY_A, year=2020, title=f"矩阵实事{self.next()}", category="城建", deadline="2020-12-31",
+            departments=[spb.ProjectDepartment(department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD,
+                                               responsible_person="张三")],
+            milestones=[spb.MilestonePlan(title="完工", due_date="2020-10-01", weight=1)]))
+        Letters(self.others["supervision"].runtime).sweep()
+        return next(x for x in self.sv("ListLetters", spb.ListLettersRequest(project_id=p.id)).letters
+                    if x.milestone_id)
+
     def inspection(self, region: str = COUNTY_A) -> spb.Inspection:
         """An inspection of ``region`` (of project SA when 652301's), scheduled by the prefecture's office."""
         return self.sv("ScheduleInspection", spb.ScheduleInspectionRequest(
@@ -716,6 +728,7 @@ CASES |= {
 # Inspections of 652301 (IS scheduled, IH held): the office manages them in its subtree, a
 # deputy schedules in their own region and records only what they scheduled (PERMISSION_DENIED
 # on the office's), deputies of the branch and auditors read; departments have no part.
+LETTER_ANSWERERS = frozenset({"own", "parent", "system", "dept_own"})
 INSPECTION_READERS = frozenset({"own", "parent", "auditor", "committee", "system"}) | DEPUTIES
 INSPECTION_STEP = dict(ok=WRITERS, denied=role_refused({"auditor"} | DEPARTMENTS | DEPUTIES))
 
@@ -743,6 +756,13 @@ CASES |= {
     ("supervision", "GetLetter"): [Case(lambda w, c: spb.GetLetterRequest(id=w.LA.id),
                                         ok=frozenset({"own", "parent", "auditor", "committee", "system", "dept_own"}),
                                         denied=role_refused(DEPUTY_ROLE))],
+    # A department answers its own letters; the office enters an answer made on paper.
+    ("supervision", "AnswerLetter"): [Case(lambda w, c: spb.AnswerLetterRequest(
+        id=w.letter().id if c.name in LETTER_ANSWERERS else w.LA.id, answer="已整改", answered_on=""),
+        ok=LETTER_ANSWERERS, denied=role_refused({"committee", "auditor"} | DEPUTY_ROLE))],
+    ("supervision", "GetSupervisionStatistics"): [Case(lambda w, c: spb.GetSupervisionStatisticsRequest(
+        region_code=COUNTY_A, year=2030), ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
+        default=PD)],
     ("supervision", "GetInspectionCounts"): [Case(lambda w, c: spb.GetInspectionCountsRequest(
         region_code=COUNTY_A, year=2030), ok=frozenset({"own", "parent", "auditor", "committee", "system"}),
         default=PD)],
