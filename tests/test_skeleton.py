@@ -53,7 +53,8 @@ ENUMS = [(rd.Level, rpb.Level, "LEVEL_"), (rd.Gender, rpb.Gender, "GENDER_"),
          (sbd.OrganMeetingStatus, spb.OrganMeetingStatus, "ORGAN_MEETING_STATUS_"),
          (sc.WorkKind, perf_pb.WorkKind, "WORK_KIND_"), (sc.Level, rpb.Level, "LEVEL_"),
          (sc.Flag, perf_pb.PerformanceFlag, "PERFORMANCE_FLAG_"), (sc.ActivityKind, lpb.ActivityKind, "ACTIVITY_KIND_"),
-         (sc.OpinionStatus, lpb.OpinionStatus, "OPINION_STATUS_"), (sc.ItemKind, spb.ItemKind, "ITEM_KIND_")]
+         (sc.OpinionStatus, lpb.OpinionStatus, "OPINION_STATUS_"), (sc.ItemKind, spb.ItemKind, "ITEM_KIND_"),
+         (sd.ProjectStandingKind, spb.ProjectStandingKind, "PROJECT_STANDING_KIND_")]
 
 
 @pytest.mark.parametrize("domain_enum, proto_enum, prefix", ENUMS, ids=lambda x: getattr(x, "__name__", ""))
