@@ -330,7 +330,7 @@ class Letters:
                         subject=subject, department=department, level=level, title=d.letter_title(level),
                         kind=kind, milestone_id=milestone_id, days_late=days_late, what=what, reply_by=reply_by,
                         today=today, body=body, follows_id=previous.id if previous else "")
-        self._history(s, subject.kind, subject.id, f"{row.title} {row.number}：{what}")
+        self._history(s, subject.kind, subject.id, f"{row.number}（{row.title}）：{what}")
         return row
 
     def issue_from_above(self, s: Session, region_code: str, from_region: str, chain: Sequence, today: date,
@@ -362,7 +362,7 @@ class Letters:
                         milestone_id=last.milestone_id, days_late=last.days_late, what=first.what_is_late,
                         reply_by=reply_by, today=today, body=body, follows_id="",
                         origin=(from_region, last.id, last.number))
-        self._history(s, subject.kind, subject.id, f"{row.title} {row.number}（{issuer}）")
+        self._history(s, subject.kind, subject.id, f"{row.number}（{row.title}，{issuer}）")
         return row
 
     def _row(self, s: Session, *, key: str, chain: str, region_code: str, seq: int, number: str, issuer: str,

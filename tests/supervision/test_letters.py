@@ -68,7 +68,7 @@ def test_late_milestones_and_a_project_behind_plan_get_one_letter_each(world):
     assert text.endswith("昌吉市人大常委会\n2031年4月5日")
     # The project's history keeps each letter.
     history = world.s.call("GetProject", pb.GetProjectRequest(id=p.id), **STAFF).history
-    assert [h.after for h in history if h.action == "letter"] == [f"提醒督办函 {x.number}：{x.what_is_late}" for x in got]
+    assert [h.after for h in history if h.action == "letter"] == [f"{x.number}（提醒督办函）：{x.what_is_late}" for x in got]
 
     # The lead reports the first milestone done; in September the second is overdue and the
     # project behind again (planned 70, done 20): new latenesses, new letters, numbered on.
@@ -198,7 +198,7 @@ def test_unanswered_letters_grow_firmer_and_go_to_the_tier_above_and_an_answer_s
                                            "letter"]
     assert history[2].after.startswith(f"{behind.number}：已召开专题会议") and history[2].actor == LEAD
     assert history[-2].after.startswith(f"{third.number}等3件督办函逾期未复，提请昌吉回族自治州人大常委会督办")
-    assert history[-1].after == f"提级督办函 {up.number}（昌吉回族自治州人大常委会）"
+    assert history[-1].after == f"{up.number}（提级督办函，昌吉回族自治州人大常委会）"
 
 
 def answer_error(world, letter_id: str) -> str:
