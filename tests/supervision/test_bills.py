@@ -7,6 +7,7 @@ request to follow-up done; who may see and do what."""
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -385,3 +386,33 @@ def test_each_sees_only_their_own_items(sv):
             IA, "co_signer_ids[1]", **a)
     refused(sv, "AssignItem", pb.AssignItemRequest(id=mine.id, departments=departments(),
                                                    deadline=china_today().isoformat()), IA, "deadline", **STAFF)
+
+
+def test_the_items_and_meetings_above_count_in_the_supervision_statistics(sv):
+    """GetSupervisionStatistics, rolled up from this deployment's own events over Kafka, agrees
+    with the items and meetings the tests above left in its database: bills and suggestions
+    registered, each item's latest reply by class and whether its rating was satisfied,
+    meetings with heads of state organs held."""
+    year = china_today().year
+    path = sv.runtime.regions.get(COUNTY_A).path
+    within = f"(region_path = '{path}' OR region_path LIKE '{path}/%')"
+    latest = rows(sv, f"SELECT i.kind, r.reply_class, r.rating FROM items i LEFT JOIN item_replies r ON r.item_id = i.id "
+                      f"AND r.round = (SELECT max(round) FROM item_replies x WHERE x.item_id = i.id) "
+                      f"WHERE i.kind > 0 AND i.year = {year} AND {within.replace('region_path', 'i.region_path')}")
+    held = rows(sv, f"SELECT meeting_on FROM organ_meetings WHERE status IN ({pb.ORGAN_MEETING_STATUS_HELD}, "
+                    f"{pb.ORGAN_MEETING_STATUS_DONE}) AND {within}")
+    expected = (sum(k == pb.ITEM_KIND_BILL for k, _, _ in latest), sum(k == pb.ITEM_KIND_SUGGESTION for k, _, _ in latest),
+                sum(c == pb.REPLY_CLASS_A for _, c, _ in latest), sum(c == pb.REPLY_CLASS_B for _, c, _ in latest),
+                sum(c == pb.REPLY_CLASS_C for _, c, _ in latest),
+                sum(r == pb.REPLY_RATING_SATISFIED for _, _, r in latest), sum(d.year == year for d, in held))
+    assert expected[0] >= 1 and expected[2] >= 1 and expected[6] >= 1, expected   # the tests above made some
+
+    def figures():
+        t = sv.call("GetSupervisionStatistics", pb.GetSupervisionStatisticsRequest(region_code=COUNTY_A, year=year),
+                    **STAFF).total
+        return (t.bills_received, t.suggestions_received, t.replies_a, t.replies_b, t.replies_c, t.rated_satisfied,
+                t.meetings_held)
+    deadline = datetime.now().timestamp() + 60
+    while figures() != expected and datetime.now().timestamp() < deadline:
+        time.sleep(0.1)
+    assert figures() == expected
