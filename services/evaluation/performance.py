@@ -16,6 +16,7 @@ their branch once published (PublishRanking of that region or one above it).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 import uuid
@@ -243,7 +244,14 @@ class Performance:
 
     def _credit(self, s: Session, deputy_id: str, year: int, versions: Sequence[sc.RuleVersion]) -> None:
         """Credits the deputy's items of a year again, writing the rows that changed, and sets
-        the year's total to their sum (as recomputation sums them)."""
+        the year's total to their sum (as recomputation sums them). Two transactions crediting
+        the same deputy's year (the consumer and RecordConstituentReport, or two replicas) take
+        turns on a lock of that deputy and year, so the second reads the first's items once it
+        committed and no total is computed from a set of items missing the other's."""
+        if s.get_bind().dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(f"perf:{deputy_id}:{year}".encode(), digest_size=8).digest(),
+                                 "big", signed=True)
+            s.execute(select(func.pg_advisory_xact_lock(key)))
         rows = list(s.scalars(select(PerfItemRow).where(PerfItemRow.deputy_id == deputy_id,
                                                         PerfItemRow.year == year)))
         by_id = {v.id: v for v in versions}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -337,3 +338,19 @@ def test_the_demo_sets_rules_records_a_report_and_publishes_the_rankings(world):
                        role="staff", region=PREFECTURE)
     assert ranking.published
     assert "already present" in demo.performance(ports, w.e.settings.jwt_secret, PREFECTURE)
+
+
+def test_items_recorded_at_once_for_one_deputy_add_up(world):
+    """Eight reports to constituents recorded at once for one deputy: each transaction credits
+    the deputy's year in turn, so the total is every item's points, as recomputation finds."""
+    w = world
+    d = register(w, "并发代表", COUNTY_A, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id = :d", d=d.id) == 1, "the read model")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: w.e.call("RecordConstituentReport", pb.RecordConstituentReportRequest(
+            deputy_id=d.id, held_on=f"2024-03-{n + 1:02d}", title=f"第{n + 1}次述职"), **STAFF), range(8)))
+    f = file_of(w, d, 2024)
+    assert len(f.items) == 8 and {i.rule_version_id for i in f.items} == {"default"}
+    assert f.total == "80.00" == str(sum(Decimal(i.credited) for i in f.items))
+    assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2024),
+                    **STAFF).changed == 0
