@@ -14,7 +14,10 @@
                                  ?receipt=<code> says whether that receipt is in the bulletin
   /desk/rectifications           rectifications (整改) of the caller's region and year, with their status
   /desk/rectifications/<id>      one rectification: the explanation, plan, days and report, and
-                                 the inquiries (询问) and interpellations (质询) on it
+                                 the inquiries (询问) and interpellations (质询) on it; for its
+                                 department (or the office for it) the form of the next step:
+                                 POST .../plan (SubmitRectificationPlan), .../complete
+                                 (CompleteRectification)
 
 The services decide everything: who may vote and see what; the pages show their refusals in
 words. Nothing a deputy rated is logged or kept by the portal.
@@ -27,7 +30,7 @@ from urllib.parse import quote
 import grpc
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
@@ -40,6 +43,8 @@ HOME = "/desk/me/satisfaction"
 RATINGS = {"satisfied": pb.RATING_SATISFIED, "basically": pb.RATING_BASICALLY_SATISFIED,
            "unsatisfied": pb.RATING_UNSATISFIED}
 READERS = ("staff", "committee", "auditor", "department", "deputy")
+# A rectification is its lead department's to answer, or the office's on its behalf (evaluation decides).
+ANSWERERS = ("staff", "department")
 MAX_CODE = 40
 
 
@@ -181,9 +186,8 @@ async def rectifications(request: Request) -> Response:
                                                       "year": year, "total": listed.total_size})
 
 
-@require_signin(*READERS)
-async def rectification(request: Request) -> Response:
-    """GET /desk/rectifications/<id>: one rectification and the inquiries on it."""
+async def _rectification_page(request: Request, *, errors: list[str] | None = None,
+                              form: dict[str, str] | None = None, status: int = 200) -> Response:
     b = backends(request)
     md = user_md(request)
     try:
@@ -198,7 +202,55 @@ async def rectification(request: Request) -> Response:
                 region_code=r.region_code, rectification_id=r.id), metadata=md, timeout=b.timeout)).inquiries)
         except grpc.aio.AioRpcError as e:
             return rpc_error_page(request, e, not_found="page_not_found")
-    return page(request, "work/rectification.html", {"user": user(request), "r": r, "inquiries": inquiries})
+    t = catalogue(request).t
+    done = {"plan": t.rect_plan_saved, "complete": t.rect_completed}.get(request.query_params.get("done", ""), "")
+    return page(request, "work/rectification.html", {
+        "user": user(request), "r": r, "inquiries": inquiries, "form_errors": errors or [], "form": form or {},
+        "done": done, "answers": user(request).role in ANSWERERS}, status=status)
+
+
+@require_signin(*READERS)
+async def rectification(request: Request) -> Response:
+    """GET /desk/rectifications/<id>: one rectification and the inquiries on it; for its
+    department (and the office on its behalf) the forms of the next step."""
+    return await _rectification_page(request)
+
+
+async def _answer(request: Request, step: str) -> Response:
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    rect_id = request.path_params["id"]
+    try:
+        if step == "plan":
+            await b.evaluation.SubmitRectificationPlan(pb.SubmitRectificationPlanRequest(
+                id=rect_id, explanation=form.get("explanation", ""), plan=form.get("plan", ""),
+                due_date=form.get("due_date", "")), metadata=user_md(request), timeout=b.timeout)
+        else:
+            await b.evaluation.CompleteRectification(pb.CompleteRectificationRequest(
+                id=rect_id, report=form.get("report", "")), metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        t = catalogue(request).t
+        sentence = {grpc.StatusCode.INVALID_ARGUMENT: t.rect_fill_in,
+                    grpc.StatusCode.FAILED_PRECONDITION: t.rect_not_now}.get(e.code())
+        if sentence is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        return await _rectification_page(request, errors=[sentence], form=form,
+                                         status=400 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 409)
+    return RedirectResponse(f"/desk/rectifications/{quote(rect_id)}?done={step}", status_code=303)
+
+
+@require_signin(*ANSWERERS)
+async def submit_plan(request: Request) -> Response:
+    """POST /desk/rectifications/<id>/plan: the written explanation and the plan (SubmitRectificationPlan)."""
+    return await _answer(request, "plan")
+
+
+@require_signin(*ANSWERERS)
+async def complete(request: Request) -> Response:
+    """POST /desk/rectifications/<id>/complete: what was done (CompleteRectification)."""
+    return await _answer(request, "complete")
 
 
 routes = [
@@ -209,4 +261,6 @@ routes = [
     Route("/satisfaction/{region}/{year}/bulletin.json", bulletin, methods=["GET"]),
     Route("/desk/rectifications", rectifications, methods=["GET"]),
     Route("/desk/rectifications/{id}", rectification, methods=["GET"]),
+    Route("/desk/rectifications/{id}/plan", submit_plan, methods=["POST"]),
+    Route("/desk/rectifications/{id}/complete", complete, methods=["POST"]),
 ]

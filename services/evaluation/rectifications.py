@@ -30,7 +30,7 @@ from shared import paging
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import china_day, now
-from shared.errors import FailedPrecondition, NotFound
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.service import Runtime, Timer
 
 
@@ -109,7 +109,7 @@ class Rectifications:
             if row.status == int(d.RectificationStatus.RECTIFIED):
                 raise FailedPrecondition("the rectification is completed")
             if due_date is not None and due_date < china_day(now()):
-                raise FailedPrecondition("due_date: the day it will be done cannot be past")
+                raise InvalidArgument("due_date", "the day it will be done cannot be past")
             at = now()
             row.explanation, row.plan, row.due_date = explanation, plan, due_date
             row.status, row.submitted_at, row.updated_at = int(d.RectificationStatus.PLANNED), at, at

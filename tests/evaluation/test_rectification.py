@@ -74,7 +74,10 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
     with world.expect_no_writes():
         blank = world.e.error("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
             id=market.id, explanation="  ", plan="整改", due_date="2099-01-01"), **DEPT)
+        past = world.e.error("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
+            id=market.id, explanation="说明", plan="整改", due_date="2001-01-01"), **DEPT)
     assert blank.code() is grpc.StatusCode.INVALID_ARGUMENT and blank.details().startswith("explanation")
+    assert past.code() is grpc.StatusCode.INVALID_ARGUMENT and past.details().startswith("due_date")
     planned = world.e.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
         id=market.id, explanation="市场摊位设计不合理，群众反映强烈。", plan="重新规划摊位，增设停车位。",
         due_date=(china_today() + timedelta(days=90)).isoformat()), **DEPT)

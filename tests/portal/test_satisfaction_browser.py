@@ -192,5 +192,12 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert drv.find_element(By.ID, "rect-plan").text == "增加作业面，汛期前完工。"
         assert "质询 · 市住房和城乡建设局" in drv.find_element(By.CSS_SELECTOR, ".inquiry h3").text
         check_page(desk, shots, "6-rectification")
+        # The office reports the completion on the department's behalf.
+        drv.find_element(By.ID, "report").send_keys("管网已全部铺设并验收。")
+        press(desk, "#complete")
+        assert drv.find_element(By.ID, "done").text == "整改完成情况已报告。"
+        assert drv.find_element(By.ID, "rect-status").text == "已完成整改"
+        assert not drv.find_elements(By.ID, "complete-form") and not drv.find_elements(By.ID, "plan-form")
+        check_page(desk, shots, "7-rectified")
     finally:
         desk.close()
