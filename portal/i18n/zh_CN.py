@@ -667,6 +667,8 @@ STRINGS: dict[str, str] = {
     "perf_unpublished": "未公布（代表暂不可见）",
     "perf_published": "已公布",
     "perf_not_published": "该排名尚未公布。",
+    "perf_publish": "公布{year}年度排名",
+    "perf_publish_note": "公布后，本区划及下级的代表可以查看本区划该年度的各层级排名。",
     "perf_flags_title": "需要关注的代表",
     "perf_flags_none": "没有需要关注的代表。",
     "perf_col_last_work": "最近履职",

@@ -8,6 +8,7 @@
                                             year (?region=&level=&year=), ties shown; for the
                                             office also the deputies flagged; a deputy reads the
                                             rankings of their branch once published
+  POST /desk/performance/publish            PublishRanking of a region and year (staff, committee)
   /desk/performance/deputies/<id>           a deputy's file as the office reads it
   /desk/performance/deputies/<id>/report.docx
 
@@ -18,16 +19,17 @@ a 404 here). The pages show what the service answers; they compute nothing.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import grpc
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, download, page, regions, rpc_error_page
+from portal.render import backends, catalogue, checked_form, download, page, regions, rpc_error_page
 from shared import clock
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -151,7 +153,28 @@ async def ranking(request: Request) -> Response:
         "year": year, "level_choices": LEVELS, "tree": tree})
 
 
+@require_signin("staff", "committee")
+async def publish(request: Request) -> Response:
+    """POST /desk/performance/publish (region, level, year): the region's rankings of the year
+    published, deputies of its branch then read them; back to the ranking shown."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    region, level = form.get("region", "")[:12], form.get("level", "")[:2]
+    year = form.get("year", "")
+    b = backends(request)
+    try:
+        await b.evaluation.PublishRanking(ppb.PublishRankingRequest(
+            region_code=region, year=int(year) if year.isdigit() and len(year) == 4 else 0),
+            metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="perf_not_found")
+    return RedirectResponse(f"/desk/performance?region={quote(region)}&level={quote(level)}&year={quote(year)}",
+                            status_code=303)
+
+
 routes = [
+    Route("/desk/performance/publish", publish, methods=["POST"]),
     Route("/desk/me/performance", my_file, methods=["GET"]),
     Route("/desk/me/performance/report.docx", my_report, methods=["GET"]),
     Route("/desk/performance", ranking, methods=["GET"]),

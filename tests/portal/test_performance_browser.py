@@ -23,7 +23,7 @@ from lianxin.roster.v1 import roster_pb2 as rpb
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 from test_deputy_browser import sign_in
-from test_work_browser import check_page
+from test_work_browser import check_page, press
 
 from shared import clock
 
@@ -166,13 +166,31 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
         # The ranking is not the deputy's to read until the office publishes it.
         drv.find_element(By.ID, "perf-ranking").click()
         assert "尚未公布" in drv.find_element(By.ID, "ranking-unpublished").text
-        w.evaluation.call("PublishRanking", ppb.PublishRankingRequest(region_code=COUNTY_A, year=year), **STAFF)
-        drv.refresh()
+    finally:
+        phone.close()
+
+    # The office publishes it from the ranking page.
+    desk = Browser(width=1280)
+    try:
+        drv = desk.driver
+        sign_in(desk, w.url, "perf.clerk", staff_pw)
+        drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={year}")
+        press(desk, "#publish")
+        assert "已公布" in drv.find_element(By.ID, "ranking-status").text and not drv.find_elements(By.ID, "publish")
+        check_page(desk, shots, "4-published")
+    finally:
+        desk.close()
+
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, w.url, "perf.deputy", deputy_pw)
+        drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={year}")
         assert "已公布" in drv.find_element(By.ID, "ranking-status").text
         assert len(drv.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")) == 3
         assert not drv.find_elements(By.CSS_SELECTOR, "#ranking a")       # no other deputy's file to open
         assert not drv.find_elements(By.ID, "flags")
-        check_page(phone, shots, "4-ranking-published")
+        check_page(phone, shots, "5-ranking-published")
         drv.get(f"{w.url}/desk/performance/deputies/{b.id}")
         assert "无权" in drv.page_source
     finally:
