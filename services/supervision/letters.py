@@ -214,9 +214,11 @@ class Letters:
                                    changed)
         keys = [x.key for xs in late.values() for x in xs]
         current.update(keys)
-        known: set[str] = set()
-        for i in range(0, len(keys), 1000):
-            known.update(s.scalars(select(LetterRow.lateness).where(LetterRow.lateness.in_(keys[i:i + 1000]))))
+        # The first letters of the served area's chains, read whole: cheaper than naming
+        # thousands of keys in an IN list, and bounded by the letters ever sent here.
+        known = set(s.scalars(select(LetterRow.lateness).where(
+            LetterRow.level == 1, LetterRow.origin_region == "",
+            _served(self.regions, self.rt.deployment, LetterRow.region_path))))
         fresh = {pid: [x for x in xs if x.key not in known] for pid, xs in late.items()}
         fresh = {pid: xs for pid, xs in fresh.items() if xs}
         if not fresh:
