@@ -17,7 +17,9 @@
                                  the inquiries (询问) and interpellations (质询) on it; for its
                                  department (or the office for it) the form of the next step:
                                  POST .../plan (SubmitRectificationPlan), .../complete
-                                 (CompleteRectification)
+                                 (CompleteRectification); for the office and the committee
+                                 the forms recording a 询问 or 质询 (.../inquiries, OpenInquiry)
+                                 and its answers and follow-up (.../inquiries/<id>)
 
 The services decide everything: who may vote and see what; the pages show their refusals in
 words. Nothing a deputy rated is logged or kept by the portal.
@@ -25,6 +27,7 @@ words. Nothing a deputy rated is logged or kept by the portal.
 from __future__ import annotations
 
 import json
+import uuid
 from urllib.parse import quote
 
 import grpc
@@ -45,6 +48,9 @@ RATINGS = {"satisfied": pb.RATING_SATISFIED, "basically": pb.RATING_BASICALLY_SA
 READERS = ("staff", "committee", "auditor", "department", "deputy")
 # A rectification is its lead department's to answer, or the office's on its behalf (evaluation decides).
 ANSWERERS = ("staff", "department")
+# 询问 and 质询 are recorded by the office and the committee.
+INQUIRERS = ("staff", "committee")
+KINDS = {"inquiry": pb.INQUIRY_KIND_INQUIRY, "interpellation": pb.INQUIRY_KIND_INTERPELLATION}
 MAX_CODE = 40
 
 
@@ -203,10 +209,12 @@ async def _rectification_page(request: Request, *, errors: list[str] | None = No
         except grpc.aio.AioRpcError as e:
             return rpc_error_page(request, e, not_found="page_not_found")
     t = catalogue(request).t
-    done = {"plan": t.rect_plan_saved, "complete": t.rect_completed}.get(request.query_params.get("done", ""), "")
+    done = {"plan": t.rect_plan_saved, "complete": t.rect_completed,
+            "inquiry": t.inq_saved}.get(request.query_params.get("done", ""), "")
     return page(request, "work/rectification.html", {
         "user": user(request), "r": r, "inquiries": inquiries, "form_errors": errors or [], "form": form or {},
-        "done": done, "answers": user(request).role in ANSWERERS}, status=status)
+        "done": done, "answers": user(request).role in ANSWERERS, "inquirer": user(request).role in INQUIRERS,
+        "request_id": str(uuid.uuid4()), "today": china_today().isoformat()}, status=status)
 
 
 @require_signin(*READERS)
@@ -241,6 +249,52 @@ async def _answer(request: Request, step: str) -> Response:
     return RedirectResponse(f"/desk/rectifications/{quote(rect_id)}?done={step}", status_code=303)
 
 
+def _lines(raw: str) -> list[str]:
+    """One question or answer a line, blank lines dropped."""
+    return [x.strip() for x in raw.splitlines() if x.strip()]
+
+
+async def _inquiry_step(request: Request, call) -> Response:
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    try:
+        await call(b, form)
+    except grpc.aio.AioRpcError as e:
+        t = catalogue(request).t
+        sentence = {grpc.StatusCode.INVALID_ARGUMENT: t.inq_fill_in,
+                    grpc.StatusCode.FAILED_PRECONDITION: t.rect_not_now}.get(e.code())
+        if sentence is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        return await _rectification_page(request, errors=[sentence], form=form,
+                                         status=400 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 409)
+    return RedirectResponse(f"/desk/rectifications/{quote(request.path_params['id'])}?done=inquiry", status_code=303)
+
+
+@require_signin(*INQUIRERS)
+async def open_inquiry(request: Request) -> Response:
+    """POST /desk/rectifications/<id>/inquiries: a 询问 or 质询 on it (OpenInquiry)."""
+    async def call(b, form):
+        await b.evaluation.OpenInquiry(pb.OpenInquiryRequest(
+            rectification_id=request.path_params["id"], kind=KINDS.get(form.get("kind", ""), 0),
+            organ=form.get("organ", ""), questions=_lines(form.get("questions", "")),
+            held_on=form.get("held_on", ""), request_id=form.get("request_id", "")),
+            metadata=user_md(request), timeout=b.timeout)
+    return await _inquiry_step(request, call)
+
+
+@require_signin(*INQUIRERS)
+async def record_answers(request: Request) -> Response:
+    """POST /desk/rectifications/<id>/inquiries/<inquiry>: the answers and follow-up (RecordInquiryAnswers)."""
+    async def call(b, form):
+        await b.evaluation.RecordInquiryAnswers(pb.RecordInquiryAnswersRequest(
+            id=request.path_params["inquiry"], answers=_lines(form.get("answers", "")),
+            follow_up=form.get("follow_up", ""), close=form.get("close", "") == "1"),
+            metadata=user_md(request), timeout=b.timeout)
+    return await _inquiry_step(request, call)
+
+
 @require_signin(*ANSWERERS)
 async def submit_plan(request: Request) -> Response:
     """POST /desk/rectifications/<id>/plan: the written explanation and the plan (SubmitRectificationPlan)."""
@@ -263,4 +317,6 @@ routes = [
     Route("/desk/rectifications/{id}", rectification, methods=["GET"]),
     Route("/desk/rectifications/{id}/plan", submit_plan, methods=["POST"]),
     Route("/desk/rectifications/{id}/complete", complete, methods=["POST"]),
+    Route("/desk/rectifications/{id}/inquiries", open_inquiry, methods=["POST"]),
+    Route("/desk/rectifications/{id}/inquiries/{inquiry}", record_answers, methods=["POST"]),
 ]

@@ -158,9 +158,6 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
     w.evaluation.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
         id=rect, explanation="征地拆迁延误。", plan="增加作业面，汛期前完工。", due_date="2099-06-30"),
         role="department", region=COUNTY_A, subject=LEAD)
-    w.evaluation.call("OpenInquiry", pb.OpenInquiryRequest(
-        rectification_id=rect, kind=pb.INQUIRY_KIND_INTERPELLATION, organ="市住房和城乡建设局",
-        questions=["为何当年未完工？"], held_on="2032-01-20"), **STAFF)
 
     phone = Browser(width=375)
     try:
@@ -190,8 +187,26 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         check_page(desk, shots, "5-rectifications")
         drv.find_element(By.LINK_TEXT, "城区污水管网改造").click()
         assert drv.find_element(By.ID, "rect-plan").text == "增加作业面，汛期前完工。"
-        assert "质询 · 市住房和城乡建设局" in drv.find_element(By.CSS_SELECTOR, ".inquiry h3").text
+        # The office records an interpellation (质询) on it, then the answers and the follow-up.
+        drv.find_element(By.CSS_SELECTOR, 'input[name="kind"][value="interpellation"]').click()
+        organ = drv.find_element(By.ID, "organ")
+        organ.clear()
+        organ.send_keys("市住房和城乡建设局")
+        drv.find_element(By.ID, "questions").send_keys("为何当年未完工？\n何时完工？")
         check_page(desk, shots, "6-rectification")
+        press(desk, "#open-inquiry")
+        assert drv.find_element(By.ID, "done").text == "询问（质询）记录已保存。"
+        inquiry = drv.find_element(By.CSS_SELECTOR, ".inquiry")
+        assert "质询 · 市住房和城乡建设局" in inquiry.find_element(By.TAG_NAME, "h3").text
+        assert "何时完工？" in inquiry.text and "待答复" in inquiry.text
+        drv.find_element(By.ID, "answers-text-1").send_keys("征地拆迁延误。\n汛期前完工。")
+        drv.find_element(By.ID, "follow-up-1").send_keys("常委会听取专项报告")
+        drv.find_element(By.CSS_SELECTOR, '#answers-1 input[name="close"]').click()
+        press(desk, "#answers-1 button[type=submit]")
+        inquiry = drv.find_element(By.CSS_SELECTOR, ".inquiry")
+        assert "已办结" in inquiry.text and "常委会听取专项报告" in inquiry.text
+        assert not drv.find_elements(By.ID, "answers-1")
+        check_page(desk, shots, "6b-inquiry")
         # The office reports the completion on the department's behalf.
         drv.find_element(By.ID, "report").send_keys("管网已全部铺设并验收。")
         press(desk, "#complete")
