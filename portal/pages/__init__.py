@@ -11,6 +11,7 @@ from portal.pages import (
     citizen,
     dashboard,
     deputy,
+    deputy_items,
     funding,
     home,
     performance,
@@ -25,4 +26,4 @@ from portal.pages import (
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction, supervision, performance)
+           funding, satisfaction, supervision, performance, deputy_items)

@@ -6,24 +6,30 @@ letter and open it with python-docx, and schedule, record and close an inspectio
 department's officer, on a phone, reports a milestone's progress and the project's derived
 progress moves, a spend typed with three decimals is refused in Chinese naming the field, and
 another department's project is a Chinese 404 page. Every page is checked with axe-core and
-saved under var/test-output/screenshots/supervision/."""
+saved under var/test-output/screenshots/supervision/. A deputy on a phone submits a
+suggestion with a colleague invited to co-sign, who signs; follows the four in place and the
+three meetings the department records, rates the reply unsatisfied (handling reopens), and asks
+for a meeting with a head of a state organ, which the office arranges."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import unquote
 
 import docx
+import grpc
 import httpx
 import pytest
 from kit.browser import Browser, output_dir, wait_replaced
-from kit.portal import PORTAL_SUBJECT, PortalProcess, free_port, portal_token_file
+from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.identity.v1 import identity_pb2 as ipb
+from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as pb
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_work_browser import check_page, press
 
 from services.supervision.letters import Letters
@@ -39,9 +45,24 @@ def shots():
 
 
 class World:
-    def __init__(self, identity, supervision, portal):
-        self.identity, self.s, self.portal = identity, supervision, portal
+    def __init__(self, roster, identity, supervision, portal):
+        self.roster, self.identity, self.s, self.portal = roster, identity, supervision, portal
         self.url = portal.url
+
+    def deputy(self, name: str, phone: str, username: str, password: str) -> rpb.Deputy:
+        """A county deputy of 昌吉市 with an account (once identity has learnt the deputy)."""
+        d = self.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone=phone))),
+            role="staff", region=PREFECTURE)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.account(username, ipb.ACCOUNT_ROLE_DEPUTY, stands_for=d.id, name=name, password=password)
+                return d
+            except grpc.RpcError as e:
+                assert e.code() == grpc.StatusCode.NOT_FOUND and time.monotonic() < deadline, e
+                time.sleep(0.2)
 
     def account(self, username: str, role: int, *, stands_for: str = "", name: str, password: str) -> str:
         """An account of 昌吉市 opened by the prefecture's staff, its one-time password changed."""
@@ -70,18 +91,20 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(start_service, tmp_path_factory):
-    """Identity and supervision on one bus, and the real portal in front."""
+    """Roster, identity and supervision on one bus, and the real portal in front."""
     bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
     folder = tmp_path_factory.mktemp("portal")
     token_file = portal_token_file(bus, folder)
     port = free_port()
     extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    roster = start_service("roster", bus_path=bus, **extra)
     identity = start_service("identity", bus_path=bus, **extra)
     supervision = start_service("supervision", bus_path=bus, **extra)
-    portal = PortalProcess({"identity": identity.running.port, "supervision": supervision.running.port},
+    portal = PortalProcess({"roster": roster.running.port, "identity": identity.running.port,
+                            "supervision": supervision.running.port},
                            folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
                            LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
-    yield World(identity, supervision, portal)
+    yield World(roster, identity, supervision, portal)
     portal.close()
 
 
@@ -291,5 +314,104 @@ def test_a_department_reports_progress_on_a_phone_and_not_on_another_departments
             # Inspections are not a department's: refused in words.
             refused = c.get("/desk/supervision/inspections")
             assert refused.status_code == 403 and "您的账号无权查看这个页面。" in refused.text
+    finally:
+        phone.close()
+
+
+def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, shots):
+    mine = world.deputy("阿依古丽", "13988000001", "sv.deputy", "deputy-Passw0rd-sv")
+    other = world.deputy("王建国", "13988000002", "sv.cosigner", "cosign-Passw0rd-sv")
+    phone = Browser(width=375)
+    try:
+        drv = phone.driver
+        sign_in(phone, world.url, "sv.deputy", "deputy-Passw0rd-sv")
+        drv.get(f"{world.url}/desk/me/items")
+        follow(phone, drv.find_element(By.ID, "new-item"))
+        drv.find_element(By.ID, "item-title").send_keys("关于农村学校冬季供暖的建议")
+        Select(drv.find_element(By.ID, "item-category")).select_by_visible_text("教育")
+        drv.find_element(By.ID, "item-content").send_keys("多所农村学校供暖设施老化，<b>冬季教室温度不足</b>。")
+        drv.find_element(By.CSS_SELECTOR, f"input[name='co-{other.id}']").click()
+        check_page(phone, shots, "11-item-new")
+        press(phone, "#submit-item")
+        assert drv.find_element(By.ID, "item-status").text == "已提交，联名中"
+        assert drv.find_element(By.ID, "item-co-signers").text == "王建国：待确认"
+        assert drv.find_element(By.ID, "item-content").text == "多所农村学校供暖设施老化，<b>冬季教室温度不足</b>。"
+        item_id = drv.current_url.split("/desk/me/items/")[1].split("?")[0]
+        check_page(phone, shots, "12-item-submitted")
+
+        # The invited colleague signs through the portal (a plain form post, as without JavaScript).
+        with client(world.url) as b:
+            form = b.get("/signin")
+            b.post("/signin", data={"username": "sv.cosigner", "password": "cosign-Passw0rd-sv",
+                                    "csrf_token": hidden(form.text, "csrf_token")})
+            listed = b.get("/desk/me/items")
+            assert 'id="to-sign"' in listed.text and "关于农村学校冬季供暖的建议" in listed.text
+            page = b.get(f"/desk/me/items/{item_id}")
+            signed = b.post(f"/desk/me/items/{item_id}/sign", data={"csrf_token": hidden(page.text, "csrf_token")})
+            assert signed.status_code == 303
+            again = b.post(f"/desk/me/items/{item_id}/sign", data={"csrf_token": hidden(page.text, "csrf_token")})
+            assert again.status_code == 409 and "您已经联名了" in again.text
+
+        # The office registers and assigns it; the education bureau records the four in place and
+        # the three meetings, then replies (class A).
+        staff, dept = {"role": "staff", "region": COUNTY_A}, {"role": "department", "region": COUNTY_A,
+                                                              "subject": "dept-education"}
+        s = world.s
+        s.call("RegisterItem", pb.RegisterItemRequest(id=item_id, kind=pb.ITEM_KIND_SUGGESTION), **staff)
+        s.call("AssignItem", pb.AssignItemRequest(id=item_id, departments=[pb.ProjectDepartment(
+            department="dept-education", name="市教育局", role=pb.DEPARTMENT_ROLE_LEAD, responsible_person="周明")]),
+            **staff)
+        day = TODAY.isoformat()
+        s.call("RecordItemMeeting", pb.RecordItemMeetingRequest(id=item_id, stage=pb.MEETING_STAGE_PLAN, held_on=day,
+                                                                form=pb.MEETING_FORM_IN_PERSON), **dept)
+        drv.get(f"{world.url}/desk/me/items/{item_id}")
+        assert drv.find_element(By.ID, "item-status").text == "已交办，待落实", drv.find_element(By.TAG_NAME, "main").text
+        assert drv.find_element(By.ID, "four-in-place").text == "承办单位尚未落实，落实后才开始办理。"
+        s.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(
+            id=item_id, plan="分两年改造供暖设施", measures="财政专项资金支持", target="全部农村学校达到供暖标准",
+            time_limit=(TODAY + timedelta(days=300)).isoformat()), **dept)
+        for stage in (pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY):
+            s.call("RecordItemMeeting", pb.RecordItemMeetingRequest(id=item_id, stage=stage, held_on=day,
+                                                                    form=pb.MEETING_FORM_SITE_VISIT), **dept)
+        s.call("ReplyItem", pb.ReplyItemRequest(id=item_id, reply_class=pb.REPLY_CLASS_A,
+                                                text="已安排专项资金，今冬完成12所学校改造。"), **dept)
+        drv.get(f"{world.url}/desk/me/items/{item_id}")
+        assert drv.find_element(By.ID, "item-status").text == "已答复，待评价"
+        assert drv.find_element(By.ID, "item-signers").text.startswith("2 人签名")
+        assert "王建国：已联名" == drv.find_element(By.ID, "item-co-signers").text
+        assert "分两年改造供暖设施" in drv.find_element(By.ID, "four-in-place").text
+        stages = [li.text for li in drv.find_elements(By.CSS_SELECTOR, "#meetings-1 li")]
+        assert [x.split("：")[0] for x in stages] == ["方案见面", "办理中见面", "答复前见面"]
+        assert "当面" in stages[0] and "实地察看" in stages[2]
+        assert "A类（已解决或正在解决）" in drv.find_element(By.ID, "replies").text
+        check_page(phone, shots, "13-item-replied")
+        # Unsatisfied: handling reopens once, with the second round's meetings to come.
+        drv.find_element(By.CSS_SELECTOR, "#rate-form input[value=unsatisfied]").click()
+        drv.find_element(By.ID, "rate-comment").send_keys("只改造了城区附近的学校。")
+        press(phone, "#do-rate")
+        assert drv.find_element(By.ID, "done").text == "感谢您的评价。"
+        assert drv.find_element(By.ID, "item-status").text == "办理中（第 2 轮办理）"
+        assert all("尚未见面" in li.text for li in drv.find_elements(By.CSS_SELECTOR, "#meetings-2 li"))
+        assert "代表评价：不满意" in drv.find_element(By.ID, "replies").text
+        assert not drv.find_elements(By.ID, "rate-form")
+        check_page(phone, shots, "14-item-reopened")
+
+        # A meeting with a head of a state organ, asked for here and arranged by the office.
+        drv.get(f"{world.url}/desk/me/meetings")
+        drv.find_element(By.ID, "meeting-organ").send_keys("昌吉市人民政府")
+        drv.find_element(By.ID, "meeting-subject").send_keys("农村饮水安全")
+        drv.find_element(By.ID, "meeting-reason").send_keys("多个村反映自来水水压不足。")
+        press(phone, "#do-request")
+        assert drv.find_element(By.ID, "done").text == "约见已提出，人大常委会将安排时间并通知您。"
+        [m] = s.call("ListOrganMeetings", pb.ListOrganMeetingsRequest(), **staff).meetings
+        assert (m.deputy_id, m.subject) == (mine.id, "农村饮水安全")
+        s.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
+            id=m.id, meeting_on=(TODAY + timedelta(days=3)).isoformat(), organ="昌吉市人民政府", head_name="刘明",
+            head_post="副市长"), **staff)
+        drv.get(f"{world.url}/desk/me/meetings")
+        row = drv.find_element(By.ID, f"meeting-{m.id}")
+        assert row.find_element(By.CSS_SELECTOR, ".meeting-status").text == "已安排"
+        assert "约见昌吉市人民政府副市长刘明" in row.text
+        check_page(phone, shots, "15-meeting-arranged")
     finally:
         phone.close()
