@@ -4,6 +4,7 @@ reports, answers calls, and stops them all cleanly on SIGTERM; a restart says th
 is already there; a service that exits makes the launcher stop and say which one."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import grpc
 import pytest
+from docx import Document
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from lianxin.evaluation.v1 import evaluation_pb2_grpc, performance_pb2
 from lianxin.identity.v1 import identity_pb2, identity_pb2_grpc
 from lianxin.liaison.v1 import liaison_pb2, liaison_pb2_grpc
 from lianxin.roster.v1 import roster_pb2, roster_pb2_grpc
@@ -25,6 +28,7 @@ from lianxin.supervision.v1 import supervision_pb2, supervision_pb2_grpc
 from services import NAMES as SERVICES
 from shared import config
 from shared.auth import issue_token
+from shared.clock import china_today
 from shared.config import DEV_JWT_SECRET
 from shared.launcher import plan_ports
 
@@ -191,6 +195,22 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
                 username="demo-deputy", password="lianxin-deputy-2026"), timeout=10)
         assert signed.account.role == identity_pb2.ACCOUNT_ROLE_DEPUTY and signed.account.stands_for == first.id
         assert not signed.must_change_password
+        # Deputies' performance: the home region's rules, the demo deputy's report to constituents
+        # (述职) in their file, this year's rankings published, and their annual report draft.
+        assert re.search(r"demo performance: rules of 652300 from \d{4}, rankings of \d{4} and \d{4} published, "
+                         r"\S+'s file: \d+ items, [\d.]+ points", text), text[-3000:]
+        year = china_today().year
+        with grpc.insecure_channel(f"127.0.0.1:{ports['evaluation']}") as ch:
+            ev = evaluation_pb2_grpc.EvaluationServiceStub(ch)
+            file = ev.GetPerformanceFile(performance_pb2.GetPerformanceFileRequest(deputy_id=first.id, year=year),
+                                         metadata=md, timeout=10)
+            ranking = ev.GetRanking(performance_pb2.GetRankingRequest(
+                region_code="652300", level=first.seats[0].level, year=year), metadata=md, timeout=10)
+            report = ev.GetAnnualReport(performance_pb2.GetAnnualReportRequest(deputy_id=first.id, year=year),
+                                        metadata=md, timeout=10)
+        assert "向原选区选民述职" in [i.title for i in file.items] and ranking.published
+        assert first.id in [e.deputy_id for e in ranking.entries]
+        assert Document(io.BytesIO(report.document)).paragraphs[0].text == f"{first.name}代表{year}年度履职情况报告"
         # A department officer's account for the demo project's lead department (its progress form).
         assert "identity demo: department account demo-department for dept-housing (652300)" in text
         with grpc.insecure_channel(f"127.0.0.1:{ports['identity']}") as ch:
