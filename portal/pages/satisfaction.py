@@ -12,6 +12,9 @@
                                  must be rectified, a chart (ECharts, static/dashboard.js over the
                                  table's figures), the bulletin's SHA-256 and download, and
                                  ?receipt=<code> says whether that receipt is in the bulletin
+  /desk/satisfaction             the office's votes of its region and below: open one (the
+                                 region's own projects of a year), count it once the quorum has
+                                 voted, publish it
   /desk/rectifications           rectifications (整改) of the caller's region and year, with their status
   /desk/rectifications/<id>      one rectification: the explanation, plan, days and report, and
                                  the inquiries (询问) and interpellations (质询) on it; for its
@@ -50,6 +53,9 @@ READERS = ("staff", "committee", "auditor", "department", "deputy")
 ANSWERERS = ("staff", "department")
 # 询问 and 质询 are recorded by the office and the committee.
 INQUIRERS = ("staff", "committee")
+# The office opens, counts and publishes votes (evaluation's vote.manage); auditors read them.
+MANAGERS = ("staff", "committee")
+OFFICE = ("staff", "committee", "auditor")
 KINDS = {"inquiry": pb.INQUIRY_KIND_INQUIRY, "interpellation": pb.INQUIRY_KIND_INTERPELLATION}
 MAX_CODE = 40
 
@@ -174,6 +180,78 @@ async def bulletin(request: Request) -> Response:
         return error_page(request, 404, "not_found_title", "page_not_found")
     return Response(v.bulletin.encode("utf-8"), media_type="application/json; charset=utf-8", headers={
         "content-disposition": f'attachment; filename="satisfaction-{v.region_code}-{v.year}.json"'})
+
+
+# ---- the office's votes ------------------------------------------------------------------------------
+
+async def _votes_page(request: Request, *, errors: list[str] | None = None, status: int = 200) -> Response:
+    b = backends(request)
+    try:
+        listed = await b.evaluation.ListSatisfactionVotes(pb.ListSatisfactionVotesRequest(page={"page_size": 100}),
+                                                          metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    t = catalogue(request).t
+    done = {"open": t.sat_opened, "close": t.sat_counted, "publish": t.sat_published}.get(
+        request.query_params.get("done", ""), "")
+    return page(request, "work/satisfaction_votes.html", {
+        "user": user(request), "votes": listed.votes, "form_errors": errors or [], "done": done,
+        "manager": user(request).role in MANAGERS, "year": china_today().year,
+        "request_id": str(uuid.uuid4())}, status=status)
+
+
+@require_signin(*OFFICE)
+async def office_votes(request: Request) -> Response:
+    """GET /desk/satisfaction: the votes of the user's region and below, with their steps."""
+    return await _votes_page(request)
+
+
+async def _vote_step(request: Request, step: str) -> Response:
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    md = user_md(request)
+    try:
+        if step == "open":
+            await b.evaluation.OpenSatisfactionVote(pb.OpenSatisfactionVoteRequest(
+                region_code=user(request).region, year=_year(form.get("year", "")) or -1,
+                request_id=form.get("request_id", "")), metadata=md, timeout=b.timeout)
+        elif step == "close":
+            await b.evaluation.CloseSatisfactionVote(pb.CloseSatisfactionVoteRequest(
+                id=request.path_params["id"]), metadata=md, timeout=b.timeout)
+        else:
+            await b.evaluation.PublishSatisfactionResult(pb.PublishSatisfactionResultRequest(
+                id=request.path_params["id"]), metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        t = catalogue(request).t
+        sentence = {grpc.StatusCode.INVALID_ARGUMENT: t.sat_year_invalid,
+                    grpc.StatusCode.ALREADY_EXISTS: t.sat_exists,
+                    grpc.StatusCode.FAILED_PRECONDITION: {"open": t.sat_cannot_open, "close": t.sat_no_quorum}.get(
+                        step, t.rect_not_now)}.get(e.code())
+        if sentence is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        return await _votes_page(request, errors=[sentence], status=409 if e.code() != grpc.StatusCode.INVALID_ARGUMENT
+                                 else 400)
+    return RedirectResponse(f"/desk/satisfaction?done={step}", status_code=303)
+
+
+@require_signin(*MANAGERS)
+async def open_vote(request: Request) -> Response:
+    """POST /desk/satisfaction: opens the user's region's vote of a year (OpenSatisfactionVote)."""
+    return await _vote_step(request, "open")
+
+
+@require_signin(*MANAGERS)
+async def close_vote(request: Request) -> Response:
+    """POST /desk/satisfaction/<id>/close: counts it (CloseSatisfactionVote)."""
+    return await _vote_step(request, "close")
+
+
+@require_signin(*MANAGERS)
+async def publish_vote(request: Request) -> Response:
+    """POST /desk/satisfaction/<id>/publish: publishes it (PublishSatisfactionResult)."""
+    return await _vote_step(request, "publish")
 
 
 # ---- rectifications and inquiries ------------------------------------------------------------------
@@ -313,6 +391,10 @@ routes = [
     Route(f"{HOME}/{{id}}", cast, methods=["POST"]),
     Route("/satisfaction/{region}/{year}", result, methods=["GET"]),
     Route("/satisfaction/{region}/{year}/bulletin.json", bulletin, methods=["GET"]),
+    Route("/desk/satisfaction", office_votes, methods=["GET"]),
+    Route("/desk/satisfaction", open_vote, methods=["POST"]),
+    Route("/desk/satisfaction/{id}/close", close_vote, methods=["POST"]),
+    Route("/desk/satisfaction/{id}/publish", publish_vote, methods=["POST"]),
     Route("/desk/rectifications", rectifications, methods=["GET"]),
     Route("/desk/rectifications/{id}", rectification, methods=["GET"]),
     Route("/desk/rectifications/{id}/plan", submit_plan, methods=["POST"]),

@@ -151,9 +151,31 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         done = browser.post(f"/desk/me/satisfaction/{vote.id}", data={**rates, "csrf_token": token})
         assert done.status_code == 200 and 'id="receipt"' in done.text
 
-    w.evaluation.call("CloseSatisfactionVote", pb.CloseSatisfactionVoteRequest(id=vote.id), **STAFF)
-    published = w.evaluation.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id),
-                                  **STAFF)
+    # The office counts and publishes the vote on its page.
+    staff_password = w.account("sat.staff", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="李干事",
+                               password="sat-Passw0rd-3")
+    desk = Browser()
+    try:
+        drv = desk.driver
+        sign_in(desk, w.url, "sat.staff", staff_password)
+        drv.get(f"{w.url}/desk/satisfaction")
+        row = drv.find_element(By.ID, "office-votes").text
+        assert "测评中" in row and "2 / 2" in row
+        check_page(desk, shots, "3c-office-votes")
+        press(desk, "#close-1")
+        assert drv.find_element(By.ID, "done").text == "已计票。"
+        assert "66.67%" in drv.find_element(By.ID, "office-votes").text
+        press(desk, "#publish-1")
+        assert "已公开" in drv.find_element(By.ID, "office-votes").text
+        assert drv.find_element(By.ID, "result-1").get_attribute("href").endswith(f"/satisfaction/{COUNTY_A}/2031")
+        # A second vote of the same year is refused in words.
+        drv.find_element(By.ID, "vote-year").clear()
+        drv.find_element(By.ID, "vote-year").send_keys("2031")
+        press(desk, "#open-vote-button")
+        assert "已经发起过了" in drv.find_element(By.CSS_SELECTOR, ".errors").text
+    finally:
+        desk.close()
+    published = w.evaluation.call("GetSatisfactionVote", pb.GetSatisfactionVoteRequest(id=vote.id), **STAFF)
     rect = next(p.rectification_id for p in published.projects if p.title == "城区污水管网改造")
     w.evaluation.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
         id=rect, explanation="征地拆迁延误。", plan="增加作业面，汛期前完工。", due_date="2099-06-30"),
@@ -177,11 +199,10 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         phone.close()
 
     # Staff follow the rectification and the interpellation on it.
-    password = w.account("sat.staff", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="李干事", password="sat-Passw0rd-3")
     desk = Browser()
     try:
         drv = desk.driver
-        sign_in(desk, w.url, "sat.staff", password)
+        sign_in(desk, w.url, "sat.staff", staff_password)
         drv.get(f"{w.url}/desk/rectifications?year=2031")
         assert "整改中" in drv.find_element(By.ID, "rectifications").text
         check_page(desk, shots, "5-rectifications")
