@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,16 +29,17 @@ from services.evaluation.funding_tables import (
     FundingVenueRow,
     SpendingRow,
 )
+from services.evaluation.store import in_subtree
 from services.evaluation.tables import DeputyRow
-from shared import paging, sheets, validation
+from shared import paging, secret_ballot, sheets, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import china_today, now
 from shared.errors import NotFound
 from shared.service import Runtime
 
-# The roster's statuses that hold a seat (serving, by-elected): lianxin.roster.v1.DeputyStatus.
-SEATED = (1, 4)
+# The roster's statuses that hold a seat (serving, by-elected), as the ballots' electorate.
+SEATED = tuple(int(x) for x in secret_ballot.SEATED)
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ class Export:
     filename: str
     content_type: str
     content: bytes
-
-
-def in_subtree(column, path: str):
-    return rollup.in_subtree(column, path)
 
 
 class Funding:
@@ -340,7 +336,3 @@ FUNDS = ("funds_allocated_fen", "funds_spent_fen", "funds_subsidy_fen", "funds_o
 
 def figures_of(counters: dict[str, int]) -> f.Figures:
     return f.Figures(*(counters.get(name, 0) for name in FUNDS))
-
-
-def day_text(day: date) -> str:
-    return day.isoformat()

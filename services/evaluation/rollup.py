@@ -32,11 +32,12 @@ from datetime import date, datetime
 
 import structlog
 from lianxin.evaluation.v1 import events_pb2 as eev
-from sqlalchemy import BigInteger, Index, Integer, String, func, or_, select
+from sqlalchemy import BigInteger, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.evaluation.access import ACCESS
 from services.evaluation.domain import InquiryKind
+from services.evaluation.store import in_subtree
 from services.evaluation.tables import Base
 from shared import validation
 from shared.auth import Principal
@@ -71,11 +72,6 @@ class Fact:
     region_code: str
     year: int
     value: int
-
-
-def in_subtree(column, path: str):
-    # Escape LIKE wildcards: paths are digits and '/', but the scope must never widen.
-    return or_(column == path, column.like(path.replace("%", r"\%").replace("_", r"\_") + "/%", escape="\\"))
 
 
 # ---- funding (经费) ---------------------------------------------------------------------------
