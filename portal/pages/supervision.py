@@ -21,6 +21,8 @@ and deputies overseeing them:
                                         the field)
   POST .../projects/<id>/plan           SetProjectPlan
   /desk/supervision/letters             the reminder letters (提醒督办函), newest first
+  /desk/supervision/letters/<id>        one letter, and the addressed department's answer form
+                                        (the office may enter an answer made on paper)
   /desk/supervision/letters/<id>.docx   one letter as the DOCX supervision rendered, to print
   /desk/supervision/inspections         inspections (督导调研), and the form to schedule one
   /desk/supervision/inspections/<id>    one inspection: record it as held (findings, problems
@@ -203,7 +205,9 @@ async def board(request: Request) -> Response:
     return page(request, "supervision/board.html", {
         "user": me, "region": code, "region_name": tree.get(code).name if code in tree else code, "year": year,
         "projects": by_progress(projects), "total": listed.total_size, "late": late_milestones(projects),
-        "letters": list(letters.letters) if letters else [], "letters_total": letters.total_size if letters else 0,
+        "letters": [x for x in letters.letters if not x.answered_on] if letters else [],
+        "answered": sum(1 for x in letters.letters if x.answered_on) if letters else 0,
+        "letters_total": letters.total_size if letters else 0,
         "programme": rolled, "by_child": by_child, "counts": counts, "chart": chart, "yuan": yuan,
         "decimal": Decimal})
 
@@ -370,6 +374,52 @@ async def letters(request: Request) -> Response:
                                                       "total": listed.total_size, "next_link": next_link})
 
 
+async def _letter_page(request: Request, letter_id: str, *, errors: list[str] | None = None, done: str = "",
+                       status: int = 200) -> Response:
+    me, b = user(request), backends(request)
+    try:
+        letter = await b.supervision.GetLetter(pb.GetLetterRequest(id=letter_id), metadata=user_md(request),
+                                               timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return _not_found(request, e, "sv_letter_not_found")
+    # The addressed department answers (its subject and the letter's subject region); the office
+    # may enter an answer made on paper. Supervision decides; the form is offered to them.
+    addressed = me.role == "department" and me.stands_for == letter.department
+    return page(request, "supervision/letter.html", {
+        "user": me, "l": letter, "form_errors": errors or [], "done": done,
+        "can_answer": not letter.answered_on and (addressed or me.role == "staff"),
+        "today": clock.china_today().isoformat()}, status=status)
+
+
+@require_signin(*LETTER_ROLES)
+async def letter(request: Request) -> Response:
+    """GET /desk/supervision/letters/<id>: the letter (number, title, what is late, reply-by
+    day, its place in a chain of firmer letters), its DOCX and, until answered, the answer form."""
+    done = catalogue(request).t.sv_done_answer if request.query_params.get("done") == "answer" else ""
+    return await _letter_page(request, request.path_params["id"][:64], done=done)
+
+
+@require_signin("department", "staff")
+async def answer_letter(request: Request) -> Response:
+    """POST /desk/supervision/letters/<id>/answer: AnswerLetter (answer, answered_on), which
+    stops the chain's firmer letters."""
+    letter_id = request.path_params["id"][:64]
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    b = backends(request)
+    try:
+        await b.supervision.AnswerLetter(pb.AnswerLetterRequest(
+            id=letter_id, answer=form.get("answer", "")[:MAX_TEXT], answered_on=form.get("answered_on", "")[:20]),
+            metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        refused = _refusal(request, e)
+        if refused is None:
+            return _not_found(request, e, "sv_letter_not_found")
+        return await _letter_page(request, letter_id, errors=[refused[0]], status=refused[1])
+    return RedirectResponse(f"{HOME}/letters/{quote(letter_id, safe='')}?done=answer", status_code=303)
+
+
 @require_signin(*LETTER_ROLES)
 async def letter_docx(request: Request) -> Response:
     """GET /desk/supervision/letters/<id>.docx: the letter as supervision rendered it, saved as
@@ -512,7 +562,9 @@ routes = [
     Route(f"{HOME}/projects/{{id}}/report", report, methods=["POST"]),
     Route(f"{HOME}/projects/{{id}}/plan", plan, methods=["POST"]),
     Route(f"{HOME}/letters", letters, methods=["GET"]),
-    Route(f"{HOME}/letters/{{id}}.docx", letter_docx, methods=["GET"]),
+    Route(f"{HOME}/letters/{{id}}.docx", letter_docx, methods=["GET"]),     # before {id}: it would match
+    Route(f"{HOME}/letters/{{id}}", letter, methods=["GET"]),
+    Route(f"{HOME}/letters/{{id}}/answer", answer_letter, methods=["POST"]),
     Route(f"{HOME}/inspections", inspections, methods=["GET"]),
     Route(f"{HOME}/inspections", schedule, methods=["POST"]),
     Route(f"{HOME}/inspections/{{id}}", inspection, methods=["GET"]),

@@ -4,8 +4,8 @@ milestones first, the letters awaiting a reply, the programme rolled up), open a
 plan, its progress chart drawn by ECharts, its history), change its plan, download a reminder
 letter and open it with python-docx, and schedule, record and close an inspection; the lead
 department's officer, on a phone, reports a milestone's progress and the project's derived
-progress moves, a spend typed with three decimals is refused in Chinese naming the field, and
-another department's project is a Chinese 404 page. Every page is checked with axe-core and
+progress moves, a spend typed with three decimals is refused in Chinese naming the field, it
+answers a reminder letter, and another department's project is a Chinese 404 page. Every page is checked with axe-core and
 saved under var/test-output/screenshots/supervision/. A deputy on a phone submits a
 suggestion with a colleague invited to co-sign, who signs; follows the four in place and the
 three meetings the department records, rates the reply unsatisfied (handling reopens), and asks
@@ -303,6 +303,22 @@ def test_a_department_reports_progress_on_a_phone_and_not_on_another_departments
         check_page(phone, shots, "9-reported")
         got = world.s.call("GetProject", pb.GetProjectRequest(id=lift.id), **STAFF)
         assert (got.progress_percent, got.milestones[0].spent_fen) == (str(expected), 123_456_789)
+
+        # The department answers a reminder letter: the chain stops, the board no longer waits on it.
+        first = world.s.call("ListLetters", pb.ListLettersRequest(project_id=lift.id), **STAFF).letters[-1]
+        drv.get(f"{world.url}/desk/supervision/letters/{first.id}")
+        assert first.number in drv.find_element(By.ID, "letter-number").text
+        drv.find_element(By.ID, "answer-text").send_keys("已完成全部12个小区的选址和设计。")
+        check_page(phone, shots, "9b-letter")
+        press(phone, "#do-answer")
+        assert drv.find_element(By.ID, "done").text == "回复已提交，不再就这一事项发出督办函。"
+        assert drv.find_element(By.ID, "letter-state").text.startswith("已于")
+        assert drv.find_element(By.ID, "letter-answer").text == "已完成全部12个小区的选址和设计。"
+        assert not drv.find_elements(By.ID, "answer-form")
+        drv.get(f"{world.url}/desk/supervision")
+        assert first.number not in drv.find_element(By.ID, "letters").text
+        assert drv.find_element(By.ID, "letters-answered").text == "已回复 1 份。"
+        assert world.s.call("GetLetter", pb.GetLetterRequest(id=first.id), **STAFF).answered_on == TODAY.isoformat()
 
         # Another department's project: the same Chinese 404 as one that does not exist.
         drv.get(f"{world.url}/desk/supervision/projects/{water.id}")
