@@ -83,6 +83,21 @@ def check_year(year: int, field: str = "year") -> int:
     return year
 
 
+def bulk_insert(s: Session, table, rows: list[dict]) -> None:
+    """Rows written in bulk within the session's transaction: PostgreSQL's COPY (a prefecture's
+    year is hundreds of thousands of items), else one executemany INSERT."""
+    conn = s.connection()
+    if conn.dialect.name != "postgresql":
+        s.execute(insert(table), rows)
+        return
+    names = [c.name for c in table.columns]
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[n] for n in names])
+
+
 # ---- rules as stored ------------------------------------------------------------------------------
 
 def rules_body(rules: sc.Rules) -> str:
@@ -575,7 +590,7 @@ class Performance:
                    "rule_version_id": got.rule_version_id, "points": want[-2], "credited": want[-1]}
             (inserts if held is None else updates).append(row)
         if inserts:
-            s.execute(insert(PerfItemRow), inserts)
+            bulk_insert(s, PerfItemRow.__table__, inserts)
         if updates:
             s.execute(update(PerfItemRow), updates)
         stale = list(kept)    # kept but derived from no stored event
@@ -595,7 +610,7 @@ class Performance:
             (new_totals if held_t is None else fixed_totals).append(
                 {"deputy_id": dep, "year": year, "points": points, "items": count})
         if new_totals:
-            s.execute(insert(PerfTotalRow), new_totals)
+            bulk_insert(s, PerfTotalRow.__table__, new_totals)
         if fixed_totals:
             s.execute(update(PerfTotalRow), fixed_totals)
         empty = [dep for dep, held_t in stored.items() if held_t != (0, 0)]
