@@ -14,6 +14,7 @@ from portal.pages import (
     deputy_items,
     funding,
     home,
+    items,
     performance,
     projects,
     registers,
@@ -26,4 +27,4 @@ from portal.pages import (
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction, supervision, performance, deputy_items)
+           funding, satisfaction, supervision, performance, deputy_items, items)

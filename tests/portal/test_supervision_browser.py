@@ -136,6 +136,25 @@ def type_day(drv, field_id: str, day) -> None:
     drv.execute_script("document.getElementById(arguments[0]).value = arguments[1]", field_id, day.isoformat())
 
 
+def signed_in(world, username: str, password: str) -> httpx.Client:
+    """A browser-like client signed in to the portal (cookies kept, redirects not followed)."""
+    c = client(world.url)
+    form = c.get("/signin")
+    done = c.post("/signin", data={"username": username, "password": password,
+                                   "csrf_token": hidden(form.text, "csrf_token")})
+    assert done.status_code == 303, done.text[-500:]
+    return c
+
+
+def step(c: httpx.Client, item_id: str, name: str, *, status: int = 303, **fields: str) -> httpx.Response:
+    """One step of an item's office page, posted as its form posts."""
+    page = c.get(f"/desk/supervision/items/{item_id}")
+    got = c.post(f"/desk/supervision/items/{item_id}/{name}", data={"csrf_token": hidden(page.text, "csrf_token"),
+                                                                    **fields})
+    assert got.status_code == status, got.text[-1500:]
+    return got
+
+
 def session_client(browser: Browser, url: str) -> httpx.Client:
     """An HTTP client with the browser's cookies: what clicking a download link sends."""
     jar = {c["name"]: c["value"] for c in browser.driver.get_cookies()}
@@ -368,29 +387,39 @@ def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, s
             again = b.post(f"/desk/me/items/{item_id}/sign", data={"csrf_token": hidden(page.text, "csrf_token")})
             assert again.status_code == 409 and "您已经联名了" in again.text
 
-        # The office registers and assigns it; the education bureau records the four in place and
-        # the three meetings, then replies (class A).
-        staff, dept = {"role": "staff", "region": COUNTY_A}, {"role": "department", "region": COUNTY_A,
-                                                              "subject": "dept-education"}
-        s = world.s
-        s.call("RegisterItem", pb.RegisterItemRequest(id=item_id, kind=pb.ITEM_KIND_SUGGESTION), **staff)
-        s.call("AssignItem", pb.AssignItemRequest(id=item_id, departments=[pb.ProjectDepartment(
-            department="dept-education", name="市教育局", role=pb.DEPARTMENT_ROLE_LEAD, responsible_person="周明")]),
-            **staff)
-        day = TODAY.isoformat()
-        s.call("RecordItemMeeting", pb.RecordItemMeetingRequest(id=item_id, stage=pb.MEETING_STAGE_PLAN, held_on=day,
-                                                                form=pb.MEETING_FORM_IN_PERSON), **dept)
-        drv.get(f"{world.url}/desk/me/items/{item_id}")
-        assert drv.find_element(By.ID, "item-status").text == "已交办，待落实", drv.find_element(By.TAG_NAME, "main").text
-        assert drv.find_element(By.ID, "four-in-place").text == "承办单位尚未落实，落实后才开始办理。"
-        s.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(
-            id=item_id, plan="分两年改造供暖设施", measures="财政专项资金支持", target="全部农村学校达到供暖标准",
-            time_limit=(TODAY + timedelta(days=300)).isoformat()), **dept)
-        for stage in (pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY):
-            s.call("RecordItemMeeting", pb.RecordItemMeetingRequest(id=item_id, stage=stage, held_on=day,
-                                                                    form=pb.MEETING_FORM_SITE_VISIT), **dept)
-        s.call("ReplyItem", pb.ReplyItemRequest(id=item_id, reply_class=pb.REPLY_CLASS_A,
-                                                text="已安排专项资金，今冬完成12所学校改造。"), **dept)
+        # The office registers and assigns it, the education bureau records the four in place, the
+        # three meetings and its reply: their pages' forms, posted as a browser without JavaScript.
+        world.account("sv.office", ipb.ACCOUNT_ROLE_STAFF, name="赵科员", password="office-Passw0rd-sv")
+        world.account("sv.education", ipb.ACCOUNT_ROLE_DEPARTMENT, stands_for="dept-education", name="市教育局",
+                      password="education-Passw0rd-sv")
+        office, bureau = signed_in(world, "sv.office", "office-Passw0rd-sv"), \
+            signed_in(world, "sv.education", "education-Passw0rd-sv")
+        try:
+            assert "关于农村学校冬季供暖的建议" in office.get("/desk/supervision/items").text
+            step(office, item_id, "register", kind="suggestion")
+            # A department is named with its responsible person; a missing one is refused in words.
+            refused = step(office, item_id, "assign", status=400, **{"lead-name": "市教育局",
+                                                                     "lead-department": "dept-education"})
+            assert "请填写责任人姓名，最多 50 字。" in refused.text
+            step(office, item_id, "assign", **{"lead-name": "市教育局", "lead-department": "dept-education",
+                                               "lead-responsible_person": "周明"})
+            day = TODAY.isoformat()
+            step(bureau, item_id, "meeting", stage="plan", held_on=day, form="in_person", notes="与代表当面沟通")
+            # The reply before the four in place and the meetings is out of order, said in words.
+            early = step(bureau, item_id, "reply", status=409, reply_class="a", text="答复")
+            assert "请先落实四落实（方案、措施、目标、时限）" in early.text
+            page = bureau.get(f"/desk/supervision/items/{item_id}")
+            assert 'id="four-form"' in page.text and 'id="reply-form"' not in page.text
+            drv.get(f"{world.url}/desk/me/items/{item_id}")
+            assert drv.find_element(By.ID, "four-in-place").text == "承办单位尚未落实，落实后才开始办理。"
+            step(bureau, item_id, "four", plan="分两年改造供暖设施", measures="财政专项资金支持",
+                 target="全部农村学校达到供暖标准", time_limit=(TODAY + timedelta(days=300)).isoformat())
+            for stage in ("handling", "reply"):
+                step(bureau, item_id, "meeting", stage=stage, held_on=day, form="site_visit", notes="")
+            step(bureau, item_id, "reply", reply_class="a", text="已安排专项资金，今冬完成12所学校改造。")
+        finally:
+            office.close()
+            bureau.close()
         drv.get(f"{world.url}/desk/me/items/{item_id}")
         assert drv.find_element(By.ID, "item-status").text == "已答复，待评价"
         assert drv.find_element(By.ID, "item-signers").text.startswith("2 人签名")
@@ -419,11 +448,22 @@ def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, s
         drv.find_element(By.ID, "meeting-reason").send_keys("多个村反映自来水水压不足。")
         press(phone, "#do-request")
         assert drv.find_element(By.ID, "done").text == "约见已提出，人大常委会将安排时间并通知您。"
-        [m] = s.call("ListOrganMeetings", pb.ListOrganMeetingsRequest(), **staff).meetings
+        [m] = world.s.call("ListOrganMeetings", pb.ListOrganMeetingsRequest(), role="staff", region=COUNTY_A).meetings
         assert (m.deputy_id, m.subject) == (mine.id, "农村饮水安全")
-        s.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
-            id=m.id, meeting_on=(TODAY + timedelta(days=3)).isoformat(), organ="昌吉市人民政府", head_name="刘明",
-            head_post="副市长"), **staff)
+        office = signed_in(world, "sv.office", "office-Passw0rd-sv")
+        try:
+            listed = office.get("/desk/supervision/meetings")
+            assert "农村饮水安全" in listed.text and "已提出，待安排" in listed.text
+            arranged = office.post(f"/desk/supervision/meetings/{m.id}/arrange", data={
+                "csrf_token": hidden(listed.text, "csrf_token"), "meeting_on": (TODAY + timedelta(days=3)).isoformat(),
+                "organ": "昌吉市人民政府", "head_name": "刘明", "head_post": "副市长"})
+            assert arranged.status_code == 303
+            # Recorded as held before its day: refused in words.
+            early = office.post(f"/desk/supervision/meetings/{m.id}/record", data={
+                "csrf_token": hidden(listed.text, "csrf_token"), "outcome": "x"})
+            assert early.status_code == 409 and "约见日期还没到，不能记录约见情况" in early.text
+        finally:
+            office.close()
         drv.get(f"{world.url}/desk/me/meetings")
         row = drv.find_element(By.ID, f"meeting-{m.id}")
         assert row.find_element(By.CSS_SELECTOR, ".meeting-status").text == "已安排"
@@ -431,3 +471,17 @@ def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, s
         check_page(phone, shots, "15-meeting-arranged")
     finally:
         phone.close()
+    # The office's pages of the same item and meeting, in a desktop browser.
+    desk = Browser(width=1024)
+    try:
+        drv = desk.driver
+        sign_in(desk, world.url, "sv.office", "office-Passw0rd-sv")
+        drv.get(f"{world.url}/desk/supervision/items/{item_id}")
+        assert drv.find_element(By.ID, "item-status").text == "办理中（第 2 轮办理）"
+        assert drv.find_element(By.ID, "item-departments").text == "主办 市教育局（责任人 周明）"
+        check_page(desk, shots, "16-office-item")
+        drv.get(f"{world.url}/desk/supervision/meetings")
+        assert "约见昌吉市人民政府副市长刘明" in drv.find_element(By.ID, f"meeting-{m.id}").text
+        check_page(desk, shots, "17-office-meetings")
+    finally:
+        desk.close()
