@@ -155,6 +155,9 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
         assert re.search(r"demo satisfaction vote: \d{4}年民生实事项目实施情况满意度测评, \d+ deputies rated, overall "
                          r"66\.67%, 1 rectifications; \d{4}年民生实事项目实施情况满意度测评 open \(1 projects\)", text), \
             text[-3000:]
+        # This year's activity funding: the demo deputies' and venues' budgets, a few spendings.
+        assert re.search(r"demo funding: \d+ budgets of \d{4} drawn up \(\d+ yuan\), 5 spendings recorded", text), \
+            text[-3000:]
         assert "Lianxin is running: " + ", ".join(f"{n} :{p}" for n, p in ports.items()) in text
         assert f"127.0.0.1:{ports['roster']} lianxin.roster.v1.RosterService/ListDeputies" in text
         assert f"127.0.0.1:{ports['liaison']} lianxin.liaison.v1.LiaisonService/ListOpinions" in text

@@ -46,7 +46,7 @@ def funding(port: int, secret: str, region: str) -> str:
         e = evaluation_pb2_grpc.EvaluationServiceStub(channel)
         present = e.ListBudgets(fpb.ListBudgetsRequest(region_code=region, year=year), metadata=office, timeout=10)
         if present.total_size:
-            return f"demo budgets already present: {present.total_size}; nothing added"
+            return f"demo funding: {present.total_size} budgets of {year} already present; nothing added"
         county = "652301"      # 昌吉市 in the demo tree
         if county != region:
             try:
@@ -77,7 +77,7 @@ def funding(port: int, secret: str, region: str) -> str:
                 budget_id=b.id, date=day, purpose=purpose, amount_fen=fen, subsidy_days=days)),
                 metadata=office, timeout=10))
     total = sum(b.allocated_fen for b in budgets)
-    return (f"funding: {len(budgets)} budgets of {year} drawn up ({total // 100} yuan), "
+    return (f"demo funding: {len(budgets)} budgets of {year} drawn up ({total // 100} yuan), "
             f"{len(spent)} spendings recorded")
 
 
