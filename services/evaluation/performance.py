@@ -232,7 +232,7 @@ class Performance:
             return 0
         versions = self.versions(s)
         held = {r.key: r for r in s.scalars(select(PerfItemRow).where(PerfItemRow.key.in_([i.key for i in items])))}
-        touched: set[tuple[str, int]] = set()
+        touched: dict[tuple[str, int], set[int]] = {}
         added = 0
         for it in items:
             row = held.get(it.key)
@@ -242,7 +242,7 @@ class Performance:
                 # as recomputation picks it.
                 if it.source_event_id < row.source_event_id:
                     row.source_event_id, row.source_type = it.source_event_id, it.source_type
-                    touched.add((it.deputy_id, it.year))
+                    touched.setdefault((it.deputy_id, it.year), set()).add(int(it.kind))
                 continue
             v = self.version_for(versions, it.region_code, it.year)
             held[it.key] = row = PerfItemRow(
@@ -251,39 +251,44 @@ class Performance:
                 source_event_id=it.source_event_id, source_type=it.source_type, title=it.title, rule_version_id=v.id,
                 points=to_hundredths(v.rules.points_of(it.kind, it.level)), credited=0)
             s.add(row)
-            touched.add((it.deputy_id, it.year))
+            touched.setdefault((it.deputy_id, it.year), set()).add(int(it.kind))
             added += 1
-        for dep, year in sorted(touched):
-            self._credit(s, dep, year, versions)
+        for (dep, year), kinds in sorted(touched.items()):
+            self._credit(s, dep, year, versions, kinds)
         return added
 
-    def _credit(self, s: Session, deputy_id: str, year: int, versions: Sequence[sc.RuleVersion]) -> None:
-        """Credits the deputy's items of a year again, writing the rows that changed, and sets
-        the year's total to their sum (as recomputation sums them). Two transactions crediting
-        the same deputy's year (the consumer and RecordConstituentReport, or two replicas) take
-        turns on a lock of that deputy and year, so the second reads the first's items once it
-        committed and no total is computed from a set of items missing the other's."""
+    def _credit(self, s: Session, deputy_id: str, year: int, versions: Sequence[sc.RuleVersion],
+                kinds: set[int] | None = None) -> None:
+        """Credits the deputy's items of a year again (of ``kinds``, the ones an event touched,
+        or all), writing the rows that changed, and sets the year's total to the sum of all its
+        items (as recomputation sums them). Two transactions crediting the same deputy's year
+        (the consumer and RecordConstituentReport, or two replicas) take turns on a lock of that
+        deputy and year, so the second reads the first's items once it committed and no total
+        is computed from a set of items missing the other's."""
         if s.get_bind().dialect.name == "postgresql":
             key = int.from_bytes(hashlib.blake2b(f"perf:{deputy_id}:{year}".encode(), digest_size=8).digest(),
                                  "big", signed=True)
             s.execute(select(func.pg_advisory_xact_lock(key)))
-        rows = list(s.scalars(select(PerfItemRow).where(PerfItemRow.deputy_id == deputy_id,
-                                                        PerfItemRow.year == year)))
+        q = select(PerfItemRow).where(PerfItemRow.deputy_id == deputy_id, PerfItemRow.year == year)
+        if kinds is not None:
+            q = q.where(PerfItemRow.kind.in_(sorted(kinds)))
+        rows = list(s.scalars(q))
         by_id = {v.id: v for v in versions}
         by_key = {r.key: r for r in rows}
-        points = 0
         for got in sc.credit([self.item_of(r) for r in rows],
                              lambda it: by_id.get(by_key[it.key].rule_version_id, sc.DEFAULT_VERSION)):
             row = by_key[got.item.key]
             new = to_hundredths(got.credited)
             if row.credited != new:
                 row.credited = new
-            points += new
+        s.flush()
+        points, count = s.execute(select(func.coalesce(func.sum(PerfItemRow.credited), 0), func.count())
+                                  .where(PerfItemRow.deputy_id == deputy_id, PerfItemRow.year == year)).one()
         total = s.get(PerfTotalRow, (deputy_id, year))
         if total is None:
-            s.add(PerfTotalRow(deputy_id=deputy_id, year=year, points=points, items=len(rows)))
-        elif (total.points, total.items) != (points, len(rows)):
-            total.points, total.items = points, len(rows)
+            s.add(PerfTotalRow(deputy_id=deputy_id, year=year, points=int(points), items=int(count)))
+        elif (total.points, total.items) != (points, count):
+            total.points, total.items = int(points), int(count)
 
     @staticmethod
     def item_of(row: PerfItemRow) -> sc.Item:
