@@ -7,8 +7,9 @@ and deputies overseeing them:
                                         projects by progress (latest behind first), the
                                         programme's progress rolled up (and each child
                                         region's), the reminder letters issued and awaiting a
-                                        reply, the inspections held and problems solved. A
-                                        department sees its own projects and letters only.
+                                        reply, the inspections held and problems solved, and the
+                                        tier's figures per child region (GetSupervisionStatistics).
+                                        A department sees its own projects and letters only.
   /desk/supervision/projects/<id>       a project: its plan (departments with responsible
                                         persons, tasks, milestones with weights and due days),
                                         a chart of the milestones' progress (static/dashboard.js),
@@ -66,6 +67,16 @@ INSPECTION_ROLES = (*OFFICE, "deputy")                  # inspection.read
 INSPECTION_WRITERS = (*MANAGERS, "deputy")              # inspection.manage
 PROGRAMME_ROLES = (*OFFICE, "deputy")                   # programme.read
 COUNT_ROLES = OFFICE                                    # inspection.count
+# The tier's figures (GetSupervisionStatistics, rolled up from every tier's events) as the
+# board's table shows them: (field, its heading's key).
+FIGURE_COLUMNS = (("projects", "sv_fig_projects"), ("projects_on_schedule", "sv_fig_on_schedule"),
+                  ("projects_late", "sv_fig_late"), ("projects_finished", "sv_fig_finished"),
+                  ("milestones_late", "sv_fig_milestones_late"), ("letters_issued", "sv_fig_letters"),
+                  ("letters_answered", "sv_fig_answered"), ("inspections_held", "sv_fig_inspections"),
+                  ("problems_found", "sv_fig_problems"), ("problems_solved", "sv_fig_solved"),
+                  ("bills_received", "sv_fig_bills"), ("suggestions_received", "sv_fig_suggestions"),
+                  ("replies_a", "sv_fig_a"), ("replies_b", "sv_fig_b"), ("replies_c", "sv_fig_c"),
+                  ("rated_satisfied", "sv_fig_satisfied"), ("meetings_held", "sv_fig_meetings"))
 BOARD_PROJECTS = 500            # the projects a board shows (a prefecture's year holds far fewer)
 PAGE_SIZE = 50
 MAX_TEXT = 8000
@@ -187,6 +198,8 @@ async def board(request: Request) -> Response:
             b.supervision.GetInspectionCounts(pb.GetInspectionCountsRequest(region_code=code, year=year),
                                               metadata=md, timeout=b.timeout)
             if me.role in COUNT_ROLES else nothing())
+        figures = await b.supervision.GetSupervisionStatistics(pb.GetSupervisionStatisticsRequest(
+            region_code=code, year=year), metadata=md, timeout=b.timeout) if me.role in COUNT_ROLES else None
     except grpc.aio.AioRpcError as e:
         if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
             # a region not served here or not the user's: to this user, no such page
@@ -209,6 +222,7 @@ async def board(request: Request) -> Response:
         "answered": sum(1 for x in letters.letters if x.answered_on) if letters else 0,
         "letters_total": letters.total_size if letters else 0,
         "programme": rolled, "by_child": by_child, "counts": counts, "chart": chart, "yuan": yuan,
+        "figures": figures, "figure_columns": FIGURE_COLUMNS,
         "decimal": Decimal})
 
 

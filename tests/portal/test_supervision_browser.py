@@ -267,6 +267,14 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
         drv.get(f"{world.url}/desk/supervision")
         assert drv.find_element(By.ID, "inspections-held").text == "1"
         assert drv.find_element(By.ID, "problems-solved").text == "1 / 2"
+        # The tier's figures, rolled up from supervision's events (a moment behind the records).
+        deadline = time.monotonic() + 30
+        while (drv.find_element(By.ID, "fig-projects").text, drv.find_element(By.ID, "fig-letters_issued").text,
+               drv.find_element(By.ID, "fig-problems_solved").text) != ("3", "3", "1"):
+            assert time.monotonic() < deadline, drv.find_element(By.ID, "figures").text
+            time.sleep(0.5)
+            drv.get(f"{world.url}/desk/supervision")
+        check_page(staff, shots, "6b-board-figures")
     finally:
         staff.close()
 
