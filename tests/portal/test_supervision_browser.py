@@ -361,13 +361,16 @@ def test_a_department_reports_progress_on_a_phone_and_not_on_another_departments
         phone.close()
 
 
-def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, shots):
+def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, projects, shots):
     mine = world.deputy("阿依古丽", "13988000001", "sv.deputy", "deputy-Passw0rd-sv")
     other = world.deputy("王建国", "13988000002", "sv.cosigner", "cosign-Passw0rd-sv")
     phone = Browser(width=375)
     try:
         drv = phone.driver
         sign_in(phone, world.url, "sv.deputy", "deputy-Passw0rd-sv")
+        # The projects of the deputy's county are public to them; letters are the office's.
+        assert "老旧小区加装电梯" in drv.find_element(By.ID, "projects").text
+        assert not drv.find_elements(By.ID, "h-letters")
         drv.get(f"{world.url}/desk/me/items")
         follow(phone, drv.find_element(By.ID, "new-item"))
         drv.find_element(By.ID, "item-title").send_keys("关于农村学校冬季供暖的建议")
