@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from services.evaluation import scoring as sc
-from services.evaluation.performance import FileView, to_points
+from services.evaluation.performance import FileView
 
 KIND_LABELS = {
     sc.WorkKind.SESSION_ATTENDED: "出席人民代表大会会议",
@@ -95,7 +95,3 @@ def render(view: FileView, region_name: str) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-def credited_text(hundredths: int) -> str:
-    return sc.points_text(to_points(hundredths))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -263,15 +263,6 @@ def rank(entries: Iterable[tuple[str, str, Decimal]]) -> list[Ranked]:
 
 
 # ---- flags ------------------------------------------------------------------------------------
-
-@dataclass
-class Standing:
-    """What the flags need of one deputy: the days of their recorded work and of their reports."""
-    deputy_id: str
-    last_work: date | None = None
-    last_report: date | None = None
-    flags: list[Flag] = field(default_factory=list)
-
 
 def flags_for(last_work: date | None, last_report: date | None, rules: Rules, as_of: date) -> list[Flag]:
     """A deputy's flags as of a China day: INACTIVE when nothing was recorded in the
