@@ -1027,6 +1027,7 @@ STRINGS: dict[str, str] = {
     "sv_letter_to": "致{department}：",
     "sv_letter_issued": "{when}发出",
     "sv_letter_project": "查看项目",
+    "sv_letter_item": "查看议案建议",
     "sv_letter_download": "下载督办函（Word）",
     "sv_inspections_title": "督导调研",
     "sv_inspections_none": "还没有督导调研记录。",
