@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from lianxin.identity.v1 import identity_pb2 as ipb
 
 from kit.settings import PREFECTURE
 from services.identity.keys import KeyFolder, Signer
@@ -121,3 +122,35 @@ def portal_token_file(bus: Path, folder: Path) -> Path:
     path = folder / "portal-token"
     path.write_text(token + "\n", encoding="utf-8")
     return path
+
+
+def portal_in_front(start_service, tmp_path_factory, *names: str) -> tuple[dict, PortalProcess]:
+    """The named services (roster, identity, ...) on one bus and the real portal in front of
+    them, as a prefecture deployment runs it: the portal signs its calls with an EdDSA system
+    token the services trust as a forwarder. Returns (service name -> running service, portal);
+    the caller closes the portal. Identity's sign-in rate is lifted: a browser test signs in
+    several people within a minute."""
+    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
+    folder = tmp_path_factory.mktemp("portal")
+    token_file = portal_token_file(bus, folder)
+    port = free_port()
+    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    own = {"identity": {"LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE": "100000"}}
+    services = {name: start_service(name, bus_path=bus, **extra, **own.get(name, {})) for name in names}
+    portal = PortalProcess({name: s.running.port for name, s in services.items()}, folder / "portal.log",
+                           port=port, secret="not-the-deployment-secret-" * 2, LIANXIN_HOME_REGION=PREFECTURE,
+                           LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
+    return services, portal
+
+
+def open_account(identity, username: str, role: int, region: str, *, password: str, stands_for: str = "",
+                 name: str = "") -> str:
+    """An account opened by the prefecture's staff, its one-time password changed to
+    ``password`` (so it signs in without the first-sign-in change); returns the password."""
+    one_time = "Initial-pw-2026-x"
+    identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
+        username=username, display_name=name or username, role=role, region_code=region,
+        stands_for=stands_for), one_time_password=one_time), role="staff", region=PREFECTURE)
+    identity.public("ChangePassword", ipb.ChangePasswordRequest(
+        username=username, current_password=one_time, new_password=password))
+    return password

@@ -11,7 +11,7 @@ import time
 import openpyxl
 import pytest
 from kit.browser import Browser, output_dir
-from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
+from kit.portal import client, hidden, open_account, portal_in_front
 from kit.settings import COUNTY_B, PREFECTURE, TOWNSHIP_B
 from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -37,24 +37,10 @@ def shots():
 def world(start_service, tmp_path_factory):
     """Roster, identity and evaluation on one bus (evaluation learns deputies and venues from
     the roster's events), the real portal in front, and a staff account of 阜康市."""
-    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
-    folder = tmp_path_factory.mktemp("portal")
-    token_file = portal_token_file(bus, folder)
-    port = free_port()
-    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    roster = start_service("roster", bus_path=bus, **extra)
-    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000", **extra)
-    evaluation = start_service("evaluation", bus_path=bus, **extra)
-    portal = PortalProcess({"roster": roster.running.port, "identity": identity.running.port,
-                            "evaluation": evaluation.running.port},
-                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
-                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
-    one_time = "Initial-pw-2026-x"
-    identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
-        username="funding.clerk", display_name="马会计", role=ipb.ACCOUNT_ROLE_STAFF, region_code=COUNTY_B),
-        one_time_password=one_time), **STAFF)
-    identity.public("ChangePassword", ipb.ChangePasswordRequest(
-        username="funding.clerk", current_password=one_time, new_password="funding-Passw0rd-1"))
+    services, portal = portal_in_front(start_service, tmp_path_factory, "roster", "identity", "evaluation")
+    roster, identity, evaluation = services.values()
+    open_account(identity, "funding.clerk", ipb.ACCOUNT_ROLE_STAFF, COUNTY_B, name="马会计",
+                 password="funding-Passw0rd-1")
     yield roster, evaluation, portal
     portal.close()
 

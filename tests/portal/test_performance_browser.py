@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
-from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
+from kit.portal import client, hidden, open_account, portal_in_front
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -60,31 +60,15 @@ class Platform:
 
     def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
                 password: str = "") -> str:
-        one_time = "Initial-pw-2026-x"
-        self.identity.call("CreateAccount", ipb.CreateAccountRequest(account=ipb.Account(
-            username=username, display_name=name or username, role=role, region_code=region,
-            stands_for=stands_for), one_time_password=one_time), role="staff", region=PREFECTURE)
-        self.identity.public("ChangePassword", ipb.ChangePasswordRequest(
-            username=username, current_password=one_time, new_password=password))
-        return password
+        return open_account(self.identity, username, role, region, password=password, stands_for=stands_for,
+                            name=name)
 
 
 @pytest.fixture(scope="module")
 def world(start_service, tmp_path_factory):
     """Roster, liaison, identity and evaluation on one bus, and the real portal in front."""
-    bus = tmp_path_factory.mktemp("bus") / "bus.sqlite"
-    folder = tmp_path_factory.mktemp("portal")
-    token_file = portal_token_file(bus, folder)
-    port = free_port()
-    extra = {"LIANXIN_TRUSTED_FORWARDERS": PORTAL_SUBJECT, "LIANXIN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    roster = start_service("roster", bus_path=bus, **extra)
-    liaison = start_service("liaison", bus_path=bus, **extra)
-    identity = start_service("identity", bus_path=bus, LIANXIN_IDENTITY_SIGN_IN_RATE_PER_MINUTE="100000", **extra)
-    evaluation = start_service("evaluation", bus_path=bus, **extra)
-    portal = PortalProcess({"roster": roster.running.port, "liaison": liaison.running.port,
-                            "identity": identity.running.port, "evaluation": evaluation.running.port},
-                           folder / "portal.log", port=port, secret="not-the-deployment-secret-" * 2,
-                           LIANXIN_HOME_REGION=PREFECTURE, LIANXIN_PORTAL_TOKEN_FILE=str(token_file))
+    services, portal = portal_in_front(start_service, tmp_path_factory, "roster", "liaison", "identity", "evaluation")
+    roster, liaison, identity, evaluation = services.values()
     yield Platform(roster, liaison, identity, evaluation, portal)
     portal.close()
 
