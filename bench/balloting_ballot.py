@@ -132,7 +132,7 @@ def bench(args) -> int:
     from lianxin.roster.v1 import roster_pb2 as rpb
     from sqlalchemy.engine import make_url
 
-    from services.balloting.directory import DirectoryHandler
+    from services.balloting.directory import deputy_directory
     from services.balloting.service import definition
     from shared import config, service
     from shared.auth import Role, issue_token
@@ -160,7 +160,7 @@ def bench(args) -> int:
             make_url(base_url).set(drivername="postgresql").render_as_string(hide_password=False),
             settings.grpc_workers)
         try:
-            directory = DirectoryHandler(running.runtime.deployment)
+            directory = deputy_directory(running.runtime.deployment)
             voters = [str(uuid.uuid4()) for _ in range(args.voters)]
             with running.runtime.transaction() as s:
                 for n, v in enumerate(voters):
