@@ -13,7 +13,6 @@ there and a 404 here.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 import grpc
@@ -24,13 +23,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
+from portal.money import AmountError, parse_fen
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, download, error_page, page, rpc_error_page
 from shared import clock, sheets
 
 FUNDING_ROLES = ("staff", "committee", "auditor")
 BUDGETS_LISTED = 500      # budgets offered in the spending form (ListBudgets' largest page)
-FEN_PER_YUAN = 100
 
 
 def _year(raw: str) -> int:
@@ -45,20 +44,6 @@ def _choice(request: Request) -> dict[str, str]:
 
 def _query(choice: dict[str, str]) -> str:
     return urlencode({k: v for k, v in choice.items() if v})
-
-
-def _fen(raw: str) -> int | None:
-    """Yuan as typed ("1,234.5", "８００") to integer fen; None when it is not an amount with
-    at most two places."""
-    raw = raw.strip().replace(",", "").replace("，", "")
-    raw = raw.translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0xFF0E: "."})
-    try:
-        value = Decimal(raw) * FEN_PER_YUAN
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value != value.to_integral_value():
-        return None
-    return int(value)
 
 
 def _refused(request: Request, e: grpc.aio.AioRpcError) -> Response:
@@ -130,9 +115,13 @@ async def record_spending(request: Request) -> Response:
     t = catalogue(request).t
     cat = catalogue(request)
     raw_amount, raw_days = form.get("amount_yuan", "").strip(), form.get("subsidy_days", "").strip()
-    fen = _fen(raw_amount) if raw_amount else 0
+    try:
+        fen = parse_fen(raw_amount) if raw_amount else 0
+    except AmountError as e:
+        said = t.amount_too_large.format(field=t.amount_field_funding) if e.too_large else t.funding_amount_number
+        return await _page(request, choice, form=form, errors=[t.invalid_input + said], status=400)
     days = int(raw_days) if raw_days.isdigit() and len(raw_days) <= 4 else (0 if not raw_days else -1)
-    if fen is None or days < 0:
+    if days < 0:
         return await _page(request, choice, form=form, errors=[t.invalid_input + t.funding_amount_number],
                            status=400)
     try:

@@ -33,7 +33,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
-from portal.pages.supervision import HOME, MANAGERS, OFFICE, PAGE_SIZE, ROLE_VALUES, _not_found, _refusal
+from portal.pages.supervision import (
+    HOME,
+    MANAGERS,
+    OFFICE,
+    PAGE_SIZE,
+    ROLE_VALUES,
+    _not_found,
+    _refusal,
+    item_namer,
+    round_stages,
+)
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, error_page, page, rpc_error_page
 from shared import clock
@@ -82,12 +92,14 @@ async def _item_page(request: Request, item_id: str, *, errors: list[str] | None
     held = {(m.round, m.stage) for m in x.meetings}
     return page(request, "supervision/item.html", {
         "user": me, "x": x, "names": {}, "form_errors": errors or [], "done": done,
-        "rounds": sorted({1, x.round}), "history": list(reversed(x.history)),
+        "rounds": sorted({1, x.round}), "stages": {r: round_stages(r) for r in {1, x.round}},
+        "history": list(reversed(x.history)), "named": await item_namer(request, x),
         "can_register": me.role in MANAGERS and x.status == pb.ITEM_STATUS_SUBMITTED,
         "can_assign": me.role in MANAGERS and x.status in (pb.ITEM_STATUS_REGISTERED, pb.ITEM_STATUS_ASSIGNED),
         "can_four": handles and x.status == pb.ITEM_STATUS_ASSIGNED,
         "can_meet": handles and x.status in (pb.ITEM_STATUS_ASSIGNED, pb.ITEM_STATUS_HANDLING),
-        "open_stages": [(k, int(v)) for k, v in STAGES.items() if (x.round, v) not in held],
+        "open_stages": [(k, int(v)) for k, v in STAGES.items()
+                        if (x.round, v) not in held and int(v) in round_stages(x.round)],
         "can_reply": handles and x.status == pb.ITEM_STATUS_HANDLING,
         "today": clock.china_today().isoformat()}, status=status)
 

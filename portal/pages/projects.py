@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 import grpc
@@ -28,11 +27,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.money import FEN_PER_WAN, AmountError, parse_fen
 from portal.render import backends, catalogue, checked_form, citizen, error_page, page, rpc_error_page
 from shared.text import code as canonical_code
 
 MAX_CODE = 40
-FEN_PER_WAN = 1_000_000          # 1 万元 = 10,000 yuan = 1,000,000 fen
 
 
 def _year(raw: str) -> int:
@@ -98,12 +97,13 @@ async def propose(request: Request) -> Response:
         return form
     cat = catalogue(request)
     request_id = _request_id(form.get("request_id", ""))
-    raw = form.get("investment_wan", "").strip().replace(",", "")
-    try:   # 万元 as typed, to integer fen: Decimal, never a float
-        fen = int((Decimal(raw) * FEN_PER_WAN).to_integral_value()) if raw else 0
-    except InvalidOperation:
-        return _call_page(request, form=form, errors=[cat.t.invalid_input + cat.t.call_investment_number],
-                          request_id=request_id, status=400)
+    raw = form.get("investment_wan", "").strip()
+    try:   # 万元 as typed, to integer fen (exact to the fen: six places)
+        fen = parse_fen(raw, fen_per_unit=FEN_PER_WAN, places=6) if raw else 0
+    except AmountError as e:
+        said = cat.t.amount_too_large.format(field=cat.t.amount_field_investment) if e.too_large \
+            else cat.t.call_investment_number
+        return _call_page(request, form=form, errors=[cat.t.invalid_input + said], request_id=request_id, status=400)
     b = backends(request)
     call = bpb.SubmitPublicProposalRequest(
         region_code=request.path_params["region"], year=_year(request.path_params["year"]), request_id=request_id,

@@ -42,17 +42,19 @@ import asyncio
 import re
 import unicodedata
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import grpc
 from lianxin.common.v1 import common_pb2
+from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as pb
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
+from portal.money import AmountError, parse_fen
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, download, error_page, page, regions, rpc_error_page
 from shared import clock
@@ -93,17 +95,77 @@ def yuan(fen: int) -> str:
     return f"{(Decimal(fen) / 100).quantize(CENT):,}"
 
 
-def fen_of(raw: str) -> int:
-    """Yuan typed in a form as integer fen: grouping commas, spaces, full-width digits and a
-    trailing 元 are allowed; more than two decimal places, a sign or anything else is -1, which
-    supervision refuses naming the field (the page does not judge amounts)."""
-    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("元").replace(",", "").replace(" ", "")
-    if not re.fullmatch(r"\d{1,15}(\.\d{1,2})?", text, re.ASCII):
-        return -1
+def amount_fen(request: Request, raw: str, field: str, label: str) -> int | str:
+    """Yuan typed in a form (portal.money.parse_fen) as integer fen, or the sentence refusing
+    it: the field's own (supervision's words for ``field``) for what is not an amount, "too
+    large" for one above a trillion yuan."""
+    cat = catalogue(request)
     try:
-        return int(Decimal(text) * 100)
-    except InvalidOperation:
-        return -1
+        return parse_fen(raw)
+    except AmountError as e:
+        said = cat.t.amount_too_large.format(field=cat.t[label]) if e.too_large else cat.supervision_field_error(field)
+        return cat.t.invalid_input + said
+
+
+# A deputy's id (roster's UUID) inside a history entry's text, e.g. a co-signature's
+# "联名 2 人（<id>）"; and an amount the service writes ungrouped ("1200000.00 元").
+DEPUTY_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+PLAIN_YUAN = re.compile(r"(?<![\d,.])(\d{4,15})\.(\d{2})(?= ?元)", re.ASCII)
+MAX_NAMED = 50                  # deputies a page looks up by id (one GetDeputy each)
+
+
+def history_ids(changes) -> set[str]:
+    """The deputies' ids a history's entries name in their before/after text."""
+    return {i for c in changes for text in (c.before, c.after) for i in DEPUTY_ID.findall(text)}
+
+
+async def deputy_names(request: Request, ids: set[str]) -> dict[str, str]:
+    """id -> name from the roster (GetDeputy, one call per distinct id, at most MAX_NAMED, at
+    once, with the user's token); an id the roster does not give the user stays unnamed."""
+    b, md = backends(request), user_md(request)
+
+    async def one(i: str) -> tuple[str, str]:
+        try:
+            return i, (await b.roster.GetDeputy(rpb.GetDeputyRequest(id=i), metadata=md, timeout=b.timeout)).name
+        except grpc.aio.AioRpcError:
+            return i, ""
+    found = await asyncio.gather(*(one(i) for i in sorted(ids)[:MAX_NAMED]))
+    return {i: name for i, name in found if name}
+
+
+def namer(departments: dict[str, str], deputies: dict[str, str]):
+    """The function a history template passes each entry's before/after text through: a
+    department's login ("dept-housing") as its name (州住建局), a deputy's id as their name
+    (the id itself when unknown) and an ungrouped amount grouped like the rest of the page
+    ("1,200,000.00 元"). The service keeps ids in its history (names change, ids do not); the
+    page shows what a reader knows them by."""
+    logins = sorted((k for k, v in departments.items() if k and v), key=len, reverse=True)
+    login = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, logins)) + r")(?![\w-])") if logins else None
+
+    def named(text: str) -> str:
+        text = DEPUTY_ID.sub(lambda m: deputies.get(m[0]) or m[0], text)
+        if login is not None:
+            text = login.sub(lambda m: departments[m[1]], text)
+        return PLAIN_YUAN.sub(lambda m: f"{int(m[1]):,}.{m[2]}", text)
+    return named
+
+
+async def item_namer(request: Request, x: pb.DeputyItem, known: dict[str, str] | None = None):
+    """``namer`` for an item's history: its departments; the deputies it names (the submitter,
+    the co-signers who signed, ``known``), the rest looked up in the roster."""
+    deputies = {x.submitter_id: x.submitter_name} | {c.deputy_id: c.name for c in x.co_signers if c.name}
+    deputies = {k: v for k, v in (deputies | (known or {})).items() if v}
+    missing = history_ids(x.history) - deputies.keys()
+    return namer({d.department: d.name for d in x.departments}, deputies | await deputy_names(request, missing))
+
+
+def round_stages(round_: int) -> tuple[int, ...]:
+    """The meetings with the deputy (三见面) a round of handling holds, as MeetingStage
+    values: the first round all three (plan, during handling, before the reply); a round
+    reopened after an unsatisfied rating only the last two (supervision refuses a plan
+    meeting then: "a reopened item meets the deputy during handling and before the reply")."""
+    every = (pb.MEETING_STAGE_PLAN, pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY)
+    return tuple(int(s) for s in (every if round_ <= 1 else every[1:]))
 
 
 def _int(raw: str, default: int = -1) -> int:
@@ -168,6 +230,25 @@ def by_progress(projects) -> list[pb.Project]:
     return sorted(projects, key=key)
 
 
+def _bad_region(request: Request, code: str) -> Response:
+    t = catalogue(request).t
+    return error_page(request, 400, "sv_bad_filter_title", "", message=t.sv_bad_region.format(code=code))
+
+
+def _bad_filter(request: Request, code: str) -> Response | None:
+    """The board's refusal of a ?region= that names no region of the tree (a typo, another
+    province's code) or a ?year= that is no year: 400 naming the code or year, as the
+    dashboard and reports explain a wrong filter (not "no such page"). A real region outside
+    the user's stays a 404 from the service's refusal."""
+    raw_year = (request.query_params.get("year") or "").strip()
+    if raw_year and not (raw_year.isdigit() and len(raw_year) == 4):
+        t = catalogue(request).t
+        return error_page(request, 400, "sv_bad_filter_title", "", message=t.sv_bad_year.format(year=raw_year[:12]))
+    if code not in regions(request):
+        return _bad_region(request, code)
+    return None
+
+
 @require_signin(*BOARD_ROLES)
 async def board(request: Request) -> Response:
     """GET /desk/supervision?region=&year=: the tier's board (default the user's region and
@@ -176,6 +257,9 @@ async def board(request: Request) -> Response:
     tree = regions(request)
     code = (request.query_params.get("region") or me.region).strip()[:9]
     year = _year(request.query_params.get("year"), clock.china_today().year)
+    bad = _bad_filter(request, code)
+    if bad is not None:
+        return bad
     children = list(tree.children(code)) if code in tree and me.role in PROGRAMME_ROLES else []
 
     async def programme(region: str) -> pb.Programme:
@@ -201,8 +285,10 @@ async def board(request: Request) -> Response:
         figures = await b.supervision.GetSupervisionStatistics(pb.GetSupervisionStatisticsRequest(
             region_code=code, year=year), metadata=md, timeout=b.timeout) if me.role in COUNT_ROLES else None
     except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT and (e.details() or "").startswith("region_code"):
+            return _bad_region(request, code)
         if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
-            # a region not served here or not the user's: to this user, no such page
+            # a region above or beside the user's: to this user, no such page
             return error_page(request, 404, "not_found_title", "page_not_found")
         return rpc_error_page(request, e, not_found="page_not_found")
     projects = list(listed.projects)
@@ -272,8 +358,11 @@ async def _project_page(request: Request, project_id: str, *, errors: list[str] 
                  "tasks": list(p.tasks) + [None] * NEW_ROWS["tasks"],
                  "milestones": list(p.milestones) + [None] * NEW_ROWS["milestones"]}
     mine = _dept_of(request, p)
+    tree = regions(request)
     return page(request, "supervision/project.html", {
-        "user": me, "p": p, "names": names, "letters": letters, "inspections": inspections,
+        "user": me, "p": p, "names": names, "named": namer(names, await deputy_names(request, history_ids(p.history))),
+        "region_name": tree.get(p.region_code).name if p.region_code in tree else p.region_code,
+        "letters": letters, "inspections": inspections,
         "chart": _milestone_chart(request, p), "yuan": yuan, "mine": mine, "can_plan": me.role in MANAGERS,
         "can_inspect": me.role in INSPECTION_WRITERS, "plan_rows": plan_rows, "form_errors": errors or [],
         "done": done, "history": list(reversed(p.history)), "request_id": str(uuid.uuid4()),
@@ -299,9 +388,12 @@ async def report(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     b = backends(request)
+    spent = amount_fen(request, form.get("spent_yuan", ""), "spent_fen", "amount_field_spent")
+    if isinstance(spent, str):
+        return await _project_page(request, project_id, errors=[spent], status=400)
     call = pb.ReportProgressRequest(
         project_id=project_id, milestone_id=form.get("milestone_id", "")[:64], percent=_int(form.get("percent", "")),
-        spent_fen=fen_of(form.get("spent_yuan", "")[:40]), evidence=form.get("evidence", "")[:MAX_TEXT],
+        spent_fen=spent, evidence=form.get("evidence", "")[:MAX_TEXT],
         attachments=_lines(form.get("attachments", "")[:MAX_TEXT]))
     try:
         await b.supervision.ReportProgress(call, metadata=user_md(request), timeout=b.timeout)
@@ -317,7 +409,7 @@ async def report(request: Request) -> Response:
 ROLE_VALUES = {"lead": pb.DEPARTMENT_ROLE_LEAD, "co": pb.DEPARTMENT_ROLE_CO}
 
 
-def plan_request(project_id: str, form: dict[str, str]) -> pb.SetProjectPlanRequest:
+def plan_request(project_id: str, form: dict[str, str], budget_fen: int) -> pb.SetProjectPlanRequest:
     """The plan form as SetProjectPlan: rows numbered dept-<i>-*, task-<i>-*, ms-<i>-*; a row
     left blank is no row (that is how a department, task or milestone is dropped); supervision
     checks the rest (one lead, weights, due days within the deadline, ...)."""
@@ -331,7 +423,7 @@ def plan_request(project_id: str, form: dict[str, str]) -> pb.SetProjectPlanRequ
             if any(row[k] for k in typed):
                 out.append(row)
         return out
-    r = pb.SetProjectPlanRequest(id=project_id, budget_fen=fen_of(form.get("budget_yuan", "")[:40]),
+    r = pb.SetProjectPlanRequest(id=project_id, budget_fen=budget_fen,
                                  deadline=form.get("deadline", "")[:20], note=form.get("note", "")[:1000])
     for x in rows("dept", ("department", "name", "role", "responsible_person"),
                   ("department", "name", "responsible_person")):
@@ -354,8 +446,11 @@ async def plan(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     b = backends(request)
+    budget = amount_fen(request, form.get("budget_yuan", ""), "budget_fen", "amount_field_budget")
+    if isinstance(budget, str):
+        return await _project_page(request, project_id, errors=[budget], status=400)
     try:
-        await b.supervision.SetProjectPlan(plan_request(project_id, form), metadata=user_md(request),
+        await b.supervision.SetProjectPlan(plan_request(project_id, form, budget), metadata=user_md(request),
                                            timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         refused = _refusal(request, e)

@@ -326,7 +326,7 @@ def test_a_department_reports_progress_on_a_phone_and_not_on_another_departments
         assert "逾期" not in drv.find_element(By.ID, f"m-{m.id}").text.split("\n")[0]
         assert drv.find_element(By.ID, "project-spent").text == "1,234,567.89 元"
         row = drv.find_element(By.CSS_SELECTOR, "#history li").text
-        assert "报告进度" in row and "市住建局" in row and "100%，已支出 1234567.89 元" in row
+        assert "报告进度" in row and "市住建局" in row and "100%，已支出 1,234,567.89 元" in row
         check_page(phone, shots, "9-reported")
         got = world.s.call("GetProject", pb.GetProjectRequest(id=lift.id), **STAFF)
         assert (got.progress_percent, got.milestones[0].spent_fen) == (str(expected), 123_456_789)
@@ -496,3 +496,104 @@ def test_a_deputy_follows_a_suggestion_and_a_meeting_request_on_a_phone(world, p
         check_page(desk, shots, "17-office-meetings")
     finally:
         desk.close()
+
+
+def section(html: str, marker: str) -> str:
+    """The page's text from ``marker`` (an element's id="...") to the end of its section."""
+    start = html.index(marker)
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
+    """Without a browser (forms posted as without JavaScript): the board refuses a wrong
+    region or year naming it; a project's page names its region and its history names
+    departments and groups amounts; a spend typed "1,2,3" is refused, not read as 123 元, and
+    one too large says so; a deputy's reopened item lists only the meetings its second round
+    holds, its history names the co-signer, and a closed item shows no deadline in the list."""
+    world.account("sv.reader", ipb.ACCOUNT_ROLE_STAFF, name="孙科员", password="reader-Passw0rd-sv")
+    world.account("sv.housing2", ipb.ACCOUNT_ROLE_DEPARTMENT, stands_for="dept-housing", name="市住建局",
+                  password="housing2-Passw0rd-sv")
+    staff, housing = signed_in(world, "sv.reader", "reader-Passw0rd-sv"), \
+        signed_in(world, "sv.housing2", "housing2-Passw0rd-sv")
+    try:
+        for query, said in (("region=abc", "地区代码“abc”有误"), ("region=110101&year=2026", "地区代码“110101”有误"),
+                            ("year=20x6", "年度“20x6”有误")):
+            got = staff.get(f"/desk/supervision?{query}")
+            assert got.status_code == 400 and said in got.text and "页面不存在" not in got.text, query
+
+        p = world.project("城区路灯改造", "dept-housing", "市住建局", [("完成安装", 100, 100)])
+        world.s.call("SetProjectPlan", pb.SetProjectPlanRequest(
+            id=p.id, departments=p.departments, budget_fen=p.budget_fen, deadline=p.deadline,
+            tasks=[pb.Task(title="摸底调查", department="dept-housing"), pb.Task(title="资金拨付", department="dept-finance")],
+            milestones=[pb.MilestonePlan(id=m.id, title=m.title, due_date=m.due_date, weight=m.weight)
+                        for m in p.milestones]), name="李科员", **STAFF)
+        page = staff.get(f"/desk/supervision/projects/{p.id}")
+        assert f"<dd>昌吉市 · {TODAY.year}</dd>" in page.text
+        history = section(page.text, 'id="history"')
+        assert "摸底调查（市住建局）；资金拨付（市财政局）" in history and "dept-" not in history
+        assert "预算 8,600,000.00 元" in history
+
+        # The department's spend: misplaced commas refused with the field's sentence, an
+        # amount over a trillion yuan refused as too large; nothing written either time.
+        m = p.milestones[0]
+        form = housing.get(f"/desk/supervision/projects/{p.id}")
+        for typed, said in (("1,2,3", "累计支出请填写以元为单位的金额，最多两位小数"),
+                            ("99999999999999999", "累计支出金额过大")):
+            got = housing.post(f"/desk/supervision/projects/{p.id}/report", data={
+                "csrf_token": hidden(form.text, "csrf_token"), "milestone_id": m.id, "percent": "10",
+                "spent_yuan": typed, "evidence": ""})
+            assert got.status_code == 400 and said in got.text, typed
+        assert world.s.call("GetProject", pb.GetProjectRequest(id=p.id), **STAFF).milestones[0].percent == 0
+        got = housing.post(f"/desk/supervision/projects/{p.id}/report", data={
+            "csrf_token": hidden(form.text, "csrf_token"), "milestone_id": m.id, "percent": "10",
+            "spent_yuan": "１,２３４.５０", "evidence": ""})
+        assert got.status_code == 303, got.text[-800:]
+        assert world.s.call("GetProject", pb.GetProjectRequest(id=p.id), **STAFF).milestones[0].spent_fen == 123_450
+    finally:
+        staff.close()
+        housing.close()
+
+    # A deputy's suggestion handled twice over gRPC; the co-signer's token carries no name, so
+    # the pages learn it from the roster.
+    mine = world.deputy("古丽娜", "13988000011", "sv.deputy2", "deputy2-Passw0rd-sv")
+    other = world.deputy("李向东", "13988000012", "sv.cosigner2", "cosign2-Passw0rd-sv")
+    me = {"role": "deputy", "region": COUNTY_A, "subject": mine.id, "name": "古丽娜"}
+    bureau = {"role": "department", "region": COUNTY_A, "subject": "dept-education"}
+    x = world.s.call("SubmitItem", pb.SubmitItemRequest(title="关于增设社区卫生服务站的建议", content="社区居民就医不便。",
+                                                        category="医疗", co_signer_ids=[other.id]), **me)
+    world.s.call("CoSignItem", pb.CoSignItemRequest(id=x.id), role="deputy", region=COUNTY_A, subject=other.id)
+    world.s.call("RegisterItem", pb.RegisterItemRequest(id=x.id, kind=pb.ITEM_KIND_SUGGESTION), **STAFF)
+    world.s.call("AssignItem", pb.AssignItemRequest(id=x.id, departments=[pb.ProjectDepartment(
+        department="dept-education", name="市教育局", role=pb.DEPARTMENT_ROLE_LEAD, responsible_person="周明")]),
+        **STAFF)
+    world.s.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(
+        id=x.id, plan="方案", measures="措施", target="目标", time_limit=(TODAY + timedelta(days=60)).isoformat()),
+        **bureau)
+
+    def handle(stages) -> None:
+        for stage in stages:
+            world.s.call("RecordItemMeeting", pb.RecordItemMeetingRequest(
+                id=x.id, stage=stage, held_on=TODAY.isoformat(), form=pb.MEETING_FORM_IN_PERSON), **bureau)
+        world.s.call("ReplyItem", pb.ReplyItemRequest(id=x.id, reply_class=pb.REPLY_CLASS_B, text="列入计划。"), **bureau)
+
+    handle((pb.MEETING_STAGE_PLAN, pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY))
+    world.s.call("RateItemReply", pb.RateItemReplyRequest(id=x.id, rating=pb.REPLY_RATING_UNSATISFIED), **me)
+    deputy = signed_in(world, "sv.deputy2", "deputy2-Passw0rd-sv")
+    office = signed_in(world, "sv.reader", "reader-Passw0rd-sv")
+    try:
+        for c, url in ((deputy, f"/desk/me/items/{x.id}"), (office, f"/desk/supervision/items/{x.id}")):
+            page = c.get(url).text
+            second = section(page, 'id="meetings-2"')
+            assert "方案见面" not in second and "办理中见面" in second and "答复前见面" in second, url
+            assert "方案见面" in section(page, 'id="meetings-1"')
+            history = section(page, 'id="item-history"')
+            assert "联名 2 人（李向东）" in history and other.id not in history, url
+        handle((pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY))
+        world.s.call("RateItemReply", pb.RateItemReplyRequest(id=x.id, rating=pb.REPLY_RATING_SATISFIED), **me)
+        listed = deputy.get("/desk/me/items").text
+        row = listed[listed.index("关于增设社区卫生服务站的建议"):]
+        row = row[:row.index("</li>")]
+        assert "已办结" in row and "前办结" not in row
+    finally:
+        deputy.close()
+        office.close()
