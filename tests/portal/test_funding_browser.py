@@ -115,3 +115,10 @@ def test_the_clerk_reads_the_report_records_spending_and_downloads_it(world, sho
         assert hidden(page.text, "csrf_token")
         refused = http.post("/desk/funding/spending", data={"budget_id": "x", "purpose": "x", "amount_yuan": "1"})
         assert refused.status_code == 403
+        # A mistyped amount is refused, not read as another ("1,2,3" is not 123 元); one over a
+        # trillion yuan is said to be too large. Nothing is recorded (the roll-up stays).
+        for typed, said in (("1,2,3", "金额请填写数字，最多两位小数"), ("99999999999999999", "支出金额过大")):
+            got = http.post("/desk/funding/spending", data={
+                "csrf_token": hidden(page.text, "csrf_token"), "region": "", "year": str(YEAR), "budget_id": "x",
+                "purpose": "走访", "amount_yuan": typed, "date": ""})
+            assert got.status_code == 400 and said in got.text, typed
