@@ -195,7 +195,8 @@ MEETING_STEPS = {
         id=i, meeting_on=f.get("meeting_on", "")[:20], organ=f.get("organ", "")[:500],
         head_name=f.get("head_name", "")[:200], head_post=f.get("head_post", "")[:200])),
     "record": lambda i, f: ("RecordOrganMeeting", pb.RecordOrganMeetingRequest(
-        id=i, outcome=f.get("outcome", "")[:MAX_TEXT], follow_up=f.get("follow_up", "")[:MAX_TEXT])),
+        id=i, outcome=f.get("outcome", "")[:MAX_TEXT], follow_up=f.get("follow_up", "")[:MAX_TEXT],
+        no_follow_up=f.get("no_follow_up", "") == "1")),
     "complete": lambda i, f: ("CompleteOrganMeetingFollowUp", pb.CompleteOrganMeetingFollowUpRequest(
         id=i, result=f.get("result", "")[:MAX_TEXT])),
 }

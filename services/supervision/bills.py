@@ -213,11 +213,13 @@ class Items:
         invited = b.check_co_signers(co_signer_ids, who.subject)
         at = now()
         with self.rt.transaction() as s:
+            # the deputy sees at once how many signers a bill needs (registration applies the rule then)
+            required = self.rules_of(s, code).bill_signers_required
             row = ItemRow(id=str(uuid.uuid4()), region_code=code, region_path=self.regions.get(code).path,
                           year=china_day(at).year, seq=None, number="", kind=0,
                           requested_kind=int(requested_kind or 0), title=title, content=content, category=category,
                           submitter_id=who.subject[:100], submitter_name=who.name[:50],
-                          status=int(b.ItemStatus.SUBMITTED), signers_required=0, deadline=None, round=1,
+                          status=int(b.ItemStatus.SUBMITTED), signers_required=required, deadline=None, round=1,
                           final_rating=0, plan="", measures="", target="", time_limit=None, four_recorded_by="",
                           four_recorded_at=None, submitted_at=at, updated_at=at,
                           co_signers=[ItemCoSignerRow(deputy_id=x, position=i, name="", signed_at=None)
@@ -246,7 +248,9 @@ class Items:
     # ---- 办: registration, assignment, handling ---------------------------------------------------
     def register(self, who: Principal, item_id: str, kind: b.ItemKind, note: str) -> ItemRow:
         """The office registers (立案) and classifies the item; a bill needs the region's
-        signers (FAILED_PRECONDITION naming ``kind`` otherwise). Invitations not signed lapse.
+        signers (FAILED_PRECONDITION naming ``kind`` otherwise). Invitations not signed lapse:
+        the invited deputy can no longer sign (FAILED_PRECONDITION status) but still sees the
+        item, listed as invited and not signed.
         Registered items are numbered per region, year and kind."""
         note = d.line(note, "note", max_len=d.MAX_NOTE)
         with self.rt.transaction() as s:
@@ -258,7 +262,6 @@ class Items:
             row.kind, row.seq, row.status = int(kind), seq, int(b.ItemStatus.REGISTERED)
             row.number = b.number(self.regions.get(row.region_code).name, row.year, kind, seq)
             row.signers_required = rules.bill_signers_required
-            row.co_signers = [x for x in row.co_signers if x.signed_at is not None]
             c = change(row, "registered", who, b.STATUS_LABELS[b.ItemStatus.SUBMITTED],
                        f"{row.number}，联名 {signers(row)} 人" + (f"；{note}" if note else ""))
             return self._publish(s, row, c, convert.item_registered)

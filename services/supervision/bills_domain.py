@@ -227,27 +227,37 @@ def check_record_four(status: ItemStatus) -> None:
 
 def check_meeting(status: ItemStatus, stage: MeetingStage, round_: int, held: Sequence[tuple[int, MeetingStage]],
                   held_on: date, today: date) -> None:
-    """The three meetings (三见面) in order: on the plan once assigned, during handling after it
-    and the four in place, before the final reply after that; each once a round. A reopened
-    round (2) needs only its meeting before the reply."""
+    """The three meetings (三见面) in order, each once a round, all after the four in place
+    (四落实; the plan met on is part of them): on the plan, during handling, before the final
+    reply. A reopened round (2) requires only its meeting before the reply (meetings_required);
+    one during handling may be held, one on the plan is refused."""
     if held_on > today:
         raise InvalidArgument("held_on", "is after today: record a meeting once held")
     if status in (ItemStatus.SUBMITTED, ItemStatus.REGISTERED):
         raise FailedPrecondition("assignment: the item is not assigned to a department yet")
     if status in (ItemStatus.REPLIED, ItemStatus.CLOSED):
         raise FailedPrecondition("status: the final reply is given already")
+    if status is ItemStatus.ASSIGNED:
+        raise FailedPrecondition("four_in_place: handling starts when the four in place (四落实) are recorded")
     if (round_, stage) in held:
         raise FailedPrecondition(f"stage: the {STAGE_LABELS[stage]} of this round is recorded already")
     if stage is MeetingStage.PLAN:
-        if round_ > 1:
-            raise FailedPrecondition("stage: a reopened item meets the deputy during handling and before the reply")
+        if stage not in meetings_required(round_):
+            raise FailedPrecondition("stage: a reopened item meets the deputy before the reply (答复前见面), "
+                                     "not on the plan again")
         return
-    if status is ItemStatus.ASSIGNED:
-        raise FailedPrecondition("four_in_place: handling starts when the four in place (四落实) are recorded")
     if round_ == 1 and (1, MeetingStage.PLAN) not in held:
         raise FailedPrecondition("meetings: the meeting on the plan (方案见面) is not recorded yet")
     if stage is MeetingStage.REPLY and round_ == 1 and (1, MeetingStage.HANDLING) not in held:
         raise FailedPrecondition("meetings: the meeting during handling (办理中见面) is not recorded yet")
+
+
+def meetings_required(round_: int) -> tuple[MeetingStage, ...]:
+    """The meetings (三见面) a round requires, in order: all three in the first round; only the
+    one before the reply in a reopened round (its plan is the first round's)."""
+    if round_ > 1:
+        return (MeetingStage.REPLY,)
+    return (MeetingStage.PLAN, MeetingStage.HANDLING, MeetingStage.REPLY)
 
 
 def check_reply(status: ItemStatus, round_: int, held: Sequence[tuple[int, MeetingStage]]) -> None:

@@ -167,7 +167,8 @@ def item_to_proto(r: ItemRow) -> pb.DeputyItem:
                               replied_at=ts(x.replied_at), rating=x.rating, rating_comment=x.rating_comment,
                               rated_at=ts(x.rated_at)) for x in r.replies],
         round=r.round, final_rating=r.final_rating, history=[item_change_to_proto(c) for c in r.history],
-        submitted_at=ts(r.submitted_at), updated_at=ts(r.updated_at))
+        submitted_at=ts(r.submitted_at), updated_at=ts(r.updated_at),
+        meetings_required=[int(x) for x in b.meetings_required(r.round)])
 
 
 def item_rules_to_proto(rules: b.ItemRules) -> pb.ItemRules:

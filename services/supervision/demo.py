@@ -56,7 +56,7 @@ def load(port: int, secret: str, region: str, deputies: tuple[DemoDeputy, ...] =
             deadline = deadline.replace(year=deadline.year + 1)
         days = [today - timedelta(days=30), today + timedelta(days=30), deadline]
         p = s.CreateProject(pb.CreateProjectRequest(
-            region_code=region, year=today.year, title="城区老旧小区加装电梯", category="城建",
+            region_code=region, year=days[0].year, title="城区老旧小区加装电梯", category="城建",
             description="为城区老旧小区加装电梯，方便老年人上下楼。", budget_fen=8_600_000 * 100,
             deadline=deadline.isoformat(),
             departments=[pb.ProjectDepartment(department=LEAD, name="州住建局", role=pb.DEPARTMENT_ROLE_LEAD,
@@ -108,13 +108,13 @@ def _bills(s, secret: str, office, deputies: tuple[DemoDeputy, ...]) -> tuple[pb
                              responsible_person="周明"),
         pb.ProjectDepartment(department=CO, name="财政局", role=pb.DEPARTMENT_ROLE_CO, responsible_person="李红")]),
         metadata=office, timeout=10)
-    s.RecordItemMeeting(pb.RecordItemMeetingRequest(id=item.id, stage=pb.MEETING_STAGE_PLAN,
-                                                    held_on=today.isoformat(), form=pb.MEETING_FORM_IN_PERSON,
-                                                    notes="就办理方案当面听取代表意见"), metadata=education, timeout=10)
     item = s.RecordFourInPlace(pb.RecordFourInPlaceRequest(
         id=item.id, plan="分两年完成农村学校供暖设施改造", measures="州县两级财政安排专项资金",
         target="农村学校冬季室温全部达标", time_limit=(today + timedelta(days=80)).isoformat()),
         metadata=education, timeout=10)
+    s.RecordItemMeeting(pb.RecordItemMeetingRequest(id=item.id, stage=pb.MEETING_STAGE_PLAN,
+                                                    held_on=today.isoformat(), form=pb.MEETING_FORM_IN_PERSON,
+                                                    notes="就办理方案当面听取代表意见"), metadata=education, timeout=10)
     m = s.RequestOrganMeeting(pb.RequestOrganMeetingRequest(
         organ="人民政府", subject="农村饮水安全", reason="多个村反映自来水水压不足，夏季经常停水"),
         metadata=deputy, timeout=10)

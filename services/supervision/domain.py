@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -177,7 +177,7 @@ def check_milestones(items: Sequence[MilestonePlan], field: str = "milestones") 
     share of the project). Ids are checked against the project by the use case."""
     if len(items) > MAX_MILESTONES:
         raise InvalidArgument(field, f"at most {MAX_MILESTONES} milestones")
-    out, seen = [], set()
+    out, seen, titles = [], set(), set()
     for i, x in enumerate(items):
         at = f"{field}[{i}]"
         if x.id and x.id in seen:
@@ -186,8 +186,12 @@ def check_milestones(items: Sequence[MilestonePlan], field: str = "milestones") 
         if not 1 <= x.weight <= MAX_WEIGHT:
             raise InvalidArgument(f"{at}.weight", f"must be between 1 and {MAX_WEIGHT}")
         due = check_day(str(x.due_date), f"{at}.due_date", required=True)
-        out.append(MilestonePlan(id=x.id, title=line(x.title, f"{at}.title", max_len=MAX_TITLE, required=True),
-                                 due_date=due or "", weight=x.weight))
+        title = line(x.title, f"{at}.title", max_len=MAX_TITLE, required=True)
+        if title in titles:
+            # letters and the board name a milestone by its title (节点“…”)
+            raise InvalidArgument(f"{at}.title", "names a milestone twice in the plan")
+        titles.add(title)
+        out.append(MilestonePlan(id=x.id, title=title, due_date=due or "", weight=x.weight))
     return tuple(out)
 
 
@@ -397,12 +401,26 @@ def behind_plan(project_id: str, sums: PlanSums, today: date, margin: int) -> La
                          f"落后{planned - actual}个百分点")
 
 
-def lateness(project_id: str, milestones: Sequence[MilestoneState], today: date, margin: int) -> list[Lateness]:
-    """What is late in a project on ``today`` (a China day): each milestone overdue, and the
-    project when behind plan (behind_plan)."""
+def letters_due(late: Sequence[Lateness], answered: Collection[str] = frozenset()) -> list[Lateness]:
+    """The latenesses of one project that a letter is for: every overdue milestone, and the
+    project behind plan only when each of its overdue milestones' letter chains is answered
+    (``answered``: chain keys with an answer). A project behind plan always has a milestone
+    overdue, and that milestone's letter says already that the project is late: one letter
+    per lateness, not two in the same minute to the same department."""
+    milestones = [x for x in late if x.kind is LatenessKind.MILESTONE_OVERDUE]
+    if any(x.key not in answered for x in milestones):
+        return [x for x in late if x.kind is not LatenessKind.BEHIND_PLAN]
+    return list(late)
+
+
+def lateness(project_id: str, milestones: Sequence[MilestoneState], today: date, margin: int,
+             answered: Collection[str] = frozenset()) -> list[Lateness]:
+    """What gets a letter in a project on ``today`` (a China day): each milestone overdue, and
+    the project when behind plan (behind_plan) once its overdue milestones' letters are
+    answered (letters_due)."""
     out = [x for x in (overdue(m, today) for m in milestones) if x is not None]
     behind = behind_plan(project_id, PlanSums.of(milestones, today), today, margin)
-    return out + ([behind] if behind else [])
+    return letters_due(out + ([behind] if behind else []), answered)
 
 
 def letter_number(issuer: str, year: int, seq: int) -> str:

@@ -5,7 +5,9 @@ On its own schedule (``lateness_sweep_interval``) the sweep, in every project an
 bill or suggestion (item, bills.py) this deployment serves:
 - finds the milestones past their due day, the projects behind plan (domain.overdue,
   domain.behind_plan) and the items past their handling deadline (bills.overdue_items), and
-  issues one numbered letter per lateness to the lead department (主办): the subject,
+  issues one numbered letter per lateness to the lead department (主办) (a project behind plan
+  only once its overdue milestones' letters are answered: their letters say it is late
+  already, domain.letters_due): the subject,
   what is late and by how much, a reply-by day, signed with the issuing standing
   committee's name, rendered as DOCX (python-docx) for staff to print and send;
 - follows each letter left unanswered past its reply-by day with a firmer one (the next level
@@ -220,6 +222,16 @@ class Letters:
             LetterRow.level == 1, LetterRow.origin_region == "",
             _served(self.regions, self.rt.deployment, LetterRow.region_path))))
         fresh = {pid: [x for x in xs if x.key not in known] for pid, xs in late.items()}
+        behind_fresh = [pid for pid, xs in fresh.items() if any(x.kind is d.LatenessKind.BEHIND_PLAN for x in xs)]
+        if behind_fresh:
+            # behind plan is lettered only once the overdue milestones' chains are answered
+            # (domain.letters_due): the chains answered in the served area, read whole
+            answered = set(s.scalars(select(LetterRow.chain).distinct().where(
+                LetterRow.answered_on.is_not(None), LetterRow.origin_region == "",
+                _served(self.regions, self.rt.deployment, LetterRow.region_path))))
+            for pid in behind_fresh:
+                wanted = {x.key for x in d.letters_due(late[pid], answered)}
+                fresh[pid] = [x for x in fresh[pid] if x.key in wanted]
         fresh = {pid: xs for pid, xs in fresh.items() if xs}
         if not fresh:
             return 0

@@ -24,7 +24,7 @@ from shared import text as canonical
 from shared.access import Scope
 from shared.auth import Principal, Role
 from shared.clock import china_day, now
-from shared.errors import NotFound, PermissionDenied
+from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 
 
@@ -96,11 +96,16 @@ class OrganMeetings:
             row.status = int(b.OrganMeetingStatus.ARRANGED)
             return self._publish(s, row, convert.organ_meeting_arranged)
 
-    def record(self, who: Principal, meeting_id: str, outcome: str, follow_up: str) -> OrganMeetingRow:
-        """The meeting as held (on or after its day): the outcome and the follow-up promised;
-        without a follow-up it is done at once."""
+    def record(self, who: Principal, meeting_id: str, outcome: str, follow_up: str,
+               no_follow_up: bool = False) -> OrganMeetingRow:
+        """The meeting as held (on or after its day): the outcome and the follow-up promised
+        (HELD, followed until done). A blank follow-up is refused (INVALID_ARGUMENT follow_up)
+        unless ``no_follow_up`` says nothing was promised: then it is done at once (DONE), so
+        a field left empty by mistake never closes a meeting."""
         outcome = d.text(outcome, "outcome", max_len=b.MAX_OUTCOME, required=True)
-        follow_up = d.text(follow_up, "follow_up", max_len=b.MAX_OUTCOME)
+        follow_up = d.text(follow_up, "follow_up", max_len=b.MAX_OUTCOME, required=not no_follow_up)
+        if no_follow_up and follow_up:
+            raise InvalidArgument("no_follow_up", "is set but a follow-up is given")
         with self.rt.transaction() as s:
             row = self.in_scope(s, who, meeting_id, "organ_meeting.manage")
             b.check_record_organ(b.OrganMeetingStatus(row.status), row.meeting_on, china_day(now()))

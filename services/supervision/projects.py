@@ -144,7 +144,7 @@ class Projects:
                     budget_fen=d.check_fen(budget_fen, "budget_fen"),
                     deadline=d.check_day(deadline, "deadline", required=True))
         plan = d.check_plan(plan)
-        self._check_due_dates(plan, o.deadline)
+        self._check_due_dates(plan, o.deadline, o.year)
         for i, m in enumerate(plan.milestones):
             if m.id:
                 raise NotFound("milestone", m.id, f"milestones[{i}].id")
@@ -185,9 +185,20 @@ class Projects:
 
     # ---- the plan -----------------------------------------------------------------------------
     @staticmethod
-    def _check_due_dates(plan: d.Plan, deadline: date | None) -> None:
+    def _check_due_dates(plan: d.Plan, deadline: date | None, year: int | None) -> None:
+        """The deadline and every milestone's due day fall in or after the project's year (a
+        mistyped year must not issue letters at once), and no milestone after the deadline.
+        A project entered late for an earlier year keeps its past days (its milestones may be
+        late indeed): only days before 1 January of its own year are refused."""
+        start = date(year, 1, 1) if year else None
+        if start is not None and deadline is not None and deadline < start:
+            raise InvalidArgument("deadline", f"is before 1 January of the project's year {year}")
         for i, m in enumerate(plan.milestones):
-            if deadline is not None and isinstance(m.due_date, date) and m.due_date > deadline:
+            if not isinstance(m.due_date, date):
+                continue
+            if start is not None and m.due_date < start:
+                raise InvalidArgument(f"milestones[{i}].due_date", f"is before 1 January of the project's year {year}")
+            if deadline is not None and m.due_date > deadline:
                 raise InvalidArgument(f"milestones[{i}].due_date", "is after the project's deadline")
 
     @staticmethod
@@ -226,9 +237,10 @@ class Projects:
         budget_fen = d.check_fen(budget_fen, "budget_fen")
         day = d.check_day(deadline, "deadline", required=True)
         note = d.line(note, "note", max_len=d.MAX_NOTE)
-        self._check_due_dates(plan, day)
+        self._check_due_dates(plan, day, None)
         with self.rt.transaction() as s:
             row = self.in_scope(SupervisionStore(s), who, project_id, "id", "project.manage", for_update=True)
+            self._check_due_dates(plan, day, row.year)
             ids = {m.id for m in row.milestones}
             for i, m in enumerate(plan.milestones):
                 if m.id and m.id not in ids:

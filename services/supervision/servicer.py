@@ -214,7 +214,8 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
     def RecordOrganMeeting(self, request, context):
         meeting_id = wire.require_id(request.id, "id")
         return convert.organ_meeting_to_proto(self.organ_meetings.record(current_principal(), meeting_id,
-                                                                         request.outcome, request.follow_up))
+                                                                         request.outcome, request.follow_up,
+                                                                         request.no_follow_up))
 
     def CompleteOrganMeetingFollowUp(self, request, context):
         meeting_id = wire.require_id(request.id, "id")

@@ -193,7 +193,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("supervision", "SetItemRules"): spec(),
     ("supervision", "RequestOrganMeeting"): spec(),
     ("supervision", "ArrangeOrganMeeting"): spec(),
-    ("supervision", "RecordOrganMeeting"): spec(optional={"follow_up": "a meeting may promise no follow-up"}),
+    ("supervision", "RecordOrganMeeting"): spec(),
     ("supervision", "CompleteOrganMeetingFollowUp"): spec(),
     ("supervision", "GetOrganMeeting"): spec(),
     ("supervision", "ListOrganMeetings"): spec(optional={"region_code": REGION_DEFAULT}),

@@ -171,7 +171,8 @@ def points_flow(w):
         organ="昌吉市人民政府", subject="农村饮水安全", reason="多个村反映水压不足"), **deputy_a)
     w.s.call("ArrangeOrganMeeting", spb.ArrangeOrganMeetingRequest(
         id=meeting.id, meeting_on="2026-07-01", organ="昌吉市水务局", head_name="陈局长", head_post="局长"), **STAFF)
-    w.s.call("RecordOrganMeeting", spb.RecordOrganMeetingRequest(id=meeting.id, outcome="改造增压泵站"), **STAFF)
+    w.s.call("RecordOrganMeeting", spb.RecordOrganMeetingRequest(id=meeting.id, outcome="改造增压泵站",
+                                                                     no_follow_up=True), **STAFF)
     report = w.e.call("RecordConstituentReport", pb.RecordConstituentReportRequest(
         deputy_id=a.id, held_on="2026-01-20", title="向第3选区选民述职"), **STAFF)
     assert report.kind == pb.WORK_KIND_CONSTITUENT_REPORT and report.credited == "6.00"

@@ -244,9 +244,9 @@ class World:
                 department=DEPT, name="市水务局", role=spb.DEPARTMENT_ROLE_LEAD, responsible_person="张三")]))
         today = china_today().isoformat()
         if at >= 4:
-            item = self.item_meeting(item, spb.MEETING_STAGE_PLAN, today)
             item = self.sv("RecordFourInPlace", spb.RecordFourInPlaceRequest(
                 id=item.id, plan="方案", measures="措施", target="目标", time_limit="2099-12-31"))
+            item = self.item_meeting(item, spb.MEETING_STAGE_PLAN, today)
         if at >= 5:
             item = self.item_meeting(item, spb.MEETING_STAGE_HANDLING, today)
             item = self.item_meeting(item, spb.MEETING_STAGE_REPLY, today)
@@ -809,7 +809,7 @@ CASES |= {
         id=w.item("assigned").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, plan="方案", measures="措施",
         target="目标", time_limit="2099-12-31"), **ITEM_HANDLE)],
     ("supervision", "RecordItemMeeting"): [Case(lambda w, c: spb.RecordItemMeetingRequest(
-        id=w.item("assigned").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, stage=spb.MEETING_STAGE_PLAN,
+        id=w.item("handling").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, stage=spb.MEETING_STAGE_HANDLING,
         held_on="2026-01-05", form=spb.MEETING_FORM_SYMPOSIUM, notes="座谈"), **ITEM_HANDLE)],
     ("supervision", "ReplyItem"): [Case(lambda w, c: spb.ReplyItemRequest(
         id=w.item("met").id if c.name in ITEM_HANDLE["ok"] else w.IT.id, reply_class=spb.REPLY_CLASS_B,

@@ -102,6 +102,7 @@ def test_a_bill_from_submission_to_a_second_rating(sv):
     assert (item.status, item.signers, item.submitter_name, item.requested_kind) == (
         pb.ITEM_STATUS_SUBMITTED, 1, "张代表", pb.ITEM_KIND_BILL)
     assert [c.signed for c in item.co_signers] == [False] * 9
+    assert item.bill_signers_required == 10    # the region's rule shown from submission on
     # The county's rule: ten deputies sign a bill (代表十人以上联名), the submitter included.
     rules = sv.call("GetItemRules", pb.GetItemRulesRequest(region_code=COUNTY_A), **lead)
     assert (rules.bill_signers_required, rules.handling_months, rules.rehandling_months, rules.inherited) == (
@@ -138,7 +139,7 @@ def test_a_bill_from_submission_to_a_second_rating(sv):
     assert (item.status, item.deadline) == (pb.ITEM_STATUS_ASSIGNED, add_months(china_today(), 3).isoformat())
     assert [(x.department, x.role) for x in item.departments] == [(LEAD, pb.DEPARTMENT_ROLE_LEAD),
                                                                   (CO, pb.DEPARTMENT_ROLE_CO)]
-    # Before the four in place: no handling meeting, no reply; the plan meeting may come first.
+    # Before the four in place: no meeting, no reply.
     refused(sv, "ReplyItem", pb.ReplyItemRequest(id=item.id, reply_class=pb.REPLY_CLASS_A, text="答复"), FP,
             "four_in_place", **LEAD_DEPT)
     refused(sv, "RecordItemMeeting", pb.RecordItemMeetingRequest(
@@ -150,10 +151,18 @@ def test_a_bill_from_submission_to_a_second_rating(sv):
     refused(sv, "RecordFourInPlace", four, PD, "the lead department (主办) handles the item; co-departments assist",
             **CO_DEPT)
     assert sv.call("GetItem", pb.GetItemRequest(id=item.id), **CO_DEPT).id == item.id
-    item = meeting(sv, item, pb.MEETING_STAGE_PLAN)
+    # 方案见面 is on the plan, one of the four in place: not before them either.
+    refused(sv, "RecordItemMeeting", pb.RecordItemMeetingRequest(
+        id=item.id, stage=pb.MEETING_STAGE_PLAN, held_on=china_today().isoformat(), form=pb.MEETING_FORM_PHONE),
+        FP, "four_in_place", **LEAD_DEPT)
     item = sv.call("RecordFourInPlace", four, **LEAD_DEPT)
     assert item.status == pb.ITEM_STATUS_HANDLING and item.four_in_place.time_limit == f"{year + 1}-10-31"
     refused(sv, "RecordFourInPlace", four, FP, "four_in_place", **LEAD_DEPT)
+    assert list(item.meetings_required) == [pb.MEETING_STAGE_PLAN, pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY]
+    refused(sv, "RecordItemMeeting", pb.RecordItemMeetingRequest(
+        id=item.id, stage=pb.MEETING_STAGE_HANDLING, held_on=china_today().isoformat(), form=pb.MEETING_FORM_PHONE),
+        FP, "meetings", **LEAD_DEPT)
+    item = meeting(sv, item, pb.MEETING_STAGE_PLAN)
     # The three meetings in order; the reply waits for the meeting on it.
     refused(sv, "RecordItemMeeting", pb.RecordItemMeetingRequest(
         id=item.id, stage=pb.MEETING_STAGE_REPLY, held_on=china_today().isoformat(), form=pb.MEETING_FORM_PHONE),
@@ -184,7 +193,9 @@ def test_a_bill_from_submission_to_a_second_rating(sv):
     assert (item.status, item.round, item.deadline, item.final_rating) == (
         pb.ITEM_STATUS_HANDLING, 2, add_months(china_today(), 1).isoformat(), pb.REPLY_RATING_UNSPECIFIED)
     assert (item.replies[0].rating, item.replies[0].rating_comment) == (pb.REPLY_RATING_UNSATISFIED, "时间太长")
-    # Round 2: no second plan meeting; the reply again waits for its meeting.
+    # Round 2: no second plan meeting, and the item says so (only the meeting before the reply
+    # is required); the reply again waits for its meeting.
+    assert list(item.meetings_required) == [pb.MEETING_STAGE_REPLY]
     refused(sv, "RecordItemMeeting", pb.RecordItemMeetingRequest(
         id=item.id, stage=pb.MEETING_STAGE_PLAN, held_on=china_today().isoformat(), form=pb.MEETING_FORM_PHONE),
         FP, "stage", **LEAD_DEPT)
@@ -202,12 +213,12 @@ def test_a_bill_from_submission_to_a_second_rating(sv):
 
     # Every change kept in the history, each published.
     assert [h.action for h in item.history] == (
-        ["submitted"] + ["co_signed"] * 9 + ["registered", "assigned", "meeting", "four_in_place", "meeting",
+        ["submitted"] + ["co_signed"] * 9 + ["registered", "assigned", "four_in_place", "meeting", "meeting",
                                              "meeting", "replied", "reopened", "meeting", "replied", "closed"])
     assert item.history[-1].after == "不满意：办结"
     assert events(sv)[with_events:] == (
-        ["ItemSubmitted"] + ["ItemCoSigned"] * 9 + ["ItemRegistered", "ItemAssigned", "ItemMeetingRecorded",
-                                                    "FourInPlaceRecorded", "ItemMeetingRecorded", "ItemMeetingRecorded",
+        ["ItemSubmitted"] + ["ItemCoSigned"] * 9 + ["ItemRegistered", "ItemAssigned", "FourInPlaceRecorded",
+                                                    "ItemMeetingRecorded", "ItemMeetingRecorded", "ItemMeetingRecorded",
                                                     "ItemReplied", "ItemRated", "ItemMeetingRecorded", "ItemReplied",
                                                     "ItemRated"])
     rated = ev.ItemRated.FromString(rows(sv, "SELECT data FROM outbox WHERE type = "
@@ -240,9 +251,9 @@ def test_a_satisfied_rating_closes_and_the_regions_rules_apply(sv):
     assert item.deadline == add_months(china_today(), 2).isoformat()
     # The county's department of the same subject does not see the township's item.
     refused(sv, "GetItem", pb.GetItemRequest(id=item.id), NF, "id", **LEAD_DEPT)
-    item = meeting(sv, item, pb.MEETING_STAGE_PLAN, **township)
     item = sv.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(
         id=item.id, plan="方案", measures="措施", target="目标", time_limit=item.deadline), **township)
+    item = meeting(sv, item, pb.MEETING_STAGE_PLAN, **township)
     item = meeting(sv, item, pb.MEETING_STAGE_HANDLING, **township)
     item = meeting(sv, item, pb.MEETING_STAGE_REPLY, **township)
     item = sv.call("ReplyItem", pb.ReplyItemRequest(id=item.id, reply_class=pb.REPLY_CLASS_A, text="已解决"),
@@ -279,9 +290,9 @@ def test_an_overdue_item_gets_one_letter_to_its_lead_department(sv):
     got = sv.call("GetItem", pb.GetItemRequest(id=item.id), **lead)
     assert got.history[-1].action == "letter" and got.history[-1].after.startswith(letters[0].number)
     # Handled, replied and rated unsatisfied: round 2 has its own deadline, and its own letter when late.
-    item = meeting(sv, item, pb.MEETING_STAGE_PLAN)
     sv.call("RecordFourInPlace", pb.RecordFourInPlaceRequest(id=item.id, plan="方案", measures="措施", target="目标",
                                                              time_limit=due.isoformat()), **LEAD_DEPT)
+    item = meeting(sv, item, pb.MEETING_STAGE_PLAN)
     meeting(sv, item, pb.MEETING_STAGE_HANDLING)
     meeting(sv, item, pb.MEETING_STAGE_REPLY)
     sv.call("ReplyItem", pb.ReplyItemRequest(id=item.id, reply_class=pb.REPLY_CLASS_C, text="暂不具备条件"), **LEAD_DEPT)
@@ -305,7 +316,7 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
     m = sv.call("RequestOrganMeeting", pb.RequestOrganMeetingRequest(
         organ="昌吉市人民政府", subject="农村饮水安全", reason="多个村反映自来水水压不足"), **me)
     assert (m.status, m.deputy_name, m.region_code) == (pb.ORGAN_MEETING_STATUS_REQUESTED, "赵代表", COUNTY_A)
-    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x"), FP, "arrangement",
+    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x", follow_up="y"), FP, "arrangement",
             **STAFF)
     refused(sv, "ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
         id=m.id, meeting_on="2030-01-01", organ="昌吉市人民政府", head_name="刘副市长", head_post="副市长"), PD,
@@ -317,11 +328,17 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
     assert (m.status, m.meeting_on, m.head_name, m.head_post) == (pb.ORGAN_MEETING_STATUS_ARRANGED,
                                                                   later.isoformat(), "刘副市长", "副市长")
     # Not held before its day; re-arranged to today, then recorded with the follow-up promised.
-    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x"), FP, "meeting_on", **STAFF)
+    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x", follow_up="y"), FP,
+            "meeting_on", **STAFF)
     m = sv.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
         id=m.id, meeting_on=today.isoformat(), organ="昌吉市水务局", head_name="陈局长", head_post="局长"), **STAFF)
     refused(sv, "CompleteOrganMeetingFollowUp", pb.CompleteOrganMeetingFollowUpRequest(id=m.id, result="x"), FP,
             "outcome", **STAFF)
+    # A follow-up left blank is refused: only an explicit no_follow_up closes a meeting at once.
+    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x", follow_up=" "), IA,
+            "follow_up", **STAFF)
+    refused(sv, "RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=m.id, outcome="x", follow_up="y",
+                                                                   no_follow_up=True), IA, "no_follow_up", **STAFF)
     m = sv.call("RecordOrganMeeting", pb.RecordOrganMeetingRequest(
         id=m.id, outcome="水务局承认管网老化", follow_up="一个月内完成增压泵站改造"), **STAFF)
     assert (m.status, m.follow_up) == (pb.ORGAN_MEETING_STATUS_HELD, "一个月内完成增压泵站改造")
@@ -344,6 +361,14 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
     assert [x.id for x in mine.meetings] == [m.id]
     assert events(sv)[-4:] == ["OrganMeetingArranged", "OrganMeetingArranged", "OrganMeetingHeld",
                                "OrganMeetingFollowedUp"]
+    # A meeting that promised nothing says so (no_follow_up) and is done at once.
+    n = sv.call("RequestOrganMeeting", pb.RequestOrganMeetingRequest(organ="昌吉市教育局", subject="校车", reason="校车不足"),
+                **me)
+    sv.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
+        id=n.id, meeting_on=today.isoformat(), organ="昌吉市教育局", head_name="李局长", head_post="局长"), **STAFF)
+    n = sv.call("RecordOrganMeeting", pb.RecordOrganMeetingRequest(id=n.id, outcome="当面说明已增购校车",
+                                                                   no_follow_up=True), **STAFF)
+    assert (n.status, n.follow_up) == (pb.ORGAN_MEETING_STATUS_DONE, "")
 
 
 def test_each_sees_only_their_own_items(sv):
@@ -357,6 +382,13 @@ def test_each_sees_only_their_own_items(sv):
     theirs = assigned(sv, b)
     # A deputy: their own and those they were invited to co-sign, in their token's region.
     assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **a).items] == [mine.id, again[0].id]
+    assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **invited).items] == [mine.id]
+    # Registered before the invited deputy signed: the invitation lapses (co-signing is closed,
+    # said so), but the invited deputy still sees the item, listed as invited and not signed.
+    sv.call("RegisterItem", pb.RegisterItemRequest(id=mine.id, kind=pb.ITEM_KIND_SUGGESTION), **STAFF)
+    refused(sv, "CoSignItem", pb.CoSignItemRequest(id=mine.id), FP, "status", **invited)
+    seen = sv.call("GetItem", pb.GetItemRequest(id=mine.id), **invited)
+    assert (seen.signers, [(c.deputy_id, c.signed) for c in seen.co_signers]) == (1, [(invited["subject"], False)])
     assert [x.id for x in sv.call("ListItems", pb.ListItemsRequest(), **invited).items] == [mine.id]
     refused(sv, "GetItem", pb.GetItemRequest(id=theirs.id), NF, "id", **a)
     refused(sv, "GetItem", pb.GetItemRequest(id=mine.id), NF, "id", **dict(a, region=COUNTY_B))
@@ -377,7 +409,7 @@ def test_each_sees_only_their_own_items(sv):
     assert sv.call("GetItem", pb.GetItemRequest(id=theirs.id), role="auditor", region=PREFECTURE).id == theirs.id
     filtered = sv.call("ListItems", pb.ListItemsRequest(region_code=COUNTY_A, status=pb.ITEM_STATUS_SUBMITTED),
                        **STAFF).items
-    assert mine.id in [x.id for x in filtered] and theirs.id not in [x.id for x in filtered]
+    assert again[0].id in [x.id for x in filtered] and theirs.id not in [x.id for x in filtered]
     # Bad input specific to items: the submitter among co-signers, one named twice; a past deadline.
     refused(sv, "SubmitItem", pb.SubmitItemRequest(title="t", content="c", category="教育",
                                                    co_signer_ids=[a["subject"]]), IA, "co_signer_ids[0]", **a)

@@ -162,6 +162,14 @@ def test_bad_plans_are_refused_naming_the_field(world):
          "milestones[0].weight:"),
         (create(budget_fen=10**14 + 1), "budget_fen:"),
         (create(deadline="2035/12/31"), "deadline:"),
+        # a mistyped year would issue letters at once: days before the project's year are refused
+        (create(deadline="2034-12-31"), "deadline: is before 1 January of the project's year 2035"),
+        (create(milestones=[pb.MilestonePlan(title="开工", due_date="2035-03-01", weight=1),
+                            pb.MilestonePlan(title="完工", due_date="2020-01-01", weight=1)]),
+         "milestones[1].due_date: is before 1 January of the project's year 2035"),
+        (create(milestones=[pb.MilestonePlan(title="完工", due_date="2035-03-01", weight=1),
+                            pb.MilestonePlan(title="完工", due_date="2035-06-30", weight=1)]),
+         "milestones[1].title: names a milestone twice"),
         (create(region_code="652301100", departments=departments()), None),   # a township: fine
     ]
     for req, field in cases:
@@ -171,6 +179,17 @@ def test_bad_plans_are_refused_naming_the_field(world):
             err = world.s.error("CreateProject", req, **STAFF)
         assert err.code() == IA and err.details().startswith(field), (field, err.details())
     p = world.project(year=2035)
+    keep = [pb.MilestonePlan(id=m.id, title=m.title, due_date=m.due_date, weight=m.weight) for m in p.milestones]
+    early = keep[:1] + [pb.MilestonePlan(id=keep[1].id, title=keep[1].title, due_date="2034-12-31", weight=1)]
+    with world.expect_no_writes():
+        err = world.s.error("SetProjectPlan", pb.SetProjectPlanRequest(
+            id=p.id, departments=departments(), milestones=early, deadline="2035-12-31"), **STAFF)
+    assert err.code() == IA and err.details().startswith(
+        "milestones[1].due_date: is before 1 January of the project's year 2035"), err.details()
+    # a project entered late for an earlier year keeps its past milestones (late indeed)
+    late_entry = world.s.call("CreateProject", create(year=2021, deadline="2021-12-31", milestones=[
+        pb.MilestonePlan(title="完工", due_date="2021-06-30", weight=1)]), **STAFF)
+    assert late_entry.milestones[0].due_date == "2021-06-30"
     for req, field in [
         (pb.ReportProgressRequest(project_id=p.id, milestone_id=p.milestones[0].id, percent=101), "percent:"),
         (pb.ReportProgressRequest(project_id=p.id, milestone_id=p.milestones[0].id, percent=5,
