@@ -36,7 +36,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
-from portal.pages.supervision import PAGE_SIZE, _not_found, _refusal, item_namer, round_stages
+from portal.pages.supervision import PAGE_SIZE, _not_found, _refusal, item_namer, item_stages
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, error_page, page, rpc_error_page
 
@@ -146,7 +146,7 @@ async def _item_page(request: Request, item_id: str, *, errors: list[str] | None
         "user": me, "x": x, "names": names, "form_errors": errors or [], "done": done,
         "can_sign": x.status == pb.ITEM_STATUS_SUBMITTED and invited is not None and not invited.signed,
         "can_rate": x.status == pb.ITEM_STATUS_REPLIED and x.submitter_id == me.stands_for and reply is not None,
-        "rounds": sorted({1, x.round}), "stages": {r: round_stages(r) for r in {1, x.round}},
+        "rounds": sorted({1, x.round}), "stages": item_stages(x),
         "history": list(reversed(x.history)), "named": await item_namer(request, x, names)}, status=status)
 
 

@@ -42,6 +42,7 @@ from portal.pages.supervision import (
     _not_found,
     _refusal,
     item_namer,
+    item_stages,
     round_stages,
 )
 from portal.pages.work import user, user_md
@@ -92,7 +93,7 @@ async def _item_page(request: Request, item_id: str, *, errors: list[str] | None
     held = {(m.round, m.stage) for m in x.meetings}
     return page(request, "supervision/item.html", {
         "user": me, "x": x, "names": {}, "form_errors": errors or [], "done": done,
-        "rounds": sorted({1, x.round}), "stages": {r: round_stages(r) for r in {1, x.round}},
+        "rounds": sorted({1, x.round}), "stages": item_stages(x),
         "history": list(reversed(x.history)), "named": await item_namer(request, x),
         "can_register": me.role in MANAGERS and x.status == pb.ITEM_STATUS_SUBMITTED,
         "can_assign": me.role in MANAGERS and x.status in (pb.ITEM_STATUS_REGISTERED, pb.ITEM_STATUS_ASSIGNED),

@@ -168,6 +168,20 @@ def round_stages(round_: int) -> tuple[int, ...]:
     return tuple(int(s) for s in (every if round_ <= 1 else every[1:]))
 
 
+def item_stages(x: pb.DeputyItem) -> dict[int, tuple[int, ...]]:
+    """Round -> the meetings (三见面, MeetingStage values, in order) an item's page lists for
+    it: those held in the round, and those still required. The current round's requirement
+    is supervision's (``DeputyItem.meetings_required``; a reopened round needs no plan
+    meeting, which supervision refuses there); an earlier round's is ``round_stages``'s, as
+    is the current one's when the service does not say (an older service)."""
+    required_now = [int(s) for s in getattr(x, "meetings_required", ())]
+    out = {}
+    for r in sorted({1, x.round}):
+        required = required_now if r == x.round and required_now else round_stages(r)
+        out[r] = tuple(sorted({int(m.stage) for m in x.meetings if m.round == r} | set(required)))
+    return out
+
+
 def _int(raw: str, default: int = -1) -> int:
     raw = unicodedata.normalize("NFKC", raw).strip()
     return int(raw) if raw.isdigit() and len(raw) < 7 else default
@@ -469,6 +483,9 @@ async def letters(request: Request) -> Response:
     me, b = user(request), backends(request)
     code = (request.query_params.get("region") or me.region).strip()[:9]
     token = request.query_params.get("page_token", "")[:500]
+    bad = _bad_filter(request, code)
+    if bad is not None:
+        return bad
     try:
         listed = await b.supervision.ListLetters(pb.ListLettersRequest(
             region_code=code, page=common_pb2.PageRequest(page_size=PAGE_SIZE, page_token=token)),

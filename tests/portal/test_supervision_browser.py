@@ -521,6 +521,8 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
                             ("year=20x6", "年度“20x6”有误")):
             got = staff.get(f"/desk/supervision?{query}")
             assert got.status_code == 400 and said in got.text and "页面不存在" not in got.text, query
+        got = staff.get("/desk/supervision/letters?region=abc")
+        assert got.status_code == 400 and "地区代码“abc”有误" in got.text
 
         p = world.project("城区路灯改造", "dept-housing", "市住建局", [("完成安装", 100, 100)])
         world.s.call("SetProjectPlan", pb.SetProjectPlanRequest(
@@ -585,7 +587,7 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
         for c, url in ((deputy, f"/desk/me/items/{x.id}"), (office, f"/desk/supervision/items/{x.id}")):
             page = c.get(url).text
             second = section(page, 'id="meetings-2"')
-            assert "方案见面" not in second and "办理中见面" in second and "答复前见面" in second, url
+            assert "方案见面" not in second and "答复前见面</strong>：尚未见面" in second, url
             assert "方案见面" in section(page, 'id="meetings-1"')
             history = section(page, 'id="item-history"')
             assert "联名 2 人（李向东）" in history and other.id not in history, url
