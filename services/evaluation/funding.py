@@ -54,6 +54,7 @@ class Report:
     year: int
     total: tuple[str, str, f.Figures]
     regions: tuple[tuple[str, str, f.Figures], ...]
+    own: tuple[str, str, f.Figures]     # the region's own level (本级): total less its children
 
 
 @dataclass(frozen=True)
@@ -296,12 +297,18 @@ class Funding:
         year = self._year(year)
         with self.rt.transaction() as s:
             total, children = rollup.figures(s, self.regions, code, year)
-        return Report(year, (code, self.regions.get(code).name, figures_of(total)),
-                      tuple((c, self.regions.get(c).name, figures_of(x)) for c, x in children))
+        # 本级: what is held at the region itself (the prefecture's own deputies, its venues) lies in
+        # no child's subtree; taken as the total less the children, so the rows always add up.
+        own = {name: total.get(name, 0) - sum(x.get(name, 0) for _, x in children) for name in FUNDS}
+        name = self.regions.get(code).name
+        return Report(year, (code, name, figures_of(total)),
+                      tuple((c, self.regions.get(c).name, figures_of(x)) for c, x in children),
+                      (code, f"{name}本级", figures_of(own)))
 
     def export(self, who: Principal, region_code: str, year: int, fmt: str) -> Export:
-        """The report as a sheet (XLSX or CSV): one row per child region, then the total; money
-        as exact yuan (number cells with two places)."""
+        """The report as a sheet (XLSX or CSV): the region's own level (本级), one row per child
+        region, then the total (the sum of the rows above it); money as exact yuan (number cells
+        with two places)."""
         r = self.report(who, region_code, year)
         columns = ["地区代码", "地区", "已安排经费（元）", "已支出（元）", "结余（元）", "无固定收入代表补贴（元）",
                    "超预算支出（元）"]
@@ -310,7 +317,7 @@ class Funding:
             return [code, name, *(f.yuan_decimal(v) for v in (x.allocated_fen, x.spent_fen, x.remaining_fen,
                                                                x.subsidy_fen, x.over_fen))]
 
-        rows = [line(*c) for c in r.regions]
+        rows = [line(*r.own)] + [line(*c) for c in r.regions]
         code, name, total = r.total
         rows.append(line(code, f"{name}（合计）", total))
         content = sheets.write(columns, rows, fmt, title=f"{r.year}年代表活动经费",

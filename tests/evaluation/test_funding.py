@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from decimal import Decimal
 
 import grpc
 import openpyxl
@@ -104,7 +105,8 @@ def prefecture_world(tiers):
             deputy(roster, COUNTY_B, "县乡代表乙", rpb.LEVEL_COUNTY, rpb.LEVEL_TOWNSHIP),
             deputy(roster, TOWNSHIP_B, "乡代表丙", rpb.LEVEL_TOWNSHIP),
             deputy(roster, COUNTY_C, "全国代表丁", rpb.LEVEL_NATIONAL),
-            deputy(roster, COUNTY_C, "县代表戊", rpb.LEVEL_COUNTY)]
+            deputy(roster, COUNTY_C, "县代表戊", rpb.LEVEL_COUNTY),
+            deputy(roster, PREFECTURE, "州本级代表己", rpb.LEVEL_PREFECTURE)]     # the prefecture's own
     venue = roster.call("CreateVenue", rpb.CreateVenueRequest(venue=rpb.Venue(
         region_code=COUNTY_B, kind=rpb.VENUE_KIND_DEPUTY_HOME, name="阜康市人大代表之家", address="天池路1号")),
         **PREFECTURE_STAFF)
@@ -135,16 +137,16 @@ def test_budgets_from_the_seed_standards_and_a_region_s_own(tiers, prefecture_wo
     got = budgets(e, PREFECTURE)
     assert {n: b.allocated_yuan for n, b in got.items()} == {
         "州代表甲": "3300.00", "县乡代表乙": "2800.00", "乡代表丙": "1000.00", "县代表戊": "1600.00",
-        "阜康市人大代表之家": "20000.00"}      # the national deputy is funded above this platform
+        "州本级代表己": "3300.00", "阜康市人大代表之家": "20000.00"}      # the national deputy is funded above this platform
     assert list(got["县乡代表乙"].levels) == ["县人大代表", "乡人大代表"]
     assert got["县乡代表乙"].standards_region == COUNTY_B and got["县代表戊"].standards_region == ""
     assert got["阜康市人大代表之家"].kind == pb.FUND_KIND_VENUE_ALLOWANCE and got["阜康市人大代表之家"].venue_id == venue.id
-    assert (done.budgets, done.changed, done.allocated_yuan) == (5, 5, "28700.00")
+    assert (done.budgets, done.changed, done.allocated_yuan) == (6, 6, "32000.00")
     # Drawn up again: nothing changed, nothing published again.
     events = rows(e, "SELECT count(*) FROM outbox WHERE type LIKE '%BudgetAllocated'")[0][0]
     again = e.call("AllocateBudgets", pb.AllocateBudgetsRequest(region_code=PREFECTURE, year=YEAR),
                    **PREFECTURE_STAFF)
-    assert (again.budgets, again.changed) == (5, 0)
+    assert (again.budgets, again.changed) == (6, 0)
     assert rows(e, "SELECT count(*) FROM outbox WHERE type LIKE '%BudgetAllocated'")[0][0] == events
     assert people
 
@@ -204,7 +206,11 @@ def test_spending_within_over_refused_or_flagged_and_a_venue_allowance(tiers, pr
     fukang = {x.region_code: x for x in r.regions}[COUNTY_B]
     assert (fukang.allocated_yuan, fukang.spent_yuan, fukang.remaining_yuan, fukang.subsidy_yuan,
             fukang.over_yuan) == ("27100.00", "15245.67", "11854.33", "300.00", "100.00")
-    assert r.total.allocated_yuan == "28700.00" and r.total.region_name == "昌吉回族自治州"
+    assert r.total.allocated_yuan == "32000.00" and r.total.region_name == "昌吉回族自治州"
+    # The prefecture's own deputy is in no county's row: the 本级 row holds it, and the rows add up.
+    assert (r.own.region_code, r.own.region_name, r.own.allocated_yuan) == (PREFECTURE, "昌吉回族自治州本级", "3300.00")
+    for figure in ("allocated_fen", "spent_fen", "remaining_fen", "subsidy_fen", "over_fen"):
+        assert getattr(r.own, figure) + sum(getattr(x, figure) for x in r.regions) == getattr(r.total, figure), figure
     sheet = e.call("ExportFundingReport", pb.ExportFundingReportRequest(
         region_code=PREFECTURE, year=YEAR, format=common_pb2.FILE_FORMAT_XLSX), **PREFECTURE_STAFF)
     assert sheet.filename == f"funding-{PREFECTURE}-{YEAR}.xlsx"
@@ -213,7 +219,10 @@ def test_spending_within_over_refused_or_flagged_and_a_venue_allowance(tiers, pr
     assert table[0][:5] == ["地区代码", "地区", "已安排经费（元）", "已支出（元）", "结余（元）"]
     by_code = {row[0]: row for row in table[1:]}
     assert by_code[COUNTY_B][1:] == ["阜康市", 27100, 15245.67, 11854.33, 300, 100]
-    assert table[-1][:3] == [PREFECTURE, "昌吉回族自治州（合计）", 28700]
+    assert table[1][:3] == [PREFECTURE, "昌吉回族自治州本级", 3300]
+    assert table[-1][:3] == [PREFECTURE, "昌吉回族自治州（合计）", 32000]
+    for column in range(2, 7):                      # every money column: the rows sum to the total
+        assert sum(Decimal(str(row[column])) for row in table[1:-1]) == Decimal(str(table[-1][column])), table[0][column]
     assert ws.cell(row=2, column=3).number_format == "0.00"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import time
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -98,6 +99,12 @@ def test_the_clerk_reads_the_report_records_spending_and_downloads_it(world, sho
         while township_row()[1:4] != ["1000.00", "750.50", "249.50"]:
             assert time.monotonic() < deadline, township_row()
             drv.get(f"{portal.url}/desk/funding")
+        # The region's own level (本级) has its row, so the rows add up to the total, column by column.
+        table = [[c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")]
+                 for row in drv.find_elements(By.CSS_SELECTOR, "#funding-table tbody tr")]
+        assert table[0][0] == "阜康市本级" and table[-1][0].startswith("阜康市")
+        for column in range(1, 6):
+            assert sum(Decimal(r[column]) for r in table[:-1]) == Decimal(table[-1][column]), table
         link = drv.find_element(By.ID, "funding-download").get_attribute("href")
         cookies = {c["name"]: c["value"] for c in drv.get_cookies()}
     finally:
@@ -117,7 +124,8 @@ def test_the_clerk_reads_the_report_records_spending_and_downloads_it(world, sho
         assert refused.status_code == 403
         # A mistyped amount is refused, not read as another ("1,2,3" is not 123 元); one over a
         # trillion yuan is said to be too large. Nothing is recorded (the roll-up stays).
-        for typed, said in (("1,2,3", "金额请填写数字，最多两位小数"), ("99999999999999999", "支出金额过大")):
+        for typed, said in (("1,2,3", "金额请填写数字，最多两位小数"), ("99999999999999999", "支出金额过大"),
+                            ("99999999999999999999", "支出金额过大")):
             got = http.post("/desk/funding/spending", data={
                 "csrf_token": hidden(page.text, "csrf_token"), "region": "", "year": str(YEAR), "budget_id": "x",
                 "purpose": "走访", "amount_yuan": typed, "date": ""})

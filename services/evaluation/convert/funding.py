@@ -70,7 +70,7 @@ def figures_to_proto(code: str, name: str, x: f.Figures) -> pb.FundingFigures:
 
 def report_to_proto(r: Report) -> pb.FundingReport:
     return pb.FundingReport(year=r.year, total=figures_to_proto(*r.total),
-                            regions=[figures_to_proto(*x) for x in r.regions])
+                            regions=[figures_to_proto(*x) for x in r.regions], own=figures_to_proto(*r.own))
 
 
 def rollup_to_proto(year: int, total: tuple[str, str, dict[str, int]],
