@@ -173,8 +173,8 @@ def item_stages(x: pb.DeputyItem) -> dict[int, tuple[int, ...]]:
     it: those held in the round, and those still required. The current round's requirement
     is supervision's (``DeputyItem.meetings_required``; a reopened round needs no plan
     meeting, which supervision refuses there); an earlier round's is ``round_stages``'s, as
-    is the current one's when the service does not say (an older service)."""
-    required_now = [int(s) for s in getattr(x, "meetings_required", ())]
+    is the current one's when supervision lists none."""
+    required_now = [int(s) for s in x.meetings_required]
     out = {}
     for r in sorted({1, x.round}):
         required = required_now if r == x.round and required_now else round_stages(r)
