@@ -911,7 +911,7 @@ STRINGS: dict[str, str] = {
     "inq_close": "跟踪已办结",
     "inq_record": "保存答复",
     "inq_saved": "询问（质询）记录已保存。",
-    "inq_fill_in": "请选择方式，填写被询问机关、问题（或答复）和日期。",
+    "inq_fill_in": "请选择方式，填写被询问机关、问题（或答复）和日期（不晚于今天）。",
     "nav_satisfaction": "满意度测评",
     "sat_office_title": "民生实事项目满意度测评",
     "sat_office_none": "本地区还没有满意度测评。",

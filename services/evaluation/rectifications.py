@@ -29,7 +29,7 @@ from services.evaluation.store import in_subtree
 from shared import paging
 from shared.access import Scope
 from shared.auth import Principal, Role
-from shared.clock import china_day, now
+from shared.clock import china_day, china_today, now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.service import Runtime, Timer
 
@@ -177,6 +177,11 @@ class Inquiries:
         organ = d.line(organ, "organ", max_len=d.MAX_ORGAN, required=True)
         items = d.check_items(questions, "questions", required=True)
         day = d.check_day(held_on, "held_on", required=True)
+        assert day is not None
+        # A record of a meeting that took place (as a 述职 or an inspection): not a schedule, so
+        # answers are never entered for a meeting still to come.
+        if day > china_today():
+            raise InvalidArgument("held_on", "is a day still to come: record an inquiry on or after the day it is held")
         with self.rt.transaction() as s:
             r = self.rectifications.in_scope(s, who, rect_id, "rectification_id", "inquiry.manage")
             row = InquiryRow(id=str(uuid.uuid4()), rectification_id=r.id, project_id=r.project_id,

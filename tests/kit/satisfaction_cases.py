@@ -132,7 +132,7 @@ def seed(w) -> None:
     w.EV_RECT = ev.rectification()
     w.EV_INQ = ev.call("OpenInquiry", epb.OpenInquiryRequest(
         rectification_id=w.EV_RECT, kind=epb.INQUIRY_KIND_INQUIRY, organ="市水务局", questions=["为何未完工？"],
-        held_on="2030-01-10"))
+        held_on="2025-01-10"))
     w.EV_OPEN = ev.open_vote()
 
 
@@ -182,7 +182,7 @@ def cases(*, WRITERS, READERS, DEPUTIES, DEPUTY_ROLE, DEPARTMENTS, EVERYONE, rol
             id=w.EV.completable(), report="已完工"), ok=answerers, denied=not_answerers)],
         ("evaluation", "OpenInquiry"): [Case(lambda w, c: epb.OpenInquiryRequest(
             rectification_id=w.EV_RECT, kind=epb.INQUIRY_KIND_INTERPELLATION, organ="市水务局",
-            questions=["何时完工？"], held_on="2030-02-01"), ok=WRITERS, denied=not_managers)],
+            questions=["何时完工？"], held_on="2025-02-01"), ok=WRITERS, denied=not_managers)],
         ("evaluation", "RecordInquiryAnswers"): [Case(lambda w, c: epb.RecordInquiryAnswersRequest(
             id=w.EV_INQ.id, answers=["六月底前完工"], follow_up="跟踪"), ok=WRITERS, denied=not_managers)],
         ("evaluation", "ListInquiries"): [Case(lambda w, c: epb.ListInquiriesRequest(region_code=COUNTY_A),
