@@ -214,7 +214,7 @@ class Performance:
         if reading is None or reading.region_code not in self.regions or not reading.facts:
             return 0
         s.add(PerfSourceRow(event_id=env.id, type=env.type, region_code=reading.region_code, day=reading.day,
-                            year=reading.day.year, data=env.data, resolved=",".join(reading.resolved),
+                            year=reading.credited_year, data=env.data, resolved=",".join(reading.resolved),
                             received_at=now()))
         return self.add_items(s, self.items_of(reading, env.id, env.type))
 
@@ -222,7 +222,7 @@ class Performance:
         level = self.level_of(reading.region_code)
         return [sc.Item(key=f.key[:200], deputy_id=f.deputy_id, kind=f.kind, day=reading.day,
                         region_code=reading.region_code, level=level, source_event_id=event_id,
-                        source_type=type_name, title=f.title) for f in reading.facts]
+                        source_type=type_name, title=f.title, credit_year=reading.year) for f in reading.facts]
 
     def add_items(self, s: Session, given: Iterable[sc.Item]) -> int:
         """Inserts the items not kept yet (one select for the keys held) and credits each

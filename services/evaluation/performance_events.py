@@ -18,12 +18,14 @@ stored events, so both derive the same items.
 - supervision OrganMeetingHeld: a meeting with the head of a state organ (约见) the deputy
   asked for, on the day it was held.
 - evaluation SatisfactionVoteCounted: each deputy whose ballot is in (who voted, never what),
-  on the China day the vote was counted.
+  on the China day the vote was counted, credited to the vote's year: the vote of year Y rates
+  Y's projects and is Y's duty, held at the end of Y or early in Y+1, so it belongs in the
+  deputy's file (and ranking) of Y, not of the year the count fell in.
 - evaluation ConstituentReportRecorded: a report to constituents (述职), as the office recorded it.
 
 The day is the day the work took place, in China time, never the day the event arrived: an
-event arriving late lands in its own year. Events of a region outside the region tree are
-passed over.
+event arriving late lands in its own year (the day's year; the satisfaction vote's year for
+that vote, above). Events of a region outside the region tree are passed over.
 """
 from __future__ import annotations
 
@@ -57,6 +59,11 @@ class Reading:
     day: date
     facts: list[Fact]
     resolved: tuple[str, ...] = ()
+    year: int = 0           # the year the work is credited to; 0: the day's year
+
+    @property
+    def credited_year(self) -> int:
+        return self.year or self.day.year
 
 
 @dataclass
@@ -156,9 +163,10 @@ def satisfaction_vote(e: eev.SatisfactionVoteCounted, a: Arrival) -> Reading | N
     vote = e.vote
     if not vote.id or not vote.HasField("closed_at"):
         return None
-    return Reading(vote.region_code, china_day(vote.closed_at.ToDatetime()),
-                   [Fact(dep, WorkKind.SATISFACTION_VOTE_CAST, f"satisfaction:{vote.id}:{dep}",
-                         (vote.title or f"{vote.year}年民生实事项目满意度测评")[:MAX_TITLE]) for dep in _ids(e.voters)])
+    facts = [Fact(dep, WorkKind.SATISFACTION_VOTE_CAST, f"satisfaction:{vote.id}:{dep}",
+                  (vote.title or f"{vote.year}年民生实事项目满意度测评")[:MAX_TITLE]) for dep in _ids(e.voters)]
+    return Reading(vote.region_code, china_day(vote.closed_at.ToDatetime()), facts,
+                   year=vote.year if 2000 <= vote.year <= 2100 else 0)
 
 
 def constituent_report(e: eev.ConstituentReportRecorded, a: Arrival) -> Reading | None:

@@ -192,10 +192,11 @@ class Item:
     source_event_id: str
     source_type: str
     title: str = ""
+    credit_year: int = 0     # the year it counts in when not the day's (a satisfaction vote's year)
 
     @property
     def year(self) -> int:
-        return self.day.year
+        return self.credit_year or self.day.year
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,12 @@ from decimal import Decimal
 import grpc
 import pytest
 from docx import Document
+from google.protobuf.timestamp_pb2 import Timestamp
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.balloting.v1 import events_pb2 as bev
+from lianxin.evaluation.v1 import events_pb2 as eev
 from lianxin.evaluation.v1 import performance_pb2 as pb
+from lianxin.evaluation.v1 import satisfaction_pb2 as spb_eval
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
@@ -355,3 +358,29 @@ def test_items_recorded_at_once_for_one_deputy_add_up(world):
     assert f.total == "80.00" == str(sum(Decimal(i.credited) for i in f.items))
     assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2024),
                     **STAFF).changed == 0
+
+
+def test_a_satisfaction_vote_counts_in_its_own_year_though_counted_in_the_next(world):
+    """The satisfaction vote of 2023 (2023's projects, 2023's duty) counted on 2024-01-10: the
+    deputy's ballot is 2023 work, in the 2023 file and ranking, and recomputing both years from
+    the stored event agrees."""
+    w = world
+    d = register(w, "测评代表", COUNTY_A, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id = :d", d=d.id) == 1, "the read model")
+    counted = eev.SatisfactionVoteCounted(vote=spb_eval.SatisfactionVote(
+        id=str(uuid.uuid4()), region_code=COUNTY_A, year=2023, title="2023年民生实事项目满意度测评",
+        closed_at=Timestamp(seconds=int(datetime(2024, 1, 10, 4, tzinfo=timezone.utc).timestamp()))),
+        voters=[d.id])
+    env = Envelope.for_message(counted, service="evaluation", home_region=PREFECTURE, region=COUNTY_A)
+    publish(w, counted, region=COUNTY_A, env=env)
+    f23 = wait(lambda: (f := file_of(w, d, 2023)).items and f, "the vote in the 2023 file")
+    assert [(i.kind, i.day, i.source_event_id) for i in f23.items] == [
+        (pb.WORK_KIND_SATISFACTION_VOTE_CAST, "2024-01-10", env.id)]
+    assert not file_of(w, d, 2024).items
+    r23 = w.e.call("GetRanking", pb.GetRankingRequest(region_code=COUNTY_A, level=rpb.LEVEL_COUNTY, year=2023),
+                   **STAFF)
+    assert {e.deputy_id: e.points for e in r23.entries}[d.id] == f23.total != "0.00"
+    for year in (2023, 2024):
+        assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=year),
+                        **STAFF).changed == 0, year
+    assert file_of(w, d, 2023).items == f23.items and not file_of(w, d, 2024).items
