@@ -323,6 +323,7 @@ async def board(request: Request) -> Response:
         "letters_total": letters.total_size if letters else 0,
         "programme": rolled, "by_child": by_child, "counts": counts, "chart": chart, "yuan": yuan,
         "figures": figures, "figure_columns": FIGURE_COLUMNS,
+        "region_names": lambda c: tree.get(c).name if c in tree else c,
         "decimal": Decimal})
 
 

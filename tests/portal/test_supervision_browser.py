@@ -524,6 +524,11 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
         got = staff.get("/desk/supervision/letters?region=abc")
         assert got.status_code == 400 and "地区代码“abc”有误" in got.text
 
+        board = staff.get("/desk/supervision").text
+        assert "昌吉市 · 城建" in section(board, 'id="h-projects"') and f"{COUNTY_A} · " not in board
+        # A township without projects has no progress to show: a dash, not 0.00%.
+        children = section(board, 'id="programme-children"')
+        assert "三工镇" in children and "—</td>" in children and "0.00%" not in children
         p = world.project("城区路灯改造", "dept-housing", "市住建局", [("完成安装", 100, 100)])
         world.s.call("SetProjectPlan", pb.SetProjectPlanRequest(
             id=p.id, departments=p.departments, budget_fen=p.budget_fen, deadline=p.deadline,
