@@ -182,6 +182,13 @@ def item_stages(x: pb.DeputyItem) -> dict[int, tuple[int, ...]]:
     return out
 
 
+def region_namer(request: Request):
+    """code -> the region's name from the portal's region tree (the code when it has none):
+    what the pages show for a project's or an inspection's region."""
+    tree = regions(request)
+    return lambda code: tree.get(code).name if code in tree else code
+
+
 def _int(raw: str, default: int = -1) -> int:
     raw = unicodedata.normalize("NFKC", raw).strip()
     return int(raw) if raw.isdigit() and len(raw) < 7 else default
@@ -323,7 +330,7 @@ async def board(request: Request) -> Response:
         "letters_total": letters.total_size if letters else 0,
         "programme": rolled, "by_child": by_child, "counts": counts, "chart": chart, "yuan": yuan,
         "figures": figures, "figure_columns": FIGURE_COLUMNS,
-        "region_names": lambda c: tree.get(c).name if c in tree else c,
+        "region_names": region_namer(request),
         "decimal": Decimal})
 
 
@@ -373,10 +380,10 @@ async def _project_page(request: Request, project_id: str, *, errors: list[str] 
                  "tasks": list(p.tasks) + [None] * NEW_ROWS["tasks"],
                  "milestones": list(p.milestones) + [None] * NEW_ROWS["milestones"]}
     mine = _dept_of(request, p)
-    tree = regions(request)
+    region_names = region_namer(request)
     return page(request, "supervision/project.html", {
+        "region_names": region_names, "region_name": region_names(p.region_code),
         "user": me, "p": p, "names": names, "named": namer(names, await deputy_names(request, history_ids(p.history))),
-        "region_name": tree.get(p.region_code).name if p.region_code in tree else p.region_code,
         "letters": letters, "inspections": inspections,
         "chart": _milestone_chart(request, p), "yuan": yuan, "mine": mine, "can_plan": me.role in MANAGERS,
         "can_inspect": me.role in INSPECTION_WRITERS, "plan_rows": plan_rows, "form_errors": errors or [],
@@ -586,6 +593,7 @@ async def _inspections_page(request: Request, *, errors: list[str] | None = None
         {k: v for k, v in {"region": code, "project": project_id, "page_token": listed.next_page_token}.items() if v}
     ) if listed.next_page_token else ""
     return page(request, "supervision/inspections.html", {
+        "region_names": region_namer(request),
         "user": me, "inspections": listed.inspections, "total": listed.total_size, "next_link": next_link,
         "projects": projects, "project_id": project_id, "form_errors": errors or [], "form": form or {},
         "can_inspect": me.role in INSPECTION_WRITERS, "request_id": str(uuid.uuid4()),

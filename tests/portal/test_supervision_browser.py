@@ -529,6 +529,10 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
         # A township without projects has no progress to show: a dash, not 0.00%.
         children = section(board, 'id="programme-children"')
         assert "三工镇" in children and "—</td>" in children and "0.00%" not in children
+        listed = staff.get("/desk/supervision/inspections").text
+        listed = listed[listed.index('id="inspections"'):]
+        listed = listed[:listed.index("</ul>")]
+        assert " · 昌吉市" in listed and COUNTY_A not in listed
         p = world.project("城区路灯改造", "dept-housing", "市住建局", [("完成安装", 100, 100)])
         world.s.call("SetProjectPlan", pb.SetProjectPlanRequest(
             id=p.id, departments=p.departments, budget_fen=p.budget_fen, deadline=p.deadline,
