@@ -905,6 +905,8 @@ STRINGS: dict[str, str] = {
     "inq_organ": "被询问（质询）机关",
     "inq_questions_field": "提出的问题（每行一个）",
     "inq_held_on": "日期",
+    "perf_bad_filter_title": "查询条件有误",
+    "perf_bad_level": "代表层级“{level}”有误：请从排名页面的“代表层级”中选择。",
     "inq_open_button": "记录",
     "inq_answers_field": "答复（每行一条）",
     "inq_follow_up_field": "后续跟踪（选填）",

@@ -23,14 +23,16 @@ from urllib.parse import quote
 
 import grpc
 from lianxin.evaluation.v1 import performance_pb2 as ppb
+from lianxin.roster.v1 import roster_pb2 as rpb
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, checked_form, download, page, regions, rpc_error_page
+from portal.render import backends, catalogue, checked_form, download, error_page, page, regions, rpc_error_page
 from shared import clock
+from shared.tenancy import Region, RegionKind, Tier
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 OFFICE = ("staff", "committee", "auditor")
@@ -38,8 +40,34 @@ LEVELS = (3, 4, 5, 6, 1, 2)     # the order the form offers them: the tiers this
 
 
 def _year(request: Request) -> int:
-    raw = request.query_params.get("year", "")
-    return int(raw) if raw.isdigit() and len(raw) == 4 else clock.china_today().year
+    """?year=: this year when absent; a year typed is passed on for evaluation to judge, and
+    anything that is no year ("abc", 20260) as -1, so the service refuses it (400) as it
+    refuses 1999, instead of the page quietly showing another year."""
+    raw = request.query_params.get("year", "").strip()
+    if not raw:
+        return clock.china_today().year
+    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+
+
+def _level(raw: str, region: Region | None) -> int | None:
+    """?level=: a level's number (3) or its name (LEVEL_PREFECTURE); absent, the level of the
+    region shown (a prefecture's congress for a prefecture, and so on), so a prefecture deputy
+    or the prefecture's office land on the prefecture's deputies. None: no level of the form."""
+    raw = raw.strip().upper()
+    if not raw:
+        if region is None:
+            return rpb.LEVEL_COUNTY
+        if region.kind is RegionKind.SUBDISTRICT:
+            return rpb.LEVEL_DELIBERATION
+        return {Tier.PREFECTURE: rpb.LEVEL_PREFECTURE, Tier.COUNTY: rpb.LEVEL_COUNTY}.get(region.tier,
+                                                                                        rpb.LEVEL_TOWNSHIP)
+    if raw.isdigit() and len(raw) <= 2:
+        level = int(raw)
+    elif raw in rpb.Level.keys():
+        level = rpb.Level.Value(raw)
+    else:
+        return None
+    return level if level in LEVELS else None
 
 
 def _source(request: Request):
@@ -124,7 +152,11 @@ async def ranking(request: Request) -> Response:
     year = _year(request)
     region = request.query_params.get("region", "").strip()[:12] or u.region
     raw_level = request.query_params.get("level", "")
-    level = int(raw_level) if raw_level.isdigit() and int(raw_level) in LEVELS else 4
+    level = _level(raw_level, tree.get(region) if region in tree else None)
+    if level is None:
+        t = catalogue(request).t
+        return error_page(request, 400, "perf_bad_filter_title", "", message=t.perf_bad_level.format(
+            level=raw_level.strip()[:20]))
     # The regions the form offers: the office's subtree; a deputy's branch (their region and above).
     choices: list = []
     if u.role == "deputy":

@@ -258,12 +258,20 @@ async def publish_vote(request: Request) -> Response:
 
 @require_signin(*READERS)
 async def rectifications(request: Request) -> Response:
-    """GET /desk/rectifications[?year=]: the rectifications of the user's region (of a year)."""
-    year = _year(request.query_params.get("year", "")) or china_today().year - 1
+    """GET /desk/rectifications[?year=]: the rectifications of the user's region (of a year).
+    Without a year, this year's, or last year's when this year has none yet: a vote of year Y
+    is held at the end of Y or early in Y+1, so the rectifications in hand are of one of the two."""
+    asked = _year(request.query_params.get("year", ""))
+    this_year = china_today().year
     b = backends(request)
     try:
-        listed = await b.evaluation.ListRectifications(pb.ListRectificationsRequest(
-            year=year, page={"page_size": 200}), metadata=user_md(request), timeout=b.timeout)
+        for year in [asked] if asked else [this_year, this_year - 1]:
+            listed = await b.evaluation.ListRectifications(pb.ListRectificationsRequest(
+                year=year, page={"page_size": 200}), metadata=user_md(request), timeout=b.timeout)
+            if listed.rectifications:
+                break
+        else:
+            year = asked or this_year
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="page_not_found")
     return page(request, "work/rectifications.html", {"user": user(request), "items": listed.rectifications,

@@ -15,7 +15,7 @@ from docx import Document
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
 from kit.portal import client, hidden, open_account, portal_in_front
-from kit.settings import COUNTY_A, PREFECTURE
+from kit.settings import COUNTY_A, PREFECTURE, TOWNSHIP_A
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
@@ -137,6 +137,19 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
         assert table[-1] == ["合计", "3", "13.00"] and ["走访选民", "1", "1.00"] in table
         assert browser.get(f"/desk/performance/deputies/{b.id}/report.docx?year={year}").status_code == 200
         assert browser.get("/desk/me/performance").status_code == 403       # not a deputy's account
+        # A year that is no year is refused as one out of range is, not replaced by this year's.
+        for bad in ("abc", "1999", "20260"):
+            assert browser.get(f"/desk/performance/deputies/{a.id}/report.docx?year={bad}").status_code == 400, bad
+        # The ranking opens on the level of the region shown (the county's congress for the
+        # county, the township's for a township); a level is named by number or by name, and one
+        # that is neither is refused naming it.
+        assert '<option value="4" selected>' in browser.get("/desk/performance").text
+        assert '<option value="5" selected>' in browser.get(f"/desk/performance?region={TOWNSHIP_A}").text
+        by_name = browser.get(f"/desk/performance?region={COUNTY_A}&level=LEVEL_COUNTY&year={year}")
+        assert '<option value="4" selected>' in by_name.text and "古丽米拉" in by_name.text
+        assert '<option value="5" selected>' in browser.get("/desk/performance?level=LEVEL_TOWNSHIP").text
+        refused = browser.get("/desk/performance?level=LEVEL_MAYOR")
+        assert refused.status_code == 400 and "代表层级“LEVEL_MAYOR”有误" in refused.text
 
     phone = Browser(width=375)
     try:

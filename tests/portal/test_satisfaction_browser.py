@@ -25,6 +25,8 @@ from sqlalchemy import text
 from test_deputy_browser import sign_in
 from test_work_browser import check_page, press
 
+from shared.clock import china_today
+
 STAFF = {"role": "staff", "region": PREFECTURE}
 LEAD = "dept-housing"
 
@@ -187,6 +189,9 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
     try:
         drv = desk.driver
         sign_in(desk, w.url, "sat.staff", staff_password)
+        # Without a year: this year's (last year's only when this year has none); here neither has.
+        drv.get(f"{w.url}/desk/rectifications")
+        assert drv.find_element(By.ID, "year").get_attribute("value") == str(china_today().year)
         drv.get(f"{w.url}/desk/rectifications?year=2031")
         assert "整改中" in drv.find_element(By.ID, "rectifications").text
         check_page(desk, shots, "5-rectifications")
