@@ -135,17 +135,25 @@ async def deputy_names(request: Request, ids: set[str]) -> dict[str, str]:
 
 def namer(departments: dict[str, str], deputies: dict[str, str]):
     """The function a history template passes each entry's before/after text through: a
-    department's login ("dept-housing") as its name (州住建局), a deputy's id as their name
-    (the id itself when unknown) and an ungrouped amount grouped like the rest of the page
-    ("1,200,000.00 元"). The service keeps ids in its history (names change, ids do not); the
-    page shows what a reader knows them by."""
+    department's login in the service's brackets as its name ("摸底调查（dept-housing）" reads
+    "摸底调查（州住建局）"; after its own name, "州住建局（dept-housing，责任人 …）" reads
+    "州住建局（责任人 …）"), a deputy's id as their name (the id itself when unknown) and an
+    ungrouped amount grouped like the rest of the page ("1,200,000.00 元"). The service keeps
+    ids in its history (names change, ids do not); the page shows what a reader knows them by.
+    Only bracketed logins are replaced, so a login that is also a word of free text stays."""
     logins = sorted((k for k, v in departments.items() if k and v), key=len, reverse=True)
-    login = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, logins)) + r")(?![\w-])") if logins else None
+    login = re.compile(r"（(" + "|".join(map(re.escape, logins)) + r")([）,，])") if logins else None
+
+    def department(m: re.Match[str], text: str) -> str:
+        name = departments[m[1]]
+        if m[2] != "）" and text[:m.start()].endswith(name):
+            return "（"                      # "名称（login，责任人 …）": the name is there already
+        return f"（{name}{m[2]}"
 
     def named(text: str) -> str:
         text = DEPUTY_ID.sub(lambda m: deputies.get(m[0]) or m[0], text)
         if login is not None:
-            text = login.sub(lambda m: departments[m[1]], text)
+            text = login.sub(lambda m: department(m, text), text)
         return PLAIN_YUAN.sub(lambda m: f"{int(m[1]):,}.{m[2]}", text)
     return named
 

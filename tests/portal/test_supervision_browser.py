@@ -603,6 +603,7 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
             assert "方案见面" in section(page, 'id="meetings-1"')
             history = section(page, 'id="item-history"')
             assert "联名 2 人（李向东）" in history and other.id not in history, url
+            assert "主办 市教育局（责任人 周明）" in history and "dept-" not in history, url
         handle((pb.MEETING_STAGE_HANDLING, pb.MEETING_STAGE_REPLY))
         world.s.call("RateItemReply", pb.RateItemReplyRequest(id=x.id, rating=pb.REPLY_RATING_SATISFIED), **me)
         listed = deputy.get("/desk/me/items").text
