@@ -1,6 +1,7 @@
 /* The dashboard's charts (templates/reports/dashboard.html): each .chart[data-chart] holds the
- * figures of the table beside it as JSON ({kind, title, unit, categories, series, and an
- * optional max for the value axis}); this draws
+ * figures of the table beside it as JSON ({kind, title, unit, categories, series, an
+ * optional max for the value axis, and patterns: true to draw each series with its own fill
+ * pattern as well as its colour, the legend showing both}); this draws
  * them with ECharts (the vendored copy, /static/vendor/echarts.min.js). No inline script: the
  * page's Content-Security-Policy allows only this site's script files. Without JavaScript the
  * tables alone show the same figures. */
@@ -14,6 +15,7 @@
     var many = spec.categories.length > 8;
     return {
       color: colours,
+      aria: spec.patterns ? {enabled: true, decal: {show: true}} : undefined,
       animation: false,
       grid: {left: 48, right: 16, top: spec.series.length > 1 ? 48 : 24, bottom: many ? 72 : 40, containLabel: false},
       legend: spec.series.length > 1 ? {top: 0, type: "scroll"} : undefined,

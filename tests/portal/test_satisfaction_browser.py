@@ -176,6 +176,14 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert "城区污水管网改造（未完成）" in table and "需整改" in table
         assert "已经计入" in drv.find_element(By.ID, "receipt-answer").text
         assert drv.find_elements(By.CSS_SELECTOR, ".chart svg"), "the chart was not drawn"
+        # What each figure counts is said: the cards count projects by verdict, the chart and the
+        # table ballots; the chart's legend names every rating (not told by colour alone).
+        totals = drv.find_element(By.ID, "sat-totals").text
+        assert "测评结果为满意的项目（个）" in totals and "测评结果为不满意的项目（个）" in totals
+        assert "项目个数" in drv.find_element(By.ID, "sat-totals-note").text
+        assert "票数" in drv.find_element(By.ID, "sat-chart-note").text
+        legend = [x.text for x in drv.find_elements(By.CSS_SELECTOR, ".chart svg text")]
+        assert {"满意", "基本满意", "不满意"} <= set(legend), legend
         assert drv.find_element(By.CSS_SELECTOR, ".chart").size["height"] >= 300
         check_page(phone, shots, "4-result")
         with client(w.url) as browser:
