@@ -851,6 +851,7 @@ STRINGS: dict[str, str] = {
     "sat_not_a_voter": "您不在本次测评的代表名单中。",
     "sat_result_not_found": "这个地区和年份的满意度测评结果尚未公开。",
     "sat_chart_title": "各项目测评票数",
+    "sat_unknown_region": "没有代码为“{code}”的地区，请检查网址中的地区代码。",
     "sat_chart_label": "各项目测评票数：满意、基本满意、不满意各几票，数字见下表",
     "sat_chart_note": "图表和下表统计的是票数：每个项目依次是满意、基本满意、不满意的票数，图例标明每种颜色和花纹代表哪种评价。",
     "sat_card_projects": "测评结果为{verdict}的项目（个）",

@@ -41,7 +41,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.pages.work import user, user_md
-from portal.render import backends, catalogue, checked_form, citizen, error_page, page, rpc_error_page
+from portal.render import backends, catalogue, checked_form, citizen, error_page, page, regions, rpc_error_page
 from shared.clock import china_today
 from shared.text import code as canonical_code
 
@@ -158,8 +158,20 @@ def _chart(v: pb.SatisfactionVote, t) -> str:
                       ensure_ascii=False)
 
 
+def _unknown_region(request: Request) -> Response | None:
+    """A region code that names no region (a typo, 999999): 404 saying so, not the service's
+    scope sentence ("outside your jurisdiction" means nothing to a citizen with no account)."""
+    code = request.path_params["region"]
+    if code in regions(request):
+        return None
+    t = catalogue(request).t
+    return error_page(request, 404, "not_found_title", "", message=t.sat_unknown_region.format(code=code[:12]))
+
+
 async def result(request: Request) -> Response:
     """GET /satisfaction/<region>/<year>[?receipt=]: the published result."""
+    if (unknown := _unknown_region(request)) is not None:
+        return unknown
     try:
         v = await _result(request)
     except grpc.aio.AioRpcError as e:
@@ -174,6 +186,8 @@ async def result(request: Request) -> Response:
 
 async def bulletin(request: Request) -> Response:
     """GET /satisfaction/<region>/<year>/bulletin.json: byte for byte the text the digest is over."""
+    if (unknown := _unknown_region(request)) is not None:
+        return unknown
     try:
         v = await _result(request)
     except grpc.aio.AioRpcError as e:

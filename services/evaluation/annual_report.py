@@ -34,8 +34,10 @@ KIND_LABELS = {
     sc.WorkKind.ORGAN_HEAD_MEETING: "约见国家机关负责人",
     sc.WorkKind.CONSTITUENT_REPORT: "向原选区选民述职",
 }
-LEVEL_LABELS = {sc.Level.NATIONAL: "全国", sc.Level.PROVINCIAL: "省（自治区）", sc.Level.PREFECTURE: "州（市）",
-                sc.Level.COUNTY: "县（市、区）", sc.Level.TOWNSHIP: "乡（镇）", sc.Level.DELIBERATION: "街道议事"}
+# The seats as the portal names them (its zh_CN LEVELS), so the draft and the pages agree.
+LEVEL_LABELS = {sc.Level.NATIONAL: "全国人大代表", sc.Level.PROVINCIAL: "自治区人大代表",
+                sc.Level.PREFECTURE: "市（州）人大代表", sc.Level.COUNTY: "县（市、区）人大代表",
+                sc.Level.TOWNSHIP: "乡镇人大代表", sc.Level.DELIBERATION: "街道议事代表"}
 ORDINALS = "一二三四五六七八九十"
 PLACEHOLDER = "（请代表本人填写。）"
 
@@ -62,7 +64,7 @@ def render(view: FileView, region_name: str) -> bytes:
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     levels = "、".join(LEVEL_LABELS[sc.Level(int(x))] for x in view.deputy.levels.split(",")
                       if x and int(x) in sc.Level._value2member_map_ and int(x))
-    doc.add_paragraph(f"代表：{view.deputy.name}　　层级：{levels or '—'}人大代表　　所在区划：{region_name}")
+    doc.add_paragraph(f"代表：{view.deputy.name}　　层级：{levels or '—'}　　所在区划：{region_name}")
 
     doc.add_heading("一、履职概况", level=1)
     count = len(view.items)

@@ -188,6 +188,10 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         check_page(phone, shots, "4-result")
         with client(w.url) as browser:
             bulletin = browser.get(f"/satisfaction/{COUNTY_A}/2031/bulletin.json").content
+            # A code that names no region is said to be unknown (not "outside your jurisdiction").
+            unknown = browser.get("/satisfaction/999999/2031")
+            assert unknown.status_code == 404 and "没有代码为“999999”的地区" in unknown.text
+            assert "管辖范围" not in unknown.text
         assert hashlib.sha256(bulletin).hexdigest() == drv.find_element(By.ID, "sat-digest").text
     finally:
         phone.close()
