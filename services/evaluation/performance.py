@@ -23,7 +23,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select, update
@@ -36,6 +36,7 @@ from services.evaluation.performance_tables import (
     PerfItemRow,
     PerfPublicationRow,
     PerfRulesRow,
+    PerfSnapshotRow,
     PerfSourceRow,
     PerfTotalRow,
 )
@@ -142,6 +143,20 @@ class RankingView:
     year: int
     entries: list[tuple[sc.Ranked, str]]     # with the deputy's region code
     publication: PerfPublicationRow | None
+    published_at: datetime | None = None     # of the snapshot shown (else of the publication)
+    published_by: str = ""
+    changed: bool = False                    # live points differ from the snapshot shown
+
+
+# Points bands of a published ranking's distribution (RankingPublished, the roll-up), as
+# hundredths: [0], [0.01, 10), [10, 20), [20, 50), [50, ...). Fixed so that every tier's counts
+# add up at the prefecture.
+BAND_FLOORS = (0, 1, 1000, 2000, 5000)
+BAND_NAMES = ("0", "1_9", "10_19", "20_49", "50_plus")
+
+
+def band_of(hundredths: int) -> int:
+    return max(i for i, floor in enumerate(BAND_FLOORS) if hundredths >= floor) if hundredths > 0 else 0
 
 
 @dataclass
@@ -409,6 +424,9 @@ class Performance:
 
     # ---- ranking -------------------------------------------------------------------------------
     def ranking(self, who: Principal, region_code: str, level: int, year: int) -> RankingView:
+        """A subtree's ranking of a level and year. Published (by the region or one above it):
+        the ranking as the nearest publication kept it (re-ranked within the subtree when that
+        publication is of a region above), with ``changed`` when the live points differ now."""
         scope = ACCESS.scope(who, "performance.ranking.read")
         if level not in sc.Level._value2member_map_ or level == 0:
             raise InvalidArgument("level", "name a level (LEVEL_NATIONAL .. LEVEL_DELIBERATION)")
@@ -418,7 +436,30 @@ class Performance:
             publication = self.publication(s, code, year)
             if scope is Scope.OWN and publication is None:
                 raise NotFound("ranking", f"{code}/{year}", "region_code")
-            return RankingView(code, sc.Level(level), year, self._ranking(s, code, sc.Level(level), year), publication)
+            live = self._ranking(s, code, sc.Level(level), year)
+            view = RankingView(code, sc.Level(level), year, live, publication,
+                               publication.published_at if publication else None,
+                               publication.published_by if publication else "")
+            snap = self.snapshot(s, code, level, year) if publication else None
+            if snap is not None:
+                kept = [e for e in json.loads(snap.entries)
+                        if e["region_code"] in self.regions and self.regions.contains(code, e["region_code"])]
+                regions = {e["deputy_id"]: e["region_code"] for e in kept}
+                ranked = sc.rank((e["deputy_id"], e["name"], to_points(e["points"])) for e in kept)
+                view.entries = [(r, regions[r.deputy_id]) for r in ranked]
+                view.published_at, view.published_by = snap.published_at, snap.published_by
+
+                def key(entries: list[tuple[sc.Ranked, str]]) -> list[tuple]:
+                    return sorted((r.deputy_id, r.points, r.rank, r.tied) for r, _ in entries)
+                view.changed = key(view.entries) != key(live)
+            return view
+
+    def snapshot(self, s: Session, code: str, level: int, year: int) -> PerfSnapshotRow | None:
+        """The nearest publication's snapshot of ``code``'s ranking: its own, else its parent's ..."""
+        rows = {r.region_code: r for r in s.scalars(select(PerfSnapshotRow).where(
+            PerfSnapshotRow.region_code.in_(self.path_codes(code)), PerfSnapshotRow.year == year,
+            PerfSnapshotRow.level == level))}
+        return next((rows[c] for c in reversed(self.path_codes(code)) if c in rows), None)
 
     def _ranking(self, s: Session, code: str, level: sc.Level, year: int) -> list[tuple[sc.Ranked, str]]:
         path = self.regions.get(code).path
@@ -442,18 +483,57 @@ class Performance:
                                                           PerfPublicationRow.year == year))
         return min(rows, key=lambda r: r.published_at, default=None)
 
-    def publish(self, who: Principal, region_code: str, year: int) -> PerfPublicationRow:
+    def publish(self, who: Principal, region_code: str, year: int, convert_event) -> tuple[PerfPublicationRow, int]:
+        """Publish (or publish again) a region's rankings of a year: every level with deputies
+        in the subtree is kept as it stands now (perf_snapshots, replacing an earlier
+        publication's), and a RankingPublished per level tells the roll-up its points bands and
+        flagged counts per deputies' region. (publication, levels kept)."""
         ACCESS.scope(who, "performance.ranking.publish")
         code = self.region(who, region_code)
         check_year(year)
+        by, at = who.subject[:100], now()
         with self.rt.transaction() as s:
             row = s.get(PerfPublicationRow, (code, year))
             if row is None:
-                row = PerfPublicationRow(region_code=code, year=year, published_by=who.subject[:100],
-                                         published_at=now())
+                row = PerfPublicationRow(region_code=code, year=year, published_by=by, published_at=at)
                 s.add(row)
-                s.flush()
-            return row
+            else:
+                row.published_by, row.published_at = by, at
+            path = self.regions.get(code).path
+            deputies = {d_.id: d_ for d_ in s.scalars(select(DeputyRow).where(
+                (DeputyRow.region_path == path) | DeputyRow.region_path.startswith(path + "/"),
+                DeputyRow.status.in_([int(x) for x in SEATED])))}
+            flags = self._flags_of(s, list(deputies.values()), min(china_today(), date(year, 12, 31)))
+            versions = self.versions(s)
+            levels = 0
+            for level in sc.Level:
+                if level is sc.Level.UNSPECIFIED:
+                    continue
+                old = s.get(PerfSnapshotRow, (code, year, int(level)))
+                ranked = self._ranking(s, code, level, year)
+                if not ranked and old is None:
+                    continue
+                entries: list[dict] = [{"deputy_id": r.deputy_id, "name": r.name, "region_code": region,
+                            "points": to_hundredths(r.points), "rank": r.rank, "tied": r.tied,
+                            "rule_version_id": self.version_for(versions, region, year).id}
+                           for r, region in ranked]
+                counts: dict[str, list[int]] = {e["region_code"]: [0] * 7 for e in json.loads(old.entries)} \
+                    if old is not None else {}
+                for e in entries:
+                    c = counts.setdefault(e["region_code"], [0] * 7)
+                    c[band_of(e["points"])] += 1
+                    found = flags[e["deputy_id"]][0] if e["deputy_id"] in flags else []
+                    c[5] += sc.Flag.INACTIVE in found
+                    c[6] += sc.Flag.NO_REPORT_THIS_TERM in found
+                if old is None:
+                    s.add(PerfSnapshotRow(region_code=code, year=year, level=int(level), entries=json.dumps(entries),
+                                          published_by=by, published_at=at))
+                else:
+                    old.entries, old.published_by, old.published_at = json.dumps(entries), by, at
+                levels += bool(entries)
+                self.rt.outbox.add(s, convert_event(code, year, int(level), sorted(counts.items()), by), region=code)
+            s.flush()
+            return row, levels
 
     # ---- flags ---------------------------------------------------------------------------------
     def flags(self, who: Principal, region_code: str, as_of: str) -> tuple[date, list[Flagged]]:

@@ -46,8 +46,8 @@ class PerformanceRpcs:
                                                                  request.level, request.year))
 
     def PublishRanking(self, request, context):
-        return convert.publication_to_proto(self.performance.publish(current_principal(), request.region_code,
-                                                                     request.year))
+        return convert.publication_to_proto(*self.performance.publish(current_principal(), request.region_code,
+                                                                      request.year, convert.ranking_published))
 
     def ListPerformanceFlags(self, request, context):
         as_of, flagged = self.performance.flags(current_principal(), request.region_code, request.as_of)

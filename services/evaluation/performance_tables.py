@@ -9,6 +9,7 @@ perf_items        the items derived from them, one per deputy and piece of work 
 perf_totals       credited points per deputy and year (hundredths), kept with every item
 perf_rules        versions of a region's rules (JSON body), added, never changed
 perf_publications a region's rankings of a year published (deputies then read them)
+perf_snapshots    each level's ranking of a publication as published (GetRanking answers from it)
 
 Points are integers of hundredths of a point, so sums are exact (the API shows "12.50").
 """
@@ -81,5 +82,19 @@ class PerfPublicationRow(Base):
     __tablename__ = "perf_publications"
     region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PerfSnapshotRow(Base):
+    """A published ranking as it was published: one row per (publishing region, year, level);
+    ``entries`` a JSON list of {deputy_id, name, region_code, points (hundredths), rank, tied,
+    rule_version_id}. Publishing again replaces it (the latest publication is the one shown;
+    earlier ones are not kept: the events RankingPublished record each)."""
+    __tablename__ = "perf_snapshots"
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[str] = mapped_column(Text)
     published_by: Mapped[str] = mapped_column(String(100))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -19,7 +19,13 @@ The counters (a region subtree's year; rates are ratios of two counters, so that
   satisfied / projects, the seed's 18 of 20 = 90%);
   rectifications_required, rectifications_completed: projects needing rectification, and done;
   inquiries, interpellations: 询问 and 质询 held (the year of their day);
-  constituent_reports: deputies' reports to constituents (述职) recorded.
+  constituent_reports: deputies' reports to constituents (述职) recorded;
+  points_l<level>_<band>, flagged_l<level>_inactive, flagged_l<level>_no_report: published
+  rankings (RankingPublished): deputies of each congress level (3 prefecture, 4 county, 5
+  township, ...) per points band, bands 0, 1_9 (0.01-9.99), 10_19, 20_49 and 50_plus points,
+  and deputies flagged inactive / without a report to constituents this term. Kept per (level,
+  year, deputies' region), so a republication, or a ranking published both by a county and by
+  its prefecture, replaces the counts instead of adding to them.
 
 Adding counters: one function per event class returning ``Fact``s under counter names of its
 own (at most MAX_COUNTER characters: the column's width), listed in ``FACTS``; no table change.
@@ -127,6 +133,22 @@ def constituent_report_facts(e: eev.ConstituentReportRecorded, env: Envelope) ->
     return [Fact(key, "constituent_reports", e.region_code, _year_of(e.held_on, env), 1)]
 
 
+# ---- published rankings (活跃度排名): points distribution, deputies flagged -----------------------
+
+BANDS = ("0", "1_9", "10_19", "20_49", "50_plus")     # as RankingRegionCounts.bands
+
+
+def ranking_facts(e: eev.RankingPublished) -> list[Fact]:
+    out = []
+    for r in e.regions:
+        key = f"ranking:{e.level}:{e.year}:{r.region_code}"
+        values = [(f"points_l{e.level}_{band}", n) for band, n in zip(BANDS, r.bands, strict=False)]
+        values += [(f"flagged_l{e.level}_inactive", r.flagged_inactive),
+                   (f"flagged_l{e.level}_no_report", r.flagged_no_report)]
+        out += [Fact(key, counter, r.region_code, e.year, n) for counter, n in values]
+    return out
+
+
 # Event class -> its facts: fn(event) or fn(event, envelope) (when the envelope is needed).
 FACTS: dict[type, Callable] = {
     eev.BudgetAllocated: budget_facts,
@@ -136,6 +158,7 @@ FACTS: dict[type, Callable] = {
     eev.RectificationCompleted: rectification_facts("rectifications_completed"),
     eev.InquiryOpened: inquiry_facts,
     eev.ConstituentReportRecorded: constituent_report_facts,
+    eev.RankingPublished: ranking_facts,
 }
 WITH_ENVELOPE = frozenset({inquiry_facts, constituent_report_facts})
 

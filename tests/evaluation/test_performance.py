@@ -25,6 +25,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.balloting.v1 import events_pb2 as bev
 from lianxin.evaluation.v1 import events_pb2 as eev
+from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.evaluation.v1 import performance_pb2 as pb
 from lianxin.evaluation.v1 import satisfaction_pb2 as spb_eval
 from lianxin.liaison.v1 import liaison_pb2 as lpb
@@ -384,3 +385,88 @@ def test_a_satisfaction_vote_counts_in_its_own_year_though_counted_in_the_next(w
         assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=year),
                         **STAFF).changed == 0, year
     assert file_of(w, d, 2023).items == f23.items and not file_of(w, d, 2024).items
+
+
+def test_a_published_ranking_keeps_its_points_says_when_they_changed_and_rolls_up(world):
+    """Published rankings are kept as published: a rule change afterwards leaves them as they
+    were, saying the live points differ now, until published again. The prefecture's roll-up
+    counts the county's deputies per points band and flag, once, though the publication's
+    event arrives again and the ranking is published a second time."""
+    w = world
+    county = {"role": "staff", "region": COUNTY_B}
+    x, y = register(w, "徐积分", COUNTY_B, rpb.LEVEL_COUNTY), register(w, "杨积分", COUNTY_B, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id IN (:a, :b)", a=x.id, b=y.id) == 2,
+         "the read model")
+    first = rules(2024, region=COUNTY_B, visit="10")
+    first.rules.term_start = "2024-01-01"
+    w.e.call("SetPerformanceRules", first, **county)
+    for deputies, day in (([x, y], "2024-03-01"), ([x], "2024-04-01")):
+        w.l.call("RecordActivity", lpb.RecordActivityRequest(activity=lpb.Activity(
+            region_code=COUNTY_B, kind=lpb.ACTIVITY_KIND_VISIT, date=day, title=f"走访选民（{day}）",
+            deputy_ids=[d.id for d in deputies])), **county)
+    wait(lambda: file_of(w, x, 2024, **county).total == "20.00", "x's visits scored")
+    wait(lambda: file_of(w, y, 2024, **county).total == "10.00", "y's visit scored")
+
+    request = pb.GetRankingRequest(region_code=COUNTY_B, level=rpb.LEVEL_COUNTY, year=2024)
+    published = w.e.call("PublishRanking", pb.PublishRankingRequest(region_code=COUNTY_B, year=2024), **county)
+    assert published.levels >= 1 and published.published_at.seconds > 0
+    shown = w.e.call("GetRanking", request, **county)
+    points = {e.deputy_id: (e.points, e.rank) for e in shown.entries}
+    assert (points[x.id], points[y.id]) == (("20.00", 1), ("10.00", 2))
+    assert shown.published and not shown.changed_since_publication
+    assert shown.published_at == published.published_at and shown.published_by
+
+    # The roll-up: every deputy ranked counted once in its band; flags as the county's list says.
+    def bands_of(entries) -> dict[str, int]:
+        out = dict.fromkeys(("0", "1_9", "10_19", "20_49", "50_plus"), 0)
+        for e in entries:
+            p = Decimal(e.points)
+            out["0" if p == 0 else "1_9" if p < 10 else "10_19" if p < 20 else "20_49" if p < 50 else "50_plus"] += 1
+        return out
+    flagged = w.e.call("ListPerformanceFlags", pb.ListPerformanceFlagsRequest(region_code=COUNTY_B,
+                                                                              as_of="2024-12-31"), **county)
+    ranked = {e.deputy_id for e in shown.entries}
+    inactive = sum(1 for f in flagged.deputies if f.deputy_id in ranked and pb.PERFORMANCE_FLAG_INACTIVE in f.flags)
+
+    def rolled(expected: dict[str, int]):
+        r = w.e.call("GetRollup", fpb.GetRollupRequest(region_code=PREFECTURE, year=2024), role="staff",
+                     region=PREFECTURE)
+        c = {x.region_code: dict(x.counters) for x in r.regions}.get(COUNTY_B, {})
+        got = {band: c.get(f"points_l4_{band}", 0) for band in expected}
+        return c if got == expected else None
+    c = wait(lambda: rolled(bands_of(shown.entries)), "the ranking's bands in the prefecture's roll-up")
+    assert c["flagged_l4_inactive"] == inactive >= 2
+    assert sum(c[f"points_l4_{b}"] for b in ("0", "1_9", "10_19", "20_49", "50_plus")) == len(shown.entries)
+
+    # The year's rules changed afterwards: the published ranking stays, and says it differs now.
+    again = rules(2024, region=COUNTY_B, visit="25")
+    again.rules.term_start = "2024-01-01"
+    w.e.call("SetPerformanceRules", again, **county)
+    assert file_of(w, x, 2024, **county).total == "50.00"
+    kept = w.e.call("GetRanking", request, **county)
+    assert {e.deputy_id: e.points for e in kept.entries}[x.id] == "20.00"
+    assert kept.changed_since_publication and kept.published_at == published.published_at
+    mine = w.e.call("GetRanking", request, role="deputy", region=COUNTY_B, subject=y.id)
+    assert {e.deputy_id: e.points for e in mine.entries}[y.id] == "10.00" and mine.changed_since_publication
+
+    # Published again: the new points, nothing to note; the roll-up's counts replaced, not added.
+    w.e.call("PublishRanking", pb.PublishRankingRequest(region_code=COUNTY_B, year=2024), **county)
+    now_shown = w.e.call("GetRanking", request, **county)
+    assert {e.deputy_id: e.points for e in now_shown.entries}[x.id] == "50.00"
+    assert not now_shown.changed_since_publication and now_shown.published_at.seconds >= published.published_at.seconds
+    expected = bands_of(now_shown.entries)
+    assert expected["50_plus"] >= 1
+    c = wait(lambda: rolled(expected), "the republished bands in the roll-up")
+    assert sum(c[f"points_l4_{b}"] for b in expected) == len(now_shown.entries)
+    # The publication's event once more (redelivered under a new id): nothing added.
+    counts = eev.RankingRegionCounts(region_code=COUNTY_B, bands=[expected[b] for b in expected],
+                                     flagged_inactive=c["flagged_l4_inactive"],
+                                     flagged_no_report=c["flagged_l4_no_report"])
+    resent = eev.RankingPublished(region_code=COUNTY_B, year=2024, level=rpb.LEVEL_COUNTY, regions=[counts])
+    env = Envelope.for_message(resent, service="evaluation", home_region=PREFECTURE, region=COUNTY_B)
+    publish(w, resent, region=COUNTY_B, env=env)
+    again_as = str(uuid.uuid4())
+    publish(w, resent, region=COUNTY_B, env=env, again_as=again_as)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM inbox WHERE event_id = :i AND consumer LIKE :c",
+                        i=again_as, c="evaluation-rollup%"), "the resent event in the roll-up")
+    assert rolled(expected) == c

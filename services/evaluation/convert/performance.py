@@ -62,11 +62,21 @@ def ranking_to_proto(r: RankingView) -> pb.Ranking:
         entries=[pb.RankingEntry(rank=e.rank, tied=e.tied, deputy_id=e.deputy_id, name=e.name, region_code=region,
                                  points=sc.points_text(e.points)) for e, region in r.entries],
         published=r.publication is not None,
-        published_at=ts(r.publication.published_at) if r.publication else None)
+        published_at=ts(r.published_at) if r.published_at else None,
+        changed_since_publication=r.changed, published_by=r.published_by)
 
 
-def publication_to_proto(row: PerfPublicationRow) -> pb.RankingPublication:
-    return pb.RankingPublication(region_code=row.region_code, year=row.year, published_at=ts(row.published_at))
+def publication_to_proto(row: PerfPublicationRow, levels: int) -> pb.RankingPublication:
+    return pb.RankingPublication(region_code=row.region_code, year=row.year, published_at=ts(row.published_at),
+                                 levels=levels)
+
+
+def ranking_published(code: str, year: int, level: int, counts: list[tuple[str, list[int]]],
+                      by: str) -> ev.RankingPublished:
+    """counts: (deputies' region, [5 bands..., inactive, no report]) per region."""
+    return ev.RankingPublished(region_code=code, year=year, level=level, published_by=by, regions=[
+        ev.RankingRegionCounts(region_code=region, bands=c[:5], flagged_inactive=c[5], flagged_no_report=c[6])
+        for region, c in counts])
 
 
 def flagged_to_proto(f: Flagged) -> pb.FlaggedDeputy:
