@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import time
+from decimal import Decimal
 
 import pytest
 from docx import Document
@@ -174,7 +175,27 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
         drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={year}")
         press(desk, "#publish")
         assert "已公布" in drv.find_element(By.ID, "ranking-status").text and not drv.find_elements(By.ID, "publish")
+        assert "公布于" in drv.find_element(By.ID, "ranking-published-at").text
+        assert not drv.find_elements(By.ID, "ranking-changed")
         check_page(desk, shots, "4-published")
+        # The year's rules changed afterwards (every kind worth twice as much): the page keeps the
+        # published points, says they differ now, and offers to publish again.
+        shown = [c.text for c in drv.find_elements(By.CSS_SELECTOR, "#ranking tbody td:nth-child(4)")]
+        rules = w.evaluation.call("GetPerformanceRules", ppb.GetPerformanceRulesRequest(region_code=COUNTY_A, year=year),
+                                  **STAFF)
+        doubled = ppb.PerformanceRules(
+            region_code=COUNTY_A, effective_year=year, inactive_days=rules.inactive_days, term_start=rules.term_start,
+            points=[ppb.KindPoints(kind=k.kind, points=str(Decimal(k.points) * 2)) for k in rules.points],
+            caps=rules.caps, weights=rules.weights)
+        w.evaluation.call("SetPerformanceRules", ppb.SetPerformanceRulesRequest(rules=doubled), **STAFF)
+        drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={year}")
+        assert "公布后积分已有变化" in drv.find_element(By.ID, "ranking-changed").text
+        assert [c.text for c in drv.find_elements(By.CSS_SELECTOR, "#ranking tbody td:nth-child(4)")] == shown
+        assert "重新公布" in drv.find_element(By.ID, "publish").text
+        check_page(desk, shots, "4-changed-since-publication")
+        press(desk, "#publish")
+        assert not drv.find_elements(By.ID, "ranking-changed") and not drv.find_elements(By.ID, "publish")
+        assert [c.text for c in drv.find_elements(By.CSS_SELECTOR, "#ranking tbody td:nth-child(4)")] != shown
     finally:
         desk.close()
 
