@@ -6,7 +6,6 @@ import pytest
 from kit.clients import InProcessService
 from kit.running import start_in_process
 
-
 # Every server start_service started in this worker, in order: the module that started a server
 # closes it when the module ends (_close_the_modules_servers).
 _started: list[InProcessService] = []
