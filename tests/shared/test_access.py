@@ -44,6 +44,8 @@ def test_public_methods_come_from_the_tables():
                       # The public call for livelihood projects (征集) and the published result.
                       *(f"/lianxin.balloting.v1.BallotingService/{m}" for m in
                         ("SubmitPublicProposal", "TrackProposal", "GetPublicResult")),
+                      # The published result of the year-end satisfaction vote (满意度测评结果公开).
+                      "/lianxin.evaluation.v1.EvaluationService/GetPublicSatisfactionResult",
                       *(f"/lianxin.identity.v1.IdentityService/{m}" for m in
                         ("SignIn", "ChangePassword", "RefreshToken", "SignOut", "GetJwks"))}
 

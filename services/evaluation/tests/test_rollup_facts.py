@@ -32,6 +32,8 @@ def test_every_event_s_facts_fit_and_repeat_identically():
         ev.InquiryOpened(inquiry=spb.Inquiry(id=i(), region_code="652301", held_on="2026-11-20",
                                              kind=spb.INQUIRY_KIND_INTERPELLATION)),
         ev.ConstituentReportRecorded(deputy_id=i(), region_code="652301", held_on="2026-06-01"),
+        ev.RankingPublished(region_code="652301", year=2026, level=4, regions=[ev.RankingRegionCounts(
+            region_code="652301", bands=[3, 5, 7, 2, 1], flagged_inactive=3, flagged_no_report=4)]),
     ]
     assert {type(e) for e in samples} == set(rollup.FACTS)
     counters = {}
@@ -46,7 +48,10 @@ def test_every_event_s_facts_fit_and_repeat_identically():
         "funds_allocated_fen": 160_000, "funds_spent_fen": 500, "funds_over_fen": 100, "satisfaction_votes": 1,
         "satisfaction_projects": 20, "satisfaction_satisfied": 18, "satisfaction_basically_satisfied": 2,
         "satisfaction_unsatisfied": 0, "rectifications_required": 1, "rectifications_completed": 1,
-        "interpellations": 1, "constituent_reports": 1}
+        "interpellations": 1, "constituent_reports": 1,
+        # A county ranking (level 4): deputies per points band, and flagged.
+        "points_l4_0": 3, "points_l4_1_9": 5, "points_l4_10_19": 7, "points_l4_20_49": 2, "points_l4_50_plus": 1,
+        "flagged_l4_inactive": 3, "flagged_l4_no_report": 4}
 
 
 def test_an_inquiry_without_its_day_counts_in_the_china_year_it_was_published():
