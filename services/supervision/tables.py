@@ -118,11 +118,9 @@ class MilestoneRow(Base):
     reported_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-class ProjectChangeRow(Base):
-    """One change of a project (its history): who, when, what, before -> after."""
-    __tablename__ = "project_changes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+class Change:
+    """The columns of one entry of a history (a project's, an item's): who, when, what,
+    before -> after. Mixed into each history table beside its own key and owner."""
     action: Mapped[str] = mapped_column(String(30))
     before: Mapped[str] = mapped_column(Text, default="")
     after: Mapped[str] = mapped_column(Text, default="")
@@ -130,6 +128,13 @@ class ProjectChangeRow(Base):
     actor_role: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str] = mapped_column(String(50), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProjectChangeRow(Change, Base):
+    """One change of a project (its history)."""
+    __tablename__ = "project_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
 
 
 class InspectionRow(Base):
@@ -280,18 +285,11 @@ class ItemReplyRow(Base):
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class ItemChangeRow(Base):
-    """One change of an item (its history): who, when, what, before -> after."""
+class ItemChangeRow(Change, Base):
+    """One change of an item (its history)."""
     __tablename__ = "item_changes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    before: Mapped[str] = mapped_column(Text, default="")
-    after: Mapped[str] = mapped_column(Text, default="")
-    actor: Mapped[str] = mapped_column(String(100))
-    actor_role: Mapped[str] = mapped_column(String(20))
-    actor_name: Mapped[str] = mapped_column(String(50), default="")
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ItemRulesRow(Base):
