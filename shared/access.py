@@ -93,7 +93,21 @@ class AccessTable:
         try:
             return self.actions[action][who.role]
         except KeyError:
-            raise PermissionDenied(f"role {who.role.value} may not {action.replace('.', ' ')}") from None
+            raise PermissionDenied(self.refusal(who.role, action)) from None
+
+    def refusal(self, role: Role, action: str) -> str:
+        """The sentence a refused caller reads: who they are, what they asked, who may.
+
+        e.g. ``a staff account may not cast vote (vote.cast), which is granted to deputy``, so an
+        integrator sees at once which role to call with, without reading the table."""
+        article = "an" if role.value[0] in "aeiou" else "a"
+        caller = "a caller without a token" if role is Role.PUBLIC else f"{article} {role.value} account"
+        noun, _, verb = action.partition(".")
+        asked = f"{verb} {noun}" if verb else noun
+        grants = self.actions.get(action, {})
+        granted = [r.value if r is not Role.PUBLIC else "callers without a token" for r in Role if r in grants]
+        return (f"{caller} may not {asked.replace('_', ' ')} ({action}), "
+                f"which is granted to {', '.join(granted) or 'no one'}")
 
     def allows(self, who: Principal, action: str) -> Scope | None:
         """The caller's scope for ``action``, or None (for what a caller is shown, not refused)."""

@@ -64,8 +64,10 @@ def test_a_method_missing_from_the_table_is_refused_for_everyone():
 def test_a_role_the_action_does_not_grant_is_refused():
     table = AccessTable("x.v1.S", {"write": grant(Scope.SUBTREE, Role.STAFF)}, {"Put": "write"})
     assert table.authorize_path("/x.v1.S/Put", STAFF) is Scope.SUBTREE
-    with pytest.raises(PermissionDenied, match="auditor may not write"):
+    with pytest.raises(PermissionDenied) as refused:
         table.authorize_path("/x.v1.S/Put", Principal("a", Role.AUDITOR, "652301"))
+    # The refusal says who asked, what, and which role may: an integrator's next step.
+    assert str(refused.value) == "an auditor account may not write (write), which is granted to staff"
     assert table.allows(Principal("a", Role.AUDITOR, "652301"), "write") is None
     assert table.allows(STAFF, "no such action") is None
 

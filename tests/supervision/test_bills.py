@@ -308,7 +308,7 @@ def test_an_overdue_item_gets_one_letter_to_its_lead_department(sv):
     assert [x.days_late for x in letters] == [2, 4]          # newest first
     # The deputy of another item may not list this one's letters.
     refused(sv, "ListLetters", pb.ListLettersRequest(region_code=COUNTY_A, item_id=item.id), PD,
-            "role deputy may not letter read", **lead)
+            "a deputy account may not read letter (letter.read), which is granted to staff, department, committee, auditor, system", **lead)
 
 
 def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
@@ -320,7 +320,7 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
             **STAFF)
     refused(sv, "ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
         id=m.id, meeting_on="2030-01-01", organ="昌吉市人民政府", head_name="刘副市长", head_post="副市长"), PD,
-        "role deputy may not organ_meeting manage", **me)
+        "a deputy account may not manage organ meeting (organ_meeting.manage), which is granted to staff, committee, system", **me)
     today = china_today()
     later = today + timedelta(days=3)
     m = sv.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
@@ -394,7 +394,7 @@ def test_each_sees_only_their_own_items(sv):
     refused(sv, "GetItem", pb.GetItemRequest(id=mine.id), NF, "id", **dict(a, region=COUNTY_B))
     # Deputies do not register, assign or handle; departments see only what is assigned to them.
     refused(sv, "RegisterItem", pb.RegisterItemRequest(id=mine.id, kind=pb.ITEM_KIND_SUGGESTION), PD,
-            "role deputy may not item manage", **a)
+            "a deputy account may not manage item (item.manage), which is granted to staff, committee, system", **a)
     refused(sv, "GetItem", pb.GetItemRequest(id=mine.id), NF, "id", **LEAD_DEPT)
     listed = sv.call("ListItems", pb.ListItemsRequest(region_code=COUNTY_A), **LEAD_DEPT).items
     assert theirs.id in [x.id for x in listed] and mine.id not in [x.id for x in listed]
