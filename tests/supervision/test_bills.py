@@ -308,7 +308,8 @@ def test_an_overdue_item_gets_one_letter_to_its_lead_department(sv):
     assert [x.days_late for x in letters] == [2, 4]          # newest first
     # The deputy of another item may not list this one's letters.
     refused(sv, "ListLetters", pb.ListLettersRequest(region_code=COUNTY_A, item_id=item.id), PD,
-            "a deputy account may not read letter (letter.read), which is granted to staff, department, committee, auditor, system", **lead)
+            "a deputy account may not read letter (letter.read), "
+            "which is granted to staff, department, committee, auditor, system", **lead)
 
 
 def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
@@ -320,7 +321,8 @@ def test_a_meeting_with_a_head_of_a_state_organ_until_the_follow_up_is_done(sv):
             **STAFF)
     refused(sv, "ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
         id=m.id, meeting_on="2030-01-01", organ="昌吉市人民政府", head_name="刘副市长", head_post="副市长"), PD,
-        "a deputy account may not manage organ meeting (organ_meeting.manage), which is granted to staff, committee, system", **me)
+        "a deputy account may not manage organ meeting (organ_meeting.manage), "
+        "which is granted to staff, committee, system", **me)
     today = china_today()
     later = today + timedelta(days=3)
     m = sv.call("ArrangeOrganMeeting", pb.ArrangeOrganMeetingRequest(
