@@ -3,28 +3,16 @@ the steps a campaign's tests take often (deputies registered in the roster, a ca
 shortlisted proposals, waiting for balloting's read model)."""
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 from kit.settings import COUNTY_A, PREFECTURE
+from kit.world import expect_events, outbox_events, rows, wait
 from lianxin.balloting.v1 import balloting_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
-from sqlalchemy import text
 
 # 宁边路街道, a sub-district of 昌吉市 (652301), and 三工镇, a town of it.
 SUBDISTRICT, TOWN = "652301001", "652301100"
 STAFF = {"role": "staff", "region": PREFECTURE}
-
-
-def wait(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class World:
@@ -62,18 +50,13 @@ class World:
              == len(deputy_ids), "balloting's roster read model")
 
     def b_rows(self, sql: str, **params) -> list:
-        with self.b.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.b.engine, sql, **params)
 
     def events(self) -> list[str]:
-        return [r[0].removeprefix("lianxin.balloting.v1.") for r in self.b_rows("SELECT type FROM outbox ORDER BY seq")]
+        return outbox_events(self.b.engine, "lianxin.balloting.v1")
 
-    @contextmanager
     def expect_events(self, *types: str):
-        before = len(self.events())
-        yield
-        added = self.events()[before:]
-        assert added == list(types), added
+        return expect_events(self.events, *types)
 
     @contextmanager
     def expect_no_writes(self):

@@ -3,29 +3,18 @@ namespace, and the steps its tests take often (deputies registered in the roster
 opened and reported on in supervision, reading evaluation's tables and outbox)."""
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 from kit.settings import COUNTY_A, PREFECTURE
+from kit.world import outbox_events, rows, wait
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as spb
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 STAFF = {"role": "staff", "region": COUNTY_A}
 PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
 LEAD = "dept-housing"
-
-
-def wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class World:
@@ -39,11 +28,10 @@ class World:
 
     # ---- evaluation's database ----
     def rows(self, sql: str, **params) -> list:
-        with self.e.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.e.engine, sql, **params)
 
     def events(self) -> list[str]:
-        return [r[0].removeprefix("lianxin.evaluation.v1.") for r in self.rows("SELECT type FROM outbox ORDER BY seq")]
+        return outbox_events(self.e.engine, "lianxin.evaluation.v1")
 
     # Filled by consumers from events (evaluation's own included: the roll-up and the points read
     # the satisfaction and rectification events this module's calls publish), so they change
@@ -140,8 +128,7 @@ class World:
         return self.b.call("PublishResult", bpb.PublishResultRequest(id=c.id), **office)
 
     def _b_rows(self, sql: str, **params) -> list:
-        with self.b.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.b.engine, sql, **params)
 
     def plan(self, project_id: str, year: int) -> spb.Project:
         """The office plans a project opened from a ballot: dept-housing its lead, one milestone."""
@@ -153,5 +140,4 @@ class World:
             budget_fen=100_000_000, deadline=f"{year}-12-31"), **PREFECTURE_STAFF)
 
     def s_rows(self, sql: str, **params) -> list:
-        with self.s.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.s.engine, sql, **params)

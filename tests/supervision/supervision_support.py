@@ -3,31 +3,19 @@ the steps its tests take often (a project opened by the office, a ballot taken t
 in balloting, reading supervision's outbox)."""
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 from kit.settings import COUNTY_A, PREFECTURE
+from kit.world import expect_events, outbox_events, rows, wait
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as pb
-from sqlalchemy import text
 
 STAFF = {"role": "staff", "region": COUNTY_A}
 PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
 LEAD, CO = "dept-housing", "dept-finance"
 TABLES = ("outbox", "projects", "project_departments", "project_tasks", "milestones", "project_changes",
           "idempotency_keys", "inspections", "inspection_problems")
-
-
-def wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def departments(lead: str = LEAD, co: str = CO) -> list[pb.ProjectDepartment]:
@@ -53,20 +41,15 @@ class World:
 
     # ---- supervision ----
     def rows(self, sql: str, **params) -> list:
-        with self.s.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.s.engine, sql, **params)
 
     def events(self) -> list[str]:
-        return [r[0].removeprefix("lianxin.supervision.v1.") for r in self.rows("SELECT type FROM outbox ORDER BY seq")]
+        return outbox_events(self.s.engine, "lianxin.supervision.v1")
 
-    @contextmanager
     def expect_events(self, *types: str):
         """The events the block publishes, in order; the sweep's ProjectStanding (which a timer
         sweep may publish too) only when asked for."""
-        before = len(self.events())
-        yield
-        added = [x for x in self.events()[before:] if x != "ProjectStanding" or "ProjectStanding" in types]
-        assert added == list(types), added
+        return expect_events(self.events, *types, unless_asked=("ProjectStanding",))
 
     @contextmanager
     def expect_no_writes(self):
@@ -140,5 +123,4 @@ class World:
         return c, made
 
     def _b_rows(self, sql: str, **params) -> list:
-        with self.b.engine.connect() as c:
-            return list(c.execute(text(sql), params))
+        return rows(self.b.engine, sql, **params)
