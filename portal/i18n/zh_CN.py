@@ -708,7 +708,7 @@ STRINGS: dict[str, str] = {
     "ballots_title": "民生实事项目票决",
     "ballots_none": "目前没有正在进行的票决。",
     "ballot_seats": "{n}个候选项目，票决{seats}个",
-    "ballot_rule": "请对全部{n}个候选项目逐一表态。同意的项目不得超过{seats}个，超过即为废票。本次投票为无记名投票。",
+    "ballot_rule": "请对全部{n}个候选项目逐一表态。同意的项目不得超过{seats}个。本次投票为无记名投票。",
     "ballot_investment": "估算投资约{wan}万元",
     "ballot_funding": "资金来源",
     "choice_approve": "同意",
@@ -718,6 +718,10 @@ STRINGS: dict[str, str] = {
     "ballot_count": "已同意 {n} 项，最多 {seats} 项",
     "ballot_not_open": "票决尚未开始或已经结束。",
     "ballot_mark_every": "请对每个候选项目选择同意、不同意或弃权。",
+    # balloting refused an over-filled ballot (marks: approves N candidates; approve at most M):
+    # nothing was cast, the deputy corrects it and votes
+    "ballot_overfilled": ("您同意了{approvals}个项目，超过了应选项目数：同意的项目不得超过{seats}个。"
+                          "这张票没有投出，请修改后重新投票。"),
     "ballot_not_now": "现在不能投票：请先签到，或等待票决开始。",
     "ballot_not_a_voter": "您不在本次票决的代表名单中。",
     "ballot_voted_already": "您已经投过票了，每位代表只能投一次。",
@@ -732,7 +736,6 @@ STRINGS: dict[str, str] = {
     "ballot_receipt": "您的回执码：",
     "ballot_receipt_note": ("计票结束后公布的公告中列出全部回执码，您可以核对自己的回执码在其中。"
                             "回执码只证明您的选票已计入，不显示您的选择。"),
-    "ballot_void_note": "您同意的项目超过了应选项目数，此票按规定为废票。",
     "me_waiting": "等待我答复（{n} 件）",
     "me_waiting_none": "目前没有等待您答复的意见。",
     "me_cases": "其他意见",

@@ -13,10 +13,13 @@
 
 The services decide everything: who may vote (a voter of the round, checked in, not voted
 yet), what a ballot must hold; the page shows their refusals in words. Nothing the deputy
-marked is logged or kept by the portal. Without JavaScript the form posts as any, and an
-over-filled ballot is cast and counted as void, as a paper one would be (the page says so).
+marked is logged or kept by the portal. Without JavaScript the form posts as any; balloting
+refuses an over-filled ballot (more 同意 than seats) and the page says so with the service's
+numbers, the deputy's marks kept, so they correct it and vote.
 """
 from __future__ import annotations
+
+import re
 
 import grpc
 from lianxin.balloting.v1 import balloting_pb2 as bpb
@@ -31,6 +34,8 @@ from portal.render import backends, catalogue, checked_form, page, rpc_error_pag
 ROLE = "deputy"
 HOME = "/desk/me/ballots"
 CHOICES = {"approve": bpb.CHOICE_APPROVE, "oppose": bpb.CHOICE_OPPOSE, "abstain": bpb.CHOICE_ABSTAIN}
+# balloting's refusal of an over-filled ballot (services/balloting/domain.py check_not_overfilled)
+OVERFILLED = re.compile(r"^marks: approves (?P<approvals>\d+) candidates; approve at most (?P<seats>\d+)")
 
 
 @require_signin(ROLE)
@@ -108,10 +113,12 @@ async def cast(request: Request) -> Response:
             return rpc_error_page(request, e, not_found="page_not_found")
         if e.code() == grpc.StatusCode.FAILED_PRECONDITION and "voted already" in (e.details() or ""):
             sentence = t.ballot_voted_already
+        over = OVERFILLED.match(e.details() or "") if e.code() == grpc.StatusCode.INVALID_ARGUMENT else None
+        if over:
+            return _ballot_page(request, c, errors=[t.ballot_overfilled.format(**over.groupdict())], marked=marked,
+                                status=400)
         return _ballot_page(request, c, errors=[sentence], marked=marked, status=409)
-    approvals = sum(1 for v in marked.values() if v == "approve")
-    return page(request, "deputy/receipt.html", {
-        "user": user(request), "campaign": c, "receipt": done.receipt_code, "void": approvals > r.seats})
+    return page(request, "deputy/receipt.html", {"user": user(request), "campaign": c, "receipt": done.receipt_code})
 
 
 routes = [

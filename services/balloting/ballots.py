@@ -240,13 +240,17 @@ class Ballots(Campaigns):
 
     def cast(self, who: Principal, campaign_id: str, marks: list[d.Mark]) -> str:
         """A deputy's online ballot: once, while present; returns the receipt code. Refusals
-        speak of the caller alone (not a voter, not checked in, voted already)."""
+        speak of the caller alone (not a voter, not checked in, voted already). A ballot
+        approving more candidates than the seats is refused (INVALID_ARGUMENT ``marks: ...
+        approve at most N``, d.check_not_overfilled) and the deputy has not voted: they cast
+        again. Only a paper ballot, which cannot be taken back, is kept as void (废票)."""
         ACCESS.scope(who, "ballot.cast")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
             campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.cast", light=True)
             r = self._round(s, campaign, d.RoundStatus.VOTING)
-            d.ballot_marks(marks, r.candidates.split(","))   # a malformed ballot marks nobody as voted
+            # A malformed or over-filled ballot marks nobody as voted.
+            d.check_not_overfilled(d.ballot_marks(marks, r.candidates.split(",")), r.seats)
             key = (BallotVoterRow.campaign_id == campaign.id, BallotVoterRow.round == r.number,
                    BallotVoterRow.deputy_id == who.subject)
             # One vote each (shared.secret_ballot.claim_vote): a second cast, even a concurrent one, marks nothing.

@@ -370,8 +370,8 @@ def ballot_marks(marks: list[Mark], candidates: list[str], field: str = "marks")
     """A ballot as stored: one letter per candidate in the round's order, and whether it is
     valid. Every candidate is marked exactly once (else INVALID_ARGUMENT: the ballot paper has
     a box per candidate); a candidate not on the ballot is NOT_FOUND naming the mark. More
-    approvals than seats make the ballot invalid (废票), kept and counted as invalid, decided
-    by ``valid_ballot`` when the seats are known."""
+    approvals than seats: a paper ballot is invalid (废票), kept and counted as invalid
+    (``valid_ballot``); an online one is refused (``check_not_overfilled``)."""
     if not marks:
         raise InvalidArgument(field, "mark every candidate")
     position = {pid: i for i, pid in enumerate(candidates)}
@@ -391,8 +391,21 @@ def ballot_marks(marks: list[Mark], candidates: list[str], field: str = "marks")
 
 
 def valid_ballot(marks: str, seats: int) -> bool:
-    """A ballot approving more candidates than there are projects to adopt is void (废票)."""
+    """A ballot approving more candidates than there are projects to adopt is void (废票): the
+    Electoral Law's rule for a ballot naming more than are to be elected (多于应选人数的作废)."""
     return marks.count("A") <= seats
+
+
+def check_not_overfilled(marks: str, seats: int, field: str = "marks") -> None:
+    """An online ballot approving more candidates than ``seats`` is refused as it is cast
+    (INVALID_ARGUMENT naming ``field``: "approves 5 candidates; approve at most 4"): the
+    deputy is still at the screen and corrects it, so no ballot is cast that could only be
+    void. A paper ballot is out of its voter's hands once in the box: the tellers enter it as
+    marked and it counts as invalid (valid_ballot)."""
+    approvals = marks.count(CHOICE_LETTERS[Choice.APPROVE])
+    if approvals > seats:
+        raise InvalidArgument(field, f"approves {approvals} candidates; approve at most {seats} "
+                                     "(the projects to adopt): an over-filled ballot is void")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The ballot session over real gRPC, PostgreSQL and Kafka: attendance and quorum, secret
-casting with receipts, invalid over-filled ballots, double votes refused (also two at once),
+casting with receipts, over-filled ballots (refused online, invalid on paper), double votes refused (also two at once),
 paper ballots and a vote found void, a tie and its run-off, publication with a bulletin whose
 receipts, recount and digest anyone can check, and the database, the events and the log lines
 after a session holding nothing that links a voter to a choice.
@@ -83,11 +83,18 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
     c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
     assert c.phase == pb.PHASE_BALLOT and c.rounds[0].status == pb.ROUND_STATUS_VOTING and c.present == 4
 
-    # Casting: four present voters vote online; the fifth is not checked in; one over-fills.
+    # Casting: four present voters vote online; the fifth is not checked in.
     capfd.readouterr()
     receipts = [cast(w, c, voters[0], "AAAOO", region=COUNTY_B), cast(w, c, voters[1], "AAOAO", region=COUNTY_B),
                 cast(w, c, voters[2], "AAAOX", region=COUNTY_B)]
-    over = cast(w, c, voters[3], "AAAAO", region=COUNTY_B)   # four approvals for three seats: 废票
+    # Four approvals for three seats online: refused, naming the limit; nothing is cast and the
+    # deputy has not voted, so they correct it and vote.
+    with w.expect_no_writes():
+        err = w.b.error("CastBallot", pb.CastBallotRequest(campaign_id=c.id, marks=ballot(c, "AAAAO")),
+                        role="deputy", region=COUNTY_B, subject=voters[3])
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details().startswith("marks: approves 4 candidates; approve at most 3"), err.details()
+    over = cast(w, c, voters[3], "AOOOO", region=COUNTY_B)
     logged = capfd.readouterr().out
     assert "CastBallot" in logged
     for candidate in c.candidates:   # the log lines of the casts carry no choice
@@ -113,10 +120,10 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
         c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
     r = c.rounds[0]
     assert r.status == pb.ROUND_STATUS_CLOSED
-    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (5, 4, 4, 4, 3, 1)
+    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (5, 4, 4, 4, 4, 0)
     ids = list(r.candidate_ids)
-    assert [(t.approve, t.oppose, t.abstain) for t in r.tally] == [(3, 0, 0), (3, 0, 0), (2, 1, 0), (1, 2, 0),
-                                                                    (0, 2, 1)]
+    assert [(t.approve, t.oppose, t.abstain) for t in r.tally] == [(4, 0, 0), (3, 1, 0), (2, 2, 0), (1, 3, 0),
+                                                                    (0, 3, 1)]
     assert list(r.adopted) == ids[:2] and list(c.adopted) == ids[:2] and not r.runoff
     closed = ev.BallotClosed.FromString(w.b_rows(
         "SELECT data FROM outbox WHERE type = 'lianxin.balloting.v1.BallotClosed' ORDER BY seq DESC LIMIT 1")[0][0])
@@ -144,7 +151,7 @@ def test_a_whole_ballot_quorum_receipts_bulletin_and_publication(world, capfd):
     assert hashlib.sha256(text.encode("utf-8")).hexdigest() == closed.round.bulletin_digest   # untouched
     bulletin = json.loads(text)
     assert set(receipts + [over]) == set(bulletin["receipts"])             # each voter finds their code
-    assert bulletin["ballots"] == sorted(["AAAOO", "AAOAO", "AAAOX", "AAAAO"])
+    assert bulletin["ballots"] == sorted(["AAAOO", "AAOAO", "AAAOX", "AOOOO"])
     tally, valid, invalid = recount(bulletin)                               # anyone recounts
     assert tally == bulletin["tally"] and (valid, invalid) == (r.valid, r.invalid)
     assert [t["approve"] for t in tally] == [t.approve for t in r.tally]
@@ -268,15 +275,15 @@ def test_500_voters_casting_at_once_are_each_counted_once(world):
     wait(lambda: len(w.voters(c)) == 500, "the 500 deputies in balloting's read model", timeout=120)
     voters = w.session(c)
     c = w.b.call("OpenBallot", pb.OpenBallotRequest(id=c.id), **STAFF)
-    letters = ["AAOOO", "OAAXO", "XXXXX", "AAAAA", "OOOOA"]
+    letters = ["AAOOO", "OAAXO", "XXXXX", "AAAAO", "OOOOA"]
     with ThreadPoolExecutor(max_workers=32) as pool:
         receipts = list(pool.map(lambda iv: cast(w, c, iv[1], letters[iv[0] % 5], region=region),
                                  enumerate(voters)))
     assert len(set(receipts)) == 500
     c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
     r = c.rounds[0]
-    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (500, 500, 500, 500, 400, 100)
-    assert [t.approve for t in r.tally] == [100, 200, 100, 0, 100]
+    assert (r.eligible, r.present, r.issued, r.returned, r.valid, r.invalid) == (500, 500, 500, 500, 500, 0)
+    assert [t.approve for t in r.tally] == [200, 300, 200, 100, 100]
     c = w.b.call("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF)
     bulletin = json.loads(w.b.public("GetPublicResult", pb.GetPublicResultRequest(
         region_code=region, year=c.year)).rounds[0].bulletin)

@@ -2,12 +2,14 @@
 ballot (票决): signs in, finds the ballot under 票决, marks every candidate with the seats limit
 kept as they mark (a further 同意 is disabled at the limit), casts it and reads the receipt
 code, which the count's bulletin later lists; a second vote is refused in words. Without
-JavaScript an over-filled ballot is cast and the receipt says it is void (废票). Pages are
+JavaScript an over-filled ballot is refused with balloting's numbers in words, nothing cast,
+and the deputy corrects it and votes. Pages are
 checked with axe-core and saved under var/test-output/screenshots/ballot."""
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 
 import pytest
@@ -147,21 +149,30 @@ def test_a_deputy_votes_on_a_phone_and_gets_a_receipt(world, shots):
     finally:
         phone.close()
 
-    # Without JavaScript (a plain form post) an over-filled ballot is cast, and said to be void.
+    # Without JavaScript (a plain form post) an over-filled ballot is refused: the page says how
+    # many 同意 at most (balloting's numbers), keeps the marks, and nothing is cast; corrected, it is.
     with client(w.url) as browser:
         signin = browser.get("/signin")
         browser.post("/signin", data={"username": "ballot.paper", "password": other,
                                       "csrf_token": hidden(signin.text, "csrf_token")})
         form = browser.get(f"/desk/me/ballots/{c.id}")
         marks = {f"mark-{p}": "approve" for p in ids}
-        done = browser.post(f"/desk/me/ballots/{c.id}", data={**marks, "csrf_token": hidden(form.text, "csrf_token")})
-        assert done.status_code == 200 and 'id="void-note"' in done.text
-    # The count's bulletin lists the phone's receipt; the over-filled ballot is the invalid one.
+        refused = browser.post(f"/desk/me/ballots/{c.id}", data={**marks, "csrf_token": hidden(form.text,
+                                                                                                 "csrf_token")})
+        assert refused.status_code == 400 and 'id="receipt"' not in refused.text
+        assert "您同意了5个项目" in refused.text and "同意的项目不得超过4个" in refused.text
+        assert "这张票没有投出" in refused.text and refused.text.count(" checked>") == 5   # the marks as sent
+        assert not w.balloting.call("GetCampaign", bpb.GetCampaignRequest(id=c.id), role="deputy",
+                                    region=COUNTY_A, subject=second.id).voted
+        done = browser.post(f"/desk/me/ballots/{c.id}", data={**marks, f"mark-{ids[4]}": "abstain",
+                                                              "csrf_token": hidden(refused.text, "csrf_token")})
+        assert done.status_code == 200 and len(re.search(r'id="receipt">(\w+)<', done.text).group(1)) == 16
+    # The count's bulletin lists the phone's receipt; both ballots are valid.
     closed = w.balloting.call("CloseBallot", bpb.CloseBallotRequest(id=c.id), **STAFF)
     w.balloting.call("PublishResult", bpb.PublishResultRequest(id=c.id), **STAFF)
     result = w.balloting.public("GetPublicResult", bpb.GetPublicResultRequest(region_code=COUNTY_A, year=2031))
     bulletin = json.loads(result.rounds[0].bulletin)
-    assert receipt in bulletin["receipts"] and (closed.rounds[0].valid, closed.rounds[0].invalid) == (1, 1)
+    assert receipt in bulletin["receipts"] and (closed.rounds[0].valid, closed.rounds[0].invalid) == (2, 0)
 
 
 def test_a_citizen_proposes_follows_and_checks_the_published_result(world, shots):
