@@ -623,7 +623,7 @@ STRINGS: dict[str, str] = {
     "result_receipt_field": "您的回执码",
     "result_receipt_check": "核对",
     "result_receipt_found": "这个回执码在第{round}轮的公告中：您的选票已经计入。",
-    "result_receipt_void": ("这个回执码在第{round}轮的公告中；该轮收回的选票多于出席人数，整轮无效，"
+    "result_receipt_void": ("这个回执码在第{round}轮的公告中；该轮收回的选票多于发出的选票，整轮无效，"
                            "已重新投票，请核对重新投票那一轮的回执码。"),
     "result_receipt_missing": "公告中没有这个回执码，请核对输入。",
     "result_round": "第{n}轮投票",
@@ -1466,6 +1466,8 @@ BALLOT_REFUSALS: tuple[tuple[str, str], ...] = (
     (r"campaign .* not found|result .* not found", "没有找到该项目征集，请刷新页面"),
     (r"is in the past", "日期不能早于今天"),
     (r"name the tellers", "本地区规定计票前须确定计票人和监票人，请先确定"),
+    (r"no paper ballot was issued in round (?P<n>\d+)",
+     "第{n}轮还没有发出纸质选票：请先为用纸质选票投票的代表发票，再录入收回的选票"),
     (r"a ballot adopts fewer projects than it offers", "票决项目数须少于候选项目数"),
 )
 # A refusal no pattern above words (a message added to balloting and not here): a sentence in
@@ -1644,6 +1646,8 @@ CAMPAIGN_STEP_NOTES: tuple[tuple[str, str], ...] = (
     (r"round (\d+); electorate now (\d+): (\d+) no longer serving, (\d+) by-elected since",
      r"第 \1 轮；投票人数调整为 \2 人：\3 人已不再担任代表，\4 人为此后补选"),
     (r"round (\d+): (\d+) ballots, (\d+) present", r"第 \1 轮：收回选票 \2 张，实到 \3 人"),
+    (r"round (\d+): (\d+) ballots returned, (\d+) issued, (\d+) present",
+     r"第 \1 轮：发出选票 \3 张，收回 \2 张，实到 \4 人"),
     (r"round (\d+)(；.+)", r"第 \1 轮\2"),     # the round, then balloting's Chinese (the electorate updated)
     (r"round (\d+)", r"第 \1 轮"),
     (r"(\d+) projects adopted", r"通过 \1 个项目"),

@@ -286,21 +286,32 @@ class Ballots(Campaigns):
 
     def enter_paper(self, who: Principal, campaign_id: str, marks: list[d.Mark]) -> tuple[bool, int]:
         """A teller (计票人) enters one returned paper ballot as marked; an over-filled one is
-        kept as invalid. Returns (valid, paper ballots returned so far)."""
+        kept as invalid. Returns (valid, paper ballots returned so far).
+
+        Paper ballots come back only where they were handed out: in a round where no paper
+        ballot was issued (IssuePaperBallot) an entry is refused (FAILED_PRECONDITION), a
+        teller's slip that would otherwise void the round. Once papers were issued the box is
+        entered as it is found: entries beyond the papers issued are taken, and the count then
+        finds the round void (收回的选票多于发出的选票，选举无效: close_ballot)."""
         ACCESS.scope(who, "ballot.tell")
         with self.rt.transaction() as s:
             store = BallotingStore(s)
             campaign = self.campaign_in_scope(store, who, campaign_id, "campaign_id", "ballot.tell", light=True)
             r = self._round(s, campaign, d.RoundStatus.VOTING, for_update=True)
             letters = d.ballot_marks(marks, r.candidates.split(","))
+            if r.paper_issued == 0:
+                raise FailedPrecondition(f"no paper ballot was issued in round {r.number}: a teller issues one to "
+                                         "each deputy voting on paper (IssuePaperBallot) before entering returned ones")
             self._box(s, r, marks)
             r.paper_returned += 1
             return d.valid_ballot(letters, r.seats), r.paper_returned
 
     # ---- the count ------------------------------------------------------------------------
     def close_ballot(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
-        """Counts the round. More ballots returned than voters present: the vote is void and
-        is held again (a new session). Otherwise the tally adopts, highest approvals first, the
+        """Counts the round. More ballots returned than issued (the online ballots cast and the
+        paper ones handed out; never more than the voters present): the vote is void and is
+        held again (a new session), the Electoral Law's 收回的选票多于发出的选票则选举无效 (and
+        so 多于投票人数的无效). Otherwise the tally adopts, highest approvals first, the
         candidates approved by more than half of all eligible (or of those present, as the
         region's rules say); a tie at the last seat opens a run-off round among the tied. The
         bulletin and its SHA-256 are stored and published in BallotClosed."""
@@ -327,7 +338,7 @@ class Ballots(Campaigns):
             counts = {"eligible": r.eligible, "present": present, "issued": online + r.paper_issued,
                       "returned": returned, "valid": len(valid), "invalid": returned - len(valid)}
             base = r.eligible if r.adoption_base == int(d.AdoptionBase.ALL_ELIGIBLE) else present
-            void = returned > present
+            void = returned > counts["issued"] or returned > present
             outcome = d.adopt(d.tally(candidates, valid), r.seats, base) if not void else \
                 d.Outcome(tuple(d.tally(candidates, valid)), (), (), 0)
             titles = {c.proposal_id: c.proposal.title for c in row.candidates}
@@ -349,8 +360,8 @@ class Ballots(Campaigns):
             self._rewrite(s, row.id, r.number, ballots, receipts, voters)
             if void:
                 # 选举无效，应当重新进行投票: back to the fixed list, for a new session.
-                self.step(s, row, "ballot_void", who, note or f"round {r.number}: {returned} ballots, "
-                          f"{present} present", to_phase=d.Phase.CANDIDATES_FIXED)
+                self.step(s, row, "ballot_void", who, note or f"round {r.number}: {returned} ballots returned, "
+                          f"{counts['issued']} issued, {present} present", to_phase=d.Phase.CANDIDATES_FIXED)
             else:
                 self.step(s, row, "ballot_closed", who, note or f"round {r.number}")
                 if outcome.runoff:

@@ -350,7 +350,7 @@ class RoundStatus(enum.IntEnum):
     ATTENDANCE = 1   # the session is open: deputies check in
     VOTING = 2       # the ballot is open
     CLOSED = 3       # counted
-    VOID = 4         # more ballots than voters present: held again (Electoral Law)
+    VOID = 4         # more ballots returned than issued (so than voters present): held again (Electoral Law)
 
 
 class AdoptionBase(enum.IntEnum):

@@ -205,11 +205,29 @@ def test_two_casts_at_once_by_one_voter_count_once(world):
 
 
 def test_paper_ballots_and_a_void_vote_held_again(world):
+    """Paper ballots: entered only where some were issued; more returned than issued (here also
+    more than voters present) voids the round, held again from a new session; more returned
+    than issued voids it also with no more than voters present (收回的选票多于发出的选票)."""
     w = world
     region = "652302100"   # 九运街镇
     c, voters = campaign(w, region, voters=4, candidates=5, seats=4, level=rpb.LEVEL_TOWNSHIP)
     w.open_ballot(c)
     c = get(w, c)
+    teller = {"role": "committee", "region": region}
+
+    def enter(*letters: str) -> list[pb.EnterPaperBallotResponse]:
+        return [w.b.call("EnterPaperBallot", pb.EnterPaperBallotRequest(campaign_id=c.id, marks=ballot(c, x)),
+                         **teller) for x in letters]
+
+    def no_paper_issued(number: int) -> None:
+        with w.expect_no_writes():
+            err = w.b.error("EnterPaperBallot", pb.EnterPaperBallotRequest(campaign_id=c.id, marks=ballot(c, "AOOOO")),
+                            **teller)
+        assert err.code() == FP and err.details().startswith(f"no paper ballot was issued in round {number}")
+        assert "IssuePaperBallot" in err.details()
+
+    # No paper ballot handed out yet: none can be entered.
+    no_paper_issued(1)
     # Two take paper ballots from the tellers; they can no longer vote online.
     for v in voters[:2]:
         a = w.b.call("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=v), **STAFF)
@@ -221,18 +239,34 @@ def test_paper_ballots_and_a_void_vote_held_again(world):
                      **STAFF).code() == FP
     cast(w, c, voters[2], "AAOOO", region=region)
     cast(w, c, voters[3], "AOAOO", region=region)
-    entered = [w.b.call("EnterPaperBallot", pb.EnterPaperBallotRequest(campaign_id=c.id, marks=ballot(c, x)),
-                        role="committee", region=region) for x in ("AAAAA", "OOOOA", "AOAOA")]
-    assert [(e.valid, e.returned) for e in entered] == [(False, 1), (True, 2), (True, 3)]
-    # Five ballots returned, four voters present: the vote is void and is held again.
+    # An over-filled paper ballot is entered as marked and counted invalid (废票).
+    assert [(e.valid, e.returned) for e in enter("AAAAA", "OOOOA", "AOAOA")] == [(False, 1), (True, 2), (True, 3)]
+    # Five ballots returned, four issued and four voters present: the vote is void and is held again.
     c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
     r = c.rounds[0]
     assert r.status == pb.ROUND_STATUS_VOID and c.phase == pb.PHASE_CANDIDATES_FIXED and not c.adopted
     assert (r.present, r.issued, r.returned, r.valid, r.invalid) == (4, 4, 5, 4, 1)
-    assert c.steps[-1].action == "ballot_void"
+    assert (c.steps[-1].action, c.steps[-1].note) == ("ballot_void", "round 1: 5 ballots returned, 4 issued, 4 present")
     assert w.b.error("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF).code() == FP
+
+    # The vote held again.
     c = w.open_ballot(c)
     assert [x.number for x in c.rounds] == [1, 2] and c.rounds[1].status == pb.ROUND_STATUS_VOTING
+    no_paper_issued(2)
+    w.b.call("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=voters[0]), **STAFF)
+    cast(w, c, voters[1], "AOOOO", region=region)
+    cast(w, c, voters[2], "AOOOO", region=region)
+    # Two paper ballots back for the one issued: four returned, no more than the four present,
+    # but one more than the three issued: void all the same (收回的选票多于发出的选票).
+    assert [e.returned for e in enter("AOOOO", "OAOOO")] == [1, 2]
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    r = c.rounds[1]
+    assert r.status == pb.ROUND_STATUS_VOID and c.phase == pb.PHASE_CANDIDATES_FIXED
+    assert (r.present, r.issued, r.returned) == (4, 3, 4)
+    assert c.steps[-1].note == "round 2: 4 ballots returned, 3 issued, 4 present"
+    bulletin = json.loads(w.b_rows("SELECT bulletin FROM ballot_rounds WHERE campaign_id = :c AND number = 2",
+                                   c=c.id)[0][0])
+    assert (bulletin["status"], bulletin["counts"]["issued"]) == ("void", 3)
 
 
 def test_a_tie_at_the_last_seat_goes_to_a_runoff(world):

@@ -365,15 +365,17 @@ def seed_world(start_service, tmp_path_factory) -> World:
     w.T1 = w.r("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
         region_code=TOWNSHIP_A2, name="矩阵乡代表", seats=[rpb.Seat(level=rpb.LEVEL_TOWNSHIP)],
         contact=rpb.Contact(phone="13700001234"))))
-    extra = [w.deputy() for _ in range(3)]                      # 652301's voters given paper ballots
-    _wait(lambda: others["balloting"].count("ballot_deputies") >= 7, "balloting's roster read model")
-    # 652301's ballot, open: A1, A2 and three more checked in; the three take paper ballots.
+    extra = [w.deputy() for _ in range(4)]                      # 652301's voters given paper ballots
+    _wait(lambda: others["balloting"].count("ballot_deputies") >= 8, "balloting's roster read model")
+    # 652301's ballot, open: A1, A2 and four more checked in; the four take paper ballots (one
+    # now, so that paper ballots can be entered whatever the order of the cells).
     w.CV = w.campaign(bpb.PHASE_CANDIDATES_FIXED, proposals=5)
     w.b("OpenSession", bpb.OpenSessionRequest(id=w.CV.id))
     for d in [w.A1, w.A2, *extra]:
         w.b("CheckIn", bpb.CheckInRequest(campaign_id=w.CV.id, deputy_id=d.id))
     w.CV = w.b("OpenBallot", bpb.OpenBallotRequest(id=w.CV.id))
-    w.PAPER_POOL = [d.id for d in extra]
+    w.b("IssuePaperBallot", bpb.IssuePaperBallotRequest(campaign_id=w.CV.id, deputy_id=extra[3].id))
+    w.PAPER_POOL = [d.id for d in extra[:3]]
     w.CPUB = w.balloted("counted")                 # counted, then published
     w.CPUB = w.b("PublishResult", bpb.PublishResultRequest(id=w.CPUB.id))
     # Projects of 652301 with dept-water as lead: one to read, one to plan, one to report on;
