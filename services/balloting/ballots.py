@@ -78,7 +78,10 @@ class Ballots(Campaigns):
 
     def open_session(self, who: Principal, campaign_id: str, note: str) -> ShownCampaign:
         """The session opens: the electorate is fixed as balloting knows it now (the deputies
-        serving or by-elected), with the region's quorum and adoption rules; attendance begins."""
+        serving or by-elected), with the region's quorum and adoption rules; attendance begins.
+        A vote held again after a void round keeps that round's tellers and scrutineers (named
+        for the campaign's ballot, as a run-off keeps them): the re-held round is counted
+        without naming them again, and NameTellers still replaces them."""
         note = d.line(note, "note", max_len=d.MAX_NOTE)
         with self.rt.transaction() as s:
             store = BallotingStore(s)
@@ -99,7 +102,8 @@ class Ballots(Campaigns):
                 campaign_id=row.id, number=number, status=int(d.RoundStatus.ATTENDANCE), seats=row.seats,
                 candidates=",".join(c.proposal_id for c in row.candidates), eligible=len(voters),
                 quorum_percent=rules.quorum_percent, adoption_base=int(rules.adoption_base), paper_issued=0,
-                paper_returned=0, adopted="", runoff="", bulletin="", digest="", tellers="", scrutineers="",
+                paper_returned=0, adopted="", runoff="", bulletin="", digest="",
+                tellers=last.tellers if last else "", scrutineers=last.scrutineers if last else "",
                 tellers_required=rules.tellers_required, opened_at=now(), closed_at=None))
             s.add_all(BallotVoterRow(campaign_id=row.id, round=number, deputy_id=v.id, name=v.name, present=False,
                                      checked_in_by="", voted=False) for v in voters)
@@ -213,7 +217,8 @@ class Ballots(Campaigns):
         voting), before the count: the Electoral Law's tellers and scrutineers, whom the
         region's rules may require before CloseBallot counts. Named again, the new names
         replace the old; each naming is a campaign step (who, when) and a TellersNamed event.
-        A run-off of the same sitting keeps them."""
+        A run-off of the same sitting keeps them, and so does a vote held again after a void
+        round (open_session)."""
         tellers = d.check_names(tellers, "tellers")
         scrutineers = d.check_names(scrutineers, "scrutineers")
         note = d.line(note, "note", max_len=d.MAX_NOTE)

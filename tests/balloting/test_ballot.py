@@ -206,10 +206,14 @@ def test_two_casts_at_once_by_one_voter_count_once(world):
 
 def test_paper_ballots_and_a_void_vote_held_again(world):
     """Paper ballots: entered only where some were issued; more returned than issued (here also
-    more than voters present) voids the round, held again from a new session; more returned
-    than issued voids it also with no more than voters present (收回的选票多于发出的选票)."""
+    more than voters present) voids the round, held again from a new session with the tellers
+    and scrutineers of the void round; more returned than issued voids it also with no more
+    than voters present (收回的选票多于发出的选票); the third round counts with the same tellers."""
     w = world
-    region = "652302100"   # 九运街镇
+    region = "652302100"   # 九运街镇: its rules make the count wait for the tellers
+    w.b.call("SetBallotRules", pb.SetBallotRulesRequest(rules=pb.BallotRules(
+        region_code=region, min_surplus_percent=25, quorum_percent=50, adoption_base=pb.ADOPTION_BASE_ALL_ELIGIBLE,
+        tellers_required=True)), **STAFF)
     c, voters = campaign(w, region, voters=4, candidates=5, seats=4, level=rpb.LEVEL_TOWNSHIP)
     w.open_ballot(c)
     c = get(w, c)
@@ -228,6 +232,8 @@ def test_paper_ballots_and_a_void_vote_held_again(world):
 
     # No paper ballot handed out yet: none can be entered.
     no_paper_issued(1)
+    c = w.b.call("NameTellers", pb.NameTellersRequest(campaign_id=c.id, tellers=["王计票"], scrutineers=["李监票"]),
+                 **STAFF)
     # Two take paper ballots from the tellers; they can no longer vote online.
     for v in voters[:2]:
         a = w.b.call("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=v), **STAFF)
@@ -249,9 +255,10 @@ def test_paper_ballots_and_a_void_vote_held_again(world):
     assert (c.steps[-1].action, c.steps[-1].note) == ("ballot_void", "round 1: 5 ballots returned, 4 issued, 4 present")
     assert w.b.error("PublishResult", pb.PublishResultRequest(id=c.id), **STAFF).code() == FP
 
-    # The vote held again.
+    # The vote held again: the void round's tellers stand in the new one.
     c = w.open_ballot(c)
     assert [x.number for x in c.rounds] == [1, 2] and c.rounds[1].status == pb.ROUND_STATUS_VOTING
+    assert (list(c.rounds[1].tellers), list(c.rounds[1].scrutineers)) == (["王计票"], ["李监票"])
     no_paper_issued(2)
     w.b.call("IssuePaperBallot", pb.IssuePaperBallotRequest(campaign_id=c.id, deputy_id=voters[0]), **STAFF)
     cast(w, c, voters[1], "AOOOO", region=region)
@@ -259,14 +266,24 @@ def test_paper_ballots_and_a_void_vote_held_again(world):
     # Two paper ballots back for the one issued: four returned, no more than the four present,
     # but one more than the three issued: void all the same (收回的选票多于发出的选票).
     assert [e.returned for e in enter("AOOOO", "OAOOO")] == [1, 2]
-    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)   # the tellers stand: it counts
     r = c.rounds[1]
     assert r.status == pb.ROUND_STATUS_VOID and c.phase == pb.PHASE_CANDIDATES_FIXED
     assert (r.present, r.issued, r.returned) == (4, 3, 4)
     assert c.steps[-1].note == "round 2: 4 ballots returned, 3 issued, 4 present"
     bulletin = json.loads(w.b_rows("SELECT bulletin FROM ballot_rounds WHERE campaign_id = :c AND number = 2",
                                    c=c.id)[0][0])
-    assert (bulletin["status"], bulletin["counts"]["issued"]) == ("void", 3)
+    assert (bulletin["status"], bulletin["counts"]["issued"], bulletin["tellers"]) == ("void", 3, ["王计票"])
+
+    # The third round is counted with the same tellers, never named again.
+    c = w.open_ballot(c)
+    for v in voters:
+        cast(w, c, v, "AAOOO", region=region)
+    c = w.b.call("CloseBallot", pb.CloseBallotRequest(id=c.id), **STAFF)
+    r = c.rounds[2]
+    assert r.status == pb.ROUND_STATUS_CLOSED and (list(r.tellers), list(r.scrutineers)) == (["王计票"], ["李监票"])
+    assert list(c.adopted) == list(r.candidate_ids)[:2]
+    assert [x.action for x in c.steps].count("tellers_named") == 1
 
 
 def test_a_tie_at_the_last_seat_goes_to_a_runoff(world):
