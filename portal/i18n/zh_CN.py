@@ -587,6 +587,7 @@ STRINGS: dict[str, str] = {
     "call_field_description": "项目内容和理由（选填）",
     "call_field_investment": "估算投资（万元，选填）",
     "call_investment_number": "估算投资请填写数字，单位万元。",
+    "call_investment_negative": "估算投资不能是负数，请填写项目需要的金额（单位万元）；不清楚可以不填。",
     # an amount that reads as one but is above the largest any form takes (1 万亿元)
     "amount_too_large": "{field}金额过大，请核对后重新填写（最多 1 万亿元）。",
     "amount_field_spent": "累计支出",

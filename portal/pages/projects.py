@@ -102,7 +102,7 @@ async def propose(request: Request) -> Response:
         fen = parse_fen(raw, fen_per_unit=FEN_PER_WAN, places=6) if raw else 0
     except AmountError as e:
         said = cat.t.amount_too_large.format(field=cat.t.amount_field_investment) if e.too_large \
-            else cat.t.call_investment_number
+            else cat.t.call_investment_negative if e.negative else cat.t.call_investment_number
         return _call_page(request, form=form, errors=[cat.t.invalid_input + said], request_id=request_id, status=400)
     b = backends(request)
     call = bpb.SubmitPublicProposalRequest(

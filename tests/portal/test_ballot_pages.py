@@ -41,8 +41,10 @@ def test_the_call_page_shows_its_form_only_while_the_call_is_open(world):  # noq
         assert anyone.get("/call/999999/2041").status_code == 404
         assert anyone.get(f"/call/{COUNTY_A}/20x1").status_code == 404
         # An investment typed "1,2,3" is refused, not read as 123 万元; one above a trillion
-        # yuan (10^8 万元) is said to be too large; neither is written.
-        for typed, said in (("1,2,3", "估算投资请填写数字，单位万元。"), ("100000000.01", "估算投资金额过大")):
+        # yuan (10^8 万元) is said to be too large; a negative one is said to be negative; none
+        # is written.
+        for typed, said in (("1,2,3", "估算投资请填写数字，单位万元。"), ("100000000.01", "估算投资金额过大"),
+                            ("-5", "估算投资不能是负数"), ("－12.5万元", "估算投资不能是负数")):
             got = anyone.post(f"/call/{COUNTY_A}/2041", data={
                 "csrf_token": hidden(open_.text, "csrf_token"), "title": "路灯", "category": "交通",
                 "investment_wan": typed, "request_id": hidden(open_.text, "request_id")})

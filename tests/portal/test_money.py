@@ -17,12 +17,20 @@ def test_an_amount_as_an_office_writes_it_is_read_to_the_fen(typed, fen):
     assert parse_fen(typed) == fen
 
 
-@pytest.mark.parametrize("typed", ["1,2,3", "12,34", "1,2345", ",123", "123,", "1.234", "-5", "+5", "1e3", "abc",
-                                   "", "1..2", "1.2.3", "NaN", "Infinity", "12 34", "1,234.567", "1万"])
+@pytest.mark.parametrize("typed", ["1,2,3", "12,34", "1,2345", ",123", "123,", "1.234", "+5", "1e3", "abc",
+                                   "", "1..2", "1.2.3", "NaN", "Infinity", "12 34", "1,234.567", "1万", "-", "-abc",
+                                   "--5", "-1,2,3"])
 def test_a_mistyped_amount_is_refused_not_read_as_another(typed):
     with pytest.raises(AmountError) as refused:
         parse_fen(typed)
-    assert not refused.value.too_large
+    assert not refused.value.too_large and not refused.value.negative
+
+
+@pytest.mark.parametrize("typed", ["-5", " -1,200.50 ", "－１２", "\u22125", "- 5", "-0.5元"])
+def test_an_amount_with_a_minus_sign_is_refused_as_negative(typed):
+    with pytest.raises(AmountError) as refused:
+        parse_fen(typed)
+    assert refused.value.negative and not refused.value.too_large
 
 
 @pytest.mark.parametrize("typed", ["99999999999999999", "1000000000000.01", "9" * 200])
