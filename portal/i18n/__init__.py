@@ -112,6 +112,9 @@ class Catalogue:
         # supervision's refusals and fields (portal/pages/supervision.py)
         self.supervision_refusals: tuple[tuple[str, str], ...] = lang.SUPERVISION_REFUSALS
         self.supervision_field_problems: dict[str, str] = lang.SUPERVISION_FIELD_PROBLEMS
+        # the rules pages' refusals (portal/pages/rules.py)
+        self.rule_problems: tuple[tuple[str, str], ...] = lang.RULE_PROBLEMS
+        self.rule_problem_other: str = lang.RULE_PROBLEM_OTHER
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -148,6 +151,16 @@ class Catalogue:
             if m:
                 return said.format(**m.groupdict())
         return self.ballot_refusal_other
+
+    def rule_problem(self, reason: str) -> str:
+        """The problem part of a rules RPC's INVALID_ARGUMENT ('must be between 0 and 1000') as
+        the rules pages say it after the field's name: the first of RULE_PROBLEMS matching at
+        its start, with the service's own bounds; else RULE_PROBLEM_OTHER, never the English."""
+        for pattern, said in self.rule_problems:
+            m = re.match(pattern, reason)
+            if m:
+                return said.format(**m.groupdict())
+        return self.rule_problem_other
 
     def supervision_field_error(self, detail: str) -> str:
         """A supervision INVALID_ARGUMENT (or NOT_FOUND naming a field) as the forms name the

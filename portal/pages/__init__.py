@@ -19,6 +19,7 @@ from portal.pages import (
     projects,
     registers,
     roster,
+    rules,
     satisfaction,
     signin,
     supervision,
@@ -27,4 +28,4 @@ from portal.pages import (
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction, supervision, performance, deputy_items, items)
+           funding, satisfaction, supervision, performance, deputy_items, items, rules)
