@@ -10,6 +10,10 @@ about the same session, adds nothing) and the caps of the touched (deputy, year,
 groups are credited again in day order (scoring.credit), with the year's total moved by the
 difference. A new rules version re-scores the items it now governs the same way.
 
+Crediting an event, recomputing a year and adding a rules version exclude each other where
+they would otherwise interleave (PostgreSQL advisory locks, see lock_for_credit): a recompute
+never deletes or doubles the items of an event credited while it runs.
+
 Scope: the office (staff, committee, systems, auditors reading) sees the deputies of its
 subtree; a deputy their own file and report, the rules of their branch, and the rankings of
 their branch once published (PublishRanking of that region or one above it).
@@ -25,8 +29,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.evaluation import scoring as sc
@@ -167,6 +174,58 @@ class Flagged:
     last_report: date | None
 
 
+class RulesCache:
+    """The rules versions as stored at ``mark`` (their fingerprint), with the version in force
+    per (region, year) found once."""
+
+    def __init__(self, mark: tuple, versions: list[sc.RuleVersion]):
+        self.mark = mark
+        self.versions = versions
+        self.by_id = {v.id: v for v in versions}
+        self._in_force: dict[tuple[str, int], sc.RuleVersion] = {}
+
+    def in_force(self, performance: Performance, region_code: str, year: int) -> sc.RuleVersion:
+        got = self._in_force.get((region_code, year))
+        if got is None:
+            got = self._in_force[(region_code, year)] = performance.version_for(self.versions, region_code, year)
+        return got
+
+
+ITEMS = cast(Table, PerfItemRow.__table__)
+TOTALS = cast(Table, PerfTotalRow.__table__)
+SOURCES = cast(Table, PerfSourceRow.__table__)
+# The columns add_items reads of the items it touches.
+ITEM_COLS = (PerfItemRow.key, PerfItemRow.deputy_id, PerfItemRow.year, PerfItemRow.kind, PerfItemRow.day,
+             PerfItemRow.region_code, PerfItemRow.level, PerfItemRow.source_event_id, PerfItemRow.source_type,
+             PerfItemRow.rule_version_id, PerfItemRow.credited)
+
+
+# The fingerprint of the stored rules versions (added, never changed or removed).
+RULES_MARK = (select(func.count()).select_from(PerfRulesRow).scalar_subquery(),
+              select(func.max(PerfRulesRow.id)).scalar_subquery(),
+              select(func.max(PerfRulesRow.created_at)).scalar_subquery())
+
+
+# New items and the totals they move, in one statement (PostgreSQL): the rows come as one
+# array per column.
+ITEM_ARRAYS = {"key": "varchar", "deputy_id": "varchar", "year": "int", "kind": "int", "day": "date",
+               "region_code": "varchar", "region_path": "varchar", "level": "int", "source_event_id": "varchar",
+               "source_type": "varchar", "title": "varchar", "rule_version_id": "varchar", "points": "int",
+               "credited": "int"}
+ITEMS_AND_TOTALS = text(
+    "WITH new_items AS (INSERT INTO perf_items (" + ", ".join(ITEM_ARRAYS) + ") SELECT * FROM unnest("
+    + ", ".join(f"CAST(:i_{name} AS {kind}[])" for name, kind in ITEM_ARRAYS.items()) + ")) "
+    "INSERT INTO perf_totals (deputy_id, year, points, items) SELECT * FROM unnest("
+    "CAST(:t_deputy_id AS varchar[]), CAST(:t_year AS int[]), CAST(:t_points AS int[]), CAST(:t_items AS int[])) "
+    "ON CONFLICT (deputy_id, year) DO UPDATE SET points = perf_totals.points + excluded.points, "
+    "items = perf_totals.items + excluded.items")
+
+
+def upsert_of(s: Session):
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 @dataclass
 class Recomputed:
     sources: int
@@ -179,6 +238,7 @@ class Performance:
     def __init__(self, runtime: Runtime):
         self.rt = runtime
         self.regions = runtime.regions
+        self._rules: RulesCache | None = None
 
     # ---- the tree and the rules ------------------------------------------------------------
     def path_codes(self, code: str) -> list[str]:
@@ -222,16 +282,68 @@ class Performance:
 
     def ingest(self, s: Session, message, env: Envelope, reader) -> int:
         """One arriving event: stored as received, its items inserted and credited. Returns the
-        items added (0 for an event already stored or saying nothing of deputies' work)."""
-        if s.get(PerfSourceRow, env.id) is not None:
-            return 0
+        items added (0 for an event already stored or saying nothing of deputies' work).
+
+        Round trips: the locks; the event stored (INSERT .. ON CONFLICT DO NOTHING: a stored
+        event adds nothing); the rules' fingerprint (the rules themselves come from a cache);
+        one read of the items the event names and of the capped groups it joins; the items
+        written; the totals moved (one upsert)."""
         reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s)))
         if reading is None or reading.region_code not in self.regions or not reading.facts:
             return 0
-        s.add(PerfSourceRow(event_id=env.id, type=env.type, region_code=reading.region_code, day=reading.day,
-                            year=reading.credited_year, data=env.data, resolved=",".join(reading.resolved),
-                            received_at=now()))
-        return self.add_items(s, self.items_of(reading, env.id, env.type))
+        items = self.items_of(reading, env.id, env.type)
+        self.lock_for_credit(s, {(it.deputy_id, it.year) for it in items})
+        source = {"event_id": env.id, "type": env.type, "region_code": reading.region_code, "day": reading.day,
+                  "year": reading.credited_year, "data": env.data, "resolved": ",".join(reading.resolved),
+                  "received_at": now()}
+        stmt = upsert_of(s)(SOURCES).values(source).on_conflict_do_nothing()
+        if s.get_bind().dialect.name != "postgresql":
+            return 0 if s.execute(stmt.returning(SOURCES.c.event_id)).first() is None else self.add_items(s, items)
+        # The rules' fingerprint read in the same round trip (after the locks: its own statement).
+        stored = s.execute(stmt.returning(SOURCES.c.event_id, *RULES_MARK)).first()
+        return 0 if stored is None else self.add_items(s, items, mark=tuple(stored[1:]))
+
+    # Advisory locks (PostgreSQL; SQLite has one writer at a time). Crediting an event takes the
+    # rules' and its year's lock shared, then each touched deputy's year exclusive (sorted, so
+    # two crediting transactions never wait on each other in a circle); recomputing a year takes
+    # the rules' shared and the year's exclusive, so it never runs beside an event credited to
+    # that year (it would delete the event's items as derived from no stored event, or insert
+    # them a second time); a new rules version takes the rules' exclusive, so no event is
+    # credited under the version it replaces while it re-scores.
+    @staticmethod
+    def _lock_key(name: str) -> int:
+        return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+    def lock_for_credit(self, s: Session, deputy_years: set[tuple[str, int]]) -> None:
+        if s.get_bind().dialect.name != "postgresql" or not deputy_years:
+            return
+        calls = [func.pg_advisory_xact_lock_shared(self._lock_key("perf:rules"))]
+        calls += [func.pg_advisory_xact_lock_shared(self._lock_key(f"perf:year:{y}"))
+                  for y in sorted({y for _, y in deputy_years})]
+        calls += [func.pg_advisory_xact_lock(self._lock_key(f"perf:{dep}:{y}")) for dep, y in sorted(deputy_years)]
+        # One statement; PostgreSQL evaluates the select list left to right, so in this order.
+        s.execute(select(*calls))
+
+    def lock_for_recompute(self, s: Session, year: int) -> None:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(select(func.pg_advisory_xact_lock_shared(self._lock_key("perf:rules")),
+                             func.pg_advisory_xact_lock(self._lock_key(f"perf:year:{year}"))))
+
+    def lock_for_rules(self, s: Session) -> None:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(select(func.pg_advisory_xact_lock(self._lock_key("perf:rules"))))
+
+    def rules_cache(self, s: Session, mark: tuple | None = None) -> RulesCache:
+        """The rules versions as stored, parsed once per change: the cache is kept while the
+        table's fingerprint (RULES_MARK: versions are only ever added) reads the same, so a
+        version another process added is seen by the next event. ``mark``: the fingerprint as
+        the caller read it in this transaction."""
+        if mark is None:
+            mark = tuple(s.execute(select(*RULES_MARK)).one())
+        cache = self._rules
+        if cache is None or cache.mark != mark:
+            self._rules = cache = RulesCache(mark, self.versions(s))
+        return cache
 
     def items_of(self, reading: Reading, event_id: str, type_name: str) -> list[sc.Item]:
         level = self.level_of(reading.region_code)
@@ -239,47 +351,125 @@ class Performance:
                         region_code=reading.region_code, level=level, source_event_id=event_id,
                         source_type=type_name, title=f.title, credit_year=reading.year) for f in reading.facts]
 
-    def add_items(self, s: Session, given: Iterable[sc.Item]) -> int:
-        """Inserts the items not kept yet (one select for the keys held) and credits each
-        touched deputy's year again. Returns the items added."""
+    def add_items(self, s: Session, given: Iterable[sc.Item], *, mark: tuple | None = None) -> int:
+        """Inserts the items not kept yet and credits what they touch: one read of the items
+        held under their keys and of the capped groups (deputy, year, kind, version) they join,
+        the caps applied again to those groups alone (an uncapped item is credited its points),
+        the new items and the changed credits written, and each touched deputy's year total
+        moved by the difference. Returns the items added.
+
+        The caller holds the touched deputies' years (lock_for_credit), so the groups read
+        are the groups as they stand and the totals stay the sum of their items, as
+        recomputation finds them."""
         items = list(given)
         if not items:
             return 0
-        versions = self.versions(s)
-        held = {r.key: r for r in s.scalars(select(PerfItemRow).where(PerfItemRow.key.in_([i.key for i in items])))}
-        touched: dict[tuple[str, int], set[int]] = {}
-        added = 0
+        cache = self.rules_cache(s, mark)
+        version_of = {it.key: cache.in_force(self, it.region_code, it.year) for it in items}
+        capped = {(it.deputy_id, it.year, int(it.kind)) for it in items
+                  if it.kind in version_of[it.key].rules.caps}
+        cond: ColumnElement[bool] = PerfItemRow.key.in_(sorted({it.key for it in items}))
+        if capped:
+            cond = cond | (PerfItemRow.deputy_id.in_(sorted({c[0] for c in capped}))
+                           & PerfItemRow.year.in_(sorted({c[1] for c in capped}))
+                           & PerfItemRow.kind.in_(sorted({c[2] for c in capped})))
+        rows = {r.key: r for r in s.execute(select(*ITEM_COLS).where(cond))}
+        moved: dict[str, tuple[str, str]] = {}      # key -> (source event id, type) now smaller
+        new: dict[str, sc.Item] = {}
         for it in items:
-            row = held.get(it.key)
+            row = rows.get(it.key)
             if row is not None:
                 # Two events naming one piece of work (a session re-published under a new id):
                 # one item, whose source is the smaller event id whatever the arrival order,
                 # as recomputation picks it.
-                if it.source_event_id < row.source_event_id:
-                    row.source_event_id, row.source_type = it.source_event_id, it.source_type
-                    touched.setdefault((it.deputy_id, it.year), set()).add(int(it.kind))
+                if it.source_event_id < moved.get(it.key, (row.source_event_id,))[0]:
+                    moved[it.key] = (it.source_event_id, it.source_type)
                 continue
-            v = self.version_for(versions, it.region_code, it.year)
-            held[it.key] = row = PerfItemRow(
-                key=it.key, deputy_id=it.deputy_id, year=it.year, kind=int(it.kind), day=it.day,
-                region_code=it.region_code, region_path=self.regions.get(it.region_code).path, level=int(it.level),
-                source_event_id=it.source_event_id, source_type=it.source_type, title=it.title, rule_version_id=v.id,
-                points=to_hundredths(v.rules.points_of(it.kind, it.level)), credited=0)
-            s.add(row)
-            touched.setdefault((it.deputy_id, it.year), set()).add(int(it.kind))
-            added += 1
-        for (dep, year), kinds in sorted(touched.items()):
-            self._credit(s, dep, year, versions, kinds)
-        return added
+            if it.key not in new:
+                new[it.key] = it
+        if not new and not moved:
+            return 0
+        by_id = cache.by_id
+        # The groups to credit again: every capped group a new item joins or an item whose
+        # source (so whose place in day order) moved belongs to.
+        groups: set[tuple[str, int, int, str]] = set()
+        for key, it in new.items():
+            v = version_of[key]
+            if it.kind in v.rules.caps:
+                groups.add((it.deputy_id, it.year, int(it.kind), v.id))
+        for key in moved:
+            r = rows[key]
+            if sc.WorkKind(r.kind) in by_id.get(r.rule_version_id, sc.DEFAULT_VERSION).rules.caps:
+                groups.add((r.deputy_id, r.year, r.kind, r.rule_version_id))
+        members: list[sc.Item] = [self.item_of_cols(r, moved.get(r.key)) for r in rows.values()
+                                  if (r.deputy_id, r.year, r.kind, r.rule_version_id) in groups]
+        members += [it for key, it in new.items()
+                    if (it.deputy_id, it.year, int(it.kind), version_of[key].id) in groups]
+
+        def version_for_item(it: sc.Item) -> sc.RuleVersion:
+            return version_of[it.key] if it.key in new else by_id.get(rows[it.key].rule_version_id,
+                                                                          sc.DEFAULT_VERSION)
+        credited = {got.item.key: to_hundredths(got.credited) for got in sc.credit(members, version_for_item)}
+        delta: dict[tuple[str, int], list[int]] = {}
+        inserts: list[dict] = []
+        for key, it in new.items():
+            v = version_of[key]
+            points = to_hundredths(v.rules.points_of(it.kind, it.level))
+            got = credited.get(key, points)
+            inserts.append({"key": key, "deputy_id": it.deputy_id, "year": it.year, "kind": int(it.kind),
+                            "day": it.day, "region_code": it.region_code,
+                            "region_path": self.regions.get(it.region_code).path, "level": int(it.level),
+                            "source_event_id": it.source_event_id, "source_type": it.source_type,
+                            "title": it.title, "rule_version_id": v.id, "points": points, "credited": got})
+            d = delta.setdefault((it.deputy_id, it.year), [0, 0])
+            d[0] += got
+            d[1] += 1
+        updates: list[dict] = []
+        for key, r in rows.items():
+            got = credited.get(key, r.credited)
+            source = moved.get(key)
+            if got == r.credited and source is None:
+                continue
+            updates.append({"key": key, "credited": got,
+                            "source_event_id": source[0] if source else r.source_event_id,
+                            "source_type": source[1] if source else r.source_type})
+            delta.setdefault((r.deputy_id, r.year), [0, 0])[0] += got - r.credited
+        if updates:
+            s.execute(update(PerfItemRow), updates)
+        moves = [{"deputy_id": dep, "year": year, "points": p, "items": n}
+                 for (dep, year), (p, n) in sorted(delta.items()) if p or n]
+        if not moves:     # a smaller source id alone, credits unchanged
+            return 0
+        if s.get_bind().dialect.name == "postgresql":
+            # The items and the totals in one round trip, as arrays (one statement text
+            # whatever the number of rows, so PostgreSQL and SQLAlchemy keep it prepared).
+            s.execute(ITEMS_AND_TOTALS, {
+                **{f"i_{name}": [row[name] for row in inserts] for name in ITEM_ARRAYS},
+                **{f"t_{name}": [m[name] for m in moves] for name in ("deputy_id", "year", "points", "items")}})
+            return len(new)
+        if inserts:
+            s.execute(insert(ITEMS), inserts)
+        upsert = upsert_of(s)(TOTALS)
+        s.execute(upsert.on_conflict_do_update(
+            index_elements=[TOTALS.c.deputy_id, TOTALS.c.year],
+            set_={"points": TOTALS.c.points + upsert.excluded.points,
+                  "items": TOTALS.c["items"] + upsert.excluded["items"]}), moves)
+        return len(new)
+
+    @staticmethod
+    def item_of_cols(r, source: tuple[str, str] | None = None) -> sc.Item:
+        return sc.Item(key=r.key, deputy_id=r.deputy_id, kind=sc.WorkKind(r.kind), day=r.day,
+                       region_code=r.region_code, level=sc.Level(r.level),
+                       source_event_id=source[0] if source else r.source_event_id,
+                       source_type=source[1] if source else r.source_type)
 
     def _credit(self, s: Session, deputy_id: str, year: int, versions: Sequence[sc.RuleVersion],
                 kinds: set[int] | None = None) -> None:
-        """Credits the deputy's items of a year again (of ``kinds``, the ones an event touched,
-        or all), writing the rows that changed, and sets the year's total to the sum of all its
-        items (as recomputation sums them). Two transactions crediting the same deputy's year
-        (the consumer and RecordConstituentReport, or two replicas) take turns on a lock of that
-        deputy and year, so the second reads the first's items once it committed and no total
-        is computed from a set of items missing the other's."""
+        """Credits the deputy's items of a year again (of ``kinds``, or all), writing the rows
+        that changed, and sets the year's total to the sum of all its items (as recomputation
+        sums them): a new rules version's re-scoring. It takes the deputy's year lock as
+        add_items' callers do (lock_for_credit), so no total is computed from a set of items
+        missing another transaction's."""
         if s.get_bind().dialect.name == "postgresql":
             key = int.from_bytes(hashlib.blake2b(f"perf:{deputy_id}:{year}".encode(), digest_size=8).digest(),
                                  "big", signed=True)
@@ -355,6 +545,7 @@ class Performance:
         self.regions.ensure_within(who.region, code)
         check_year(effective_year, "rules.effective_year")
         with self.rt.transaction() as s:
+            self.lock_for_rules(s)
             number = (s.scalar(select(func.max(PerfRulesRow.number)).where(PerfRulesRow.region_code == code))
                       or 0) + 1
             row = PerfRulesRow(id=str(uuid.uuid4()), region_code=code, number=number, effective_year=effective_year,
@@ -613,6 +804,7 @@ class Performance:
         """Within an open transaction (the RPC's, or a benchmark's): reads with plain selects
         and writes in bulk, so a prefecture's year (hundreds of thousands of events) fits."""
         from services.evaluation.performance_events import read_stored
+        self.lock_for_recompute(s, year)
         path = self.regions.get(code).path
         home = code == self.rt.settings.home_region
         deputies = {dep for (dep,) in s.execute(select(DeputyRow.id).where(
