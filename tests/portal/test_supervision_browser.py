@@ -613,3 +613,37 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
     finally:
         deputy.close()
         office.close()
+
+
+def test_the_board_names_the_year_of_an_earlier_years_project_beside_its_letter(world, projects):
+    """The board lists the tier's letters awaiting a reply whatever year their project is of: a
+    letter about last year's project says so (the project's year and title, as supervision
+    names it) and links to the project, beside this year's letters saying theirs."""
+    lift = projects[0]
+    last_year = TODAY.year - 1
+    old = world.s.call("CreateProject", pb.CreateProjectRequest(
+        region_code=COUNTY_A, year=last_year, title="城区排水管网改造", category="城建", budget_fen=120_000_000,
+        deadline=(TODAY + timedelta(days=60)).isoformat(),
+        departments=[pb.ProjectDepartment(department="dept-water", name="市水务局", role=pb.DEPARTMENT_ROLE_LEAD,
+                                          responsible_person="马建国")],
+        milestones=[pb.MilestonePlan(title="完成管网铺设", due_date=(TODAY - timedelta(days=10)).isoformat(),
+                                     weight=100)]), name="李科员", **STAFF)
+    assert Letters(world.s.runtime).sweep() >= 1
+    [letter] = world.s.call("ListLetters", pb.ListLettersRequest(project_id=old.id), **STAFF).letters
+    now_letter = world.s.call("ListLetters", pb.ListLettersRequest(project_id=lift.id), **STAFF).letters[0]
+    world.account("sv.board", ipb.ACCOUNT_ROLE_STAFF, name="周科员", password="board-Passw0rd-sv")
+    staff = signed_in(world, "sv.board", "board-Passw0rd-sv")
+    try:
+        page = staff.get("/desk/supervision").text     # this year's board
+
+        def row(letter_id: str) -> str:
+            start = page.index(f'id="letter-{letter_id}"')
+            return page[start:page.index("</li>", start)]
+
+        mine = row(letter.id)
+        assert f'<a href="/desk/supervision/projects/{old.id}" class="letter-subject">' \
+               f'{last_year}年民生实事项目“城区排水管网改造”</a>' in mine, mine
+        assert f"{TODAY.year}年民生实事项目“老旧小区加装电梯”" in row(now_letter.id)
+        assert f"{last_year}年" not in row(now_letter.id)
+    finally:
+        staff.close()
