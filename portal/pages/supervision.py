@@ -68,6 +68,7 @@ LETTER_ROLES = (*OFFICE, "department")                  # letter.read
 INSPECTION_ROLES = (*OFFICE, "deputy")                  # inspection.read
 INSPECTION_WRITERS = (*MANAGERS, "deputy")              # inspection.manage
 PROGRAMME_ROLES = (*OFFICE, "deputy")                   # programme.read
+SEATED = (rpb.DEPUTY_STATUS_SERVING, rpb.DEPUTY_STATUS_BY_ELECTED)
 COUNT_ROLES = OFFICE                                    # inspection.count
 # The tier's figures (GetSupervisionStatistics, rolled up from every tier's events) as the
 # board's table shows them: (field, its heading's key).
@@ -210,6 +211,31 @@ def _lines(raw: str) -> list[str]:
 def _names(raw: str) -> list[str]:
     """Names typed in one box, separated by 、，, or spaces (as a list is written in Chinese)."""
     return [x for x in re.split(r"[、，,;；\s]+", raw) if x]
+
+
+async def region_deputies(request: Request, code: str) -> list[rpb.Deputy]:
+    """The seated deputies of a region's own congress, by name (the roster's, with the user's
+    token): whom an inspection's form offers to tick as participants. Empty when the roster
+    cannot say (participants' names can still be typed)."""
+    b = backends(request)
+    try:
+        listed = await b.roster.ListDeputies(rpb.ListDeputiesRequest(
+            region_code=code, page=common_pb2.PageRequest(page_size=500)), metadata=user_md(request),
+            timeout=b.timeout)
+    except grpc.aio.AioRpcError:
+        return []
+    return sorted((d for d in listed.deputies if d.region_code == code and d.status in SEATED),
+                  key=lambda d: (d.name, d.id))
+
+
+async def _participants(request: Request, form) -> list[pb.Participant]:
+    """The participants a form names: the deputies ticked (``dep-<id>``), by id, each named
+    as the roster gives them to the user (an id it does not give goes unnamed and supervision
+    refuses it), then the others typed by name (``others``), who earn no points."""
+    ids = list(dict.fromkeys(k.removeprefix("dep-")[:64] for k in form if k.startswith("dep-")))[:MAX_NAMED]
+    names = await deputy_names(request, set(ids))
+    return ([pb.Participant(deputy_id=i, name=names.get(i, "")) for i in ids]
+            + [pb.Participant(name=n) for n in _names(form.get("others", "")[:MAX_TEXT])])
 
 
 def _year(raw: str | None, default: int) -> int:
@@ -586,6 +612,7 @@ async def _inspections_page(request: Request, *, errors: list[str] | None = None
     code = (q.get("region") or me.region).strip()[:9]
     project_id = (q.get("project") or (form or {}).get("project_id", "")).strip()[:64]
     token = q.get("page_token", "")[:500]
+    deputies = await region_deputies(request, me.region) if me.role in INSPECTION_WRITERS else []
     try:
         listed = await b.supervision.ListInspections(pb.ListInspectionsRequest(
             region_code=code, project_id=project_id,
@@ -605,6 +632,7 @@ async def _inspections_page(request: Request, *, errors: list[str] | None = None
         "user": me, "inspections": listed.inspections, "total": listed.total_size, "next_link": next_link,
         "projects": projects, "project_id": project_id, "form_errors": errors or [], "form": form or {},
         "can_inspect": me.role in INSPECTION_WRITERS, "request_id": str(uuid.uuid4()),
+        "deputies": deputies, "picked": {k.removeprefix("dep-") for k in (form or {}) if k.startswith("dep-")},
         "today": clock.china_today().isoformat(), "titles": {p.id: p.title for p in projects}}, status=status)
 
 
@@ -624,7 +652,7 @@ async def schedule(request: Request) -> Response:
     me, b = user(request), backends(request)
     call = pb.ScheduleInspectionRequest(
         region_code=me.region, project_id=form.get("project_id", "").strip()[:64], title=form.get("title", "")[:500],
-        scheduled_on=form.get("scheduled_on", "")[:20], participants=_names(form.get("participants", "")[:MAX_TEXT]),
+        scheduled_on=form.get("scheduled_on", "")[:20], participants=await _participants(request, form),
         request_id=form.get("request_id", "")[:64])
     try:
         got = await b.supervision.ScheduleInspection(call, metadata=user_md(request), timeout=b.timeout)
@@ -655,9 +683,16 @@ async def _inspection_page(request: Request, inspection_id: str, *, errors: list
                     raise
     except grpc.aio.AioRpcError as e:
         return _not_found(request, e, "sv_inspection_not_found")
+    recording = me.role in INSPECTION_WRITERS and x.status == pb.INSPECTION_STATUS_SCHEDULED
     return page(request, "supervision/inspection.html", {
         "user": me, "x": x, "project_title": title, "form_errors": errors or [], "done": done,
-        "can_inspect": me.role in INSPECTION_WRITERS, "today": clock.china_today().isoformat()}, status=status)
+        "can_inspect": me.role in INSPECTION_WRITERS, "today": clock.china_today().isoformat(),
+        # The record form: the region's deputies, those scheduled ticked; the others typed (an
+        # inspection scheduled before ids were kept: every name, to tick the deputies among them).
+        "deputies": await region_deputies(request, x.region_code) if recording else [],
+        "picked": {p.deputy_id for p in x.participants if p.deputy_id},
+        "others": "、".join(p.name for p in x.participants if not p.deputy_id) if x.participants
+        else "、".join(x.participant_names)}, status=status)
 
 
 @require_signin(*INSPECTION_ROLES)
@@ -684,7 +719,7 @@ async def inspection_step(request: Request) -> Response:
         if step == "record":
             await b.supervision.RecordInspection(pb.RecordInspectionRequest(
                 id=inspection_id, held_on=form.get("held_on", "")[:20],
-                participants=_names(form.get("participants", "")[:MAX_TEXT]),
+                participants=await _participants(request, form),
                 findings=form.get("findings", "")[:MAX_TEXT + 100],
                 problems=_lines(form.get("problems", "")[:MAX_TEXT * 4])), metadata=md, timeout=b.timeout)
         else:

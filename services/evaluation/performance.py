@@ -280,6 +280,19 @@ class Performance:
             return tuple(sorted({ids[0] for n in names if len(ids := by_name.get(n[:50], [])) == 1}))
         return resolve
 
+    def checker(self, s: Session):
+        """Ids said to be deputies' (an inspection's participants) kept when the directory knows
+        them as deputies of the region's branch (the region, its ancestors and its subtree)."""
+        def known(region_code: str, ids: Sequence[str]) -> tuple[str, ...]:
+            if region_code not in self.regions or not ids:
+                return ()
+            path = self.regions.get(region_code).path
+            ancestors = [self.regions.get(c).path for c in self.path_codes(region_code)]
+            rows = s.execute(select(DeputyRow.id, DeputyRow.region_path).where(DeputyRow.id.in_(list(ids)))).all()
+            return tuple(sorted(dep for dep, dpath in rows
+                                if dpath in ancestors or dpath == path or dpath.startswith(path + "/")))
+        return known
+
     def ingest(self, s: Session, message, env: Envelope, reader) -> int:
         """One arriving event: stored as received, its items inserted and credited. Returns the
         items added (0 for an event already stored or saying nothing of deputies' work).
@@ -288,7 +301,7 @@ class Performance:
         event adds nothing); the rules' fingerprint (the rules themselves come from a cache);
         one read of the items the event names and of the capped groups it joins; the items
         written; the totals moved (one upsert)."""
-        reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s)))
+        reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s), self.checker(s)))
         if reading is None or reading.region_code not in self.regions or not reading.facts:
             return 0
         items = self.items_of(reading, env.id, env.type)

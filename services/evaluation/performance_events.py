@@ -8,10 +8,14 @@ stored events, so both derive the same items.
   China day of the answer; one item per opinion however often answered.
 - balloting AttendanceRecorded: the session attended (one item per campaign and session day,
   whatever the rounds) and each round voted in (attendance only: the event never says how).
-- supervision InspectionRecorded: the deputies among the participants, on the day held. The
-  inspection names its participants as written (张三, 李四): names are matched on arrival
-  to deputies of the inspection's branch of the tree, a name matching exactly one deputy, and
-  the ids matched are stored with the event, so recomputing reads the same ids.
+- supervision InspectionRecorded: the deputies among the participants, on the day held.
+  Participants are deputies by roster id and others (experts, officials) by name, who earn
+  nothing. Supervision holds no roster and cannot check an id, so an id counts when the
+  directory knows it, on arrival, as a deputy of the inspection's branch of the tree; any
+  other id is passed over. Inspections recorded before ids were kept name their participants
+  only as written (张三, 李四): those names are matched on arrival to deputies of the branch, a
+  name matching exactly one deputy (two deputies of one name: neither). Either way the ids
+  taken are stored with the event, so recomputing reads the same ids.
 - supervision ItemRegistered: a bill (议案) or a suggestion (建议) its submitting deputy (领衔)
   submitted, and each co-signer who signed (附议), on the China day it was submitted, counted
   once the office registered it (立案: its kind is known then, a withdrawn draft never counts).
@@ -68,10 +72,12 @@ class Reading:
 
 @dataclass
 class Arrival:
-    """The event's id and, for names to match to deputies, a resolver (on arrival: the roster
-    read model; on recomputation: the ids stored with the event)."""
+    """The event's id and, for names to match to deputies, a resolver, and for ids to check
+    as deputies', a checker, both (region_code, names or ids) -> deputy ids (on arrival: the
+    roster read model; on recomputation: the ids stored with the event)."""
     event_id: str
     resolve: Callable[[str, Sequence[str]], tuple[str, ...]] = field(default=lambda region, names: ())
+    known: Callable[[str, Sequence[str]], tuple[str, ...]] = field(default=lambda region, ids: ())
 
 
 def _day(text: str) -> date | None:
@@ -131,7 +137,10 @@ def inspection(e: sev.InspectionRecorded, a: Arrival) -> Reading | None:
     day = _day(insp.held_on)
     if day is None or not insp.id:
         return None
-    ids = a.resolve(insp.region_code, list(insp.participants))
+    if insp.participants:   # by id: deputies, not any name's bearer
+        ids = a.known(insp.region_code, _ids(p.deputy_id for p in insp.participants))
+    else:                   # recorded before ids: names, each matching one deputy or none
+        ids = a.resolve(insp.region_code, list(insp.participant_names))
     return Reading(insp.region_code, day, [Fact(dep, WorkKind.INSPECTION_JOINED, f"inspection:{insp.id}:{dep}",
                                                 (insp.title or "视察调研")[:MAX_TITLE]) for dep in _ids(ids)],
                    resolved=tuple(ids))
@@ -196,7 +205,8 @@ def read_stored(type_name: str, data: bytes, event_id: str, resolved: tuple[str,
     cls = BY_TYPE.get(type_name)
     if cls is None:
         return None
-    return READERS[cls](cls.FromString(data), Arrival(event_id, lambda region, names: resolved))
+    return READERS[cls](cls.FromString(data), Arrival(event_id, lambda region, names: resolved,
+                                                      lambda region, ids: resolved))
 
 
 def performance_consumer(runtime: Runtime) -> ConsumedTopic:

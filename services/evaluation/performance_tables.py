@@ -2,8 +2,8 @@
 
 perf_sources      every source event that gave performance items, as received (type, payload,
                   the China day the work took place and its year; for an inspection, the
-                  deputies its participants' names resolved to on arrival): recomputation
-                  reads these and nothing else
+                  deputies its participants resolved to on arrival, ids the directory knew or
+                  names of one deputy): recomputation reads these and nothing else
 perf_items        the items derived from them, one per deputy and piece of work (key), with
                   the rule version that scored them, points and credited points (hundredths)
 perf_totals       credited points per deputy and year (hundredths), kept with every item

@@ -98,7 +98,9 @@ def inspection_to_proto(r: InspectionRow) -> pb.Inspection:
     return pb.Inspection(
         id=r.id, region_code=r.region_code, project_id=r.project_id or "", title=r.title,
         scheduled_on=r.scheduled_on.isoformat(), held_on=r.held_on.isoformat() if r.held_on else "",
-        status=r.status, participants=[x for x in r.participants.split("\n") if x], findings=r.findings,
+        status=r.status, participant_names=[x.name for x in r.participants],
+        participants=[] if any(x.deputy_id is None for x in r.participants) else
+        [pb.Participant(deputy_id=x.deputy_id or "", name=x.name) for x in r.participants], findings=r.findings,
         problems=[problem_to_proto(p) for p in r.problems], created_by=r.created_by, created_role=r.created_role,
         created_name=r.created_name, recorded_by=r.recorded_by, created_at=ts(r.created_at),
         updated_at=ts(r.updated_at))

@@ -274,16 +274,29 @@ MAX_FINDINGS = 8000
 MAX_PROBLEM = 1000
 
 
-def check_participants(items: Sequence[str], field: str = "participants") -> tuple[str, ...]:
-    """Who took part, by name (deputies, staff, departments' people), each once."""
+@dataclass(frozen=True)
+class Participant:
+    """Who took part in an inspection: a deputy by their roster id (``deputy_id``, a UUID) with
+    the name shown beside it, or anyone else (an expert, a department's official) by name only
+    (``deputy_id`` empty), shown but earning no performance points. Supervision holds no roster:
+    the id is checked as a deputy's where points are counted (evaluation's directory)."""
+    deputy_id: str
+    name: str
+
+
+def check_participants(items: Sequence[Participant], field: str = "participants") -> tuple[Participant, ...]:
+    """Who took part, each once: a deputy once by id (two deputies may share a name), anyone
+    else once by name; every one named (at most MAX_NAME characters)."""
     if len(items) > MAX_PARTICIPANTS:
         raise InvalidArgument(field, f"at most {MAX_PARTICIPANTS} participants")
-    out: list[str] = []
+    out: list[Participant] = []
     for i, x in enumerate(items):
-        name = validation.text(x, f"{field}[{i}]", max_len=MAX_NAME, required=True, form=canonical.name)
-        if name in out:
-            raise InvalidArgument(f"{field}[{i}]", "names a participant twice")
-        out.append(name)
+        name = validation.text(x.name, f"{field}[{i}].name", max_len=MAX_NAME, required=True, form=canonical.name)
+        if x.deputy_id and any(p.deputy_id == x.deputy_id for p in out):
+            raise InvalidArgument(f"{field}[{i}].deputy_id", "names a deputy twice")
+        if not x.deputy_id and any(not p.deputy_id and p.name == name for p in out):
+            raise InvalidArgument(f"{field}[{i}].name", "names a participant twice")
+        out.append(Participant(x.deputy_id, name))
     return tuple(out)
 
 

@@ -21,7 +21,7 @@ from services.supervision import domain as d
 from services.supervision.access import ACCESS
 from services.supervision.projects import Projects, on_branch
 from services.supervision.store import SupervisionStore
-from services.supervision.tables import InspectionRow, ProblemRow
+from services.supervision.tables import InspectionRow, ParticipantRow, ProblemRow
 from shared import paging, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
@@ -45,6 +45,10 @@ class Counts:
     own: Figures
     total: Figures
     children: list[Figures] = field(default_factory=list)
+
+
+def rows_of(people: Sequence[d.Participant]) -> list[ParticipantRow]:
+    return [ParticipantRow(position=i, deputy_id=p.deputy_id, name=p.name) for i, p in enumerate(people)]
 
 
 class Inspections:
@@ -87,9 +91,12 @@ class Inspections:
 
     # ---- steps ---------------------------------------------------------------------------------
     def schedule(self, who: Principal, region_code: str, project_id: str, title: str, scheduled_on: str,
-                 participants: Sequence[str]) -> InspectionRow:
+                 participants: Sequence[d.Participant]) -> InspectionRow:
         """An inspection planned by the office or a deputy, in a region served here within the
-        caller's; of a project the caller sees in that region's subtree, or of none."""
+        caller's; of a project the caller sees in that region's subtree, or of none. Participants
+        are deputies by roster id (the portal picks them from the region's deputies) and others
+        by name; supervision holds no roster, so evaluation credits an id only if its directory
+        knows it as a deputy of the inspection's branch of the tree."""
         ACCESS.scope(who, "inspection.manage")
         code = validation.region_code(region_code, "region_code")
         self.regions.require(code, "region_code")
@@ -97,7 +104,7 @@ class Inspections:
         self.regions.ensure_within(who.region, code)
         title = d.line(title, "title", max_len=d.MAX_TITLE, required=True)
         day = d.check_day(scheduled_on, "scheduled_on", required=True)
-        names = d.check_participants(participants)
+        people = d.check_participants(participants)
         with self.rt.transaction() as s:
             store = SupervisionStore(s)
             if project_id:
@@ -108,7 +115,7 @@ class Inspections:
             assert day is not None
             row = InspectionRow(id=str(uuid.uuid4()), region_code=code, region_path=self.regions.get(code).path,
                                 project_id=project_id or None, title=title, scheduled_on=day, held_on=None,
-                                status=int(d.InspectionStatus.SCHEDULED), participants="\n".join(names), findings="",
+                                status=int(d.InspectionStatus.SCHEDULED), participants=rows_of(people), findings="",
                                 created_by=who.subject[:100], created_role=who.role.value, created_name=who.name[:50],
                                 recorded_by="", created_at=at, updated_at=at, problems=[])
             s.add(row)
@@ -116,20 +123,21 @@ class Inspections:
             self.rt.outbox.add(s, convert.inspection_scheduled(row), region=code)
             return row
 
-    def record(self, who: Principal, inspection_id: str, held_on: str, participants: Sequence[str], findings: str,
+    def record(self, who: Principal, inspection_id: str, held_on: str, participants: Sequence[d.Participant],
+               findings: str,
                problems: Sequence[str]) -> InspectionRow:
         """The inspection as held (once): the day, who took part (those scheduled unless named
         again), the findings and each problem found, open until solved."""
         day = d.check_day(held_on, "held_on", required=True)
-        names = d.check_participants(participants)
+        people = d.check_participants(participants)
         findings = d.text(findings, "findings", max_len=d.MAX_FINDINGS)
         found = d.check_problems(problems)
         with self.rt.transaction() as s:
             store = SupervisionStore(s)
             row = self.in_scope(store, who, inspection_id, "id", "inspection.manage", for_update=True)
             d.check_record(d.InspectionStatus(row.status))
-            if names:
-                row.participants = "\n".join(names)
+            if people:
+                row.participants = rows_of(people)
             if not row.participants:
                 raise InvalidArgument("participants", "name who took part")
             row.held_on, row.findings, row.status = day, findings, int(d.InspectionStatus.HELD)

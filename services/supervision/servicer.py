@@ -10,6 +10,7 @@ from lianxin.supervision.v1 import supervision_pb2_grpc
 
 from services.supervision import bills_domain as b
 from services.supervision import convert, rollup
+from services.supervision import domain as d
 from services.supervision.bills import Items
 from services.supervision.inspections import Inspections
 from services.supervision.letters import Letters
@@ -21,6 +22,13 @@ from shared.errors import InvalidArgument
 from shared.info import service_info
 from shared.rpc import current_principal
 from shared.service import Runtime
+
+
+def participants(given) -> list[d.Participant]:
+    """An inspection's participants as the request names them: a deputy's id, when given, a
+    valid id (``participants[i].deputy_id``)."""
+    return [d.Participant(wire.optional_id(p.deputy_id, f"participants[{i}].deputy_id"), p.name)
+            for i, p in enumerate(given)]
 
 
 class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
@@ -91,12 +99,12 @@ class SupervisionServicer(supervision_pb2_grpc.SupervisionServiceServicer):
         project_id = wire.optional_id(request.project_id, "project_id")
         return convert.inspection_to_proto(self.inspections.schedule(
             current_principal(), request.region_code, project_id, request.title, request.scheduled_on,
-            list(request.participants)))
+            participants(request.participants)))
 
     def RecordInspection(self, request, context):
         inspection_id = wire.require_id(request.id, "id")
         return convert.inspection_to_proto(self.inspections.record(
-            current_principal(), inspection_id, request.held_on, list(request.participants), request.findings,
+            current_principal(), inspection_id, request.held_on, participants(request.participants), request.findings,
             list(request.problems)))
 
     def SolveProblem(self, request, context):

@@ -149,7 +149,6 @@ class InspectionRow(Base):
     scheduled_on: Mapped[date] = mapped_column(Date)
     held_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[int] = mapped_column(Integer)
-    participants: Mapped[str] = mapped_column(Text, default="")   # names, one a line
     findings: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
     created_role: Mapped[str] = mapped_column(String(20))
@@ -158,6 +157,8 @@ class InspectionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    participants: Mapped[list[ParticipantRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ParticipantRow.position", lazy="selectin")
     problems: Mapped[list[ProblemRow]] = relationship(
         cascade="all, delete-orphan", order_by="ProblemRow.position", lazy="selectin")
 
@@ -165,6 +166,17 @@ class InspectionRow(Base):
         # The listing's keyset order (shared.paging): region path, day scheduled, id.
         Index("ix_inspections_region_path_scheduled_id", "region_path", "scheduled_on", "id"),
     )
+
+
+class ParticipantRow(Base):
+    """Who took part in an inspection, in order: a deputy by roster id (the name kept for
+    display), anyone else by name only (``deputy_id`` empty). NULL ``deputy_id``: named before
+    ids were kept, deputy or not unknown (published without ids: evaluation matches the name)."""
+    __tablename__ = "inspection_participants"
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    name: Mapped[str] = mapped_column(String(50))
 
 
 class ProblemRow(Base):

@@ -60,6 +60,12 @@ RESOURCE_OUTPUT = {
 CREATED_ID = "output only on a create: the server names the new record"
 
 
+# Supervision holds no roster: an inspection's participant is taken as the deputy the id names,
+# and evaluation credits only ids its directory knows as deputies of the inspection's branch.
+UNCHECKED_PARTICIPANT = ("deputies are the roster's: a participant's id no deputy of the inspection's branch holds "
+                         "earns nothing where points are counted")
+
+
 def spec(**kw) -> Spec:
     exempt = {**RESOURCE_OUTPUT, **kw.pop("exempt", {})}
     return Spec(exempt=exempt, **kw)
@@ -164,11 +170,15 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("supervision", "GetProgramme"): spec(optional={"region_code": REGION_DEFAULT}),
     ("supervision", "ScheduleInspection"): spec(optional={
         "project_id": "an inspection may cover no one project",
-        "participants": "who takes part may be named when it is recorded"}),
+        "participants": "who takes part may be named when it is recorded",
+        "participants[0].deputy_id": "empty: not a deputy (an expert, an official), named only"},
+        exempt={"participants[0].deputy_id: unknown": UNCHECKED_PARTICIPANT}),
     ("supervision", "RecordInspection"): spec(optional={
         "participants": "empty keeps those named when it was scheduled",
+        "participants[0].deputy_id": "empty: not a deputy (an expert, an official), named only",
         "findings": "an inspection may record no findings beyond its problems",
-        "problems": "an inspection may find no problem"}),
+        "problems": "an inspection may find no problem"},
+        exempt={"participants[0].deputy_id: unknown": UNCHECKED_PARTICIPANT}),
     ("supervision", "SolveProblem"): spec(),
     ("supervision", "GetInspection"): spec(),
     ("supervision", "ListInspections"): spec(optional={"region_code": REGION_DEFAULT}),

@@ -15,6 +15,7 @@ import io
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from lianxin.evaluation.v1 import performance_pb2 as pb
 from lianxin.evaluation.v1 import satisfaction_pb2 as spb_eval
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import events_pb2 as sev
 from lianxin.supervision.v1 import supervision_pb2 as spb
 from sqlalchemy import text as sql
 
@@ -162,7 +164,7 @@ def points_flow(w):
              role="deputy", region=COUNTY_A, subject=a.id)
     insp = w.s.call("ScheduleInspection", spb.ScheduleInspectionRequest(
         region_code=COUNTY_A, title="农村道路建设视察", scheduled_on="2026-06-10",
-        participants=[a.name, "王主任"]), **STAFF)
+        participants=[spb.Participant(deputy_id=a.id, name=a.name), spb.Participant(name="王主任")]), **STAFF)
     w.s.call("RecordInspection", spb.RecordInspectionRequest(id=insp.id, held_on="2026-06-10"), **STAFF)
     # A suggestion a submits and b co-signs, registered by the office; a's meeting with a head
     # of a state organ (约见), held today.
@@ -283,6 +285,56 @@ def points_flow(w):
         "答复群众意见": ("1", "3.00"), "约见国家机关负责人": ("1", "1.00"), "向原选区选民述职": ("1", "6.00")}
     assert "（三）走访选民（3次）" in text and "2026年3月2日　走访选民（2026-03-02）" in text
     assert "2026年1月20日　向第3选区选民述职" in text and "2026年6月10日　农村道路建设视察" in text
+
+
+def test_an_inspection_credits_its_deputies_by_id_and_old_ones_by_a_name_of_one_deputy(world):
+    """Two deputies of one name who joined an inspection are each credited, by id (by name,
+    neither could be); a participant named without an id, though a deputy bears the name, an
+    id the directory does not know and a deputy of another county earn nothing; the event
+    delivered again changes nothing. An inspection published before ids were kept (names
+    only) still credits the one deputy a name matches, and neither of two sharing a name."""
+    w = world
+    twin1, twin2 = (register(w, "同名视察", COUNTY_A, rpb.LEVEL_COUNTY) for _ in range(2))
+    lone, far = register(w, "独名视察", COUNTY_A, rpb.LEVEL_COUNTY), register(w, "外县视察", COUNTY_B, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE name LIKE '%视察'") == 4, "the read model")
+    insp = w.s.call("ScheduleInspection", spb.ScheduleInspectionRequest(
+        region_code=COUNTY_A, title="河道治理执法检查", scheduled_on="2022-08-20", participants=[
+            spb.Participant(deputy_id=twin1.id, name=twin1.name), spb.Participant(deputy_id=twin2.id, name=twin2.name),
+            spb.Participant(name=lone.name), spb.Participant(deputy_id=far.id, name=far.name),
+            spb.Participant(deputy_id=str(uuid.uuid4()), name="不明代表"), spb.Participant(name="水利局专家")]),
+        **STAFF)
+    held = w.s.call("RecordInspection", spb.RecordInspectionRequest(id=insp.id, held_on="2022-08-20"), **STAFF)
+    assert list(held.participant_names) == ["同名视察", "同名视察", "独名视察", "外县视察", "不明代表", "水利局专家"]
+    assert [p.deputy_id for p in held.participants][:2] == [twin1.id, twin2.id]
+    for twin in (twin1, twin2):
+        f = wait(lambda t=twin: (f := file_of(w, t, 2022)).items and f, "the inspection in a twin's file")
+        assert [(i.kind, i.day, i.title, i.points) for i in f.items] == [
+            (pb.WORK_KIND_INSPECTION_JOINED, "2022-08-20", "河道治理执法检查", "5.00")]
+    source = scalar(w.e, "SELECT resolved FROM perf_sources WHERE event_id = :e", e=f.items[0].source_event_id)
+    assert sorted(source.split(",")) == sorted([twin1.id, twin2.id])
+    assert not file_of(w, lone, 2022).items
+    assert not file_of(w, far, 2022, role="staff", region=COUNTY_B).items
+
+    # The same event again (a redelivery), then one published before ids were kept.
+    mine = "SELECT count(*) FROM perf_items WHERE deputy_id IN (:a, :b, :c, :d)"
+    ids = {"a": twin1.id, "b": twin2.id, "c": lone.id, "d": far.id}
+    assert scalar(w.e, mine, **ids) == 2
+    event_id = f.items[0].source_event_id
+    stored = scalar(w.e, "SELECT data FROM perf_sources WHERE event_id = :e", e=event_id)
+    again = replace(Envelope.for_message(sev.InspectionRecorded(), service="supervision", home_region=PREFECTURE,
+                                         region=COUNTY_A), id=event_id, data=bytes(stored))
+    publish(w, None, region=COUNTY_A, env=again)
+    old = spb.Inspection(id=str(uuid.uuid4()), region_code=COUNTY_A, title="旧日视察", held_on="2022-09-01",
+                         status=spb.INSPECTION_STATUS_HELD, participant_names=["同名视察", "独名视察", "水利局专家"])
+    old_env = publish(w, sev.InspectionRecorded(inspection=old), region=COUNTY_A,
+                      env=Envelope.for_message(sev.InspectionRecorded(inspection=old), service="supervision",
+                                               home_region=PREFECTURE, region=COUNTY_A))
+    wait(lambda: len(file_of(w, lone, 2022).items) == 1, "the old inspection in the lone deputy's file")
+    assert [i.source_event_id for i in file_of(w, lone, 2022).items] == [old_env.id]
+    assert scalar(w.e, mine, **ids) == 3
+    assert [len(file_of(w, t, 2022).items) for t in (twin1, twin2)] == [1, 1]
+    assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2022),
+                    **STAFF).changed == 0
 
 
 def test_who_sees_what(world):

@@ -216,7 +216,7 @@ class World:
         """An inspection of ``region`` (of project SA when 652301's), scheduled by the prefecture's office."""
         return self.sv("ScheduleInspection", spb.ScheduleInspectionRequest(
             region_code=region, project_id=self.SA.id if region == COUNTY_A else "", title=f"矩阵督导{self.next()}",
-            scheduled_on="2030-05-01", participants=["张三"]))
+            scheduled_on="2030-05-01", participants=[spb.Participant(deputy_id=self.A1.id, name=self.A1.name)]))
 
     def held(self) -> spb.Inspection:
         """A fresh inspection of 652301 recorded as held, with one open problem."""
@@ -743,9 +743,11 @@ def _solve(w, c) -> spb.SolveProblemRequest:
 CASES |= {
     ("supervision", "ScheduleInspection"): [Case(lambda w, c: spb.ScheduleInspectionRequest(
         region_code=COUNTY_A, project_id=w.SA.id, title="矩阵督导", scheduled_on="2030-05-01",
-        participants=["张三", "李四"]), ok=WRITERS | DEPUTIES, default=PD)],
+        participants=[spb.Participant(deputy_id=w.A1.id, name=w.A1.name), spb.Participant(name="李四")]),
+        ok=WRITERS | DEPUTIES, default=PD)],
     ("supervision", "RecordInspection"): [Case(lambda w, c: spb.RecordInspectionRequest(
-        id=w.inspection().id if c.name in WRITERS else w.IS.id, held_on="2030-05-02", participants=["张三"],
+        id=w.inspection().id if c.name in WRITERS else w.IS.id, held_on="2030-05-02",
+        participants=[spb.Participant(deputy_id=w.A2.id, name=w.A2.name)],
         findings="进度滞后", problems=["用地手续未办结"]), **INSPECTION_STEP)],
     ("supervision", "SolveProblem"): [Case(_solve, **INSPECTION_STEP)],
     ("supervision", "GetInspection"): [Case(lambda w, c: spb.GetInspectionRequest(id=w.IH.id), ok=INSPECTION_READERS,

@@ -241,14 +241,25 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
         assert "<b>试运行</b>" in drv.find_element(By.ID, "milestones").text
         assert "推进计划" in drv.find_element(By.CSS_SELECTOR, "#history li").text
 
-        # An inspection of the project: scheduled, recorded with two problems, one solved.
+        # An inspection of the project: scheduled with a deputy picked from the county's
+        # deputies and an official typed by name, recorded with two problems, one solved.
+        zhang = world.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name="张视察", gender=rpb.GENDER_MALE, ethnicity="汉族",
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone="13900990001"))),
+            role="staff", region=PREFECTURE)
         follow(staff, drv.find_element(By.ID, "schedule-link"))
         assert drv.find_element(By.ID, "schedule-project").get_attribute("value") == lift.id
         drv.find_element(By.ID, "schedule-title").send_keys("加装电梯项目集中督导")
-        drv.find_element(By.ID, "schedule-participants").send_keys("张代表、王主任")
+        pick = drv.find_element(By.CSS_SELECTOR, f"#schedule-deputies input[name='dep-{zhang.id}']")
+        assert pick.find_element(By.XPATH, "..").text == "张视察"
+        pick.click()
+        drv.find_element(By.ID, "schedule-others").send_keys("王主任")
         check_page(staff, shots, "4-inspections")
         press(staff, "#do-schedule")
         assert drv.find_element(By.ID, "inspection-status").text == "已安排"
+        assert drv.find_element(By.ID, "participants").text == "张视察、王主任"
+        assert drv.find_element(By.CSS_SELECTOR, f"#record-deputies input[name='dep-{zhang.id}']").is_selected()
+        assert drv.find_element(By.ID, "record-others").get_attribute("value") == "王主任"
         drv.find_element(By.ID, "findings-field").send_keys("施工进度滞后于计划。")
         drv.find_element(By.ID, "problems-field").send_keys("用地手续未办结\n施工扰民引发纠纷")
         check_page(staff, shots, "5-inspection-scheduled")
@@ -262,6 +273,8 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
         assert [p.find_element(By.CSS_SELECTOR, ".problem-status").text
                 for p in drv.find_elements(By.CSS_SELECTOR, "#problems > li")] == ["已解决", "待解决"]
         assert "发现问题 2 个，已解决 1 个" in drv.find_element(By.ID, "h-problems").text
+        held = world.s.call("ListInspections", pb.ListInspectionsRequest(project_id=lift.id), **STAFF).inspections[0]
+        assert [(p.deputy_id, p.name) for p in held.participants] == [(zhang.id, "张视察"), ("", "王主任")]
         check_page(staff, shots, "6-problem-solved")
         # The board counts it.
         drv.get(f"{world.url}/desk/supervision")

@@ -15,7 +15,7 @@ STAFF = {"role": "staff", "region": COUNTY_A}
 PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
 LEAD, CO = "dept-housing", "dept-finance"
 TABLES = ("outbox", "projects", "project_departments", "project_tasks", "milestones", "project_changes",
-          "idempotency_keys", "inspections", "inspection_problems")
+          "idempotency_keys", "inspections", "inspection_participants", "inspection_problems")
 
 
 def departments(lead: str = LEAD, co: str = CO) -> list[pb.ProjectDepartment]:

@@ -4,29 +4,55 @@ in its project's history; counts per region and year; who may do what; bad input
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, timezone
 
 import grpc
+import pytest
+from alembic import command
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
 from lianxin.supervision.v1 import events_pb2 as ev
 from lianxin.supervision.v1 import supervision_pb2 as pb
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session
 from supervision_support import STAFF
+
+from services.supervision import convert
+from services.supervision.tables import InspectionRow
+from shared import db
 
 IA, NF, PD, FP = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,
                   grpc.StatusCode.FAILED_PRECONDITION)
 
 
-def schedule(world, of=COUNTY_A, project_id="", day="2036-05-10", participants=("张代表", "王主任"), **who):
+# Deputies' roster ids (supervision takes them as given: evaluation credits the ones its roster
+# directory knows); two deputies may bear one name.
+ZHANG, ZHANG2, LI = (str(uuid.uuid4()) for _ in range(3))
+
+
+def person(name: str, deputy_id: str = "") -> pb.Participant:
+    return pb.Participant(deputy_id=deputy_id, name=name)
+
+
+ZHANG_AND_WANG = (person("张代表", ZHANG), person("王主任"))
+
+
+def schedule(world, of=COUNTY_A, project_id="", day="2036-05-10", participants=ZHANG_AND_WANG, **who):
     return world.s.call("ScheduleInspection", pb.ScheduleInspectionRequest(
         region_code=of, project_id=project_id, title="民生实事项目集中督导", scheduled_on=day,
         participants=list(participants)), **(who or STAFF))
+
+
+def people(i: pb.Inspection) -> list[tuple[str, str]]:
+    return [(p.deputy_id, p.name) for p in i.participants]
 
 
 def test_an_inspection_finds_problems_and_each_is_tracked_to_solved(world):
     project = world.project(year=2036)
     with world.expect_events("InspectionScheduled"):
         i = schedule(world, project_id=project.id)
-    assert (i.status, i.project_id, list(i.participants)) == (pb.INSPECTION_STATUS_SCHEDULED, project.id,
-                                                               ["张代表", "王主任"])
+    assert (i.status, i.project_id, people(i), list(i.participant_names)) == (
+        pb.INSPECTION_STATUS_SCHEDULED, project.id, [(ZHANG, "张代表"), ("", "王主任")], ["张代表", "王主任"])
     # Solving before it is held is out of order; so is recording it twice.
     with world.expect_events("InspectionRecorded"):
         i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
@@ -34,6 +60,11 @@ def test_an_inspection_finds_problems_and_each_is_tracked_to_solved(world):
             problems=["项目用地手续未办结", "施工扰民引发矛盾纠纷", "补助资金拨付慢"]), **STAFF)
     assert (i.status, i.held_on, i.findings) == (pb.INSPECTION_STATUS_HELD, "2036-05-11", "施工进度滞后于计划")
     assert [p.status for p in i.problems] == [pb.PROBLEM_STATUS_OPEN] * 3
+    # The event names the deputy by id (what evaluation credits), the official by name only.
+    recorded = ev.InspectionRecorded.FromString(world.rows(
+        "SELECT data FROM outbox WHERE type = 'lianxin.supervision.v1.InspectionRecorded' ORDER BY seq DESC LIMIT 1")[0][0])
+    assert people(recorded.inspection) == [(ZHANG, "张代表"), ("", "王主任")]
+    assert list(recorded.inspection.participant_names) == ["张代表", "王主任"]
     with world.expect_no_writes():
         assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
             id=i.id, held_on="2036-05-12"), **STAFF).code() == FP
@@ -81,8 +112,12 @@ def test_deputies_schedule_and_record_their_own_inspections(world):
     assert world.s.error("GetInspection", pb.GetInspectionRequest(id=i.id), role="department", region=TOWNSHIP_A,
                          subject="dept-housing").code() == PD
     i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
-        id=i.id, held_on="2036-05-10", participants=["张代表", "李代表"], problems=["路灯不亮"]), **mine)
-    assert list(i.participants) == ["张代表", "李代表"] and i.recorded_by == deputy
+        id=i.id, held_on="2036-05-10", participants=[person("张代表", deputy), person("张代表", ZHANG2),
+                                                     person("李代表", LI), person("水利专家")],
+        problems=["路灯不亮"]), **mine)
+    # Two deputies of one name are two participants, told apart by id.
+    assert people(i) == [(deputy, "张代表"), (ZHANG2, "张代表"), (LI, "李代表"), ("", "水利专家")]
+    assert i.recorded_by == deputy
     i = world.s.call("SolveProblem", pb.SolveProblemRequest(
         inspection_id=i.id, problem_id=i.problems[0].id, solution="已修复"), **mine)
     assert i.problems[0].solved_by == deputy
@@ -131,7 +166,14 @@ def test_bad_inspections_are_refused_naming_the_field(world):
         (pb.ScheduleInspectionRequest(region_code=TOWNSHIP_A2, project_id=county.id, title="督导",
                                       scheduled_on="2036-05-01"), IA, "project_id:"),
         (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="2036-05-01",
-                                      participants=["张三", "张三"]), IA, "participants[1]:"),
+                                      participants=[person("张三"), person("张三")]), IA, "participants[1].name:"),
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="2036-05-01",
+                                      participants=[person("张三", LI), person("李四", LI)]), IA,
+         "participants[1].deputy_id:"),
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="2036-05-01",
+                                      participants=[person("张三", "张三")]), IA, "participants[0].deputy_id:"),
+        (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="2036-05-01",
+                                      participants=[person("", LI)]), IA, "participants[0].name:"),
         (pb.ScheduleInspectionRequest(region_code=COUNTY_A, title="督导", scheduled_on="明天"), IA, "scheduled_on:"),
     ]:
         with world.expect_no_writes():
@@ -143,5 +185,33 @@ def test_bad_inspections_are_refused_naming_the_field(world):
     assert err.code() == IA and err.details().startswith("participants:")
     with world.expect_no_writes():
         err = world.s.error("RecordInspection", pb.RecordInspectionRequest(
-            id=bare.id, held_on="2036-05-10", participants=["张三"], problems=["有", ""]), **STAFF)
+            id=bare.id, held_on="2036-05-10", participants=[person("张三")], problems=["有", ""]), **STAFF)
     assert err.code() == IA and err.details().startswith("problems[1]:")
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_inspections_named_before_ids_were_kept_read_as_written(backend, fresh_database, tmp_path):
+    """An inspection stored with its participants' names only (supervision_0006) reads the same
+    after the upgrade: the names, in order, and no ids (its events keep carrying the names only,
+    which evaluation matches to deputies as before); downgrading gives the names back."""
+    url = fresh_database() if backend == "postgresql" else f"sqlite:///{tmp_path}/legacy.sqlite"
+    db.migrate("supervision", url, "supervision_0006")
+    at = datetime(2026, 3, 1, 2, tzinfo=timezone.utc)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            c.execute(sql("INSERT INTO inspections (id, region_code, region_path, title, scheduled_on, held_on, status,"
+                          " participants, findings, created_by, created_role, created_name, recorded_by, created_at,"
+                          " updated_at) VALUES ('i-1', :r, :p, '督导', :d, :d, 2, :who, '', 'staff-1', 'staff', '', "
+                          "'staff-1', :at, :at)"),
+                      {"r": COUNTY_A, "p": f"652300/{COUNTY_A}", "d": date(2026, 2, 27), "who": "张代表\n王主任",
+                       "at": at})
+        db.migrate("supervision", url)
+        with Session(engine) as s:
+            i = convert.inspection_to_proto(s.get(InspectionRow, "i-1"))
+        assert list(i.participant_names) == ["张代表", "王主任"] and not i.participants
+        command.downgrade(db.alembic_config("supervision", url), "supervision_0006")
+        with engine.connect() as c:
+            assert c.execute(sql("SELECT participants FROM inspections")).scalar() == "张代表\n王主任"
+    finally:
+        engine.dispose()

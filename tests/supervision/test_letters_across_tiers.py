@@ -111,7 +111,7 @@ def test_a_countys_unanswered_letters_reach_the_prefecture_and_its_statistics(ti
     # An inspection held with two problems found, one solved.
     i = county.call("ScheduleInspection", pb.ScheduleInspectionRequest(
         region_code=COUNTY_A, project_id=late.id, title="集中督导", scheduled_on=f"{YEAR}-04-20",
-        participants=["张代表"]), **COUNTY_STAFF)
+        participants=[pb.Participant(name="张代表")]), **COUNTY_STAFF)
     i = county.call("RecordInspection", pb.RecordInspectionRequest(
         id=i.id, held_on=f"{YEAR}-04-20", findings="管网改造滞后", problems=["征迁未完成", "施工扰民"]),
         **COUNTY_STAFF)
