@@ -65,3 +65,8 @@ def parse_fen(raw: str, *, fen_per_unit: int = FEN_PER_YUAN, places: int = 2) ->
     if value != value.to_integral_value():    # finer than a fen (万元 with many places)
         raise AmountError(raw, too_large=False)
     return int(value)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as exact yuan text with two places, as the services write it ("1000.50")."""
+    return str((Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01")))

@@ -18,6 +18,7 @@ from portal.pages import (
     performance,
     projects,
     registers,
+    rollup,
     roster,
     rules,
     satisfaction,
@@ -28,4 +29,4 @@ from portal.pages import (
 )
 
 MODULES = (home, citizen, projects, signin, work, registers, accounts, deputy, ballot, campaigns, roster, venues, dashboard,
-           funding, satisfaction, supervision, performance, deputy_items, items, rules)
+           funding, satisfaction, supervision, performance, deputy_items, items, rules, rollup)

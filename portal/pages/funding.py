@@ -1,7 +1,8 @@
 """Activity funding (经费) in the workspace: /desk/funding shows evaluation's funding report for
 the user's region (or one below it, ?region=) and a year: allocated, spent, remaining, the
 subsidies paid by the day and spending over budget, per child region and in total, with the
-sheet the service writes (/desk/funding.xlsx). The office (staff) also records a spending
+sheet the service writes (/desk/funding.xlsx), and the spending recorded against the year's
+budgets of the subtree, newest first, a page at a time (ListSpending). The office (staff) also records a spending
 against one of the year's budgets of the region (POST /desk/funding/spending: evaluation's
 RecordSpending; amounts typed in yuan are sent as integer fen, Decimal, never a float).
 
@@ -30,6 +31,8 @@ from shared import clock, sheets
 
 FUNDING_ROLES = ("staff", "committee", "auditor")
 BUDGETS_LISTED = 500      # budgets offered in the spending form (ListBudgets' largest page)
+SPENDING_PAGE = 20        # spending listed a page, newest first (ListSpending)
+MAX_TOKEN = 2000          # longer than any page token the service issues
 
 
 def _year(raw: str) -> int:
@@ -67,16 +70,39 @@ async def _page(request: Request, choice: dict[str, str], *, form: dict[str, str
                 region_code=choice["region"], year=int(choice["year"]),
                 page=common_pb2.PageRequest(page_size=BUDGETS_LISTED)), metadata=md, timeout=b.timeout)
             budgets = list(listed.budgets)
+        spending = await b.evaluation.ListSpending(fpb.ListSpendingRequest(
+            region_code=choice["region"], year=int(choice["year"]), page=common_pb2.PageRequest(
+                page_size=SPENDING_PAGE, page_token=_spending_token(request))), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT and (e.details() or "").startswith("page."):
+            return rpc_error_page(request, e, not_found="funding_no_region")    # a stale link: 400 saying so
         return _refused(request, e)
     form = form or {}
     return page(request, "reports/funding.html", {
         "user": u, "report": report, "choice": choice, "query": _query(choice), "budgets": budgets,
+        "spending": spending, "paged": bool(_spending_token(request)),
         "form": {k: form.get(k, "") for k in ("budget_id", "date", "purpose", "amount_yuan", "subsidy_days")},
         "form_errors": errors or [], "request_id": form.get("request_id") or str(uuid.uuid4()),
         "recorded": request.query_params.get("recorded", "") == "1",
-        "flagged": request.query_params.get("flagged", "") == "1",
+        "flagged": request.query_params.get("flagged", "") == "1", "holder": spending_kind(request),
         "today": clock.china_today().isoformat()}, status=status)
+
+
+def _spending_token(request: Request) -> str:
+    """?spending_page=: the token of the spending page shown (the service judges it)."""
+    return request.query_params.get("spending_page", "")[:MAX_TOKEN]
+
+
+def spending_kind(request: Request):
+    """Whose budget a spending was drawn from, as a list shows it: the deputy's name, or the
+    venue's with 代表之家补助."""
+    t = catalogue(request).t
+
+    def label(sp: fpb.Spending) -> str:
+        if sp.budget_kind == fpb.FUND_KIND_VENUE_ALLOWANCE:
+            return f"{sp.holder_name}（{t.funding_venue_allowance}）"
+        return sp.holder_name
+    return label
 
 
 @require_signin(*FUNDING_ROLES)
@@ -148,7 +174,38 @@ async def record_spending(request: Request) -> Response:
     return RedirectResponse(f"/desk/funding?{query}#spending", status_code=303)
 
 
+def _my_year(request: Request) -> int:
+    """?year= on a deputy's page: this year when absent; anything that is no year as -1, which
+    the service refuses (400 naming the year) instead of the page showing another year."""
+    raw = request.query_params.get("year", "").strip()
+    if not raw:
+        return clock.china_today().year
+    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+
+
+@require_signin("deputy")
+async def my_funding(request: Request) -> Response:
+    """GET /desk/me/funding?year=: the signed-in deputy's own budget(s) of the year (allocated,
+    spent, remaining, subsidies, over budget) and their spending, newest first. Evaluation
+    answers a deputy with their own budget only (funding.read, OWN)."""
+    b, md, u = backends(request), user_md(request), user(request)
+    year = _my_year(request)
+    try:
+        listed = await b.evaluation.ListBudgets(fpb.ListBudgetsRequest(
+            year=year, kind=fpb.FUND_KIND_DEPUTY_ACTIVITY), metadata=md, timeout=b.timeout)
+        spending = await b.evaluation.ListSpending(fpb.ListSpendingRequest(year=year, page=common_pb2.PageRequest(
+            page_size=SPENDING_PAGE, page_token=_spending_token(request))), metadata=md, timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="funding_no_region")
+    query = urlencode({"year": year})
+    return page(request, "deputy/funding.html", {
+        "user": u, "year": year, "budgets": list(listed.budgets), "spending": spending, "holder": spending_kind(request),
+        "more_url": f"/desk/me/funding?{query}",
+        "first_url": f"/desk/me/funding?{query}" if _spending_token(request) else ""})
+
+
 routes = [
+    Route("/desk/me/funding", my_funding, methods=["GET"]),
     Route("/desk/funding", funding_page, methods=["GET"]),
     Route("/desk/funding.xlsx", funding_xlsx, methods=["GET"]),
     Route("/desk/funding/spending", record_spending, methods=["POST"]),

@@ -17,8 +17,10 @@
       color: colours,
       aria: spec.patterns ? {enabled: true, decal: {show: true}} : undefined,
       animation: false,
-      grid: {left: 48, right: 16, top: spec.series.length > 1 ? 48 : 24, bottom: many ? 72 : 40, containLabel: false},
-      legend: spec.series.length > 1 ? {top: 0, type: "scroll"} : undefined,
+      // A legend for several series, and for any patterned chart (it names what each pattern is).
+      grid: {left: 48, right: 16, top: spec.series.length > 1 || spec.patterns ? 48 : 24, bottom: many ? 72 : 40,
+             containLabel: false},
+      legend: spec.series.length > 1 || spec.patterns ? {top: 0, type: "scroll"} : undefined,
       tooltip: {trigger: "axis", valueFormatter: function (v) { return number.format(v) + (spec.unit || ""); }},
       xAxis: {type: "category", data: spec.categories, axisLabel: {rotate: many ? 45 : 0, interval: 0}},
       // spec.max: a fixed top (100 for percentages), else ECharts picks one from the data

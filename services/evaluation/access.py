@@ -117,6 +117,7 @@ FUNDING_METHODS = {
     "ListBudgets": "funding.read",
     "GetBudget": "funding.read",
     "RecordSpending": "funding.spend",
+    "ListSpending": "funding.read",
     "GetFundingReport": "funding.report",
     "ExportFundingReport": "funding.report",
     "GetRollup": "rollup.read",

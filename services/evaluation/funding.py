@@ -287,6 +287,32 @@ class Funding:
             self.rt.outbox.add(s, convert.spending_recorded(row, budget), region=budget.region_code)
             return row, budget
 
+    def list_spending(self, who: Principal, region_code: str, year: int, budget_id: str,
+                      page: paging.Page) -> tuple[list[tuple[SpendingRow, BudgetRow]], int, str]:
+        """The spending recorded against the year's budgets of a subtree (the caller's region,
+        this year by default), or against one budget of it (``budget_id``), newest first: by
+        day, then by when it was recorded. A deputy lists their own budget's only; a budget the
+        caller may not see is NOT_FOUND (``budget_id``), as an unknown one."""
+        scope = ACCESS.scope(who, "funding.read")
+        code = self._region_filter(who, region_code)
+        year = self._year(year)
+        with self.rt.transaction() as s:
+            where = [BudgetRow.year == year, in_subtree(BudgetRow.region_path, self.regions.get(code).path)]
+            if budget_id:
+                where.append(BudgetRow.id == self._budget(s, who, budget_id, "budget_id", "funding.read").id)
+            if scope is not Scope.SUBTREE:
+                mine = self.token_deputy(s, who)
+                where += [BudgetRow.kind == int(f.FundKind.DEPUTY_ACTIVITY),
+                          BudgetRow.holder_id == (mine.id if mine is not None else "")]
+            joined = select(SpendingRow, BudgetRow).join(BudgetRow, SpendingRow.budget_id == BudgetRow.id).where(*where)
+            total = s.scalar(select(func.count()).select_from(SpendingRow)
+                             .join(BudgetRow, SpendingRow.budget_id == BudgetRow.id).where(*where)) or 0
+            order = [(SpendingRow.day, paging.DESC), (SpendingRow.recorded_at, paging.DESC),
+                     (SpendingRow.id, paging.DESC)]
+            rows, token = paging.take(page, [(sp, b) for sp, b in s.execute(paging.keyset(joined, order, page))],
+                                      lambda r: (r[0].day, r[0].recorded_at, r[0].id))
+            return rows, total, token
+
     # ---- the report -----------------------------------------------------------------------
     def report(self, who: Principal, region_code: str, year: int) -> Report:
         """A region subtree's funds for a year (the caller's region, this year by default):

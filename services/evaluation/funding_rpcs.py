@@ -64,6 +64,14 @@ class FundingRpcs:
                                      sp.date, sp.purpose, sp.amount_fen, sp.subsidy_days)
         return convert.spending_to_proto(row)
 
+    def ListSpending(self, request, context):
+        who = current_principal()
+        budget_id = wire.require_id(request.budget_id, "budget_id") if request.budget_id else ""
+        page = paging.page(request, who)
+        rows, total, token = self.funding.list_spending(who, request.region_code, request.year, budget_id, page)
+        return pb.ListSpendingResponse(spending=[convert.spending_to_proto(sp, b) for sp, b in rows],
+                                       next_page_token=token, total_size=total)
+
     def GetFundingReport(self, request, context):
         return convert.report_to_proto(self.funding.report(current_principal(), request.region_code, request.year))
 
@@ -74,5 +82,4 @@ class FundingRpcs:
                                               content=out.content)
 
     def GetRollup(self, request, context):
-        year, total, regions = self.rollups.get(current_principal(), request.region_code, request.year)
-        return convert.rollup_to_proto(year, total, regions)
+        return convert.rollup_to_proto(self.rollups.get(current_principal(), request.region_code, request.year))

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import structlog
 from lianxin.evaluation.v1 import events_pb2 as eev
@@ -42,7 +43,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.evaluation.access import ACCESS
-from services.evaluation.domain import InquiryKind
+from services.evaluation.domain import InquiryKind, percent_text
 from services.evaluation.store import in_subtree
 from services.evaluation.tables import Base
 from shared import validation
@@ -215,17 +216,35 @@ def figures(s: Session, regions: RegionTree, code: str, year: int) -> tuple[dict
     return total, children
 
 
+def satisfaction_rate(counters: dict[str, int]) -> str:
+    """总体满意率 of the published votes counted: projects rated 满意 / projects rated, percent with
+    two places ("90.00", the seed's 18 of 20), exact; "" when no project was rated."""
+    projects = counters.get("satisfaction_projects", 0)
+    if projects <= 0:
+        return ""
+    return percent_text(Decimal(counters.get("satisfaction_satisfied", 0)) * 100 / Decimal(projects))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A region subtree's year: (code, name, counters) in total, per child region's subtree (code
+    order) and of the region's own level (本级: the total less its children, so rows add up)."""
+    year: int
+    total: tuple[str, str, dict[str, int]]
+    regions: list[tuple[str, str, dict[str, int]]]
+    own: tuple[str, str, dict[str, int]]
+
+
 class Rollups:
-    """GetRollup: every counter of a region subtree's year, in total and per child region."""
+    """GetRollup: every counter of a region subtree's year, in total, per child region and own."""
 
     def __init__(self, runtime: Runtime):
         self.rt = runtime
         self.regions = runtime.regions
 
-    def get(self, who: Principal, region_code: str, year: int) -> tuple[int, tuple[str, str, dict[str, int]],
-                                                                        list[tuple[str, str, dict[str, int]]]]:
-        """(year, (code, name, counters), [(child code, name, counters)]) for a region (the
-        caller's by default) and year (this year by default), from every tier's events."""
+    def get(self, who: Principal, region_code: str, year: int) -> Rollup:
+        """The figures of a region (the caller's by default) and year (this year by default),
+        from every tier's events."""
         ACCESS.scope(who, "rollup.read")
         code = validation.region_code(region_code, "region_code") if region_code else who.region
         self.regions.require(code, "region_code")
@@ -236,5 +255,7 @@ class Rollups:
         year = year or china_today().year
         with self.rt.transaction() as s:
             total, children = figures(s, self.regions, code, year)
-        return year, (code, self.regions.get(code).name, total), \
-            [(c, self.regions.get(c).name, x) for c, x in children]
+        own = {k: v - sum(x.get(k, 0) for _, x in children) for k, v in total.items()}
+        name = self.regions.get(code).name
+        return Rollup(year, (code, name, total), [(c, self.regions.get(c).name, x) for c, x in children],
+                      (code, f"{name}本级", {k: v for k, v in own.items() if v}))

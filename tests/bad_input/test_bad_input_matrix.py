@@ -55,7 +55,8 @@ RESOURCE_OUTPUT = {
     "lianxin.evaluation.v1.FundingStandards.inherited": OUTPUT_ONLY,
     "lianxin.evaluation.v1.FundingStandards.source_region": OUTPUT_ONLY,
     **{f"lianxin.evaluation.v1.Spending.{name}": OUTPUT_ONLY
-       for name in ("amount_yuan", "over_fen", "flagged", "recorded_by", "recorded_by_name", "recorded_at")},
+       for name in ("amount_yuan", "over_fen", "flagged", "recorded_by", "recorded_by_name", "recorded_at",
+                    "budget_kind", "holder_name", "region_code", "over_yuan")},
 }
 CREATED_ID = "output only on a create: the server names the new record"
 
@@ -251,6 +252,8 @@ SPECS: dict[tuple[str, str], Spec] = {
                                                   "kind": "UNSPECIFIED lists both kinds of budget"}),
     ("evaluation", "GetBudget"): spec(),
     ("evaluation", "RecordSpending"): spec(exempt={"spending.id": CREATED_ID}),
+    ("evaluation", "ListSpending"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR,
+                                                   "budget_id": "empty lists every budget's spending"}),
     ("evaluation", "GetFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
     ("evaluation", "ExportFundingReport"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),
     ("evaluation", "GetRollup"): spec(optional={"region_code": REGION_DEFAULT, "year": THIS_YEAR}),

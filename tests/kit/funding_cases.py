@@ -12,7 +12,7 @@ from lianxin.common.v1 import common_pb2
 from lianxin.evaluation.v1 import funding_pb2 as fpb
 from sqlalchemy import text
 
-from kit.isolation import PD, Case
+from kit.isolation import NF, PD, Case
 from kit.settings import COUNTY_A
 
 OFFICE = {"role": "staff", "region": COUNTY_A, "subject": "clerk-funding"}
@@ -62,6 +62,14 @@ def cases(*, DEPUTIES, DEPUTY_ROLE, DEPARTMENTS, role_refused) -> dict:
         ("evaluation", "RecordSpending"): [Case(lambda w, c: fpb.RecordSpendingRequest(spending=fpb.Spending(
             budget_id=funded(w).BA1.id, date=f"{FUNDING_YEAR}-01-05", purpose="走访交通费", amount_fen=100)),
             ok=MANAGERS, denied=role_refused({"committee", "auditor"} | DEPARTMENTS | DEPUTY_ROLE))],
+        # One budget's spending (A1's: their deputy sees it, another deputy of the region does
+        # not find it), and every budget's of the region (a deputy lists their own only).
+        ("evaluation", "ListSpending"): [
+            Case(lambda w, c: fpb.ListSpendingRequest(region_code=COUNTY_A, year=FUNDING_YEAR,
+                                                      budget_id=funded(w).BA1.id),
+                 ok=VIEWERS | {"deputy_own"}, default=PD, denied={"deputy_other": NF}),
+            Case(lambda w, c: fpb.ListSpendingRequest(region_code=COUNTY_A, year=FUNDING_YEAR),
+                 ok=VIEWERS | DEPUTIES, default=PD, label="subtree")],
         ("evaluation", "GetFundingReport"): [Case(lambda w, c: fpb.GetFundingReportRequest(
             region_code=COUNTY_A, year=FUNDING_YEAR), ok=VIEWERS, default=PD)],
         ("evaluation", "ExportFundingReport"): [Case(lambda w, c: fpb.ExportFundingReportRequest(

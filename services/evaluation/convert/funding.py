@@ -9,11 +9,13 @@ from lianxin.evaluation.v1 import events_pb2 as ev
 from lianxin.evaluation.v1 import funding_pb2 as pb
 
 from services.evaluation import funding_domain as f
+from services.evaluation import rollup
 from services.evaluation.funding_tables import BudgetRow, SpendingRow
 from shared import wire
 
 if TYPE_CHECKING:
     from services.evaluation.funding import Allocation, Report
+    from services.evaluation.rollup import Rollup
 
 Y = f.yuan
 
@@ -34,11 +36,15 @@ def standards_from_proto(m: pb.FundingStandards) -> f.Standards:
                        region_code=m.region_code, from_year=m.from_year, inherited=False)
 
 
-def spending_to_proto(r: SpendingRow) -> pb.Spending:
-    return pb.Spending(id=r.id, budget_id=r.budget_id, date=r.day.isoformat(), purpose=r.purpose,
-                       amount_fen=r.amount_fen, amount_yuan=Y(r.amount_fen), subsidy_days=r.subsidy_days,
-                       over_fen=r.over_fen, flagged=r.flagged, recorded_by=r.recorded_by,
-                       recorded_by_name=r.recorded_by_name, recorded_at=wire.ts(r.recorded_at))
+def spending_to_proto(r: SpendingRow, budget: BudgetRow | None = None) -> pb.Spending:
+    """A spending; with its budget (a list) also whose it was: the kind, holder and region."""
+    out = pb.Spending(id=r.id, budget_id=r.budget_id, date=r.day.isoformat(), purpose=r.purpose,
+                      amount_fen=r.amount_fen, amount_yuan=Y(r.amount_fen), subsidy_days=r.subsidy_days,
+                      over_fen=r.over_fen, over_yuan=Y(r.over_fen), flagged=r.flagged, recorded_by=r.recorded_by,
+                      recorded_by_name=r.recorded_by_name, recorded_at=wire.ts(r.recorded_at))
+    if budget is not None:
+        out.budget_kind, out.holder_name, out.region_code = budget.kind, budget.holder_name, budget.region_code
+    return out
 
 
 def budget_to_proto(r: BudgetRow, spending: list[SpendingRow] | None = None) -> pb.Budget:
@@ -73,11 +79,11 @@ def report_to_proto(r: Report) -> pb.FundingReport:
                             regions=[figures_to_proto(*x) for x in r.regions], own=figures_to_proto(*r.own))
 
 
-def rollup_to_proto(year: int, total: tuple[str, str, dict[str, int]],
-                    regions: list[tuple[str, str, dict[str, int]]]) -> pb.Rollup:
+def rollup_to_proto(r: Rollup) -> pb.Rollup:
     def one(code: str, name: str, counters: dict[str, int]) -> pb.RollupFigures:
-        return pb.RollupFigures(region_code=code, region_name=name, counters=counters)
-    return pb.Rollup(year=year, total=one(*total), regions=[one(*x) for x in regions])
+        return pb.RollupFigures(region_code=code, region_name=name, counters=counters,
+                                satisfaction_rate=rollup.satisfaction_rate(counters))
+    return pb.Rollup(year=r.year, total=one(*r.total), regions=[one(*x) for x in r.regions], own=one(*r.own))
 
 
 # ---- events -----------------------------------------------------------------------------------
