@@ -337,8 +337,9 @@ async def set_funding_standards(request: Request) -> Response:
         try:
             amounts[f"{name}_fen"] = parse_fen(form.get(f"{name}_yuan", ""))
         except AmountError as e:
-            said = t.rules_field_problem.format(field=t[f"rules_fund_{name}"],
-                                                problem=t.rules_amount_too_large if e.too_large else t.rules_amount)
+            problem = t.rules_amount_too_large if e.too_large else t.rules_amount_negative if e.negative \
+                else t.rules_amount
+            said = t.rules_field_problem.format(field=t[f"rules_fund_{name}"], problem=problem)
             return await _funding_page(request, region, from_year if from_year > 0 else this_year, form=form,
                                        refusal=Refusal([said], {f"{name}_yuan": said}), status=400)
     standards = fpb.FundingStandards(region_code=region, from_year=from_year,
