@@ -177,6 +177,20 @@ def test_spending_within_over_refused_or_flagged_and_a_venue_allowance(tiers, pr
     assert (full.spent_yuan, full.remaining_yuan, full.subsidy_yuan, full.over_yuan) \
         == ("2900.00", "-100.00", "300.00", "100.00")
     assert [x.purpose for x in full.spending] == ["走访选民交通费", "参加视察误工补贴", "调研租车费"]
+    # Listed for the subtree or for the one budget, newest first, each naming whose budget it was.
+    listed = e.call("ListSpending", pb.ListSpendingRequest(region_code=COUNTY_B, year=YEAR, budget_id=b.id),
+                    **STAFF_B)
+    assert [x.purpose for x in listed.spending] == ["调研租车费", "参加视察误工补贴", "走访选民交通费"]
+    assert listed.total_size == 3 and {x.holder_name for x in listed.spending} == {"县乡代表乙"}
+    assert (listed.spending[0].over_yuan, listed.spending[0].budget_kind) == ("100.00", pb.FUND_KIND_DEPUTY_ACTIVITY)
+    first_page = e.call("ListSpending", pb.ListSpendingRequest(region_code=COUNTY_B, year=YEAR, budget_id=b.id,
+                                                               page=common_pb2.PageRequest(page_size=2)), **STAFF_B)
+    rest = e.call("ListSpending", pb.ListSpendingRequest(region_code=COUNTY_B, year=YEAR, budget_id=b.id,
+                                                         page=common_pb2.PageRequest(
+                                                             page_size=2, page_token=first_page.next_page_token)),
+                  **STAFF_B)
+    assert [x.id for x in first_page.spending] + [x.id for x in rest.spending] == [x.id for x in listed.spending]
+    assert not rest.next_page_token
     # The venue's allowance (人大代表之家补助).
     v = got["阜康市人大代表之家"]
     assert spend(e, v, 1_234_567, purpose="代表之家桌椅购置").amount_yuan == "12345.67"
@@ -278,10 +292,15 @@ def test_who_sees_which_budget(tiers, prefecture_world):
     assert [b.id for b in e.call("ListBudgets", pb.ListBudgetsRequest(year=YEAR, **P), **me).budgets] == [mine.id]
     assert len(e.call("GetBudget", pb.GetBudgetRequest(id=mine.id), **me).spending) >= 1
     assert e.error("GetBudget", pb.GetBudgetRequest(id=other.id), **me).code() == grpc.StatusCode.NOT_FOUND
+    mine_listed = e.call("ListSpending", pb.ListSpendingRequest(year=YEAR, **P), **me).spending
+    assert mine_listed and {x.budget_id for x in mine_listed} == {mine.id}
+    assert e.error("ListSpending", pb.ListSpendingRequest(year=YEAR, budget_id=other.id),
+                   **me).code() == grpc.StatusCode.NOT_FOUND
     # The same id in a token of another county owns nothing.
     elsewhere = {**me, "region": COUNTY_C}
     assert e.error("GetBudget", pb.GetBudgetRequest(id=mine.id), **elsewhere).code() == grpc.StatusCode.NOT_FOUND
     assert list(e.call("ListBudgets", pb.ListBudgetsRequest(year=YEAR, **P), **elsewhere).budgets) == []
+    assert list(e.call("ListSpending", pb.ListSpendingRequest(year=YEAR, **P), **elsewhere).spending) == []
     for method, request in [("RecordSpending", pb.RecordSpendingRequest(spending=pb.Spending(
             budget_id=mine.id, date=DAY, purpose="x", amount_fen=1))),
             ("GetFundingReport", pb.GetFundingReportRequest(year=YEAR))]:
@@ -291,11 +310,16 @@ def test_who_sees_which_budget(tiers, prefecture_world):
     assert e.error("GetBudget", pb.GetBudgetRequest(id=mine.id), **staff_c).code() == grpc.StatusCode.NOT_FOUND
     assert e.error("ListBudgets", pb.ListBudgetsRequest(region_code=COUNTY_B, year=YEAR),
                    **staff_c).code() == grpc.StatusCode.PERMISSION_DENIED
+    assert e.error("ListSpending", pb.ListSpendingRequest(region_code=COUNTY_B, year=YEAR),
+                   **staff_c).code() == grpc.StatusCode.PERMISSION_DENIED
+    assert e.error("ListSpending", pb.ListSpendingRequest(year=YEAR, budget_id=mine.id),
+                   **staff_c).code() == grpc.StatusCode.NOT_FOUND
     assert {b.holder_name for b in e.call("ListBudgets", pb.ListBudgetsRequest(year=YEAR, **P), **staff_c).budgets} \
         == {"县代表戊"}
     # A department sees none of it.
     dept = {"role": "department", "region": COUNTY_B, "subject": "dept-finance"}
     for method, request in [("ListBudgets", pb.ListBudgetsRequest(year=YEAR)),
+                            ("ListSpending", pb.ListSpendingRequest(year=YEAR)),
                             ("GetBudget", pb.GetBudgetRequest(id=mine.id)),
                             ("GetFundingReport", pb.GetFundingReportRequest(year=YEAR)),
                             ("GetRollup", pb.GetRollupRequest(year=YEAR))]:
@@ -331,3 +355,10 @@ def test_the_county_s_satisfaction_vote_rectifications_and_inquiries_roll_up(tie
     assert (c["rectifications_required"], c["rectifications_completed"], c["interpellations"]) == (1, 1, 1)
     assert dict(r.total.counters)["satisfaction_satisfied"] == 18
     assert "inquiries" not in c and "funds_allocated_fen" not in c    # none of those that year
+    # The rate is evaluation's, per area: the seed's 90% for the county and the prefecture; the
+    # prefecture's own level (本级) holds none of it, so it has no rate, and the rows add up.
+    county_row = {x.region_code: x for x in r.regions}[COUNTY_A]
+    assert (county_row.satisfaction_rate, r.total.satisfaction_rate, r.own.satisfaction_rate) == ("90.00", "90.00", "")
+    assert r.own.region_name == "昌吉回族自治州本级"
+    for name, total in r.total.counters.items():
+        assert r.own.counters.get(name, 0) + sum(x.counters.get(name, 0) for x in r.regions) == total, name
