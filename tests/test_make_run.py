@@ -151,6 +151,8 @@ def test_the_platform_comes_up_with_demo_data_and_stops_cleanly(tmp_path):
         # The roster's first deputy's suggestion in handling, and their meeting with a head of a state organ.
         assert re.search(r"demo suggestion \S+\d{4}年第1号建议 in handling; a meeting with 副州长 awaiting its follow-up",
                          text), text[-3000:]
+        # An inspection of the project held yesterday, two deputies among its participants by id.
+        assert "an inspection held with 2 deputies and 1 problem found" in text, text[-3000:]
         # Last year's projects rated and published (four 满意 of six), this year's vote open.
         assert re.search(r"demo satisfaction vote: \d{4}年民生实事项目实施情况满意度测评, \d+ deputies rated, overall "
                          r"66\.67%, 1 rectifications; \d{4}年民生实事项目实施情况满意度测评 open \(1 projects\)", text), \

@@ -3,8 +3,9 @@ office through the API like any caller, with its lead and co-department, a task 
 milestones (the first due a month ago) and the lead department's report on the first, so the
 project's derived progress has something to show, and the sweep's reminder letter for the
 overdue milestone shortly after (SETTINGS); a deputy's suggestion in handling (assigned,
-the meeting on the plan and the four in place recorded) and a meeting with a head of a state
-organ awaiting its follow-up. Runs once: a supervision that already holds
+the meeting on the plan and the four in place recorded), a meeting with a head of a state
+organ awaiting its follow-up, and an inspection of the project held yesterday with two
+deputies (by roster id) and the lead department's responsible person (by name). Runs once: a supervision that already holds
 a project of the home region is left alone. (Projects adopted by the demo ballot open here by
 themselves once that ballot is counted and published.)"""
 from __future__ import annotations
@@ -78,8 +79,28 @@ def load(port: int, secret: str, region: str, deputies: tuple[DemoDeputy, ...] =
         except grpc.RpcError as e:   # the project stands; only the bills demo is missing
             return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
                     f"bills demo not loaded: {e.details()}")
-        return (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
+        line = (f"demo project: {p.title} of {region}, progress {p.progress_percent}% (project {p.id}); "
                 f"demo suggestion {item.number} in handling; a meeting with {meeting.head_post} awaiting its follow-up")
+        try:
+            held = _inspection(s, office, p, deputies)
+        except grpc.RpcError as e:   # the rest stands; only the inspection is missing
+            return f"{line}; inspection demo not loaded: {e.details()}"
+        deputies_there = sum(1 for x in held.participants if x.deputy_id)
+        return f"{line}; an inspection held with {deputies_there} deputies and {len(held.problems)} problem found"
+
+
+def _inspection(s, office, project: pb.Project, deputies: tuple[DemoDeputy, ...]) -> pb.Inspection:
+    """The office's inspection of the demo project, held yesterday, with the first two deputies
+    (by their roster ids: each earns an inspection's points in evaluation) and the lead
+    department's responsible person (by name only: not a deputy, no points); one problem found."""
+    day = (china_today() - timedelta(days=1)).isoformat()
+    people = [pb.Participant(deputy_id=x.id, name=x.name) for x in deputies[:2]] + [pb.Participant(name="马建国")]
+    i = s.ScheduleInspection(pb.ScheduleInspectionRequest(
+        region_code=project.region_code, project_id=project.id, title="老旧小区加装电梯项目视察", scheduled_on=day,
+        participants=people), metadata=office, timeout=10)
+    return s.RecordInspection(pb.RecordInspectionRequest(
+        id=i.id, held_on=day, findings="已完成选址的小区正在办理施工手续，居民总体支持。",
+        problems=["个别小区低层住户意见尚未统一"]), metadata=office, timeout=10)
 
 
 def _bills(s, secret: str, office, deputies: tuple[DemoDeputy, ...]) -> tuple[pb.DeputyItem, pb.OrganMeeting]:
