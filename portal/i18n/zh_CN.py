@@ -972,6 +972,8 @@ STRINGS: dict[str, str] = {
     "rollup_show": "查看",
     "rollup_bad_filter_title": "查询条件有误",
     "rollup_no_region": "没有找到这个地区的汇总情况，或您无权查看。",
+    "rollup_bad_region": "地区“{region}”不存在或代码格式有误，请从列表中选择地区。",
+    "rollup_bad_year": "年度“{year}”有误：",
     "rollup_total": "{region}合计",
     "rollup_votes_title": "满意度测评与整改",
     "rollup_votes_table": "各地区已公布的满意度测评、整改和询问质询",

@@ -83,8 +83,16 @@ async def rollup_page(request: Request) -> Response:
                                            metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
-            return error_page(request, 400, "rollup_bad_filter_title", "", message=t.invalid_input
-                              + cat.field_error(e.details() or ""))
+            # Said with what was typed: "地区“65ab”不存在或格式有误", "年度“abc”有误：…".
+            detail = e.details() or ""
+            q = request.query_params
+            if detail.startswith("region_code:"):
+                message = t.rollup_bad_region.format(region=q.get("region", "").strip()[:12])
+            elif detail.startswith("year:"):
+                message = t.rollup_bad_year.format(year=q.get("year", "").strip()[:12]) + cat.field_error(detail)
+            else:
+                message = t.invalid_input + cat.field_error(detail)
+            return error_page(request, 400, "rollup_bad_filter_title", "", message=message)
         if e.code() == grpc.StatusCode.PERMISSION_DENIED:
             return error_page(request, 404, "not_found_title", "rollup_no_region")
         return rpc_error_page(request, e, not_found="rollup_no_region")
