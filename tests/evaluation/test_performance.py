@@ -7,7 +7,8 @@ What a user checks: each deputy's file lists every item with its source event, i
 the rule version that gave them (a rule change between two years, and one made afterwards for a
 year already scored); recomputing a year from the stored events gives the same points and
 ranking (and puts right a total someone broke); ties rank 1, 1, 3; flags; the annual report
-opened with python-docx says what the file says; who sees what.
+opened with python-docx says what the file says; who sees what; a year recomputed while events
+are credited and its rules change finds nothing to put right.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from lianxin.evaluation.v1 import events_pb2 as eev
 from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.evaluation.v1 import performance_pb2 as pb
 from lianxin.evaluation.v1 import satisfaction_pb2 as spb_eval
+from lianxin.liaison.v1 import events_pb2 as liaison_events
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import events_pb2 as sev
@@ -522,3 +524,81 @@ def test_a_published_ranking_keeps_its_points_says_when_they_changed_and_rolls_u
     wait(lambda: scalar(w.e, "SELECT count(*) FROM inbox WHERE event_id = :i AND consumer LIKE :c",
                         i=again_as, c="evaluation-rollup%"), "the resent event in the roll-up")
     assert rolled(expected) == c
+
+
+def test_a_recompute_while_events_are_credited_loses_and_doubles_nothing(world):
+    """A year recomputed again and again while the consumer credits a few hundred events from
+    Kafka (some delivered a second time under a new id), reports to constituents are recorded
+    over gRPC and the year's rules change: every recompute finds the kept points right (0
+    differences) and, once all is in, each deputy's file holds each piece of work once with the
+    points the rules in force give (caps included)."""
+    w = world
+    county = {"role": "staff", "region": COUNTY_B}
+    deputies = [register(w, f"并行代表{n}", COUNTY_B, rpb.LEVEL_COUNTY) for n in range(4)]
+    ids = {d.id for d in deputies}
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id = ANY(:ids)", ids=list(ids)) == 4,
+         "the read model")
+    w.e.call("SetPerformanceRules", rules(2021, region=COUNTY_B, visit="1", cap_visit="10"), **county)
+
+    kinds = (lpb.ACTIVITY_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION, lpb.ACTIVITY_KIND_MEETING)
+    envelopes, sources_of = [], {}
+    for n in range(200):
+        present = [deputies[n % 4].id] + ([deputies[(n + 1) % 4].id] if n % 3 == 0 else [])
+        act = lpb.Activity(id=str(uuid.uuid4()), region_code=COUNTY_B, kind=kinds[n % 3],
+                           date=f"2021-{n % 12 + 1:02d}-{n % 28 + 1:02d}", title=f"活动{n}", deputy_ids=present)
+        message = liaison_events.ActivityRecorded(activity=act)
+        sent = [Envelope.for_message(message, service="liaison", home_region=PREFECTURE, region=COUNTY_B)
+                for _ in range(2 if n % 10 == 0 else 1)]     # every tenth once more under a new id
+        envelopes += sent
+        sources_of[act.id] = (act, min(e.id for e in sent))
+    reports = 8
+    t = KafkaTransport(w.kafka, client_id="perf-tests", namespace=w.namespace)
+    try:
+        for e in envelopes:
+            t.send(e.topic, e.key.encode(), e.data, e.headers())
+        t.flush(10)
+    finally:
+        t.close()
+
+    def record(n: int) -> None:
+        w.e.call("RecordConstituentReport", pb.RecordConstituentReportRequest(
+            deputy_id=deputies[n % 4].id, held_on=f"2021-11-{n + 1:02d}", title=f"第{n + 1}次述职"), **county)
+
+    recompute = pb.RecomputePerformanceRequest(region_code=COUNTY_B, year=2021)
+    expected_sources = len(envelopes) + reports
+    seen: list[pb.RecomputePerformanceResponse] = []
+
+    def stored() -> int:
+        return scalar(w.e, "SELECT count(*) FROM perf_sources WHERE year = 2021 AND region_code = :r", r=COUNTY_B)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        recorded = pool.map(record, range(reports))
+        while not seen or seen[-1].sources < expected_sources:
+            # Each recompute holds the year's events back while it runs: one after every 20
+            # or so stored, so the consumer keeps going.
+            if seen:
+                wait(lambda: stored() >= min(seen[-1].sources + 20, expected_sources), "the events stored")
+            seen.append(w.e.call("RecomputePerformance", recompute, **county))
+            assert seen[-1].changed == 0, seen[-1]
+            if len(seen) == 1:      # the year's rules change while events arrive
+                v2 = w.e.call("SetPerformanceRules", rules(2021, region=COUNTY_B, visit="2", cap_visit="15",
+                                                      reception="3", cap_reception="30", activity="1",
+                                                      constituent_report="5", cap_constituent_report="20"), **county)
+        list(recorded)
+    assert seen[0].sources < expected_sources, "no recompute ran while events arrived"
+    assert w.e.call("RecomputePerformance", recompute, **county).changed == 0
+
+    points = {pb.WORK_KIND_VISIT: (2, 15), pb.WORK_KIND_RECEPTION: (3, 30), pb.WORK_KIND_ACTIVITY: (1, None),
+              pb.WORK_KIND_CONSTITUENT_REPORT: (5, 20)}
+    kind_of = {lpb.ACTIVITY_KIND_VISIT: pb.WORK_KIND_VISIT, lpb.ACTIVITY_KIND_RECEPTION: pb.WORK_KIND_RECEPTION,
+               lpb.ACTIVITY_KIND_MEETING: pb.WORK_KIND_ACTIVITY}
+    for d in deputies:
+        f = file_of(w, d, 2021, **county)
+        work = {(act.id, kind_of[act.kind], source) for act, source in sources_of.values() if d.id in act.deputy_ids}
+        assert sorted((i.title, i.kind, i.source_event_id) for i in f.items if i.kind != pb.WORK_KIND_CONSTITUENT_REPORT) \
+            == sorted((sources_of[a][0].title, k, s) for a, k, s in work)
+        counts = {k: sum(1 for _, kind, _ in work if kind == k) for k in points}
+        counts[pb.WORK_KIND_CONSTITUENT_REPORT] = sum(1 for n in range(reports) if n % 4 == deputies.index(d))
+        want = sum(min(n * p, cap) if cap else n * p for k, (p, cap) in points.items() for n in [counts[k]])
+        assert f.total == f"{want}.00" == str(sum(Decimal(i.credited) for i in f.items))
+        assert {i.rule_version_id for i in f.items} == {v2.id}
