@@ -744,7 +744,7 @@ STRINGS: dict[str, str] = {
     "rules_perf_confirm_save": "确认保存，重新计算{year}年起的积分",
     "rules_perf_save": "保存为新版本",
     "rules_perf_effective_year": "自何年起生效",
-    "rules_perf_prefilled": "表中已填入所填年度此前适用的细则，只需修改要调整的项目。",
+    "rules_perf_prefilled": "表中已填入{year}年适用的细则（{version}），只需修改要调整的项目。",
     "rules_perf_points_caption": "各类履职事项每次的积分和年度上限（上限留空为不设上限）",
     "rules_col_points": "每次积分",
     "rules_col_cap": "年度上限",

@@ -153,8 +153,10 @@ async def _performance_page(request: Request, region: str, *, form: dict[str, st
                                                     problem=cat.rule_problem(e.details().partition(":")[2].strip()))
             return error_page(request, 400, "invalid_input_title", "", message=said)
         return _outside(request, e)
-    if form is None:
-        form = _rules_form(in_force[this_year + 1], this_year + 1)
+    prefilled = None
+    if form is None:     # a new version starts from the one in force next year (the form's default year)
+        prefilled = in_force[this_year + 1]
+        form = _rules_form(prefilled, this_year + 1)
     t = catalogue(request).t
     q = request.query_params
     saved = ""
@@ -165,7 +167,7 @@ async def _performance_page(request: Request, region: str, *, form: dict[str, st
     return page(request, "rules/performance.html", ctx | {
         "versions": versions.versions, "in_force": in_force, "years": years, "asked": asked,
         "kinds": KINDS, "levels_shown": LEVELS, "form": form, "refusal": refusal or Refusal(),
-        "confirm": confirm, "saved": saved}, status=status)
+        "confirm": confirm, "saved": saved, "prefilled": prefilled}, status=status)
 
 
 @require_signin(*ROLES)

@@ -115,6 +115,7 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
     # The form starts from the version in force next year, effective next year.
     assert drv.find_element(By.ID, "effective_year").get_attribute("value") == str(YEAR + 1)
     assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.00"     # 走访选民
+    assert drv.find_element(By.ID, "prefilled").text == f"表中已填入{YEAR + 1}年适用的细则（默认细则），只需修改要调整的项目。"
     assert "已公布的排名会显示为“公布后积分已有变化”" in drv.find_element(By.ID, "rescore-note").text
     check_page(desk, shots, "2-performance")
 
