@@ -25,7 +25,7 @@ from services.supervision.tables import InspectionRow, ParticipantRow, ProblemRo
 from shared import paging, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
-from shared.clock import now
+from shared.clock import china_day, now
 from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 
@@ -184,8 +184,18 @@ class Inspections:
             return store.list_inspections(self.regions.get(code).path, project_id, page)
 
     def counts(self, who: Principal, region_code: str, year: int) -> Counts:
-        """Inspections held in ``year`` (and those scheduled for it, not yet held) and the
-        problems they found and solved: the region's own, its subtree's, and per child region."""
+        """Inspections held in ``year`` (and those scheduled for it, not yet held), the problems
+        they found, and the problems solved in ``year``: the region's own, its subtree's, and per
+        child region (its subtree), each counted in the inspection's region.
+
+        A problem counts as solved in the year of the China day it was solved, whatever the
+        year of the inspection that found it (found 20 December, solved 10 January: found in
+        the first year, solved in the second). That is the rule of a standing committee's
+        annual work report (工作报告: 本年开展督导调研 x 次、推动解决问题 y 个, the seed's
+        "帮助解决……问题150余个"): a year's figures are the work done in that year, and they stay
+        as reported once the year is over (counted in the inspection's year, a problem solved
+        in January would change the figures of a year already reported). GetSupervisionStatistics
+        counts by the same rule (rollup.py: ProblemSolved in the year of its solved_at)."""
         ACCESS.scope(who, "inspection.count")
         code = self.projects._region_filter(who, region_code)
         year = d.check_year(year)
@@ -196,13 +206,17 @@ class Inspections:
             for row in SupervisionStore(s).inspections_of(region.path):
                 held = row.status == int(d.InspectionStatus.HELD)
                 when: date | None = row.held_on if held else row.scheduled_on
-                if when is None or when.year != year:
+                this_year = when is not None and when.year == year
+                solved = sum(p.status == int(d.ProblemStatus.SOLVED) and p.solved_at is not None
+                             and china_day(p.solved_at).year == year for p in row.problems)
+                if not this_year and not solved:
                     continue
                 rest = row.region_path[len(region.path) + 1:]
                 targets = [total, own if not rest else children.get(rest.split("/")[0], Figures(""))]
                 for f in targets:
-                    f.held += held
-                    f.scheduled += not held
-                    f.problems_found += len(row.problems)
-                    f.problems_solved += sum(p.status == int(d.ProblemStatus.SOLVED) for p in row.problems)
+                    if this_year:
+                        f.held += held
+                        f.scheduled += not held
+                        f.problems_found += len(row.problems)
+                    f.problems_solved += solved
         return Counts(year=year, own=own, total=total, children=list(children.values()))

@@ -18,7 +18,8 @@ figure_counts, a counter per (region, year, name), added to:
   LetterIssued -> letters_issued (and letters_from_above for the tier above's), the letter's
   region and year; LetterAnswered -> letters_answered (the letter's region and year);
   InspectionRecorded -> inspections_held and problems_found (the year it was held);
-  ProblemSolved -> problems_solved (the China day it was solved);
+  ProblemSolved -> problems_solved (the year of the China day it was solved, whatever the
+    inspection's year: the annual work report's rule, as GetInspectionCounts counts);
   OrganMeetingHeld -> meetings_held (the year of the meeting's day).
 A new figure is an entry in RollupHandler.table() for the event that carries it, calling
 ``count`` with the region, year and names (COUNTED lists every name the query answers).

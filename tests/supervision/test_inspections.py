@@ -10,6 +10,7 @@ import grpc
 import pytest
 from alembic import command
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A, TOWNSHIP_A2
+from kit.world import wait
 from lianxin.supervision.v1 import events_pb2 as ev
 from lianxin.supervision.v1 import supervision_pb2 as pb
 from sqlalchemy import create_engine
@@ -20,6 +21,7 @@ from supervision_support import STAFF
 from services.supervision import convert
 from services.supervision.tables import InspectionRow
 from shared import db
+from shared.clock import CHINA, frozen
 
 IA, NF, PD, FP = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,
                   grpc.StatusCode.FAILED_PRECONDITION)
@@ -28,6 +30,11 @@ IA, NF, PD, FP = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, g
 # Deputies' roster ids (supervision takes them as given: evaluation credits the ones its roster
 # directory knows); two deputies may bear one name.
 ZHANG, ZHANG2, LI = (str(uuid.uuid4()) for _ in range(3))
+
+
+def on(day: str):
+    """Noon of a China day, frozen for the block."""
+    return frozen(datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=CHINA))
 
 
 def person(name: str, deputy_id: str = "") -> pb.Participant:
@@ -131,9 +138,10 @@ def test_counts_per_region_and_year(world):
         i = schedule(world, region, day=day, **county)
         i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
             id=i.id, held_on=day, problems=[f"问题{n}" for n in range(problems)]), **county)
-        for p in i.problems[:solved]:
-            world.s.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=p.id,
-                                                                solution="已解决"), **county)
+        with on(day):       # solved the day it was found: counted in the same year
+            for p in i.problems[:solved]:
+                world.s.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=p.id,
+                                                                    solution="已解决"), **county)
 
     township = "652302100"
     held(COUNTY_B, 3, 2)
@@ -155,6 +163,35 @@ def test_counts_per_region_and_year(world):
                          **STAFF).code() == PD
     assert world.s.error("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=COUNTY_A, year=year),
                          role="deputy", region=COUNTY_A).code() == PD
+
+
+def test_a_problem_counts_as_solved_in_the_year_it_was_solved_in_both_figures(world):
+    """Found at an inspection on 20 December, solved on 10 January: GetInspectionCounts and
+    GetSupervisionStatistics (rolled up from the events over Kafka) both count it found in the
+    first year and solved in the second, the rule of an annual work report."""
+    first, second = world.next_year(), world.next_year()
+    county = {"role": "staff", "region": COUNTY_B}
+    i = schedule(world, COUNTY_B, day=f"{first}-12-20", **county)
+    with on(f"{first}-12-20"):
+        i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on=f"{first}-12-20", problems=["冬季停工未报备", "资金拨付滞后"]), **county)
+    with on(f"{second}-01-10"):
+        world.s.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=i.problems[0].id,
+                                                            solution="已补办报备手续"), **county)
+
+    def counted(year: int) -> tuple[int, int, int]:
+        f = world.s.call("GetInspectionCounts", pb.GetInspectionCountsRequest(region_code=COUNTY_B, year=year),
+                         **county).total
+        return f.held, f.problems_found, f.problems_solved
+
+    def rolled(year: int) -> tuple[int, int, int]:
+        f = world.s.call("GetSupervisionStatistics", pb.GetSupervisionStatisticsRequest(
+            region_code=COUNTY_B, year=year), **county).total
+        return f.inspections_held, f.problems_found, f.problems_solved
+
+    assert (counted(first), counted(second)) == ((1, 2, 0), (0, 0, 1))
+    wait(lambda: rolled(second) == (0, 0, 1), "the solution rolled up in the second year")
+    assert (rolled(first), rolled(second)) == ((1, 2, 0), (0, 0, 1))
 
 
 def test_bad_inspections_are_refused_naming_the_field(world):
