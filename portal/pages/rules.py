@@ -180,7 +180,7 @@ async def performance_rules(request: Request) -> Response:
 @require_signin(*ROLES)
 async def set_performance_rules(request: Request) -> Response:
     """POST /desk/rules/performance: a new version effective from a year. A year up to this one
-    may already be scored: the page asks once more (confirm=1) saying it re-scores that year and
+    may already be scored: the page asks once more (confirm=<the year>) saying it re-scores that year and
     marks its published rankings changed; then SetPerformanceRules and back (PRG) with the
     version's number, or the form again with the service's refusal next to its input (400)."""
     form = await checked_form(request)

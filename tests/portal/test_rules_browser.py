@@ -169,7 +169,7 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
     assert drv.find_element(By.ID, "ranking-changed").is_displayed()
 
 
-def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, desk, shots):
+def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, deputy, desk, shots):
     w = world
     drv = desk.driver
     # 经费标准: the seed's defaults until the county sets its own from this year.
@@ -190,8 +190,9 @@ def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, des
     got = w.evaluation.call("GetFundingStandards", fpb.GetFundingStandardsRequest(
         region_code=COUNTY_A, year=YEAR), **STAFF)
     assert (got.county_fen, got.prefecture_fen, got.overspend) == (180050, 330000, fpb.OVERSPEND_POLICY_FLAG)
+    # The year's budgets drawn up under them: the county deputy's is the new county standard.
     press(desk, "#allocate")
-    assert drv.find_element(By.ID, "allocated-done").text.startswith("已编制 ")
+    assert drv.find_element(By.ID, "allocated-done").text == "已编制 1 份预算（其中新增或调整 1 份），合计 1800.50 元。"
 
     # 满意度测评规则: a quorum below half is the service's to refuse, in its bounds.
     drv.find_element(By.ID, "tab-satisfaction").click()
