@@ -243,15 +243,18 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
 
         # An inspection of the project: scheduled with a deputy picked from the county's
         # deputies and an official typed by name, recorded with two problems, one solved.
-        zhang = world.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
-            region_code=COUNTY_A, name="张视察", gender=rpb.GENDER_MALE, ethnicity="汉族",
-            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone="13900990001"))),
-            role="staff", region=PREFECTURE)
+        zhang, namesake = (world.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=COUNTY_A, name="张视察", gender=rpb.GENDER_MALE, ethnicity="汉族", work_unit=unit,
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone=phone))),
+            role="staff", region=PREFECTURE) for unit, phone in (("三工镇", "13900990001"), ("榆树沟镇", "13900990002")))
         follow(staff, drv.find_element(By.ID, "schedule-link"))
         assert drv.find_element(By.ID, "schedule-project").get_attribute("value") == lift.id
         drv.find_element(By.ID, "schedule-title").send_keys("加装电梯项目集中督导")
+        # Two deputies of one name, told apart by their work unit; the first ticked.
         pick = drv.find_element(By.CSS_SELECTOR, f"#schedule-deputies input[name='dep-{zhang.id}']")
-        assert pick.find_element(By.XPATH, "..").text == "张视察"
+        assert pick.find_element(By.XPATH, "..").text == "张视察（三工镇）"
+        other = drv.find_element(By.CSS_SELECTOR, f"#schedule-deputies input[name='dep-{namesake.id}']")
+        assert other.find_element(By.XPATH, "..").text == "张视察（榆树沟镇）"
         pick.click()
         drv.find_element(By.ID, "schedule-others").send_keys("王主任")
         check_page(staff, shots, "4-inspections")
