@@ -19,7 +19,7 @@ services hold every rule: what a value may be, which version a year falls under,
 version re-scores. A refused value comes back as INVALID_ARGUMENT ``field: problem``; the page
 puts it next to the input it came from, in Chinese, naming the field (``Catalogue.rule_problem``
 words the service's problem), and nothing is written. Numbers go to the service as typed (points
-and weights as decimal text, whole numbers as integers: text that is no whole number is sent as
+and weights as decimal text, never cut short, whole numbers as integers: text that is no whole number is sent as
 -1, which the service refuses in its words); amounts in yuan are read by portal/money.py into fen.
 
 Only the office (staff) opens these pages (the services' access tables also let auditors and
@@ -28,6 +28,7 @@ tool), anyone else gets 403. A region outside the user's subtree is a 404.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -62,20 +63,25 @@ class Refusal:
     by_input: dict[str, str] = field(default_factory=dict)
 
 
+def _digits(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return 0 < len(raw) <= 15 and raw.isascii() and raw.isdigit()
+
+
 def _whole(raw: str) -> int:
     """A whole number as typed; empty is 0 and anything else that is no whole number -1, both
     sent on for the service to refuse in its words (the page judges no value)."""
     raw = raw.strip()
     if not raw:
         return 0
-    return int(raw) if raw.isdigit() and len(raw) <= 7 else -1
+    return int(raw) if _digits(raw) and len(raw) <= 7 else -1
 
 
 def _year(raw: str, default: int) -> int:
     raw = raw.strip()
     if not raw:
         return default
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+    return int(raw) if _digits(raw) and len(raw) <= 4 else -1
 
 
 def _region(request: Request, raw: str) -> str:
@@ -160,7 +166,7 @@ async def _performance_page(request: Request, region: str, *, form: dict[str, st
     t = catalogue(request).t
     q = request.query_params
     saved = ""
-    if q.get("saved", "").isdigit() and q.get("from", "").isdigit():
+    if _digits(q.get("saved", "")) and _digits(q.get("from", "")) and len(q["from"]) <= 4:
         number, from_year = int(q["saved"]), int(q["from"])
         saved = (t.rules_perf_saved_rescored if from_year <= this_year else t.rules_perf_saved_future).format(
             n=number, year=from_year, this_year=this_year)
@@ -191,7 +197,7 @@ async def set_performance_rules(request: Request) -> Response:
     t = cat.t
     rules = ppb.PerformanceRules(region_code=region, effective_year=_year(form.get("effective_year", ""), 0),
                                  inactive_days=_whole(form.get("inactive_days", "")),
-                                 term_start=form.get("term_start", "").strip()[:10])
+                                 term_start=form.get("term_start", "").strip())
     fields: dict[str, tuple[str, str]] = {
         "rules.effective_year": ("effective_year", t.rules_perf_effective_year),
         "rules.inactive_days": ("inactive_days", t.rules_perf_inactive_days),
@@ -200,13 +206,13 @@ async def set_performance_rules(request: Request) -> Response:
     for kind in KINDS:
         name = t[f"perf_kind_{kind}"]
         fields[f"rules.points[{len(rules.points)}].points"] = (f"points_{kind}", t.rules_perf_points_of.format(kind=name))
-        rules.points.append(ppb.KindPoints(kind=kind, points=form.get(f"points_{kind}", "").strip()[:20]))
-        cap = form.get(f"cap_{kind}", "").strip()[:20]
+        rules.points.append(ppb.KindPoints(kind=kind, points=form.get(f"points_{kind}", "").strip()))
+        cap = form.get(f"cap_{kind}", "").strip()
         if cap:
             fields[f"rules.caps[{len(rules.caps)}].points"] = (f"cap_{kind}", t.rules_perf_cap_of.format(kind=name))
             rules.caps.append(ppb.KindPoints(kind=kind, points=cap))
     for level in LEVELS:
-        weight = form.get(f"weight_{level}", "").strip()[:20]
+        weight = form.get(f"weight_{level}", "").strip()
         if weight:
             fields[f"rules.weights[{len(rules.weights)}].weight"] = (
                 f"weight_{level}", t.rules_perf_weight_of.format(level=cat.levels.get(level, str(level))))
@@ -302,8 +308,10 @@ async def _funding_page(request: Request, region: str, year: int, *, form: dict[
         form |= {"from_year": str(year), "overspend": {v: k for k, v in POLICIES.items()}.get(standards.overspend, "")}
     q = request.query_params
     allocated = None
-    if q.get("budgets", "").isdigit() and q.get("changed", "").isdigit():
-        allocated = {"budgets": int(q["budgets"]), "changed": int(q["changed"]), "yuan": q.get("yuan", "")[:20]}
+    # The notice after drawing up budgets: figures only (a crafted link puts no words on the page).
+    if _digits(q.get("budgets", "")) and _digits(q.get("changed", "")) and \
+            re.fullmatch(r"\d{1,15}\.\d\d", q.get("yuan", ""), re.ASCII):
+        allocated = {"budgets": int(q["budgets"]), "changed": int(q["changed"]), "yuan": q["yuan"]}
     return page(request, "rules/funding.html", _context(request, region, "funding") | {
         "standards": standards, "year": year, "form": form, "refusal": refusal or Refusal(),
         "amounts": STANDARD_AMOUNTS, "saved": q.get("saved", "") == "1", "allocated": allocated,

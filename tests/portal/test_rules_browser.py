@@ -224,6 +224,10 @@ def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, dep
     with client(w.url, cookies={c["name"]: c["value"] for c in drv.get_cookies()}) as http:
         for tab in ("performance", "satisfaction", "funding", "items"):
             assert http.get(f"/desk/rules/{tab}?region={COUNTY_B}").status_code == 404, tab
+        # A year that is no year is the service's to refuse, named (400), never read as another.
+        for tab, bad in (("performance", "²"), ("performance", "1999"), ("funding", "20266")):
+            got = http.get(f"/desk/rules/{tab}?year={bad}")
+            assert got.status_code == 400 and "应是 2000 到 2100 之间的年份" in got.text, (tab, bad)
         assert http.post("/desk/rules/items", data={"bill_signers_required": "20", "handling_months": "3",
                                                     "rehandling_months": "1"}).status_code == 403
     assert w.supervision.call("GetItemRules", spb.GetItemRulesRequest(region_code=COUNTY_A),
