@@ -228,12 +228,16 @@ async def region_deputies(request: Request, code: str) -> list[rpb.Deputy]:
                   key=lambda d: (d.name, d.id))
 
 
-async def _participants(request: Request, form) -> list[pb.Participant]:
+async def _participants(request: Request, form, code: str) -> list[pb.Participant]:
     """The participants a form names: the deputies ticked (``dep-<id>``), by id, each named
-    as the roster gives them to the user (an id it does not give goes unnamed and supervision
-    refuses it), then the others typed by name (``others``), who earn no points."""
-    ids = list(dict.fromkeys(k.removeprefix("dep-")[:64] for k in form if k.startswith("dep-")))[:MAX_NAMED]
-    names = await deputy_names(request, set(ids))
+    as the roster gives them to the user (the region's list the form showed, else one look-up
+    each; an id it does not give goes unnamed and supervision refuses it naming the field),
+    then the others typed by name (``others``), who earn no points."""
+    ids = list(dict.fromkeys(k.removeprefix("dep-")[:64] for k in form if k.startswith("dep-")))
+    names = {d.id: d.name for d in await region_deputies(request, code)} if ids else {}
+    missing = {i for i in ids if i not in names}
+    if missing:
+        names |= await deputy_names(request, missing)
     return ([pb.Participant(deputy_id=i, name=names.get(i, "")) for i in ids]
             + [pb.Participant(name=n) for n in _names(form.get("others", "")[:MAX_TEXT])])
 
@@ -652,7 +656,7 @@ async def schedule(request: Request) -> Response:
     me, b = user(request), backends(request)
     call = pb.ScheduleInspectionRequest(
         region_code=me.region, project_id=form.get("project_id", "").strip()[:64], title=form.get("title", "")[:500],
-        scheduled_on=form.get("scheduled_on", "")[:20], participants=await _participants(request, form),
+        scheduled_on=form.get("scheduled_on", "")[:20], participants=await _participants(request, form, me.region),
         request_id=form.get("request_id", "")[:64])
     try:
         got = await b.supervision.ScheduleInspection(call, metadata=user_md(request), timeout=b.timeout)
@@ -719,7 +723,7 @@ async def inspection_step(request: Request) -> Response:
         if step == "record":
             await b.supervision.RecordInspection(pb.RecordInspectionRequest(
                 id=inspection_id, held_on=form.get("held_on", "")[:20],
-                participants=await _participants(request, form),
+                participants=await _participants(request, form, form.get("region", "")[:9]),
                 findings=form.get("findings", "")[:MAX_TEXT + 100],
                 problems=_lines(form.get("problems", "")[:MAX_TEXT * 4])), metadata=md, timeout=b.timeout)
         else:
