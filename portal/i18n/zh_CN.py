@@ -593,7 +593,6 @@ STRINGS: dict[str, str] = {
     "amount_field_spent": "累计支出",
     "amount_field_budget": "预算",
     "amount_field_investment": "估算投资",
-    "amount_field_funding": "支出",
     "call_submit": "提交项目建议",
     "call_closed_title": "征集已结束",
     "call_closed": "本次民生实事项目征集已经结束，感谢您的关注。",
@@ -938,6 +937,8 @@ STRINGS: dict[str, str] = {
     "funding_recorded": "支出已登记。",
     "funding_recorded_flagged": "支出已登记，但超出了预算结余，已标记为超预算支出。",
     "funding_over_refused": "这笔支出超出了预算结余，本地区规定超预算支出不予登记。",
+    "funding_over_refused_by": ("这笔支出 {amount} 元超出了预算结余（结余 {remaining} 元，共 {allocated} 元），"
+                                "超出 {over} 元；本地区规定超预算支出不予登记。"),
     "funding_amount_number": "金额请填写数字，最多两位小数；天数请填写整数。",
     "funding_budget_choose": "请选择一项本年度的预算。",
     "funding_no_budgets": "本年度还没有编制预算。",
@@ -1467,7 +1468,7 @@ FIELD_PROBLEMS: dict[str, str] = {
     # activity funding (portal/pages/funding.py)
     "spending.date": "支出日期应是本预算年度内、不晚于今天的日期。",
     "spending.purpose": "请填写用途，最多 200 字。",
-    "spending.amount_fen": "请填写金额（不超过 100 万元）；填写补贴天数时金额留空。",
+    "spending.amount_fen": "请填写金额，每笔不超过 100 万元；填写补贴天数时金额留空。",
     "spending.subsidy_days": "补贴天数为 0 到 366 天，只用于代表的预算。",
     "category": "请选择问题类别。",
     "text": "请填写问题描述，最多 2000 字。",

@@ -13,6 +13,7 @@ there and a 404 here.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlencode
 
@@ -33,6 +34,9 @@ FUNDING_ROLES = ("staff", "committee", "auditor")
 BUDGETS_LISTED = 500      # budgets offered in the spending form (ListBudgets' largest page)
 SPENDING_PAGE = 20        # spending listed a page, newest first (ListSpending)
 MAX_TOKEN = 2000          # longer than any page token the service issues
+# RecordSpending's refusal over budget (funding_domain.draw), whose figures the page repeats in words.
+OVER_BUDGET = re.compile(r"the spending of (?P<amount>[\d.]+) yuan exceeds what remains "
+                         r"\((?P<remaining>[\d.]+) of (?P<allocated>[\d.]+) yuan\) by (?P<over>[\d.]+) yuan")
 
 
 def _year(raw: str) -> int:
@@ -133,7 +137,8 @@ async def funding_xlsx(request: Request) -> Response:
 async def record_spending(request: Request) -> Response:
     """POST /desk/funding/spending: one spending against a budget of the year; back to the
     report (PRG) saying whether it was flagged over budget, or the form again with the
-    service's refusal in words (an amount over budget under REFUSE: 409 with its sentence)."""
+    service's refusal in words (an amount over budget under REFUSE: 409 with its sentence and
+    the service's figures: the amount, what remains of how much, and by how much it is over)."""
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
@@ -144,7 +149,8 @@ async def record_spending(request: Request) -> Response:
     try:
         fen = parse_fen(raw_amount) if raw_amount else 0
     except AmountError as e:
-        said = t.amount_too_large.format(field=t.amount_field_funding) if e.too_large else t.funding_amount_number
+        # Too large for any form: said as the service's own limit for a spending (one limit, one sentence).
+        said = cat.field_error("spending.amount_fen") if e.too_large else t.funding_amount_number
         return await _page(request, choice, form=form, errors=[t.invalid_input + said], status=400)
     days = int(raw_days) if raw_days.isdigit() and len(raw_days) <= 4 else (0 if not raw_days else -1)
     if days < 0:
@@ -168,7 +174,9 @@ async def record_spending(request: Request) -> Response:
         if e.code() == grpc.StatusCode.NOT_FOUND:
             return await _page(request, choice, form=form, errors=[t.funding_budget_choose], status=404)
         if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
-            return await _page(request, choice, form=form, errors=[t.funding_over_refused], status=409)
+            over = OVER_BUDGET.search(e.details() or "")
+            said = t.funding_over_refused_by.format(**over.groupdict()) if over else t.funding_over_refused
+            return await _page(request, choice, form=form, errors=[said], status=409)
         return rpc_error_page(request, e, not_found="funding_no_region")
     query = _query(choice) + "&recorded=1" + ("&flagged=1" if done.flagged else "")
     return RedirectResponse(f"/desk/funding?{query}#spending", status_code=303)

@@ -9,7 +9,9 @@ code outside the caller's region is PERMISSION_DENIED.
 
 Who is who comes from roster events only (funding_directory.py): the deputies and venues this
 deployment serves. The report reads the roll-up (rollup.py), fed by every tier's funding events,
-so a prefecture's report holds its counties' budgets without reading their databases.
+so a prefecture's report holds its counties' budgets without reading their databases; the facts
+of this deployment's own budgets and spending are set there by the use case that writes them
+(rollup.put_own), so the office's report includes a spending as soon as it is recorded.
 """
 from __future__ import annotations
 
@@ -188,7 +190,8 @@ class Funding:
                 row.updated_at = at
                 changed += 1
                 s.flush()
-                self.rt.outbox.add(s, convert.budget_allocated(row), region=region)
+                event = convert.budget_allocated(row)
+                rollup.put_own(self.rt, s, event, self.rt.outbox.add(s, event, region=region))
             rows = list(existing.values())
             return Allocation(len(rows), changed, sum(r.allocated_fen for r in rows))
 
@@ -284,7 +287,8 @@ class Funding:
                               recorded_at=at)
             s.add(row)
             s.flush()
-            self.rt.outbox.add(s, convert.spending_recorded(row, budget), region=budget.region_code)
+            event = convert.spending_recorded(row, budget)
+            rollup.put_own(self.rt, s, event, self.rt.outbox.add(s, event, region=budget.region_code))
             return row, budget
 
     def list_spending(self, who: Principal, region_code: str, year: int, budget_id: str,

@@ -178,7 +178,9 @@ class RollupHandler:
             if x.region_code not in self.regions or not self.regions.contains(self.home_region, x.region_code):
                 self.log.debug("rollup.outside_home", event_id=env.id, region=x.region_code, home=self.home_region)
                 continue
-            row = s.get(RollupFactRow, (x.fact, x.counter))
+            # Locked: this deployment's own facts are also set by the use case that writes the
+            # event (put_own), so a redelivered older event waits for it and then sees it is older.
+            row = s.get(RollupFactRow, (x.fact, x.counter), with_for_update=True)
             if row is None:
                 s.add(RollupFactRow(fact=x.fact, counter=x.counter, region_code=x.region_code,
                                     region_path=self.regions.get(x.region_code).path, year=x.year, value=x.value,
@@ -194,6 +196,16 @@ class RollupHandler:
                 return lambda s, e, env: self.put(s, facts_of(e, env), env)
             return lambda s, e, env: self.put(s, facts_of(e), env)
         return {cls: handler(fn) for cls, fn in FACTS.items()}
+
+
+def put_own(runtime: Runtime, s: Session, message, env: Envelope) -> None:
+    """The facts of an event this deployment writes (``env``: its outbox envelope), set in the
+    same transaction: the office that records a spending or draws up budgets reads them in the
+    report at once, not when the event has come back over the bus. When it does come back the
+    consumer sets the same values again (a fact is set, never added), so nothing counts twice."""
+    facts_of = FACTS[type(message)]
+    facts = facts_of(message, env) if facts_of in WITH_ENVELOPE else facts_of(message)
+    RollupHandler(runtime.regions, runtime.settings.home_region).put(s, facts, env)
 
 
 def rollup_consumer(runtime: Runtime) -> ConsumedTopic:
