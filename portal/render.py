@@ -1,6 +1,7 @@
 """Rendering pages and turning the services' errors into pages a citizen understands."""
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,10 @@ from shared.tenancy import RegionTree
 # Form posts larger than this are refused before they are read (413): a text field of the
 # services' largest size is far below it.
 MAX_FORM_BYTES = 1_000_000
+# A service's PERMISSION_DENIED for a region code the request named outside the caller's scope:
+# "region 652300 is outside the caller's region 652301" (shared.tenancy), "... is not on the
+# caller's branch of the tree" (a deputy reading rankings).
+OUT_OF_SCOPE = re.compile(r"region \w+ is (outside the caller's region|not on the caller's branch)")
 
 
 def catalogue(request: Request) -> Catalogue:
@@ -80,7 +85,8 @@ def error_page(request: Request, status: int, title_key: str, message_key: str, 
 def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str) -> Response:
     """The page for a service's error, always a sentence in the user's language (the service's
     own detail is English for developers and never shown): NOT_FOUND -> 404 with ``not_found``'s
-    message; PERMISSION_DENIED -> 403 "no permission"; INVALID_ARGUMENT -> 400 naming the field's
+    message; PERMISSION_DENIED -> 403 "no permission" (for a region outside the caller's subtree,
+    or a deputy's branch, "that region is not in your jurisdiction"); INVALID_ARGUMENT -> 400 naming the field's
     problem (``Catalogue.field_error``, a general sentence for a field the page has no input for);
     FAILED_PRECONDITION/ALREADY_EXISTS/ABORTED -> 409 "not possible now"; RESOURCE_EXHAUSTED -> 429;
     UNAVAILABLE/DEADLINE_EXCEEDED -> 503; UNAUTHENTICATED -> sign in again; anything else -> 500
@@ -96,6 +102,10 @@ def rpc_error_page(request: Request, e: grpc.aio.AioRpcError, *, not_found: str)
         return error_page(request, 404, "not_found_title", not_found)
     if code == grpc.StatusCode.PERMISSION_DENIED:
         request.app.state.log.info("service refused the user", code=code.name, details=e.details())
+        # A region named outside the caller's (shared.tenancy's ensure_within; a deputy's branch)
+        # is said as such: the user picked a region, not a page their role may not open.
+        if OUT_OF_SCOPE.search(e.details() or ""):
+            return error_page(request, 403, "no_permission_title", "region_out_of_scope")
         return error_page(request, 403, "no_permission_title", "role_forbidden")
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return error_page(request, 400, "invalid_input_title", "invalid_input",

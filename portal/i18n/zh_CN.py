@@ -89,6 +89,7 @@ STRINGS: dict[str, str] = {
     "signout": "退出登录",
     "signed_in_as": "{name}（{role}）",
     "role_forbidden": "您的账号无权查看这个页面。",
+    "region_out_of_scope": "所选地区不在您的管辖范围内。",
     # the case inbox and case page
     "inbox_title": "意见办理",
     "inbox_filters": "筛选",

@@ -9,7 +9,7 @@ RecordSpending; amounts typed in yuan are sent as integer fen, Decimal, never a 
 Every figure and every rule is evaluation's: the report is rolled up there from every tier's
 events; whether a spending is within budget, refused or flagged is its to say. Staff, committee
 members and auditors read (evaluation's access table); a region outside the user's is refused
-there and a 404 here.
+there (PERMISSION_DENIED) and a 403 here saying the region is not the user's.
 """
 from __future__ import annotations
 
@@ -54,8 +54,9 @@ def _query(choice: dict[str, str]) -> str:
 
 
 def _refused(request: Request, e: grpc.aio.AioRpcError) -> Response:
-    """A region outside the user's (or unknown) is a 404."""
-    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
+    """A region outside the user's is refused (403, said as such, as on every page); one that
+    is no region is a 404."""
+    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
         return error_page(request, 404, "not_found_title", "funding_no_region")
     return rpc_error_page(request, e, not_found="funding_no_region")
 

@@ -11,7 +11,8 @@ beside them hold the same figures, so the page reads without JavaScript.
 Every figure is evaluation's, rolled up there from every tier's events (the rate too); the page
 only lays the named counters out. A year or a region that is no year or region is refused
 with a 400 naming it (the service's INVALID_ARGUMENT), never replaced by a default; a region
-outside the user's is a 404. Staff, committee members and auditors read (rollup.read).
+outside the user's is a 403 saying it is not the user's (as on every page). Staff, committee
+members and auditors read (rollup.read).
 """
 from __future__ import annotations
 
@@ -93,8 +94,6 @@ async def rollup_page(request: Request) -> Response:
             else:
                 message = t.invalid_input + cat.field_error(detail)
             return error_page(request, 400, "rollup_bad_filter_title", "", message=message)
-        if e.code() == grpc.StatusCode.PERMISSION_DENIED:
-            return error_page(request, 404, "not_found_title", "rollup_no_region")
         return rpc_error_page(request, e, not_found="rollup_no_region")
     levels = _levels([got.total])
     own, total = _row(got.own, levels), _row(got.total, levels)

@@ -323,7 +323,10 @@ def test_the_roll_up_the_spending_recorded_and_a_deputys_own_funds(world, shots)
                             ("region=999999", "地区“999999”不存在")):
             got = http.get(f"/desk/evaluation?{query}")
             assert got.status_code == 400 and said in got.text and "查询条件有误" in got.text, (query, got.status_code)
-        assert http.get(f"/desk/evaluation?region={COUNTY_A}").status_code == 404
+        # A region outside the user's: refused, and said to be outside, on every evaluation page.
+        for path in ("/desk/evaluation", "/desk/funding", "/desk/funding.xlsx", "/desk/performance"):
+            got = http.get(f"{path}?region={COUNTY_A}")
+            assert got.status_code == 403 and "所选地区不在您的管辖范围内。" in got.text, (path, got.status_code)
         assert http.get("/desk/funding?spending_page=forged").status_code == 400
         assert http.get("/desk/me/funding").status_code == 403       # not a deputy's account
 
