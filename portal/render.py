@@ -147,7 +147,7 @@ async def read_form(request: Request) -> dict[str, str] | None:
     the body is over MAX_FORM_BYTES or of no stated length (browsers state it for forms; a
     chunked body of unknown size is not read)."""
     length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+    if not length.isdecimal() or int(length) > MAX_FORM_BYTES:
         return None
     form = await request.form(max_files=0, max_fields=50)
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -202,7 +202,7 @@ async def checked_upload(request: Request, field: str, max_bytes: int,
     over ``max_bytes`` (plus a little for the other fields), or of no stated length, is
     refused unread with 413 and the page's ``message_key``; a missing or wrong token is 403."""
     length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > max_bytes + 64 * 1024:
+    if not length.isdecimal() or int(length) > max_bytes + 64 * 1024:
         return error_page(request, 413, "error_title", message_key)
     form = await request.form(max_files=1, max_fields=20)
     try:

@@ -77,7 +77,7 @@ def one_time_password() -> str:
 
 
 def _code(raw: str, table: dict[int, str]) -> int:
-    return int(raw) if raw.isdigit() and int(raw) in table else 0
+    return int(raw) if raw.isdecimal() and int(raw) in table else 0
 
 
 def _refusal(request: Request, e: grpc.aio.AioRpcError) -> tuple[int, str] | None:

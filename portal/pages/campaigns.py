@@ -63,7 +63,7 @@ def money(fen: int) -> str:
 
 def _int(raw: str) -> int:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    return int(raw) if raw.isdecimal() and len(raw) < 6 else 0
 
 
 async def _list_page(request: Request, *, errors: list[str] | None = None, status: int = 200) -> Response:
@@ -217,7 +217,7 @@ def _review(form) -> bpb.ReviewProposalRequest:
     criterion, kind = CRITERIA.get(form.get("criterion", ""), (bpb.CRITERION_UNSPECIFIED,
                                                                bpb.REVIEWER_KIND_UNSPECIFIED))
     raw = form.get("score", "").strip()
-    score = int(raw) if raw.isdigit() and len(raw) < 4 else -1
+    score = int(raw) if raw.isdecimal() and len(raw) < 4 else -1
     reviewer = form.get("expert" if kind == bpb.REVIEWER_KIND_EXPERT else "department", "")
     return bpb.ReviewProposalRequest(id=form.get("proposal_id", ""), criterion=criterion, score=score,
                                      opinion=form.get("opinion", ""), reviewer_kind=kind, reviewer=reviewer,
@@ -226,7 +226,7 @@ def _review(form) -> bpb.ReviewProposalRequest:
 
 def _year(raw: str | None, default: int) -> int:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) == 4 else default
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else default
 
 
 @require_signin(*ROLES, "auditor")

@@ -137,7 +137,7 @@ async def rate_case(request: Request) -> Response:
     rating = form.get("rating", "")
     try:
         await b.liaison.RateOpinion(lpb.RateOpinionRequest(
-            tracking_code=code, rating=int(rating) if rating.isdigit() and len(rating) < 3 else 0,
+            tracking_code=code, rating=int(rating) if rating.isdecimal() and len(rating) < 3 else 0,
             comment=form.get("comment", "")), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.FAILED_PRECONDITION:

@@ -294,7 +294,7 @@ def _int(raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return 0
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
 
 
 @require_signin(ROLE)
@@ -311,7 +311,7 @@ async def record(request: Request) -> Response:
         return form
     cat = catalogue(request)
     fields = {k: form.get(k, "")[:2100] for k in RECORD_FIELDS}
-    kind = int(fields["kind"]) if fields["kind"].isdigit() and int(fields["kind"]) in KINDS else 0
+    kind = int(fields["kind"]) if fields["kind"].isdecimal() and int(fields["kind"]) in KINDS else 0
     people = _int(fields["people_reached"])
 
     async def refuse(status: int, field: str, message: str) -> Response:

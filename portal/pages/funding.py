@@ -41,7 +41,7 @@ OVER_BUDGET = re.compile(r"the spending of (?P<amount>[\d.]+) yuan exceeds what 
 
 def _year(raw: str) -> int:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) == 4 else clock.china_today().year
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else clock.china_today().year
 
 
 def _choice(request: Request) -> dict[str, str]:
@@ -153,7 +153,7 @@ async def record_spending(request: Request) -> Response:
         # Too large for any form: said as the service's own limit for a spending (one limit, one sentence).
         said = cat.field_error("spending.amount_fen") if e.too_large else t.funding_amount_number
         return await _page(request, choice, form=form, errors=[t.invalid_input + said], status=400)
-    days = int(raw_days) if raw_days.isdigit() and len(raw_days) <= 4 else (0 if not raw_days else -1)
+    days = int(raw_days) if raw_days.isdecimal() and len(raw_days) <= 4 else (0 if not raw_days else -1)
     if days < 0:
         return await _page(request, choice, form=form, errors=[t.invalid_input + t.funding_amount_number],
                            status=400)
@@ -189,7 +189,7 @@ def _my_year(request: Request) -> int:
     raw = request.query_params.get("year", "").strip()
     if not raw:
         return clock.china_today().year
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+    return int(raw) if raw.isdecimal() and len(raw) <= 4 else -1
 
 
 @require_signin("deputy")

@@ -61,7 +61,7 @@ MAX_TEXT = 8000
 
 
 def _status(raw: str) -> int:
-    return int(raw) if raw.isdigit() and int(raw) in pb.ItemStatus.values() else 0
+    return int(raw) if raw.isdecimal() and int(raw) in pb.ItemStatus.values() else 0
 
 
 @require_signin(*ITEM_ROLES)

@@ -46,7 +46,7 @@ def _year(request: Request) -> int:
     raw = request.query_params.get("year", "").strip()
     if not raw:
         return clock.china_today().year
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+    return int(raw) if raw.isdecimal() and len(raw) <= 4 else -1
 
 
 def _level(raw: str, region: Region | None) -> int | None:
@@ -61,7 +61,7 @@ def _level(raw: str, region: Region | None) -> int | None:
             return rpb.LEVEL_DELIBERATION
         return {Tier.PREFECTURE: rpb.LEVEL_PREFECTURE, Tier.COUNTY: rpb.LEVEL_COUNTY}.get(region.tier,
                                                                                         rpb.LEVEL_TOWNSHIP)
-    if raw.isdigit() and len(raw) <= 2:
+    if raw.isdecimal() and len(raw) <= 2:
         level = int(raw)
     elif raw in rpb.Level.keys():
         level = rpb.Level.Value(raw)
@@ -197,7 +197,7 @@ async def publish(request: Request) -> Response:
     b = backends(request)
     try:
         await b.evaluation.PublishRanking(ppb.PublishRankingRequest(
-            region_code=region, year=int(year) if year.isdigit() and len(year) == 4 else 0),
+            region_code=region, year=int(year) if year.isdecimal() and len(year) == 4 else 0),
             metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         return rpc_error_page(request, e, not_found="perf_not_found")

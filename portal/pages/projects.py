@@ -35,7 +35,7 @@ MAX_CODE = 40
 
 
 def _year(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) == 4 else 0
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else 0
 
 
 def _request_id(raw: str) -> str:
@@ -63,7 +63,7 @@ async def _call_refused(request: Request) -> Response | None:
     campaign's phase only. SubmitPublicProposal still decides (a call that closes meanwhile)."""
     year = _year(request.path_params["year"])
     region = request.path_params["region"]
-    if not year or not region.isdigit():
+    if not year or not region.isdecimal():
         return error_page(request, 404, "not_found_title", "call_not_found")
     b = backends(request)
     try:

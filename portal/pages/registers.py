@@ -47,7 +47,7 @@ def _choice(request: Request) -> dict[str, str]:
     today (China days)."""
     q = request.query_params
     raw = q.get("register", "")
-    register = int(raw) if raw.isdigit() and int(raw) in REGISTERS else 0
+    register = int(raw) if raw.isdecimal() and int(raw) in REGISTERS else 0
     today = clock.china_today()
     day_from, day_to = _day(q.get("from", "")), _day(q.get("to", ""))
     if "from" not in q and "to" not in q:

@@ -43,7 +43,7 @@ def _year(raw: str) -> int:
     raw = raw.strip()
     if not raw:
         return clock.china_today().year
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+    return int(raw) if raw.isdecimal() and len(raw) <= 4 else -1
 
 
 def _levels(figures: list[fpb.RollupFigures]) -> list[int]:

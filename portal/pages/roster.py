@@ -68,7 +68,7 @@ def items(raw: str) -> list[str]:
 
 def choice(raw: str, allowed) -> int:
     """A select's value as the enum number it names, 0 (none) for anything else."""
-    return int(raw) if raw.isdigit() and len(raw) < 4 and int(raw) in allowed else 0
+    return int(raw) if raw.isdecimal() and len(raw) < 4 and int(raw) in allowed else 0
 
 
 def not_found_or(request: Request, e: grpc.aio.AioRpcError) -> Response:

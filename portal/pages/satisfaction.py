@@ -61,7 +61,7 @@ MAX_CODE = 40
 
 
 def _year(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) == 4 else 0
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else 0
 
 
 # ---- the deputy's ballot ------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def region_namer(request: Request):
 
 def _int(raw: str, default: int = -1) -> int:
     raw = unicodedata.normalize("NFKC", raw).strip()
-    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+    return int(raw) if raw.isdecimal() and len(raw) < 7 else default
 
 
 def _lines(raw: str) -> list[str]:
@@ -244,7 +244,7 @@ async def _participants(request: Request, form, code: str) -> list[pb.Participan
 
 def _year(raw: str | None, default: int) -> int:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) == 4 else default
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else default
 
 
 def _refusal(request: Request, e: grpc.aio.AioRpcError) -> tuple[str, int] | None:
@@ -300,7 +300,7 @@ def _bad_filter(request: Request, code: str) -> Response | None:
     dashboard and reports explain a wrong filter (not "no such page"). A real region outside
     the user's stays a 404 from the service's refusal."""
     raw_year = (request.query_params.get("year") or "").strip()
-    if raw_year and not (raw_year.isdigit() and len(raw_year) == 4):
+    if raw_year and not (raw_year.isdecimal() and len(raw_year) == 4):
         t = catalogue(request).t
         return error_page(request, 400, "sv_bad_filter_title", "", message=t.sv_bad_year.format(year=raw_year[:12]))
     if code not in regions(request):

@@ -45,7 +45,7 @@ FOUND = 20                 # deputies a venue page's search by name offers to ad
 
 
 def _int_or_zero(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 4 else 0
+    return int(raw) if raw.isdecimal() and len(raw) < 4 else 0
 
 
 def venue_of(f: dict[str, str]) -> rpb.Venue:

@@ -86,7 +86,7 @@ def _cutoff(choice: str, raw: str) -> datetime | None:
     ``cutoff`` (epoch seconds), since the page token is bound to the instant sent."""
     if choice not in DEADLINES:
         return None
-    if raw.isdigit():
+    if raw.isdecimal():
         try:
             return datetime.fromtimestamp(int(raw), tz=clock.CHINA)
         except (ValueError, OverflowError, OSError):
@@ -125,7 +125,7 @@ async def inbox(request: Request) -> Response:
     the cases in the user's scope, newest first, PAGE_SIZE a page. ``deadline`` is a key of
     DEADLINES; ``escalated`` lists the cases that went up a tier (liaison decides which)."""
     q = request.query_params
-    status = int(q["status"]) if q.get("status", "").isdigit() and int(q["status"]) in catalogue(request).statuses else 0
+    status = int(q["status"]) if q.get("status", "").isdecimal() and int(q["status"]) in catalogue(request).statuses else 0
     escalated = q.get("escalated") == "1"
     day_from, day_to = _day(q.get("from", "")), _day(q.get("to", ""))
     start, end = clock.china_day_bounds(day_from, day_to)

@@ -87,7 +87,7 @@ check_id = wire.require_id
 
 def reception_days(days_of_month: str) -> frozenset[int]:
     """'5,25' -> {5, 25}; anything unreadable in the read model is ignored."""
-    return frozenset(int(x) for x in (days_of_month or "").split(",") if x.strip().isdigit())
+    return frozenset(int(x) for x in (days_of_month or "").split(",") if x.strip().isdecimal())
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,13 @@ import time
 import grpc
 import openpyxl
 import pytest
-from kit.portal import client, hidden
+from kit.portal import client, hidden, sign_in
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.identity.v1 import identity_pb2 as ipb
 
 STAFF, DEPUTY, DEPARTMENT, AUDITOR = (ipb.ACCOUNT_ROLE_STAFF, ipb.ACCOUNT_ROLE_DEPUTY, ipb.ACCOUNT_ROLE_DEPARTMENT,
                                       ipb.ACCOUNT_ROLE_AUDITOR)
 
-
-def sign_in(c, username: str, password: str):
-    form = c.get("/signin")
-    r = c.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"), "username": username,
-                                "password": password, "next": "/desk/accounts"})
-    assert r.status_code == 303, r.text[-1500:]
-    return r
 
 
 def one_time_shown(page: str) -> str:

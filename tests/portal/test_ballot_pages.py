@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from kit.deputies import deputy_account
-from kit.portal import client, hidden
+from kit.portal import client, hidden, sign_in
 from kit.settings import COUNTY_A
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -21,12 +21,6 @@ from portal.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def sign_in(c, username: str, password: str) -> None:
-    form = c.get("/signin")
-    r = c.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"), "username": username,
-                                "password": password})
-    assert r.status_code == 303, r.text[-1500:]
 
 
 def test_the_call_page_shows_its_form_only_while_the_call_is_open(world):  # noqa: F811

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from kit.browser import Browser, output_dir, wait_replaced
-from kit.portal import client, hidden, opinion_form, tracking_code
+from kit.portal import client, opinion_form, sign_in, tracking_code
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
 from lianxin.common.v1 import common_pb2
 from lianxin.identity.v1 import identity_pb2 as ipb
@@ -82,12 +82,6 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
     width = len(rows[0]) if rows else 0
     return [r + [""] * (width - len(r)) for r in rows]
 
-
-def sign_in(c, username: str, password: str) -> None:
-    form = c.get("/signin")
-    r = c.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"), "username": username,
-                                "password": password, "next": "/desk/registers"})
-    assert r.status_code == 303, r.text[-1500:]
 
 
 def wait_for(check, what: str, seconds: float = 30) -> None:

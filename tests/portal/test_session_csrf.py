@@ -5,16 +5,9 @@ changes nothing; the citizens' forms, with no session, keep the double-submit co
 from __future__ import annotations
 
 import pytest
-from kit.portal import client, hidden, opinion_form, tracking_code
+from kit.portal import client, hidden, opinion_form, sign_in, tracking_code
 from kit.settings import COUNTY_A
 from lianxin.identity.v1 import identity_pb2 as ipb
-
-
-def sign_in(c, username: str, password: str) -> None:
-    form = c.get("/signin")
-    r = c.post("/signin", data={"csrf_token": hidden(form.text, "csrf_token"), "username": username,
-                                "password": password, "next": "/desk/cases"})
-    assert r.status_code == 303, r.text[-1500:]
 
 
 @pytest.fixture(scope="module")
