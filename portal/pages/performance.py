@@ -6,7 +6,7 @@
   /desk/me/performance/report.docx          that deputy's annual report draft (GetAnnualReport)
   /desk/performance                         activity ranking (活跃度排名) of a region and level in a
                                             year (?region=&level=&year=), ties shown; for the
-                                            office also the deputies flagged; a deputy reads the
+                                            office also the deputies of that level flagged; a deputy reads the
                                             rankings of their branch once published
   POST /desk/performance/publish            PublishRanking of a region and year (staff, committee)
   /desk/performance/deputies/<id>           a deputy's file as the office reads it
@@ -145,8 +145,8 @@ async def deputy_report(request: Request) -> Response:
 
 @require_signin(*OFFICE, "deputy")
 async def ranking(request: Request) -> Response:
-    """GET /desk/performance?region=&level=&year=: the ranking; the office also sees the flags
-    (as of today, or the year's last day for a past year)."""
+    """GET /desk/performance?region=&level=&year=: the ranking; the office also sees the
+    deputies of the ranking's level flagged (as of today, or the year's last day for a past year)."""
     u, b, md = user(request), backends(request), user_md(request)
     tree = regions(request)
     year = _year(request)
@@ -172,8 +172,9 @@ async def ranking(request: Request) -> Response:
         flags = None
         if u.role in OFFICE:
             as_of = min(clock.china_today(), date(year, 12, 31)) if 2000 <= year <= 2100 else clock.china_today()
+            # The flagged deputies of the ranking's level, as the ranking lists them.
             flags = await b.evaluation.ListPerformanceFlags(ppb.ListPerformanceFlagsRequest(
-                region_code=region, as_of=as_of.isoformat()), metadata=md, timeout=b.timeout)
+                region_code=region, as_of=as_of.isoformat(), level=level), metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.NOT_FOUND and u.role == "deputy":
             return page(request, "performance/ranking.html", {

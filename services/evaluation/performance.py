@@ -740,15 +740,20 @@ class Performance:
             return row, levels
 
     # ---- flags ---------------------------------------------------------------------------------
-    def flags(self, who: Principal, region_code: str, as_of: str) -> tuple[date, list[Flagged]]:
+    def flags(self, who: Principal, region_code: str, as_of: str, level: int = 0) -> tuple[date, list[Flagged]]:
+        """The seated deputies of a subtree flagged as of a day, by region and name: all of them,
+        or (``level``) those holding a seat at that level, as its ranking lists them."""
         ACCESS.scope(who, "performance.flags.read")
         code = self.region(who, region_code)
         day = check_day(as_of, "as_of", required=False) or china_today()
+        if level not in sc.Level._value2member_map_:
+            raise InvalidArgument("level", "name a level (LEVEL_NATIONAL .. LEVEL_DELIBERATION), or none for every level")
         path = self.regions.get(code).path
         with self.rt.transaction() as s:
-            deputies = list(s.scalars(select(DeputyRow).where(
+            deputies = [d_ for d_ in s.scalars(select(DeputyRow).where(
                 (DeputyRow.region_path == path) | DeputyRow.region_path.startswith(path + "/"),
-                DeputyRow.status.in_([int(x) for x in SEATED])).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id)))
+                DeputyRow.status.in_([int(x) for x in SEATED])).order_by(DeputyRow.region_path, DeputyRow.name, DeputyRow.id))
+                if not level or str(level) in d_.levels.split(",")]
             found = self._flags_of(s, deputies, day)
             return day, [Flagged(d_, *found[d_.id]) for d_ in deputies if found[d_.id][0]]
 

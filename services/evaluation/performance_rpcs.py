@@ -50,7 +50,8 @@ class PerformanceRpcs:
                                                                       request.year, convert.ranking_published))
 
     def ListPerformanceFlags(self, request, context):
-        as_of, flagged = self.performance.flags(current_principal(), request.region_code, request.as_of)
+        as_of, flagged = self.performance.flags(current_principal(), request.region_code, request.as_of,
+                                                request.level)
         return pb.ListPerformanceFlagsResponse(deputies=[convert.flagged_to_proto(f) for f in flagged],
                                                as_of=as_of.isoformat())
 

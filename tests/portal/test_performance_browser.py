@@ -43,11 +43,11 @@ class Platform:
         self.url = portal.url
         self.seq = 0
 
-    def deputy(self, name: str) -> rpb.Deputy:
+    def deputy(self, name: str, region: str = COUNTY_A, level: int = rpb.LEVEL_COUNTY) -> rpb.Deputy:
         self.seq += 1
         d = self.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
-            region_code=COUNTY_A, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
-            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")],
+            region_code=region, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
+            seats=[rpb.Seat(level=level, term="第十八届")],
             contact=rpb.Contact(phone=f"1397700{self.seq:04d}"))), role="staff", region=PREFECTURE)
         deadline = time.monotonic() + 30
         for svc, table in ((self.evaluation, "evaluation_deputies"), (self.liaison, "directory_deputies")):
@@ -78,6 +78,7 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
     w = world
     year, today = clock.china_today().year, clock.china_today().isoformat()
     a, b, c = w.deputy("古丽米拉"), w.deputy("王<b>建国</b>"), w.deputy("陈晓")
+    w.deputy("李梅", TOWNSHIP_A, rpb.LEVEL_TOWNSHIP)     # a township deputy of the county, nothing recorded
     for title, kind, who in (("走访南街社区选民", lpb.ACTIVITY_KIND_VISIT, [a, b]),
                              ("走访东村选民", lpb.ACTIVITY_KIND_VISIT, [c]),
                              ("代表小组学习会", lpb.ACTIVITY_KIND_MEETING, [a])):
@@ -110,9 +111,16 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
         assert sorted(r[1] for r in rows[1:]) == sorted(["陈晓", "王<b>建国</b>"])     # the name as typed, escaped
         assert all(r[0] == "2 并列" and r[3] == "1.00" for r in rows[1:])
         assert "未公布" in drv.find_element(By.ID, "ranking-status").text
+        # The deputies flagged under a level's ranking are that level's (the township deputy is not
+        # a county deputy), and the heading says which.
         flagged = drv.find_element(By.ID, "flags").text
         assert "陈晓" in flagged and "本届尚未向选民述职" in flagged and "古丽米拉" not in flagged
+        assert "李梅" not in flagged and drv.find_element(By.ID, "h-flags").text == "需要关注的县（市、区）人大代表"
         check_page(desk, shots, "1-ranking")
+        drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=5&year={year}")
+        assert drv.find_element(By.ID, "h-flags").text == "需要关注的乡镇人大代表"
+        assert [r.text.split("\n")[0] for r in drv.find_elements(By.CSS_SELECTOR, "#flags tbody th")] == ["李梅"]
+        drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={year}")
         drv.find_element(By.LINK_TEXT, "古丽米拉").click()
         assert f"{year}年积分：13.00 分，履职记录 3 项" in drv.find_element(By.ID, "perf-total").text
         items = drv.find_element(By.ID, "perf-items").text
