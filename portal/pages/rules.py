@@ -238,19 +238,28 @@ async def set_performance_rules(request: Request) -> Response:
 SATISFACTION_FIELDS = ("quorum_percent", "satisfied_percent", "acceptable_percent", "plan_days")
 
 
-async def _satisfaction_page(request: Request, region: str, *, form: dict[str, str] | None = None,
-                             refusal: Refusal | None = None, status: int = 200) -> Response:
-    b = backends(request)
+async def _rules_form_page(request: Request, region: str, tab: str, fetch, fields: tuple[str, ...], *,
+                           form: dict[str, str] | None, refusal: Refusal | None, status: int) -> Response:
+    """A rules page of one flat message (satisfaction thresholds, item rules): ``fetch`` is the
+    awaited Get call; the form is prefilled from its answer unless a refused post is shown."""
     try:
-        rules = await b.evaluation.GetSatisfactionRules(spb.GetSatisfactionRulesRequest(region_code=region),
-                                                        metadata=user_md(request), timeout=b.timeout)
+        rules = await fetch
     except grpc.aio.AioRpcError as e:
         return _outside(request, e)
     if form is None:
-        form = {name: str(getattr(rules, name)) for name in SATISFACTION_FIELDS}
-    return page(request, "rules/satisfaction.html", _context(request, region, "satisfaction") | {
+        form = {name: str(getattr(rules, name)) for name in fields}
+    return page(request, f"rules/{tab}.html", _context(request, region, tab) | {
         "rules": rules, "form": form, "refusal": refusal or Refusal(),
         "saved": request.query_params.get("saved", "") == "1"}, status=status)
+
+
+async def _satisfaction_page(request: Request, region: str, *, form: dict[str, str] | None = None,
+                             refusal: Refusal | None = None, status: int = 200) -> Response:
+    b = backends(request)
+    fetch = b.evaluation.GetSatisfactionRules(spb.GetSatisfactionRulesRequest(region_code=region),
+                                              metadata=user_md(request), timeout=b.timeout)
+    return await _rules_form_page(request, region, "satisfaction", fetch, SATISFACTION_FIELDS,
+                                  form=form, refusal=refusal, status=status)
 
 
 @require_signin(*ROLES)
@@ -397,16 +406,10 @@ ITEM_FIELDS = ("bill_signers_required", "handling_months", "rehandling_months")
 async def _items_page(request: Request, region: str, *, form: dict[str, str] | None = None,
                       refusal: Refusal | None = None, status: int = 200) -> Response:
     b = backends(request)
-    try:
-        rules = await b.supervision.GetItemRules(svpb.GetItemRulesRequest(region_code=region),
-                                                 metadata=user_md(request), timeout=b.timeout)
-    except grpc.aio.AioRpcError as e:
-        return _outside(request, e)
-    if form is None:
-        form = {name: str(getattr(rules, name)) for name in ITEM_FIELDS}
-    return page(request, "rules/items.html", _context(request, region, "items") | {
-        "rules": rules, "form": form, "refusal": refusal or Refusal(),
-        "saved": request.query_params.get("saved", "") == "1"}, status=status)
+    fetch = b.supervision.GetItemRules(svpb.GetItemRulesRequest(region_code=region),
+                                       metadata=user_md(request), timeout=b.timeout)
+    return await _rules_form_page(request, region, "items", fetch, ITEM_FIELDS,
+                                  form=form, refusal=refusal, status=status)
 
 
 @require_signin(*ROLES)
