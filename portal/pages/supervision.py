@@ -21,6 +21,15 @@ and deputies overseeing them:
                                         fen: "1,200,000.50"; anything else is refused naming
                                         the field)
   POST .../projects/<id>/plan           SetProjectPlan
+  /desk/supervision/projects/new        staff open a project directly (CreateProject: one the
+                                        office supervises without having balloted it, e.g.
+                                        the government's own list or one carried over): title,
+                                        year, category, description, budget in yuan, deadline,
+                                        the lead and co-departments picked from the
+                                        departments the portal knows of the region chosen
+                                        (?region=, the user's subtree) with their responsible
+                                        persons, tasks and milestones; POST creates it once
+                                        per form (request_id) and goes on to its page
   /desk/supervision/letters             the reminder letters (提醒督办函), newest first
   /desk/supervision/letters/<id>        one letter, and the addressed department's answer form
                                         (the office may enter an answer made on paper)
@@ -42,11 +51,13 @@ import asyncio
 import re
 import unicodedata
 import uuid
+from collections import Counter
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import grpc
 from lianxin.common.v1 import common_pb2
+from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as pb
 from starlette.requests import Request
@@ -55,6 +66,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.money import AmountError, parse_fen
+from portal.pages.roster import region_choices
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, download, error_page, page, regions, rpc_error_page
 from shared import clock
@@ -434,7 +446,7 @@ async def project(request: Request) -> Response:
     """GET /desk/supervision/projects/<id>."""
     done = request.query_params.get("done", "")
     t = catalogue(request).t
-    said = {"report": t.sv_done_report, "plan": t.sv_done_plan}.get(done, "")
+    said = {"report": t.sv_done_report, "plan": t.sv_done_plan, "created": t.sv_done_created}.get(done, "")
     return await _project_page(request, request.path_params["id"][:64], done=said)
 
 
@@ -518,6 +530,193 @@ async def plan(request: Request) -> Response:
             return _not_found(request, e, "sv_project_not_found")
         return await _project_page(request, project_id, errors=[refused[0]], status=refused[1])
     return RedirectResponse(f"{HOME}/projects/{quote(project_id, safe='')}?done=plan#plan", status_code=303)
+
+
+
+# ---- a new project (直接立项) ------------------------------------------------------------------
+
+# The new project form's rows: the lead department's (row 0) and co-departments', tasks,
+# milestones (a row left blank is no row).
+CREATE_ROWS = {"dept": 4, "task": 3, "ms": 3}
+# Supervision's field (indexes dropped) -> the form's input (a row's inputs take the row's
+# number: dept-<i>-responsible_person) for the refusal shown beside it.
+CREATE_INPUTS = {"title": "title", "year": "year", "category": "category", "description": "description",
+                 "budget_fen": "budget_yuan", "deadline": "deadline", "region_code": "region_code",
+                 "departments": "departments", "tasks": "tasks", "milestones": "milestones",
+                 "departments.department": "dept-{i}-department", "departments.name": "dept-{i}-department",
+                 "departments.role": "dept-{i}-department",
+                 "departments.responsible_person": "dept-{i}-responsible_person",
+                 "tasks.title": "task-{i}-title", "tasks.department": "task-{i}-department",
+                 "milestones.title": "ms-{i}-title", "milestones.due_date": "ms-{i}-due_date",
+                 "milestones.weight": "ms-{i}-weight", "milestones.id": "ms-{i}-title"}
+# The new project's own wording where supervision's shared sentence is another form's (an
+# inspection's 调研主题, the plan form's typed account).
+CREATE_PROBLEMS = {"title": "sv_new_problem_title", "category": "sv_new_problem_category",
+                   "description": "sv_new_problem_description",
+                   "departments.department": "sv_new_problem_department",
+                   "departments.name": "sv_new_problem_department",
+                   "departments.role": "sv_new_problem_department"}
+
+
+async def known_departments(request: Request, code: str) -> dict[str, str]:
+    """The departments of region ``code``'s government the portal knows, subject -> name, by
+    name: the department accounts identity holds for the region (their ``stands_for``, the
+    token subject supervision scopes a department by, with the account's display name) and the
+    departments the region's projects already name (with the name given there, which wins).
+    A source that cannot answer (refused, busy) adds none. Only the region's own: a department
+    sees the projects of its own region only (supervision's access rule)."""
+    b, md = backends(request), user_md(request)
+    found: dict[str, str] = {}
+    try:
+        accounts = await b.identity.ListAccounts(ipb.ListAccountsRequest(
+            region_code=code, role=ipb.ACCOUNT_ROLE_DEPARTMENT, page=common_pb2.PageRequest(page_size=500)),
+            metadata=md, timeout=b.timeout)
+        found |= {a.stands_for: a.display_name or a.stands_for for a in accounts.accounts
+                  if a.region_code == code and a.stands_for and a.status != ipb.ACCOUNT_STATUS_DISABLED}
+    except grpc.aio.AioRpcError:
+        pass
+    try:
+        listed = await b.supervision.ListProjects(pb.ListProjectsRequest(
+            region_code=code, page=common_pb2.PageRequest(page_size=BOARD_PROJECTS)), metadata=md, timeout=b.timeout)
+        found |= {x.department: x.name for p in listed.projects if p.region_code == code
+                  for x in p.departments if x.department and x.name}
+    except grpc.aio.AioRpcError:
+        pass
+    return dict(sorted(found.items(), key=lambda kv: (kv[1], kv[0])))
+
+
+def create_request(form: dict[str, str], region: str, budget_fen: int,
+                   departments: dict[str, str]) -> tuple[pb.CreateProjectRequest, dict[str, list[int]], dict[str, str]]:
+    """The new project form as CreateProject; where each list entry of the request came from
+    ("departments" -> [form row, ...], to show a refusal beside its row); and the picks the
+    page refuses itself (input -> the catalogue key): a department not among ``departments``
+    (a stale form), chosen in a row with nothing else. Row 0 is the lead department (主办),
+    the others co-departments (协办); supervision checks the rest."""
+    r = pb.CreateProjectRequest(region_code=region, year=_int(form.get("year", ""), 0),
+                                title=form.get("title", "")[:500], category=form.get("category", "")[:100],
+                                description=form.get("description", "")[:MAX_TEXT], budget_fen=budget_fen,
+                                deadline=form.get("deadline", "")[:20], request_id=form.get("request_id", "")[:64])
+    rows: dict[str, list[int]] = {"departments": [], "tasks": [], "milestones": []}
+    own: dict[str, str] = {}
+
+    def get(prefix: str, i: int, key: str) -> str:
+        return form.get(f"{prefix}-{i}-{key}", "").strip()[:200]
+
+    for i in range(CREATE_ROWS["dept"]):
+        dept, person = get("dept", i, "department"), get("dept", i, "responsible_person")
+        if not (dept or person or i == 0):
+            continue
+        if dept and dept not in departments:
+            own[f"dept-{i}-department"] = "sv_new_pick_department"
+        rows["departments"].append(i)
+        r.departments.append(pb.ProjectDepartment(
+            department=dept, name=departments.get(dept, ""), responsible_person=person,
+            role=pb.DEPARTMENT_ROLE_LEAD if i == 0 else pb.DEPARTMENT_ROLE_CO))
+    for i in range(CREATE_ROWS["task"]):
+        if get("task", i, "title"):
+            rows["tasks"].append(i)
+            r.tasks.append(pb.Task(title=get("task", i, "title"), department=get("task", i, "department")))
+    for i in range(CREATE_ROWS["ms"]):
+        if any(get("ms", i, k) for k in ("title", "due_date", "weight")):
+            rows["milestones"].append(i)
+            r.milestones.append(pb.MilestonePlan(title=get("ms", i, "title"), due_date=get("ms", i, "due_date"),
+                                                 weight=_int(get("ms", i, "weight"), 0)))
+    return r, rows, own
+
+
+def create_refusal(request: Request, detail: str, rows: dict[str, list[int]]) -> tuple[str, str]:
+    """Supervision's INVALID_ARGUMENT 'departments[1].responsible_person: ...' as (the form's
+    input it concerns, the sentence beside it): the row is the form's, not the request's (a
+    blank row is skipped in the request)."""
+    cat = catalogue(request)
+    path = detail.partition(":")[0].strip()
+    plain = re.sub(r"\[\d+\]", "", path)
+    key = CREATE_PROBLEMS.get(plain)
+    said = cat.t[key] if key else cat.supervision_field_error(detail)
+    m = re.match(r"(departments|tasks|milestones)\[(\d+)\]", path)
+    where = CREATE_INPUTS.get(plain, "")
+    if m and "{i}" in where:
+        at = int(m[2])
+        form_rows = rows.get(m[1], [])
+        where = where.format(i=form_rows[at] if at < len(form_rows) else 0)
+    return where, said
+
+
+async def _create_page(request: Request, region: str, *, form: dict[str, str] | None = None,
+                       errors: list[str] | None = None, by_input: dict[str, str] | None = None,
+                       status: int = 200) -> Response:
+    me = user(request)
+    form = form or {}
+    known = await known_departments(request, region)
+    # Two departments of one name (two accounts named alike) told apart by their subject.
+    alike = Counter(known.values())
+    return page(request, "supervision/new_project.html", {
+        "user": me, "region": region, "region_name": region_namer(request)(region), "choices": region_choices(request),
+        "departments": {k: v if alike[v] == 1 else f"{v}（{k}）" for k, v in known.items()},
+        "form": form, "form_errors": errors or [], "refusal": {"by_input": by_input or {}},
+        "rows": CREATE_ROWS, "this_year": clock.china_today().year,
+        "request_id": form.get("request_id") or str(uuid.uuid4())}, status=status)
+
+
+def _create_region(request: Request, raw: str | None) -> str | None:
+    """The region a new project is of: one of the user's subtree (the user's own by default);
+    None for any other."""
+    code = (raw or user(request).region).strip()[:9]
+    return code if code in {c.code for c in region_choices(request)} else None
+
+
+@require_signin("staff")
+async def new_project(request: Request) -> Response:
+    """GET /desk/supervision/projects/new?region=: the form, for a region of the user's subtree
+    (another is a 404: not this user's to open projects in)."""
+    region = _create_region(request, request.query_params.get("region"))
+    if region is None:
+        return error_page(request, 404, "not_found_title", "page_not_found")
+    return await _create_page(request, region)
+
+
+@require_signin("staff")
+async def create_project(request: Request) -> Response:
+    """POST /desk/supervision/projects/new: CreateProject from the form (the budget read by
+    portal.money), then (303) the new project's page. A refusal is shown beside its input with
+    the form as typed (400), nothing written; the form's request_id makes a form sent twice
+    open one project."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    form = {k: v[:MAX_TEXT] for k, v in form.items() if k != "csrf_token"}
+    region = _create_region(request, form.get("region_code"))
+    if region is None:
+        return error_page(request, 404, "not_found_title", "page_not_found")
+    cat = catalogue(request)
+    departments = await known_departments(request, region)
+    try:
+        budget = parse_fen(form.get("budget_yuan", ""))
+    except AmountError as e:
+        said = (cat.t.amount_too_large.format(field=cat.t.amount_field_budget) if e.too_large
+                else cat.supervision_field_error("budget_fen"))
+        return await _create_page(request, region, form=form, errors=[cat.t.invalid_input + said],
+                                  by_input={"budget_yuan": said}, status=400)
+    call, rows, own = create_request(form, region, budget, departments)
+    if own:
+        beside = {k: cat.t[v] for k, v in own.items()}
+        return await _create_page(request, region, form=form,
+                                  errors=[cat.t.invalid_input + x for x in beside.values()], by_input=beside,
+                                  status=400)
+    b = backends(request)
+    try:
+        made = await b.supervision.CreateProject(call, metadata=user_md(request), timeout=b.timeout)
+    except grpc.aio.AioRpcError as e:
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT or (
+                e.code() == grpc.StatusCode.NOT_FOUND and (e.details() or "").startswith("milestones")):
+            where, said = create_refusal(request, e.details() or "", rows)
+            return await _create_page(request, region, form=form, errors=[cat.t.invalid_input + said],
+                                      by_input={where: said} if where else {}, status=400)
+        refused = _refusal(request, e)
+        if refused is None:
+            return rpc_error_page(request, e, not_found="page_not_found")
+        return await _create_page(request, region, form=form, errors=[refused[0]], status=refused[1])
+    return RedirectResponse(f"{HOME}/projects/{quote(made.id, safe='')}?done=created", status_code=303)
 
 
 # ---- letters ------------------------------------------------------------------------------------
@@ -740,6 +939,8 @@ async def inspection_step(request: Request) -> Response:
 
 routes = [
     Route(HOME, board, methods=["GET"]),
+    Route(f"{HOME}/projects/new", new_project, methods=["GET"]),       # before {id}: it would match
+    Route(f"{HOME}/projects/new", create_project, methods=["POST"]),
     Route(f"{HOME}/projects/{{id}}", project, methods=["GET"]),
     Route(f"{HOME}/projects/{{id}}/report", report, methods=["POST"]),
     Route(f"{HOME}/projects/{{id}}/plan", plan, methods=["POST"]),

@@ -9,7 +9,9 @@ answers a reminder letter, and another department's project is a Chinese 404 pag
 saved under var/test-output/screenshots/supervision/. A deputy on a phone submits a
 suggestion with a colleague invited to co-sign, who signs; follows the four in place and the
 three meetings the department records, rates the reply unsatisfied (handling reopens), and asks
-for a meeting with a head of a state organ, which the office arranges."""
+for a meeting with a head of a state organ, which the office arranges. Staff open a project
+directly from the board (two departments picked, a milestone; a bad budget refused beside its
+field, nothing written); a deputy and a department get 403 there."""
 from __future__ import annotations
 
 import io
@@ -663,3 +665,111 @@ def test_the_board_names_the_year_of_an_earlier_years_project_beside_its_letter(
         assert f"{last_year}年" not in row(now_letter.id)
     finally:
         staff.close()
+
+
+def test_staff_open_a_project_directly_and_others_may_not(world, projects, shots):
+    """A project the office supervises without having balloted it, opened from the board's
+    link: the lead and a co-department picked from the county's departments (a department's
+    account, the departments its projects name), a milestone; a budget that is no amount is
+    refused beside its field in Chinese and writes nothing; the hostile title is shown as
+    text; the form sent again opens no second project; the new project is on the board. A
+    deputy and a department get 403."""
+    world.account("sv.opener", ipb.ACCOUNT_ROLE_STAFF, name="钱科员", password="opener-Passw0rd-sv")
+    world.account("sv.transport", ipb.ACCOUNT_ROLE_DEPARTMENT, stands_for="dept-transport", name="市交通运输局",
+                  password="transport-Passw0rd-sv")
+    title = "<script>alert(1)</script>城区公交站台改造"
+
+    def projects_now() -> list[pb.Project]:
+        return list(world.s.call("ListProjects", pb.ListProjectsRequest(region_code=COUNTY_A), **STAFF).projects)
+    before = len(projects_now())
+    staff = Browser(width=1024)
+    try:
+        drv = staff.driver
+        sign_in(staff, world.url, "sv.opener", "opener-Passw0rd-sv")
+        follow(staff, drv.find_element(By.ID, "new-project"))
+        assert drv.find_element(By.ID, "pick-region").get_attribute("value") == COUNTY_A
+        lead = Select(drv.find_element(By.ID, "dept-0-department"))
+        offered = [o.text for o in lead.options]
+        assert {"市交通运输局", "市住建局", "市财政局", "市水务局"} <= set(offered), offered
+        check_page(staff, shots, "9-new-project")
+        request_id = drv.find_element(By.NAME, "request_id").get_attribute("value")
+        fields = {"title": title, "category": "交通", "budget_yuan": "1,2,3",
+                  "dept-0-responsible_person": "赵强", "dept-1-responsible_person": "李红",
+                  "ms-0-title": "完成站台改造", "ms-0-weight": "100"}
+        for name, value in fields.items():
+            drv.find_element(By.ID, name).send_keys(value)
+        lead.select_by_visible_text("市交通运输局")
+        Select(drv.find_element(By.ID, "dept-1-department")).select_by_visible_text("市财政局")
+        type_day(drv, "deadline", TODAY + timedelta(days=120))
+        type_day(drv, "ms-0-due_date", TODAY + timedelta(days=60))
+        press(staff, "#create-project")
+        # Refused beside the budget, the rest kept as typed; nothing written.
+        assert drv.find_element(By.ID, "err-budget_yuan").text == "预算请填写以元为单位的金额，最多两位小数。"
+        assert drv.find_element(By.ID, "budget_yuan").get_attribute("aria-invalid") == "true"
+        assert drv.find_element(By.ID, "title").get_attribute("value") == title
+        assert Select(drv.find_element(By.ID, "dept-1-department")).first_selected_option.text == "市财政局"
+        assert len(projects_now()) == before
+        check_page(staff, shots, "10-new-project-refused")
+        budget = drv.find_element(By.ID, "budget_yuan")
+        budget.clear()
+        budget.send_keys("3,600,000.50")
+        press(staff, "#create-project")
+        assert "/desk/supervision/projects/" in drv.current_url and drv.current_url.endswith("?done=created")
+        assert drv.find_element(By.ID, "done").text == "项目已立项。"
+        assert drv.find_element(By.ID, "project-title").text == title      # text, not markup
+        assert "&lt;script&gt;" in drv.page_source
+        assert drv.find_element(By.ID, "project-budget").text == "3,600,000.50 元"
+        assert [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#departments tbody tr")] == [
+            "主办 市交通运输局 赵强", "协办 市财政局 李红"]
+        assert "完成站台改造" in drv.find_element(By.ID, "milestones").text
+        made = [p for p in projects_now() if p.title == title]
+        assert len(made) == 1 and len(projects_now()) == before + 1
+        p = made[0]
+        assert (p.origin, p.year, p.budget_fen, p.deadline, [(d.department, d.role) for d in p.departments]) == (
+            pb.PROJECT_ORIGIN_DIRECT, TODAY.year, 360_000_050, (TODAY + timedelta(days=120)).isoformat(),
+            [("dept-transport", pb.DEPARTMENT_ROLE_LEAD), ("dept-finance", pb.DEPARTMENT_ROLE_CO)])
+        assert [(m.title, m.weight) for m in p.milestones] == [("完成站台改造", 100)]
+        # The same form sent again (a double click, a retry): the same project, no second one.
+        with session_client(staff, world.url) as c:
+            form = c.get("/desk/supervision/projects/new")
+            again = c.post("/desk/supervision/projects/new", data={
+                **fields, "budget_yuan": "3,600,000.50", "request_id": request_id, "region_code": COUNTY_A,
+                "year": str(TODAY.year),
+                "dept-0-department": "dept-transport", "dept-1-department": "dept-finance",
+                "deadline": (TODAY + timedelta(days=120)).isoformat(),
+                "ms-0-due_date": (TODAY + timedelta(days=60)).isoformat(),
+                "csrf_token": hidden(form.text, "csrf_token")})
+        assert again.status_code == 303, again.text[-800:]
+        assert again.headers["location"].startswith(f"/desk/supervision/projects/{p.id}?")
+        assert len(projects_now()) == before + 1
+        # Supervision's refusal beside the row it concerns (the third milestone row, the
+        # request's first milestone): the weight out of range, in Chinese; nothing written.
+        with session_client(staff, world.url) as c:
+            form = c.get("/desk/supervision/projects/new")
+            refused = c.post("/desk/supervision/projects/new", data={
+                "title": "城区公厕改造", "category": "城建", "year": str(TODAY.year), "budget_yuan": "100",
+                "deadline": (TODAY + timedelta(days=90)).isoformat(), "region_code": COUNTY_A,
+                "request_id": hidden(form.text, "request_id"), "csrf_token": hidden(form.text, "csrf_token"),
+                "dept-0-department": "dept-transport", "dept-0-responsible_person": "赵强",
+                "ms-2-title": "完成改造", "ms-2-due_date": (TODAY + timedelta(days=30)).isoformat(),
+                "ms-2-weight": "2000"})
+        assert refused.status_code == 400
+        assert '<p class="field-error" id="err-ms-2-weight">权重请填写 1 到 1000 之间的整数。</p>' in refused.text
+        assert 'id="ms-2-weight" name="ms-2-weight" aria-invalid="true"' in refused.text
+        assert len(projects_now()) == before + 1
+        # On the board.
+        drv.get(f"{world.url}/desk/supervision")
+        assert title in drv.find_element(By.ID, "projects").text
+    finally:
+        staff.close()
+    # Only staff open projects: a deputy and a department are refused the page and the post.
+    world.deputy("周代表", "13988000021", "sv.deputy3", "deputy3-Passw0rd-sv")
+    for username, password in (("sv.deputy3", "deputy3-Passw0rd-sv"), ("sv.transport", "transport-Passw0rd-sv")):
+        c = signed_in(world, username, password)
+        try:
+            assert c.get("/desk/supervision/projects/new").status_code == 403
+            assert c.post("/desk/supervision/projects/new", data={"title": "x", "region_code": COUNTY_A}).status_code == 403
+            assert "new-project" not in c.get("/desk/supervision").text
+        finally:
+            c.close()
+    assert len(projects_now()) == before + 1
