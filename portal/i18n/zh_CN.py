@@ -1051,6 +1051,7 @@ STRINGS: dict[str, str] = {
     "sat_receipt_found": "这个回执码在公告中：您的测评票已经计入。",
     "rect_title": "民生实事项目整改跟踪",
     "rect_choose": "选择年度",
+    "rect_show": "查看",
     "rect_year": "测评年度",
     "rect_reason": "整改原因",
     "rect_department": "承办单位",
