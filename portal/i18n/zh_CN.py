@@ -1121,6 +1121,10 @@ STRINGS: dict[str, str] = {
     "sat_published": "测评结果已公开，需整改的项目已交承办单位。",
     "sat_year_invalid": "请填写2000至2100之间的年度。",
     "sat_exists": "这一年度的测评已经发起过了。",
+    "sat_year_not_begun": "{year}年还没有开始，不能发起这一年度的满意度测评：年度测评在当年年底或以后进行。",
+    "sat_rectify_why_unsatisfied": "测评不满意",
+    "sat_rectify_why_unfinished": "年底未完成",
+    "sat_rectify_note": "年底未完成的项目，无论测评结果如何，政府都要作出书面说明并整改；测评为不满意的项目也要整改。",
     "sat_cannot_open": "现在不能发起：这一年度还没有民生实事项目，或本级没有在任代表。",
     "sat_no_quorum": "参加测评的代表还没有超过应到人数的规定比例，暂不能计票。",
     # ---- supervision (portal/pages/supervision.py, templates/supervision/) ----

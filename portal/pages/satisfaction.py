@@ -247,6 +247,8 @@ async def _vote_step(request: Request, step: str) -> Response:
                         step, t.rect_not_now)}.get(e.code())
         if sentence is None:
             return rpc_error_page(request, e, not_found="page_not_found")
+        if step == "open" and (e.details() or "").startswith("year:") and "has not begun" in (e.details() or ""):
+            sentence = t.sat_year_not_begun.format(year=_year(form.get("year", "")))
         return await _votes_page(request, errors=[sentence], status=409 if e.code() != grpc.StatusCode.INVALID_ARGUMENT
                                  else 400)
     return RedirectResponse(f"/desk/satisfaction?done={step}", status_code=303)

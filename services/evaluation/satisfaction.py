@@ -36,7 +36,7 @@ from services.evaluation.tables import DeputyRow, ProjectRow
 from shared import paging, secret_ballot, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
-from shared.clock import china_day, now
+from shared.clock import china_day, china_today, now
 from shared.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from shared.service import Runtime
 
@@ -141,13 +141,19 @@ class Satisfaction:
         """Opens a region's vote of ``year`` on its own projects of that year (by title), with
         its electorate fixed as evaluation knows it now: the deputies of the region's congress
         (or a 街道's deliberation deputies), serving or by-elected. One vote per region and
-        year (ALREADY_EXISTS); no projects or no voters: FAILED_PRECONDITION."""
+        year (ALREADY_EXISTS); no projects or no voters: FAILED_PRECONDITION. A year after
+        the current China year: FAILED_PRECONDITION "year: ... has not begun" (the vote rates
+        what a year delivered, at its end or after: the seed's 年底满意度测评; a year not begun
+        has every project unfinished, and publishing would require a rectification of each)."""
         ACCESS.scope(who, "vote.manage")
         code = validation.region_code(region_code, "region_code")
         self.regions.require(code, "region_code")
         self.rt.deployment.require_served(code, "region_code")
         self.regions.ensure_within(who.region, code)
         year = d.check_year(year)
+        if year > china_today().year:
+            raise FailedPrecondition(f"year: {year} has not begun; a year's satisfaction vote is held at its end "
+                                     "or after")
         title = d.line(title, "title", max_len=d.MAX_TITLE) or f"{year}年民生实事项目实施情况满意度测评"
         region = self.regions.get(code)
         with self.rt.transaction() as s:

@@ -24,7 +24,7 @@ U, S = pb.RATING_UNSATISFIED, pb.RATING_SATISFIED
 
 
 def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_inquiries(world):
-    done, bad, late = (world.project(MANAS, 2033, title=t) for t in ("A 供暖改造", "B 农贸市场", "C 污水管网"))
+    done, bad, late = (world.project(MANAS, 2023, title=t) for t in ("A 供暖改造", "B 农贸市场", "C 污水管网"))
     world.finish(done)
     world.finish(bad)
     world.finish(late, percent=60)
@@ -40,7 +40,7 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
                             **STAFF)
     assert (township.satisfied_percent, township.inherited_from) == (66, MANAS)
     vote = world.e.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(
-        region_code=MANAS, year=2033, title="玛纳斯县2033年民生实事满意度测评"), **STAFF)
+        region_code=MANAS, year=2023, title="玛纳斯县2023年民生实事满意度测评"), **STAFF)
     assert [(p.title, p.finished) for p in vote.projects] == [("A 供暖改造", True), ("B 农贸市场", True),
                                                               ("C 污水管网", False)]
     for dep in deputies:
@@ -53,7 +53,7 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
     published = world.e.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id), **STAFF)
     assert published.satisfaction_rate == "66.67"
     assert [p.verdict for p in published.projects] == [S, U, S]
-    listed = world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=MANAS, year=2033),
+    listed = world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=MANAS, year=2023),
                           **STAFF).rectifications
     assert sorted((r.title, r.verdict, r.unfinished, r.department, r.status) for r in listed) == [
         ("B 农贸市场", U, False, LEAD, pb.RECTIFICATION_STATUS_REQUIRED),
@@ -134,7 +134,7 @@ def test_the_chain_from_ballot_to_rating_to_rectification_runs_by_events(world):
     """§7: balloting adopts projects → supervision opens and follows them → evaluation rates
     them → the unsatisfied project's rectification is tracked, and its lateness becomes a
     supervision letter, all by events over Kafka."""
-    township, year = "652325100", 2045       # 奇台镇
+    township, year = "652325100", 2015       # 奇台镇
     staff = {"role": "staff", "region": township}
     deputies = world.deputies(township, rpb.LEVEL_TOWNSHIP, 3)
     campaign = world.published_ballot(township, year, deputies)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -16,6 +17,7 @@ from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.roster.v1 import roster_pb2 as rpb
 
 from services.evaluation import demo
+from shared.clock import china_today, frozen
 
 pytestmark = pytest.mark.kafka
 
@@ -51,20 +53,20 @@ def _ballot(vote: pb.SatisfactionVote, rating_of) -> list[pb.ProjectRating]:
 
 
 def test_the_seeds_year_18_satisfied_2_basically_satisfied_is_90_percent(world):
-    projects = [world.project(HUTUBI, 2032, title=f"民生实事{i:02d}") for i in range(20)]
+    projects = [world.project(HUTUBI, 2022, title=f"民生实事{i:02d}") for i in range(20)]
     for p in projects:
         world.finish(p)
     world.known(projects, progress="100.00")
     deputies = world.deputies(HUTUBI, rpb.LEVEL_COUNTY, 5)
     outsider = world.deputies(COUNTY_B, rpb.LEVEL_COUNTY, 1)[0]
-    vote = world.e.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=HUTUBI, year=2032),
+    vote = world.e.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=HUTUBI, year=2022),
                         **HUTUBI_STAFF)
     assert (vote.status, vote.eligible, vote.voted, len(vote.projects)) == (pb.VOTE_STATUS_OPEN, 5, 0, 20)
-    assert vote.title == "2032年民生实事项目实施情况满意度测评"
+    assert vote.title == "2022年民生实事项目实施情况满意度测评"
     assert [p.title for p in vote.projects] == [f"民生实事{i:02d}" for i in range(20)]
     assert (vote.rules.quorum_percent, vote.rules.satisfied_percent, vote.rules.acceptable_percent) == (50, 50, 50)
     assert world.events()[-1] == "SatisfactionVoteOpened"
-    again = world.e.error("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=HUTUBI, year=2032),
+    again = world.e.error("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=HUTUBI, year=2022),
                           **HUTUBI_STAFF)
     assert again.code() is grpc.StatusCode.ALREADY_EXISTS
 
@@ -138,7 +140,7 @@ def test_the_seeds_year_18_satisfied_2_basically_satisfied_is_90_percent(world):
     for table in ("satisfaction_ballots", "satisfaction_receipts"):
         assert world.rows(f"SELECT count(DISTINCT xmin::text) FROM {table} WHERE vote_id = :v", v=vote.id)[0][0] == 1
 
-    public = pb.GetPublicSatisfactionResultRequest(region_code=HUTUBI, year=2032)
+    public = pb.GetPublicSatisfactionResultRequest(region_code=HUTUBI, year=2022)
     assert world.e.error("GetPublicSatisfactionResult", public, token=None).code() is grpc.StatusCode.NOT_FOUND
     published = world.e.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id),
                              **PREFECTURE_STAFF)
@@ -148,7 +150,7 @@ def test_the_seeds_year_18_satisfied_2_basically_satisfied_is_90_percent(world):
     shown = world.e.public("GetPublicSatisfactionResult", public)
     assert (shown.satisfaction_rate, shown.satisfied_projects, shown.digest) == ("90.00", 18, counted.digest)
     # Every project finished and none rated 不满意: nothing to rectify.
-    assert world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=HUTUBI, year=2032),
+    assert world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=HUTUBI, year=2022),
                         **HUTUBI_STAFF).total_size == 0
 
 
@@ -168,3 +170,25 @@ def test_the_demo_rates_last_years_projects_and_opens_this_years_vote(world):
     assert world.e.call("ListInquiries", pb.ListInquiriesRequest(region_code=PREFECTURE),
                         role="deputy", region=PREFECTURE, subject=deputies[0].id).total_size == 1
     assert "already present" in demo.satisfaction(ports, world.e.settings.jwt_secret, PREFECTURE)
+
+
+def test_a_year_not_begun_cannot_be_rated(world):
+    """Finding: on 30 November a vote of next year was opened on projects just adopted, all at 0%,
+    and publishing it opened a rectification for each. A year after the current China year is
+    refused, naming the year, nothing written; the year opens from 1 January, China time."""
+    ahead = china_today().year + 1
+    project = world.project(HUTUBI, ahead, title="明年的民生实事")
+    world.deputies(HUTUBI, rpb.LEVEL_COUNTY, 1)
+    world.known([project])
+    request = pb.OpenSatisfactionVoteRequest(region_code=HUTUBI, year=ahead)
+    new_year = datetime(ahead - 1, 12, 31, 16, tzinfo=timezone.utc)     # 1 January 00:00 in China
+    with world.expect_no_writes():
+        refused = world.e.error("OpenSatisfactionVote", request, **HUTUBI_STAFF)
+        with frozen(new_year - timedelta(seconds=1)):
+            eve = world.e.error("OpenSatisfactionVote", request, **HUTUBI_STAFF)
+    assert refused.code() is eve.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.details() == f"year: {ahead} has not begun; a year's satisfaction vote is held at its end or after"
+    assert eve.details() == refused.details()
+    with frozen(new_year):
+        opened = world.e.call("OpenSatisfactionVote", request, **HUTUBI_STAFF)
+    assert (opened.year, [p.project_id for p in opened.projects]) == (ahead, [project.id])

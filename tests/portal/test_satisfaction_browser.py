@@ -61,10 +61,10 @@ class Platform:
 
     def project(self, title: str, percent: int) -> spb.Project:
         p = self.supervision.call("CreateProject", spb.CreateProjectRequest(
-            region_code=COUNTY_A, year=2031, title=title, category="城建", deadline="2031-12-31",
+            region_code=COUNTY_A, year=2021, title=title, category="城建", deadline="2021-12-31",
             departments=[spb.ProjectDepartment(department=LEAD, name="市住建局", role=spb.DEPARTMENT_ROLE_LEAD,
                                                responsible_person="马建国")],
-            milestones=[spb.MilestonePlan(title="竣工验收", due_date="2031-11-30", weight=1)]), **STAFF)
+            milestones=[spb.MilestonePlan(title="竣工验收", due_date="2021-11-30", weight=1)]), **STAFF)
         self.supervision.call("ReportProgress", spb.ReportProgressRequest(
             project_id=p.id, milestone_id=p.milestones[0].id, percent=percent, evidence="验收资料"),
             role="department", region=COUNTY_A, subject=LEAD)
@@ -91,8 +91,8 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
     other = deputy_account(w, "sat.paper", second, "sat-Passw0rd-2")
     for title, percent in (("城区道路畅通提质工程", 100), ("农贸市场<b>升级</b>改造", 100), ("城区污水管网改造", 60)):
         w.project(title, percent)
-    w.wait("SELECT count(*) FROM year_projects WHERE year = 2031 AND progress > 0", 3, "the projects' progress")
-    vote = w.evaluation.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=COUNTY_A, year=2031),
+    w.wait("SELECT count(*) FROM year_projects WHERE year = 2021 AND progress > 0", 3, "the projects' progress")
+    vote = w.evaluation.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=COUNTY_A, year=2021),
                              **STAFF)
     by_title = {p.title: p.project_id for p in vote.projects}
 
@@ -104,7 +104,7 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert "待测评" in drv.find_element(By.ID, "sat-votes").text
         check_page(phone, shots, "1-votes")
         link = drv.find_element(By.CSS_SELECTOR, "#sat-votes a")
-        assert link.text == "2031年民生实事项目实施情况满意度测评"
+        assert link.text == "2021年民生实事项目实施情况满意度测评"
         drv.get(link.get_attribute("href"))
         assert "3 个项目" in drv.find_element(By.ID, "sat-rule").text
         # Citizens' and departments' text is shown as text, never as markup.
@@ -153,12 +153,17 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert "66.67%" in drv.find_element(By.ID, "office-votes").text
         press(desk, "#publish-1")
         assert "已公开" in drv.find_element(By.ID, "office-votes").text
-        assert drv.find_element(By.ID, "result-1").get_attribute("href").endswith(f"/satisfaction/{COUNTY_A}/2031")
+        assert drv.find_element(By.ID, "result-1").get_attribute("href").endswith(f"/satisfaction/{COUNTY_A}/2021")
         # A second vote of the same year is refused in words.
         drv.find_element(By.ID, "vote-year").clear()
-        drv.find_element(By.ID, "vote-year").send_keys("2031")
+        drv.find_element(By.ID, "vote-year").send_keys("2021")
         press(desk, "#open-vote-button")
         assert "已经发起过了" in drv.find_element(By.CSS_SELECTOR, ".errors").text
+        # A year not begun yet cannot be rated: refused naming the year.
+        drv.find_element(By.ID, "vote-year").clear()
+        drv.find_element(By.ID, "vote-year").send_keys(str(china_today().year + 1))
+        press(desk, "#open-vote-button")
+        assert f"{china_today().year + 1}年还没有开始" in drv.find_element(By.CSS_SELECTOR, ".errors").text
     finally:
         desk.close()
     published = w.evaluation.call("GetSatisfactionVote", pb.GetSatisfactionVoteRequest(id=vote.id), **STAFF)
@@ -170,10 +175,11 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
     phone = Browser(width=375)
     try:
         drv = phone.driver
-        drv.get(f"{w.url}/satisfaction/{COUNTY_A}/2031?receipt={receipt.lower()}")
+        drv.get(f"{w.url}/satisfaction/{COUNTY_A}/2021?receipt={receipt.lower()}")
         assert drv.find_element(By.ID, "sat-rate").text == "66.67%"
         table = drv.find_element(By.ID, "sat-table").text
-        assert "城区污水管网改造（未完成）" in table and "需整改" in table
+        # Rated 基本满意 but unfinished at year end: the table says why it must be rectified.
+        assert "城区污水管网改造（未完成）" in table and "基本满意，需整改（年底未完成）" in table
         assert "已经计入" in drv.find_element(By.ID, "receipt-answer").text
         assert drv.find_elements(By.CSS_SELECTOR, ".chart svg"), "the chart was not drawn"
         # What each figure counts is said: the cards count projects by verdict, the chart and the
@@ -187,9 +193,9 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert drv.find_element(By.CSS_SELECTOR, ".chart").size["height"] >= 300
         check_page(phone, shots, "4-result")
         with client(w.url) as browser:
-            bulletin = browser.get(f"/satisfaction/{COUNTY_A}/2031/bulletin.json").content
+            bulletin = browser.get(f"/satisfaction/{COUNTY_A}/2021/bulletin.json").content
             # A code that names no region is said to be unknown (not "outside your jurisdiction").
-            unknown = browser.get("/satisfaction/999999/2031")
+            unknown = browser.get("/satisfaction/999999/2021")
             assert unknown.status_code == 404 and "没有代码为“999999”的地区" in unknown.text
             assert "管辖范围" not in unknown.text
         assert hashlib.sha256(bulletin).hexdigest() == drv.find_element(By.ID, "sat-digest").text
@@ -204,7 +210,8 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         # Without a year: this year's (last year's only when this year has none); here neither has.
         drv.get(f"{w.url}/desk/rectifications")
         assert drv.find_element(By.ID, "year").get_attribute("value") == str(china_today().year)
-        drv.get(f"{w.url}/desk/rectifications?year=2031")
+        assert drv.find_element(By.ID, "rect-show").text == "查看"
+        drv.get(f"{w.url}/desk/rectifications?year=2021")
         assert "整改中" in drv.find_element(By.ID, "rectifications").text
         check_page(desk, shots, "5-rectifications")
         drv.find_element(By.LINK_TEXT, "城区污水管网改造").click()
