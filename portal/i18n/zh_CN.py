@@ -1023,6 +1023,7 @@ STRINGS: dict[str, str] = {
     "sat_cast": "提交测评票",
     "sat_not_open": "本次测评现在不接受投票。",
     "sat_result_link": "查看公开的测评结果",
+    "sat_result_check_link": "测评结果已公开：查看结果并核对您的回执码",
     "sat_voted": "您已经参加了本次测评。",
     "sat_voted_receipt": ("为了无记名测评的保密，系统不保存回执码与代表的对应关系，无法再次显示您的回执码。"
                           "结果公开后，可在公告中核对回执码。"),

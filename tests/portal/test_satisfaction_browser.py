@@ -166,6 +166,13 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         assert f"{china_today().year + 1}年还没有开始" in drv.find_element(By.CSS_SELECTOR, ".errors").text
     finally:
         desk.close()
+    # Once published, the deputy's vote page leads to the public result, where receipts are checked.
+    with client(w.url) as browser:
+        signin = browser.get("/signin")
+        browser.post("/signin", data={"username": "sat.paper", "password": other,
+                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        voted = browser.get(f"/desk/me/satisfaction/{vote.id}").text
+        assert f'href="/satisfaction/{COUNTY_A}/2021" id="sat-result"' in voted and "核对您的回执码" in voted
     published = w.evaluation.call("GetSatisfactionVote", pb.GetSatisfactionVoteRequest(id=vote.id), **STAFF)
     rect = next(p.rectification_id for p in published.projects if p.title == "城区污水管网改造")
     w.evaluation.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
