@@ -12,9 +12,12 @@
                                  must be rectified, a chart (ECharts, static/dashboard.js over the
                                  table's figures), the bulletin's SHA-256 and download, and
                                  ?receipt=<code> says whether that receipt is in the bulletin
-  /desk/satisfaction             the office's votes of its region and below: open one (the
-                                 region's own projects of a year), count it once the quorum has
-                                 voted, publish it
+  /desk/satisfaction             the office's votes of its region and below (with each vote's
+                                 region): open one (the region's own projects of a year; a year
+                                 not begun is refused), count it once the quorum has voted,
+                                 publish it
+  /desk/satisfaction/<id>        one vote: turnout, and once counted each project's tally and
+                                 verdict (before it is published), the rectifications after
   /desk/rectifications           rectifications (整改) of the caller's region and year, with their status
   /desk/rectifications/<id>      one rectification: the explanation, plan, days and report, and
                                  the inquiries (询问) and interpellations (质询) on it; for its
@@ -212,7 +215,7 @@ async def _votes_page(request: Request, *, errors: list[str] | None = None, stat
         request.query_params.get("done", ""), "")
     return page(request, "work/satisfaction_votes.html", {
         "user": user(request), "votes": listed.votes, "form_errors": errors or [], "done": done,
-        "manager": user(request).role in MANAGERS, "year": china_today().year,
+        "manager": user(request).role in MANAGERS, "year": china_today().year, "tree": regions(request),
         "request_id": str(uuid.uuid4())}, status=status)
 
 
@@ -220,6 +223,21 @@ async def _votes_page(request: Request, *, errors: list[str] | None = None, stat
 async def office_votes(request: Request) -> Response:
     """GET /desk/satisfaction: the votes of the user's region and below, with their steps."""
     return await _votes_page(request)
+
+
+@require_signin(*OFFICE)
+async def office_vote(request: Request) -> Response:
+    """GET /desk/satisfaction/<id>: one vote of the user's subtree: its region, turnout and
+    projects, and once counted each project's tally and verdict (before publication too: the
+    office sees what it is about to publish), with the rectifications once published."""
+    try:
+        v = await _vote(request)
+    except grpc.aio.AioRpcError as e:
+        return rpc_error_page(request, e, not_found="page_not_found")
+    tree = regions(request)
+    return page(request, "work/satisfaction_vote.html", {
+        "user": user(request), "v": v, "manager": user(request).role in MANAGERS,
+        "region_name": tree.get(v.region_code).name if v.region_code in tree else v.region_code})
 
 
 async def _vote_step(request: Request, step: str) -> Response:
@@ -419,6 +437,7 @@ routes = [
     Route("/satisfaction/{region}/{year}/bulletin.json", bulletin, methods=["GET"]),
     Route("/desk/satisfaction", office_votes, methods=["GET"]),
     Route("/desk/satisfaction", open_vote, methods=["POST"]),
+    Route("/desk/satisfaction/{id}", office_vote, methods=["GET"]),
     Route("/desk/satisfaction/{id}/close", close_vote, methods=["POST"]),
     Route("/desk/satisfaction/{id}/publish", publish_vote, methods=["POST"]),
     Route("/desk/rectifications", rectifications, methods=["GET"]),

@@ -150,7 +150,17 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         check_page(desk, shots, "3c-office-votes")
         press(desk, "#close-1")
         assert drv.find_element(By.ID, "done").text == "已计票。"
-        assert "66.67%" in drv.find_element(By.ID, "office-votes").text
+        listed = drv.find_element(By.ID, "office-votes").text
+        assert "66.67%" in listed and "昌吉市" in listed
+        # The vote's own page: each project's tally and verdict, before it is published.
+        drv.find_element(By.ID, "vote-1").click()
+        assert "仅供本机关查看" in drv.find_element(By.ID, "vote-unpublished").text
+        tallies = {r.find_element(By.TAG_NAME, "th").text: r.text
+                   for r in drv.find_elements(By.CSS_SELECTOR, "#vote-projects tbody tr")}
+        assert "年底未完成 1 1 0 基本满意" in tallies["城区污水管网改造"]
+        assert "年底已完成 2 0 0 满意" in tallies["城区道路畅通提质工程"]
+        check_page(desk, shots, "3d-office-vote")
+        drv.get(f"{w.url}/desk/satisfaction")
         press(desk, "#publish-1")
         assert "已公开" in drv.find_element(By.ID, "office-votes").text
         assert drv.find_element(By.ID, "result-1").get_attribute("href").endswith(f"/satisfaction/{COUNTY_A}/2021")
