@@ -115,6 +115,8 @@ class Catalogue:
         # the rules pages' refusals (portal/pages/rules.py)
         self.rule_problems: tuple[tuple[str, str], ...] = lang.RULE_PROBLEMS
         self.rule_problem_other: str = lang.RULE_PROBLEM_OTHER
+        # the rectification and inquiry forms' refusals (portal/pages/satisfaction.py)
+        self.rectification_problems: tuple[tuple[str, str, str, str], ...] = lang.RECTIFICATION_PROBLEMS
 
     def template_globals(self) -> dict[str, object]:
         return {"t": self.t, "fmt": self.fmt, "lang": self.lang_tag, "statuses": self.statuses,
@@ -161,6 +163,17 @@ class Catalogue:
             if m:
                 return said.format(**m.groupdict())
         return self.rule_problem_other
+
+    def rectification_problem(self, detail: str) -> tuple[str, str] | None:
+        """An evaluation INVALID_ARGUMENT on a rectification or inquiry form as (the input it is
+        about, the sentence shown next to it): the first of RECTIFICATION_PROBLEMS for its
+        field and problem; None for a field the forms have no input for."""
+        path, _, reason = detail.partition(":")
+        field, reason = re.sub(r"\[\d+\]", "", path.strip()), reason.strip()
+        for name, start, target, said in self.rectification_problems:
+            if name == field and reason.startswith(start):
+                return target, said
+        return None
 
     def supervision_field_error(self, detail: str) -> str:
         """A supervision INVALID_ARGUMENT (or NOT_FOUND naming a field) as the forms name the

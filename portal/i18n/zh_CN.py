@@ -1087,7 +1087,6 @@ STRINGS: dict[str, str] = {
     "rect_complete": "整改已完成",
     "rect_plan_saved": "书面说明和整改方案已报送。",
     "rect_completed": "整改完成情况已报告。",
-    "rect_fill_in": "请填写书面说明、整改方案（或完成情况），整改时限请选择今天或以后的日期。",
     "rect_not_now": "现在不能这样办理，请刷新页面查看最新情况。",
     "inq_form": "记录询问或质询",
     "inq_kind": "方式",
@@ -1102,7 +1101,6 @@ STRINGS: dict[str, str] = {
     "inq_close": "跟踪已办结",
     "inq_record": "保存答复",
     "inq_saved": "询问（质询）记录已保存。",
-    "inq_fill_in": "请选择方式，填写被询问机关、问题（或答复）和日期（不晚于今天）。",
     "nav_satisfaction": "满意度测评",
     "sat_office_title": "民生实事项目满意度测评",
     "sat_office_none": "本地区还没有满意度测评。",
@@ -1632,6 +1630,42 @@ RULE_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"must be REFUSE or FLAG", "请选择拒绝或标记"),
 )
 RULE_PROBLEM_OTHER = "填写有误，请检查"
+
+# The rectification and inquiry forms' refusals (portal/pages/satisfaction.py): evaluation's
+# INVALID_ARGUMENT 'field: problem' (rectifications.py, domain.py) said next to the input it
+# is about: (the service's field, list indexes dropped; the start of its problem, "" for any;
+# the form's input; the sentence). The first match counts.
+RECTIFICATION_PROBLEMS: tuple[tuple[str, str, str, str], ...] = (
+    ("explanation", "is required", "explanation", "请填写书面说明。"),
+    ("explanation", "is longer", "explanation", "书面说明最多 4000 字。"),
+    ("explanation", "", "explanation", "书面说明含有不能保存的字符，请检查。"),
+    ("plan", "is required", "plan", "请填写整改方案。"),
+    ("plan", "is longer", "plan", "整改方案最多 4000 字。"),
+    ("plan", "", "plan", "整改方案含有不能保存的字符，请检查。"),
+    ("due_date", "the day it will be done cannot be past", "due_date", "整改时限不能早于今天，请选择今天或以后的日期。"),
+    ("due_date", "is required", "due_date", "请选择整改时限。"),
+    ("due_date", "", "due_date", "整改时限应是 2000 年到 2100 年之间的日期（年-月-日）。"),
+    ("report", "is required", "report", "请填写整改落实情况。"),
+    ("report", "is longer", "report", "整改落实情况最多 4000 字。"),
+    ("report", "", "report", "整改落实情况含有不能保存的字符，请检查。"),
+    ("kind", "", "kind", "请选择方式：询问或质询。"),
+    ("organ", "is required", "organ", "请填写被询问（质询）机关。"),
+    ("organ", "is longer", "organ", "被询问（质询）机关最多 100 字。"),
+    ("organ", "", "organ", "被询问（质询）机关含有不能保存的字符，请检查。"),
+    ("questions", "name at least one", "questions", "请填写提出的问题，每行一个。"),
+    ("questions", "at most", "questions", "问题最多 50 个，每行一个。"),
+    ("questions", "is longer", "questions", "每个问题最多 4000 字。"),
+    ("questions", "", "questions", "问题含有不能保存的字符，请检查。"),
+    ("held_on", "is a day still to come", "held_on", "日期不能晚于今天：询问（质询）举行以后再记录。"),
+    ("held_on", "is required", "held_on", "请选择询问（质询）的日期。"),
+    ("held_on", "", "held_on", "日期应是 2000 年到 2100 年之间的日期（年-月-日）。"),
+    ("answers", "name at least one", "answers", "请填写答复，每行一条。"),
+    ("answers", "at most", "answers", "答复最多 50 条，每行一条。"),
+    ("answers", "is longer", "answers", "每条答复最多 4000 字。"),
+    ("answers", "", "answers", "答复含有不能保存的字符，请检查。"),
+    ("follow_up", "is longer", "follow_up", "后续跟踪最多 4000 字。"),
+    ("follow_up", "", "follow_up", "后续跟踪含有不能保存的字符，请检查。"),
+)
 
 OPINION_STATUS: dict[int, str] = {
     1: "已提交", 2: "已受理", 3: "不予受理", 4: "代表已答复", 5: "已转交部门办理", 6: "部门已答复",

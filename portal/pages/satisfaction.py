@@ -315,7 +315,8 @@ async def rectifications(request: Request) -> Response:
 
 
 async def _rectification_page(request: Request, *, errors: list[str] | None = None,
-                              form: dict[str, str] | None = None, status: int = 200) -> Response:
+                              form: dict[str, str] | None = None, by_input: dict[str, str] | None = None,
+                              status: int = 200) -> Response:
     b = backends(request)
     md = user_md(request)
     try:
@@ -335,6 +336,7 @@ async def _rectification_page(request: Request, *, errors: list[str] | None = No
             "inquiry": t.inq_saved}.get(request.query_params.get("done", ""), "")
     return page(request, "work/rectification.html", {
         "user": user(request), "r": r, "inquiries": inquiries, "form_errors": errors or [], "form": form or {},
+        "by_input": by_input or {}, "refused_inquiry": request.path_params.get("inquiry", ""),
         "done": done, "answers": user(request).role in ANSWERERS, "inquirer": user(request).role in INQUIRERS,
         "request_id": str(uuid.uuid4()), "today": china_today().isoformat()}, status=status)
 
@@ -361,14 +363,25 @@ async def _answer(request: Request, step: str) -> Response:
             await b.evaluation.CompleteRectification(pb.CompleteRectificationRequest(
                 id=rect_id, report=form.get("report", "")), metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
-        t = catalogue(request).t
-        sentence = {grpc.StatusCode.INVALID_ARGUMENT: t.rect_fill_in,
-                    grpc.StatusCode.FAILED_PRECONDITION: t.rect_not_now}.get(e.code())
-        if sentence is None:
-            return rpc_error_page(request, e, not_found="page_not_found")
-        return await _rectification_page(request, errors=[sentence], form=form,
-                                         status=400 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 409)
+        return await _refused(request, e, form)
     return RedirectResponse(f"/desk/rectifications/{quote(rect_id)}?done={step}", status_code=303)
+
+
+async def _refused(request: Request, e: grpc.aio.AioRpcError, form: dict[str, str]) -> Response:
+    """The rectification page again, with a refused form as typed: an INVALID_ARGUMENT said
+    next to the input it is about (400), a step the rectification's state does not allow
+    (409); any other error as rpc_error_page says it."""
+    cat = catalogue(request)
+    if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        problem = cat.rectification_problem(e.details() or "")
+        if problem is None:
+            return await _rectification_page(request, errors=[cat.t.invalid_input + cat.field_error(e.details() or "")],
+                                             form=form, status=400)
+        return await _rectification_page(request, errors=[problem[1]], form=form, by_input=dict([problem]),
+                                         status=400)
+    if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
+        return await _rectification_page(request, errors=[cat.t.rect_not_now], form=form, status=409)
+    return rpc_error_page(request, e, not_found="page_not_found")
 
 
 def _lines(raw: str) -> list[str]:
@@ -384,13 +397,7 @@ async def _inquiry_step(request: Request, call) -> Response:
     try:
         await call(b, form)
     except grpc.aio.AioRpcError as e:
-        t = catalogue(request).t
-        sentence = {grpc.StatusCode.INVALID_ARGUMENT: t.inq_fill_in,
-                    grpc.StatusCode.FAILED_PRECONDITION: t.rect_not_now}.get(e.code())
-        if sentence is None:
-            return rpc_error_page(request, e, not_found="page_not_found")
-        return await _rectification_page(request, errors=[sentence], form=form,
-                                         status=400 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 409)
+        return await _refused(request, e, form)
     return RedirectResponse(f"/desk/rectifications/{quote(request.path_params['id'])}?done=inquiry", status_code=303)
 
 

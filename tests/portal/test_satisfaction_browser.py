@@ -219,6 +219,24 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
     finally:
         phone.close()
 
+    # A refused form says what is wrong next to the input (no JavaScript needed), as typed.
+    with client(w.url) as browser:
+        signin = browser.get("/signin")
+        browser.post("/signin", data={"username": "sat.staff", "password": staff_password,
+                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        token = hidden(browser.get(f"/desk/rectifications/{rect}").text, "csrf_token")
+        past = browser.post(f"/desk/rectifications/{rect}/plan", data={
+            "explanation": "说明", "plan": "方案", "due_date": "2001-01-01", "csrf_token": token})
+        assert past.status_code == 400
+        assert 'aria-invalid="true" aria-describedby="err-due_date"' in past.text
+        assert '<p class="field-error" id="err-due_date">整改时限不能早于今天' in past.text
+        assert "err-explanation" not in past.text and "err-plan" not in past.text
+        ahead = browser.post(f"/desk/rectifications/{rect}/inquiries", data={
+            "kind": "inquiry", "organ": "市住建局", "questions": "何时完工？", "held_on": "2099-01-01",
+            "csrf_token": token})
+        assert ahead.status_code == 400 and 'id="err-held_on">日期不能晚于今天' in ahead.text
+        assert ">何时完工？</textarea>" in ahead.text and "err-questions" not in ahead.text
+
     # Staff follow the rectification and the interpellation on it.
     desk = Browser()
     try:
