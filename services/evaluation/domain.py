@@ -182,6 +182,12 @@ class RectificationStatus(enum.IntEnum):
     RECTIFIED = 3    # done, reported
 
 
+class RectificationStepKind(enum.IntEnum):
+    """A step of a rectification's history (lianxin.evaluation.v1.RectificationStepKind)."""
+    PLAN_SUBMITTED = 1          # an explanation and plan, as submitted
+    DEPARTMENT_ASSIGNED = 2     # addressed to the lead department the project's plan named
+
+
 def needs_rectification(rating: Rating, finished: bool) -> bool:
     """A project rated 不满意, or not finished at year end, requires a written explanation and
     rectification (the seed: 对于满意度低或当年未完成的项目，要求政府作出书面说明并立即整改)."""

@@ -5,6 +5,12 @@ a report. The satisfaction vote rates a region's projects of a year from here, a
 the progress which were unfinished at year end. Upserts: a redelivered event leaves the same
 row; regions this deployment does not serve are passed over.
 
+A rectification is its project's lead department's to answer. A project adopted by a ballot
+has none until the office sets its plan, so a rectification opened before then has none
+either: when the project's lead department becomes known (or changes), each of its open
+rectifications is addressed to it, a step in its history (DEPARTMENT_ASSIGNED); a completed
+one stays with the department that completed it.
+
 Use case: ListYearProjects, a region's projects of a year.
 """
 from __future__ import annotations
@@ -13,10 +19,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lianxin.supervision.v1 import events_pb2 as sev
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.evaluation import domain as d
 from services.evaluation.access import ACCESS
+from services.evaluation.rectification_history import add_step
+from services.evaluation.satisfaction_tables import RectificationRow
 from services.evaluation.store import EvaluationStore
 from services.evaluation.tables import ProjectRow
 from shared import paging, validation
@@ -64,6 +73,21 @@ class ProjectsHandler:
         row.lead_department = lead.department[:100] if lead else ""
         row.lead_department_name = lead.name if lead else ""
         row.updated_at = now()
+        if row.lead_department:
+            self._address(s, row)
+
+    @staticmethod
+    def _address(s: Session, project: ProjectRow) -> None:
+        """The project's open rectifications addressed to its lead department, when they are not yet."""
+        for r in s.scalars(select(RectificationRow).where(
+                RectificationRow.project_id == project.id,
+                RectificationRow.status != int(d.RectificationStatus.RECTIFIED),
+                RectificationRow.department != project.lead_department).with_for_update()):
+            r.department, r.department_name = project.lead_department, project.lead_department_name
+            r.updated_at = now()
+            add_step(s, r.id, d.RectificationStepKind.DEPARTMENT_ASSIGNED, by_subject="", by_role="", by_name="",
+                     explanation="", plan="", due_date=None, department=project.lead_department,
+                     department_name=project.lead_department_name)
 
     def opened(self, s: Session, e: sev.ProjectOpened, env: Envelope) -> None:
         self._project(s, e.project)

@@ -24,7 +24,8 @@ from services.evaluation import settings as evaluation_settings
 from services.evaluation.access import ACCESS
 from services.evaluation.convert import satisfaction as convert
 from services.evaluation.projects import YearProjects
-from services.evaluation.satisfaction_tables import InquiryRow, RectificationRow
+from services.evaluation.rectification_history import add_step, history
+from services.evaluation.satisfaction_tables import InquiryRow, RectificationRow, RectificationStepRow
 from services.evaluation.store import in_subtree
 from shared import paging
 from shared.access import Scope
@@ -71,9 +72,11 @@ class Rectifications:
         return row
 
     # ---- reading ----------------------------------------------------------------------------------
-    def get(self, who: Principal, rect_id: str) -> RectificationRow:
+    def get(self, who: Principal, rect_id: str) -> tuple[RectificationRow, list[RectificationStepRow]]:
+        """The rectification and its history, oldest first."""
         with self.rt.transaction() as s:
-            return self.in_scope(s, who, rect_id, "id", "rectification.read")
+            row = self.in_scope(s, who, rect_id, "id", "rectification.read")
+            return row, history(s, row.id)
 
     def list_rectifications(self, who: Principal, region_code: str, year: int,
              page: paging.Page) -> tuple[list[RectificationRow], int, str]:
@@ -98,9 +101,11 @@ class Rectifications:
             return rows, total, token
 
     # ---- the department's answer ------------------------------------------------------------------
-    def submit_plan(self, who: Principal, rect_id: str, explanation: str, plan: str, due: str) -> RectificationRow:
+    def submit_plan(self, who: Principal, rect_id: str, explanation: str, plan: str,
+                    due: str) -> tuple[RectificationRow, list[RectificationStepRow]]:
         """The written explanation and the plan, with the day it will be done (not before
-        today). Submitted again while not yet rectified, it replaces the earlier one."""
+        today). Submitted again while not yet rectified, it replaces the earlier one on the
+        rectification; each submission is kept in its history as submitted (who, when, what)."""
         explanation = d.text(explanation, "explanation", max_len=d.MAX_TEXT, required=True)
         plan = d.text(plan, "plan", max_len=d.MAX_TEXT, required=True)
         due_date = d.check_day(due, "due_date", required=True)
@@ -113,11 +118,14 @@ class Rectifications:
             at = now()
             row.explanation, row.plan, row.due_date = explanation, plan, due_date
             row.status, row.submitted_at, row.updated_at = int(d.RectificationStatus.PLANNED), at, at
+            add_step(s, row.id, d.RectificationStepKind.PLAN_SUBMITTED, by_subject=who.subject[:100],
+                     by_role=who.role.value[:20], by_name=who.name[:50], explanation=explanation, plan=plan,
+                     due_date=due_date, department="", department_name="")
             s.flush()
             self.rt.outbox.add(s, convert.plan_submitted(row), region=row.region_code)
-            return row
+            return row, history(s, row.id)
 
-    def complete(self, who: Principal, rect_id: str, report: str) -> RectificationRow:
+    def complete(self, who: Principal, rect_id: str, report: str) -> tuple[RectificationRow, list[RectificationStepRow]]:
         """What was done: the rectification is complete (after its plan)."""
         report = d.text(report, "report", max_len=d.MAX_TEXT, required=True)
         with self.rt.transaction() as s:
@@ -130,7 +138,7 @@ class Rectifications:
                 report, int(d.RectificationStatus.RECTIFIED), at, at)
             s.flush()
             self.rt.outbox.add(s, convert.rectification_completed(row), region=row.region_code)
-            return row
+            return row, history(s, row.id)
 
     # ---- reminders ----------------------------------------------------------------------------------
     def sweep(self) -> int:

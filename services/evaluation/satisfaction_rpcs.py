@@ -96,16 +96,16 @@ class SatisfactionRpcs:
                                              next_page_token=token, total_size=total)
 
     def GetRectification(self, request, context):
-        return convert.rectification_to_proto(self.rectifications.get(current_principal(),
-                                                                      wire.require_id(request.id, "id")))
+        return convert.rectification_to_proto(*self.rectifications.get(current_principal(),
+                                                                       wire.require_id(request.id, "id")))
 
     def SubmitRectificationPlan(self, request, context):
-        return convert.rectification_to_proto(self.rectifications.submit_plan(
+        return convert.rectification_to_proto(*self.rectifications.submit_plan(
             current_principal(), wire.require_id(request.id, "id"), request.explanation, request.plan,
             request.due_date))
 
     def CompleteRectification(self, request, context):
-        return convert.rectification_to_proto(self.rectifications.complete(
+        return convert.rectification_to_proto(*self.rectifications.complete(
             current_principal(), wire.require_id(request.id, "id"), request.report))
 
     # ---- inquiries ----

@@ -130,6 +130,25 @@ class RectificationRow(Base):
                       Index("ix_rectifications_region_path_year_id", "region_path", "year", "id"))
 
 
+class RectificationStepRow(Base):
+    """A step in a rectification's history, in order (seq from 1): an explanation and plan as
+    submitted (kind 1; a later one replaces it on the rectification, never here), or the lead
+    department it was addressed to once the project's plan named one (kind 2)."""
+    __tablename__ = "rectification_steps"
+    rectification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by_subject: Mapped[str] = mapped_column(String(100), default="")
+    by_role: Mapped[str] = mapped_column(String(20), default="")
+    by_name: Mapped[str] = mapped_column(String(50), default="")
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    plan: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    department: Mapped[str] = mapped_column(String(100), default="")
+    department_name: Mapped[str] = mapped_column(Text, default="")
+
+
 class InquiryRow(Base):
     """询问 or 质询 on a project under rectification: the organ questioned, the questions, the
     answers and the follow-up, one item a line in questions and answers."""

@@ -82,6 +82,20 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
         id=market.id, explanation="市场摊位设计不合理，群众反映强烈。", plan="重新规划摊位，增设停车位。",
         due_date=(china_today() + timedelta(days=90)).isoformat()), **DEPT)
     assert planned.status == pb.RECTIFICATION_STATUS_PLANNED
+    # A plan edited later replaces it on the rectification; each version stays in its history.
+    revised = world.e.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
+        id=market.id, explanation="市场摊位设计不合理。", plan="重新规划摊位，增设停车位和公厕。",
+        due_date=(china_today() + timedelta(days=120)).isoformat()), **STAFF, name="李干事")
+    assert (revised.plan, len(revised.history)) == ("重新规划摊位，增设停车位和公厕。", 2)
+    shown = world.e.call("GetRectification", pb.GetRectificationRequest(id=market.id), **DEPT)
+    assert [(x.kind, x.by_role, x.by_name, x.explanation, x.plan, x.due_date) for x in shown.history] == [
+        (pb.RECTIFICATION_STEP_KIND_PLAN_SUBMITTED, "department", "", "市场摊位设计不合理，群众反映强烈。",
+         "重新规划摊位，增设停车位。", (china_today() + timedelta(days=90)).isoformat()),
+        (pb.RECTIFICATION_STEP_KIND_PLAN_SUBMITTED, "staff", "李干事", "市场摊位设计不合理。",
+         "重新规划摊位，增设停车位和公厕。", (china_today() + timedelta(days=120)).isoformat())]
+    assert shown.history[0].by_subject == LEAD and shown.history[0].at.seconds <= shown.history[1].at.seconds
+    assert not world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=MANAS, year=2023),
+                            **STAFF).rectifications[0].history
 
     # Reminders: one event per lateness, the sewer's plan past its day, the market's rectification past its own.
     sweep = Rectifications(world.e.runtime)
@@ -137,18 +151,20 @@ def test_the_chain_from_ballot_to_rating_to_rectification_runs_by_events(world):
     township, year = "652325100", 2015       # 奇台镇
     staff = {"role": "staff", "region": township}
     deputies = world.deputies(township, rpb.LEVEL_TOWNSHIP, 3)
+    dept = {"role": "department", "region": township, "subject": LEAD}
     campaign = world.published_ballot(township, year, deputies)
     adopted = list(campaign.adopted)
     opened = wait(lambda: (r := world.s_rows("SELECT id, proposal_id, title FROM projects WHERE campaign_id = :c",
                                              c=campaign.id)) and len(r) == 2 and r, "supervision's project files")
-    projects = [world.plan(r.id, year) for r in sorted(opened, key=lambda r: adopted.index(r.proposal_id))]
-    world.finish(projects[0])
-    world.finish(projects[1])
-    world.known(projects, progress="100.00")
+    first, second = sorted(opened, key=lambda r: adopted.index(r.proposal_id))
+    # The first is planned and done; the second, as adopted, has no plan and no lead department yet.
+    world.finish(world.plan(first.id, year))
+    world.known([first], progress="100.00")
+    world.known([second])
     vote = world.e.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=township, year=year),
                         **staff)
-    assert vote.eligible == 3 and {p.project_id for p in vote.projects} == {p.id for p in projects}
-    bad = projects[1].id
+    assert vote.eligible == 3 and {p.project_id for p in vote.projects} == {first.id, second.id}
+    bad = second.id
     for dep in deputies:
         world.e.call("CastSatisfactionBallot", pb.CastSatisfactionBallotRequest(vote_id=vote.id, ratings=[
             pb.ProjectRating(project_id=p.project_id, rating=U if p.project_id == bad else S)
@@ -157,8 +173,19 @@ def test_the_chain_from_ballot_to_rating_to_rectification_runs_by_events(world):
     published = world.e.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id), **staff)
     assert published.satisfaction_rate == "50.00"
     rect = next(p.rectification_id for p in published.projects if p.project_id == bad)
-    assert rect and world.e.call("GetRectification", pb.GetRectificationRequest(id=rect),
-                                 role="department", region=township, subject=LEAD).department == LEAD
+    # Opened with no one to answer it: no department sees it until the project's plan names one.
+    assert rect and world.e.call("GetRectification", pb.GetRectificationRequest(id=rect), **staff).department == ""
+    assert world.e.error("GetRectification", pb.GetRectificationRequest(id=rect), **dept).code() is \
+        grpc.StatusCode.NOT_FOUND
+    assert world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=township), **dept).total_size == 0
+    world.plan(bad, year)
+    addressed = wait(lambda: (r := world.e.call("GetRectification", pb.GetRectificationRequest(id=rect), **staff))
+                     .department == LEAD and r, "the rectification addressed to the lead department")
+    assert [(x.kind, x.department, x.department_name) for x in addressed.history] == [
+        (pb.RECTIFICATION_STEP_KIND_DEPARTMENT_ASSIGNED, LEAD, "镇住建办")]
+    assert world.e.call("GetRectification", pb.GetRectificationRequest(id=rect), **dept).department_name == "镇住建办"
+    assert [r.id for r in world.e.call("ListRectifications", pb.ListRectificationsRequest(region_code=township),
+                                       **dept).rectifications] == [rect]
 
     # Its explanation and plan come late: a reminder by event, a letter from supervision.
     due = date.fromisoformat(world.e.call("GetRectification", pb.GetRectificationRequest(id=rect), **staff).plan_due)
@@ -169,8 +196,7 @@ def test_the_chain_from_ballot_to_rating_to_rectification_runs_by_events(world):
     assert [(x.kind, x.department) for x in letters] == [(spb.LATENESS_KIND_RECTIFICATION_OVERDUE, LEAD)]
     assert "不满意" in letters[0].what_is_late and "已逾期2天" in letters[0].what_is_late
     world.e.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
-        id=rect, explanation="施工质量问题", plan="返工整改", due_date="2099-03-31"),
-        role="department", region=township, subject=LEAD)
+        id=rect, explanation="施工质量问题", plan="返工整改", due_date="2099-03-31"), **dept)
     done = world.e.call("CompleteRectification", pb.CompleteRectificationRequest(id=rect, report="返工完成，已验收"),
-                        role="department", region=township, subject=LEAD)
+                        **dept)
     assert done.status == pb.RECTIFICATION_STATUS_RECTIFIED

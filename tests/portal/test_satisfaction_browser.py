@@ -251,6 +251,8 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         check_page(desk, shots, "5-rectifications")
         drv.find_element(By.LINK_TEXT, "城区污水管网改造").click()
         assert drv.find_element(By.ID, "rect-plan").text == "增加作业面，汛期前完工。"
+        history = drv.find_element(By.ID, "rect-history").text
+        assert "承办单位市住建局报送书面说明和整改方案，整改时限 2099-06-30" in history and "增加作业面" in history
         # The office records an interpellation (质询) on it, then the answers and the follow-up.
         drv.find_element(By.CSS_SELECTOR, 'input[name="kind"][value="interpellation"]').click()
         organ = drv.find_element(By.ID, "organ")

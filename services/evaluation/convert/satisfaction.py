@@ -9,7 +9,7 @@ from lianxin.evaluation.v1 import events_pb2 as ev
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 
 from services.evaluation import domain as d
-from services.evaluation.satisfaction_tables import InquiryRow, RectificationRow, VoteProjectRow
+from services.evaluation.satisfaction_tables import InquiryRow, RectificationRow, RectificationStepRow, VoteProjectRow
 from services.evaluation.tables import ProjectRow
 from shared import wire
 from shared.wire import ts
@@ -104,8 +104,16 @@ def project_rated(shown: ShownVote, p: VoteProjectRow) -> ev.ProjectRated:
 
 # ---- rectification --------------------------------------------------------------------------------
 
-def rectification_to_proto(r: RectificationRow) -> pb.Rectification:
+def step_to_proto(x: RectificationStepRow) -> pb.RectificationStep:
+    return pb.RectificationStep(kind=x.kind, at=ts(x.at), by_subject=x.by_subject, by_role=x.by_role,
+                                by_name=x.by_name, explanation=x.explanation, plan=x.plan,
+                                due_date=x.due_date.isoformat() if x.due_date else "", department=x.department,
+                                department_name=x.department_name)
+
+
+def rectification_to_proto(r: RectificationRow, history: list[RectificationStepRow] | None = None) -> pb.Rectification:
     return pb.Rectification(
+        history=[step_to_proto(x) for x in history or []],
         id=r.id, vote_id=r.vote_id, project_id=r.project_id, region_code=r.region_code, year=r.year, title=r.title,
         verdict=r.verdict, unfinished=r.unfinished, department=r.department, department_name=r.department_name,
         status=r.status, plan_due=r.plan_due.isoformat(), explanation=r.explanation, plan=r.plan,
