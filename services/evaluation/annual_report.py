@@ -4,7 +4,8 @@ with python-docx from the deputy's performance file of the year, ready for the d
 
 Layout: the title; who (name, levels, region); 一、履职概况 (the year's items and points, and a
 table by kind: 类别, 次数, 积分); 二、履职明细 (each kind with its count, then its items by
-day: the day and what was done); 三、存在的不足和今后打算 left for the deputy to write.
+day: the day and what was done); 三、存在的不足和今后打算 left for the deputy to write. The
+file's core properties name it as the deputy's draft: title, author (the deputy), language zh-CN.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from docx.shared import Pt
 
 from services.evaluation import scoring as sc
 from services.evaluation.performance import FileView
+from shared.clock import now
 
 KIND_LABELS = {
     sc.WorkKind.SESSION_ATTENDED: "出席人民代表大会会议",
@@ -53,12 +55,21 @@ def filename(view: FileView) -> str:
 def render(view: FileView, region_name: str) -> bytes:
     """The draft as DOCX bytes."""
     doc = Document()
+    heading = f"{view.deputy.name}代表{view.year}年度履职情况报告"
+    # The file's own properties, as Word and WPS show them: the deputy's draft (python-docx's
+    # template would otherwise name "python-docx" as its author, with no title).
+    props = doc.core_properties
+    props.title, props.subject = heading, f"{view.year}年度履职情况报告（草稿）"
+    props.author = props.last_modified_by = view.deputy.name
+    props.language = "zh-CN"
+    props.comments = "根据代表履职档案生成的草稿，请代表本人修改完善。"
+    props.created = props.modified = now()
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "宋体", Pt(14)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(f"{view.deputy.name}代表{view.year}年度履职情况报告")
+    run = title.add_run(heading)
     run.bold, run.font.size = True, Pt(20)
     sub = doc.add_paragraph("（草稿）")
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER

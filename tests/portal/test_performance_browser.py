@@ -142,6 +142,10 @@ def test_the_office_ranks_and_reads_files_and_a_deputy_reads_their_own(world, sh
         assert got.status_code == 200 and "filename*=UTF-8''" in got.headers["content-disposition"]
         doc = Document(io.BytesIO(got.content))
         assert doc.paragraphs[0].text == f"古丽米拉代表{year}年度履职情况报告"
+        # Its properties, as Word shows them: the report's title, the deputy as author, Chinese.
+        props = doc.core_properties
+        assert (props.title, props.author, props.language) == (f"古丽米拉代表{year}年度履职情况报告", "古丽米拉", "zh-CN")
+        assert "python-docx" not in (props.comments + props.last_modified_by)
         table = [[x.text for x in r.cells] for r in doc.tables[0].rows]
         assert table[-1] == ["合计", "3", "13.00"] and ["走访选民", "1", "1.00"] in table
         assert browser.get(f"/desk/performance/deputies/{b.id}/report.docx?year={year}").status_code == 200
