@@ -1236,6 +1236,7 @@ STRINGS: dict[str, str] = {
     "sv_new_problem_category": "请填写类别（如 城建、教育），最多 20 字。",
     "sv_new_problem_description": "项目内容最多 4000 字。",
     "sv_new_problem_department": "请选择承办单位，同一单位只选一次；必须有且只有一个主办单位。",
+    "sv_new_resent": "这份表单已经立过一个项目，内容却有改动：如要另立新项目，请核对后再次提交。",
     "sv_new_pick_department": "所选单位不在本地区的部门名单中，请刷新页面后重新选择。",
     "sv_history": "变更记录",
     "sv_action_opened": "立项",

@@ -710,6 +710,11 @@ async def create_project(request: Request) -> Response:
         if e.code() == grpc.StatusCode.INVALID_ARGUMENT or (
                 e.code() == grpc.StatusCode.NOT_FOUND and (e.details() or "").startswith("milestones")):
             where, said = create_refusal(request, e.details() or "", rows)
+            if (e.details() or "").startswith("request_id"):
+                # The form's key went with another project (sent, then changed after going
+                # back): the form shown again gets a new one, so the next send opens this one.
+                form.pop("request_id", None)
+                said = cat.t.sv_new_resent
             return await _create_page(request, region, form=form, errors=[cat.t.invalid_input + said],
                                       by_input={where: said} if where else {}, status=400)
         refused = _refusal(request, e)

@@ -742,6 +742,19 @@ def test_staff_open_a_project_directly_and_others_may_not(world, projects, shots
         assert again.status_code == 303, again.text[-800:]
         assert again.headers["location"].startswith(f"/desk/supervision/projects/{p.id}?")
         assert len(projects_now()) == before + 1
+        # The form's key sent again with another title (changed after going back): refused,
+        # and the form comes back with a new key, so sending it again would open that project.
+        with session_client(staff, world.url) as c:
+            form = c.get("/desk/supervision/projects/new")
+            changed = c.post("/desk/supervision/projects/new", data={
+                "title": "城区公交站台改造（二期）", "category": "交通", "year": str(TODAY.year),
+                "budget_yuan": "100", "deadline": (TODAY + timedelta(days=90)).isoformat(), "region_code": COUNTY_A,
+                "request_id": request_id, "csrf_token": hidden(form.text, "csrf_token"),
+                "dept-0-department": "dept-transport", "dept-0-responsible_person": "赵强"})
+        assert changed.status_code == 400 and "这份表单已经立过一个项目" in changed.text
+        assert hidden(changed.text, "request_id") not in ("", request_id)
+        assert 'value="城区公交站台改造（二期）"' in changed.text
+        assert len(projects_now()) == before + 1
         # Supervision's refusal beside the row it concerns (the third milestone row, the
         # request's first milestone): the weight out of range, in Chinese; nothing written.
         with session_client(staff, world.url) as c:
