@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 
 import pytest
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
 from kit.portal import client, hidden, open_account, portal_in_front
+from kit.portal import sign_in as sign_in_client
 from kit.settings import COUNTY_A, PREFECTURE
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
+from lianxin.supervision.v1 import events_pb2 as sev
 from lianxin.supervision.v1 import supervision_pb2 as spb
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 from test_deputy_browser import sign_in
 from test_work_browser import check_page, press
 
+from services.evaluation.projects import ProjectsHandler
 from shared.clock import china_today
 
 STAFF = {"role": "staff", "region": PREFECTURE}
@@ -178,9 +182,7 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         desk.close()
     # Once published, the deputy's vote page leads to the public result, where receipts are checked.
     with client(w.url) as browser:
-        signin = browser.get("/signin")
-        browser.post("/signin", data={"username": "sat.paper", "password": other,
-                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        sign_in_client(browser, "sat.paper", other)
         voted = browser.get(f"/desk/me/satisfaction/{vote.id}").text
         assert f'href="/satisfaction/{COUNTY_A}/2021" id="sat-result"' in voted and "核对您的回执码" in voted
     published = w.evaluation.call("GetSatisfactionVote", pb.GetSatisfactionVoteRequest(id=vote.id), **STAFF)
@@ -221,9 +223,7 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
 
     # A refused form says what is wrong next to the input (no JavaScript needed), as typed.
     with client(w.url) as browser:
-        signin = browser.get("/signin")
-        browser.post("/signin", data={"username": "sat.staff", "password": staff_password,
-                                      "csrf_token": hidden(signin.text, "csrf_token")})
+        sign_in_client(browser, "sat.staff", staff_password)
         token = hidden(browser.get(f"/desk/rectifications/{rect}").text, "csrf_token")
         past = browser.post(f"/desk/rectifications/{rect}/plan", data={
             "explanation": "说明", "plan": "方案", "due_date": "2001-01-01", "csrf_token": token})
@@ -282,3 +282,36 @@ def test_deputies_rate_on_a_phone_and_the_result_and_rectification_are_shown(wor
         check_page(desk, shots, "7-rectified")
     finally:
         desk.close()
+
+
+def test_a_rectification_no_department_answers_yet_says_so(world):
+    """A project adopted by a ballot has no lead department until the office sets its plan
+    (supervision's ProjectOpened names none): its rectification's page and the list say
+    尚未明确承办单位, and staff are led to the project's supervision page."""
+    w = world
+    w.deputy("赵乡村")
+    rt = w.evaluation.runtime
+    project = spb.Project(id=str(uuid.uuid4()), region_code=COUNTY_A, year=2020, title="乡村道路硬化",
+                          deadline="2020-12-31", progress_percent="0.00")
+    with rt.transaction() as s:
+        ProjectsHandler(rt.deployment).opened(s, sev.ProjectOpened(project=project), None)
+    vote = w.evaluation.call("OpenSatisfactionVote", pb.OpenSatisfactionVoteRequest(region_code=COUNTY_A, year=2020),
+                             **STAFF)
+    with w.evaluation.engine.connect() as c:
+        voters = list(c.execute(text("SELECT deputy_id FROM satisfaction_voters WHERE vote_id = :v"), {"v": vote.id}))
+    for (deputy_id,) in voters:
+        w.evaluation.call("CastSatisfactionBallot", pb.CastSatisfactionBallotRequest(vote_id=vote.id, ratings=[
+            pb.ProjectRating(project_id=project.id, rating=pb.RATING_BASICALLY_SATISFIED)]),
+            role="deputy", region=COUNTY_A, subject=deputy_id)
+    w.evaluation.call("CloseSatisfactionVote", pb.CloseSatisfactionVoteRequest(id=vote.id), **STAFF)
+    rect = w.evaluation.call("PublishSatisfactionResult", pb.PublishSatisfactionResultRequest(id=vote.id),
+                             **STAFF).projects[0].rectification_id
+    password = w.account("sat.clerk", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="王干事", password="sat-Passw0rd-4")
+    with client(w.url) as browser:
+        sign_in_client(browser, "sat.clerk", password)
+        listed = browser.get("/desk/rectifications?year=2020").text
+        assert 'id="rect-no-department-count">有 1 项整改尚未明确承办单位' in listed
+        assert '<strong class="unaddressed">尚未明确承办单位</strong>' in listed
+        shown = browser.get(f"/desk/rectifications/{rect}").text
+        assert '<p class="attention" id="rect-no-department"><strong>尚未明确承办单位</strong>' in shown
+        assert f'href="/desk/supervision/projects/{project.id}" id="rect-project-link"' in shown
