@@ -105,7 +105,8 @@ class Rectifications:
                     due: str) -> tuple[RectificationRow, list[RectificationStepRow]]:
         """The written explanation and the plan, with the day it will be done (not before
         today). Submitted again while not yet rectified, it replaces the earlier one on the
-        rectification; each submission is kept in its history as submitted (who, when, what)."""
+        rectification; each submission is kept in its history as submitted (who, when, what).
+        The plan in force sent again unchanged is a retry: it changes nothing."""
         explanation = d.text(explanation, "explanation", max_len=d.MAX_TEXT, required=True)
         plan = d.text(plan, "plan", max_len=d.MAX_TEXT, required=True)
         due_date = d.check_day(due, "due_date", required=True)
@@ -115,6 +116,11 @@ class Rectifications:
                 raise FailedPrecondition("the rectification is completed")
             if due_date is not None and due_date < china_day(now()):
                 raise InvalidArgument("due_date", "the day it will be done cannot be past")
+            if (row.status == int(d.RectificationStatus.PLANNED)
+                    and (row.explanation, row.plan, row.due_date) == (explanation, plan, due_date)):
+                # The same plan sent again (a retried call, a form posted twice): nothing new to
+                # keep, so no second version in the history and no second event.
+                return row, history(s, row.id)
             at = now()
             row.explanation, row.plan, row.due_date = explanation, plan, due_date
             row.status, row.submitted_at, row.updated_at = int(d.RectificationStatus.PLANNED), at, at

@@ -87,6 +87,12 @@ def test_unsatisfied_and_unfinished_projects_are_rectified_with_reminders_and_in
         id=market.id, explanation="市场摊位设计不合理。", plan="重新规划摊位，增设停车位和公厕。",
         due_date=(china_today() + timedelta(days=120)).isoformat()), **STAFF, name="李干事")
     assert (revised.plan, len(revised.history)) == ("重新规划摊位，增设停车位和公厕。", 2)
+    # The same plan sent again (a retry, a form posted twice) is no third version and no event.
+    with world.expect_no_writes():
+        again = world.e.call("SubmitRectificationPlan", pb.SubmitRectificationPlanRequest(
+            id=market.id, explanation="市场摊位设计不合理。", plan="重新规划摊位，增设停车位和公厕。",
+            due_date=(china_today() + timedelta(days=120)).isoformat()), **STAFF, name="李干事")
+    assert len(again.history) == 2
     shown = world.e.call("GetRectification", pb.GetRectificationRequest(id=market.id), **DEPT)
     assert [(x.kind, x.by_role, x.by_name, x.explanation, x.plan, x.due_date) for x in shown.history] == [
         (pb.RECTIFICATION_STEP_KIND_PLAN_SUBMITTED, "department", "", "市场摊位设计不合理，群众反映强烈。",
