@@ -216,12 +216,15 @@ def credit(items: Iterable[Item], version_of: Callable[[Item], RuleVersion]) -> 
         v = version_of(it)
         groups[(it.deputy_id, it.year, it.kind, v.id)].append((it, v))
     out: list[Scored] = []
+    points: dict[tuple[str, WorkKind, Level], Decimal] = {}   # a version's points per kind and level, once
     for (_, _, kind, _), members in groups.items():
         members.sort(key=lambda p: (p[0].day, p[0].source_event_id, p[0].key))
         cap = members[0][1].rules.caps.get(kind)
         used = ZERO
         for it, v in members:
-            pts = v.rules.points_of(kind, it.level)
+            pts = points.get((v.id, kind, it.level))
+            if pts is None:
+                pts = points[(v.id, kind, it.level)] = v.rules.points_of(kind, it.level)
             got = pts if cap is None else max(ZERO, min(pts, cap - used))
             used += got
             out.append(Scored(item=it, rule_version_id=v.id, points=pts, credited=got))
