@@ -13,8 +13,9 @@
               deputy with RANK() OVER the sums, into a table (no events decoded, no rules, no
               caps, nothing kept per item).
   per event   --sample more events, each through the consumer's own path (envelope from the
-              record's headers, inbox claim, the event stored, its items inserted and credited,
-              the total moved), one transaction each; beside it a bare baseline per event: one
+              record's headers, inbox claim, the locks, the event stored, the items it names and
+              their capped groups read, its items inserted and credited, the totals moved), one
+              transaction each; beside it a bare baseline per event: one
               psycopg transaction inserting the event row and its item rows and adding to the
               deputies' totals (INSERT ... ON CONFLICT DO UPDATE).
   check       the year recomputed again: changes found (0 when incremental and recomputed agree).
@@ -104,6 +105,7 @@ def bench(args) -> int:
               f"(+{args.sample} one by one), PostgreSQL")
         for fact in rw.machine_facts(admin):
             print("  " + fact)
+        print("  load average (1, 5, 15 min) at the start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         running = service.start(definition(), settings, migrate=True)
         rt = running.runtime
         perf = Performance(rt)
@@ -195,6 +197,7 @@ def bench(args) -> int:
                 again = perf.recompute_in(s, HOME, YEAR)
             print(f"  check: recomputed after the incremental events: {again.changed} rows differ "
                   f"({again.items} items, total {again.total})")
+            print("  load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         finally:
             running.shutdown(grace=5)
     return 0

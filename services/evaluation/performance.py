@@ -414,6 +414,12 @@ class Performance:
             r = rows[key]
             if sc.WorkKind(r.kind) in by_id.get(r.rule_version_id, sc.DEFAULT_VERSION).rules.caps:
                 groups.add((r.deputy_id, r.year, r.kind, r.rule_version_id))
+        unread = {(dep, year, kind) for dep, year, kind, _ in groups} - capped
+        for dep, year, kind in sorted(unread):
+            # A held item's group the first read did not cover (kept under a version other
+            # than the one in force for the new item): read now.
+            rows.update((r.key, r) for r in s.execute(select(*ITEM_COLS).where(
+                PerfItemRow.deputy_id == dep, PerfItemRow.year == year, PerfItemRow.kind == kind)))
         members: list[sc.Item] = [self.item_of_cols(r, moved.get(r.key)) for r in rows.values()
                                   if (r.deputy_id, r.year, r.kind, r.rule_version_id) in groups]
         members += [it for key, it in new.items()
