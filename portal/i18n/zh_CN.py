@@ -744,7 +744,12 @@ STRINGS: dict[str, str] = {
     "rules_perf_confirm_save": "确认保存，重新计算{year}年起的积分",
     "rules_perf_save": "保存为新版本",
     "rules_perf_effective_year": "自何年起生效",
-    "rules_perf_prefilled": "表中已填入{year}年适用的细则（{version}），只需修改要调整的项目。",
+    "rules_perf_prefilled": ("表中已填入{year}年适用的细则（{version}），只需修改要调整的项目。要为其他年度新增版本，请先在上方"
+                             "“查看年度”中选择该年度，表中将改为填入该年度适用的细则。"),
+    "rules_perf_other_year": ("这些数值取自{from_year}年适用的{from_version}，而“自何年起生效”填的是{year}年"
+                              "（{year}年现在适用的是{version}）。如果表中数值就是{year}年起要执行的，请再次点击保存；否则请按{year}年适用的细则重新填写。"),
+    "rules_perf_refill": "按{year}年适用的细则重新填写",
+    "rules_perf_other_year_save": "确认按表中数值保存为自{year}年起生效的版本",
     "rules_perf_points_caption": "各类履职事项每次的积分和年度上限（上限留空为不设上限）",
     "rules_col_points": "每次积分",
     "rules_col_cap": "年度上限",

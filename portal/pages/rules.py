@@ -134,16 +134,24 @@ def _rules_form(rules: ppb.PerformanceRules, effective_year: int) -> dict[str, s
     form |= {f"cap_{e.kind}": e.points for e in rules.caps}
     form |= {f"weight_{e.level}": e.weight for e in rules.weights}
     form |= {"inactive_days": str(rules.inactive_days), "term_start": rules.term_start,
-             "effective_year": str(effective_year)}
+             "effective_year": str(effective_year), "prefill_year": str(effective_year)}
     return form
 
 
 async def _performance_page(request: Request, region: str, *, form: dict[str, str] | None = None,
-                            refusal: Refusal | None = None, confirm: bool = False, status: int = 200) -> Response:
+                            refusal: Refusal | None = None, confirm: bool = False,
+                            other_year: tuple[ppb.PerformanceRules, ppb.PerformanceRules] | None = None,
+                            status: int = 200) -> Response:
+    """The page; ``form`` a posted form shown again (else the form filled for the year asked),
+    ``confirm`` the once-more question for a year already scored, ``other_year`` (the version the
+    values were taken from, the version in force for the year typed) when those differ."""
     b, md = backends(request), user_md(request)
     ctx = _context(request, region, "performance")
     this_year = ctx["this_year"]
-    asked = _year(request.query_params.get("year", ""), this_year)
+    # The year asked is also the new version's year: the form is filled from the version in
+    # force for it (next year's unless another is asked), so values meant for one year never
+    # slip unseen into another's version.
+    asked = _year(request.query_params.get("year", ""), this_year + 1)
     years = sorted({this_year, this_year + 1, asked})
     try:
         versions = await b.evaluation.ListPerformanceRules(ppb.ListPerformanceRulesRequest(region_code=region),
@@ -160,9 +168,9 @@ async def _performance_page(request: Request, region: str, *, form: dict[str, st
             return error_page(request, 400, "invalid_input_title", "", message=said)
         return _outside(request, e)
     prefilled = None
-    if form is None:     # a new version starts from the one in force next year (the form's default year)
-        prefilled = in_force[this_year + 1]
-        form = _rules_form(prefilled, this_year + 1)
+    if form is None:     # a new version starts from the one in force for its year
+        prefilled = in_force[asked]
+        form = _rules_form(prefilled, asked)
     t = catalogue(request).t
     q = request.query_params
     saved = ""
@@ -173,7 +181,7 @@ async def _performance_page(request: Request, region: str, *, form: dict[str, st
     return page(request, "rules/performance.html", ctx | {
         "versions": versions.versions, "in_force": in_force, "years": years, "asked": asked,
         "kinds": KINDS, "levels_shown": LEVELS, "form": form, "refusal": refusal or Refusal(),
-        "confirm": confirm, "saved": saved, "prefilled": prefilled}, status=status)
+        "confirm": confirm, "saved": saved, "prefilled": prefilled, "other_year": other_year}, status=status)
 
 
 @require_signin(*ROLES)
@@ -218,9 +226,26 @@ async def set_performance_rules(request: Request) -> Response:
                 f"weight_{level}", t.rules_perf_weight_of.format(level=cat.levels.get(level, str(level))))
             rules.weights.append(ppb.LevelWeight(level=level, weight=weight))
     this_year = clock.china_today().year
-    if 0 < rules.effective_year <= this_year and form.get("confirm", "") != str(rules.effective_year):
-        return await _performance_page(request, region, form=form, confirm=True)
     b = backends(request)
+    year = rules.effective_year
+    # The values were filled from the version in force for ``prefill_year``; a different year
+    # typed afterwards is asked about once (values_for=<the year> says the user saw it), naming
+    # both versions, rather than giving one year's values to another unseen.
+    prefill_year = _year(form.get("prefill_year", ""), 0)
+    other_year = None
+    if 0 < prefill_year != year > 0 and form.get("values_for", "") != str(year):
+        try:
+            got = [await b.evaluation.GetPerformanceRules(ppb.GetPerformanceRulesRequest(
+                region_code=region, year=y), metadata=user_md(request), timeout=b.timeout) for y in (prefill_year, year)]
+            other_year = (got[0], got[1])
+        except grpc.aio.AioRpcError as e:
+            if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                return _outside(request, e)
+            other_year = None      # a year the service takes for no version: its refusal comes from the save
+    asks = 0 < year <= this_year and form.get("confirm", "") != str(year)
+    if other_year is not None or asks:
+        return await _performance_page(request, region, form=form, confirm=0 < year <= this_year,
+                                       other_year=other_year)
     try:
         done = await b.evaluation.SetPerformanceRules(ppb.SetPerformanceRulesRequest(rules=rules),
                                                       metadata=user_md(request), timeout=b.timeout)

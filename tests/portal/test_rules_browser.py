@@ -115,7 +115,8 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
     # The form starts from the version in force next year, effective next year.
     assert drv.find_element(By.ID, "effective_year").get_attribute("value") == str(YEAR + 1)
     assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.00"     # 走访选民
-    assert drv.find_element(By.ID, "prefilled").text == f"表中已填入{YEAR + 1}年适用的细则（默认细则），只需修改要调整的项目。"
+    assert drv.find_element(By.ID, "prefilled").text.startswith(
+        f"表中已填入{YEAR + 1}年适用的细则（默认细则），只需修改要调整的项目。")
     assert "已公布的排名会显示为“公布后积分已有变化”" in drv.find_element(By.ID, "rescore-note").text
     check_page(desk, shots, "2-performance")
 
@@ -151,11 +152,26 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
 
     # The year's ranking published (the deputy's 述职: 10 points under the defaults) ...
     w.evaluation.call("PublishRanking", ppb.PublishRankingRequest(region_code=COUNTY_A, year=YEAR), **STAFF)
-    # ... then a version for this year (already being scored) asks first, saying what it does.
+    # ... then this year typed into the form still filled from next year's version: the page
+    # names both versions rather than giving next year's values to this year unseen.
+    assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.50"
     _fill(drv, "effective_year", str(YEAR))
+    press(desk, "#save-rules")
+    said = drv.find_element(By.ID, "other-year").text
+    assert f"这些数值取自{YEAR + 1}年适用的{region}第1版" in said and f"{YEAR}年现在适用的是默认细则" in said
+    assert "重新计算" in drv.find_element(By.ID, "confirm").text     # both asked at once, one press answers
+    assert len(w.versions()) == 1
+    check_page(desk, shots, "5-other-year")
+    drv.find_element(By.ID, "refill").click()          # filled again from this year's version
+    assert drv.find_element(By.ID, "effective_year").get_attribute("value") == str(YEAR)
+    assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.00"
+    assert drv.find_element(By.ID, "prefilled").text.startswith(f"表中已填入{YEAR}年适用的细则（默认细则）")
+    # A version for this year (already being scored) asks first, saying what it does.
     _fill(drv, "points_13", "12")
+    _fill(drv, "weight_4", "1.2")
     press(desk, "#save-rules")
     assert "重新计算" in drv.find_element(By.ID, "confirm").text and len(w.versions()) == 1
+    assert not drv.find_elements(By.ID, "other-year")
     check_page(desk, shots, "5-confirm")
     press(desk, "#save-rules")
     assert "已按第2版重新计算" in drv.find_element(By.ID, "done").text
@@ -165,6 +181,12 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
     file = w.evaluation.call("GetPerformanceFile", ppb.GetPerformanceFileRequest(deputy_id=deputy.id, year=YEAR),
                              **STAFF)
     assert file.total == "14.40" and file.items[0].rule_version == 2     # 12 points x the county's weight 1.2
+    v2 = w.versions()[0]     # newest first
+    assert {e.kind: e.points for e in v2.points}[ppb.WORK_KIND_VISIT] == "1.00"    # not next year's 1.50
+    # ?year= fills the form from that year's version, and says which.
+    drv.get(f"{w.url}/desk/rules/performance?year={YEAR + 1}")
+    assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.50"
+    assert drv.find_element(By.ID, "prefilled").text.startswith(f"表中已填入{YEAR + 1}年适用的细则（{region}第1版）")
     drv.get(f"{w.url}/desk/performance?region={COUNTY_A}&level=4&year={YEAR}")
     assert drv.find_element(By.ID, "ranking-changed").is_displayed()
 
