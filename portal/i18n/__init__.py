@@ -112,6 +112,7 @@ class Catalogue:
         # supervision's refusals and fields (portal/pages/supervision.py)
         self.supervision_refusals: tuple[tuple[str, str], ...] = lang.SUPERVISION_REFUSALS
         self.supervision_field_problems: dict[str, str] = lang.SUPERVISION_FIELD_PROBLEMS
+        self.supervision_reason_problems: tuple[tuple[str, str, str], ...] = lang.SUPERVISION_REASON_PROBLEMS
         # the rules pages' refusals (portal/pages/rules.py)
         self.rule_problems: tuple[tuple[str, str], ...] = lang.RULE_PROBLEMS
         self.rule_problem_other: str = lang.RULE_PROBLEM_OTHER
@@ -178,8 +179,14 @@ class Catalogue:
     def supervision_field_error(self, detail: str) -> str:
         """A supervision INVALID_ARGUMENT (or NOT_FOUND naming a field) as the forms name the
         field: supervision's own words for its fields (a project's 完成时限 is not a case's
-        办理期限), else the catalogue's general ones."""
-        field = re.sub(r"\[\d+\]", "", detail.partition(":")[0].strip())
+        办理期限), else the catalogue's general ones. A field with more than one problem a
+        form can meet (a repeated milestone title is not a missing one) is said by the first of
+        SUPERVISION_REASON_PROBLEMS for its field and the start of supervision's problem."""
+        path, _, reason = detail.partition(":")
+        field, reason = re.sub(r"\[\d+\]", "", path.strip()), reason.strip()
+        for name, start, sentence in self.supervision_reason_problems:
+            if name == field and reason.startswith(start):
+                return sentence
         said = self.supervision_field_problems.get(field)
         return said if said is not None else self.field_error(detail)
 

@@ -1799,6 +1799,16 @@ SUPERVISION_REFUSALS: tuple[tuple[str, str], ...] = (
     (r"status: the item is closed", "这件议案建议已经办结"),
     (r"written at the same time|already exists", "有人同时提交了相同的内容，请刷新页面查看"),
 )
+# Supervision's problems that need their own sentence, by field and the start of the problem
+# as supervision words it (services/supervision/projects.py, domain.py, inspections.py);
+# before SUPERVISION_FIELD_PROBLEMS, which says the field's usual problem.
+SUPERVISION_REASON_PROBLEMS: tuple[tuple[str, str, str], ...] = (
+    ("milestones.title", "names a milestone twice", "节点名称不能重复，每个节点请用不同的名称。"),
+    ("milestones.due_date", "is before 1 January of the project's year",
+     "节点的完成日期不能早于项目年度的 1 月 1 日。"),
+    ("deadline", "is before 1 January of the project's year", "完成时限不能早于项目年度的 1 月 1 日。"),
+    ("held_on", "is after today", "开展日期不能晚于今天：督导调研开展以后再记录，尚未开展的请安排日期。"),
+)
 # Supervision's fields as its forms name them (before FIELD_PROBLEMS, whose 'deadline' and
 # 'title' are a case's and a campaign's). Indexes ([0]) are dropped before the look-up.
 SUPERVISION_FIELD_PROBLEMS: dict[str, str] = {

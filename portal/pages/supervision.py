@@ -306,11 +306,20 @@ def _bad_region(request: Request, code: str) -> Response:
     return error_page(request, 400, "sv_bad_filter_title", "", message=t.sv_bad_region.format(code=code))
 
 
+def _out_of_scope(request: Request, code: str) -> Response:
+    """A region of the tree outside the user's: 403 "not in your jurisdiction", as on every
+    page with a region chooser (portal.render.rpc_error_page's rule); a code the tree does not
+    hold is 400 naming it."""
+    if code not in regions(request):
+        return _bad_region(request, code)
+    return error_page(request, 403, "no_permission_title", "region_out_of_scope")
+
+
 def _bad_filter(request: Request, code: str) -> Response | None:
     """The board's refusal of a ?region= that names no region of the tree (a typo, another
     province's code) or a ?year= that is no year: 400 naming the code or year, as the
     dashboard and reports explain a wrong filter (not "no such page"). A real region outside
-    the user's stays a 404 from the service's refusal."""
+    the user's is the service's refusal: 403, not in the user's jurisdiction."""
     raw_year = (request.query_params.get("year") or "").strip()
     if raw_year and not (raw_year.isdecimal() and len(raw_year) == 4):
         t = catalogue(request).t
@@ -358,9 +367,9 @@ async def board(request: Request) -> Response:
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.INVALID_ARGUMENT and (e.details() or "").startswith("region_code"):
             return _bad_region(request, code)
-        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
-            # a region above or beside the user's: to this user, no such page
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
             return error_page(request, 404, "not_found_title", "page_not_found")
+        # a region above or beside the user's: 403, not in the user's jurisdiction
         return rpc_error_page(request, e, not_found="page_not_found")
     projects = list(listed.projects)
     t = catalogue(request).t
@@ -671,7 +680,7 @@ async def new_project(request: Request) -> Response:
     (another is a 404: not this user's to open projects in)."""
     region = _create_region(request, request.query_params.get("region"))
     if region is None:
-        return error_page(request, 404, "not_found_title", "page_not_found")
+        return _out_of_scope(request, (request.query_params.get("region") or "").strip()[:9])
     return await _create_page(request, region)
 
 
@@ -687,7 +696,7 @@ async def create_project(request: Request) -> Response:
     form = {k: v[:MAX_TEXT] for k, v in form.items() if k != "csrf_token"}
     region = _create_region(request, form.get("region_code"))
     if region is None:
-        return error_page(request, 404, "not_found_title", "page_not_found")
+        return _out_of_scope(request, form.get("region_code", "").strip()[:9])
     cat = catalogue(request)
     departments = await known_departments(request, region)
     try:
@@ -829,8 +838,9 @@ async def _inspections_page(request: Request, *, errors: list[str] | None = None
             region_code=me.region, page=common_pb2.PageRequest(page_size=BOARD_PROJECTS)),
             metadata=md, timeout=b.timeout)).projects
     except grpc.aio.AioRpcError as e:
-        if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+        if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
             return error_page(request, 404, "not_found_title", "page_not_found")
+        # a region above or beside the user's: 403, not in the user's jurisdiction
         return rpc_error_page(request, e, not_found="page_not_found")
     next_link = f"{HOME}/inspections?" + urlencode(
         {k: v for k, v in {"region": code, "project": project_id, "page_token": listed.next_page_token}.items() if v}
@@ -875,8 +885,13 @@ async def schedule(request: Request) -> Response:
     return RedirectResponse(f"{HOME}/inspections/{quote(got.id, safe='')}?done=schedule", status_code=303)
 
 
+# The record form's inputs by supervision's field: a refusal is also said beside its input.
+RECORD_INPUTS = {"held_on": "held-on", "findings": "findings-field", "problems": "problems-field"}
+
+
 async def _inspection_page(request: Request, inspection_id: str, *, errors: list[str] | None = None,
-                           done: str = "", status: int = 200) -> Response:
+                           done: str = "", status: int = 200, form: dict[str, str] | None = None,
+                           by_input: dict[str, str] | None = None) -> Response:
     me, b, md = user(request), backends(request), user_md(request)
     try:
         x = await b.supervision.GetInspection(pb.GetInspectionRequest(id=inspection_id), metadata=md,
@@ -891,10 +906,12 @@ async def _inspection_page(request: Request, inspection_id: str, *, errors: list
                     raise
     except grpc.aio.AioRpcError as e:
         return _not_found(request, e, "sv_inspection_not_found")
-    recording = me.role in INSPECTION_WRITERS and x.status == pb.INSPECTION_STATUS_SCHEDULED
+    may_manage = me.role in INSPECTION_WRITERS
+    recording = may_manage and x.status == pb.INSPECTION_STATUS_SCHEDULED
     return page(request, "supervision/inspection.html", {
         "user": me, "x": x, "project_title": title, "form_errors": errors or [], "done": done,
-        "can_inspect": me.role in INSPECTION_WRITERS, "today": clock.china_today().isoformat(),
+        "can_inspect": may_manage, "today": clock.china_today().isoformat(),
+        "form": form or {}, "by_input": by_input or {},
         # The record form: the region's deputies, those scheduled ticked; the others typed (an
         # inspection scheduled before ids were kept: every name, to tick the deputies among them).
         "deputies": await region_deputies(request, x.region_code) if recording else [],
@@ -938,7 +955,12 @@ async def inspection_step(request: Request) -> Response:
         refused = _refusal(request, e)
         if refused is None:
             return _not_found(request, e, "sv_inspection_not_found")
-        return await _inspection_page(request, inspection_id, errors=[refused[0]], status=refused[1])
+        field = re.sub(r"\[\d+\]", "", (e.details() or "").partition(":")[0].strip())
+        beside = ({RECORD_INPUTS[field]: catalogue(request).supervision_field_error(e.details() or "")}
+                  if step == "record" and e.code() == grpc.StatusCode.INVALID_ARGUMENT and field in RECORD_INPUTS
+                  else {})
+        return await _inspection_page(request, inspection_id, errors=[refused[0]], status=refused[1],
+                                      form=form if step == "record" else None, by_input=beside)
     return RedirectResponse(f"{HOME}/inspections/{quote(inspection_id, safe='')}?done={step}", status_code=303)
 
 

@@ -25,7 +25,7 @@ from services.supervision.tables import InspectionRow, ParticipantRow, ProblemRo
 from shared import paging, validation
 from shared.access import Scope
 from shared.auth import Principal, Role
-from shared.clock import china_day, now
+from shared.clock import china_day, china_today, now
 from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.service import Runtime
 
@@ -127,8 +127,14 @@ class Inspections:
                findings: str,
                problems: Sequence[str]) -> InspectionRow:
         """The inspection as held (once): the day, who took part (those scheduled unless named
-        again), the findings and each problem found, open until solved."""
+        again), the findings and each problem found, open until solved. ``held_on`` is a China
+        day no later than today (INVALID_ARGUMENT otherwise): a record says what was done, and
+        a day to come would credit its deputies' points and count it as held in a year not yet
+        begun (scheduling a day to come is ScheduleInspection's)."""
         day = d.check_day(held_on, "held_on", required=True)
+        assert day is not None
+        if day > china_today():
+            raise InvalidArgument("held_on", "is after today: record an inspection once held")
         people = d.check_participants(participants)
         findings = d.text(findings, "findings", max_len=d.MAX_FINDINGS)
         found = d.check_problems(problems)

@@ -221,8 +221,9 @@ class World:
     def held(self) -> spb.Inspection:
         """A fresh inspection of 652301 recorded as held, with one open problem."""
         i = self.inspection()
-        return self.sv("RecordInspection", spb.RecordInspectionRequest(id=i.id, held_on="2030-05-02",
-                                                                       problems=["用地手续未办结"]))
+        with frozen(datetime(2030, 5, 2, 4, tzinfo=timezone.utc)):   # held that day: not a day to come
+            return self.sv("RecordInspection", spb.RecordInspectionRequest(id=i.id, held_on="2030-05-02",
+                                                                           problems=["用地手续未办结"]))
 
     # supervision: deputies' bills and suggestions, meetings with heads of state organs
     def item(self, step: str = "submitted") -> spb.DeputyItem:
@@ -746,7 +747,7 @@ CASES |= {
         participants=[spb.Participant(deputy_id=w.A1.id, name=w.A1.name), spb.Participant(name="李四")]),
         ok=WRITERS | DEPUTIES, default=PD)],
     ("supervision", "RecordInspection"): [Case(lambda w, c: spb.RecordInspectionRequest(
-        id=w.inspection().id if c.name in WRITERS else w.IS.id, held_on="2030-05-02",
+        id=w.inspection().id if c.name in WRITERS else w.IS.id, held_on="2025-05-02",   # a day gone by
         participants=[spb.Participant(deputy_id=w.A2.id, name=w.A2.name)],
         findings="进度滞后", problems=["用地手续未办结"]), **INSPECTION_STEP)],
     ("supervision", "SolveProblem"): [Case(_solve, **INSPECTION_STEP)],

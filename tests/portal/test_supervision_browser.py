@@ -265,6 +265,21 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
         assert drv.find_element(By.ID, "participants").text == "张视察、王主任"
         assert drv.find_element(By.CSS_SELECTOR, f"#record-deputies input[name='dep-{zhang.id}']").is_selected()
         assert drv.find_element(By.ID, "record-others").get_attribute("value") == "王主任"
+        # Recorded as held tomorrow (the form sent without the browser's date limit): refused
+        # beside 开展日期, the typed findings kept, nothing written: still scheduled.
+        inspection_id = drv.current_url.split("/inspections/")[1].split("?")[0]
+        tomorrow = (TODAY + timedelta(days=1)).isoformat()
+        with session_client(staff, world.url) as c:
+            here = c.get(f"/desk/supervision/inspections/{inspection_id}")
+            refused = c.post(f"/desk/supervision/inspections/{inspection_id}/record", data={
+                "csrf_token": hidden(here.text, "csrf_token"), "region": COUNTY_A, "held_on": tomorrow,
+                f"dep-{zhang.id}": "on", "findings": "提前记录", "problems": "某问题"})
+        assert refused.status_code == 400
+        assert ('<p class="field-error" id="err-held-on">开展日期不能晚于今天：督导调研开展以后再记录，尚未开展的请安排日期。</p>'
+                in refused.text), refused.text[-1500:]
+        assert f'value="{tomorrow}"' in refused.text and ">提前记录</textarea>" in refused.text
+        assert world.s.call("GetInspection", pb.GetInspectionRequest(id=inspection_id),
+                            **STAFF).status == pb.INSPECTION_STATUS_SCHEDULED
         drv.find_element(By.ID, "findings-field").send_keys("施工进度滞后于计划。")
         drv.find_element(By.ID, "problems-field").send_keys("用地手续未办结\n施工扰民引发纠纷")
         check_page(staff, shots, "5-inspection-scheduled")
@@ -770,6 +785,32 @@ def test_staff_open_a_project_directly_and_others_may_not(world, projects, shots
         assert '<p class="field-error" id="err-ms-2-weight">权重请填写 1 到 1000 之间的整数。</p>' in refused.text
         assert 'id="ms-2-weight" name="ms-2-weight" aria-invalid="true"' in refused.text
         assert len(projects_now()) == before + 1
+        # Two milestones of one title, and a deadline before the project's year: each said as
+        # what it is (both were filled in), beside its input; nothing written.
+        for extra, where, said in (
+                ({"ms-0-title": "完成改造", "ms-0-due_date": (TODAY + timedelta(days=20)).isoformat(),
+                  "ms-0-weight": "1", "ms-1-title": "完成改造",
+                  "ms-1-due_date": (TODAY + timedelta(days=30)).isoformat(), "ms-1-weight": "1"},
+                 "ms-1-title", "节点名称不能重复，每个节点请用不同的名称。"),
+                ({"year": str(TODAY.year + 1), "deadline": TODAY.isoformat()},
+                 "deadline", "完成时限不能早于项目年度的 1 月 1 日。")):
+            with session_client(staff, world.url) as c:
+                form = c.get("/desk/supervision/projects/new")
+                refused = c.post("/desk/supervision/projects/new", data={
+                    "title": "城区公厕改造", "category": "城建", "year": str(TODAY.year), "budget_yuan": "100",
+                    "deadline": (TODAY + timedelta(days=90)).isoformat(), "region_code": COUNTY_A,
+                    "request_id": hidden(form.text, "request_id"), "csrf_token": hidden(form.text, "csrf_token"),
+                    "dept-0-department": "dept-transport", "dept-0-responsible_person": "赵强", **extra})
+            assert refused.status_code == 400
+            assert f'<p class="field-error" id="err-{where}">{said}</p>' in refused.text, refused.text[-1500:]
+        assert len(projects_now()) == before + 1
+        # A region above the clerk's (the prefecture): 403 "not in your jurisdiction" on the
+        # board, the inspections and the new-project form, as on the other pages.
+        with session_client(staff, world.url) as c:
+            for url in (f"/desk/supervision?region={PREFECTURE}", f"/desk/supervision/inspections?region={PREFECTURE}",
+                        f"/desk/supervision/projects/new?region={PREFECTURE}"):
+                got = c.get(url)
+                assert got.status_code == 403 and "所选地区不在您的管辖范围内" in got.text, url
         # On the board.
         drv.get(f"{world.url}/desk/supervision")
         assert title in drv.find_element(By.ID, "projects").text

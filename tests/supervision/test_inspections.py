@@ -60,8 +60,14 @@ def test_an_inspection_finds_problems_and_each_is_tracked_to_solved(world):
         i = schedule(world, project_id=project.id)
     assert (i.status, i.project_id, people(i), list(i.participant_names)) == (
         pb.INSPECTION_STATUS_SCHEDULED, project.id, [(ZHANG, "张代表"), ("", "王主任")], ["张代表", "王主任"])
+    # Recorded as held on a day to come is refused naming held_on, nothing written (it would
+    # count as held, and credit its deputies, in a year not begun); scheduling one is fine.
+    with on("2036-05-10"), world.expect_no_writes():
+        err = world.s.error("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-11", problems=["施工扰民"]), **STAFF)
+    assert err.code() == IA and err.details() == "held_on: is after today: record an inspection once held"
     # Solving before it is held is out of order; so is recording it twice.
-    with world.expect_events("InspectionRecorded"):
+    with on("2036-05-11"), world.expect_events("InspectionRecorded"):
         i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
             id=i.id, held_on="2036-05-11", findings="施工进度滞后于计划",
             problems=["项目用地手续未办结", "施工扰民引发矛盾纠纷", "补助资金拨付慢"]), **STAFF)
@@ -72,7 +78,7 @@ def test_an_inspection_finds_problems_and_each_is_tracked_to_solved(world):
         "SELECT data FROM outbox WHERE type = 'lianxin.supervision.v1.InspectionRecorded' ORDER BY seq DESC LIMIT 1")[0][0])
     assert people(recorded.inspection) == [(ZHANG, "张代表"), ("", "王主任")]
     assert list(recorded.inspection.participant_names) == ["张代表", "王主任"]
-    with world.expect_no_writes():
+    with on("2036-05-12"), world.expect_no_writes():
         assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
             id=i.id, held_on="2036-05-12"), **STAFF).code() == FP
     with world.expect_events("ProblemSolved"):
@@ -108,20 +114,22 @@ def test_deputies_schedule_and_record_their_own_inspections(world):
     # Another deputy of the branch reads it but may not record it; one of another county does not see it.
     other = {"role": "deputy", "region": COUNTY_A, "subject": colleague}
     assert world.s.call("GetInspection", pb.GetInspectionRequest(id=i.id), **other).id == i.id
-    with world.expect_no_writes():
+    with on("2036-05-10"), world.expect_no_writes():
         assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
             id=i.id, held_on="2036-05-10"), **other).code() == PD
     elsewhere = {"role": "deputy", "region": COUNTY_B, "subject": deputy}
     assert world.s.error("GetInspection", pb.GetInspectionRequest(id=i.id), **elsewhere).code() == NF
-    assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
-        id=i.id, held_on="2036-05-10"), **elsewhere).code() == NF
+    with on("2036-05-10"):
+        assert world.s.error("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-10"), **elsewhere).code() == NF
     # Departments have no part in inspections (yet).
     assert world.s.error("GetInspection", pb.GetInspectionRequest(id=i.id), role="department", region=TOWNSHIP_A,
                          subject="dept-housing").code() == PD
-    i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
-        id=i.id, held_on="2036-05-10", participants=[person("张代表", deputy), person("张代表", ZHANG2),
-                                                     person("李代表", LI), person("水利专家")],
-        problems=["路灯不亮"]), **mine)
+    with on("2036-05-10"):
+        i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on="2036-05-10", participants=[person("张代表", deputy), person("张代表", ZHANG2),
+                                                         person("李代表", LI), person("水利专家")],
+            problems=["路灯不亮"]), **mine)
     # Two deputies of one name are two participants, told apart by id.
     assert people(i) == [(deputy, "张代表"), (ZHANG2, "张代表"), (LI, "李代表"), ("", "水利专家")]
     assert i.recorded_by == deputy
@@ -136,9 +144,9 @@ def test_counts_per_region_and_year(world):
 
     def held(region, problems, solved, day=f"{year}-04-01"):
         i = schedule(world, region, day=day, **county)
-        i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
-            id=i.id, held_on=day, problems=[f"问题{n}" for n in range(problems)]), **county)
-        with on(day):       # solved the day it was found: counted in the same year
+        with on(day):       # held, and solved, the day it was found: counted in the same year
+            i = world.s.call("RecordInspection", pb.RecordInspectionRequest(
+                id=i.id, held_on=day, problems=[f"问题{n}" for n in range(problems)]), **county)
             for p in i.problems[:solved]:
                 world.s.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=p.id,
                                                                     solution="已解决"), **county)
@@ -217,10 +225,10 @@ def test_bad_inspections_are_refused_naming_the_field(world):
             err = world.s.error("ScheduleInspection", req, **STAFF)
         assert err.code() == code and err.details().startswith(field), err.details()
     bare = schedule(world, participants=())
-    with world.expect_no_writes():
+    with on("2036-05-10"), world.expect_no_writes():
         err = world.s.error("RecordInspection", pb.RecordInspectionRequest(id=bare.id, held_on="2036-05-10"), **STAFF)
     assert err.code() == IA and err.details().startswith("participants:")
-    with world.expect_no_writes():
+    with on("2036-05-10"), world.expect_no_writes():
         err = world.s.error("RecordInspection", pb.RecordInspectionRequest(
             id=bare.id, held_on="2036-05-10", participants=[person("张三")], problems=["有", ""]), **STAFF)
     assert err.code() == IA and err.details().startswith("problems[1]:")

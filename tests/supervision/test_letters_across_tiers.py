@@ -112,9 +112,10 @@ def test_a_countys_unanswered_letters_reach_the_prefecture_and_its_statistics(ti
     i = county.call("ScheduleInspection", pb.ScheduleInspectionRequest(
         region_code=COUNTY_A, project_id=late.id, title="集中督导", scheduled_on=f"{YEAR}-04-20",
         participants=[pb.Participant(name="张代表")]), **COUNTY_STAFF)
-    i = county.call("RecordInspection", pb.RecordInspectionRequest(
-        id=i.id, held_on=f"{YEAR}-04-20", findings="管网改造滞后", problems=["征迁未完成", "施工扰民"]),
-        **COUNTY_STAFF)
+    with on(f"{YEAR}-04-20"):
+        i = county.call("RecordInspection", pb.RecordInspectionRequest(
+            id=i.id, held_on=f"{YEAR}-04-20", findings="管网改造滞后", problems=["征迁未完成", "施工扰民"]),
+            **COUNTY_STAFF)
     with on(f"{YEAR}-04-21"):
         county.call("SolveProblem", pb.SolveProblemRequest(inspection_id=i.id, problem_id=i.problems[0].id,
                                                            solution="征迁已完成"), **COUNTY_STAFF)
