@@ -31,7 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, text, update
+from sqlalchemy import BigInteger, Select, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -205,6 +205,16 @@ RULES_MARK = (select(func.count()).select_from(PerfRulesRow).scalar_subquery(),
               select(func.max(PerfRulesRow.id)).scalar_subquery(),
               select(func.max(PerfRulesRow.created_at)).scalar_subquery())
 
+# The statements of an arriving event, built once (SQLAlchemy then reuses their compiled form).
+STORE_SOURCE_PG = pg_insert(SOURCES).on_conflict_do_nothing().returning(SOURCES.c.event_id, *RULES_MARK)
+STORE_SOURCE_SQLITE = sqlite_insert(SOURCES).on_conflict_do_nothing().returning(SOURCES.c.event_id)
+ITEMS_BY_KEY = select(*ITEM_COLS).where(PerfItemRow.key.in_(bindparam("keys", expanding=True)))
+ITEMS_OR_GROUPS = select(*ITEM_COLS).where(
+    PerfItemRow.key.in_(bindparam("keys", expanding=True))
+    | (PerfItemRow.deputy_id.in_(bindparam("deputies", expanding=True))
+       & PerfItemRow.year.in_(bindparam("years", expanding=True))
+       & PerfItemRow.kind.in_(bindparam("kinds", expanding=True))))
+
 
 # New items and the totals they move, in one statement (PostgreSQL): the rows come as one
 # array per column.
@@ -239,6 +249,7 @@ class Performance:
         self.rt = runtime
         self.regions = runtime.regions
         self._rules: RulesCache | None = None
+        self._locks: dict[tuple[int, int], Select] = {}
 
     # ---- the tree and the rules ------------------------------------------------------------
     def path_codes(self, code: str) -> list[str]:
@@ -309,11 +320,10 @@ class Performance:
         source = {"event_id": env.id, "type": env.type, "region_code": reading.region_code, "day": reading.day,
                   "year": reading.credited_year, "data": env.data, "resolved": ",".join(reading.resolved),
                   "received_at": now()}
-        stmt = upsert_of(s)(SOURCES).values(source).on_conflict_do_nothing()
         if s.get_bind().dialect.name != "postgresql":
-            return 0 if s.execute(stmt.returning(SOURCES.c.event_id)).first() is None else self.add_items(s, items)
+            return 0 if s.execute(STORE_SOURCE_SQLITE, source).first() is None else self.add_items(s, items)
         # The rules' fingerprint read in the same round trip (after the locks: its own statement).
-        stored = s.execute(stmt.returning(SOURCES.c.event_id, *RULES_MARK)).first()
+        stored = s.execute(STORE_SOURCE_PG, source).first()
         return 0 if stored is None else self.add_items(s, items, mark=tuple(stored[1:]))
 
     # Advisory locks (PostgreSQL; SQLite has one writer at a time). Crediting an event takes the
@@ -330,12 +340,19 @@ class Performance:
     def lock_for_credit(self, s: Session, deputy_years: set[tuple[str, int]]) -> None:
         if s.get_bind().dialect.name != "postgresql" or not deputy_years:
             return
-        calls = [func.pg_advisory_xact_lock_shared(self._lock_key("perf:rules"))]
-        calls += [func.pg_advisory_xact_lock_shared(self._lock_key(f"perf:year:{y}"))
-                  for y in sorted({y for _, y in deputy_years})]
-        calls += [func.pg_advisory_xact_lock(self._lock_key(f"perf:{dep}:{y}")) for dep, y in sorted(deputy_years)]
-        # One statement; PostgreSQL evaluates the select list left to right, so in this order.
-        s.execute(select(*calls))
+        years = sorted({y for _, y in deputy_years})
+        keys = [self._lock_key("perf:rules")] + [self._lock_key(f"perf:year:{y}") for y in years]
+        keys += [self._lock_key(f"perf:{dep}:{y}") for dep, y in sorted(deputy_years)]
+        shape = (len(years), len(deputy_years))
+        stmt = self._locks.get(shape)
+        if stmt is None:
+            # One statement per shape, built once: PostgreSQL evaluates the select list left to
+            # right, so the locks are taken in this order.
+            shared = 1 + len(years)
+            stmt = self._locks[shape] = select(*(
+                (func.pg_advisory_xact_lock_shared if i < shared else func.pg_advisory_xact_lock)(
+                    bindparam(f"k{i}", type_=BigInteger)) for i in range(len(keys))))
+        s.execute(stmt, {f"k{i}": k for i, k in enumerate(keys)})
 
     def lock_for_recompute(self, s: Session, year: int) -> None:
         if s.get_bind().dialect.name == "postgresql":
@@ -381,12 +398,10 @@ class Performance:
         version_of = {it.key: cache.in_force(self, it.region_code, it.year) for it in items}
         capped = {(it.deputy_id, it.year, int(it.kind)) for it in items
                   if it.kind in version_of[it.key].rules.caps}
-        cond: ColumnElement[bool] = PerfItemRow.key.in_(sorted({it.key for it in items}))
-        if capped:
-            cond = cond | (PerfItemRow.deputy_id.in_(sorted({c[0] for c in capped}))
-                           & PerfItemRow.year.in_(sorted({c[1] for c in capped}))
-                           & PerfItemRow.kind.in_(sorted({c[2] for c in capped})))
-        rows = {r.key: r for r in s.execute(select(*ITEM_COLS).where(cond))}
+        keys = sorted({it.key for it in items})
+        rows = {r.key: r for r in (s.execute(ITEMS_OR_GROUPS, {
+            "keys": keys, "deputies": sorted({c[0] for c in capped}), "years": sorted({c[1] for c in capped}),
+            "kinds": sorted({c[2] for c in capped})}) if capped else s.execute(ITEMS_BY_KEY, {"keys": keys}))}
         moved: dict[str, tuple[str, str]] = {}      # key -> (source event id, type) now smaller
         new: dict[str, sc.Item] = {}
         for it in items:
