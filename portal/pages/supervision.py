@@ -225,19 +225,35 @@ def _names(raw: str) -> list[str]:
     return [x for x in re.split(r"[、，,;；\s]+", raw) if x]
 
 
+# At most this many roster pages (of 500) read for a picker: a county's deputies and its
+# townships' fit many times over.
+PICKER_PAGES = 20
+
+
 async def region_deputies(request: Request, code: str) -> list[rpb.Deputy]:
-    """The seated deputies of a region's own congress, by name (the roster's, with the user's
-    token): whom an inspection's form offers to tick as participants. Empty when the roster
-    cannot say (participants' names can still be typed)."""
-    b = backends(request)
+    """The seated deputies of a region and its subtree (a county's own and those of its
+    townships and 街道), by name (the roster's, every page, with the user's token): whom an
+    inspection's form offers to tick as participants. Evaluation credits a participant
+    deputy of the inspection's branch (services/evaluation/performance.py: the region, its
+    ancestors and its subtree); the subtree is what the office of the region may list (a
+    region above is outside its scope). Empty when the roster cannot say (participants'
+    names can still be typed)."""
+    b, md = backends(request), user_md(request)
+    found: list[rpb.Deputy] = []
+    token = ""
     try:
-        listed = await b.roster.ListDeputies(rpb.ListDeputiesRequest(
-            region_code=code, page=common_pb2.PageRequest(page_size=500)), metadata=user_md(request),
-            timeout=b.timeout)
+        for _ in range(PICKER_PAGES):
+            listed = await b.roster.ListDeputies(rpb.ListDeputiesRequest(
+                region_code=code, page=common_pb2.PageRequest(page_size=500, page_token=token)), metadata=md,
+                timeout=b.timeout)
+            found += [d for d in listed.deputies if d.status in SEATED]
+            token = listed.next_page_token
+            if not token:
+                break
     except grpc.aio.AioRpcError:
-        return []
-    return sorted((d for d in listed.deputies if d.region_code == code and d.status in SEATED),
-                  key=lambda d: (d.name, d.id))
+        if not found:
+            return []
+    return sorted(found, key=lambda d: (d.name, d.id))
 
 
 async def _participants(request: Request, form, code: str) -> list[pb.Participant]:

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from kit.browser import Browser, output_dir, wait_replaced
 from kit.portal import PORTAL_SUBJECT, PortalProcess, client, free_port, hidden, portal_token_file
-from kit.settings import COUNTY_A, PREFECTURE
+from kit.settings import COUNTY_A, PREFECTURE, TOWNSHIP_A
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import supervision_pb2 as pb
@@ -249,7 +249,14 @@ def test_staff_follow_the_board_a_project_its_letter_and_an_inspection(world, pr
             region_code=COUNTY_A, name="张视察", gender=rpb.GENDER_MALE, ethnicity="汉族", work_unit=unit,
             seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone=phone))),
             role="staff", region=PREFECTURE) for unit, phone in (("三工镇", "13900990001"), ("榆树沟镇", "13900990002")))
+        # A county deputy whose region is one of the county's townships is offered too
+        # (evaluation credits the deputies of the inspection's branch).
+        township = world.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
+            region_code=TOWNSHIP_A, name="马红霞", gender=rpb.GENDER_FEMALE, ethnicity="回族",
+            seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")], contact=rpb.Contact(phone="13900990003"))),
+            role="staff", region=PREFECTURE)
         follow(staff, drv.find_element(By.ID, "schedule-link"))
+        assert drv.find_elements(By.CSS_SELECTOR, f"#schedule-deputies input[name='dep-{township.id}']")
         assert drv.find_element(By.ID, "schedule-project").get_attribute("value") == lift.id
         drv.find_element(By.ID, "schedule-title").send_keys("加装电梯项目集中督导")
         # Two deputies of one name, told apart by their work unit; the first ticked.
