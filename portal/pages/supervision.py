@@ -922,7 +922,12 @@ async def _inspection_page(request: Request, inspection_id: str, *, errors: list
                     raise
     except grpc.aio.AioRpcError as e:
         return _not_found(request, e, "sv_inspection_not_found")
-    may_manage = me.role in INSPECTION_WRITERS
+    # Who may record (and solve) is supervision's access table (services/supervision/access.py
+    # inspection.manage): the office of the region's subtree; a deputy only what they
+    # scheduled (created_by is the token's subject: identity's stands_for, else the username).
+    # Others read it without the forms.
+    may_manage = me.role in MANAGERS or (me.role == "deputy" and x.created_role == "deputy"
+                                         and x.created_by == (me.stands_for or me.username))
     recording = may_manage and x.status == pb.INSPECTION_STATUS_SCHEDULED
     return page(request, "supervision/inspection.html", {
         "user": me, "x": x, "project_title": title, "form_errors": errors or [], "done": done,

@@ -650,6 +650,18 @@ def test_a_user_reads_names_amounts_and_filters_as_typed(world, projects):
         row = listed[listed.index("关于增设社区卫生服务站的建议"):]
         row = row[:row.index("</li>")]
         assert "已办结" in row and "前办结" not in row
+        # An inspection the office scheduled: the deputy reads it without the forms supervision
+        # would refuse them (a deputy records only what they scheduled); their own has the form.
+        theirs = world.s.call("ScheduleInspection", pb.ScheduleInspectionRequest(
+            region_code=COUNTY_A, title="办公室安排的调研", scheduled_on=TODAY.isoformat(),
+            participants=[pb.Participant(deputy_id=mine.id, name=mine.name)]), **STAFF)
+        own = world.s.call("ScheduleInspection", pb.ScheduleInspectionRequest(
+            region_code=COUNTY_A, title="代表自行安排的调研", scheduled_on=TODAY.isoformat(),
+            participants=[pb.Participant(deputy_id=mine.id, name=mine.name)]), **me)
+        page = deputy.get(f"/desk/supervision/inspections/{theirs.id}")
+        assert page.status_code == 200 and "办公室安排的调研" in page.text and 'id="record-form"' not in page.text
+        assert 'id="record-form"' in deputy.get(f"/desk/supervision/inspections/{own.id}").text
+        assert 'id="record-form"' in office.get(f"/desk/supervision/inspections/{theirs.id}").text
     finally:
         deputy.close()
         office.close()
