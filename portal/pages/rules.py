@@ -24,7 +24,8 @@ and weights as decimal text, never cut short, whole numbers as integers: text th
 
 Only the office (staff) opens these pages (the services' access tables also let auditors and
 the committee read some rules, and the committee set supervision's; the pages are the office's
-tool), anyone else gets 403. A region outside the user's subtree is a 404.
+tool), anyone else gets 403. A region outside the user's subtree is 403
+所选地区不在您的管辖范围内 (as on every page with a region chooser).
 """
 from __future__ import annotations
 
@@ -113,8 +114,9 @@ def _refused(request: Request, e: grpc.aio.AioRpcError, fields: dict[str, tuple[
 
 
 def _outside(request: Request, e: grpc.aio.AioRpcError) -> Response:
-    """A region outside the user's subtree (or no region) is a 404, as on the funding page."""
-    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
+    """No region is a 404; a region outside the user's subtree is 403 所选地区不在您的管辖范围内
+    (rpc_error_page's rule, as on the evaluation and funding pages)."""
+    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
         return error_page(request, 404, "not_found_title", "rules_no_region")
     return rpc_error_page(request, e, not_found="rules_no_region")
 

@@ -242,10 +242,13 @@ def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, dep
     assert w.supervision.call("GetItemRules", spb.GetItemRulesRequest(region_code=COUNTY_A),
                               **STAFF).bill_signers_required == 12
 
-    # Without the browser: a region outside the clerk's is not found; a post without the form's token writes nothing.
+    # Without the browser: a region beside or above the clerk's is not theirs (403, said as on every
+    # page with a region chooser); a post without the form's token writes nothing.
     with client(w.url, cookies={c["name"]: c["value"] for c in drv.get_cookies()}) as http:
         for tab in ("performance", "satisfaction", "funding", "items"):
-            assert http.get(f"/desk/rules/{tab}?region={COUNTY_B}").status_code == 404, tab
+            for region in (COUNTY_B, PREFECTURE):
+                got = http.get(f"/desk/rules/{tab}?region={region}")
+                assert got.status_code == 403 and "所选地区不在您的管辖范围内" in got.text, (tab, region)
         # A year that is no year is the service's to refuse, named (400), never read as another.
         for tab, bad in (("performance", "²"), ("performance", "1999"), ("funding", "20266")):
             got = http.get(f"/desk/rules/{tab}?year={bad}")
