@@ -197,8 +197,11 @@ async def performance_rules(request: Request) -> Response:
 async def set_performance_rules(request: Request) -> Response:
     """POST /desk/rules/performance: a new version effective from a year. A year up to this one
     may already be scored: the page asks once more (confirm=<the year>) saying it re-scores that year and
-    marks its published rankings changed; then SetPerformanceRules and back (PRG) with the
-    version's number, or the form again with the service's refusal next to its input (400)."""
+    marks its published rankings changed, and a year other than the one the form was filled for
+    (prefill_year) once more naming both years' versions; each question only after the service
+    took the values (SetPerformanceRules validate_only), so a refused value is shown at once. Then
+    SetPerformanceRules and back (PRG) with the version's number, or the form again with the
+    service's refusal next to its input (400)."""
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
@@ -229,28 +232,30 @@ async def set_performance_rules(request: Request) -> Response:
             rules.weights.append(ppb.LevelWeight(level=level, weight=weight))
     this_year = clock.china_today().year
     b = backends(request)
+    md = user_md(request)
     year = rules.effective_year
     # The values were filled from the version in force for ``prefill_year``; a different year
     # typed afterwards is asked about once (values_for=<the year> says the user saw it), naming
-    # both versions, rather than giving one year's values to another unseen.
+    # both versions, rather than giving one year's values to another unseen. A year already
+    # scored is asked about once too (confirm=<the year>). Either question is asked only about
+    # values the service takes (validate_only): a value it refuses is shown at once, never after
+    # a question whose answer could not save it.
     prefill_year = _year(form.get("prefill_year", ""), 0)
-    other_year = None
-    if 0 < prefill_year != year > 0 and form.get("values_for", "") != str(year):
-        try:
-            got = [await b.evaluation.GetPerformanceRules(ppb.GetPerformanceRulesRequest(
-                region_code=region, year=y), metadata=user_md(request), timeout=b.timeout) for y in (prefill_year, year)]
-            other_year = (got[0], got[1])
-        except grpc.aio.AioRpcError as e:
-            if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
-                return _outside(request, e)
-            other_year = None      # a year the service takes for no version: its refusal comes from the save
-    asks = 0 < year <= this_year and form.get("confirm", "") != str(year)
-    if other_year is not None or asks:
-        return await _performance_page(request, region, form=form, confirm=0 < year <= this_year,
-                                       other_year=other_year)
+    other = 0 < prefill_year != year > 0 and form.get("values_for", "") != str(year)
+    rescores = 0 < year <= this_year and form.get("confirm", "") != str(year)
     try:
+        if other or rescores:
+            await b.evaluation.SetPerformanceRules(ppb.SetPerformanceRulesRequest(rules=rules, validate_only=True),
+                                                   metadata=md, timeout=b.timeout)
+            other_year = None
+            if other:
+                got = [await b.evaluation.GetPerformanceRules(ppb.GetPerformanceRulesRequest(
+                    region_code=region, year=y), metadata=md, timeout=b.timeout) for y in (prefill_year, year)]
+                other_year = (got[0], got[1])
+            return await _performance_page(request, region, form=form, confirm=0 < year <= this_year,
+                                           other_year=other_year)
         done = await b.evaluation.SetPerformanceRules(ppb.SetPerformanceRulesRequest(rules=rules),
-                                                      metadata=user_md(request), timeout=b.timeout)
+                                                      metadata=md, timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         refusal = _refused(request, e, fields)
         if refusal is None:

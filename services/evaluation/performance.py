@@ -570,14 +570,20 @@ class Performance:
         return row
 
     # ---- rules ---------------------------------------------------------------------------------
-    def set_rules(self, who: Principal, region_code: str, effective_year: int, rules: sc.Rules) -> ShownRules:
+    def set_rules(self, who: Principal, region_code: str, effective_year: int, rules: sc.Rules, *,
+                  validate_only: bool = False) -> ShownRules:
         """A new version of a region's rules, effective from ``effective_year``: the items it now
-        governs (of that region's subtree, that year and later) are scored again."""
+        governs (of that region's subtree, that year and later) are scored again. ``validate_only``:
+        every check made, nothing written; the version as it would be saved (no id, number 0)."""
         ACCESS.scope(who, "performance.rules.manage")
         code = validation.region_code(region_code, "rules.region_code")
         self.regions.require(code, "rules.region_code")
         self.regions.ensure_within(who.region, code)
         check_year(effective_year, "rules.effective_year")
+        if validate_only:
+            row = PerfRulesRow(id="", region_code=code, number=0, effective_year=effective_year,
+                               body=rules_body(rules), created_by=who.subject[:100], created_at=now())
+            return ShownRules(version_of_row(row), row)
         with self.rt.transaction() as s:
             self.lock_for_rules(s)
             number = (s.scalar(select(func.max(PerfRulesRow.number)).where(PerfRulesRow.region_code == code))

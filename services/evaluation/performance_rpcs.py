@@ -27,7 +27,7 @@ class PerformanceRpcs:
             raise InvalidArgument("rules", "is required")
         m = request.rules
         shown = self.performance.set_rules(current_principal(), m.region_code, m.effective_year,
-                                           convert.rules_from_proto(m))
+                                           convert.rules_from_proto(m), validate_only=request.validate_only)
         return convert.rules_to_proto(shown)
 
     def GetPerformanceRules(self, request, context):

@@ -376,6 +376,18 @@ def test_who_sees_what(world):
     twice = rules(2031)
     twice.rules.caps.extend([pb.KindPoints(kind=pb.WORK_KIND_VISIT, points="1")] * 2)
     assert w.e.error("SetPerformanceRules", twice, **STAFF).details().startswith("rules.caps[1].kind")
+    # validate_only: refused as a save would be (a year before 2000 too), and a good version answered
+    # as it would be saved (number 0), writing nothing.
+    early = rules(1999)
+    early.validate_only = True
+    assert w.e.error("SetPerformanceRules", early, **STAFF).details().startswith("rules.effective_year")
+    missing.validate_only = True
+    assert w.e.error("SetPerformanceRules", missing, **STAFF).details().startswith("rules.points")
+    checked = rules(2031, visit="7")
+    checked.validate_only = True
+    shown = w.e.call("SetPerformanceRules", checked, **STAFF)
+    assert (shown.number, shown.id, shown.effective_year) == (0, "", 2031)
+    assert {e.kind: e.points for e in shown.points}[pb.WORK_KIND_VISIT] == "7.00"
     future = pb.RecordConstituentReportRequest(deputy_id=d1.id, held_on=(date.today().replace(year=2099)).isoformat())
     assert w.e.error("RecordConstituentReport", future, **STAFF).details().startswith("held_on")
     assert w.e.count("perf_rules") == before

@@ -183,6 +183,12 @@ def test_the_clerk_sets_a_new_version_of_the_performance_rules(world, deputy, de
     assert file.total == "14.40" and file.items[0].rule_version == 2     # 12 points x the county's weight 1.2
     v2 = w.versions()[0]     # newest first
     assert {e.kind: e.points for e in v2.points}[ppb.WORK_KIND_VISIT] == "1.00"    # not next year's 1.50
+    # A year the service refuses is refused at once, not first asked about as a year already scored.
+    _fill(drv, "effective_year", "1999")
+    press(desk, "#save-rules")
+    assert drv.find_element(By.ID, "err-effective_year").text == "自何年起生效：应是 2000 到 2100 之间的年份。"
+    assert not drv.find_elements(By.ID, "confirm") and not drv.find_elements(By.ID, "other-year")
+    assert len(w.versions()) == 2
     # ?year= fills the form from that year's version, and says which.
     drv.get(f"{w.url}/desk/rules/performance?year={YEAR + 1}")
     assert drv.find_element(By.ID, "points_7").get_attribute("value") == "1.50"
