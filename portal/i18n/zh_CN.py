@@ -768,7 +768,6 @@ STRINGS: dict[str, str] = {
     "rules_set_own": "设置本区划的规则",
     "rules_save": "保存",
     "rules_amount": "请填写金额（元），最多两位小数",
-    "rules_amount_too_large": "金额过大",
     "rules_amount_negative": "不能是负数",
     "rules_sat_title": "满意度测评规则",
     "rules_sat_heading": "{region}满意度测评规则",

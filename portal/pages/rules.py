@@ -44,7 +44,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
-from portal.money import AmountError, parse_fen
+from portal.money import MAX_FEN, AmountError, parse_fen
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, error_page, page, regions, rpc_error_page
 from shared import clock
@@ -388,8 +388,10 @@ async def set_funding_standards(request: Request) -> Response:
         try:
             amounts[f"{name}_fen"] = parse_fen(form.get(f"{name}_yuan", ""))
         except AmountError as e:
-            problem = t.rules_amount_too_large if e.too_large else t.rules_amount_negative if e.negative \
-                else t.rules_amount
+            if e.too_large:     # sent on above every bound: the service refuses it naming its own
+                amounts[f"{name}_fen"] = MAX_FEN + 1
+                continue
+            problem = t.rules_amount_negative if e.negative else t.rules_amount
             said = t.rules_field_problem.format(field=t[f"rules_fund_{name}"], problem=problem)
             return await _funding_page(request, region, from_year if from_year > 0 else this_year, form=form,
                                        refusal=Refusal([said], {f"{name}_yuan": said}), status=400)

@@ -70,9 +70,16 @@ DEFAULT_DAILY_SUBSIDY_FEN = 150 * FEN_PER_YUAN
 DEFAULT_VENUE_ALLOWANCE_FEN = 0
 DEFAULT_FROM_YEAR = 2000
 
-# Ten million yuan: above any deputy's or venue's yearly standard, and sums of a prefecture's
-# budgets stay far inside int64.
+# Ten million yuan: above any venue's yearly allowance, and sums of a prefecture's budgets stay
+# far inside int64.
 MAX_STANDARD_FEN = 1_000_000_000
+# A deputy's yearly standard: at most 100,000 yuan. The seed's are 1,000 to 3,300 yuan a year, so
+# a figure thirty times the highest is a slip (zeros typed twice, fen taken for yuan), and
+# AllocateBudgets would draw it for every deputy of the subtree at once.
+MAX_DEPUTY_STANDARD_FEN = 100_000 * FEN_PER_YUAN
+# The daily subsidy: at most 1,000 yuan a day (the seed's 150, raised from less; more than a
+# thousand a day is a slip too).
+MAX_DAILY_SUBSIDY_FEN = 1_000 * FEN_PER_YUAN
 # One spending: a million yuan at most (a deputy's whole activity budget is thousands).
 MAX_SPENDING_FEN = 100_000_000
 # Subsidised days in one entry: a year's.
@@ -117,9 +124,12 @@ def check_fen(value: int, field: str, *, limit: int) -> int:
 
 
 def check_standards(s: Standards, field: str = "standards") -> Standards:
-    """Standards as a region sets them; each amount 0 .. ten million yuan, a policy named."""
-    for name in ("prefecture_fen", "county_fen", "township_fen", "daily_subsidy_fen", "venue_allowance_fen"):
-        check_fen(getattr(s, name), f"{field}.{name}", limit=MAX_STANDARD_FEN)
+    """Standards as a region sets them: a deputy's yearly amount 0 .. 100,000 yuan, the daily
+    subsidy 0 .. 1,000 yuan, a venue's allowance 0 .. ten million yuan; a policy named."""
+    for name in ("prefecture_fen", "county_fen", "township_fen"):
+        check_fen(getattr(s, name), f"{field}.{name}", limit=MAX_DEPUTY_STANDARD_FEN)
+    check_fen(s.daily_subsidy_fen, f"{field}.daily_subsidy_fen", limit=MAX_DAILY_SUBSIDY_FEN)
+    check_fen(s.venue_allowance_fen, f"{field}.venue_allowance_fen", limit=MAX_STANDARD_FEN)
     check_year(s.from_year, f"{field}.from_year")
     if s.overspend not in (OverspendPolicy.REFUSE, OverspendPolicy.FLAG):
         raise InvalidArgument(f"{field}.overspend", "must be REFUSE or FLAG")

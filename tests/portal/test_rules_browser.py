@@ -205,6 +205,15 @@ def test_the_clerk_sets_funding_standards_satisfaction_and_item_rules(world, dep
     assert drv.find_element(By.ID, "in-force-county").text == "1600.00"
     assert drv.find_element(By.ID, "source").text == "本区划及上级区划都没有设置，使用默认值。"
     check_page(desk, shots, "6-funding")
+    # A slip of extra zeros is refused naming the service's bound per deputy and year.
+    _fill(drv, "prefecture_yuan", "5,000,000")
+    press(desk, "#save-rules")
+    assert drv.find_element(By.ID, "err-prefecture_yuan").text == \
+        "州（市）人大代表每人每年活动经费（元）：应在 0 到 100000.00 元之间。"
+    _fill(drv, "prefecture_yuan", "3300")
+    _fill(drv, "county_yuan", "9999999999999999")      # beyond what any form reads: the same bound named
+    press(desk, "#save-rules")
+    assert drv.find_element(By.ID, "err-county_yuan").text.endswith("：应在 0 到 100000.00 元之间。")
     _fill(drv, "county_yuan", "1,8,00")                  # a mistyped amount is refused, not read as 1800
     press(desk, "#save-rules")
     assert drv.find_element(By.ID, "err-county_yuan").text.startswith("县（市、区）人大代表每人每年活动经费（元）：")

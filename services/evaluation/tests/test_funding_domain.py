@@ -73,3 +73,15 @@ def test_money_is_exact():
     with pytest.raises(InvalidArgument) as e:
         f.check_standards(f.Standards(county_fen=-1))
     assert e.value.field == "standards.county_fen"
+
+
+def test_standards_have_bounds_a_slip_cannot_pass():
+    """5,000,000 yuan a deputy a year is refused naming the bound (100,000 yuan); a venue may get more."""
+    f.check_standards(f.Standards(prefecture_fen=10_000_000, daily_subsidy_fen=100_000, venue_allowance_fen=50_000_000))
+    for name, fen in (("prefecture_fen", 500_000_000), ("township_fen", 10_000_001), ("daily_subsidy_fen", 100_001)):
+        with pytest.raises(InvalidArgument) as e:
+            f.check_standards(f.Standards(**{name: fen}))
+        assert e.value.field == f"standards.{name}"
+    with pytest.raises(InvalidArgument) as e:
+        f.check_standards(f.Standards(county_fen=500_000_000))
+    assert str(e.value).endswith("must be between 0 and 10000000 fen (100000.00 yuan)")
