@@ -330,9 +330,32 @@ def test_the_roll_up_the_spending_recorded_and_a_deputys_own_funds(world, shots)
         assert http.get("/desk/funding?spending_page=forged").status_code == 400
         assert http.get("/desk/me/funding").status_code == 403       # not a deputy's account
 
+    # The prefecture's roll-up on a phone (a member of its standing committee reading it): its
+    # eight areas' names (本级 and seven counties) are each readable, none running into another
+    # or cut off at the chart's edge.
+    open_account(identity, "funding.prefecture", ipb.ACCOUNT_ROLE_COMMITTEE, PREFECTURE, name="州常委会委员",
+                 password="funding-Passw0rd-pref")
     phone = Browser(width=390)
     try:
         drv = phone.driver
+        drv.get(f"{portal.url}/signin?next=/desk/evaluation")
+        drv.find_element(By.ID, "username").send_keys("funding.prefecture")
+        drv.find_element(By.ID, "password").send_keys("funding-Passw0rd-pref")
+        press(phone, "main form button[type=submit]")
+        areas = [r[0] for r in cells(drv, "#rollup-votes tbody tr")][:-1]       # without the 合计 row
+        assert len(areas) == 8 and areas[0] == "昌吉回族自治州本级", areas
+        box, labels = drv.execute_script("""
+            const chart = document.getElementById("chart-verdicts"), names = new Set(arguments[0]);
+            const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+            return [r(chart), [...chart.querySelectorAll("svg text")].filter(t => names.has(t.textContent))
+                                                                    .map(t => [t.textContent, r(t)])];""", areas)
+        assert sorted(n for n, _ in labels) == sorted(areas), labels
+        for i, (name, (left, top, right, bottom)) in enumerate(labels):
+            assert left >= box[0] - 1 and right <= box[2] + 1, (name, box)
+            for other, (l2, t2, r2, b2) in labels[i + 1:]:
+                assert min(right, r2) <= max(left, l2) or min(bottom, b2) <= max(top, t2), (name, other)
+        check_page(phone, shots, "5b-rollup-phone")
+        drv.delete_all_cookies()
         drv.get(f"{portal.url}/signin?next=/desk/me/performance")     # (liaison, the home page's, is not running)
         drv.find_element(By.ID, "username").send_keys("funding.deputy")
         drv.find_element(By.ID, "password").send_keys("funding-Passw0rd-dep")
