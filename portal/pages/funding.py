@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from portal.auth import require_signin
 from portal.money import AmountError, parse_fen
+from portal.pages.rollup import bad_filter, query_year
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, download, error_page, page, rpc_error_page
 from shared import clock, sheets
@@ -39,14 +40,9 @@ OVER_BUDGET = re.compile(r"the spending of (?P<amount>[\d.]+) yuan exceeds what 
                          r"\((?P<remaining>[\d.]+) of (?P<allocated>[\d.]+) yuan\) by (?P<over>[\d.]+) yuan")
 
 
-def _year(raw: str) -> int:
-    raw = raw.strip()
-    return int(raw) if raw.isdecimal() and len(raw) == 4 else clock.china_today().year
-
-
 def _choice(request: Request) -> dict[str, str]:
     q = request.query_params
-    return {"region": q.get("region", "").strip()[:12], "year": str(_year(q.get("year", "")))}
+    return {"region": q.get("region", "").strip()[:12], "year": str(query_year(q.get("year", "")))}
 
 
 def _query(choice: dict[str, str]) -> str:
@@ -54,9 +50,12 @@ def _query(choice: dict[str, str]) -> str:
 
 
 def _refused(request: Request, e: grpc.aio.AioRpcError) -> Response:
-    """A region outside the user's is refused (403, said as such, as on every page); one that
-    is no region is a 404."""
-    if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+    """A region outside the user's is refused (403, said as such, as on every page); a region or
+    year that is none (?region=999999, ?year=abc or 1800) a 400 naming what was typed, as on the
+    roll-up, never replaced by a default."""
+    if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        return bad_filter(request, e)
+    if e.code() == grpc.StatusCode.NOT_FOUND:
         return error_page(request, 404, "not_found_title", "funding_no_region")
     return rpc_error_page(request, e, not_found="funding_no_region")
 
@@ -143,7 +142,7 @@ async def record_spending(request: Request) -> Response:
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
-    choice = {"region": form.get("region", "").strip()[:12], "year": str(_year(form.get("year", "")))}
+    choice = {"region": form.get("region", "").strip()[:12], "year": str(query_year(form.get("year", "")))}
     t = catalogue(request).t
     cat = catalogue(request)
     raw_amount, raw_days = form.get("amount_yuan", "").strip(), form.get("subsidy_days", "").strip()

@@ -37,7 +37,7 @@ FLAGS = ("inactive", "no_report")
 _LEVEL_COUNTER = re.compile(r"(?:points|flagged)_l(\d+)_")
 
 
-def _year(raw: str) -> int:
+def query_year(raw: str) -> int:
     """?year=: this year when absent; anything that is no year ("abc", 20260) as -1, which the
     service refuses (400) as it refuses 1999."""
     raw = raw.strip()
@@ -70,6 +70,22 @@ def _row(f: fpb.RollupFigures, levels: list[int]) -> dict:
     }
 
 
+def bad_filter(request: Request, e: grpc.aio.AioRpcError) -> Response:
+    """A report's ?region= or ?year= the service refused (INVALID_ARGUMENT) as a 400 saying what
+    was typed: "地区“65ab”不存在或代码格式有误…", "年度“abc”有误：…" (the funding report says it the same way)."""
+    cat = catalogue(request)
+    t = cat.t
+    detail = e.details() or ""
+    q = request.query_params
+    if detail.startswith("region_code:"):
+        message = t.rollup_bad_region.format(region=q.get("region", "").strip()[:12])
+    elif detail.startswith("year:"):
+        message = t.rollup_bad_year.format(year=q.get("year", "").strip()[:12]) + cat.field_error(detail)
+    else:
+        message = t.invalid_input + cat.field_error(detail)
+    return error_page(request, 400, "rollup_bad_filter_title", "", message=message)
+
+
 @require_signin(*ROLES)
 async def rollup_page(request: Request) -> Response:
     """GET /desk/evaluation?region=<code>&year=<yyyy>: the roll-up of a subtree's year."""
@@ -78,22 +94,13 @@ async def rollup_page(request: Request) -> Response:
     t = cat.t
     tree = regions(request)
     region = request.query_params.get("region", "").strip()[:12]
-    year = _year(request.query_params.get("year", ""))
+    year = query_year(request.query_params.get("year", ""))
     try:
         got = await b.evaluation.GetRollup(fpb.GetRollupRequest(region_code=region, year=year),
                                            metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
-            # Said with what was typed: "地区“65ab”不存在或格式有误", "年度“abc”有误：…".
-            detail = e.details() or ""
-            q = request.query_params
-            if detail.startswith("region_code:"):
-                message = t.rollup_bad_region.format(region=q.get("region", "").strip()[:12])
-            elif detail.startswith("year:"):
-                message = t.rollup_bad_year.format(year=q.get("year", "").strip()[:12]) + cat.field_error(detail)
-            else:
-                message = t.invalid_input + cat.field_error(detail)
-            return error_page(request, 400, "rollup_bad_filter_title", "", message=message)
+            return bad_filter(request, e)
         return rpc_error_page(request, e, not_found="rollup_no_region")
     levels = _levels([got.total])
     own, total = _row(got.own, levels), _row(got.total, levels)

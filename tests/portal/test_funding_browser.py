@@ -319,10 +319,12 @@ def test_the_roll_up_the_spending_recorded_and_a_deputys_own_funds(world, shots)
     # Filters that are no year or region are refused naming them, not replaced; a region outside is no page.
     with client(portal.url, cookies=cookies) as http:
         for query, said in (("year=abc", "年度“abc”有误：年度应是"), ("year=1999", "年度“1999”有误"),
-                            ("region=65ab", "地区“65ab”不存在或代码格式有误"),
+                            ("year=1800", "年度“1800”有误"), ("region=65ab", "地区“65ab”不存在或代码格式有误"),
                             ("region=999999", "地区“999999”不存在")):
-            got = http.get(f"/desk/evaluation?{query}")
-            assert got.status_code == 400 and said in got.text and "查询条件有误" in got.text, (query, got.status_code)
+            for path in ("/desk/evaluation", "/desk/funding", "/desk/funding.xlsx"):    # the same on each
+                got = http.get(f"{path}?{query}")
+                assert got.status_code == 400 and said in got.text and "查询条件有误" in got.text, \
+                    (path, query, got.status_code)
         # A region outside the user's: refused, and said to be outside, on every evaluation page.
         for path in ("/desk/evaluation", "/desk/funding", "/desk/funding.xlsx", "/desk/performance"):
             got = http.get(f"{path}?region={COUNTY_A}")
