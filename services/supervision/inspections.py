@@ -5,9 +5,10 @@ ten and more inspections, its townships a hundred and more, and 150 problems and
 solved).
 
 Each use case runs in one transaction and publishes its event with it. Scope: the office's
-subtree; a deputy schedules inspections in their own region and records and solves those they
-scheduled, and reads those of their branch of the tree (one they may read but not change is
-PERMISSION_DENIED). An inspection of a project is also kept in that project's history.
+subtree; a deputy schedules inspections in their own region's subtree (a prefecture's deputy
+in its counties too, as its office does; not above or beside it) and records and solves those
+they scheduled, and reads those of their branch of the tree (one they may read but not change
+is PERMISSION_DENIED). An inspection of a project is also kept in that project's history.
 """
 from __future__ import annotations
 

@@ -108,9 +108,14 @@ def test_deputies_schedule_and_record_their_own_inspections(world):
     mine = {"role": "deputy", "region": TOWNSHIP_A, "subject": deputy, "name": "张代表"}
     i = schedule(world, TOWNSHIP_A, **mine)
     assert (i.created_by, i.created_role, i.created_name) == (deputy, "deputy", "张代表")
-    # A deputy schedules only in their own region.
+    # A deputy schedules in their own region's subtree only: not in the county above them; a
+    # county's deputy may in one of its townships.
     assert world.s.error("ScheduleInspection", pb.ScheduleInspectionRequest(
         region_code=COUNTY_A, title="督导", scheduled_on="2036-06-01"), **mine).code() == PD
+    below = world.s.call("ScheduleInspection", pb.ScheduleInspectionRequest(
+        region_code=TOWNSHIP_A2, title="督导", scheduled_on="2036-06-01"), role="deputy", region=COUNTY_A,
+        subject=colleague)
+    assert (below.region_code, below.created_by) == (TOWNSHIP_A2, colleague)
     # Another deputy of the branch reads it but may not record it; one of another county does not see it.
     other = {"role": "deputy", "region": COUNTY_A, "subject": colleague}
     assert world.s.call("GetInspection", pb.GetInspectionRequest(id=i.id), **other).id == i.id
