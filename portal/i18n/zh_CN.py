@@ -996,6 +996,10 @@ STRINGS: dict[str, str] = {
     "rollup_completed": "已整改",
     "rollup_inquiries": "询问",
     "rollup_interpellations": "质询",
+    # An inquiry counts in the year it was held, as a standing committee's annual report counts it
+    # (services/evaluation/rollup.py), so one on last year's rectification is in this year's column.
+    "rollup_votes_note": ("测评、需整改和已整改按测评的年度统计；询问和质询按开展日期所在的年度统计（与常委会年度工作报告一致），"
+                          "因此对上一年度测评项目整改情况的询问，计入询问开展的年度。"),
     "rollup_points_title": "代表履职积分分布",
     "rollup_points_table": "已公布排名中各层级代表的积分分布和提示",
     "rollup_bands_chart": "代表履职积分分布（本地区合计）",

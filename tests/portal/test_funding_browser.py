@@ -280,6 +280,8 @@ def test_the_roll_up_the_spending_recorded_and_a_deputys_own_funds(world, shots)
         follow.click()
         assert drv.find_element(By.ID, "rollup-heading").text == f"阜康市{YEAR}年评议考评汇总"
         votes = {r[0]: r[1:] for r in cells(drv, "#rollup-votes tbody tr")}
+        # Which year an inquiry counts in is said under the table (the year it was held).
+        assert "询问和质询按开展日期所在的年度统计" in drv.find_element(By.ID, "votes-note").text
         assert votes["九运街镇"] == ["1", "3", "1", "1", "1", "33.33%", "2", "1", "1", "0"], votes
         assert votes["阜康市合计"] == votes["九运街镇"] and votes["阜康市本级"][5] == "—"
         points = cells(drv, "#rollup-points tbody tr")
