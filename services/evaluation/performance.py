@@ -216,15 +216,20 @@ ITEMS_OR_GROUPS = select(*ITEM_COLS).where(
        & PerfItemRow.kind.in_(bindparam("kinds", expanding=True))))
 
 
-# New items and the totals they move, in one statement (PostgreSQL): the rows come as one
-# array per column.
+# New items, the items whose credit or source changed, and the totals they move, in one
+# statement (PostgreSQL): the rows come as one array per column.
 ITEM_ARRAYS = {"key": "varchar", "deputy_id": "varchar", "year": "int", "kind": "int", "day": "date",
                "region_code": "varchar", "region_path": "varchar", "level": "int", "source_event_id": "varchar",
                "source_type": "varchar", "title": "varchar", "rule_version_id": "varchar", "points": "int",
                "credited": "int"}
-ITEMS_AND_TOTALS = text(
+UPDATED_ARRAYS = {"key": "varchar", "credited": "int", "source_event_id": "varchar", "source_type": "varchar"}
+WRITE_ITEMS_AND_TOTALS = text(
     "WITH new_items AS (INSERT INTO perf_items (" + ", ".join(ITEM_ARRAYS) + ") SELECT * FROM unnest("
-    + ", ".join(f"CAST(:i_{name} AS {kind}[])" for name, kind in ITEM_ARRAYS.items()) + ")) "
+    + ", ".join(f"CAST(:i_{name} AS {kind}[])" for name, kind in ITEM_ARRAYS.items()) + ")), "
+    "changed AS (UPDATE perf_items SET credited = u.credited, source_event_id = u.source_event_id, "
+    "source_type = u.source_type FROM unnest("
+    + ", ".join(f"CAST(:u_{name} AS {kind}[])" for name, kind in UPDATED_ARRAYS.items())
+    + ") AS u(" + ", ".join(UPDATED_ARRAYS) + ") WHERE perf_items.key = u.key) "
     "INSERT INTO perf_totals (deputy_id, year, points, items) SELECT * FROM unnest("
     "CAST(:t_deputy_id AS varchar[]), CAST(:t_year AS int[]), CAST(:t_points AS int[]), CAST(:t_items AS int[])) "
     "ON CONFLICT (deputy_id, year) DO UPDATE SET points = perf_totals.points + excluded.points, "
@@ -308,10 +313,11 @@ class Performance:
         """One arriving event: stored as received, its items inserted and credited. Returns the
         items added (0 for an event already stored or saying nothing of deputies' work).
 
-        Round trips: the locks; the event stored (INSERT .. ON CONFLICT DO NOTHING: a stored
-        event adds nothing); the rules' fingerprint (the rules themselves come from a cache);
-        one read of the items the event names and of the capped groups it joins; the items
-        written; the totals moved (one upsert)."""
+        Round trips (PostgreSQL): the locks (lock_for_credit); the event stored (INSERT .. ON
+        CONFLICT DO NOTHING: a stored event adds nothing) returning the rules' fingerprint (the
+        parsed rules come from a cache, rules_cache); one read of the items the event names and
+        of the capped groups they join; the new items and the totals' increments in one
+        statement; an UPDATE only when a cap moved onto other items."""
         reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s), self.checker(s)))
         if reading is None or reading.region_code not in self.regions or not reading.facts:
             return 0
@@ -468,19 +474,20 @@ class Performance:
                             "source_event_id": source[0] if source else r.source_event_id,
                             "source_type": source[1] if source else r.source_type})
             delta.setdefault((r.deputy_id, r.year), [0, 0])[0] += got - r.credited
-        if updates:
-            s.execute(update(PerfItemRow), updates)
         moves = [{"deputy_id": dep, "year": year, "points": p, "items": n}
                  for (dep, year), (p, n) in sorted(delta.items()) if p or n]
-        if not moves:     # a smaller source id alone, credits unchanged
-            return 0
         if s.get_bind().dialect.name == "postgresql":
-            # The items and the totals in one round trip, as arrays (one statement text
-            # whatever the number of rows, so PostgreSQL and SQLAlchemy keep it prepared).
-            s.execute(ITEMS_AND_TOTALS, {
+            # The new items, the changed ones and the totals in one round trip, as arrays (one
+            # statement text whatever the number of rows, so it stays prepared).
+            s.execute(WRITE_ITEMS_AND_TOTALS, {
                 **{f"i_{name}": [row[name] for row in inserts] for name in ITEM_ARRAYS},
+                **{f"u_{name}": [row[name] for row in updates] for name in UPDATED_ARRAYS},
                 **{f"t_{name}": [m[name] for m in moves] for name in ("deputy_id", "year", "points", "items")}})
             return len(new)
+        if updates:
+            s.execute(update(PerfItemRow), updates)
+        if not moves:     # a smaller source id alone, credits unchanged
+            return 0
         if inserts:
             s.execute(insert(ITEMS), inserts)
         upsert = upsert_of(s)(TOTALS)
