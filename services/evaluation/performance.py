@@ -31,7 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import BigInteger, Select, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import BigInteger, Select, Table, bindparam, delete, func, insert, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from services.evaluation.access import ACCESS
 from services.evaluation.performance_events import Arrival, Reading
 from services.evaluation.performance_tables import (
     PerfItemRow,
+    PerfPendingRow,
     PerfPublicationRow,
     PerfRulesRow,
     PerfSnapshotRow,
@@ -194,6 +195,8 @@ class RulesCache:
 ITEMS = cast(Table, PerfItemRow.__table__)
 TOTALS = cast(Table, PerfTotalRow.__table__)
 SOURCES = cast(Table, PerfSourceRow.__table__)
+PENDING = cast(Table, PerfPendingRow.__table__)
+INSPECTION_RECORDED = "lianxin.supervision.v1.InspectionRecorded"
 # The columns add_items reads of the items it touches.
 ITEM_COLS = (PerfItemRow.key, PerfItemRow.deputy_id, PerfItemRow.year, PerfItemRow.kind, PerfItemRow.day,
              PerfItemRow.region_code, PerfItemRow.level, PerfItemRow.source_event_id, PerfItemRow.source_type,
@@ -285,6 +288,7 @@ class Performance:
         def resolve(region_code: str, names: Sequence[str]) -> tuple[str, ...]:
             if region_code not in self.regions or not names:
                 return ()
+            self.lock_directory(s)
             path = self.regions.get(region_code).path
             ancestors = [self.regions.get(c).path for c in self.path_codes(region_code)]
             rows = s.execute(select(DeputyRow.id, DeputyRow.name, DeputyRow.region_path)
@@ -302,6 +306,7 @@ class Performance:
         def known(region_code: str, ids: Sequence[str]) -> tuple[str, ...]:
             if region_code not in self.regions or not ids:
                 return ()
+            self.lock_directory(s)
             path = self.regions.get(region_code).path
             ancestors = [self.regions.get(c).path for c in self.path_codes(region_code)]
             rows = s.execute(select(DeputyRow.id, DeputyRow.region_path).where(DeputyRow.id.in_(list(ids)))).all()
@@ -319,7 +324,7 @@ class Performance:
         of the capped groups they join; the new items and the totals' increments in one
         statement; an UPDATE only when a cap moved onto other items."""
         reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s), self.checker(s)))
-        if reading is None or reading.region_code not in self.regions or not reading.facts:
+        if reading is None or reading.region_code not in self.regions or not (reading.facts or reading.pending):
             return 0
         items = self.items_of(reading, env.id, env.type)
         self.lock_for_credit(s, {(it.deputy_id, it.year) for it in items})
@@ -327,10 +332,72 @@ class Performance:
                   "year": reading.credited_year, "data": env.data, "resolved": ",".join(reading.resolved),
                   "received_at": now()}
         if s.get_bind().dialect.name != "postgresql":
-            return 0 if s.execute(STORE_SOURCE_SQLITE, source).first() is None else self.add_items(s, items)
+            if s.execute(STORE_SOURCE_SQLITE, source).first() is None:
+                return 0
+            self.keep_pending(s, env.id, reading.pending)
+            return self.add_items(s, items)
         # The rules' fingerprint read in the same round trip (after the locks: its own statement).
         stored = s.execute(STORE_SOURCE_PG, source).first()
-        return 0 if stored is None else self.add_items(s, items, mark=tuple(stored[1:]))
+        if stored is None:
+            return 0
+        self.keep_pending(s, env.id, reading.pending)
+        return self.add_items(s, items, mark=tuple(stored[1:]))
+
+    @staticmethod
+    def keep_pending(s: Session, event_id: str, pending: Sequence[str]) -> None:
+        if pending:
+            s.execute(upsert_of(s)(PENDING).on_conflict_do_nothing(),
+                      [{"candidate": c[:50], "event_id": event_id} for c in pending])
+
+    def learned(self, s: Session, deputy_id: str, name: str) -> int:
+        """The directory learned a deputy, or their region or name changed (in the directory's
+        transaction, after its upsert): the stored inspections that named them (by id, or for an
+        old event by name) and did not credit them are read again against the directory as it
+        now is, and the deputies they now resolve to are credited, through add_items as on
+        arrival (caps included), and added to the ids stored with the event, so recomputation
+        reads them too. Returns the items added (0 when nothing was pending for them: a
+        redelivered roster event changes nothing).
+
+        Every stored inspection is looked at, whatever its year (perf_pending is looked up by
+        id and name, so age costs nothing): an inspection event arriving late lands in its own
+        year however old, and so does its late deputy.
+
+        The directory's lock (exclusive here, shared where an arriving inspection reads the
+        directory: lock_directory) orders the two: an inspection read while the deputy is
+        unknown is committed, with its pending participants, before this looks them up."""
+        from services.evaluation.performance_events import read_stored
+        self.lock_directory(s, exclusive=True)
+        candidates = sorted({deputy_id, name[:50]} - {""})
+        events = sorted({e for (e,) in s.execute(select(PerfPendingRow.event_id)
+                                                  .where(PerfPendingRow.candidate.in_(candidates)))})
+        if not events:
+            return 0
+        resolve, known = self.resolver(s), self.checker(s)
+        items: list[sc.Item] = []
+        for row in s.scalars(select(PerfSourceRow).where(PerfSourceRow.event_id.in_(events))
+                             .order_by(PerfSourceRow.event_id)):
+            if row.type != INSPECTION_RECORDED or row.region_code not in self.regions:
+                continue
+            held = tuple(x for x in row.resolved.split(",") if x)
+            # Read as on arrival against the directory now, and as stored: the ids it newly takes.
+            now_read = read_stored(row.type, row.data, row.event_id, held, resolve=resolve, known=known)
+            if now_read is None:
+                continue
+            added = [dep for dep in now_read.resolved if dep not in held]
+            still = set(now_read.pending)
+            s.execute(delete(PerfPendingRow).where(PerfPendingRow.event_id == row.event_id,
+                                                   PerfPendingRow.candidate.notin_(still) if still else true()))
+            if not added:
+                continue
+            row.resolved = ",".join(held + tuple(added))
+            reading = read_stored(row.type, row.data, row.event_id, tuple(added))
+            assert reading is not None
+            items += self.items_of(reading, row.event_id, row.type)
+        if not items:
+            return 0
+        s.flush()
+        self.lock_for_credit(s, {(it.deputy_id, it.year) for it in items})
+        return self.add_items(s, items)
 
     # Advisory locks (PostgreSQL; SQLite has one writer at a time). Crediting an event takes the
     # rules' and its year's lock shared, then each touched deputy's year exclusive (sorted, so
@@ -359,6 +426,14 @@ class Performance:
                 (func.pg_advisory_xact_lock_shared if i < shared else func.pg_advisory_xact_lock)(
                     bindparam(f"k{i}", type_=BigInteger)) for i in range(len(keys))))
         s.execute(stmt, {f"k{i}": k for i, k in enumerate(keys)})
+
+    def lock_directory(self, s: Session, *, exclusive: bool = False) -> None:
+        """Taken before the locks above, shared where an arriving inspection reads the
+        directory, exclusive where the directory's consumer looks for inspections pending on a
+        deputy it learned (learned)."""
+        if s.get_bind().dialect.name == "postgresql":
+            lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+            s.execute(select(lock(self._lock_key("perf:directory"))))
 
     def lock_for_recompute(self, s: Session, year: int) -> None:
         if s.get_bind().dialect.name == "postgresql":

@@ -15,7 +15,11 @@ stored events, so both derive the same items.
   other id is passed over. Inspections recorded before ids were kept name their participants
   only as written (张三, 李四): those names are matched on arrival to deputies of the branch, a
   name matching exactly one deputy (two deputies of one name: neither). Either way the ids
-  taken are stored with the event, so recomputing reads the same ids.
+  taken are stored with the event, so recomputing reads the same ids. The ids (or names) not
+  taken are kept too (pending): when the roster's event of such a deputy arrives only later
+  (a roster deployment that was down, a new deployment replaying both topics, one topic's
+  consumer behind the other's), the directory's consumer reads the event again and credits
+  them then, adding them to the stored ids (Performance.learned).
 - supervision ItemRegistered: a bill (议案) or a suggestion (建议) its submitting deputy (领衔)
   submitted, and each co-signer who signed (附议), on the China day it was submitted, counted
   once the office registered it (立案: its kind is known then, a withdrawn draft never counts).
@@ -63,6 +67,7 @@ class Reading:
     day: date
     facts: list[Fact]
     resolved: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()   # participants not (yet) resolved: ids, or names of an old event
     year: int = 0           # the year the work is credited to; 0: the day's year
 
     @property
@@ -138,12 +143,17 @@ def inspection(e: sev.InspectionRecorded, a: Arrival) -> Reading | None:
     if day is None or not insp.id:
         return None
     if insp.participants:   # by id: deputies, not any name's bearer
-        ids = a.known(insp.region_code, _ids(p.deputy_id for p in insp.participants))
+        named = _ids(p.deputy_id for p in insp.participants)
+        ids = a.known(insp.region_code, named)
+        pending = tuple(x for x in named if x not in ids)
     else:                   # recorded before ids: names, each matching one deputy or none
-        ids = a.resolve(insp.region_code, list(insp.participant_names))
+        names = list(dict.fromkeys(n[:50] for n in insp.participant_names if n))
+        ids = a.resolve(insp.region_code, names)
+        # Which name took which id is not kept: every name stays pending while some did not.
+        pending = tuple(names) if len(ids) < len(names) else ()
     return Reading(insp.region_code, day, [Fact(dep, WorkKind.INSPECTION_JOINED, f"inspection:{insp.id}:{dep}",
                                                 (insp.title or "视察调研")[:MAX_TITLE]) for dep in _ids(ids)],
-                   resolved=tuple(ids))
+                   resolved=tuple(ids), pending=pending)
 
 
 def item_registered(e: sev.ItemRegistered, a: Arrival) -> Reading | None:
@@ -200,13 +210,17 @@ READERS: dict[Any, Callable[[Any, Arrival], Reading | None]] = {
 BY_TYPE: dict[str, Any] = {cls.DESCRIPTOR.full_name: cls for cls in READERS}
 
 
-def read_stored(type_name: str, data: bytes, event_id: str, resolved: tuple[str, ...]) -> Reading | None:
-    """An event as stored, read again (recomputation): names resolve to the ids stored with it."""
+def read_stored(type_name: str, data: bytes, event_id: str, resolved: tuple[str, ...], *,
+                resolve: Callable[[str, Sequence[str]], tuple[str, ...]] | None = None,
+                known: Callable[[str, Sequence[str]], tuple[str, ...]] | None = None) -> Reading | None:
+    """An event as stored, read again (recomputation): names and ids resolve to the ids stored
+    with it; or, given ``resolve`` and ``known``, against the directory as it is now (a deputy
+    learned late: Performance.learned)."""
     cls = BY_TYPE.get(type_name)
     if cls is None:
         return None
-    return READERS[cls](cls.FromString(data), Arrival(event_id, lambda region, names: resolved,
-                                                      lambda region, ids: resolved))
+    return READERS[cls](cls.FromString(data), Arrival(event_id, resolve or (lambda region, names: resolved),
+                                                      known or (lambda region, ids: resolved)))
 
 
 def performance_consumer(runtime: Runtime) -> ConsumedTopic:

@@ -4,6 +4,9 @@ perf_sources      every source event that gave performance items, as received (t
                   the China day the work took place and its year; for an inspection, the
                   deputies its participants resolved to on arrival, ids the directory knew or
                   names of one deputy): recomputation reads these and nothing else
+perf_pending      an inspection's participants the directory did not know as deputies of its
+                  branch on arrival (an id, or for an old event a name): looked up when the
+                  directory learns a deputy, so one whose roster event came late is credited then
 perf_items        the items derived from them, one per deputy and piece of work (key), with
                   the rule version that scored them, points and credited points (hundredths)
 perf_totals       credited points per deputy and year (hundredths), kept with every item
@@ -35,6 +38,12 @@ class PerfSourceRow(Base):
     resolved: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (Index("ix_perf_sources_year", "year"),)
+
+
+class PerfPendingRow(Base):
+    __tablename__ = "perf_pending"
+    candidate: Mapped[str] = mapped_column(String(50), primary_key=True)     # a deputy id, or a name
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class PerfItemRow(Base):

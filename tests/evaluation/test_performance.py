@@ -32,6 +32,7 @@ from lianxin.evaluation.v1 import performance_pb2 as pb
 from lianxin.evaluation.v1 import satisfaction_pb2 as spb_eval
 from lianxin.liaison.v1 import events_pb2 as liaison_events
 from lianxin.liaison.v1 import liaison_pb2 as lpb
+from lianxin.roster.v1 import events_pb2 as rev
 from lianxin.roster.v1 import roster_pb2 as rpb
 from lianxin.supervision.v1 import events_pb2 as sev
 from lianxin.supervision.v1 import supervision_pb2 as spb
@@ -336,6 +337,65 @@ def test_an_inspection_credits_its_deputies_by_id_and_old_ones_by_a_name_of_one_
     assert scalar(w.e, mine, **ids) == 3
     assert [len(file_of(w, t, 2022).items) for t in (twin1, twin2)] == [1, 1]
     assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2022),
+                    **STAFF).changed == 0
+
+
+def test_a_deputy_the_roster_tells_of_after_the_inspection_is_credited_then(world):
+    """The roster's event of a deputy reaches evaluation after an inspection that named them (a
+    roster deployment that was down): nothing is credited while evaluation does not know them;
+    once it does, the inspection (by id, and an old one by name) is in their file in the
+    inspection's year, with the points a deputy known on arrival got. The roster's event again
+    (under a new id) and the inspections' again change nothing; recomputing finds nothing."""
+    w = world
+    known = register(w, "早知视察代表", COUNTY_A, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id = :d", d=known.id), "the read model")
+    late = rpb.Deputy(id=str(uuid.uuid4()), region_code=COUNTY_A, name="迟报视察代表", gender=rpb.GENDER_FEMALE,
+                      seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十七届")], status=rpb.DEPUTY_STATUS_SERVING)
+
+    def inspection(title: str, held_on: str, **who) -> Envelope:
+        insp = spb.Inspection(id=str(uuid.uuid4()), region_code=COUNTY_A, title=title, held_on=held_on,
+                              status=spb.INSPECTION_STATUS_HELD, **who)
+        return publish(w, None, region=COUNTY_A, env=Envelope.for_message(
+            sev.InspectionRecorded(inspection=insp), service="supervision", home_region=PREFECTURE, region=COUNTY_A))
+
+    by_id = inspection("迟到代表视察", "2019-04-10", participants=[
+        spb.Participant(deputy_id=known.id, name=known.name), spb.Participant(deputy_id=late.id, name=late.name),
+        spb.Participant(name="水利局专家")])
+    by_name = inspection("旧日迟到视察", "2019-05-20", participant_names=[late.name, "水利局专家"])
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM perf_sources WHERE event_id IN (:a, :b)",
+                        a=by_id.id, b=by_name.id) == 2, "both inspections stored")
+    on_arrival = file_of(w, known, 2019).items
+    assert [(i.source_event_id, i.day) for i in on_arrival] == [(by_id.id, "2019-04-10")]
+    mine = "SELECT count(*) FROM perf_items WHERE deputy_id = :d"
+    assert scalar(w.e, mine, d=late.id) == 0
+    resolved = "SELECT resolved FROM perf_sources WHERE event_id = :e"
+    assert (scalar(w.e, resolved, e=by_id.id), scalar(w.e, resolved, e=by_name.id)) == (known.id, "")
+
+    roster_event = publish(w, None, region=COUNTY_A, env=Envelope.for_message(
+        rev.DeputyRegistered(deputy=late), service="roster", home_region=PREFECTURE, region=COUNTY_A))
+    wait(lambda: scalar(w.e, mine, d=late.id) == 2, "the late deputy's inspections")
+    f = file_of(w, late, 2019)
+    assert [(i.kind, i.source_event_id, i.day, i.title) for i in f.items] == [
+        (pb.WORK_KIND_INSPECTION_JOINED, by_id.id, "2019-04-10", "迟到代表视察"),
+        (pb.WORK_KIND_INSPECTION_JOINED, by_name.id, "2019-05-20", "旧日迟到视察")]
+    assert f.items[0].points == on_arrival[0].points and f.items[0].rule_version_id == on_arrival[0].rule_version_id
+    assert f.total == str(sum(Decimal(i.credited) for i in f.items)) != "0.00"
+    assert sorted(scalar(w.e, resolved, e=by_id.id).split(",")) == sorted([known.id, late.id])
+    assert scalar(w.e, resolved, e=by_name.id) == late.id
+
+    # Each event again: the roster's under a new id (its handler runs), the inspections' as
+    # they were; then one more inspection after them on the same partition, to know they passed.
+    again = str(uuid.uuid4())
+    publish(w, None, region=COUNTY_A, env=roster_event, again_as=again)
+    publish(w, None, region=COUNTY_A, env=by_id)
+    publish(w, None, region=COUNTY_A, env=by_name)
+    inspection("迟到之后视察", "2019-06-01", participants=[spb.Participant(deputy_id=known.id, name=known.name)])
+    wait(lambda: len(file_of(w, known, 2019).items) == 2, "the inspection after the redeliveries")
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM inbox WHERE event_id = :i AND consumer LIKE :c",
+                        i=again, c="evaluation-directory%"), "the roster's event again")
+    assert file_of(w, late, 2019) == f and scalar(w.e, mine, d=late.id) == 2
+    assert scalar(w.e, resolved, e=by_name.id) == late.id
+    assert w.e.call("RecomputePerformance", pb.RecomputePerformanceRequest(region_code=COUNTY_A, year=2019),
                     **STAFF).changed == 0
 
 
