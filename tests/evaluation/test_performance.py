@@ -344,7 +344,8 @@ def test_a_deputy_the_roster_tells_of_after_the_inspection_is_credited_then(worl
     """The roster's event of a deputy reaches evaluation after an inspection that named them (a
     roster deployment that was down): nothing is credited while evaluation does not know them;
     once it does, the inspection (by id, and an old one by name) is in their file in the
-    inspection's year, with the points a deputy known on arrival got. The roster's event again
+    inspection's year, with the points a deputy known on arrival got; so is one the roster moves
+    into the inspection's county afterwards. The roster's event again
     (under a new id) and the inspections' again change nothing; recomputing finds nothing."""
     w = world
     known = register(w, "早知视察代表", COUNTY_A, rpb.LEVEL_COUNTY)
@@ -382,6 +383,22 @@ def test_a_deputy_the_roster_tells_of_after_the_inspection_is_credited_then(worl
     assert f.total == str(sum(Decimal(i.credited) for i in f.items)) != "0.00"
     assert sorted(scalar(w.e, resolved, e=by_id.id).split(",")) == sorted([known.id, late.id])
     assert scalar(w.e, resolved, e=by_name.id) == late.id
+
+    # A deputy of another county, named by id, earns nothing there until the roster moves them
+    # into the inspection's county.
+    mover = register(w, "移入视察代表", COUNTY_B, rpb.LEVEL_COUNTY)
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM evaluation_deputies WHERE id = :d", d=mover.id), "the read model")
+    moved_to = inspection("移入前视察", "2019-07-01", participants=[spb.Participant(deputy_id=mover.id, name=mover.name)])
+    wait(lambda: scalar(w.e, "SELECT count(*) FROM perf_sources WHERE event_id = :e", e=moved_to.id), "stored")
+    assert scalar(w.e, mine, d=mover.id) == 0
+    moved = rpb.Deputy()
+    moved.CopyFrom(mover)
+    moved.region_code = COUNTY_A
+    publish(w, None, region=COUNTY_A, env=Envelope.for_message(
+        rev.DeputyUpdated(deputy=moved, changed_fields=["region_code"]), service="roster", home_region=PREFECTURE,
+        region=COUNTY_A))
+    wait(lambda: scalar(w.e, mine, d=mover.id) == 1, "the moved deputy's inspection")
+    assert [(i.source_event_id, i.day) for i in file_of(w, mover, 2019).items] == [(moved_to.id, "2019-07-01")]
 
     # Each event again: the roster's under a new id (its handler runs), the inspections' as
     # they were; then one more inspection after them on the same partition, to know they passed.
