@@ -321,9 +321,9 @@ class Performance:
         Round trips (PostgreSQL): the locks (lock_for_credit); the event stored (INSERT .. ON
         CONFLICT DO NOTHING: a stored event adds nothing) returning the rules' fingerprint (the
         parsed rules come from a cache, rules_cache); one read of the items the event names and
-        of the capped groups they join; the new items and the totals' increments in one
-        statement; an UPDATE only when a cap moved onto other items. An inspection adds the
-        directory's lock (lock_directory) and its pending participants (keep_pending)."""
+        of the capped groups they join; one statement writing the new items, the items whose
+        credit (a cap moved) or source changed, and the totals' increments. An inspection adds
+        the directory's lock (lock_directory) and its pending participants (keep_pending)."""
         reading: Reading | None = reader(message, Arrival(env.id, self.resolver(s), self.checker(s)))
         if reading is None or reading.region_code not in self.regions or not (reading.facts or reading.pending):
             return 0
