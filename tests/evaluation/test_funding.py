@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from kafka_lock import kafka_shared
 from kit.settings import COUNTY_A, COUNTY_B, COUNTY_C, PREFECTURE, TOWNSHIP_B
+from kit.world import wait
 from lianxin.common.v1 import common_pb2
 from lianxin.evaluation.v1 import events_pb2 as ev
 from lianxin.evaluation.v1 import funding_pb2 as pb
@@ -33,18 +34,6 @@ STAFF_B = {"role": "staff", "region": COUNTY_B}
 PREFECTURE_STAFF = {"role": "staff", "region": PREFECTURE}
 COUNTY_STAFF = {"role": "staff", "region": COUNTY_A}
 P = dict(page=common_pb2.PageRequest(page_size=100))
-
-
-def wait(predicate, what: str, timeout: float = 60.0):
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def rows(service, sql: str, **params) -> list:

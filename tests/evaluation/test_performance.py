@@ -13,7 +13,6 @@ are credited and its rules change finds nothing to put right.
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -25,6 +24,7 @@ import pytest
 from docx import Document
 from google.protobuf.timestamp_pb2 import Timestamp
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_A
+from kit.world import wait
 from lianxin.balloting.v1 import events_pb2 as bev
 from lianxin.evaluation.v1 import events_pb2 as eev
 from lianxin.evaluation.v1 import funding_pb2 as fpb
@@ -55,16 +55,6 @@ def scalar(svc, query: str, **params):
 def execute(svc, query: str, **params) -> None:
     with svc.engine.begin() as c:
         c.execute(sql(query), params)
-
-
-def wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
