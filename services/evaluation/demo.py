@@ -179,14 +179,14 @@ def satisfaction(ports: Mapping[str, int], secret: str, region: str, timeout: fl
         if sewer:
             e.SubmitRectificationPlan(pb.SubmitRectificationPlanRequest(
                 id=sewer, explanation="受征地拆迁影响，管网铺设晚于计划三个月，群众出行受影响。",
-                plan="调整施工组织，增加作业面，于次年汛期前完成剩余管网铺设并验收。",
+                plan="调整施工组织，增加作业面，年底前完成剩余管网铺设并验收。",
                 due_date=china_today().replace(month=12, day=31).isoformat()), metadata=dept, timeout=10)
             inquiry = e.OpenInquiry(pb.OpenInquiryRequest(
                 rectification_id=sewer, kind=pb.INQUIRY_KIND_INQUIRY, organ="州住房和城乡建设局",
                 questions=["污水管网改造当年未完成，原因是什么？", "下一步如何整改，何时完成？"],
                 held_on=china_today().isoformat()), metadata=office, timeout=10)
             e.RecordInquiryAnswers(pb.RecordInquiryAnswersRequest(
-                id=inquiry.id, answers=["征地拆迁延误，施工组织不力。", "增加作业面，汛期前完成并验收。"],
+                id=inquiry.id, answers=["征地拆迁延误，施工组织不力。", "增加作业面，年底前完成并验收。"],
                 follow_up="常委会将听取整改情况报告。"), metadata=office, timeout=10)
         this_year = ""
         try:

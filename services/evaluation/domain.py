@@ -141,15 +141,16 @@ def satisfaction_rate(verdicts: list[Rating]) -> Decimal:
 
 
 def ballot_marks(ratings: list[tuple[str, Rating]], projects: list[str], field: str = "ratings") -> str:
-    """A ballot's letters in ballot order: every project of the vote rated exactly once."""
-    if len(ratings) > len(projects):
-        raise InvalidArgument(field, f"{len(ratings)} ratings for {len(projects)} projects")
+    """A ballot's letters in ballot order: every project of the vote rated exactly once.
+
+    Each rating is checked in order, so a ballot with more ratings than projects is refused at
+    the first that names a project twice or one not on the ballot, naming it."""
     by_project: dict[str, Rating] = {}
     for i, (project_id, rating) in enumerate(ratings):
         if project_id not in projects:
             raise NotFound("project", project_id, f"{field}[{i}].project_id")
         if project_id in by_project:
-            raise InvalidArgument(f"{field}[{i}].project_id", "is rated twice")
+            raise InvalidArgument(f"{field}[{i}].project_id", f"rates project {project_id} a second time")
         by_project[project_id] = rating
     missing = [p for p in projects if p not in by_project]
     if missing:

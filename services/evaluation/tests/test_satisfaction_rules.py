@@ -45,7 +45,8 @@ def test_a_ballot_rates_every_project_once():
         d.ballot_marks([("a", R.SATISFIED), ("a", R.SATISFIED)], ["a", "b"])
     with pytest.raises(NotFound, match=r"ratings\[0\].project_id"):
         d.ballot_marks([("c", R.SATISFIED)], ["a", "b"])
-    with pytest.raises(InvalidArgument, match="ratings: 3 ratings for 2 projects"):
+    # More ratings than projects: refused where the first project comes again, naming it.
+    with pytest.raises(InvalidArgument, match=r"ratings\[1\].project_id: rates project a a second time"):
         d.ballot_marks([("a", R.SATISFIED)] * 3, ["a", "b"])
 
 
