@@ -43,6 +43,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
+from portal.pages.rollup import bad_filter
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, citizen, error_page, page, regions, rpc_error_page
 from shared.clock import china_today
@@ -205,10 +206,13 @@ async def bulletin(request: Request) -> Response:
 
 async def _votes_page(request: Request, *, errors: list[str] | None = None, status: int = 200) -> Response:
     b = backends(request)
+    region = request.query_params.get("region", "").strip()[:12]     # empty: the user's own region
     try:
-        listed = await b.evaluation.ListSatisfactionVotes(pb.ListSatisfactionVotesRequest(page={"page_size": 100}),
-                                                          metadata=user_md(request), timeout=b.timeout)
+        listed = await b.evaluation.ListSatisfactionVotes(pb.ListSatisfactionVotesRequest(
+            region_code=region, page={"page_size": 100}), metadata=user_md(request), timeout=b.timeout)
     except grpc.aio.AioRpcError as e:
+        if e.code() is grpc.StatusCode.INVALID_ARGUMENT:
+            return bad_filter(request, e)       # 地区“65ab”不存在…, as the other reports say it
         return rpc_error_page(request, e, not_found="page_not_found")
     t = catalogue(request).t
     done = {"open": t.sat_opened, "close": t.sat_counted, "publish": t.sat_published}.get(
@@ -221,7 +225,8 @@ async def _votes_page(request: Request, *, errors: list[str] | None = None, stat
 
 @require_signin(*OFFICE)
 async def office_votes(request: Request) -> Response:
-    """GET /desk/satisfaction: the votes of the user's region and below, with their steps."""
+    """GET /desk/satisfaction?region=: the votes of the region (the user's when absent) and
+    below, with their steps; a region outside the user's is 403, one that is none a 400."""
     return await _votes_page(request)
 
 

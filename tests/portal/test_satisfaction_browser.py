@@ -309,6 +309,13 @@ def test_a_rectification_no_department_answers_yet_says_so(world):
     password = w.account("sat.clerk", ipb.ACCOUNT_ROLE_STAFF, COUNTY_A, name="王干事", password="sat-Passw0rd-4")
     with client(w.url) as browser:
         sign_in_client(browser, "sat.clerk", password)
+        # The votes list takes ?region= like the other reports: the clerk's own county lists the
+        # vote; the prefecture above is not theirs (403), a code that is no region a 400.
+        assert f'href="/desk/satisfaction/{vote.id}"' in browser.get(f"/desk/satisfaction?region={COUNTY_A}").text
+        above = browser.get(f"/desk/satisfaction?region={PREFECTURE}")
+        assert above.status_code == 403 and "所选地区不在您的管辖范围内" in above.text
+        bad = browser.get("/desk/satisfaction?region=65ab")
+        assert bad.status_code == 400 and "地区“65ab”不存在" in bad.text
         listed = browser.get("/desk/rectifications?year=2020").text
         assert 'id="rect-no-department-count">有 1 项整改尚未明确承办单位' in listed
         assert '<strong class="unaddressed">尚未明确承办单位</strong>' in listed
