@@ -97,7 +97,7 @@ STRINGS: dict[str, str] = {
     "filter_any": "全部",
     "filter_deputy": "代表编号",
     "filter_escalated": "只看提交过上级的",
-    # inbox filters by venue and deadline, the reject form (portal/pages/work.py)
+    # inbox filters by venue and deadline, the reject form (the staff workspace's pages, work.py)
     "filter_venue": "联络站点",
     "filter_deputy_name": "代表",
     "filter_deadline": "办理期限",

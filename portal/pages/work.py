@@ -4,8 +4,8 @@ actions its status allows. Every call carries the user's own token, so the servi
 what the user may see and do: a case outside their scope is NOT_FOUND there and 404 here.
 
 Adding a page for a new RPC: an endpoint decorated with ``@require_signin(<roles>)`` that calls
-``backends(request).<service>`` with ``user_md(request)``, a template under templates/work/,
-and a Route in ``routes``."""
+``backends(request).<service>`` with ``user_md(request)``, a template in the staff workspace's
+template folder (``work``), and a Route in ``routes``."""
 from __future__ import annotations
 
 from collections.abc import Callable
