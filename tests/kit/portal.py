@@ -153,6 +153,22 @@ def portal_in_front(start_service, tmp_path_factory, *names: str) -> tuple[dict,
     return services, portal
 
 
+class PortalWorld:
+    """A browser-test module's services, each an attribute named as started (``self.roster``,
+    ``self.evaluation`` ...), and the real portal in front of them (``self.url``)."""
+
+    def __init__(self, services: dict, portal: PortalProcess):
+        for name, service in services.items():
+            setattr(self, name, service)
+        self.portal, self.url = portal, portal.url
+        self.seq = 0
+
+    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
+                password: str = "") -> str:
+        return open_account(self.identity, username, role, region, password=password,
+                            stands_for=stands_for, name=name)
+
+
 def open_account(identity, username: str, role: int, region: str, *, password: str, stands_for: str = "",
                  name: str = "") -> str:
     """An account opened by the prefecture's staff, its one-time password changed to

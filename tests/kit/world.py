@@ -44,3 +44,10 @@ def expect_events(published: Callable[[], list[str]], *types: str, unless_asked:
     yield
     added = [x for x in published()[before:] if x not in unless_asked or x in types]
     assert added == list(types), added
+
+
+def learnt(engine, table: str, row_id: str, what: str, timeout: float = 30.0) -> None:
+    """Waits until a service's read model ``table`` holds the row ``row_id`` (a deputy, a venue
+    it learns from the roster's events); AssertionError naming ``what`` after ``timeout`` s."""
+    wait(lambda: rows(engine, f"SELECT count(*) FROM {table} WHERE id = :id", id=row_id)[0][0],
+         f"{what} in {table}", timeout)

@@ -15,8 +15,9 @@ import time
 import pytest
 from kit.browser import Browser, output_dir, wait_replaced
 from kit.deputies import deputy_account
-from kit.portal import client, hidden, open_account, portal_in_front
+from kit.portal import PortalWorld, client, hidden, portal_in_front
 from kit.settings import COUNTY_A, PREFECTURE
+from kit.world import learnt
 from lianxin.balloting.v1 import balloting_pb2 as bpb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
@@ -33,14 +34,9 @@ def shots():
     return output_dir("screenshots", "ballot")
 
 
-class Platform:
+class Platform(PortalWorld):
     """The services and the portal of this module (not tests/portal/conftest.py's: a module's
     ``from conftest import`` finds whichever conftest was imported first in a whole run)."""
-
-    def __init__(self, roster, liaison, identity, balloting, portal):
-        self.roster, self.liaison, self.identity, self.balloting, self.portal = roster, liaison, identity, balloting, portal
-        self.url = portal.url
-        self.seq = 0
 
     def deputy(self, *, name: str, venue: bool = False) -> rpb.Deputy:
         """A county deputy of 昌吉市, once balloting knows them (``venue``: unused, none here)."""
@@ -49,26 +45,15 @@ class Platform:
             region_code=COUNTY_A, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
             seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")],
             contact=rpb.Contact(phone=f"1398800{self.seq:04d}"))), **STAFF)
-        deadline = time.monotonic() + 30
-        while True:   # balloting learns the deputy from the roster's events
-            with self.balloting.engine.connect() as c:
-                if c.execute(text("SELECT count(*) FROM ballot_deputies WHERE id = :id"), {"id": d.id}).scalar_one():
-                    return d
-            assert time.monotonic() < deadline, "balloting never learnt the deputy"
-            time.sleep(0.1)
-
-    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
-                password: str = "") -> str:
-        return open_account(self.identity, username, role, region, password=password, stands_for=stands_for,
-                            name=name)
+        learnt(self.balloting.engine, "ballot_deputies", d.id, "the deputy")  # from the roster's events
+        return d
 
 
 @pytest.fixture(scope="module")
 def world(start_service, tmp_path_factory):
     """Roster, liaison, identity and balloting on one bus, and the real portal in front."""
     services, portal = portal_in_front(start_service, tmp_path_factory, "roster", "liaison", "identity", "balloting")
-    roster, liaison, identity, balloting = services.values()
-    yield Platform(roster, liaison, identity, balloting, portal)
+    yield Platform(services, portal)
     portal.close()
 
 

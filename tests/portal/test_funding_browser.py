@@ -19,6 +19,7 @@ import pytest
 from kit.browser import Browser, output_dir
 from kit.portal import client, hidden, open_account, portal_in_front
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE, TOWNSHIP_B
+from kit.world import learnt
 from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.evaluation.v1 import satisfaction_pb2 as epb
@@ -60,13 +61,7 @@ def test_the_clerk_reads_the_report_records_spending_and_downloads_it(world, sho
     d = roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
         region_code=TOWNSHIP_B, name="古丽娜尔", seats=[rpb.Seat(level=rpb.LEVEL_TOWNSHIP, term="第十五届")],
         contact=rpb.Contact(phone="13912340001"))), **STAFF)
-    deadline = time.monotonic() + 30
-    while True:   # evaluation learns the deputy from the roster's events
-        with e.engine.connect() as c:
-            if c.execute(text("SELECT count(*) FROM evaluation_deputies WHERE id = :i"), {"i": d.id}).scalar_one():
-                break
-        assert time.monotonic() < deadline, "evaluation never learnt the deputy"
-        time.sleep(0.1)
+    learnt(e.engine, "evaluation_deputies", d.id, "the deputy")     # from the roster's events
     e.call("AllocateBudgets", fpb.AllocateBudgetsRequest(region_code=COUNTY_B, year=YEAR), **CLERK)
 
     browser = Browser()
@@ -148,17 +143,6 @@ def test_the_clerk_reads_the_report_records_spending_and_downloads_it(world, sho
         assert e.call("GetBudget", fpb.GetBudgetRequest(id=budget.id), **CLERK).spent_fen == 75_050
 
 
-def _learnt(e, deputy_id: str) -> None:
-    """Waits until evaluation has learnt a deputy from the roster's events."""
-    deadline = time.monotonic() + 30
-    while True:
-        with e.engine.connect() as c:
-            if c.execute(text("SELECT count(*) FROM evaluation_deputies WHERE id = :i"), {"i": deputy_id}).scalar_one():
-                return
-        assert time.monotonic() < deadline, "evaluation never learnt the deputy"
-        time.sleep(0.1)
-
-
 def _project(e, title: str, *, finished: bool) -> None:
     """A livelihood project of 九运街镇 of the year in evaluation's read model, as supervision's
     ProjectOpened event brings it (supervision itself is not running in this module)."""
@@ -186,7 +170,7 @@ def test_the_roll_up_the_spending_recorded_and_a_deputys_own_funds(world, shots)
         contact=rpb.Contact(phone=f"1391234100{i}"))), **STAFF) for i, name in enumerate(("阿依古丽", "王<i>五</i>"))]
     mine, other = deputies
     for d in deputies:
-        _learnt(e, d.id)
+        learnt(e.engine, "evaluation_deputies", d.id, "the deputy")
     deadline = time.monotonic() + 30
     while True:     # identity learns the deputy from the roster's events too
         try:

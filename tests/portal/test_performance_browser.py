@@ -15,14 +15,14 @@ import pytest
 from docx import Document
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
-from kit.portal import client, hidden, open_account, portal_in_front
+from kit.portal import PortalWorld, client, hidden, portal_in_front
 from kit.settings import COUNTY_A, PREFECTURE, TOWNSHIP_A
+from kit.world import learnt
 from lianxin.evaluation.v1 import performance_pb2 as ppb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.liaison.v1 import liaison_pb2 as lpb
 from lianxin.roster.v1 import roster_pb2 as rpb
 from selenium.webdriver.common.by import By
-from sqlalchemy import text
 from test_deputy_browser import sign_in
 from test_work_browser import check_page, press
 
@@ -36,12 +36,7 @@ def shots():
     return output_dir("screenshots", "performance")
 
 
-class Platform:
-    def __init__(self, roster, liaison, identity, evaluation, portal):
-        self.roster, self.liaison, self.identity, self.evaluation, self.portal = (roster, liaison, identity,
-                                                                                  evaluation, portal)
-        self.url = portal.url
-        self.seq = 0
+class Platform(PortalWorld):
 
     def deputy(self, name: str, region: str = COUNTY_A, level: int = rpb.LEVEL_COUNTY) -> rpb.Deputy:
         self.seq += 1
@@ -49,28 +44,17 @@ class Platform:
             region_code=region, name=name, gender=rpb.GENDER_FEMALE, ethnicity="汉族",
             seats=[rpb.Seat(level=level, term="第十八届")],
             contact=rpb.Contact(phone=f"1397700{self.seq:04d}"))), role="staff", region=PREFECTURE)
-        deadline = time.monotonic() + 30
-        for svc, table in ((self.evaluation, "evaluation_deputies"), (self.liaison, "directory_deputies")):
-            while True:   # evaluation and liaison learn the deputy from the roster's events
-                with svc.engine.connect() as c:
-                    if c.execute(text(f"SELECT count(*) FROM {table} WHERE id = :id"), {"id": d.id}).scalar_one():
-                        break
-                assert time.monotonic() < deadline, f"{table} never learnt the deputy"
-                time.sleep(0.1)
+        # evaluation and liaison learn the deputy from the roster's events
+        learnt(self.evaluation.engine, "evaluation_deputies", d.id, "the deputy")
+        learnt(self.liaison.engine, "directory_deputies", d.id, "the deputy")
         return d
-
-    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
-                password: str = "") -> str:
-        return open_account(self.identity, username, role, region, password=password, stands_for=stands_for,
-                            name=name)
 
 
 @pytest.fixture(scope="module")
 def world(start_service, tmp_path_factory):
     """Roster, liaison, identity and evaluation on one bus, and the real portal in front."""
     services, portal = portal_in_front(start_service, tmp_path_factory, "roster", "liaison", "identity", "evaluation")
-    roster, liaison, identity, evaluation = services.values()
-    yield Platform(roster, liaison, identity, evaluation, portal)
+    yield Platform(services, portal)
     portal.close()
 
 

@@ -14,7 +14,7 @@ import grpc
 import pytest
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
-from kit.portal import client, hidden, open_account, portal_in_front
+from kit.portal import PortalWorld, client, hidden, portal_in_front
 from kit.settings import COUNTY_A, COUNTY_B, PREFECTURE
 from lianxin.evaluation.v1 import funding_pb2 as fpb
 from lianxin.evaluation.v1 import performance_pb2 as ppb
@@ -36,17 +36,7 @@ def shots():
     return output_dir("screenshots", "rules")
 
 
-class World:
-    def __init__(self, services: dict, portal):
-        self.roster, self.identity, self.evaluation, self.supervision = (
-            services[n] for n in ("roster", "identity", "evaluation", "supervision"))
-        self.portal, self.url = portal, portal.url
-
-    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
-                password: str = "") -> str:
-        return open_account(self.identity, username, role, region, password=password, stands_for=stands_for,
-                            name=name)
-
+class World(PortalWorld):
     def versions(self) -> list[ppb.PerformanceRules]:
         return list(self.evaluation.call("ListPerformanceRules", ppb.ListPerformanceRulesRequest(
             region_code=COUNTY_A), **STAFF).versions)

@@ -9,15 +9,15 @@ var/test-output/screenshots/satisfaction."""
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 
 import pytest
 from kit.browser import Browser, output_dir
 from kit.deputies import deputy_account
-from kit.portal import client, hidden, open_account, portal_in_front
+from kit.portal import PortalWorld, client, hidden, portal_in_front
 from kit.portal import sign_in as sign_in_client
 from kit.settings import COUNTY_A, PREFECTURE
+from kit.world import learnt, rows, wait
 from lianxin.evaluation.v1 import satisfaction_pb2 as pb
 from lianxin.identity.v1 import identity_pb2 as ipb
 from lianxin.roster.v1 import roster_pb2 as rpb
@@ -40,27 +40,17 @@ def shots():
     return output_dir("screenshots", "satisfaction")
 
 
-class Platform:
-    def __init__(self, roster, identity, supervision, evaluation, portal):
-        self.roster, self.identity, self.supervision, self.evaluation = roster, identity, supervision, evaluation
-        self.portal, self.url = portal, portal.url
-        self.seq = 0
-
+class Platform(PortalWorld):
     def wait(self, sql: str, want: int, what: str, **params) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            with self.evaluation.engine.connect() as c:
-                if c.execute(text(sql), params).scalar_one() >= want:
-                    return
-            assert time.monotonic() < deadline, f"evaluation never learnt {what}"
-            time.sleep(0.1)
+        """Until ``sql`` (a count in evaluation's database) reaches ``want``."""
+        wait(lambda: rows(self.evaluation.engine, sql, **params)[0][0] >= want, f"evaluation learning {what}", 30)
 
     def deputy(self, name: str) -> rpb.Deputy:
         self.seq += 1
         d = self.roster.call("RegisterDeputy", rpb.RegisterDeputyRequest(deputy=rpb.Deputy(
             region_code=COUNTY_A, name=name, seats=[rpb.Seat(level=rpb.LEVEL_COUNTY, term="第十八届")],
             contact=rpb.Contact(phone=f"1397700{self.seq:04d}"))), **STAFF)
-        self.wait("SELECT count(*) FROM evaluation_deputies WHERE id = :id", 1, "the deputy", id=d.id)
+        learnt(self.evaluation.engine, "evaluation_deputies", d.id, "the deputy")
         return d
 
     def project(self, title: str, percent: int) -> spb.Project:
@@ -74,17 +64,11 @@ class Platform:
             role="department", region=COUNTY_A, subject=LEAD)
         return p
 
-    def account(self, username: str, role: int, region: str, *, stands_for: str = "", name: str = "",
-                password: str = "") -> str:
-        return open_account(self.identity, username, role, region, password=password, stands_for=stands_for,
-                            name=name)
-
 
 @pytest.fixture(scope="module")
 def world(start_service, tmp_path_factory):
     services, portal = portal_in_front(start_service, tmp_path_factory, "roster", "identity", "supervision", "evaluation")
-    roster, identity, supervision, evaluation = services.values()
-    yield Platform(roster, identity, supervision, evaluation, portal)
+    yield Platform(services, portal)
     portal.close()
 
 
