@@ -182,22 +182,13 @@ async def record_spending(request: Request) -> Response:
     return RedirectResponse(f"/desk/funding?{query}#spending", status_code=303)
 
 
-def _my_year(request: Request) -> int:
-    """?year= on a deputy's page: this year when absent; anything that is no year as -1, which
-    the service refuses (400 naming the year) instead of the page showing another year."""
-    raw = request.query_params.get("year", "").strip()
-    if not raw:
-        return clock.china_today().year
-    return int(raw) if raw.isdecimal() and len(raw) <= 4 else -1
-
-
 @require_signin("deputy")
 async def my_funding(request: Request) -> Response:
     """GET /desk/me/funding?year=: the signed-in deputy's own budget(s) of the year (allocated,
     spent, remaining, subsidies, over budget) and their spending, newest first. Evaluation
     answers a deputy with their own budget only (funding.read, OWN)."""
     b, md, u = backends(request), user_md(request), user(request)
-    year = _my_year(request)
+    year = query_year(request.query_params.get("year", ""))   # "abc": the service's 400
     try:
         listed = await b.evaluation.ListBudgets(fpb.ListBudgetsRequest(
             year=year, kind=fpb.FUND_KIND_DEPUTY_ACTIVITY), metadata=md, timeout=b.timeout)

@@ -29,6 +29,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.auth import require_signin
+from portal.pages.rollup import query_year
 from portal.pages.work import user, user_md
 from portal.render import backends, catalogue, checked_form, download, error_page, page, regions, rpc_error_page
 from shared import clock
@@ -40,13 +41,9 @@ LEVELS = (3, 4, 5, 6, 1, 2)     # the order the form offers them: the tiers this
 
 
 def _year(request: Request) -> int:
-    """?year=: this year when absent; a year typed is passed on for evaluation to judge, and
-    anything that is no year ("abc", 20260) as -1, so the service refuses it (400) as it
-    refuses 1999, instead of the page quietly showing another year."""
-    raw = request.query_params.get("year", "").strip()
-    if not raw:
-        return clock.china_today().year
-    return int(raw) if raw.isdecimal() and len(raw) <= 4 else -1
+    """?year=, as every report reads it (rollup.query_year): a year typed is passed on for
+    evaluation to judge, so "abc" or 1999 is the service's 400, never another year shown."""
+    return query_year(request.query_params.get("year", ""))
 
 
 def _level(raw: str, region: Region | None) -> int | None:
